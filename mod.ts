@@ -1,0 +1,86 @@
+/**
+ * LabOS: a laboratory operating system for teaching and research labs.
+ *
+ * Experiments, datasets and jobs are validated JSON records in a data folder;
+ * every change is written to a hash-chained, append-only audit log that anyone
+ * can verify.
+ *
+ * @example Open a data folder, record an experiment and verify the audit log
+ * ```ts
+ * import { openLab } from "@labos/labos";
+ *
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
+ * await lab.init();
+ * const experiment = await lab.createExperiment({ title: "Coffee-cup calorimetry" });
+ * await lab.transitionExperiment(experiment.id, "running", "Reagents ready");
+ * const result = await lab.verifyAudit();
+ * console.log(result.ok ? `ok: ${result.events} events` : result.message);
+ * ```
+ *
+ * @module
+ */
+export { VERSION } from "./src/version.ts";
+export { exitCodeFor, type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
+export {
+  type CreateExperimentInput,
+  DATA_FORMAT,
+  DATA_SCHEMA_VERSION,
+  type DataManifest,
+  type DoctorProblem,
+  type DoctorReport,
+  type ExperimentFilter,
+  type InitResult,
+  Lab,
+  type LabStatus,
+  MANIFEST_FILE,
+  openLab,
+  type OpenLabOptions,
+  type Page,
+} from "./src/service/mod.ts";
+export {
+  type ConfigSource,
+  type LabosConfig,
+  loadConfig,
+  type LoadConfigOptions,
+} from "./src/config/mod.ts";
+export {
+  canonicalJson,
+  type Dataset,
+  DatasetSchema,
+  type Experiment,
+  EXPERIMENT_STATUSES,
+  EXPERIMENT_TRANSITIONS,
+  ExperimentSchema,
+  type ExperimentStatus,
+  hashJson,
+  ID_PATTERN,
+  isId,
+  type Job,
+  JOB_STATUSES,
+  JobSchema,
+  type JobStatus,
+  RECORD_SCHEMA_VERSION,
+  type RecordType,
+} from "./src/records/mod.ts";
+export {
+  type AuditDamageKind,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditFilter,
+  type AuditHead,
+  AuditLog,
+  type AuditTarget,
+  GENESIS_HASH,
+  type VerifyResult,
+} from "./src/audit/mod.ts";
+export {
+  defineModule,
+  type LabModule,
+  LABOS_API_VERSION,
+  type ModuleContext,
+  type ModuleDescriptor,
+  ModuleError,
+  type ModuleExample,
+  type PlotSeries,
+  type PlotSpec,
+} from "./src/modules/contract.ts";

@@ -1,0 +1,150 @@
+/**
+ * The end of the log: its last line, read backwards without scanning the
+ * file, cross-checked with `head.json`. Appends and exports start here.
+ *
+ * @module
+ */
+import * as fs from "node:fs/promises";
+import { LabosError } from "../errors.ts";
+import { GENESIS_HASH, readHeadFile, scanner } from "./_format.ts";
+import { readFully } from "./_lines.ts";
+import type { AuditHead } from "./_types.ts";
+
+/** The last event of the log, or seq 0 for an empty log. */
+export interface LogTail {
+  /** The log size in bytes when it was read. */
+  size: number;
+  /** The last event's seq, or 0. */
+  seq: number;
+  /** The last event's hash, or the genesis hash. */
+  hash: string;
+  /** The last event's `prev`, or `""`. */
+  prev: string;
+  /** The last event's `ts`, or `""`. */
+  ts: string;
+}
+
+/** The checked end of the log. */
+export interface ResolvedHead {
+  /** The last event. */
+  tail: LogTail;
+  /** The head the log really has: the last event's seq and hash. */
+  head: AuditHead;
+  /** Whether `head.json` lags one interrupted append behind and must be rewritten. */
+  stale: boolean;
+}
+
+const EMPTY: Omit<LogTail, "size"> = { seq: 0, hash: GENESIS_HASH, prev: "", ts: "" };
+
+function damaged(context: string, why: string): LabosError {
+  return new LabosError("check_failed", `${context}: ${why}; run \`labos doctor --repair\``);
+}
+
+/**
+ * Reads the last line of the log from the end, in growing chunks, and checks
+ * it fully (framing, hash, structure). Throws `check_failed` on damage.
+ *
+ * @example
+ * ```ts
+ * import { readTail } from "./_tail.ts";
+ * const tail = await readTail("/nonexistent/log.jsonl", "Cannot append to the audit log");
+ * console.assert(tail.seq === 0);
+ * ```
+ */
+export async function readTail(logFile: string, context: string): Promise<LogTail> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(logFile, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { size: 0, ...EMPTY };
+    throw error;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    if (size === 0) return { size, ...EMPTY };
+    const last = new Uint8Array(1);
+    await readFully(handle, { buffer: last, length: 1, position: size - 1 });
+    if (last[0] !== 10) {
+      throw damaged(context, "the last line has no trailing newline (an interrupted append)");
+    }
+    let window = 4096;
+    let line: Uint8Array;
+    for (;;) {
+      const start = Math.max(0, size - 1 - window);
+      const bytes = new Uint8Array(size - 1 - start);
+      await readFully(handle, { buffer: bytes, length: bytes.length, position: start });
+      const nl = bytes.lastIndexOf(10);
+      if (nl >= 0 || start === 0) {
+        line = bytes.subarray(nl + 1);
+        break;
+      }
+      window *= 4;
+    }
+    const out = new Float64Array(12);
+    const n = line.length;
+    const valid = scanner.checkFrame(line, 0, n) &&
+      scanner.sha256Hex(line.subarray(9, n - 75)) === latin1(line.subarray(n - 66, n - 2)) &&
+      scanner.checkEvent(line, 9, n - 75, out) === 0;
+    if (!valid) throw damaged(context, "the last line is not a valid audit record");
+    const ts = latin1(line.subarray(out[1], out[1] + 24));
+    return {
+      size,
+      seq: out[0],
+      hash: latin1(line.subarray(n - 66, n - 2)),
+      prev: latin1(line.subarray(out[10], out[10] + 64)),
+      ts,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads the tail and checks it against `head.json`. Accepts a head that lags
+ * by exactly one event whose `prev` is the head's hash (a crash between the
+ * log append and the head write); refuses anything else that disagrees.
+ *
+ * @example
+ * ```ts
+ * import { resolveHead } from "./_tail.ts";
+ * const { head } = await resolveHead("/nonexistent/log.jsonl", {
+ *   headFile: "/nonexistent/head.json",
+ *   context: "Cannot read the audit log head",
+ * });
+ * console.assert(head.seq === 0);
+ * ```
+ */
+export async function resolveHead(
+  logFile: string,
+  options: { headFile: string; context: string },
+): Promise<ResolvedHead> {
+  const { headFile, context } = options;
+  const tail = await readTail(logFile, context);
+  const file = await readHeadFile(headFile);
+  if (file.state === "malformed") {
+    throw damaged(context, 'head.json is not {"seq":N,"hash":"<sha-256>"}');
+  }
+  const recorded = file.state === "ok" ? file.head : { seq: 0, hash: GENESIS_HASH };
+  const head = { seq: tail.seq, hash: tail.hash };
+  if (recorded.seq === tail.seq && recorded.hash === tail.hash) return { tail, head, stale: false };
+  if (recorded.seq === tail.seq - 1 && recorded.hash === tail.prev) {
+    return { tail, head, stale: true };
+  }
+  if (recorded.seq > tail.seq) {
+    throw damaged(
+      context,
+      `head.json records ${recorded.seq} events but the log ends at seq ${tail.seq} (truncated)`,
+    );
+  }
+  if (file.state === "absent") {
+    throw damaged(context, `head.json is missing but the log has ${tail.seq} events`);
+  }
+  throw damaged(
+    context,
+    `head.json (seq ${recorded.seq}) does not match the last event (seq ${tail.seq})`,
+  );
+}
+
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}

@@ -1,0 +1,58 @@
+import type { Command } from "commander";
+import type { CliContext } from "./_context.ts";
+
+/** `labos init`, `labos status` and `labos doctor`. */
+export function registerDataCommands(program: Command, cli: CliContext): void {
+  program.command("init")
+    .description("create the data folder layout and manifest (idempotent)")
+    .action(async (_options, command: Command) => {
+      const result = await cli.lab(command).init();
+      cli.emit(
+        command,
+        result,
+        () =>
+          result.created
+            ? `Initialised LabOS data folder ${result.dataDir}\n`
+            : `Data folder ${result.dataDir} is already initialised: nothing changed\n`,
+      );
+    });
+
+  program.command("status")
+    .description("summarise the data folder")
+    .action(async (_options, command: Command) => {
+      const status = await cli.lab(command).status();
+      cli.emit(command, status, () =>
+        [
+          `LabOS ${status.labosVersion}`,
+          `data folder  ${status.dataDir} (schema v${status.manifest.schemaVersion})`,
+          `experiments  ${status.counts.experiments}`,
+          `datasets     ${status.counts.datasets}`,
+          `jobs         ${status.counts.jobs}`,
+          `audit head   seq ${status.auditHead.seq}, ${status.auditHead.hash}`,
+          "",
+        ].join("\n"));
+    });
+
+  program.command("doctor")
+    .description("validate every record, reference and the audit chain")
+    .option("--repair", "repair what is safe to repair (moves aside, never deletes)")
+    .action(async (options: { repair?: boolean }, command: Command) => {
+      const report = await cli.lab(command).doctor({ repair: options.repair });
+      const { style } = cli;
+      cli.emit(command, report, () => {
+        const lines = report.problems.map((problem) =>
+          `${problem.repaired ? style.green("repaired") : style.red(problem.kind)}  ${
+            problem.path ? `${problem.path}: ` : ""
+          }${problem.message}`
+        );
+        const { experiments, datasets, jobs, events } = report.checked;
+        lines.push(
+          `${
+            report.ok ? style.green("ok") : style.red("problems found")
+          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${events} audit events checked`,
+        );
+        return lines.join("\n") + "\n";
+      });
+      if (!report.ok) cli.fail(1);
+    });
+}

@@ -1,0 +1,159 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { LabosError, quote } from "../errors.ts";
+import { renderLineageSvg } from "../plots/mod.ts";
+import type { Dataset } from "../records/mod.ts";
+import { type CliContext, collect, wholeNumber } from "./_context.ts";
+import { describeValue, table } from "./_format.ts";
+
+/** `labos import` and `labos datasets list|show|lineage`. */
+export function registerDatasetCommands(program: Command, cli: CliContext): void {
+  program.command("import")
+    .description("import a CSV file of instrument data as a dataset")
+    .argument("<file>", "CSV file")
+    .option("--title <title>", "dataset title (default: the file name)")
+    .option("--experiment <id>", "link the dataset to this experiment")
+    .option("--units <column=unit>", "the unit of a column (repeatable)", collect)
+    .option("--decimal-comma", "read 1,5 as 1.5")
+    .option("--delimiter <char>", "the field delimiter (default: detected)")
+    .action(
+      async (
+        file: string,
+        options: {
+          title?: string;
+          experiment?: string;
+          units?: string[];
+          decimalComma?: boolean;
+          delimiter?: string;
+        },
+        command: Command,
+      ) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await fs.readFile(path.resolve(cli.io.cwd, file));
+        } catch (error) {
+          throw new LabosError(
+            "invalid",
+            `Cannot read ${quote(file)}: ${(error as Error).message}`,
+          );
+        }
+        const dataset = await cli.lab(command).importCsv({
+          fileName: path.basename(file),
+          bytes,
+          title: options.title,
+          experimentId: options.experiment,
+          units: options.units,
+          decimalComma: options.decimalComma,
+          delimiter: options.delimiter,
+        });
+        cli.emit(
+          command,
+          dataset,
+          () =>
+            `Imported ${dataset.id}: ${dataset.table?.rows.length} rows, columns ${
+              dataset.table?.columns.map((c) =>
+                `${c.name} (${c.type}${c.unit ? `, ${c.unit}` : ""})`
+              )
+                .join(", ")
+            }\n`,
+        );
+      },
+    );
+
+  const datasets = program.command("datasets").description("inspect datasets and their lineage");
+
+  datasets.command("list")
+    .description("list datasets, newest first")
+    .option("--kind <kind>", "imported or module-output")
+    .option("--experiment <id>", "only this experiment")
+    .option("--limit <n>", "page size", wholeNumber, 50)
+    .option("--offset <n>", "skip this many", wholeNumber, 0)
+    .action(
+      async (
+        options: { kind?: string; experiment?: string; limit: number; offset: number },
+        command: Command,
+      ) => {
+        const page = await cli.lab(command).listDatasets({
+          ...options,
+          experimentId: options.experiment,
+        });
+        cli.emit(command, page.items, () =>
+          page.items.length === 0 ? "No datasets\n" : table(
+            ["ID", "KIND", "CREATED", "TITLE"],
+            page.items.map((d) => [d.id, d.kind, d.createdAt.slice(0, 16), d.title]),
+          ));
+      },
+    );
+
+  datasets.command("show")
+    .description("show one dataset")
+    .argument("<id>", "dataset id")
+    .action(async (id: string, _options, command: Command) => {
+      const dataset = await cli.lab(command).getDataset(id);
+      cli.emit(command, dataset, () => describeDataset(dataset));
+    });
+
+  datasets.command("lineage")
+    .description("print the provenance chain back to the source files")
+    .argument("<id>", "dataset id")
+    .option("--svg <file>", "also draw the graph as SVG")
+    .action(async (id: string, options: { svg?: string }, command: Command) => {
+      const graph = await cli.lab(command).datasetLineage(id);
+      if (options.svg) {
+        await fs.writeFile(path.resolve(cli.io.cwd, options.svg), renderLineageSvg(graph));
+      }
+      cli.emit(command, graph, () => {
+        const labels = new Map(
+          graph.nodes.map((
+            n,
+          ) => [n.id, `${n.kind} ${n.id.startsWith("file:") ? "" : `${n.id} `}${n.label}`]),
+        );
+        const parents = new Map<string, string[]>();
+        for (const edge of graph.edges) {
+          parents.set(edge.to, [...(parents.get(edge.to) ?? []), edge.from]);
+        }
+        const lines: string[] = [];
+        function walk(node: string, depth: number): void {
+          lines.push(`${"  ".repeat(depth)}${depth ? "← " : ""}${labels.get(node)}`);
+          for (const parent of parents.get(node) ?? []) walk(parent, depth + 1);
+        }
+        walk(id, 0);
+        return lines.join("\n") + "\n";
+      });
+    });
+}
+
+function describeDataset(dataset: Dataset): string {
+  const lines = [
+    `${dataset.id}  ${dataset.title}`,
+    `kind        ${dataset.kind}`,
+    `experiment  ${dataset.experimentId ?? "-"}`,
+    `parents     ${dataset.parentIds.join(", ") || "-"}`,
+    `created     ${dataset.createdAt} by ${dataset.createdBy}`,
+  ];
+  if (dataset.source) {
+    lines.push(
+      `source      ${dataset.source.fileName} (${dataset.source.sizeBytes} bytes, sha256 ${dataset.source.sha256})`,
+    );
+  }
+  if (dataset.provenance) {
+    const p = dataset.provenance;
+    lines.push(
+      `provenance  job ${p.jobId}, ${p.module}@${p.moduleVersion} (${p.moduleSource}), input sha256 ${p.inputHash}, LabOS ${p.labosVersion}`,
+    );
+  }
+  if (dataset.table) {
+    const { columns, rows } = dataset.table;
+    lines.push(
+      "",
+      table(
+        columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
+        rows.slice(0, 20).map((row) => columns.map((c) => String(row[c.name] ?? ""))),
+      ).trimEnd(),
+    );
+    if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);
+  }
+  if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,102 @@
+/** Where the CLI writes, and what it knows of its environment. */
+export interface CliIo {
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Environment variables. */
+  env: Record<string, string | undefined>;
+  /** The working directory. */
+  cwd: string;
+  /** Whether standard output is a terminal. */
+  isTTY: boolean;
+}
+
+/** Styling that honours `NO_COLOR` and plain pipes. */
+export interface Style {
+  /** Bold text. */
+  bold(text: string): string;
+  /** Dimmed text. */
+  dim(text: string): string;
+  /** Success colour. */
+  green(text: string): string;
+  /** Failure colour. */
+  red(text: string): string;
+  /** Warning colour. */
+  yellow(text: string): string;
+}
+
+/** Builds the styling for an output stream. */
+export function makeStyle(io: CliIo): Style {
+  const on = io.isTTY && io.env.NO_COLOR === undefined;
+  function wrap(open: number, close: number): (text: string) => string {
+    return (text) => on ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  }
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    green: wrap(32, 39),
+    red: wrap(31, 39),
+    yellow: wrap(33, 39),
+  };
+}
+
+/** Renders rows as an aligned text table with a header. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i])).join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") +
+    "\n";
+}
+
+/** Pretty JSON with a trailing newline, for `--json`. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Cuts a string to a width, marking the cut. */
+export function truncate(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+/** Describes a module output for people: scalars as `key  value`, arrays of objects as tables. */
+export function describeValue(value: unknown): string {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return JSON.stringify(value, null, 2);
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const width = Math.max(...entries.map(([key]) => key.length));
+  const blocks: string[] = [];
+  const scalars: string[] = [];
+  for (const [key, item] of entries) {
+    if (
+      Array.isArray(item) && item.length > 0 &&
+      item.every((row) => row && typeof row === "object" && !Array.isArray(row))
+    ) {
+      const columns = [...new Set(item.flatMap((row) => Object.keys(row)))];
+      blocks.push(
+        `${key}:\n${
+          table(
+            columns,
+            item.slice(0, 50).map((row) => columns.map((c) => formatCell(row[c]))),
+          )
+        }${item.length > 50 ? `… ${item.length - 50} more\n` : ""}`,
+      );
+    } else {
+      scalars.push(`${key.padEnd(width)}  ${formatCell(item)}`);
+    }
+  }
+  return [scalars.join("\n"), ...blocks].filter(Boolean).join("\n\n").trimEnd();
+}
+
+function formatCell(value: unknown): string {
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
+  }
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,280 @@
+import { Buffer } from "node:buffer";
+import * as fs from "node:fs/promises";
+import process from "node:process";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { LabosError, quote } from "../errors.ts";
+import type { Job } from "../records/mod.ts";
+import type { RunResult } from "../service/mod.ts";
+import { type CliContext, collect, wholeNumber } from "./_context.ts";
+import { describeValue, table, truncate } from "./_format.ts";
+
+interface RunOptions {
+  input?: string;
+  param?: string[];
+  fromDataset?: string;
+  map?: string[];
+  experiment?: string;
+  plot?: string;
+  batch?: string;
+}
+
+/** `labos run` and `labos jobs list|show|retry|rerun`. */
+export function registerRunCommands(program: Command, cli: CliContext): void {
+  program.command("run")
+    .description("run an analysis module; every run becomes a job and an output dataset")
+    .argument("<key>", "module key, e.g. thermo.calorimetry")
+    .option("--input <file>", "input JSON file, or - for stdin")
+    .option("--param <name=value>", "an input field (repeatable); JSON values allowed", collect)
+    .option("--from-dataset <id>", "take array inputs from an imported dataset")
+    .option("--map <field=column>", "map a dataset column to an input field (repeatable)", collect)
+    .option("--experiment <id>", "link the job and dataset to this experiment")
+    .option("--plot <file.svg>", "write the result's plot as SVG")
+    .option("--batch <file.jsonl>", "run one job per line of a JSON Lines file")
+    .action(async (key: string, options: RunOptions, command: Command) => {
+      const lab = cli.lab(command);
+      if (options.batch !== undefined) {
+        if (options.input || options.param || options.fromDataset || options.plot) {
+          throw new LabosError(
+            "invalid",
+            `"--batch" cannot be combined with "--input", "--param", "--from-dataset" or "--plot"`,
+          );
+        }
+        await runBatchCommand(cli, command, key, options);
+        return;
+      }
+      if (options.plot !== undefined && !lab.getModule(key).plots) {
+        throw new LabosError("invalid", `Invalid "--plot": module ${quote(key)} draws no plot`);
+      }
+      const input = options.input === undefined ? undefined : await readInput(options.input);
+      const result = await lab.run({
+        module: key,
+        input,
+        params: options.param,
+        fromDataset: options.fromDataset,
+        map: options.map,
+        experimentId: options.experiment,
+      });
+      if (options.plot !== undefined && result.job.status === "succeeded") {
+        const svg = await lab.jobPlotSvg(result.job.id);
+        if (svg) await fs.writeFile(path.resolve(cli.io.cwd, options.plot), svg);
+      }
+      cli.emit(command, result, () => describeRun(result, options.plot));
+      if (result.job.status === "failed") cli.fail(1);
+    });
+
+  const jobs = program.command("jobs").description("inspect, retry and recheck jobs");
+
+  jobs.command("list")
+    .description("list jobs, newest first")
+    .option("--status <status>", "only this state")
+    .option("--module <key>", "only this module")
+    .option("--experiment <id>", "only this experiment")
+    .option("--limit <n>", "page size", wholeNumber, 50)
+    .option("--offset <n>", "skip this many", wholeNumber, 0)
+    .action(
+      async (
+        options: {
+          status?: string;
+          module?: string;
+          experiment?: string;
+          limit: number;
+          offset: number;
+        },
+        command: Command,
+      ) => {
+        const page = await cli.lab(command).listJobs({
+          ...options,
+          experimentId: options.experiment,
+        });
+        cli.emit(
+          command,
+          page.items,
+          () => page.items.length === 0 ? "No jobs\n" : jobTable(page.items),
+        );
+      },
+    );
+
+  jobs.command("show")
+    .description("show one job")
+    .argument("<id>", "job id")
+    .action(async (id: string, _options, command: Command) => {
+      const job = await cli.lab(command).getJob(id);
+      cli.emit(command, job, () => describeJob(job));
+    });
+
+  jobs.command("retry")
+    .description("run a job's input again as a new job linked by retryOf")
+    .argument("<id>", "job id")
+    .action(async (id: string, _options, command: Command) => {
+      const result = await cli.lab(command).retryJob(id);
+      cli.emit(command, result, () => describeRun(result));
+      if (result.job.status === "failed") cli.fail(1);
+    });
+
+  jobs.command("rerun")
+    .description("rerun a job and check that its output is byte-identical")
+    .argument("<id>", "job id")
+    .requiredOption("--check", "compare the output hashes (required)")
+    .action(async (id: string, _options, command: Command) => {
+      const check = await cli.lab(command).checkRerun(id);
+      const { style } = cli;
+      cli.emit(
+        command,
+        check,
+        () => `${check.matches ? style.green("ok") : style.red("MISMATCH")}: ${check.message}\n`,
+      );
+      if (!check.matches) cli.fail(1);
+    });
+}
+
+async function readInput(source: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = source === "-" ? await readStdin() : await fs.readFile(source, "utf8");
+  } catch (error) {
+    throw new LabosError(
+      "invalid",
+      `Cannot read "--input" ${quote(source)}: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new LabosError(
+      "invalid",
+      `Cannot parse "--input" ${quote(source)}: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new LabosError("invalid", `Invalid "--input" ${quote(source)}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function runBatchCommand(
+  cli: CliContext,
+  command: Command,
+  key: string,
+  options: RunOptions,
+): Promise<void> {
+  const file = options.batch as string;
+  let text: string;
+  try {
+    text = await fs.readFile(path.resolve(cli.io.cwd, file), "utf8");
+  } catch (error) {
+    throw new LabosError(
+      "invalid",
+      `Cannot read "--batch" ${quote(file)}: ${(error as Error).message}`,
+    );
+  }
+  const inputs: Array<Record<string, unknown>> = [];
+  for (const [index, line] of text.split("\n").entries()) {
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new LabosError(
+        "invalid",
+        `Cannot parse "--batch" ${quote(file)}: line ${index + 1}: ${(error as Error).message}`,
+      );
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "--batch" ${quote(file)}: line ${index + 1}: expected a JSON object`,
+      );
+    }
+    inputs.push(value as Record<string, unknown>);
+  }
+  if (inputs.length === 0) {
+    throw new LabosError("invalid", `Invalid "--batch" ${quote(file)}: no input lines`);
+  }
+  const started = performance.now();
+  const showBar = cli.io.isTTY && !command.optsWithGlobals().json;
+  const results = await cli.lab(command).runBatch(
+    { module: key, inputs, experimentId: options.experiment },
+    {
+      onProgress: ({ done, total }) => {
+        if (!showBar) return;
+        const width = 30;
+        const filled = Math.round((done / total) * width);
+        cli.io.stderr(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`);
+        if (done === total) cli.io.stderr("\n");
+      },
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const failed = results.filter((r) => r.job.status === "failed").length;
+  cli.emit(command, results, () =>
+    table(
+      ["LINE", "JOB", "STATUS", "MS", "DATASET"],
+      results.map((r, i) => [
+        String(i + 1),
+        r.job.id,
+        r.job.status,
+        String(r.job.durationMs ?? ""),
+        r.dataset?.id ?? truncate(r.job.error?.message ?? "", 50),
+      ]),
+    ) +
+    `${results.length} jobs: ${results.length - failed} succeeded, ${failed} failed in ${
+      seconds.toFixed(2)
+    } s (${(results.length / seconds).toFixed(1)} jobs/s)\n`);
+  if (failed > 0) cli.fail(1);
+}
+
+function describeRun(result: RunResult, plot?: string): string {
+  const { job } = result;
+  const lines = [
+    `Job ${job.id} ${job.status} (${job.module}@${job.moduleVersion}, ${job.durationMs} ms)`,
+  ];
+  if (job.error) lines.push(`error: ${job.error.message}`);
+  if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
+  if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
+  if (result.output !== null) lines.push("", describeValue(result.output));
+  if (plot && job.status === "succeeded") lines.push(`Plot written to ${plot}`);
+  return lines.join("\n") + "\n";
+}
+
+function jobTable(jobs: Job[]): string {
+  return table(
+    ["ID", "STATUS", "MODULE", "FINISHED", "EXPERIMENT"],
+    jobs.map((
+      j,
+    ) => [
+      j.id,
+      j.status,
+      `${j.module}@${j.moduleVersion}`,
+      j.finishedAt ?? "-",
+      j.experimentId ?? "-",
+    ]),
+  );
+}
+
+function describeJob(job: Job): string {
+  return [
+    `${job.id}  ${job.module}@${job.moduleVersion} (${job.moduleSource})`,
+    `status      ${job.status}`,
+    `input       ${JSON.stringify(job.input)}`,
+    `inputHash   ${job.inputHash}`,
+    `output      ${job.outputDatasetId ?? "-"}${
+      job.outputHash ? ` (sha256 ${job.outputHash})` : ""
+    }`,
+    `experiment  ${job.experimentId ?? "-"}`,
+    `retryOf     ${job.retryOf ?? "-"}`,
+    `queued      ${job.queuedAt}`,
+    `started     ${job.startedAt ?? "-"}`,
+    `finished    ${job.finishedAt ?? "-"} (${job.durationMs ?? "-"} ms)`,
+    `by          ${job.createdBy}, LabOS ${job.labosVersion}`,
+    ...(job.error ? [`error       ${job.error.message}`] : []),
+    "",
+  ].join("\n");
+}

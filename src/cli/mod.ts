@@ -1,0 +1,125 @@
+/**
+ * The `labos` command line: a thin adapter that parses arguments, calls the
+ * service and formats its answers.
+ *
+ * @module
+ */
+import process from "node:process";
+import { Command, CommanderError } from "commander";
+import { loadConfig } from "../config/mod.ts";
+import { LabosError } from "../errors.ts";
+import { openLab } from "../service/mod.ts";
+import { VERSION } from "../version.ts";
+import type { CliContext } from "./_context.ts";
+import { type CliIo, json, makeStyle } from "./_format.ts";
+import { registerAuditCommands } from "./_audit.ts";
+import { registerDataCommands } from "./_data.ts";
+import { registerDemoCommand } from "./_demo.ts";
+import { registerDatasetCommands } from "./_datasets.ts";
+import { registerExperimentCommands } from "./_experiments.ts";
+import { registerModuleCommands } from "./_modules.ts";
+import { registerRunCommands } from "./_runs.ts";
+import { registerServeCommand } from "./_serve.ts";
+
+export type { CliIo } from "./_format.ts";
+
+/**
+ * Runs the CLI and resolves to the exit code: 0 success, 1 a failed check,
+ * 2 bad usage or input.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./mod.ts";
+ * const out: string[] = [];
+ * const code = await main(["--version"], {
+ *   stdout: (text) => out.push(text), stderr: () => {}, env: {}, cwd: ".", isTTY: false,
+ * });
+ * console.assert(code === 0 && out.join("").startsWith("labos "));
+ * ```
+ */
+export async function main(args: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const context: CliContext = {
+    io,
+    style: makeStyle(io),
+    lab(command) {
+      const options = command.optsWithGlobals() as { dataDir?: string; actor?: string };
+      const config = loadConfig({
+        cwd: io.cwd,
+        env: io.env,
+        dataDir: options.dataDir,
+        actor: options.actor,
+      });
+      return openLab({ dataDir: config.dataDir, actor: config.actor });
+    },
+    emit(command, value, human) {
+      io.stdout(command.optsWithGlobals().json ? json(value) : human());
+    },
+    fail(code) {
+      exitCode = code;
+    },
+  };
+
+  const program = new Command("labos")
+    .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
+    .version(`labos ${VERSION}`, "-V, --version", "print the version")
+    .option("--data-dir <dir>", "data folder (else LABOS_DATA_DIR, labos.jsonc, ./data)")
+    .option("--actor <name>", "who is acting (else LABOS_ACTOR, else the OS user)")
+    .option("--json", "machine-readable output on stdout")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(text.split("\n")[0] + "\n"),
+    });
+
+  registerDataCommands(program, context);
+  registerExperimentCommands(program, context);
+  registerAuditCommands(program, context);
+  registerModuleCommands(program, context);
+  registerRunCommands(program, context);
+  registerDatasetCommands(program, context);
+  registerDemoCommand(program, context);
+  registerServeCommand(program, context);
+
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    if (
+      error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
+      error.code === "commander.help"
+    ) {
+      return 0;
+    }
+    // Commander has already printed its one-line message.
+    return 2;
+  }
+  const debug = io.env.LABOS_DEBUG === "1";
+  if (error instanceof LabosError) {
+    io.stderr(`error: ${error.message}\n`);
+    if (debug && error.stack) io.stderr(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`error: ${message.split("\n")[0]}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  return 1;
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}

@@ -1,0 +1,430 @@
+/**
+ * Parsing of instrument CSV exports into typed tables. Tokenising is done by
+ * papaparse; this module adds delimiter detection (decimal-comma aware), strict
+ * shape checks with line and column positions, and column type inference.
+ *
+ * @module
+ */
+import papaparse from "papaparse";
+import { LabosError, quote } from "../errors.ts";
+
+// Typed here for the calls used: @types/papaparse pulls @types/node into every type check.
+interface PapaError {
+  code: string;
+  message: string;
+  index?: number;
+}
+interface PapaConfig {
+  delimiter: string;
+  newline: "\n";
+  quoteChar?: string;
+  escapeChar?: string;
+  preview?: number;
+  step?: (result: { data: string[]; errors: PapaError[]; meta: { cursor: number } }) => void;
+}
+const Papa = papaparse as {
+  parse(input: string, config: PapaConfig): { data: string[][]; errors: PapaError[] };
+};
+
+/** A column of a parsed table. */
+export interface CsvColumn {
+  /** The trimmed header name. */
+  name: string;
+  /** The type inferred from every non-empty cell. */
+  type: "number" | "integer" | "boolean" | "date" | "string";
+  /** The unit, when given in {@linkcode CsvParseOptions.units}. */
+  unit?: string;
+}
+
+/** A typed table parsed from CSV text. */
+export interface ParsedTable {
+  /** The columns, in file order. */
+  columns: CsvColumn[];
+  /**
+   * One object per data row, keyed by column name. Numbers and integers are
+   * numbers, booleans are booleans, dates stay ISO 8601 strings, empty cells
+   * are `null`.
+   */
+  rows: Array<Record<string, number | boolean | string | null>>;
+  /** The delimiter used, given or detected. */
+  delimiter: string;
+  /** The number of data rows. */
+  rowCount: number;
+}
+
+/** Options for {@linkcode parseCsv}. */
+export interface CsvParseOptions {
+  /** The field delimiter, one character; by default detected among `,` `;` tab `|`. */
+  delimiter?: string;
+  /** Read `1,5` as 1.5 (and `.` is then not a decimal point). Default false. */
+  decimalComma?: boolean;
+  /** Units by column name; every key must name a column. */
+  units?: Record<string, string>;
+  /** The most data rows accepted; default 1,000,000. */
+  maxRows?: number;
+  /** The most columns accepted; default 1,000. */
+  maxColumns?: number;
+}
+
+/** The delimiters that {@linkcode parseCsv} detects, in order of preference. */
+export const CSV_DELIMITERS: readonly string[] = [",", ";", "\t", "|"];
+
+const DEFAULT_MAX_ROWS = 1_000_000;
+const DEFAULT_MAX_COLUMNS = 1_000;
+const SAMPLE_ROWS = 50;
+
+/**
+ * Parses CSV text whose first non-blank line is the header. Blank lines are
+ * skipped; quoted fields may hold delimiters, doubled quotes and line breaks
+ * (which come back as `\n`). String cells are kept exactly as written; other
+ * types are read from the trimmed cell. Integers with leading zeros (`007`)
+ * are kept as strings, as they are usually identifiers.
+ *
+ * @throws {LabosError} `invalid`, naming the line (and column) of a malformed
+ * file, an empty or duplicate header, a size limit, or a unit for an unknown
+ * column.
+ *
+ * @example European instrument export
+ * ```ts
+ * import { parseCsv } from "./csv.ts";
+ * const table = parseCsv("time_s;absorbance\n0;1,250\n60;1,102\n", {
+ *   decimalComma: true,
+ *   units: { time_s: "s" },
+ * });
+ * console.assert(table.delimiter === ";");
+ * console.assert(table.columns[0].type === "integer" && table.columns[0].unit === "s");
+ * console.assert(table.rows[1].absorbance === 1.102);
+ * ```
+ */
+export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTable {
+  if (typeof text !== "string") {
+    throw new LabosError("invalid", `Cannot parse CSV: expected text, got ${quote(typeof text)}`);
+  }
+  const decimalComma = options.decimalComma ?? false;
+  const maxRows = limit("maxRows", options.maxRows ?? DEFAULT_MAX_ROWS);
+  const maxColumns = limit("maxColumns", options.maxColumns ?? DEFAULT_MAX_COLUMNS);
+  let source = normaliseLineBreaks(text.startsWith("\uFEFF") ? text.slice(1) : text);
+  const lines = new LineIndex(source);
+  let start = 0;
+  let delimiter = options.delimiter === undefined ? undefined : checkDelimiter(options.delimiter);
+  // Excel writes a "sep=;" first line to name the delimiter.
+  const hint = /^sep=([^\n"])\n/.exec(source);
+  if (hint) {
+    delimiter ??= hint[1];
+    start = hint[0].length;
+  }
+  if (source.slice(start).trim() === "") fail(lines.line(start), "the file is empty");
+  source = source.slice(start);
+  delimiter ??= detectDelimiter(source, decimalComma);
+
+  const records = readRecords(source, { delimiter, lines, offset: start, maxRows, maxColumns });
+  const [header, ...data] = records;
+  const names = checkHeader(header, lines.line(start + header.offset));
+  if (data.length === 0) {
+    fail(lines.line(start + header.offset), "the header has no data rows after it");
+  }
+
+  const columns: CsvColumn[] = names.map((name, index) => ({
+    name,
+    type: inferType(data, { index, decimalComma }),
+  }));
+  applyUnits(columns, options.units);
+  const convert = columns.map((column) => converter(column.type, decimalComma));
+  const rows = data.map((record) =>
+    Object.fromEntries(names.map((name, i) => [name, convert[i](record.fields[i])]))
+  );
+  return { columns, rows, delimiter, rowCount: rows.length };
+}
+
+interface CsvRecord {
+  fields: string[];
+  /** Character offset of the record's first character in the parsed text. */
+  offset: number;
+}
+
+/** Maps character offsets to 1-based line and column numbers. */
+class LineIndex {
+  readonly #source: string;
+  readonly #starts: number[] = [0];
+
+  constructor(source: string) {
+    this.#source = source;
+    for (let i = source.indexOf("\n"); i !== -1; i = source.indexOf("\n", i + 1)) {
+      this.#starts.push(i + 1);
+    }
+  }
+
+  /** `line N` for a character offset. */
+  line(offset: number): string {
+    return `line ${this.#lineIndex(offset) + 1}`;
+  }
+
+  /** `line N, column M` for a character offset. */
+  lineAndColumn(offset: number): string {
+    const index = this.#lineIndex(offset);
+    // Columns count characters as people see them, so a surrogate pair is one.
+    const column = Array.from(this.#source.slice(this.#starts[index], offset)).length + 1;
+    return `line ${index + 1}, column ${column}`;
+  }
+
+  #lineIndex(offset: number): number {
+    let low = 0;
+    let high = this.#starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.#starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+}
+
+function fail(where: string, problem: string): never {
+  throw new LabosError("invalid", `Cannot parse CSV: ${where}: ${problem}`);
+}
+
+function limit(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new LabosError(
+      "invalid",
+      `CSV option ${name} must be a positive integer, got ${quote(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkDelimiter(delimiter: string): string {
+  if (
+    typeof delimiter !== "string" || Array.from(delimiter).length !== 1 || /["\r\n]/.test(delimiter)
+  ) {
+    throw new LabosError(
+      "invalid",
+      `CSV delimiter must be one character other than a quote or line break, got ${
+        quote(delimiter)
+      }`,
+    );
+  }
+  return delimiter;
+}
+
+// Papaparse splits records on one newline sequence, so CRLF (Windows) and lone
+// CR (classic Mac OS) files are brought to LF. Line numbers are unchanged.
+function normaliseLineBreaks(text: string): string {
+  if (text.includes("\n")) return text.includes("\r\n") ? text.replace(/\r\n/g, "\n") : text;
+  return text.includes("\r") ? text.replace(/\r/g, "\n") : text;
+}
+
+function isBlank(fields: string[]): boolean {
+  return fields.length === 1 && fields[0].trim() === "";
+}
+
+// The delimiter that splits the first rows into the most columns, consistently. With
+// decimal commas, "1,5;2,3" must not be read as comma-separated, so a comma only
+// competes when the file quotes its fields.
+function detectDelimiter(source: string, decimalComma: boolean): string {
+  const candidates = CSV_DELIMITERS.filter((d) =>
+    d !== "," || !decimalComma || source.includes('"')
+  );
+  let best: { delimiter: string; columns: number; consistent: boolean } | undefined;
+  for (const delimiter of candidates) {
+    const sample = Papa.parse(source, { delimiter, newline: "\n", preview: SAMPLE_ROWS });
+    const rows = sample.data.filter((fields) => !isBlank(fields));
+    if (rows.length === 0) continue;
+    const columns = rows[0].length;
+    const consistent = sample.errors.length === 0 && rows.every((r) => r.length === columns);
+    if (columns < 2) continue;
+    if (
+      !best || (consistent && !best.consistent) ||
+      (consistent === best.consistent && columns > best.columns)
+    ) {
+      best = { delimiter, columns, consistent };
+    }
+  }
+  return best?.delimiter ?? (decimalComma ? ";" : ",");
+}
+
+function readRecords(
+  source: string,
+  options: {
+    delimiter: string;
+    lines: LineIndex;
+    offset: number;
+    maxRows: number;
+    maxColumns: number;
+  },
+): CsvRecord[] {
+  const { lines, offset } = options;
+  const records: CsvRecord[] = [];
+  let cursor = 0;
+  Papa.parse(source, {
+    delimiter: options.delimiter,
+    newline: "\n",
+    quoteChar: '"',
+    escapeChar: '"',
+    step(result) {
+      const start = cursor;
+      cursor = result.meta.cursor;
+      const error = result.errors[0];
+      if (error) quoteError(source, { error, lines, offset });
+      const fields = result.data;
+      if (isBlank(fields) && source.slice(start, cursor).trim() === "") return;
+      const expected = records[0]?.fields.length;
+      if (expected === undefined && fields.length > options.maxColumns) {
+        fail(
+          lines.line(offset + start),
+          `the header has ${fields.length} columns; the limit is ${options.maxColumns}`,
+        );
+      }
+      if (expected !== undefined && fields.length !== expected) {
+        fail(lines.line(offset + start), `expected ${expected} fields, found ${fields.length}`);
+      }
+      if (records.length > options.maxRows) {
+        fail(lines.line(offset + start), `too many data rows; the limit is ${options.maxRows}`);
+      }
+      records.push({ fields, offset: start });
+    },
+  });
+  return records;
+}
+
+function quoteError(
+  source: string,
+  context: { error: PapaError; lines: LineIndex; offset: number },
+): never {
+  const { error, lines, offset } = context;
+  // papaparse reports the index just after the opening quote.
+  const index = error.index ?? 0;
+  const open = source[index - 1] === '"' ? index - 1 : index;
+  if (error.code === "InvalidQuotes") {
+    let i = open + 1;
+    for (;;) {
+      const close = source.indexOf('"', i);
+      if (close === -1 || source[close + 1] !== '"') {
+        i = close === -1 ? source.length : close + 1;
+        break;
+      }
+      i = close + 2;
+    }
+    while (source[i] === " " || source[i] === "\t") i++;
+    const code = source.codePointAt(i);
+    const found = code === undefined ? "" : String.fromCodePoint(code);
+    fail(
+      lines.lineAndColumn(offset + i),
+      `a quoted field must end at a delimiter or line break, found ${
+        quote(found)
+      } after its closing quote`,
+    );
+  }
+  const where = lines.lineAndColumn(offset + open);
+  if (error.code === "MissingQuotes") fail(where, "unterminated quoted field");
+  fail(where, error.message.toLowerCase());
+}
+
+function checkHeader(header: CsvRecord, where: string): string[] {
+  const names = header.fields.map((name) => name.trim());
+  const seen = new Map<string, number>();
+  names.forEach((name, index) => {
+    if (name === "") fail(where, `column ${index + 1} has an empty name`);
+    const first = seen.get(name);
+    if (first !== undefined) {
+      fail(where, `column ${index + 1} repeats the name ${quote(name)} of column ${first + 1}`);
+    }
+    seen.set(name, index);
+  });
+  return names;
+}
+
+function applyUnits(columns: CsvColumn[], units: Record<string, string> | undefined): void {
+  if (units === undefined) return;
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  for (const [name, unit] of Object.entries(units)) {
+    const column = byName.get(name);
+    if (!column) {
+      throw new LabosError(
+        "invalid",
+        `Unit given for unknown column ${quote(name)}: the columns are ${
+          columns.map((c) => quote(c.name)).join(", ")
+        }`,
+      );
+    }
+    if (typeof unit !== "string" || unit.trim() === "") {
+      throw new LabosError(
+        "invalid",
+        `Unit for column ${quote(name)} must be a non-empty string, got ${quote(unit)}`,
+      );
+    }
+    column.unit = unit.trim();
+  }
+}
+
+const NUMBER_DOT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMBER_COMMA = /^[+-]?(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+const LEADING_ZERO = /^[+-]?0\d/;
+const BOOLEAN = /^(?:true|false)$/i;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:Z|[+-](\d{2})(?::?(\d{2}))?)?)?$/;
+
+function toNumber(cell: string, decimalComma: boolean): number | undefined {
+  if (!(decimalComma ? NUMBER_COMMA : NUMBER_DOT).test(cell) || LEADING_ZERO.test(cell)) {
+    return undefined;
+  }
+  const value = Number(decimalComma ? cell.replace(",", ".") : cell);
+  return Number.isFinite(value) ? value + 0 : undefined;
+}
+
+function isIsoDate(cell: string): boolean {
+  const m = ISO_DATE.exec(cell);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
+  const within = (part: string | undefined, max: number) =>
+    part === undefined || Number(part) <= max;
+  return within(m[4], 23) && within(m[5], 59) && within(m[6], 59) && within(m[7], 23) &&
+    within(m[8], 59);
+}
+
+function inferType(
+  data: CsvRecord[],
+  options: { index: number; decimalComma: boolean },
+): CsvColumn["type"] {
+  const { index, decimalComma } = options;
+  let integer = true;
+  let number = true;
+  let boolean = true;
+  let date = true;
+  let any = false;
+  for (const record of data) {
+    const cell = record.fields[index].trim();
+    if (cell === "") continue;
+    any = true;
+    if (number) {
+      const value = toNumber(cell, decimalComma);
+      if (value === undefined) number = integer = false;
+      else if (integer && !(INTEGER.test(cell) && Number.isSafeInteger(value))) integer = false;
+    }
+    if (boolean && !BOOLEAN.test(cell)) boolean = false;
+    if (date && !isIsoDate(cell)) date = false;
+    if (!number && !boolean && !date) return "string";
+  }
+  if (!any) return "string";
+  return integer ? "integer" : number ? "number" : boolean ? "boolean" : date ? "date" : "string";
+}
+
+function converter(
+  type: CsvColumn["type"],
+  decimalComma: boolean,
+): (cell: string) => number | boolean | string | null {
+  switch (type) {
+    case "integer":
+    case "number":
+      return (cell) => cell.trim() === "" ? null : toNumber(cell.trim(), decimalComma)!;
+    case "boolean":
+      return (cell) => cell.trim() === "" ? null : cell.trim().toLowerCase() === "true";
+    case "date":
+      return (cell) => cell.trim() === "" ? null : cell.trim();
+    default:
+      return (cell) => cell.trim() === "" ? null : cell;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The error vocabulary shared by every layer. Adapters map `exitCode` to a
+ * process exit status and `kind` to an HTTP status.
+ *
+ * @module
+ */
+
+/** What went wrong, independent of how it is shown. */
+export type LabosErrorKind =
+  /** Bad arguments, flags or input values. */
+  | "invalid"
+  /** A record, module or file that does not exist. */
+  | "not_found"
+  /** A request that conflicts with the current state, such as an illegal transition. */
+  | "conflict"
+  /** A check found damage (audit verify, doctor). */
+  | "check_failed"
+  /** The data folder lock could not be taken in time. */
+  | "locked"
+  /** A module failed while running. */
+  | "module_failed"
+  /** Anything unexpected. */
+  | "internal";
+
+/** One offending field of an invalid input. */
+export interface FieldIssue {
+  /** Dotted path of the field, such as `peaks.0.mz`; empty for the whole value. */
+  path: string;
+  /** What was expected, in sentence case. */
+  message: string;
+}
+
+/** Options for {@linkcode LabosError}. */
+export interface LabosErrorOptions {
+  /** Every offending field, for validation errors. */
+  issues?: FieldIssue[];
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * An expected failure with a one-line, user-facing message.
+ *
+ * @example Throw a usage error
+ * ```ts
+ * import { LabosError } from "./errors.ts";
+ * const err = new LabosError("invalid", '"reason" must not be empty');
+ * console.assert(err.exitCode === 2);
+ * ```
+ */
+export class LabosError extends Error {
+  /** What went wrong. */
+  readonly kind: LabosErrorKind;
+  /** Every offending field, for validation errors. */
+  readonly issues: FieldIssue[];
+
+  /** Creates an error of the given kind with a one-line message. */
+  constructor(kind: LabosErrorKind, message: string, options: LabosErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "LabosError";
+    this.kind = kind;
+    this.issues = options.issues ?? [];
+  }
+
+  /** The CLI exit code: 2 for bad input, 1 for failed checks and everything else. */
+  get exitCode(): number {
+    return exitCodeFor(this.kind);
+  }
+}
+
+/**
+ * Maps an error kind to the CLI exit code.
+ *
+ * @example
+ * ```ts
+ * import { exitCodeFor } from "./errors.ts";
+ * console.assert(exitCodeFor("not_found") === 2);
+ * ```
+ */
+export function exitCodeFor(kind: LabosErrorKind): number {
+  return kind === "invalid" || kind === "not_found" || kind === "conflict" ? 2 : 1;
+}
+
+/**
+ * Quotes a value for an error message, keeping it on one line and short.
+ *
+ * @example
+ * ```ts
+ * import { quote } from "./errors.ts";
+ * console.assert(quote("a\nb") === '"a\\nb"');
+ * ```
+ */
+export function quote(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value));
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

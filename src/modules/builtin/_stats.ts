@@ -1,0 +1,420 @@
+/**
+ * Pure numeric helpers shared by the built-in modules: straight-line and
+ * general linear least squares, the coefficient of determination, evenly
+ * spaced grids for plotted curves, and the significant-figure comparison
+ * used to check a module's worked examples.
+ *
+ * @module
+ */
+import { ModuleError } from "../contract.ts";
+
+/** The result of a straight-line least-squares fit `y = slope·x + intercept`. */
+export interface LineFit {
+  /** Slope, in units of y per unit of x. */
+  slope: number;
+  /** Intercept at x = 0, in units of y. */
+  intercept: number;
+  /** Coefficient of determination, 1 − SS_res/SS_tot (1 when y does not vary). */
+  rSquared: number;
+  /** Standard error of the slope; null with only two points (no degrees of freedom left). */
+  slopeStandardError: number | null;
+  /** Standard error of the intercept; null with only two points. */
+  interceptStandardError: number | null;
+  /** Residual standard deviation s_r = √(SS_res/(n − 2)); null with only two points. */
+  residualStandardDeviation: number | null;
+  /** Number of points fitted. */
+  count: number;
+}
+
+/** Options for {@linkcode fitLine}. */
+export interface FitLineOptions {
+  /** What the x values are, for the error message of a singular fit, such as `times`. */
+  xName?: string;
+}
+
+/**
+ * Fits `y = slope·x + intercept` by ordinary least squares. The sums are
+ * taken about the means (two-pass), which keeps the normal equations well
+ * conditioned even when x sits far from zero, as 1/T does.
+ *
+ * @throws {ModuleError} When there are fewer than two points, the arrays
+ * differ in length, or all x values are equal.
+ *
+ * @example
+ * ```ts
+ * import { fitLine } from "./_stats.ts";
+ * const fit = fitLine([0, 1, 2], [1, 3, 5]);
+ * console.assert(fit.slope === 2 && fit.intercept === 1 && fit.rSquared === 1);
+ * ```
+ */
+export function fitLine(
+  x: readonly number[],
+  y: readonly number[],
+  options: FitLineOptions = {},
+): LineFit {
+  const xName = options.xName ?? "x values";
+  checkData(x, y, 2);
+  if (isConstant(x)) {
+    throw new ModuleError(`Cannot fit a line: all ${xName} are equal (${x[0]})`);
+  }
+  const n = x.length;
+  const meanX = mean(x);
+  const meanY = mean(y);
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (x[i] - meanX) ** 2;
+    sxy += (x[i] - meanX) * (y[i] - meanY);
+  }
+  const slope = sxy / sxx;
+  const intercept = meanY - slope * meanX;
+  if (!Number.isFinite(slope) || !Number.isFinite(intercept)) {
+    throw new ModuleError(
+      `Cannot fit a line: the ${xName} are too close together for a finite slope`,
+    );
+  }
+  const fitted = x.map((xi) => slope * xi + intercept);
+  const ssRes = sumOfSquaredResiduals(y, fitted);
+  const sr = n > 2 ? Math.sqrt(ssRes / (n - 2)) : null;
+  return {
+    slope,
+    intercept,
+    rSquared: coefficientOfDetermination(y, fitted),
+    slopeStandardError: sr === null ? null : sr / Math.sqrt(sxx),
+    interceptStandardError: sr === null ? null : sr * Math.sqrt(1 / n + (meanX * meanX) / sxx),
+    residualStandardDeviation: sr,
+    count: n,
+  };
+}
+
+/** The result of a least-squares fit on a basis, `y = Σ coefficients[j]·basis[j](x)`. */
+export interface BasisFit {
+  /** One coefficient per basis function, in the order given. */
+  coefficients: number[];
+  /** Standard error of each coefficient; null when there are no more points than coefficients. */
+  standardErrors: Array<number | null>;
+  /** Coefficient of determination, 1 − SS_res/SS_tot (1 when y does not vary). */
+  rSquared: number;
+  /** Sum of squared residuals. */
+  residualSumOfSquares: number;
+  /** Number of points fitted. */
+  count: number;
+}
+
+/** Options for {@linkcode fitBasis}. */
+export interface FitBasisOptions {
+  /** The basis functions; the design matrix has one column per function. */
+  basis: ReadonlyArray<(x: number) => number>;
+  /** What the x values are, for the error message of a singular fit, such as `velocities`. */
+  xName?: string;
+}
+
+/**
+ * Fits `y = Σ c_j·f_j(x)` by linear least squares. Each column of the design
+ * matrix is first scaled to unit length, then the matrix is factored as
+ * A = QR with Householder reflections and R·c = Qᵀy is solved by back
+ * substitution. This never forms the normal equations AᵀA, whose condition
+ * number is the square of A's, so bases mixing very different scales (1, 1/u,
+ * u) stay accurate. Coefficient standard errors come from
+ * s²·(RᵀR)⁻¹ with s² = SS_res/(n − p).
+ *
+ * @throws {ModuleError} When there are fewer points than basis functions, a
+ * value of the basis is not finite, or the columns are linearly dependent
+ * (for example too few distinct x values).
+ *
+ * @example
+ * ```ts
+ * import { fitBasis } from "./_stats.ts";
+ * const u = [1, 2, 4, 8];
+ * const h = u.map((v) => 1 + 2 / v + 0.5 * v);
+ * const fit = fitBasis(u, h, { basis: [() => 1, (v) => 1 / v, (v) => v] });
+ * console.assert(Math.abs(fit.coefficients[1] - 2) < 1e-12);
+ * ```
+ */
+export function fitBasis(
+  x: readonly number[],
+  y: readonly number[],
+  options: FitBasisOptions,
+): BasisFit {
+  const { basis } = options;
+  const xName = options.xName ?? "x values";
+  const p = basis.length;
+  checkData(x, y, Math.max(p, 1));
+  const n = x.length;
+  const columns = basis.map((f) => x.map((xi) => f(xi)));
+  for (const column of columns) {
+    const bad = column.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new ModuleError(`Cannot fit: a basis function is not finite at x = ${x[bad]}`);
+    }
+  }
+  const scales = columns.map((column) => Math.hypot(...column));
+  scales.forEach((scale) => {
+    if (scale === 0) throw singular(xName, p);
+  });
+  columns.forEach((column, j) => column.forEach((_, i) => (column[i] /= scales[j])));
+
+  const qty = y.slice();
+  const r: number[][] = Array.from({ length: p }, () => new Array(p).fill(0));
+  for (let k = 0; k < p; k++) {
+    const colK = columns[k];
+    let norm = 0;
+    for (let i = k; i < n; i++) norm = Math.hypot(norm, colK[i]);
+    const alpha = colK[k] > 0 ? -norm : norm;
+    const v = colK.slice(k);
+    v[0] -= alpha;
+    const vv = v.reduce((sum, vi) => sum + vi * vi, 0);
+    if (vv > 0) {
+      for (let j = k; j < p; j++) reflect(columns[j], v, vv, k);
+      reflect(qty, v, vv, k);
+    }
+    for (let j = k; j < p; j++) r[k][j] = columns[j][k];
+    // Columns have unit length, so |R_kk| is the sine of the angle between
+    // column k and the span of the earlier ones.
+    if (Math.abs(r[k][k]) <= 1e-10) throw singular(xName, p);
+  }
+
+  const scaled = new Array(p).fill(0);
+  for (let k = p - 1; k >= 0; k--) {
+    let sum = qty[k];
+    for (let j = k + 1; j < p; j++) sum -= r[k][j] * scaled[j];
+    scaled[k] = sum / r[k][k];
+  }
+  const coefficients = scaled.map((c, j) => c / scales[j]);
+  if (!coefficients.every(Number.isFinite)) throw singular(xName, p);
+  const fitted = x.map((xi) => basis.reduce((sum, f, j) => sum + coefficients[j] * f(xi), 0));
+  const ssRes = sumOfSquaredResiduals(y, fitted);
+
+  let standardErrors: Array<number | null> = new Array(p).fill(null);
+  if (n > p) {
+    const variance = ssRes / (n - p);
+    const rInverse = invertUpperTriangular(r);
+    standardErrors = rInverse.map((row, j) =>
+      Math.sqrt(variance * row.reduce((sum, value) => sum + value * value, 0)) / scales[j]
+    );
+  }
+  return {
+    coefficients,
+    standardErrors,
+    rSquared: coefficientOfDetermination(y, fitted),
+    residualSumOfSquares: ssRes,
+    count: n,
+  };
+}
+
+/**
+ * The coefficient of determination R² = 1 − SS_res/SS_tot. When the observed
+ * values do not vary at all (SS_tot is zero to rounding), any model through
+ * them explains everything there is, and the result is 1.
+ *
+ * @example
+ * ```ts
+ * import { coefficientOfDetermination } from "./_stats.ts";
+ * console.assert(coefficientOfDetermination([1, 2, 3], [1, 2, 3]) === 1);
+ * console.assert(coefficientOfDetermination([1, 2, 3], [2, 2, 2]) === 0);
+ * ```
+ */
+export function coefficientOfDetermination(
+  observed: readonly number[],
+  fitted: readonly number[],
+): number {
+  const m = mean(observed);
+  const ssTot = observed.reduce((sum, v) => sum + (v - m) ** 2, 0);
+  const scale = observed.reduce((largest, v) => Math.max(largest, Math.abs(v)), 0);
+  if (ssTot <= observed.length * (8 * Number.EPSILON * scale) ** 2) return 1;
+  return 1 - sumOfSquaredResiduals(observed, fitted) / ssTot;
+}
+
+/**
+ * `count` evenly spaced values from `start` to `stop` inclusive, for drawing
+ * fitted curves.
+ *
+ * @example
+ * ```ts
+ * import { linspace } from "./_stats.ts";
+ * console.assert(linspace(0, 1, 5).join() === "0,0.25,0.5,0.75,1");
+ * ```
+ */
+export function linspace(start: number, stop: number, count: number): number[] {
+  if (count < 2) return [start];
+  const step = (stop - start) / (count - 1);
+  return Array.from({ length: count }, (_, i) => (i === count - 1 ? stop : start + i * step));
+}
+
+/**
+ * Rounds to a number of significant figures. With 15 figures this strips the
+ * binary floating-point noise of decimal arithmetic (100 × 4.184 × 6.5 gives
+ * 2719.6000000000004) while keeping every meaningful digit of a double.
+ *
+ * @example
+ * ```ts
+ * import { roundToSignificant } from "./_stats.ts";
+ * console.assert(roundToSignificant(100 * 4.184 * 6.5, 15) === 2719.6);
+ * console.assert(roundToSignificant(0.0012345, 3) === 0.00123);
+ * ```
+ */
+export function roundToSignificant(value: number, figures: number): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  return Number(value.toPrecision(figures));
+}
+
+/**
+ * Rounds every number inside a value (objects and arrays included) to 15
+ * significant figures, or as many as given, so that reported results carry
+ * no binary floating-point noise: 28.9 − 22.0 is reported as 6.9, not
+ * 6.899999999999999. Other values pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { tidyNumbers } from "./_stats.ts";
+ * const tidy = tidyNumbers({ deltaTK: 28.9 - 22.0, fits: [{ r: 0.1 + 0.2 }], name: "x" });
+ * console.assert(tidy.deltaTK === 6.9 && tidy.fits[0].r === 0.3 && tidy.name === "x");
+ * ```
+ */
+export function tidyNumbers<T>(value: T, significantFigures = 15): T {
+  if (typeof value === "number") return roundToSignificant(value, significantFigures) as T;
+  if (Array.isArray(value)) {
+    return value.map((item) => tidyNumbers(item, significantFigures)) as T;
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, tidyNumbers(item, significantFigures)]),
+    ) as T;
+  }
+  return value;
+}
+
+/** Options for {@linkcode expectedSubsetMismatches}. */
+export interface SubsetOptions {
+  /** Significant figures to which numbers must agree; 4 by default. */
+  significantFigures?: number;
+}
+
+/**
+ * Compares an actual value with an expected subset and lists every
+ * difference. Objects match when each expected key matches (extra actual keys
+ * are ignored), arrays element by element with equal lengths, and a number
+ * matches when the actual value rounds to the expected one at the given
+ * significant figures: |actual − expected| ≤ ½·10^(e − s + 1), where e is the
+ * expected value's decimal exponent. Expected zero demands |actual| ≤ 1e-12.
+ * Anything else must be strictly equal.
+ *
+ * @example
+ * ```ts
+ * import { expectedSubsetMismatches } from "./_stats.ts";
+ * console.assert(expectedSubsetMismatches({ a: 2886.96, b: "x" }, { a: 2887 }).length === 0);
+ * console.assert(expectedSubsetMismatches({ a: 2886.96 }, { a: 2886 }).length === 1);
+ * ```
+ */
+export function expectedSubsetMismatches(
+  actual: unknown,
+  expected: unknown,
+  options: SubsetOptions = {},
+): string[] {
+  const figures = options.significantFigures ?? 4;
+  const mismatches: string[] = [];
+  compare(actual, expected, "", figures, mismatches);
+  return mismatches;
+}
+
+function compare(
+  actual: unknown,
+  expected: unknown,
+  path: string,
+  figures: number,
+  out: string[],
+): void {
+  const where = path === "" ? "value" : path;
+  if (typeof expected === "number") {
+    if (typeof actual !== "number" || !agrees(actual, expected, figures)) {
+      out.push(`${where}: expected ${expected}, got ${JSON.stringify(actual)}`);
+    }
+  } else if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) {
+      out.push(`${where}: expected an array of ${expected.length}, got ${JSON.stringify(actual)}`);
+      return;
+    }
+    expected.forEach((item, i) => compare(actual[i], item, `${path}[${i}]`, figures, out));
+  } else if (expected !== null && typeof expected === "object") {
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) {
+      out.push(`${where}: expected an object, got ${JSON.stringify(actual)}`);
+      return;
+    }
+    for (const [key, value] of Object.entries(expected)) {
+      compare(
+        (actual as Record<string, unknown>)[key],
+        value,
+        path === "" ? key : `${path}.${key}`,
+        figures,
+        out,
+      );
+    }
+  } else if (actual !== expected) {
+    out.push(`${where}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+function agrees(actual: number, expected: number, figures: number): boolean {
+  if (!Number.isFinite(actual)) return false;
+  if (expected === 0) return Math.abs(actual) <= 1e-12;
+  const exponent = Math.floor(Math.log10(Math.abs(expected)));
+  const tolerance = 0.5 * 10 ** (exponent - figures + 1);
+  // The tiny allowance absorbs the binary representation of decimal literals.
+  return Math.abs(actual - expected) <= tolerance * (1 + 1e-9);
+}
+
+function checkData(x: readonly number[], y: readonly number[], minimum: number): void {
+  if (x.length !== y.length) {
+    throw new ModuleError(`Cannot fit: ${x.length} x values but ${y.length} y values`);
+  }
+  if (x.length < minimum) {
+    throw new ModuleError(`Cannot fit: need at least ${minimum} points, got ${x.length}`);
+  }
+}
+
+function isConstant(values: readonly number[]): boolean {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of values) {
+    low = Math.min(low, v);
+    high = Math.max(high, v);
+  }
+  return high - low <= 4 * Number.EPSILON * Math.max(Math.abs(low), Math.abs(high));
+}
+
+function singular(xName: string, p: number): ModuleError {
+  return new ModuleError(
+    `Cannot fit: the model is singular for these ${xName} (need at least ${p} distinct values)`,
+  );
+}
+
+function reflect(column: number[], v: number[], vv: number, k: number): void {
+  let dot = 0;
+  for (let i = 0; i < v.length; i++) dot += v[i] * column[k + i];
+  const factor = (2 * dot) / vv;
+  for (let i = 0; i < v.length; i++) column[k + i] -= factor * v[i];
+}
+
+function invertUpperTriangular(r: number[][]): number[][] {
+  const p = r.length;
+  const inverse: number[][] = Array.from({ length: p }, () => new Array(p).fill(0));
+  for (let j = 0; j < p; j++) {
+    inverse[j][j] = 1 / r[j][j];
+    for (let i = j - 1; i >= 0; i--) {
+      let sum = 0;
+      for (let k = i + 1; k <= j; k++) sum += r[i][k] * inverse[k][j];
+      inverse[i][j] = -sum / r[i][i];
+    }
+  }
+  return inverse;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+function sumOfSquaredResiduals(observed: readonly number[], fitted: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < observed.length; i++) sum += (observed[i] - fitted[i]) ** 2;
+  return sum;
+}

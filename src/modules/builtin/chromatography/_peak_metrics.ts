@@ -1,0 +1,330 @@
+import { z } from "zod";
+import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
+import { linspace, tidyNumbers } from "../_stats.ts";
+
+/** One chromatographic peak as measured. */
+export interface PeakInput {
+  /** The compound or a label. */
+  name: string;
+  /** Retention time, in minutes. */
+  retentionTimeMin: number;
+  /** Width at the baseline between the tangents, in minutes. */
+  baseWidthMin?: number;
+  /** Full width at half height, in minutes. */
+  halfHeightWidthMin?: number;
+}
+
+/** Validated input of {@linkcode peakMetrics}. */
+export interface PeakMetricsInput {
+  /** Retention time of an unretained compound (dead time, t0), in minutes. */
+  deadTimeMin?: number;
+  /** The peaks, in any order. */
+  peaks: PeakInput[];
+}
+
+/** Figures of merit of one peak. */
+export interface PeakResult {
+  /** The peak's name. */
+  name: string;
+  /** Retention time, in minutes. */
+  retentionTimeMin: number;
+  /** Which width the plate count used. */
+  widthKind: "base" | "halfHeight";
+  /** Retention factor k = (tR − t0)/t0; null without a dead time. */
+  retentionFactor: number | null;
+  /** Number of theoretical plates, 16(tR/wb)² or 5.54(tR/wh)². */
+  plates: number;
+}
+
+/** Figures of merit of two adjacent peaks. */
+export interface PairResult {
+  /** The earlier peak. */
+  first: string;
+  /** The later peak. */
+  second: string;
+  /** Resolution, 2Δt/(wb1 + wb2) or 1.18Δt/(wh1 + wh2). */
+  resolution: number;
+  /** Selectivity α = k2/k1; null without a dead time. */
+  selectivity: number | null;
+  /** The widths used: both base, both half-height, or mixed (half-height converted to base). */
+  widthBasis: "base" | "halfHeight" | "mixed";
+}
+
+/** Output of {@linkcode peakMetrics}. */
+export interface PeakMetricsOutput {
+  /** Every peak, in order of retention time. */
+  peaks: PeakResult[];
+  /** Every pair of neighbouring peaks, in order of retention time. */
+  pairs: PairResult[];
+}
+
+// For a Gaussian peak the tangent base width is 4σ and the half-height width 2√(2 ln 2)·σ.
+const BASE_PER_HALF_HEIGHT = 4 / (2 * Math.sqrt(2 * Math.LN2));
+
+const peakSchema = z.object({
+  name: z.string().min(1).describe("Compound name or label of the peak"),
+  retentionTimeMin: z.number().positive().describe(
+    "Retention time at the peak maximum, in minutes",
+  ),
+  baseWidthMin: z.number().positive().optional().describe(
+    "Peak width at the baseline, between the tangents through the inflection points, in minutes; " +
+      "give this or halfHeightWidthMin",
+  ),
+  halfHeightWidthMin: z.number().positive().optional().describe(
+    "Full peak width at half height, in minutes; give this or baseWidthMin",
+  ),
+});
+
+const inputSchema = z.object({
+  deadTimeMin: z.number().positive().optional().describe(
+    "Dead time t0, the retention time of an unretained compound, in minutes; needed for retention " +
+      "factors and selectivities",
+  ),
+  peaks: z.array(peakSchema).min(1).describe(
+    "The peaks, in any order; each needs exactly one of baseWidthMin and halfHeightWidthMin",
+  ),
+}).superRefine((input, ctx) => {
+  const seen = new Set<string>();
+  input.peaks.forEach((peak, i) => {
+    const hasBase = peak.baseWidthMin !== undefined;
+    const hasHalf = peak.halfHeightWidthMin !== undefined;
+    if (!hasBase && !hasHalf) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["peaks", i, "baseWidthMin"],
+        message: `is required unless halfHeightWidthMin is given (peak ${
+          JSON.stringify(peak.name)
+        })`,
+      });
+    } else if (hasBase && hasHalf) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["peaks", i, "halfHeightWidthMin"],
+        message: `must be omitted when baseWidthMin is given (peak ${JSON.stringify(peak.name)})`,
+      });
+    }
+    if (seen.has(peak.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["peaks", i, "name"],
+        message: "must be unique among the peaks",
+      });
+    }
+    seen.add(peak.name);
+    if (input.deadTimeMin !== undefined && peak.retentionTimeMin <= input.deadTimeMin) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["peaks", i, "retentionTimeMin"],
+        message: `must be > deadTimeMin (${input.deadTimeMin})`,
+      });
+    }
+  });
+});
+
+const outputSchema = z.object({
+  peaks: z.array(z.object({
+    name: z.string().describe("The peak's name"),
+    retentionTimeMin: z.number().describe("Retention time, in minutes"),
+    widthKind: z.enum(["base", "halfHeight"]).describe("Width used for the plate count"),
+    retentionFactor: z.number().nullable().describe(
+      "Retention factor k = (tR − t0)/t0 (dimensionless); null without deadTimeMin",
+    ),
+    plates: z.number().describe(
+      "Theoretical plates N = 16(tR/wb)² from the base width or 5.54(tR/wh)² from the half-height width",
+    ),
+  })).describe("Every peak, in order of retention time"),
+  pairs: z.array(z.object({
+    first: z.string().describe("The earlier peak"),
+    second: z.string().describe("The later peak"),
+    resolution: z.number().describe(
+      "Resolution Rs = 2(tR2 − tR1)/(wb1 + wb2), or 1.18(tR2 − tR1)/(wh1 + wh2) for half-height " +
+        "widths; mixed pairs convert half-height to base width as wb = 1.699·wh (Gaussian)",
+    ),
+    selectivity: z.number().nullable().describe(
+      "Selectivity α = k2/k1 of the later to the earlier peak; null without deadTimeMin",
+    ),
+    widthBasis: z.enum(["base", "halfHeight", "mixed"]).describe("Widths used for the resolution"),
+  })).describe("Every pair of neighbouring peaks, in order of retention time"),
+});
+
+function run(input: PeakMetricsInput): PeakMetricsOutput {
+  const t0 = input.deadTimeMin;
+  const sorted = input.peaks
+    .map((peak, index) => ({ peak, index }))
+    .sort((a, b) => a.peak.retentionTimeMin - b.peak.retentionTimeMin || a.index - b.index)
+    .map(({ peak }) => peak);
+  const peaks: PeakResult[] = sorted.map((peak) => {
+    const tR = peak.retentionTimeMin;
+    const base = peak.baseWidthMin;
+    return {
+      name: peak.name,
+      retentionTimeMin: tR,
+      widthKind: base !== undefined ? "base" : "halfHeight",
+      retentionFactor: t0 === undefined ? null : (tR - t0) / t0,
+      plates: base !== undefined
+        ? 16 * (tR / base) ** 2
+        : 5.54 * (tR / peak.halfHeightWidthMin!) ** 2,
+    };
+  });
+  const pairs: PairResult[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1], sorted[i]];
+    const gap = b.retentionTimeMin - a.retentionTimeMin;
+    let resolution: number;
+    let widthBasis: PairResult["widthBasis"];
+    if (a.baseWidthMin !== undefined && b.baseWidthMin !== undefined) {
+      resolution = (2 * gap) / (a.baseWidthMin + b.baseWidthMin);
+      widthBasis = "base";
+    } else if (a.halfHeightWidthMin !== undefined && b.halfHeightWidthMin !== undefined) {
+      resolution = (1.18 * gap) / (a.halfHeightWidthMin + b.halfHeightWidthMin);
+      widthBasis = "halfHeight";
+    } else {
+      resolution = (2 * gap) / (baseWidth(a) + baseWidth(b));
+      widthBasis = "mixed";
+    }
+    const [ka, kb] = [peaks[i - 1].retentionFactor, peaks[i].retentionFactor];
+    pairs.push({
+      first: a.name,
+      second: b.name,
+      resolution,
+      selectivity: ka === null || kb === null ? null : kb / ka,
+      widthBasis,
+    });
+  }
+  return tidyNumbers({ peaks, pairs });
+}
+
+function baseWidth(peak: PeakInput): number {
+  return peak.baseWidthMin ?? peak.halfHeightWidthMin! * BASE_PER_HALF_HEIGHT;
+}
+
+function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
+  const shapes = input.peaks.map((peak) => ({
+    center: peak.retentionTimeMin,
+    sigma: baseWidth(peak) / 4,
+  }));
+  const start = Math.min(0, ...shapes.map((s) => s.center - 4 * s.sigma));
+  const end = Math.max(...shapes.map((s) => s.center + 4 * s.sigma));
+  const trace = linspace(start, end, 600).map((t): [number, number] => [
+    t,
+    shapes.reduce((sum, s) => sum + Math.exp(-0.5 * ((t - s.center) / s.sigma) ** 2), 0),
+  ]);
+  const series: PlotSpec["series"] = [
+    { kind: "line", name: "Simulated chromatogram (unit-height Gaussian peaks)", points: trace },
+    {
+      kind: "sticks",
+      name: "Retention times",
+      points: output.peaks.map((peak) => [peak.retentionTimeMin, 1]),
+    },
+  ];
+  if (input.deadTimeMin !== undefined) {
+    series.push({ kind: "sticks", name: "Dead time", points: [[input.deadTimeMin, 0.25]] });
+  }
+  return {
+    title: "Chromatographic peaks",
+    xLabel: "Time (min)",
+    yLabel: "Relative signal",
+    series,
+  };
+}
+
+const HARVEY_12 =
+  "Harvey, D. Analytical Chemistry 2.1; DePauw University: Greencastle, IN, 2016; chapter 12, " +
+  "Chromatographic and Electrophoretic Methods, section 12.2 General Theory of Column " +
+  "Chromatography";
+
+/**
+ * `chromatography.peak-metrics`: retention factors, plate numbers,
+ * resolutions and selectivities of the peaks in one chromatogram.
+ *
+ * @example
+ * ```ts
+ * import { peakMetrics } from "./mod.ts";
+ * const input = peakMetrics.input.parse({
+ *   peaks: [
+ *     { name: "limonene", retentionTimeMin: 8.36, baseWidthMin: 0.96 },
+ *     { name: "γ-terpinene", retentionTimeMin: 9.54, baseWidthMin: 0.64 },
+ *   ],
+ * });
+ * const output = await peakMetrics.run(input, { progress() {} });
+ * console.assert(Math.abs(output.pairs[0].resolution - 1.475) < 1e-9);
+ * ```
+ */
+export const peakMetrics: LabModule<PeakMetricsInput, PeakMetricsOutput> = defineModule({
+  key: "chromatography.peak-metrics",
+  version: "1.0.0",
+  title: "Chromatographic peak metrics",
+  domain: "chromatography",
+  summary:
+    "Computes retention factors, theoretical plates, and the resolution and selectivity of " +
+    "neighbouring peaks from retention times and peak widths.",
+  method: "Peaks are sorted by retention time tR. With a dead time t0 the retention factor is " +
+    "k = (tR − t0)/t0. The plate number is N = 16(tR/wb)² from the tangent baseline width wb or " +
+    "N = 5.54(tR/wh)² from the width at half height wh (5.54 ≈ 8 ln 2 for a Gaussian). For each " +
+    "pair of neighbours the resolution is Rs = 2(tR2 − tR1)/(wb1 + wb2), or " +
+    "Rs = 1.18(tR2 − tR1)/(wh1 + wh2) when both widths are half-height widths (1.18 ≈ √(2 ln 2)). " +
+    "When one peak has a base width and the other a half-height width, the half-height width is " +
+    "converted to a base width assuming a Gaussian profile, wb = 4wh/(2√(2 ln 2)) ≈ 1.699·wh, and the " +
+    "base-width formula is used; the pair is flagged as mixed. The selectivity is α = k2/k1, the " +
+    "later peak's retention factor over the earlier one's." +
+    " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
+  citations: [
+    HARVEY_12 + ".",
+    "Skoog, D. A.; Holler, F. J.; Crouch, S. R. Principles of Instrumental Analysis, 6th ed.; " +
+    "Thomson Brooks/Cole: Belmont, CA, 2007; chapter 26, An Introduction to Chromatographic " +
+    "Separations.",
+    "Ettre, L. S. Nomenclature for chromatography (IUPAC Recommendations 1993). Pure Appl. Chem. " +
+    "1993, 65 (4), 819–872. https://doi.org/10.1351/pac199365040819",
+  ],
+  limitations: [
+    "The plate and resolution formulas assume Gaussian peaks. Tailing or fronting peaks give " +
+    "inflated plate counts from half-height widths; use moment analysis or the Foley–Dorsey " +
+    "equations for asymmetric peaks.",
+    "Plate numbers from different width definitions agree only for Gaussian peaks, and the " +
+    "conventional constants 5.54 and 1.18 are roundings of 8 ln 2 and √(2 ln 2).",
+    "Retention factors and selectivities need the true dead time; an unretained marker that is " +
+    "partly retained or excluded from the pores biases them.",
+    "Under gradient elution or temperature programming, k and N computed this way are apparent " +
+    "values only.",
+  ],
+  learnerNotes: [
+    "Retention time alone depends on column length and flow rate. The retention factor k compares " +
+    "the time a compound spends in the stationary phase (tR − t0) with the time it spends moving " +
+    "with the mobile phase (t0), which makes it a property of the chemistry.",
+    "A column behaves as if it were made of N equilibrium steps, the theoretical plates. Narrow " +
+    "peaks relative to their retention time mean many plates and an efficient column; N grows as " +
+    "the square of tR/w.",
+    "Resolution measures how far apart two peaks are compared with their widths. Rs = 1 leaves " +
+    "about 2% overlap; Rs = 1.5 is baseline separation for peaks of similar size.",
+    "Selectivity α says how differently the stationary phase holds two compounds. If α = 1 no " +
+    "number of plates will separate them, which is why changing the mobile or stationary phase is " +
+    "often more effective than using a longer column.",
+  ],
+  examples: [
+    {
+      name: "lemon-oil-limonene-terpinene",
+      source: HARVEY_12 +
+        ", worked example on resolution: in a chromatographic analysis of lemon oil, limonene has " +
+        "tR = 8.36 min and wb = 0.96 min, γ-terpinene tR = 9.54 min and wb = 0.64 min; published " +
+        "Rs = 1.48 (to 3 figures; 2 × 1.18/1.60 = 1.475). The plate numbers are arithmetic on the " +
+        "same data, not printed in the example.",
+      input: {
+        peaks: [
+          { name: "limonene", retentionTimeMin: 8.36, baseWidthMin: 0.96 },
+          { name: "γ-terpinene", retentionTimeMin: 9.54, baseWidthMin: 0.64 },
+        ],
+      },
+      expected: {
+        peaks: [
+          { name: "limonene", retentionFactor: null, plates: 1213 },
+          { name: "γ-terpinene", retentionFactor: null, plates: 3555 },
+        ],
+        pairs: [{ first: "limonene", second: "γ-terpinene", resolution: 1.475, selectivity: null }],
+      },
+    },
+  ],
+  input: inputSchema,
+  output: outputSchema,
+  run,
+  plot,
+});

@@ -1,0 +1,202 @@
+import { z } from "zod";
+import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import { fitLine, tidyNumbers } from "../_stats.ts";
+
+/** The molar gas constant R in J/(mol·K), exact since the 2019 SI redefinition (CODATA 2018). */
+export const GAS_CONSTANT_J_PER_MOL_K = 8.314462618;
+
+/** Validated input of {@linkcode arrhenius}. */
+export interface ArrheniusInput {
+  /** Absolute temperatures, in kelvins. */
+  temperaturesK: number[];
+  /** Rate constants at those temperatures, in any one unit. */
+  rateConstants: number[];
+}
+
+/** Output of {@linkcode arrhenius}. */
+export interface ArrheniusOutput {
+  /** Activation energy Ea, in kJ/mol. */
+  activationEnergyKJPerMol: number;
+  /** Standard error of Ea, in kJ/mol; null with only two temperatures. */
+  activationEnergyStandardErrorKJPerMol: number | null;
+  /** Pre-exponential factor A, in the unit of the rate constants. */
+  preExponentialFactor: number;
+  /** R² of ln k against 1/T (exactly 1 for two points). */
+  rSquared: number;
+}
+
+const inputSchema = z.object({
+  temperaturesK: z.array(z.number().positive()).min(2).describe(
+    "Absolute temperatures of the measurements, in kelvins",
+  ),
+  rateConstants: z.array(z.number().positive()).describe(
+    "Rate constant at each temperature, all in one unit (for example 1/s or L/(mol·s)); " +
+      "the pre-exponential factor comes out in the same unit",
+  ),
+}).superRefine((input, ctx) => {
+  if (input.rateConstants.length !== input.temperaturesK.length) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rateConstants"],
+      message: `must have one value per temperature (${input.temperaturesK.length} temperatures, ` +
+        `${input.rateConstants.length} rate constants)`,
+    });
+  }
+});
+
+const outputSchema = z.object({
+  activationEnergyKJPerMol: z.number().describe(
+    "Activation energy Ea = −slope·R of ln k against 1/T, in kJ/mol",
+  ),
+  activationEnergyStandardErrorKJPerMol: z.number().nullable().describe(
+    "Standard error of Ea from the fit, in kJ/mol; null with only two temperatures",
+  ),
+  preExponentialFactor: z.number().describe(
+    "Pre-exponential factor A = exp(intercept), in the unit of the rate constants",
+  ),
+  rSquared: z.number().describe("R² of ln k against 1/T; 1 for two points"),
+});
+
+function run(input: ArrheniusInput): ArrheniusOutput {
+  const { temperaturesK: t, rateConstants: k } = input;
+  if (t.every((value) => value === t[0])) {
+    throw new ModuleError(`Cannot fit the Arrhenius line: all temperaturesK are equal (${t[0]})`);
+  }
+  const fit = fitLine(t.map((value) => 1 / value), k.map(Math.log), {
+    xName: "inverse temperatures",
+  });
+  const preExponentialFactor = Math.exp(fit.intercept);
+  if (!Number.isFinite(preExponentialFactor)) {
+    throw new ModuleError(
+      `The pre-exponential factor exp(${fit.intercept}) is too large to represent`,
+    );
+  }
+  return tidyNumbers({
+    activationEnergyKJPerMol: (-fit.slope * GAS_CONSTANT_J_PER_MOL_K) / 1000,
+    activationEnergyStandardErrorKJPerMol: fit.slopeStandardError === null
+      ? null
+      : (fit.slopeStandardError * GAS_CONSTANT_J_PER_MOL_K) / 1000,
+    preExponentialFactor,
+    rSquared: fit.rSquared,
+  });
+}
+
+function plot(input: ArrheniusInput, output: ArrheniusOutput): PlotSpec {
+  const x = input.temperaturesK.map((value) => 1 / value);
+  const slope = (-output.activationEnergyKJPerMol * 1000) / GAS_CONSTANT_J_PER_MOL_K;
+  const intercept = Math.log(output.preExponentialFactor);
+  const ends = [Math.min(...x), Math.max(...x)];
+  return {
+    title: "Arrhenius plot",
+    xLabel: "1/T (1/K)",
+    yLabel: "ln k",
+    series: [
+      {
+        kind: "points",
+        name: "Measured",
+        points: x.map((value, i) => [value, Math.log(input.rateConstants[i])]),
+      },
+      {
+        kind: "line",
+        name: `Fit: Ea = ${output.activationEnergyKJPerMol.toPrecision(4)} kJ/mol`,
+        points: ends.map((value) => [value, intercept + slope * value]),
+      },
+    ],
+  };
+}
+
+const OPENSTAX_12_5 =
+  "Flowers, P.; Theopold, K.; Langley, R.; Robinson, W. R. Chemistry 2e; OpenStax: Houston, TX, 2019; " +
+  "section 12.5 Collision Theory";
+const ATKINS =
+  "Atkins, P.; de Paula, J. Atkins' Physical Chemistry, 8th ed.; Oxford University Press: Oxford, " +
+  "2006; chapter 22, The rates of chemical reactions";
+
+/**
+ * `kinetics.arrhenius`: activation energy and pre-exponential factor from
+ * rate constants measured at two or more temperatures.
+ *
+ * @example
+ * ```ts
+ * import { arrhenius } from "./mod.ts";
+ * const input = arrhenius.input.parse({ temperaturesK: [650, 700], rateConstants: [1.66, 7.39] });
+ * const output = await arrhenius.run(input, { progress() {} });
+ * console.assert(Math.round(output.activationEnergyKJPerMol) === 113);
+ * ```
+ */
+export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModule({
+  key: "kinetics.arrhenius",
+  version: "1.0.0",
+  title: "Arrhenius analysis: activation energy",
+  domain: "kinetics",
+  summary:
+    "Fits ln k against 1/T to find a reaction's activation energy and pre-exponential factor.",
+  method: "The Arrhenius equation k = A·exp(−Ea/(R·T)) becomes linear on taking logarithms: " +
+    "ln k = ln A − (Ea/R)·(1/T). The module fits a straight line to ln k against 1/T by ordinary " +
+    "least squares (sums taken about the means, which keeps the fit accurate although 1/T varies " +
+    "only in its third significant figure), then reports Ea = −slope·R with R = 8.314462618 " +
+    "J/(mol·K) (exact, CODATA 2018) and A = exp(intercept). The standard error of Ea is the slope's " +
+    "standard error times R. With two temperatures the line passes through both points and R² = 1." +
+    " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
+  citations: [
+    OPENSTAX_12_5 + ". https://openstax.org/details/books/chemistry-2e",
+    ATKINS + " (temperature dependence of reaction rates).",
+    "Arrhenius, S. Über die Reaktionsgeschwindigkeit bei der Inversion von Rohrzucker durch Säuren. " +
+    "Z. Phys. Chem. 1889, 4, 226–248.",
+    "Tiesinga, E.; Mohr, P. J.; Newell, D. B.; Taylor, B. N. CODATA recommended values of the " +
+    "fundamental physical constants: 2018. Rev. Mod. Phys. 2021, 93, 025010.",
+  ],
+  limitations: [
+    "Assumes A and Ea do not depend on temperature. Over wide ranges many reactions curve on an " +
+    "Arrhenius plot (A ∝ T^m in transition-state and collision theory, tunnelling, changes of " +
+    "mechanism), and the fitted Ea is then an average over the range.",
+    "An unweighted fit of ln k gives equal weight to equal relative errors in k; if the absolute " +
+    "errors in k are similar, the slow (low-temperature) points are over-weighted.",
+    "A is found by extrapolating to 1/T = 0, far outside the data, so it is much less certain than " +
+    "Ea and strongly correlated with it.",
+    "A negative fitted Ea is reported as is: it can be real (for example pre-equilibria or " +
+    "barrierless radical reactions) but more often signals a problem with the data.",
+  ],
+  learnerNotes: [
+    "Reactions speed up when heated because a larger fraction of molecular collisions have at least " +
+    "the activation energy, the energy barrier between reactants and products. That fraction " +
+    "follows the Boltzmann factor exp(−Ea/RT).",
+    "Taking the natural logarithm of k = A·exp(−Ea/RT) gives a straight line when ln k is plotted " +
+    "against 1/T. The slope is −Ea/R, so a steeper line means a higher barrier and a rate that is " +
+    "more sensitive to temperature.",
+    "The intercept, ln A, is where the line would meet 1/T = 0 (infinite temperature). A, the " +
+    "pre-exponential or frequency factor, reflects how often molecules collide in the right " +
+    "orientation, and has the same units as k.",
+    "With two temperatures the two-point form ln(k2/k1) = (Ea/R)(1/T1 − 1/T2) gives the same answer. " +
+    "More temperatures let the fit average out errors and reveal curvature.",
+    "Always use absolute temperature in kelvins; using degrees Celsius gives a wrong slope.",
+  ],
+  examples: [
+    {
+      name: "dinitrogen-pentoxide-two-point",
+      source: OPENSTAX_12_5 +
+        ", check-your-learning of the worked example 'Determination of Ea': N2O5 decomposition, " +
+        "k = 1.66 L/(mol·s) at 650 K and 7.39 L/(mol·s) at 700 K; published Ea = 1.1 × 10⁵ J/mol " +
+        "(2 figures). The 4-figure Ea is the exact two-point value.",
+      input: { temperaturesK: [650, 700], rateConstants: [1.66, 7.39] },
+      expected: { activationEnergyKJPerMol: 113.0, rSquared: 1 },
+    },
+    {
+      name: "ethanal-decomposition",
+      source: ATKINS +
+        ", worked example on the Arrhenius parameters of the second-order decomposition of ethanal " +
+        "(CH3CHO): k = 0.011, 0.035, 0.105, 0.343, 0.789, 2.17, 20.0, 145 dm³/(mol·s) at 700, 730, " +
+        "760, 790, 810, 840, 910, 1000 K; published Ea = 188 kJ/mol and A = 1.1 × 10¹² dm³/(mol·s). " +
+        "The 4-figure values are the least-squares fit.",
+      input: {
+        temperaturesK: [700, 730, 760, 790, 810, 840, 910, 1000],
+        rateConstants: [0.011, 0.035, 0.105, 0.343, 0.789, 2.17, 20.0, 145],
+      },
+      expected: { activationEnergyKJPerMol: 188.3, preExponentialFactor: 1.079e12 },
+    },
+  ],
+  input: inputSchema,
+  output: outputSchema,
+  run,
+  plot,
+});

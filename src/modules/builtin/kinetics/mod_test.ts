@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import type { LabModule } from "../../contract.ts";
+import { expectedSubsetMismatches } from "../_stats.ts";
+import * as kinetics from "./mod.ts";
+
+const modules = [kinetics.integratedRateLaw, kinetics.arrhenius] as LabModule[];
+
+for (const module of modules) {
+  Deno.test(`${module.key}: descriptor is complete`, () => {
+    assert.ok(module.key.startsWith(`${module.domain}.`));
+    assert.equal(module.version, "1.0.0");
+    for (const text of [module.title, module.summary, module.method]) assert.ok(text.length > 0);
+    for (const list of [module.citations, module.limitations, module.learnerNotes]) {
+      assert.ok(list.length > 0);
+    }
+    assert.ok(module.examples.length > 0);
+  });
+
+  for (const example of module.examples) {
+    Deno.test(`${module.key}: worked example "${example.name}" reproduces its source`, async () => {
+      assert.ok(example.source.length > 0);
+      const input = module.input.parse(example.input);
+      const output = module.output.parse(await module.run(input, { progress() {} }));
+      assert.deepEqual(expectedSubsetMismatches(output, example.expected), []);
+      const plot = module.plot?.(input, output);
+      for (const series of plot?.series ?? []) {
+        assert.ok(series.points.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+      }
+    });
+  }
+}

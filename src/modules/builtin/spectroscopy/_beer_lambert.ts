@@ -1,0 +1,288 @@
+import { z } from "zod";
+import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import { fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
+
+/** One calibration standard. */
+export interface Standard {
+  /** Concentration of the absorbing species, in mol/L. */
+  concentrationM: number;
+  /** Measured absorbance (dimensionless). */
+  absorbance: number;
+}
+
+/** Validated input of {@linkcode beerLambert}. */
+export interface BeerLambertInput {
+  /** Optical path length of the cuvette, in centimetres. */
+  pathLengthCm: number;
+  /** Calibration standards. */
+  standards: Standard[];
+  /** Absorbances of unknown samples measured in the same way. */
+  unknownAbsorbances?: number[];
+}
+
+/** An unknown sample's concentration. */
+export interface UnknownResult {
+  /** Its absorbance. */
+  absorbance: number;
+  /** Its concentration from the calibration line, in mol/L. */
+  concentrationM: number;
+}
+
+/** Output of {@linkcode beerLambert}. */
+export interface BeerLambertOutput {
+  /** Molar absorptivity ε = slope/path length, in L/(mol·cm). */
+  molarAbsorptivity: number;
+  /** Standard error of ε, in L/(mol·cm); null with only two standards. */
+  molarAbsorptivityStandardError: number | null;
+  /** Intercept of absorbance against concentration (absorbance at zero concentration). */
+  intercept: number;
+  /** R² of the calibration line. */
+  rSquared: number;
+  /** Concentrations of the unknowns, in input order. */
+  unknowns: UnknownResult[];
+  /** Absorbances outside the linear range, extrapolated unknowns and other cautions. */
+  warnings: string[];
+}
+
+/** Absorbance above which Beer's law usually stops being linear in practice. */
+export const MAX_LINEAR_ABSORBANCE = 1.5;
+
+const inputSchema = z.object({
+  pathLengthCm: z.number().positive().default(1).describe(
+    "Optical path length of the cuvette, in centimetres; 1 by default",
+  ),
+  standards: z.array(z.object({
+    concentrationM: z.number().nonnegative().describe(
+      "Concentration of the absorbing species in the standard, in mol/L (0 for a blank)",
+    ),
+    absorbance: z.number().describe("Measured absorbance of the standard (dimensionless)"),
+  })).min(2).describe(
+    "Calibration standards at two or more different concentrations, measured at one wavelength",
+  ),
+  unknownAbsorbances: z.array(z.number()).optional().describe(
+    "Absorbances of unknown samples measured at the same wavelength and path length",
+  ),
+});
+
+const outputSchema = z.object({
+  molarAbsorptivity: z.number().describe(
+    "Molar absorptivity ε = slope/pathLengthCm from absorbance against concentration, in L/(mol·cm)",
+  ),
+  molarAbsorptivityStandardError: z.number().nullable().describe(
+    "Standard error of ε from the fit, in L/(mol·cm); null with only two standards",
+  ),
+  intercept: z.number().describe(
+    "Absorbance at zero concentration from the fit (ideally near 0; a blank offset otherwise)",
+  ),
+  rSquared: z.number().describe("R² of the calibration line"),
+  unknowns: z.array(z.object({
+    absorbance: z.number().describe("The unknown's absorbance"),
+    concentrationM: z.number().describe(
+      "Concentration (absorbance − intercept)/(ε·pathLengthCm), in mol/L",
+    ),
+  })).describe("Concentrations of the unknowns, in input order"),
+  warnings: z.array(z.string()).describe(
+    "Absorbances above 1.5 (outside the linear range), extrapolated unknowns and other cautions",
+  ),
+});
+
+function run(input: BeerLambertInput): BeerLambertOutput {
+  const { pathLengthCm, standards } = input;
+  const unknownAbsorbances = input.unknownAbsorbances ?? [];
+  const fit = fitLine(
+    standards.map((s) => s.concentrationM),
+    standards.map((s) => s.absorbance),
+    { xName: "standard concentrations" },
+  );
+  const warnings: string[] = [];
+  standards.forEach((s, i) => {
+    if (s.absorbance > MAX_LINEAR_ABSORBANCE) {
+      warnings.push(
+        `Standard ${i + 1} absorbance ${s.absorbance} is above ${MAX_LINEAR_ABSORBANCE}, ` +
+          "outside the reliable linear range",
+      );
+    }
+  });
+  unknownAbsorbances.forEach((a, i) => {
+    if (a > MAX_LINEAR_ABSORBANCE) {
+      warnings.push(
+        `Unknown ${
+          i + 1
+        } absorbance ${a} is above ${MAX_LINEAR_ABSORBANCE}, outside the reliable ` +
+          "linear range; dilute the sample",
+      );
+    }
+  });
+  if (fit.slope < 0) {
+    warnings.push(
+      `The calibration slope is negative (${
+        roundToSignificant(fit.slope, 15)
+      }); check the standards`,
+    );
+  }
+  if (unknownAbsorbances.length > 0 && fit.slope === 0) {
+    throw new ModuleError(
+      "Calibration slope is zero, so unknown concentrations cannot be computed",
+    );
+  }
+  const concentrations = standards.map((s) => s.concentrationM);
+  const [low, high] = [Math.min(...concentrations), Math.max(...concentrations)];
+  const unknowns = unknownAbsorbances.map((absorbance, i) => {
+    const concentrationM = roundToSignificant((absorbance - fit.intercept) / fit.slope, 15);
+    if (!Number.isFinite(concentrationM)) {
+      throw new ModuleError(
+        `Unknown ${i + 1} (absorbance ${absorbance}) gives a concentration too large to represent`,
+      );
+    }
+    if (concentrationM < low || concentrationM > high) {
+      warnings.push(
+        `Unknown ${i + 1} (absorbance ${absorbance}) gives ${concentrationM} M, outside the ` +
+          `standards' range ${low}–${high} M, so it is extrapolated`,
+      );
+    }
+    return { absorbance, concentrationM };
+  });
+  return tidyNumbers({
+    molarAbsorptivity: fit.slope / pathLengthCm,
+    molarAbsorptivityStandardError: fit.slopeStandardError === null
+      ? null
+      : fit.slopeStandardError / pathLengthCm,
+    intercept: fit.intercept,
+    rSquared: fit.rSquared,
+    unknowns,
+    warnings,
+  });
+}
+
+function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
+  const slope = output.molarAbsorptivity * input.pathLengthCm;
+  const xs = [
+    ...input.standards.map((s) => s.concentrationM),
+    ...output.unknowns.map((u) => u.concentrationM),
+  ];
+  const ends = [Math.min(0, ...xs), Math.max(...xs)];
+  const series: PlotSpec["series"] = [
+    {
+      kind: "points",
+      name: "Standards",
+      points: input.standards.map((s) => [s.concentrationM, s.absorbance]),
+    },
+    {
+      kind: "line",
+      name: `Fit: ε = ${output.molarAbsorptivity.toPrecision(4)} L/(mol·cm)`,
+      points: ends.map((x) => [x, output.intercept + slope * x]),
+    },
+  ];
+  if (output.unknowns.length > 0) {
+    series.push({
+      kind: "points",
+      name: "Unknowns",
+      points: output.unknowns.map((u) => [u.concentrationM, u.absorbance]),
+    });
+  }
+  return {
+    title: "Beer–Lambert calibration",
+    xLabel: "Concentration (M)",
+    yLabel: "Absorbance",
+    series,
+  };
+}
+
+const NADH =
+  "Horecker, B. L.; Kornberg, A. The extinction coefficients of the reduced band of pyridine " +
+  "nucleotides. J. Biol. Chem. 1948, 175 (1), 385–390";
+
+/**
+ * `spectroscopy.beer-lambert`: molar absorptivity from a calibration series
+ * and the concentrations of unknown samples.
+ *
+ * @example
+ * ```ts
+ * import { beerLambert } from "./mod.ts";
+ * const input = beerLambert.input.parse({
+ *   standards: [{ concentrationM: 0, absorbance: 0 }, { concentrationM: 1e-4, absorbance: 0.622 }],
+ *   unknownAbsorbances: [0.311],
+ * });
+ * const output = await beerLambert.run(input, { progress() {} });
+ * console.assert(Math.abs(output.molarAbsorptivity - 6220) < 1e-9);
+ * ```
+ */
+export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defineModule({
+  key: "spectroscopy.beer-lambert",
+  version: "1.0.0",
+  title: "Beer–Lambert calibration",
+  domain: "spectroscopy",
+  summary:
+    "Fits absorbance against concentration for a set of standards to find the molar absorptivity " +
+    "and the concentrations of unknown samples.",
+  method:
+    "The Beer–Lambert law A = ε·l·c predicts a straight line of absorbance A against concentration " +
+    "c with slope ε·l. The module fits A = slope·c + intercept to the standards by ordinary least " +
+    "squares, reports ε = slope/l in L/(mol·cm) with its standard error, and keeps the intercept to " +
+    "absorb a blank offset. Each unknown's concentration is read back from the line as " +
+    "c = (A − intercept)/slope. Any absorbance above 1.5 raises a warning, since stray light and " +
+    "instrument noise usually bend the calibration there, as does an unknown whose concentration " +
+    "falls outside the range of the standards." +
+    " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
+  citations: [
+    "Harris, D. C. Quantitative Chemical Analysis, 9th ed.; W. H. Freeman: New York, 2016; " +
+    "the chapters on statistics (the method of least squares, calibration curves) and on the " +
+    "fundamentals of spectrophotometry (Beer's law).",
+    "Harvey, D. Analytical Chemistry 2.1; DePauw University: Greencastle, IN, 2016; section 5.4, " +
+    "Linear Regression and Calibration Curves, and chapter 10, Spectroscopic Methods.",
+    NADH + ".",
+  ],
+  limitations: [
+    "Beer's law holds for monochromatic light and dilute solutions; at high concentration " +
+    "interactions between absorbers and changes of refractive index bend the line.",
+    "Stray light and detector noise make absorbances above about 1.5 (less than 3% transmittance) " +
+    "unreliable on most spectrophotometers; such values are flagged rather than removed.",
+    "Chemical equilibria (association, acid–base or complexation) change the absorbing species with " +
+    "concentration and break linearity even at low absorbance.",
+    "Unweighted least squares assumes the absorbance errors are the same for all standards, and the " +
+    "reported concentrations carry the calibration's uncertainty, which is not propagated here.",
+  ],
+  learnerNotes: [
+    "Absorbance A = log10(P0/P) measures how much light a sample removes. Beer's law says it is " +
+    "proportional to the path length l and to the concentration c, with the molar absorptivity ε as " +
+    "the constant: A = ε·l·c.",
+    "ε is a property of the substance at one wavelength, in L/(mol·cm). A large ε means a strongly " +
+    "coloured species that can be measured at low concentration.",
+    "Rather than trust a single standard, analysts measure several and fit a straight line. The " +
+    "slope gives ε·l and the line converts an unknown's absorbance into a concentration.",
+    "An absorbance of 1 means only 10% of the light gets through, and 2 means 1%. The fewer photons " +
+    "reach the detector, the larger the relative error, which is why high absorbances are unreliable " +
+    "and samples are diluted into the range of the standards.",
+  ],
+  examples: [
+    {
+      name: "nadh-340-nm",
+      source: NADH +
+        ": ε(NADH, 340 nm) = 6.22 × 10³ L/(mol·cm). Synthetic standards of 0–150 µM NADH in a 1.000-cm " +
+        "cell are generated from that published value (A = 6220·c) and an unknown of absorbance 0.400 " +
+        "read back; the expected ε is the published one and the unknown's concentration is 0.400/6220 M.",
+      input: {
+        pathLengthCm: 1,
+        standards: [
+          { concentrationM: 0, absorbance: 0 },
+          { concentrationM: 2.5e-5, absorbance: 0.1555 },
+          { concentrationM: 5e-5, absorbance: 0.311 },
+          { concentrationM: 1e-4, absorbance: 0.622 },
+          { concentrationM: 1.5e-4, absorbance: 0.933 },
+        ],
+        unknownAbsorbances: [0.4],
+      },
+      expected: {
+        molarAbsorptivity: 6220,
+        intercept: 0,
+        rSquared: 1,
+        unknowns: [{ absorbance: 0.4, concentrationM: 6.431e-5 }],
+        warnings: [],
+      },
+    },
+  ],
+  input: inputSchema,
+  output: outputSchema,
+  run,
+  plot,
+});

@@ -1,0 +1,132 @@
+/**
+ * The module contract: what every analysis module, built-in or plugin,
+ * provides. A module is pure: it never touches storage, the clock or the
+ * network; the job runtime does all of that around it.
+ *
+ * @module
+ */
+import type { z } from "zod";
+
+/** The API version of this contract, checked against a plugin's `labosApi` range. */
+export const LABOS_API_VERSION = "1.0.0";
+
+/** What the runtime hands to `run`: progress reporting and nothing else. */
+export interface ModuleContext {
+  /** Reports progress as a fraction from 0 to 1, with an optional message. */
+  progress(fraction: number, message?: string): void;
+}
+
+/** A named sample input and the output it must give. */
+export interface ModuleExample {
+  /** A short name, such as `caffeine`. */
+  name: string;
+  /** Where the expected values come from (a citation). */
+  source: string;
+  /** A valid input. */
+  input: Record<string, unknown>;
+  /** A subset of the output that the run must reproduce (numbers to 4 significant figures). */
+  expected: Record<string, unknown>;
+}
+
+/** The descriptive part of a module, shown by `labos modules show`. */
+export interface ModuleDescriptor {
+  /** Stable key, `domain.name`, such as `thermo.calorimetry`. */
+  key: string;
+  /** Semantic version of the module's algorithm and output shape. */
+  version: string;
+  /** Human title. */
+  title: string;
+  /** The scientific domain: `ms`, `thermo`, `kinetics`, `chromatography`, `spectroscopy` or a plugin's own. */
+  domain: string;
+  /** One sentence on what it computes. */
+  summary: string;
+  /** One paragraph describing the algorithm. */
+  method: string;
+  /** Real references: textbooks or papers. */
+  citations: string[];
+  /** Where the method stops being valid. */
+  limitations: string[];
+  /** The science explained for a student. */
+  learnerNotes: string[];
+  /** Worked examples with their expected outputs. */
+  examples: ModuleExample[];
+}
+
+/** One data series of a plot. */
+export interface PlotSeries {
+  /** How to draw it: markers, a connected line, or vertical sticks from zero. */
+  kind: "points" | "line" | "sticks";
+  /** Legend label. */
+  name: string;
+  /** The points, as `[x, y]` pairs. */
+  points: Array<[number, number]>;
+}
+
+/** A renderer-neutral plot description; `src/plots` turns it into SVG. */
+export interface PlotSpec {
+  /** Plot title. */
+  title: string;
+  /** X axis label, with units. */
+  xLabel: string;
+  /** Y axis label, with units. */
+  yLabel: string;
+  /** The series, drawn in order. */
+  series: PlotSeries[];
+}
+
+/**
+ * A complete analysis module.
+ *
+ * @typeParam I The validated input type.
+ * @typeParam O The output type.
+ */
+export interface LabModule<I = unknown, O = unknown> extends ModuleDescriptor {
+  /** Validates and defaults the input. */
+  input: z.ZodType<I>;
+  /** Describes the output. */
+  output: z.ZodType<O>;
+  /** Computes the output; pure and deterministic. Throws {@linkcode ModuleError} on failure. */
+  run(input: I, context: ModuleContext): O | Promise<O>;
+  /** Describes a plot of the result, where one is natural. */
+  plot?(input: I, output: O): PlotSpec;
+}
+
+/**
+ * A failure inside a module's computation, such as a singular fit. The
+ * runtime records it on a failed job.
+ *
+ * @example
+ * ```ts
+ * import { ModuleError } from "./contract.ts";
+ * const error = new ModuleError("Cannot fit a line: all temperatures are equal");
+ * console.assert(error.name === "ModuleError");
+ * ```
+ */
+export class ModuleError extends Error {
+  /** Creates a module failure with a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ModuleError";
+  }
+}
+
+/**
+ * Identity helper that gives a module literal its full type.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineModule } from "./contract.ts";
+ * const double = defineModule({
+ *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
+ *   summary: "Doubles a number", method: "Multiplies by two.", citations: [],
+ *   limitations: [], learnerNotes: [], examples: [],
+ *   input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
+ *   run: (input) => ({ y: input.x * 2 }),
+ * });
+ * console.assert(double.key === "demo.double");
+ * ```
+ */
+export function defineModule<I, O>(module: LabModule<I, O>): LabModule<I, O> {
+  return module;
+}

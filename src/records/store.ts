@@ -1,0 +1,242 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { atomicWriteFile } from "../durable/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import { formatIssues, toFieldIssues } from "../validation.ts";
+import { IdIndex } from "./_index.ts";
+import { ID_PREFIXES, isId } from "./ids.ts";
+import { RECORD_FOLDERS, RECORD_SCHEMAS, type RecordOf, type RecordType } from "./schemas.ts";
+
+/** The folder, inside the data folder, of the id indexes. */
+export const INDEX_FOLDER = "indexes";
+
+const LIST_CHUNK = 256;
+
+/** Options for {@linkcode RecordStore.list}. */
+export interface ListOptions<T> {
+  /** Keeps only the records for which this returns true. */
+  where?: (record: T) => boolean;
+  /** The page size. Default: 50. */
+  limit?: number;
+  /** How many matching records to skip. Default: 0. */
+  offset?: number;
+}
+
+/** One page of records, newest first. */
+export interface RecordPage<T> {
+  /** The records on this page. */
+  items: T[];
+  /** Whether more matching records follow. */
+  hasMore: boolean;
+}
+
+/**
+ * Reads and writes records, one validated JSON file per record, under the
+ * data folder. Ids are time-sortable, so file names sort newest-last and a
+ * page of the newest records reads only the files on that page.
+ *
+ * Writers must hold the data folder lock; the store does not take it.
+ *
+ * @example
+ * ```ts
+ * import { RecordStore } from "./store.ts";
+ * const store = new RecordStore("/tmp/labos-example-data");
+ * console.assert(store.dataDir === "/tmp/labos-example-data");
+ * ```
+ */
+export class RecordStore {
+  /** The data folder. */
+  readonly dataDir: string;
+  readonly #indexes: Readonly<Record<RecordType, IdIndex>>;
+
+  /** Opens the store of a data folder. */
+  constructor(dataDir: string) {
+    this.dataDir = dataDir;
+    const index = (type: RecordType) =>
+      new IdIndex(
+        path.join(dataDir, INDEX_FOLDER, `${RECORD_FOLDERS[type]}.ids`),
+        ID_PREFIXES[type] as "exp" | "ds" | "job",
+      );
+    this.#indexes = {
+      experiment: index("experiment"),
+      dataset: index("dataset"),
+      job: index("job"),
+    };
+  }
+
+  /** Records newly created ids in the type's index, in commit order. The caller holds the lock. */
+  async addToIndex(type: RecordType, ids: string[]): Promise<void> {
+    await this.#indexes[type].append(ids);
+  }
+
+  /** The path of a type's id index. */
+  indexPathOf(type: RecordType): string {
+    return this.#indexes[type].file;
+  }
+
+  /** Every id in a type's index, in commit order. */
+  indexedIds(type: RecordType): Promise<string[]> {
+    return this.#indexes[type].all();
+  }
+
+  /** How many records of a type exist, from the index when there is one. */
+  async count(type: RecordType): Promise<number> {
+    const index = this.#indexes[type];
+    return await index.exists() ? await index.count() : (await this.ids(type)).length;
+  }
+
+  /** The path of a record's file. Throws on a malformed id, so no id can leave the data folder. */
+  pathOf(type: RecordType, id: string): string {
+    if (!isId(id, type)) {
+      throw new LabosError(
+        "invalid",
+        `Invalid ${type} id ${quote(id)}: expected "${
+          ID_PREFIXES[type]
+        }_" followed by 26 base32 characters`,
+      );
+    }
+    return path.join(this.dataDir, RECORD_FOLDERS[type], `${id}.json`);
+  }
+
+  /** Reads and validates one record. A missing record is `not_found`; a corrupt file is `invalid` and names its path. */
+  async get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
+    const file = this.pathOf(type, id);
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new LabosError("not_found", `No ${type} with id ${quote(id)}`);
+      }
+      throw error;
+    }
+    return this.#decode(type, id, text, file);
+  }
+
+  /** Reads a record, or returns undefined when it does not exist. */
+  async find<K extends RecordType>(type: K, id: string): Promise<RecordOf[K] | undefined> {
+    try {
+      return await this.get(type, id);
+    } catch (error) {
+      if (error instanceof LabosError && error.kind === "not_found") return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Validates a record and writes it atomically. With `syncDirectory: false`
+   * the caller must fsync the record folder (see {@linkcode RecordStore.folderOf}).
+   */
+  async put<K extends RecordType>(
+    type: K,
+    record: RecordOf[K],
+    options: { syncDirectory?: boolean } = {},
+  ): Promise<void> {
+    this.validate(type, record);
+    await atomicWriteFile(
+      this.pathOf(type, record.id),
+      `${JSON.stringify(record, null, 2)}\n`,
+      options,
+    );
+  }
+
+  /** The folder holding the records of a type. */
+  folderOf(type: RecordType): string {
+    return path.join(this.dataDir, RECORD_FOLDERS[type]);
+  }
+
+  /** Throws an `invalid` error naming every bad field unless the record matches its schema. */
+  validate<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.pathOf(type, record.id);
+    const result = RECORD_SCHEMAS[type].safeParse(record);
+    if (!result.success) {
+      const issues = toFieldIssues(result.error);
+      throw new LabosError(
+        "invalid",
+        `Cannot write ${type} ${quote(record.id)}: ${formatIssues(issues)}`,
+        { issues },
+      );
+    }
+  }
+
+  /** All record ids of a type, oldest first. Reads only the folder listing. */
+  async ids(type: RecordType): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(this.dataDir, RECORD_FOLDERS[type]));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const ids: string[] = [];
+    for (const name of names) {
+      if (name.endsWith(".json")) {
+        const id = name.slice(0, -5);
+        if (isId(id, type)) ids.push(id);
+      }
+    }
+    return ids.sort();
+  }
+
+  /**
+   * One page of records, newest first, reading records only until the page
+   * is full. With an index, not even the folder is listed.
+   */
+  async list<K extends RecordType>(
+    type: K,
+    options: ListOptions<RecordOf[K]> = {},
+  ): Promise<RecordPage<RecordOf[K]>> {
+    const limit = options.limit ?? 50;
+    const offset = options.offset ?? 0;
+    const index = this.#indexes[type];
+    const items: RecordOf[K][] = [];
+    if (!options.where && await index.exists()) {
+      const ids = await index.newest(offset, limit + 1);
+      for (const id of ids.slice(0, limit)) items.push(await this.get(type, id));
+      return { items, hasMore: ids.length > limit };
+    }
+    const newestFirst = await index.exists() ? null : (await this.ids(type)).reverse();
+    let matched = 0;
+    for (let start = 0;; start += LIST_CHUNK) {
+      const ids = newestFirst
+        ? newestFirst.slice(start, start + LIST_CHUNK)
+        : await index.newest(start, LIST_CHUNK);
+      if (ids.length === 0) return { items, hasMore: false };
+      for (const id of ids) {
+        const record = await this.get(type, id);
+        if (options.where && !options.where(record)) continue;
+        if (matched++ < offset) continue;
+        if (items.length === limit) return { items, hasMore: true };
+        items.push(record);
+      }
+    }
+  }
+
+  #decode<K extends RecordType>(type: K, id: string, text: string, file: string): RecordOf[K] {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new LabosError(
+        "invalid",
+        `Corrupt ${type} record ${file}: not valid JSON (${(error as Error).message})`,
+      );
+    }
+    const result = RECORD_SCHEMAS[type].safeParse(value);
+    if (!result.success) {
+      throw new LabosError(
+        "invalid",
+        `Corrupt ${type} record ${file}: ${formatIssues(toFieldIssues(result.error))}`,
+      );
+    }
+    if (result.data.id !== id) {
+      throw new LabosError(
+        "invalid",
+        `Corrupt ${type} record ${file}: "id" is ${
+          quote(result.data.id)
+        } but the file is named for ${quote(id)}`,
+      );
+    }
+    return result.data as RecordOf[K];
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The published JSON Schemas: every record type, the audit event and
+ * `labos.jsonc`, generated from the zod schemas that validate them.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { AuditEventSchema } from "./audit/schema.ts";
+import { ConfigFileSchema } from "./config/mod.ts";
+import { RECORD_SCHEMAS } from "./records/mod.ts";
+
+const BASE = "https://jsr.io/@labos/labos/assets/schemas";
+
+function publish(name: string, title: string, schema: z.ZodType): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(schema, { target: "draft-2020-12", io: "input" }),
+    $id: `${BASE}/${name}.schema.json`,
+    title,
+  };
+}
+
+/**
+ * Every published schema, by file name stem.
+ *
+ * @example
+ * ```ts
+ * import { publishedSchemas } from "./schemas.ts";
+ * console.assert("experiment" in publishedSchemas());
+ * ```
+ */
+export function publishedSchemas(): Record<string, Record<string, unknown>> {
+  return {
+    "experiment": publish("experiment", "LabOS experiment record", RECORD_SCHEMAS.experiment),
+    "dataset": publish("dataset", "LabOS dataset record", RECORD_SCHEMAS.dataset),
+    "job": publish("job", "LabOS job record", RECORD_SCHEMAS.job),
+    "audit-event": publish("audit-event", "LabOS audit event (log format v1)", AuditEventSchema),
+    "labos-config": publish("labos-config", "LabOS labos.jsonc", ConfigFileSchema),
+  };
+}

@@ -1,0 +1,164 @@
+import { parseCsv } from "../datasets/csv.ts";
+import { LabosError, quote } from "../errors.ts";
+import type { LineageGraph } from "../plots/mod.ts";
+import {
+  type Dataset,
+  type Experiment,
+  newId,
+  RECORD_SCHEMA_VERSION,
+  sha256Hex,
+} from "../records/mod.ts";
+import type { LabCore } from "./_core.ts";
+
+/** What `labos import` takes. */
+export interface ImportCsvRequest {
+  /** The source file's name, kept for provenance. */
+  fileName: string;
+  /** The file's bytes. */
+  bytes: Uint8Array;
+  /** The dataset title. Default: the file name. */
+  title?: string;
+  /** The experiment to link the dataset to. */
+  experimentId?: string;
+  /** Units per column, as `column=unit`. */
+  units?: string[];
+  /** Parse `1,5` as 1.5 (semicolon-delimited European files). */
+  decimalComma?: boolean;
+  /** The delimiter; detected when absent. */
+  delimiter?: string;
+}
+
+/** Imports a CSV file as a dataset; a malformed file writes nothing. */
+export async function importCsv(lab: LabCore, request: ImportCsvRequest): Promise<Dataset> {
+  await lab.requireReady();
+  const units: Record<string, string> = {};
+  for (const entry of request.units ?? []) {
+    const match = /^([^=]+)=(.+)$/.exec(entry);
+    if (!match) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "--units" ${quote(entry)}: expected column=unit, e.g. time_s=s`,
+      );
+    }
+    units[match[1]] = match[2];
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(request.bytes);
+  } catch {
+    throw new LabosError(
+      "invalid",
+      `Cannot import ${quote(request.fileName)}: the file is not UTF-8 text`,
+    );
+  }
+  const table = parseCsv(text, {
+    delimiter: request.delimiter,
+    decimalComma: request.decimalComma,
+    units,
+  });
+  const experimentId = request.experimentId ?? null;
+  if (experimentId !== null) checkOpen(await lab.store.get("experiment", experimentId));
+  const now = lab.timestamp();
+  const dataset: Dataset = {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    id: newId("dataset"),
+    createdAt: now,
+    updatedAt: now,
+    createdBy: lab.actor,
+    title: request.title ?? request.fileName,
+    kind: "imported",
+    experimentId,
+    parentIds: [],
+    source: {
+      fileName: request.fileName,
+      sizeBytes: request.bytes.byteLength,
+      sha256: sha256Hex(request.bytes),
+    },
+    table: { columns: table.columns, rows: table.rows, delimiter: table.delimiter },
+  };
+  lab.store.validate("dataset", dataset);
+  return await lab.mutate(async (tx) => {
+    tx.create("dataset", dataset);
+    tx.audit(lab.recordEvent("dataset.imported", "dataset", dataset, {
+      details: {
+        source: dataset.source,
+        rows: table.rows.length,
+        columns: table.columns.map((c) => c.name),
+      },
+    }));
+    if (experimentId !== null) {
+      const experiment = await lab.store.get("experiment", experimentId);
+      checkOpen(experiment);
+      const updated: Experiment = {
+        ...experiment,
+        datasetIds: [...experiment.datasetIds, dataset.id],
+        updatedAt: lab.timestamp(),
+      };
+      tx.put("experiment", updated);
+      tx.audit(lab.recordEvent("experiment.linked", "experiment", updated, {
+        details: {
+          datasetId: dataset.id,
+          before: { datasetIds: experiment.datasetIds },
+          after: { datasetIds: updated.datasetIds },
+        },
+      }));
+    }
+    return dataset;
+  });
+}
+
+function checkOpen(experiment: Experiment): void {
+  if (experiment.status !== "draft" && experiment.status !== "running") {
+    throw new LabosError(
+      "conflict",
+      `Cannot add data to experiment ${quote(experiment.id)}: it is ${quote(experiment.status)}`,
+    );
+  }
+}
+
+/**
+ * The provenance graph of a dataset, back to its source files: datasets,
+ * the jobs that made them and the files they were imported from.
+ */
+export async function datasetLineage(lab: LabCore, datasetId: string): Promise<LineageGraph> {
+  await lab.requireReady();
+  const graph: LineageGraph = { nodes: [], edges: [] };
+  const seen = new Set<string>();
+  async function visit(id: string): Promise<void> {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const dataset = await lab.store.get("dataset", id);
+    graph.nodes.push({ id: dataset.id, label: dataset.title, kind: "dataset" });
+    if (dataset.source) {
+      const fileId = `file:${dataset.source.sha256}`;
+      if (!seen.has(fileId)) {
+        seen.add(fileId);
+        graph.nodes.push({
+          id: fileId,
+          label: `${dataset.source.fileName} (sha256 ${dataset.source.sha256.slice(0, 12)}…)`,
+          kind: "file",
+        });
+      }
+      graph.edges.push({ from: fileId, to: dataset.id });
+    }
+    if (dataset.provenance) {
+      const { jobId, module, moduleVersion } = dataset.provenance;
+      if (!seen.has(jobId)) {
+        seen.add(jobId);
+        graph.nodes.push({ id: jobId, label: `${module}@${moduleVersion}`, kind: "job" });
+      }
+      graph.edges.push({ from: jobId, to: dataset.id });
+      for (const parentId of dataset.parentIds) {
+        await visit(parentId);
+        graph.edges.push({ from: parentId, to: jobId });
+      }
+    } else {
+      for (const parentId of dataset.parentIds) {
+        await visit(parentId);
+        graph.edges.push({ from: parentId, to: dataset.id });
+      }
+    }
+  }
+  await visit(datasetId);
+  return graph;
+}

@@ -1,0 +1,424 @@
+import type { AuditEventInput } from "../audit/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import type { PlotSpec } from "../modules/contract.ts";
+import type { RegisteredModule } from "../modules/registry.ts";
+import {
+  type Dataset,
+  type Experiment,
+  type Job,
+  newId,
+  RECORD_SCHEMA_VERSION,
+} from "../records/mod.ts";
+import {
+  executeRun,
+  inputFromTable,
+  parseParams,
+  plotOf,
+  type PreparedRun,
+  prepareRun,
+  type RunOutcome,
+} from "../runs/mod.ts";
+import { VERSION } from "../version.ts";
+import type { LabCore } from "./_core.ts";
+import type { Transaction } from "./_transaction.ts";
+
+/** How to run a module: the input, and where else it comes from. */
+export interface RunRequest {
+  /** The module key, e.g. `thermo.calorimetry`. */
+  module: string;
+  /** The input object. */
+  input?: Record<string, unknown>;
+  /** `name=value` parameters, merged over `input`. */
+  params?: string[];
+  /** An imported dataset whose columns feed array inputs. */
+  fromDataset?: string;
+  /** `field=column` mappings for `fromDataset`. */
+  map?: string[];
+  /** The experiment to link the job and its dataset to. */
+  experimentId?: string;
+}
+
+/** The result of a run: the job, and on success its dataset and output. */
+export interface RunResult {
+  /** The job record. */
+  job: Job;
+  /** The output dataset, or null when the job failed. */
+  dataset: Dataset | null;
+  /** The module's output, or null when the job failed. */
+  output: unknown;
+}
+
+/** The result of `jobs rerun --check`. */
+export interface RerunCheck {
+  /** The job that was rerun. */
+  job: Job;
+  /** True when the rerun gave byte-identical output. */
+  matches: boolean;
+  /** The job's recorded output hash. */
+  expectedHash: string | null;
+  /** The rerun's output hash, or null when it failed. */
+  actualHash: string | null;
+  /** Why it does not match, when it does not. */
+  message: string;
+}
+
+interface PlannedRun {
+  prepared: PreparedRun;
+  experimentId: string | null;
+  inputDatasetIds: string[];
+  retryOf: string | null;
+}
+
+const RUNNABLE: ReadonlyArray<Experiment["status"]> = ["draft", "running"];
+
+/** Validates a run request without writing anything. */
+export async function planRun(lab: LabCore, request: RunRequest): Promise<PlannedRun> {
+  await lab.requireReady();
+  const registered = lab.modules.get(request.module);
+  let raw: Record<string, unknown> = { ...request.input };
+  const inputDatasetIds: string[] = [];
+  if (request.fromDataset !== undefined) {
+    const dataset = await lab.store.get("dataset", request.fromDataset);
+    if (!dataset.table) {
+      throw new LabosError(
+        "invalid",
+        `Cannot use dataset ${
+          quote(dataset.id)
+        } as input: it has no table (only imported datasets do)`,
+      );
+    }
+    if (!request.map || request.map.length === 0) {
+      throw new LabosError(
+        "invalid",
+        `"--map" is required with "--from-dataset": map fields to columns, e.g. --map timesS=time_s`,
+      );
+    }
+    raw = { ...raw, ...inputFromTable(dataset.table, request.map) };
+    inputDatasetIds.push(dataset.id);
+  } else if (request.map && request.map.length > 0) {
+    throw new LabosError("invalid", `"--map" needs "--from-dataset": say which dataset to read`);
+  }
+  raw = { ...raw, ...parseParams(request.params ?? []) };
+  const prepared = prepareRun(registered, raw);
+  const experimentId = request.experimentId ?? null;
+  if (experimentId !== null) checkRunnable(await lab.store.get("experiment", experimentId));
+  return { prepared, experimentId, inputDatasetIds, retryOf: null };
+}
+
+function checkRunnable(experiment: Experiment): void {
+  if (!RUNNABLE.includes(experiment.status)) {
+    throw new LabosError(
+      "conflict",
+      `Cannot run in experiment ${quote(experiment.id)}: it is ${
+        quote(experiment.status)
+      }; only draft and running experiments take new jobs`,
+    );
+  }
+}
+
+/** Runs a planned job and commits the job, its dataset, the experiment links and the audit events. */
+export async function commitRun(
+  lab: LabCore,
+  plan: PlannedRun,
+  options: { onProgress?: (fraction: number, message?: string) => void } = {},
+): Promise<RunResult> {
+  const queuedAt = lab.timestamp();
+  const outcome = await executeRun(plan.prepared, {
+    now: () => new Date(lab.timestamp()),
+    onProgress: options.onProgress,
+  });
+  return await lab.mutate(async (tx) => {
+    const experiment = plan.experimentId === null
+      ? null
+      : await lab.store.get("experiment", plan.experimentId);
+    if (experiment) checkRunnable(experiment);
+    return recordRun(lab, tx, { plan, outcome, queuedAt, experiment });
+  });
+}
+
+function recordRun(
+  lab: LabCore,
+  tx: Transaction,
+  context: {
+    plan: PlannedRun;
+    outcome: RunOutcome;
+    queuedAt: string;
+    experiment: Experiment | null;
+  },
+): RunResult {
+  const { plan, outcome, queuedAt, experiment } = context;
+  const { module, source } = plan.prepared.registered;
+  const jobId = newId("job");
+  const datasetId = outcome.status === "succeeded" ? newId("dataset") : null;
+  const queued: Job = {
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    id: jobId,
+    createdAt: queuedAt,
+    updatedAt: queuedAt,
+    createdBy: lab.actor,
+    module: module.key,
+    moduleVersion: module.version,
+    moduleSource: source,
+    status: "queued",
+    input: plan.prepared.input,
+    inputHash: plan.prepared.inputHash,
+    experimentId: plan.experimentId,
+    inputDatasetIds: plan.inputDatasetIds,
+    outputDatasetId: null,
+    outputHash: null,
+    retryOf: plan.retryOf,
+    labosVersion: VERSION,
+    queuedAt,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    error: null,
+  };
+  const running: Job = {
+    ...queued,
+    status: "running",
+    startedAt: outcome.startedAt,
+    updatedAt: outcome.startedAt,
+  };
+  const finished: Job = {
+    ...running,
+    status: outcome.status,
+    updatedAt: outcome.finishedAt,
+    finishedAt: outcome.finishedAt,
+    durationMs: outcome.durationMs,
+    outputDatasetId: datasetId,
+    outputHash: outcome.status === "succeeded" ? outcome.outputHash : null,
+    error: outcome.status === "failed" ? outcome.error : null,
+  };
+  const moduleDetails = { module: module.key, moduleVersion: module.version, moduleSource: source };
+  const events: AuditEventInput[] = [
+    lab.recordEvent("job.queued", "job", queued, {
+      details: { ...moduleDetails, inputHash: queued.inputHash, retryOf: queued.retryOf },
+    }),
+    lab.recordEvent("job.started", "job", running, { details: moduleDetails }),
+  ];
+
+  let dataset: Dataset | null = null;
+  if (outcome.status === "succeeded" && datasetId) {
+    dataset = {
+      schemaVersion: RECORD_SCHEMA_VERSION,
+      id: datasetId,
+      createdAt: outcome.finishedAt,
+      updatedAt: outcome.finishedAt,
+      createdBy: lab.actor,
+      title: `${module.title} (${jobId})`,
+      kind: "module-output",
+      experimentId: plan.experimentId,
+      parentIds: plan.inputDatasetIds,
+      provenance: {
+        jobId,
+        module: module.key,
+        moduleVersion: module.version,
+        moduleSource: source,
+        inputHash: queued.inputHash,
+        labosVersion: VERSION,
+      },
+      output: outcome.output,
+      outputHash: outcome.outputHash,
+    };
+    events.push(
+      lab.recordEvent("job.succeeded", "job", finished, {
+        details: {
+          ...moduleDetails,
+          outputHash: outcome.outputHash,
+          durationMs: outcome.durationMs,
+        },
+      }),
+      lab.recordEvent("dataset.created", "dataset", dataset, {
+        details: {
+          kind: dataset.kind,
+          jobId,
+          parentIds: dataset.parentIds,
+          outputHash: outcome.outputHash,
+        },
+      }),
+    );
+    tx.create("dataset", dataset);
+  } else if (outcome.status === "failed") {
+    events.push(
+      lab.recordEvent("job.failed", "job", finished, {
+        details: { ...moduleDetails, error: outcome.error.message },
+      }),
+    );
+  }
+  tx.create("job", finished);
+
+  if (experiment) {
+    let updated: Experiment = {
+      ...experiment,
+      jobIds: [...experiment.jobIds, jobId],
+      datasetIds: datasetId ? [...experiment.datasetIds, datasetId] : experiment.datasetIds,
+      updatedAt: lab.timestamp(),
+    };
+    if (experiment.status === "draft") {
+      updated = { ...updated, status: "running" };
+      events.push(
+        lab.recordEvent("experiment.transitioned", "experiment", updated, {
+          reason: `Job ${jobId} started`,
+          details: {
+            from: "draft",
+            to: "running",
+            before: { status: experiment.status, updatedAt: experiment.updatedAt },
+            after: { status: updated.status, updatedAt: updated.updatedAt },
+          },
+        }),
+      );
+    }
+    events.push(
+      lab.recordEvent("experiment.linked", "experiment", updated, {
+        details: {
+          jobId,
+          datasetId,
+          before: { jobIds: experiment.jobIds, datasetIds: experiment.datasetIds },
+          after: { jobIds: updated.jobIds, datasetIds: updated.datasetIds },
+        },
+      }),
+    );
+    tx.put("experiment", updated);
+  }
+  for (const event of events) tx.audit(event);
+  return {
+    job: finished,
+    dataset,
+    output: outcome.status === "succeeded" ? outcome.output : null,
+  };
+}
+
+/** Runs a module once: validate, run, record. */
+export async function runModule(lab: LabCore, request: RunRequest): Promise<RunResult> {
+  return await commitRun(lab, await planRun(lab, request));
+}
+
+/** Runs a failed (or any) job again as a new job linked by `retryOf`. */
+export async function retryJob(lab: LabCore, jobId: string): Promise<RunResult> {
+  await lab.requireReady();
+  const job = await lab.store.get("job", jobId);
+  const registered = lab.modules.get(job.module);
+  const prepared = prepareRun(registered, job.input);
+  if (job.experimentId) checkRunnable(await lab.store.get("experiment", job.experimentId));
+  return await commitRun(lab, {
+    prepared,
+    experimentId: job.experimentId,
+    inputDatasetIds: job.inputDatasetIds,
+    retryOf: job.id,
+  });
+}
+
+/** Reruns a job's stored input and compares the output hash, recording the check in the audit log. */
+export async function checkRerun(lab: LabCore, jobId: string): Promise<RerunCheck> {
+  await lab.requireReady();
+  const job = await lab.store.get("job", jobId);
+  const registered = lab.modules.get(job.module);
+  let check: RerunCheck;
+  if (job.status !== "succeeded") {
+    throw new LabosError(
+      "conflict",
+      `Cannot check job ${quote(job.id)}: it is ${
+        quote(job.status)
+      }; only succeeded jobs have an output to compare`,
+    );
+  }
+  if (registered.module.version !== job.moduleVersion) {
+    check = {
+      job,
+      matches: false,
+      expectedHash: job.outputHash,
+      actualHash: null,
+      message: `Module ${
+        quote(job.module)
+      } is now version ${registered.module.version}; the job used ${job.moduleVersion}`,
+    };
+  } else {
+    const outcome = await executeRun(prepareRun(registered, job.input));
+    const actualHash = outcome.status === "succeeded" ? outcome.outputHash : null;
+    const matches = actualHash !== null && actualHash === job.outputHash;
+    check = {
+      job,
+      matches,
+      expectedHash: job.outputHash,
+      actualHash,
+      message: matches
+        ? `Output is byte-identical (sha256 ${actualHash})`
+        : outcome.status === "failed"
+        ? `The rerun failed: ${outcome.error.message}`
+        : `Output differs: expected sha256 ${job.outputHash}, got ${actualHash}`,
+    };
+  }
+  await lab.mutate((tx) => {
+    tx.audit({
+      actor: lab.actor,
+      action: "job.rerun-checked",
+      target: { type: "job", id: job.id },
+      reason: null,
+      details: {
+        matches: check.matches,
+        expectedHash: check.expectedHash,
+        actualHash: check.actualHash,
+        moduleVersion: registered.module.version,
+      },
+    });
+    return Promise.resolve();
+  });
+  return check;
+}
+
+/** Progress of a batch run, reported after each job. */
+export interface BatchProgress {
+  /** How many jobs are done. */
+  done: number;
+  /** How many there are. */
+  total: number;
+  /** The job just finished. */
+  job: Job;
+}
+
+/**
+ * Runs one job per input. Every input is validated first, so a bad line
+ * stops the batch before anything is written; the error names the line.
+ */
+export async function runBatch(
+  lab: LabCore,
+  request: { module: string; inputs: Array<Record<string, unknown>>; experimentId?: string },
+  options: { onProgress?: (progress: BatchProgress) => void } = {},
+): Promise<RunResult[]> {
+  const plans: PlannedRun[] = [];
+  for (const [index, input] of request.inputs.entries()) {
+    try {
+      plans.push(
+        await planRun(lab, {
+          module: request.module,
+          input,
+          experimentId: request.experimentId,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof LabosError && error.kind === "invalid") {
+        throw new LabosError("invalid", `Batch line ${index + 1}: ${error.message}`, {
+          issues: error.issues.map((issue) => ({ ...issue, path: `${index + 1}.${issue.path}` })),
+        });
+      }
+      throw error;
+    }
+  }
+  const results: RunResult[] = [];
+  for (const plan of plans) {
+    const result = await commitRun(lab, plan);
+    results.push(result);
+    options.onProgress?.({ done: results.length, total: plans.length, job: result.job });
+  }
+  return results;
+}
+
+/** The plot of a succeeded job, or undefined when the module draws none. */
+export async function plotJob(lab: LabCore, jobId: string): Promise<PlotSpec | undefined> {
+  const job = await lab.store.get("job", jobId);
+  if (job.status !== "succeeded" || !job.outputDatasetId) return undefined;
+  const dataset = await lab.store.get("dataset", job.outputDatasetId);
+  const registered: RegisteredModule = lab.modules.get(job.module);
+  return plotOf(registered, job.input, dataset.output);
+}

@@ -1,0 +1,114 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { AuditEvent, AuditEventInput, AuditLog } from "../audit/mod.ts";
+import { atomicWriteFile, fsyncDirectory } from "../durable/mod.ts";
+import { LabosError } from "../errors.ts";
+import type { RecordOf, RecordStore, RecordType } from "../records/mod.ts";
+
+/** The redo journal inside the data folder. */
+export const JOURNAL_FILE = "journal.json";
+
+interface PendingRecord {
+  type: RecordType;
+  record: RecordOf[RecordType];
+  created: boolean;
+}
+
+interface Journal {
+  v: 1;
+  baseSeq: number;
+  records: PendingRecord[];
+  events: AuditEventInput[];
+}
+
+/**
+ * Collects the record writes and audit events of one operation, so that they
+ * are committed together: all of them, or (after a crash) none until the next
+ * writer replays the journal.
+ */
+export class Transaction {
+  readonly #records: PendingRecord[] = [];
+  readonly #events: AuditEventInput[] = [];
+
+  /** Schedules the write of a new record, which is also added to its type's index. */
+  create<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.#records.push({ type, record, created: true });
+  }
+
+  /** Schedules the rewrite of an existing record. */
+  put<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.#records.push({ type, record, created: false });
+  }
+
+  /** Schedules an audit event, appended after the record writes. */
+  audit(event: AuditEventInput): void {
+    this.#events.push(event);
+  }
+
+  /**
+   * Commits: journal, records, audit events, then drops the journal. The
+   * caller holds the data folder lock.
+   */
+  async commit(store: RecordStore, audit: AuditLog): Promise<AuditEvent[]> {
+    if (this.#records.length === 0 && this.#events.length === 0) return [];
+    const journal: Journal = {
+      v: 1,
+      baseSeq: await audit.lastSeq(),
+      records: this.#records,
+      events: this.#events,
+    };
+    for (const { type, record } of journal.records) store.validate(type, record);
+    const journalPath = path.join(store.dataDir, JOURNAL_FILE);
+    await atomicWriteFile(journalPath, JSON.stringify(journal));
+    const events = await apply(journal, store, audit);
+    await fs.rm(journalPath);
+    await fsyncDirectory(store.dataDir);
+    return events;
+  }
+}
+
+async function apply(journal: Journal, store: RecordStore, audit: AuditLog): Promise<AuditEvent[]> {
+  const created = new Map<RecordType, string[]>();
+  const types = new Set<RecordType>();
+  for (const { type, record, created: isNew } of journal.records) {
+    await store.put(type, record, { syncDirectory: false });
+    types.add(type);
+    if (isNew) created.set(type, [...(created.get(type) ?? []), record.id]);
+  }
+  for (const type of types) await fsyncDirectory(store.folderOf(type));
+  for (const [type, ids] of created) await store.addToIndex(type, ids);
+  if (journal.events.length === 0) return [];
+  const seq = await audit.lastSeq();
+  if (seq === journal.baseSeq) return await audit.appendMany(journal.events);
+  if (seq === journal.baseSeq + journal.events.length) return [];
+  throw new LabosError(
+    "check_failed",
+    `Cannot replay the journal in ${store.dataDir}: the audit log is at seq ${seq}, expected ${journal.baseSeq} or ${
+      journal.baseSeq + journal.events.length
+    }; run "labos doctor"`,
+  );
+}
+
+/**
+ * Replays an interrupted transaction, if one was left by a crash. Record
+ * writes are idempotent and events are appended only if they are missing.
+ * The caller holds the data folder lock.
+ */
+export async function recoverJournal(
+  store: RecordStore,
+  audit: AuditLog,
+): Promise<boolean> {
+  const journalPath = path.join(store.dataDir, JOURNAL_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(journalPath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  const journal = JSON.parse(text) as Journal;
+  await apply(journal, store, audit);
+  await fs.rm(journalPath);
+  await fsyncDirectory(store.dataDir);
+  return true;
+}

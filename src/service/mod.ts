@@ -1,0 +1,629 @@
+/**
+ * The LabOS service: the one facade over records, audit, modules and runs.
+ * The CLI, the HTTP server and library users all call it, so every adapter
+ * behaves the same by construction.
+ *
+ * @module
+ */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { AuditLog } from "../audit/mod.ts";
+import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
+import { atomicWriteFile, ensureDirectory, withLock } from "../durable/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import {
+  type Dataset,
+  type Experiment,
+  EXPERIMENT_STATUSES,
+  EXPERIMENT_TRANSITIONS,
+  type ExperimentStatus,
+  hashJson,
+  INDEX_FOLDER,
+  type Job,
+  JOB_STATUSES,
+  newId,
+  RECORD_FOLDERS,
+  RECORD_SCHEMA_VERSION,
+  RecordStore,
+  type RecordType,
+} from "../records/mod.ts";
+import { VERSION } from "../version.ts";
+import { builtinRegistry } from "../modules/builtin/mod.ts";
+import { type ModuleInfo, moduleInfo, type ModuleRegistry } from "../modules/registry.ts";
+import { type LineageGraph, renderPlotSvg } from "../plots/mod.ts";
+import type { LabCore } from "./_core.ts";
+import { datasetLineage, importCsv, type ImportCsvRequest } from "./_datasets.ts";
+import { runDoctor } from "./_doctor.ts";
+import type { DoctorReport } from "./_doctor.ts";
+import {
+  type BatchProgress,
+  checkRerun,
+  plotJob,
+  type RerunCheck,
+  retryJob,
+  runBatch,
+  runModule,
+  type RunRequest,
+  type RunResult,
+} from "./_runs.ts";
+import { recoverJournal, Transaction } from "./_transaction.ts";
+
+export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
+export type { ImportCsvRequest } from "./_datasets.ts";
+export type { BatchProgress, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
+
+/** The manifest's `format` value. */
+export const DATA_FORMAT = "labos-data";
+/** The data folder layout version written by this release. */
+export const DATA_SCHEMA_VERSION = 1;
+/** The manifest file inside the data folder. */
+export const MANIFEST_FILE = "labos.json";
+
+/** The data folder manifest, `labos.json`. */
+export interface DataManifest {
+  /** Always `labos-data`. */
+  format: typeof DATA_FORMAT;
+  /** The layout version. */
+  schemaVersion: number;
+  /** When the folder was initialised. */
+  createdAt: string;
+  /** Who initialised it. */
+  createdBy: string;
+  /** The LabOS version that initialised it. */
+  labosVersion: string;
+}
+
+/** Options for {@linkcode openLab}. */
+export interface OpenLabOptions {
+  /** The data folder. */
+  dataDir: string;
+  /** Who is acting, recorded in every audit event. */
+  actor: string;
+  /** The clock, for tests. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** The modules that can run. Default: the built-in modules. */
+  modules?: ModuleRegistry;
+}
+
+/** Filters for {@linkcode Lab.listJobs}. */
+export interface JobFilter {
+  /** Only jobs in this state. */
+  status?: string;
+  /** Only jobs of this module. */
+  module?: string;
+  /** Only jobs of this experiment. */
+  experimentId?: string;
+  /** Page size. Default: 50. */
+  limit?: number;
+  /** Matching jobs to skip. Default: 0. */
+  offset?: number;
+}
+
+/** Filters for {@linkcode Lab.listDatasets}. */
+export interface DatasetFilter {
+  /** Only datasets of this kind: `imported` or `module-output`. */
+  kind?: string;
+  /** Only datasets of this experiment. */
+  experimentId?: string;
+  /** Page size. Default: 50. */
+  limit?: number;
+  /** Matching datasets to skip. Default: 0. */
+  offset?: number;
+}
+
+/** Input for {@linkcode Lab.createExperiment}. */
+export interface CreateExperimentInput {
+  /** A short title. */
+  title: string;
+  /** What the experiment sets out to show. Default: empty. */
+  purpose?: string;
+  /** Who is responsible. Default: the actor. */
+  owner?: string;
+  /** Free-form tags. */
+  tags?: string[];
+  /** Why it is created, recorded in the audit log. */
+  reason?: string;
+}
+
+/** Filters for {@linkcode Lab.listExperiments}. */
+export interface ExperimentFilter {
+  /** Only experiments in this state. */
+  status?: string;
+  /** Only experiments with this tag. */
+  tag?: string;
+  /** Page size. Default: 50. */
+  limit?: number;
+  /** Matching experiments to skip. Default: 0. */
+  offset?: number;
+}
+
+/** One page of a list, newest first. */
+export interface Page<T> {
+  /** The items on this page. */
+  items: T[];
+  /** Whether more items follow. */
+  hasMore: boolean;
+}
+
+/** What `init` did. */
+export interface InitResult {
+  /** The data folder. */
+  dataDir: string;
+  /** False when the folder was already initialised and nothing changed. */
+  created: boolean;
+  /** The manifest. */
+  manifest: DataManifest;
+}
+
+/** A summary of the data folder. */
+export interface LabStatus {
+  /** The data folder. */
+  dataDir: string;
+  /** The LabOS version. */
+  labosVersion: string;
+  /** The manifest. */
+  manifest: DataManifest;
+  /** Record counts. */
+  counts: { experiments: number; datasets: number; jobs: number };
+  /** The audit head. */
+  auditHead: AuditHead;
+}
+
+/**
+ * Opens a LabOS data folder as a service object. Nothing is read or written
+ * until a method is called.
+ *
+ * @example
+ * ```ts
+ * import { openLab } from "./mod.ts";
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
+ * await lab.init();
+ * const experiment = await lab.createExperiment({ title: "Calorimetry" });
+ * console.assert(experiment.status === "draft");
+ * ```
+ */
+export function openLab(options: OpenLabOptions): Lab {
+  return new Lab(options);
+}
+
+/** The LabOS service over one data folder. Create it with {@linkcode openLab}. */
+export class Lab implements LabCore {
+  /** The data folder. */
+  readonly dataDir: string;
+  /** Who is acting. */
+  readonly actor: string;
+  /** The record store. */
+  readonly store: RecordStore;
+  /** The audit log. */
+  readonly audit: AuditLog;
+  /** The modules that can run. */
+  readonly modules: ModuleRegistry;
+  readonly #now: () => Date;
+
+  /** Opens a data folder; prefer {@linkcode openLab}. */
+  constructor(options: OpenLabOptions) {
+    this.dataDir = path.resolve(options.dataDir);
+    this.actor = options.actor;
+    this.#now = options.now ?? (() => new Date());
+    this.store = new RecordStore(this.dataDir);
+    this.audit = new AuditLog(path.join(this.dataDir, "audit"), { now: this.#now });
+    this.modules = options.modules ?? builtinRegistry();
+  }
+
+  /** The current time as an RFC 3339 UTC string with milliseconds. */
+  timestamp(): string {
+    return this.#now().toISOString();
+  }
+
+  /** Creates the data folder layout and manifest; a second run changes nothing. */
+  async init(): Promise<InitResult> {
+    const existing = await this.#readManifest();
+    if (existing) return { dataDir: this.dataDir, created: false, manifest: existing };
+    await ensureDirectory(this.dataDir);
+    return await withLock(this.dataDir, async () => {
+      const again = await this.#readManifest();
+      if (again) return { dataDir: this.dataDir, created: false, manifest: again };
+      for (const folder of [...Object.values(RECORD_FOLDERS), "audit", INDEX_FOLDER]) {
+        await ensureDirectory(path.join(this.dataDir, folder));
+      }
+      const manifest: DataManifest = {
+        format: DATA_FORMAT,
+        schemaVersion: DATA_SCHEMA_VERSION,
+        createdAt: this.timestamp(),
+        createdBy: this.actor,
+        labosVersion: VERSION,
+      };
+      const tx = new Transaction();
+      tx.audit({
+        actor: this.actor,
+        action: "data.initialized",
+        target: { type: "data", id: "labos" },
+        reason: null,
+        details: { manifest },
+      });
+      await tx.commit(this.store, this.audit);
+      // The manifest is written last: its presence means the layout is complete.
+      await atomicWriteFile(
+        path.join(this.dataDir, MANIFEST_FILE),
+        `${JSON.stringify(manifest, null, 2)}\n`,
+      );
+      return { dataDir: this.dataDir, created: true, manifest };
+    });
+  }
+
+  /** Counts, the audit head and the manifest. */
+  async status(): Promise<LabStatus> {
+    const manifest = await this.requireReady();
+    const [experiments, datasets, jobs, auditHead] = await Promise.all([
+      this.store.count("experiment"),
+      this.store.count("dataset"),
+      this.store.count("job"),
+      this.audit.head(),
+    ]);
+    return {
+      dataDir: this.dataDir,
+      labosVersion: VERSION,
+      manifest,
+      counts: { experiments, datasets, jobs },
+      auditHead,
+    };
+  }
+
+  /** Creates a draft experiment. */
+  async createExperiment(input: CreateExperimentInput): Promise<Experiment> {
+    const [experiment] = await this.createExperiments([input]);
+    return experiment;
+  }
+
+  /**
+   * Creates many draft experiments in one transaction, e.g. one per student
+   * of a class: all of them are written, or none.
+   */
+  async createExperiments(inputs: CreateExperimentInput[]): Promise<Experiment[]> {
+    await this.requireReady();
+    const now = this.timestamp();
+    const experiments = inputs.map((input): Experiment => ({
+      schemaVersion: RECORD_SCHEMA_VERSION,
+      id: newId("experiment"),
+      createdAt: now,
+      updatedAt: now,
+      createdBy: this.actor,
+      title: input.title,
+      purpose: input.purpose ?? "",
+      owner: input.owner ?? this.actor,
+      status: "draft",
+      tags: [...new Set(input.tags ?? [])],
+      jobIds: [],
+      datasetIds: [],
+    }));
+    for (const experiment of experiments) this.store.validate("experiment", experiment);
+    await this.mutate((tx) => {
+      for (const [index, experiment] of experiments.entries()) {
+        tx.create("experiment", experiment);
+        tx.audit(this.recordEvent("experiment.created", "experiment", experiment, {
+          reason: inputs[index].reason,
+          details: { record: experiment },
+        }));
+      }
+      return Promise.resolve();
+    });
+    return experiments;
+  }
+
+  /** Reads one experiment. */
+  async getExperiment(id: string): Promise<Experiment> {
+    await this.requireReady();
+    return await this.store.get("experiment", id);
+  }
+
+  /** Lists experiments, newest first. */
+  async listExperiments(filter: ExperimentFilter = {}): Promise<Page<Experiment>> {
+    await this.requireReady();
+    const status = filter.status === undefined ? undefined : parseStatus(filter.status);
+    const limit = checkPaging("limit", filter.limit ?? 50, 1);
+    const offset = checkPaging("offset", filter.offset ?? 0, 0);
+    return await this.store.list("experiment", {
+      limit,
+      offset,
+      where: status === undefined && filter.tag === undefined
+        ? undefined
+        : (experiment) =>
+          (status === undefined || experiment.status === status) &&
+          (filter.tag === undefined || experiment.tags.includes(filter.tag)),
+    });
+  }
+
+  /**
+   * Moves an experiment to another lifecycle state. The reason is required
+   * and audited with the before and after values.
+   */
+  async transitionExperiment(id: string, to: string, reason: string): Promise<Experiment> {
+    await this.requireReady();
+    const target = parseStatus(to);
+    const why = requireReason(reason);
+    this.store.pathOf("experiment", id);
+    return await this.mutate(async (tx) => {
+      const before = await this.store.get("experiment", id);
+      const allowed = EXPERIMENT_TRANSITIONS[before.status];
+      if (!allowed.includes(target)) {
+        throw new LabosError(
+          "conflict",
+          `Cannot move experiment ${quote(id)} from ${quote(before.status)} to ${quote(target)}: ${
+            allowed.length === 0
+              ? `${quote(before.status)} is final`
+              : `allowed targets are ${allowed.map((s) => quote(s)).join(", ")}`
+          }`,
+        );
+      }
+      const after: Experiment = { ...before, status: target, updatedAt: this.timestamp() };
+      tx.put("experiment", after);
+      tx.audit(this.recordEvent("experiment.transitioned", "experiment", after, {
+        reason: why,
+        details: {
+          from: before.status,
+          to: target,
+          before: { status: before.status, updatedAt: before.updatedAt },
+          after: { status: after.status, updatedAt: after.updatedAt },
+        },
+      }));
+      return after;
+    });
+  }
+
+  /** Every module, with its descriptor and JSON Schemas. */
+  listModules(): ModuleInfo[] {
+    return this.modules.list().map(moduleInfo);
+  }
+
+  /** One module's descriptor and JSON Schemas. */
+  getModule(key: string): ModuleInfo {
+    return moduleInfo(this.modules.get(key));
+  }
+
+  /**
+   * Runs a module: validates the input (an invalid one writes nothing), runs
+   * it, and records the job, its output dataset and the audit events. A
+   * module failure is recorded as a failed job.
+   */
+  run(request: RunRequest): Promise<RunResult> {
+    return runModule(this, request);
+  }
+
+  /** Runs one job per input, after validating every input. */
+  runBatch(
+    request: { module: string; inputs: Array<Record<string, unknown>>; experimentId?: string },
+    options: { onProgress?: (progress: BatchProgress) => void } = {},
+  ): Promise<RunResult[]> {
+    return runBatch(this, request, options);
+  }
+
+  /** Runs a job's input again as a new job linked by `retryOf`. */
+  retryJob(jobId: string): Promise<RunResult> {
+    return retryJob(this, jobId);
+  }
+
+  /** Reruns a job and checks that the output is byte-identical. */
+  checkRerun(jobId: string): Promise<RerunCheck> {
+    return checkRerun(this, jobId);
+  }
+
+  /** The SVG plot of a succeeded job, or undefined when its module draws none. */
+  async jobPlotSvg(jobId: string): Promise<string | undefined> {
+    await this.requireReady();
+    const spec = await plotJob(this, jobId);
+    return spec ? renderPlotSvg(spec) : undefined;
+  }
+
+  /** Reads one job. */
+  async getJob(id: string): Promise<Job> {
+    await this.requireReady();
+    return await this.store.get("job", id);
+  }
+
+  /** Lists jobs, newest first. */
+  async listJobs(filter: JobFilter = {}): Promise<Page<Job>> {
+    await this.requireReady();
+    const status = filter.status;
+    if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+      throw new LabosError(
+        "invalid",
+        `Unknown job status ${quote(status)}: expected one of ${JOB_STATUSES.join(", ")}`,
+      );
+    }
+    return await this.store.list("job", {
+      limit: checkPaging("limit", filter.limit ?? 50, 1),
+      offset: checkPaging("offset", filter.offset ?? 0, 0),
+      where: (job) =>
+        (status === undefined || job.status === status) &&
+        (filter.module === undefined || job.module === filter.module) &&
+        (filter.experimentId === undefined || job.experimentId === filter.experimentId),
+    });
+  }
+
+  /** Reads one dataset. */
+  async getDataset(id: string): Promise<Dataset> {
+    await this.requireReady();
+    return await this.store.get("dataset", id);
+  }
+
+  /** Lists datasets, newest first. */
+  async listDatasets(filter: DatasetFilter = {}): Promise<Page<Dataset>> {
+    await this.requireReady();
+    const kind = filter.kind;
+    if (kind !== undefined && kind !== "imported" && kind !== "module-output") {
+      throw new LabosError(
+        "invalid",
+        `Unknown dataset kind ${quote(kind)}: expected one of imported, module-output`,
+      );
+    }
+    return await this.store.list("dataset", {
+      limit: checkPaging("limit", filter.limit ?? 50, 1),
+      offset: checkPaging("offset", filter.offset ?? 0, 0),
+      where: (dataset) =>
+        (kind === undefined || dataset.kind === kind) &&
+        (filter.experimentId === undefined || dataset.experimentId === filter.experimentId),
+    });
+  }
+
+  /** Imports a CSV file as a dataset. */
+  importCsv(request: ImportCsvRequest): Promise<Dataset> {
+    return importCsv(this, request);
+  }
+
+  /** The provenance graph of a dataset, back to its source files. */
+  datasetLineage(datasetId: string): Promise<LineageGraph> {
+    return datasetLineage(this, datasetId);
+  }
+
+  /** Verifies the audit chain. */
+  async verifyAudit(): Promise<VerifyResult> {
+    await this.requireReady();
+    return await this.audit.verify();
+  }
+
+  /** The audit head, for an external witness. */
+  async auditHead(): Promise<AuditHead> {
+    await this.requireReady();
+    return await this.audit.head();
+  }
+
+  /** Audit events, newest first. */
+  async listAudit(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
+    await this.requireReady();
+    if (filter.since !== undefined && Number.isNaN(Date.parse(filter.since))) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "since" ${quote(filter.since)}: expected an ISO 8601 date or time`,
+      );
+    }
+    checkPaging("limit", filter.limit ?? 50, 1, 1000);
+    checkPaging("offset", filter.offset ?? 0, 0);
+    const { events, hasMore } = await this.audit.list(filter);
+    return { items: events, hasMore };
+  }
+
+  /** Writes a verifiable copy of the audit log. */
+  async exportAudit(outFile: string): Promise<{ events: number; head: AuditHead }> {
+    await this.requireReady();
+    return await this.audit.exportTo(path.resolve(outFile));
+  }
+
+  /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */
+  async doctor(options: { repair?: boolean } = {}): Promise<DoctorReport> {
+    await this.requireReady();
+    if (!options.repair) return await runDoctor(this, { repair: false });
+    return await withLock(this.dataDir, () => runDoctor(this, { repair: true }));
+  }
+
+  /** Reads the manifest and refuses folders that are missing, foreign or newer. */
+  async requireReady(): Promise<DataManifest> {
+    const manifest = await this.#readManifest();
+    if (!manifest) {
+      throw new LabosError(
+        "invalid",
+        `Data folder ${quote(this.dataDir)} is not initialised: run "labos init" first`,
+      );
+    }
+    return manifest;
+  }
+
+  /**
+   * Runs `fn` under the data folder lock, after replaying any interrupted
+   * transaction, and commits what it scheduled.
+   */
+  async mutate<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return await withLock(this.dataDir, async () => {
+      await recoverJournal(this.store, this.audit);
+      const tx = new Transaction();
+      const result = await fn(tx);
+      await tx.commit(this.store, this.audit);
+      return result;
+    });
+  }
+
+  /** Builds the audit event for a record change; the record hash lets doctor spot later edits. */
+  recordEvent<K extends RecordType>(
+    action: string,
+    type: K,
+    record: { id: string },
+    options: { reason?: string | null; details?: Record<string, unknown> } = {},
+  ): {
+    actor: string;
+    action: string;
+    target: { type: string; id: string };
+    reason: string | null;
+    details: Record<string, unknown>;
+  } {
+    return {
+      actor: this.actor,
+      action,
+      target: { type, id: record.id },
+      reason: options.reason ?? null,
+      details: { ...options.details, recordHash: hashJson(record) },
+    };
+  }
+
+  async #readManifest(): Promise<DataManifest | undefined> {
+    const file = path.join(this.dataDir, MANIFEST_FILE);
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    let manifest: Partial<DataManifest>;
+    try {
+      manifest = JSON.parse(text);
+    } catch {
+      throw new LabosError("invalid", `Cannot read ${file}: not valid JSON`);
+    }
+    if (manifest?.format !== DATA_FORMAT) {
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${quote(this.dataDir)}: ${file} is not a LabOS manifest ("format" is ${
+          quote(manifest?.format)
+        }, expected "${DATA_FORMAT}")`,
+      );
+    }
+    if (manifest.schemaVersion !== DATA_SCHEMA_VERSION) {
+      const newer = typeof manifest.schemaVersion === "number" &&
+        manifest.schemaVersion > DATA_SCHEMA_VERSION;
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${quote(this.dataDir)}: "schemaVersion" is ${quote(manifest.schemaVersion)}, ${
+          newer
+            ? `newer than this LabOS ${VERSION} supports (${DATA_SCHEMA_VERSION}); upgrade LabOS`
+            : `expected ${DATA_SCHEMA_VERSION}`
+        }`,
+      );
+    }
+    return manifest as DataManifest;
+  }
+}
+
+function parseStatus(value: string): ExperimentStatus {
+  if ((EXPERIMENT_STATUSES as readonly string[]).includes(value)) return value as ExperimentStatus;
+  throw new LabosError(
+    "invalid",
+    `Unknown status ${quote(value)}: expected one of ${EXPERIMENT_STATUSES.join(", ")}`,
+  );
+}
+
+function requireReason(reason: string | undefined): string {
+  const trimmed = reason?.trim() ?? "";
+  if (trimmed === "") {
+    throw new LabosError("invalid", `"reason" is required: say why, e.g. --reason "Samples ready"`);
+  }
+  return trimmed;
+}
+
+function checkPaging(name: string, value: number, min: number, max = 10_000): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "${name}" ${quote(value)}: expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
