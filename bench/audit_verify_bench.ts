@@ -14,15 +14,21 @@ async function verified(run: () => Promise<{ ok: boolean; events: number }>): Pr
   if (!result.ok || result.events !== EVENTS) throw new Error("The bench log did not verify");
 }
 
-Deno.bench(`verify ${EVENTS} events (${(size / 1e6).toFixed(0)} MB), parallel`, {
+Deno.bench(`verify ${EVENTS} events (${(size / 1e6).toFixed(0)} MB): single thread`, {
   group: "verify",
   baseline: true,
 }, async () => {
-  await verified(() => audit.verify());
+  await verified(() => verifyLogFile(audit.logFile, { headFile: audit.headFile, workers: 0 }));
 });
 
-Deno.bench(`verify ${EVENTS} events, single thread`, { group: "verify" }, async () => {
-  await verified(() => verifyLogFile(audit.logFile, { headFile: audit.headFile, workers: 0 }));
+Deno.bench("verify: main thread and workers", { group: "verify" }, async () => {
+  await verified(() =>
+    verifyLogFile(audit.logFile, { headFile: audit.headFile, parallelMinBytes: 0 })
+  );
+});
+
+Deno.bench("verify: AuditLog.verify() (parallel from 96 MiB)", { group: "verify" }, async () => {
+  await verified(() => audit.verify());
 });
 
 Deno.bench("list: first page of 50, newest first", { group: "read" }, async () => {

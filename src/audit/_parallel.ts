@@ -138,7 +138,7 @@ export async function scanRanges(file: string, options: RangeOptions): Promise<R
         worker.on("message", (reply: WorkerReply) => {
           if (current === undefined) return;
           if (!reply.state) return resolve();
-          record(current, reply.state, "worker");
+          if (!results[current]) record(current, reply.state, "worker");
           give();
         });
         worker.on("error", () => resolve());
@@ -149,17 +149,25 @@ export async function scanRanges(file: string, options: RangeOptions): Promise<R
   }
   try {
     if (mainThread || pool.length === 0) {
-      running.push((async () => {
-        for (let index = take(); index !== undefined; index = take()) {
+      // When no range is left to take, the main thread also scans the ranges
+      // still out with workers, lowest first, so a slow or starved worker
+      // never makes it wait: the first result of a range wins.
+      for (;;) {
+        let index = take();
+        if (index === undefined) {
+          index = results.findIndex((result, i) => !result && i < limit);
+          if (index < 0 && results.length < limit) index = results.length;
+          if (index < 0) break;
+        }
+        const state = await options.scanHere(starts[index], endOf(index));
+        if (!results[index]) record(index, state, "main");
+      }
+    } else {
+      await Promise.all(running);
+      for (let index = 0; index < limit; index++) {
+        if (!results[index]) {
           record(index, await options.scanHere(starts[index], endOf(index)), "main");
         }
-      })());
-    }
-    await Promise.all(running);
-    // Ranges left by workers that failed.
-    for (let index = 0; index < limit; index++) {
-      if (!results[index]) {
-        record(index, await options.scanHere(starts[index], endOf(index)), "main");
       }
     }
     return results.slice(0, limit);

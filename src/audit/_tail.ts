@@ -7,7 +7,7 @@
 import * as fs from "node:fs/promises";
 import { LabosError } from "../errors.ts";
 import { GENESIS_HASH, readHeadFile, scanner } from "./_format.ts";
-import { readFully } from "./_lines.ts";
+import { backwardLines, readFully } from "./_lines.ts";
 import type { AuditHead } from "./_types.ts";
 
 /** The last event of the log, or seq 0 for an empty log. */
@@ -30,7 +30,7 @@ export interface ResolvedHead {
   tail: LogTail;
   /** The head the log really has: the last event's seq and hash. */
   head: AuditHead;
-  /** Whether `head.json` lags one interrupted append behind and must be rewritten. */
+  /** Whether `head.json` lags an interrupted append behind and must be rewritten. */
   stale: boolean;
 }
 
@@ -101,8 +101,9 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
 
 /**
  * Reads the tail and checks it against `head.json`. Accepts a head that lags
- * by exactly one event whose `prev` is the head's hash (a crash between the
- * log append and the head write); refuses anything else that disagrees.
+ * behind the log when the events after it chain from its hash (a crash
+ * between a batch append and the head write); refuses anything else that
+ * disagrees.
  *
  * @example
  * ```ts
@@ -139,10 +140,40 @@ export async function resolveHead(
   if (file.state === "absent") {
     throw damaged(context, `head.json is missing but the log has ${tail.seq} events`);
   }
+  if (await chainsFrom(logFile, { size: tail.size, head: recorded })) {
+    return { tail, head, stale: true };
+  }
   throw damaged(
     context,
     `head.json (seq ${recorded.seq}) does not match the last event (seq ${tail.seq})`,
   );
+}
+
+/**
+ * Whether the event after the recorded head links to the head's hash: then
+ * the head only lags behind an interrupted batch append. Reads backwards no
+ * further than the lag.
+ */
+async function chainsFrom(
+  logFile: string,
+  options: { size: number; head: AuditHead },
+): Promise<boolean> {
+  const { size, head } = options;
+  const decoder = new TextDecoder();
+  for await (const batch of backwardLines(logFile, { size })) {
+    for (let i = batch.starts.length - 1; i >= 0; i--) {
+      const text = decoder.decode(batch.bytes.subarray(batch.starts[i], batch.ends[i]));
+      let event: { seq?: unknown; prev?: unknown };
+      try {
+        event = JSON.parse(text).event;
+      } catch {
+        return false;
+      }
+      if (typeof event?.seq !== "number" || event.seq <= head.seq) return false;
+      if (event.seq === head.seq + 1) return event.prev === head.hash;
+    }
+  }
+  return false;
 }
 
 function latin1(bytes: Uint8Array): string {

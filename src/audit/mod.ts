@@ -120,8 +120,10 @@ export class AuditLog {
   }
 
   /**
-   * Appends events with one durable write and one head write, so they land
-   * together or (after a crash) not at all.
+   * Appends events with one durable write, then one head write. A crash
+   * between the two leaves `head.json` behind by the whole batch: verify
+   * accepts that lag with a warning when the events chain from the head,
+   * and the next append rewrites the head.
    *
    * @example
    * ```ts
@@ -147,7 +149,7 @@ export class AuditLog {
     if (!Array.isArray(inputs)) {
       throw new LabosError(
         "invalid",
-        `Cannot append to the audit log: expected an array of events, got ${quote(inputs)}`,
+        `Cannot append to the audit log: expected an array of events, got ${show(inputs)}`,
       );
     }
     const checked = inputs.map((input, index) =>
@@ -405,6 +407,9 @@ export class AuditLog {
   }
 }
 
+// The same rule as the published audit event schema (src/audit/schema.ts).
+const ACTION_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+
 function checkInput(input: AuditEventInput, at: string): AuditEventInput {
   const issues: FieldIssue[] = [];
   const offending: unknown[] = [];
@@ -419,7 +424,12 @@ function checkInput(input: AuditEventInput, at: string): AuditEventInput {
   >;
   need(typeof input === "object" && input !== null, "", "Must be an object", input);
   need(nonEmpty(record.actor), "actor", "Must be a non-empty string", record.actor);
-  need(nonEmpty(record.action), "action", "Must be a non-empty string", record.action);
+  need(
+    typeof record.action === "string" && ACTION_PATTERN.test(record.action),
+    "action",
+    "Must be dotted lowercase words, such as experiment.created",
+    record.action,
+  );
   const target = record.target as Partial<AuditEventInput["target"]> | undefined;
   const targetIsObject = typeof target === "object" && target !== null;
   need(
