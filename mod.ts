@@ -22,20 +22,27 @@
 export { VERSION } from "./src/version.ts";
 export { exitCodeFor, type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
+  type BatchProgress,
   type CreateExperimentInput,
   DATA_FORMAT,
   DATA_SCHEMA_VERSION,
   type DataManifest,
+  type DatasetFilter,
   type DoctorProblem,
   type DoctorReport,
   type ExperimentFilter,
+  type ImportCsvRequest,
   type InitResult,
+  type JobFilter,
   Lab,
   type LabStatus,
   MANIFEST_FILE,
   openLab,
   type OpenLabOptions,
   type Page,
+  type RerunCheck,
+  type RunRequest,
+  type RunResult,
 } from "./src/service/mod.ts";
 export {
   type ConfigSource,
@@ -46,6 +53,7 @@ export {
 export {
   canonicalJson,
   type Dataset,
+  type DatasetColumn,
   DatasetSchema,
   type Experiment,
   EXPERIMENT_STATUSES,
@@ -54,21 +62,30 @@ export {
   type ExperimentStatus,
   hashJson,
   ID_PATTERN,
+  type IdKind,
   isId,
   type Job,
   JOB_STATUSES,
   JobSchema,
   type JobStatus,
   RECORD_SCHEMA_VERSION,
+  type RecordBase,
+  type RecordPage,
+  RecordStore,
   type RecordType,
+  type ListOptions,
+  type RecordOf,
 } from "./src/records/mod.ts";
 export {
   type AuditDamageKind,
   type AuditEvent,
   type AuditEventInput,
+  type AuditExport,
   type AuditFilter,
   type AuditHead,
   AuditLog,
+  type AuditLogOptions,
+  type AuditPage,
   type AuditTarget,
   GENESIS_HASH,
   type VerifyResult,
@@ -83,4 +100,15 @@ export {
   type ModuleExample,
   type PlotSeries,
   type PlotSpec,
+  type SafeParseResult,
+  type Schema,
+  type SchemaIssue,
 } from "./src/modules/contract.ts";
+export { type ModuleInfo, ModuleRegistry, type RegisteredModule } from "./src/modules/registry.ts";
+export {
+  type LineageEdge,
+  type LineageGraph,
+  type LineageKind,
+  type LineageNode,
+} from "./src/plots/mod.ts";
+

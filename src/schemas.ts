@@ -1,13 +1,16 @@
 /**
- * The published JSON Schemas: every record type, the audit event and
- * `labos.jsonc`, generated from the zod schemas that validate them.
+ * The published JSON Schemas: every record type, the audit event,
+ * `labos.jsonc`, experiment templates and plugin manifests, generated from
+ * the zod schemas that validate them.
  *
  * @module
  */
 import { z } from "zod";
 import { AuditEventSchema } from "./audit/schema.ts";
 import { ConfigFileSchema } from "./config/mod.ts";
-import { RECORD_SCHEMAS } from "./records/mod.ts";
+import { RECORD_ZOD_SCHEMAS } from "./records/schemas.ts";
+import { MANIFEST_ZOD_SCHEMA } from "./plugins/mod.ts";
+import { TEMPLATE_ZOD_SCHEMA } from "./templates/mod.ts";
 
 const BASE = "https://jsr.io/@labos/labos/assets/schemas";
 
@@ -30,10 +33,16 @@ function publish(name: string, title: string, schema: z.ZodType): Record<string,
  */
 export function publishedSchemas(): Record<string, Record<string, unknown>> {
   return {
-    "experiment": publish("experiment", "LabOS experiment record", RECORD_SCHEMAS.experiment),
-    "dataset": publish("dataset", "LabOS dataset record", RECORD_SCHEMAS.dataset),
-    "job": publish("job", "LabOS job record", RECORD_SCHEMAS.job),
+    "experiment": publish("experiment", "LabOS experiment record", RECORD_ZOD_SCHEMAS.experiment),
+    "dataset": publish("dataset", "LabOS dataset record", RECORD_ZOD_SCHEMAS.dataset),
+    "job": publish("job", "LabOS job record", RECORD_ZOD_SCHEMAS.job),
     "audit-event": publish("audit-event", "LabOS audit event (log format v1)", AuditEventSchema),
     "labos-config": publish("labos-config", "LabOS labos.jsonc", ConfigFileSchema),
+    "template": publish("template", "LabOS experiment template", TEMPLATE_ZOD_SCHEMA),
+    "labos-module": publish(
+      "labos-module",
+      "LabOS plugin manifest (labos-module.json)",
+      MANIFEST_ZOD_SCHEMA,
+    ),
   };
 }

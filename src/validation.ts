@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { z } from "zod";
 import { type FieldIssue, LabosError, quote } from "./errors.ts";
+import type { Schema } from "./modules/contract.ts";
 
 /**
  * Converts zod issues into field issues with dotted paths and messages such
@@ -22,11 +22,17 @@ import { type FieldIssue, LabosError, quote } from "./errors.ts";
  * }
  * ```
  */
-export function toFieldIssues(error: z.ZodError, input?: unknown): FieldIssue[] {
+export function toFieldIssues(
+  error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code: string }> },
+  input?: unknown,
+): FieldIssue[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join(".");
     const value = valueAt(input, issue.path);
-    return { path, message: describeIssue(issue as ZodIssueLike, value, input !== undefined) };
+    return {
+      path,
+      message: describeIssue(issue as unknown as ZodIssueLike, value, input !== undefined),
+    };
   });
 }
 
@@ -126,7 +132,7 @@ export function formatIssues(issues: FieldIssue[]): string {
  * console.assert(n === 3);
  * ```
  */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, context: string): T {
+export function parseOrThrow<T>(schema: Schema<T>, value: unknown, context: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = toFieldIssues(result.error, value);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { LabosError, quote } from "../errors.ts";
+import { parseAuditTarget } from "../service/mod.ts";
 import { table, truncate } from "./_format.ts";
 import { type CliContext, wholeNumber } from "./_context.ts";
 
@@ -49,7 +49,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
         },
         command: Command,
       ) => {
-        const target = parseTarget(options.target);
+        const target = parseAuditTarget(options.target);
         const page = await cli.lab(command).listAudit({
           actor: options.actor,
           action: options.action,
@@ -85,13 +85,4 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
         () => `Exported ${result.events} events to ${options.out} (head ${result.head.hash})\n`,
       );
     });
-}
-
-function parseTarget(value: string | undefined): { type?: string; id: string } | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(?:([a-z]+):)?([^:\s]+)$/.exec(value);
-  if (!match) {
-    throw new LabosError("invalid", `Invalid "--target" ${quote(value)}: expected ID or TYPE:ID`);
-  }
-  return { type: match[1], id: match[2] };
 }

@@ -39,11 +39,7 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
       );
 
       const [calorimetry, kinetics, isotopes, calibration] = await lab.createExperiments([
-        {
-          title: "Neutralisation enthalpy of HCl with NaOH",
-          purpose: "Measure ΔH of neutralisation by coffee-cup calorimetry",
-          tags: ["thermo", "teaching"],
-        },
+        { template: "coffee-cup-calorimetry" },
         {
           title: "Crystal violet fading kinetics",
           purpose: "Find the rate law of crystal violet with hydroxide",
@@ -60,7 +56,9 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
           tags: ["spectroscopy"],
         },
       ]);
-      say(`2. Created four draft experiments`);
+      say(
+        `2. Created four draft experiments; ${calorimetry.id} from the coffee-cup calorimetry template`,
+      );
 
       const csvName = "kinetics_crystal_violet.csv";
       const imported = await lab.importCsv({
@@ -84,14 +82,12 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
           experimentId: kinetics.id,
         }),
       ]);
-      runs.push([
-        "Neutralisation enthalpy (OpenStax Chemistry 2e, Example 5.5)",
-        await lab.run({
-          module: "thermo.calorimetry",
-          input: exampleInput(lab, "thermo.calorimetry", "neutralisation-hcl-naoh"),
-          experimentId: calorimetry.id,
-        }),
-      ]);
+      const planned = await lab.runPlan(calorimetry.id);
+      for (const { step, result } of planned.runs) {
+        const { template } = lab.getTemplate("coffee-cup-calorimetry");
+        const title = template.steps.find((s) => s.id === step)?.title ?? step;
+        runs.push([`${title} (planned step "${step}" of the template)`, result]);
+      }
       runs.push([
         "Isotope pattern of CH2Cl2",
         await lab.run({
@@ -140,14 +136,25 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
         say(summarise(result.output).split("\n").map((line) => `     ${line}`).join("\n"));
       }
 
-      await lab.transitionExperiment(calorimetry.id, "completed", "Replicate runs agree within 2%");
+      const checks = planned.plan.steps.flatMap((step) => step.checks);
+      say();
+      say(
+        `5. Template plan: ${planned.plan.done} of ${planned.plan.total} planned runs done, ${
+          checks.filter((check) => check.ok).length
+        } of ${checks.length} outputs as expected (labos experiments plan ${calorimetry.id})`,
+      );
+      await lab.transitionExperiment(
+        calorimetry.id,
+        "completed",
+        "Both planned runs agree with the published values",
+      );
       await lab.transitionExperiment(isotopes.id, "archived", "Merged into next week's session");
       say();
-      say(`5. Completed ${calorimetry.id} and archived ${isotopes.id}, each with a reason`);
+      say(`6. Completed ${calorimetry.id} and archived ${isotopes.id}, each with a reason`);
 
       const lineage = await lab.datasetLineage(runs[0][1].dataset!.id);
       say(
-        `6. Lineage of the fitted rate law: ${
+        `7. Lineage of the fitted rate law: ${
           lineage.nodes.map((n) => `${n.kind} ${n.kind === "file" ? n.label : n.id}`).join(" ← ")
         }`,
       );
@@ -162,12 +169,12 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
       const result = await lab.verifyAudit();
       if (result.ok) {
         say(
-          `7. Audit log verified: ${
+          `8. Audit log verified: ${
             style.green(`ok: ${result.events} events, head ${result.head}`)
           }`,
         );
       } else {
-        say(`7. Audit log ${style.red("FAILED")}: ${result.message}`);
+        say(`8. Audit log ${style.red("FAILED")}: ${result.message}`);
         cli.fail(1);
       }
       say();

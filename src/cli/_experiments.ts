@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { LabosError } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
-import { table, truncate } from "./_format.ts";
+import type { ExperimentPlan } from "../templates/mod.ts";
+import { type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 
 function describeExperiment(experiment: Experiment): string {
@@ -19,13 +21,55 @@ function describeExperiment(experiment: Experiment): string {
   ].join("\n");
 }
 
-/** `labos experiments create|list|show|transition`. */
+function describePlan(plan: ExperimentPlan, style: Style): string {
+  const rows = plan.steps.map((step) => {
+    const passed = step.checks.filter((check) => check.ok).length;
+    return [
+      step.id,
+      step.status === "done" ? style.green("done") : "pending",
+      step.module,
+      step.jobId ?? "-",
+      step.status === "done" && step.checks.length > 0
+        ? `${passed}/${step.checks.length} as expected`
+        : "-",
+    ];
+  });
+  const lines = [
+    `${plan.experimentId}  ${plan.template.title} (template ${plan.template.key} ${plan.template.version})`,
+    "",
+    table(["STEP", "STATUS", "MODULE", "JOB", "CHECKS"], rows).trimEnd(),
+  ];
+  for (const step of plan.steps.filter((s) => s.checks.length > 0)) {
+    lines.push("", style.bold(step.id));
+    for (const check of step.checks) {
+      const actual = typeof check.actual === "number"
+        ? Number(check.actual.toPrecision(6))
+        : JSON.stringify(check.actual);
+      const unit = check.unit ? ` ${check.unit}` : "";
+      lines.push(
+        `  ${check.ok ? style.green("ok") : style.red("NO")}  ${
+          check.label ?? check.field
+        }: ${actual}${unit} (expected ${check.expected}${unit})`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    `${plan.done} of ${plan.total} planned runs done${
+      plan.complete ? "" : `; run the rest with: labos experiments run-plan ${plan.experimentId}`
+    }`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** `labos experiments create|list|show|plan|run-plan|transition`. */
 export function registerExperimentCommands(program: Command, cli: CliContext): void {
   const experiments = program.command("experiments").description("create and manage experiments");
 
   experiments.command("create")
-    .description("create a draft experiment")
-    .requiredOption("--title <title>", "short title")
+    .description("create a draft experiment, optionally from a template")
+    .option("--title <title>", "short title (required unless --template gives one)")
+    .option("--template <key>", "create it from a template (see labos templates list)")
     .option("--purpose <text>", "what the experiment sets out to show")
     .option("--owner <name>", "who is responsible (default: the actor)")
     .option("--tag <tag>", "a tag (repeatable)", collect)
@@ -33,7 +77,8 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .action(
       async (
         options: {
-          title: string;
+          title?: string;
+          template?: string;
           purpose?: string;
           owner?: string;
           tag?: string[];
@@ -41,18 +86,24 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
         },
         command: Command,
       ) => {
-        const experiment = await cli.lab(command).createExperiment({
+        if (options.title === undefined && options.template === undefined) {
+          throw new LabosError("invalid", `"--title" is required unless "--template" is given`);
+        }
+        const lab = cli.lab(command);
+        const experiment = await lab.createExperiment({
           title: options.title,
+          template: options.template,
           purpose: options.purpose,
           owner: options.owner,
           tags: options.tag,
           reason: options.reason,
         });
-        cli.emit(
-          command,
-          experiment,
-          () => `Created ${experiment.id} (draft): ${experiment.title}\n`,
-        );
+        cli.emit(command, experiment, () => {
+          const created = `Created ${experiment.id} (draft): ${experiment.title}\n`;
+          if (!experiment.template) return created;
+          const { template } = lab.getTemplate(experiment.template);
+          return `${created}From template ${template.key} ${template.version} with ${template.steps.length} planned runs: labos experiments plan ${experiment.id}\n`;
+        });
       },
     );
 
@@ -87,6 +138,43 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
       const experiment = await cli.lab(command).getExperiment(id);
       cli.emit(command, experiment, () => describeExperiment(experiment));
     });
+
+  experiments.command("plan")
+    .description("show the planned runs of a template experiment and which are done")
+    .argument("<id>", "experiment id")
+    .action(async (id: string, _options, command: Command) => {
+      const plan = await cli.lab(command).experimentPlan(id);
+      cli.emit(command, plan, () => describePlan(plan, cli.style));
+    });
+
+  experiments.command("run-plan")
+    .description("run planned steps with their default inputs (every pending step by default)")
+    .argument("<id>", "experiment id")
+    .option("--step <id>", "run this step, done or not (repeatable)", collect)
+    .option(
+      "--param <name=value>",
+      "override an input field of the one --step (repeatable)",
+      collect,
+    )
+    .action(
+      async (id: string, options: { step?: string[]; param?: string[] }, command: Command) => {
+        const result = await cli.lab(command).runPlan(id, {
+          steps: options.step,
+          params: options.param,
+        });
+        cli.emit(command, result, () => {
+          const lines = result.runs.length === 0
+            ? ["Nothing to run: every planned step is done (use --step to run one again)"]
+            : result.runs.map(({ step, result: run }) =>
+              `${step}: ${run.job.module} job ${run.job.id} ${run.job.status}${
+                run.job.error ? `: ${run.job.error.message}` : ""
+              }`
+            );
+          return `${lines.join("\n")}\n\n${describePlan(result.plan, cli.style)}`;
+        });
+        if (result.runs.some(({ result: run }) => run.job.status === "failed")) cli.fail(1);
+      },
+    );
 
   experiments.command("transition")
     .description(

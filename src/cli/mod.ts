@@ -6,13 +6,14 @@
  */
 import process from "node:process";
 import { Command, CommanderError } from "commander";
-import { loadConfig } from "../config/mod.ts";
 import { LabosError } from "../errors.ts";
-import { openLab } from "../service/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext } from "./_context.ts";
 import { type CliIo, json, makeStyle } from "./_format.ts";
 import { registerAuditCommands } from "./_audit.ts";
+import { LabSetup, registerConfigCommands } from "./_config.ts";
+import { registerNewCommands } from "./_new.ts";
+import { registerTemplateCommands } from "./_templates.ts";
 import { registerDataCommands } from "./_data.ts";
 import { registerDemoCommand } from "./_demo.ts";
 import { registerDatasetCommands } from "./_datasets.ts";
@@ -39,18 +40,12 @@ export type { CliIo } from "./_format.ts";
  */
 export async function main(args: string[], io: CliIo = processIo()): Promise<number> {
   let exitCode = 0;
+  const setup = new LabSetup(io);
   const context: CliContext = {
     io,
     style: makeStyle(io),
     lab(command) {
-      const options = command.optsWithGlobals() as { dataDir?: string; actor?: string };
-      const config = loadConfig({
-        cwd: io.cwd,
-        env: io.env,
-        dataDir: options.dataDir,
-        actor: options.actor,
-      });
-      return openLab({ dataDir: config.dataDir, actor: config.actor });
+      return setup.lab(command);
     },
     emit(command, value, human) {
       io.stdout(command.optsWithGlobals().json ? json(value) : human());
@@ -67,6 +62,7 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
     .option("--actor <name>", "who is acting (else LABOS_ACTOR, else the OS user)")
     .option("--json", "machine-readable output on stdout")
     .showSuggestionAfterError(true)
+    .hook("preAction", (_program, action) => setup.prepare(action))
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout(text),
@@ -76,12 +72,15 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
 
   registerDataCommands(program, context);
   registerExperimentCommands(program, context);
+  registerTemplateCommands(program, context);
   registerAuditCommands(program, context);
   registerModuleCommands(program, context);
   registerRunCommands(program, context);
   registerDatasetCommands(program, context);
   registerDemoCommand(program, context);
   registerServeCommand(program, context);
+  registerConfigCommands(program, context, setup);
+  registerNewCommands(program, context);
 
   try {
     await program.parseAsync(args, { from: "user" });

@@ -5,7 +5,31 @@
  *
  * @module
  */
-import type { z } from "zod";
+/** One problem found by a {@linkcode Schema}. */
+export interface SchemaIssue {
+  /** Where: the keys and indexes from the root of the value. */
+  path: PropertyKey[];
+  /** What is wrong. */
+  message: string;
+  /** A machine-readable code, such as zod's `too_small`. */
+  code: string;
+}
+
+/** The result of {@linkcode Schema.safeParse}. */
+export type SafeParseResult<T> =
+  | { success: true; data: T; error?: never }
+  | { success: false; error: { issues: SchemaIssue[] }; data?: never };
+
+/**
+ * A validating schema. LabOS uses zod 4 schemas, which satisfy this
+ * interface; it names only what LabOS relies on.
+ */
+export interface Schema<T> {
+  /** Validates and returns the value with defaults applied, or throws. */
+  parse(value: unknown): T;
+  /** Validates without throwing. */
+  safeParse(value: unknown): SafeParseResult<NoInfer<T>>;
+}
 
 /** The API version of this contract, checked against a plugin's `labosApi` range. */
 export const LABOS_API_VERSION = "1.0.0";
@@ -81,10 +105,10 @@ export interface PlotSpec {
  * @typeParam O The output type.
  */
 export interface LabModule<I = unknown, O = unknown> extends ModuleDescriptor {
-  /** Validates and defaults the input. */
-  input: z.ZodType<I>;
-  /** Describes the output. */
-  output: z.ZodType<O>;
+  /** Validates and defaults the input: a zod 4 schema. */
+  input: Schema<I>;
+  /** Describes the output: a zod 4 schema. */
+  output: Schema<O>;
   /** Computes the output; pure and deterministic. Throws {@linkcode ModuleError} on failure. */
   run(input: I, context: ModuleContext): O | Promise<O>;
   /** Describes a plot of the result, where one is natural. */

@@ -117,8 +117,11 @@ export function moduleInfo(registered: RegisteredModule): ModuleInfo {
     learnerNotes: module.learnerNotes,
     examples: module.examples,
     source,
-    inputSchema: z.toJSONSchema(module.input, { io: "input", unrepresentable: "any" }),
-    outputSchema: z.toJSONSchema(module.output, { unrepresentable: "any" }),
+    inputSchema: z.toJSONSchema(module.input as unknown as z.ZodType, {
+      io: "input",
+      unrepresentable: "any",
+    }),
+    outputSchema: z.toJSONSchema(module.output as unknown as z.ZodType, { unrepresentable: "any" }),
     plots: typeof module.plot === "function",
   };
 }

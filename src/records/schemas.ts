@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Schema } from "../modules/contract.ts";
 import { ID_PATTERN } from "./ids.ts";
 
 /** The record schema version written by this release. */
@@ -103,7 +104,7 @@ const experimentObject = z.strictObject({
 });
 
 /** Schema of an experiment record. */
-export const ExperimentSchema: z.ZodType<Experiment> = experimentObject;
+export const ExperimentSchema: Schema<Experiment> = experimentObject;
 
 /** Where an imported dataset came from. */
 const SourceFileSchema = z.strictObject({
@@ -188,7 +189,7 @@ const datasetObject = z.strictObject({
 });
 
 /** Schema of a dataset record. */
-export const DatasetSchema: z.ZodType<Dataset> = datasetObject;
+export const DatasetSchema: Schema<Dataset> = datasetObject;
 
 /** A job state. */
 export type JobStatus = "queued" | "running" | "succeeded" | "failed";
@@ -262,7 +263,7 @@ const jobObject = z.strictObject({
 });
 
 /** Schema of a job record. */
-export const JobSchema: z.ZodType<Job> = jobObject;
+export const JobSchema: Schema<Job> = jobObject;
 
 // Compile-time proof that the hand-written interfaces match the schemas.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -278,13 +279,20 @@ export type RecordType = "experiment" | "dataset" | "job";
 
 /** The schema of each record type. */
 export const RECORD_SCHEMAS: {
-  readonly experiment: z.ZodType<Experiment>;
-  readonly dataset: z.ZodType<Dataset>;
-  readonly job: z.ZodType<Job>;
+  readonly experiment: Schema<Experiment>;
+  readonly dataset: Schema<Dataset>;
+  readonly job: Schema<Job>;
 } = {
   experiment: ExperimentSchema,
   dataset: DatasetSchema,
   job: JobSchema,
+};
+
+/** The zod schemas behind {@linkcode RECORD_SCHEMAS}, for JSON Schema generation. */
+export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
+  experiment: experimentObject,
+  dataset: datasetObject,
+  job: jobObject,
 };
 
 /** The record shape for each record type. */

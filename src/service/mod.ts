@@ -31,7 +31,6 @@ import { VERSION } from "../version.ts";
 import { builtinRegistry } from "../modules/builtin/mod.ts";
 import { type ModuleInfo, moduleInfo, type ModuleRegistry } from "../modules/registry.ts";
 import { type LineageGraph, renderPlotSvg } from "../plots/mod.ts";
-import type { LabCore } from "./_core.ts";
 import { datasetLineage, importCsv, type ImportCsvRequest } from "./_datasets.ts";
 import { runDoctor } from "./_doctor.ts";
 import type { DoctorReport } from "./_doctor.ts";
@@ -47,8 +46,26 @@ import {
   type RunResult,
 } from "./_runs.ts";
 import { recoverJournal, Transaction } from "./_transaction.ts";
+import { prepareRun } from "../runs/mod.ts";
+import {
+  derivePlan,
+  type ExperimentPlan,
+  renderTitle,
+  TemplateCatalog,
+  type TemplateEntry,
+  type TemplateStep,
+} from "../templates/mod.ts";
+import { commitRun, planRun } from "./_runs.ts";
+import { CreateExperimentRequest, RunRequestSchema } from "./_requests.ts";
+import { parseOrThrow } from "../validation.ts";
 
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
+export {
+  CreateExperimentRequest,
+  parseAuditTarget,
+  RunRequestSchema,
+  TransitionRequest,
+} from "./_requests.ts";
 export type { ImportCsvRequest } from "./_datasets.ts";
 export type { BatchProgress, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 
@@ -83,6 +100,16 @@ export interface OpenLabOptions {
   now?: () => Date;
   /** The modules that can run. Default: the built-in modules. */
   modules?: ModuleRegistry;
+  /** The experiment templates. Default: the built-in templates. */
+  templates?: TemplateCatalog;
+}
+
+/** What {@linkcode Lab.runPlan} did: one run per step, and the plan afterwards. */
+export interface PlanRunResult {
+  /** The runs, in the order they ran. */
+  runs: Array<{ step: string; result: RunResult }>;
+  /** The plan after the runs. */
+  plan: ExperimentPlan;
 }
 
 /** Filters for {@linkcode Lab.listJobs}. */
@@ -113,8 +140,10 @@ export interface DatasetFilter {
 
 /** Input for {@linkcode Lab.createExperiment}. */
 export interface CreateExperimentInput {
-  /** A short title. */
-  title: string;
+  /** A short title. Required unless a template gives one. */
+  title?: string;
+  /** The key of the template to create it from; it gives the title, purpose, tags and planned runs. */
+  template?: string;
   /** What the experiment sets out to show. Default: empty. */
   purpose?: string;
   /** Who is responsible. Default: the actor. */
@@ -187,7 +216,7 @@ export function openLab(options: OpenLabOptions): Lab {
 }
 
 /** The LabOS service over one data folder. Create it with {@linkcode openLab}. */
-export class Lab implements LabCore {
+export class Lab {
   /** The data folder. */
   readonly dataDir: string;
   /** Who is acting. */
@@ -198,6 +227,8 @@ export class Lab implements LabCore {
   readonly audit: AuditLog;
   /** The modules that can run. */
   readonly modules: ModuleRegistry;
+  /** The experiment templates. */
+  readonly templates: TemplateCatalog;
   readonly #now: () => Date;
 
   /** Opens a data folder; prefer {@linkcode openLab}. */
@@ -208,6 +239,7 @@ export class Lab implements LabCore {
     this.store = new RecordStore(this.dataDir);
     this.audit = new AuditLog(path.join(this.dataDir, "audit"), { now: this.#now });
     this.modules = options.modules ?? builtinRegistry();
+    this.templates = options.templates ?? new TemplateCatalog();
   }
 
   /** The current time as an RFC 3339 UTC string with milliseconds. */
@@ -281,8 +313,16 @@ export class Lab implements LabCore {
    */
   async createExperiments(inputs: CreateExperimentInput[]): Promise<Experiment[]> {
     await this.requireReady();
+    const templates = inputs.map((input) => this.#usableTemplate(input.template));
+    const requests = inputs.map(({ template: _, ...input }, index) =>
+      parseOrThrow(
+        CreateExperimentRequest,
+        this.#fillFromTemplate(input, templates[index]),
+        "Cannot create experiment",
+      )
+    );
     const now = this.timestamp();
-    const experiments = inputs.map((input): Experiment => ({
+    const experiments = requests.map((input, index): Experiment => ({
       schemaVersion: RECORD_SCHEMA_VERSION,
       id: newId("experiment"),
       createdAt: now,
@@ -293,6 +333,7 @@ export class Lab implements LabCore {
       owner: input.owner ?? this.actor,
       status: "draft",
       tags: [...new Set(input.tags ?? [])],
+      ...(templates[index] ? { template: templates[index].template.key } : {}),
       jobIds: [],
       datasetIds: [],
     }));
@@ -300,9 +341,21 @@ export class Lab implements LabCore {
     await this.mutate((tx) => {
       for (const [index, experiment] of experiments.entries()) {
         tx.create("experiment", experiment);
+        const entry = templates[index];
         tx.audit(this.recordEvent("experiment.created", "experiment", experiment, {
-          reason: inputs[index].reason,
-          details: { record: experiment },
+          reason: requests[index].reason,
+          details: {
+            record: experiment,
+            ...(entry
+              ? {
+                template: {
+                  key: entry.template.key,
+                  version: entry.template.version,
+                  source: entry.source,
+                },
+              }
+              : {}),
+          },
         }));
       }
       return Promise.resolve();
@@ -339,7 +392,7 @@ export class Lab implements LabCore {
    */
   async transitionExperiment(id: string, to: string, reason: string): Promise<Experiment> {
     await this.requireReady();
-    const target = parseStatus(to);
+    const target = parseStatus(to, "to");
     const why = requireReason(reason);
     this.store.pathOf("experiment", id);
     return await this.mutate(async (tx) => {
@@ -370,6 +423,94 @@ export class Lab implements LabCore {
     });
   }
 
+  /** Every experiment template, sorted by key. */
+  listTemplates(): TemplateEntry[] {
+    return this.templates.list();
+  }
+
+  /** One experiment template. */
+  getTemplate(key: string): TemplateEntry {
+    return this.templates.get(key);
+  }
+
+  /**
+   * The planned runs of an experiment created from a template, and which are
+   * done. A step is done when a succeeded job of the experiment is matched to
+   * it: first a job whose input hash equals the step's default input hash,
+   * then the oldest remaining job of the step's module, in step order.
+   */
+  async experimentPlan(id: string): Promise<ExperimentPlan> {
+    await this.requireReady();
+    const experiment = await this.store.get("experiment", id);
+    if (!experiment.template) {
+      throw new LabosError(
+        "invalid",
+        `Experiment ${
+          quote(id)
+        } has no plan: it was not created from a template (use experiments create --template)`,
+      );
+    }
+    const { template } = this.templates.get(experiment.template);
+    const jobs = await Promise.all(experiment.jobIds.map(async (jobId) => {
+      const job = await this.store.get("job", jobId);
+      const output = job.status === "succeeded" && job.outputDatasetId
+        ? (await this.store.get("dataset", job.outputDatasetId)).output
+        : undefined;
+      return { ...job, output };
+    }));
+    return derivePlan(id, template, {
+      jobs,
+      defaultInputHashes: template.steps.map((step) => this.#defaultInputHash(step)),
+    });
+  }
+
+  /**
+   * Runs planned steps of a template experiment with their default inputs:
+   * the named steps, or every pending one. `params` (`name=value`) override
+   * the default input of a single step. Every input is validated before
+   * anything runs; each run is recorded like {@linkcode Lab.run}.
+   */
+  async runPlan(
+    id: string,
+    options: { steps?: string[]; params?: string[] } = {},
+  ): Promise<PlanRunResult> {
+    const before = await this.experimentPlan(id);
+    const { template } = this.templates.get(before.template.key);
+    const wanted = options.steps?.length
+      ? options.steps
+      : before.steps.filter((step) => step.status === "pending").map((step) => step.id);
+    if (options.params?.length && wanted.length !== 1) {
+      throw new LabosError(
+        "invalid",
+        `"params" apply to one step: name exactly one step (--step), not ${wanted.length}`,
+      );
+    }
+    const planned = [];
+    for (const stepId of wanted) {
+      const step = template.steps.find((candidate) => candidate.id === stepId);
+      if (!step) {
+        throw new LabosError(
+          "invalid",
+          `Unknown step ${quote(stepId)} in template ${quote(template.key)}: expected one of ${
+            template.steps.map((candidate) => candidate.id).join(", ")
+          }`,
+        );
+      }
+      planned.push({
+        step: step.id,
+        plan: await planRun(this, {
+          module: step.module,
+          input: step.input,
+          params: options.params,
+          experimentId: id,
+        }),
+      });
+    }
+    const runs = [];
+    for (const { step, plan } of planned) runs.push({ step, result: await commitRun(this, plan) });
+    return { runs, plan: await this.experimentPlan(id) };
+  }
+
   /** Every module, with its descriptor and JSON Schemas. */
   listModules(): ModuleInfo[] {
     return this.modules.list().map(moduleInfo);
@@ -386,7 +527,7 @@ export class Lab implements LabCore {
    * module failure is recorded as a failed job.
    */
   run(request: RunRequest): Promise<RunResult> {
-    return runModule(this, request);
+    return runModule(this, parseOrThrow(RunRequestSchema, request, "Invalid run request"));
   }
 
   /** Runs one job per input, after validating every input. */
@@ -530,6 +671,8 @@ export class Lab implements LabCore {
   /**
    * Runs `fn` under the data folder lock, after replaying any interrupted
    * transaction, and commits what it scheduled.
+   *
+   * @ignore
    */
   async mutate<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return await withLock(this.dataDir, async () => {
@@ -541,7 +684,11 @@ export class Lab implements LabCore {
     });
   }
 
-  /** Builds the audit event for a record change; the record hash lets doctor spot later edits. */
+  /**
+   * Builds the audit event for a record change; the record hash lets doctor spot later edits.
+   *
+   * @ignore
+   */
   recordEvent<K extends RecordType>(
     action: string,
     type: K,
@@ -561,6 +708,57 @@ export class Lab implements LabCore {
       reason: options.reason ?? null,
       details: { ...options.details, recordHash: hashJson(record) },
     };
+  }
+
+  #usableTemplate(key: string | undefined): TemplateEntry | undefined {
+    if (key === undefined) return undefined;
+    const entry = this.templates.get(key);
+    for (const step of entry.template.steps) {
+      const problem = `Cannot use template ${quote(key)}: step ${quote(step.id)}`;
+      let registered;
+      try {
+        registered = this.modules.get(step.module);
+      } catch {
+        throw new LabosError(
+          "invalid",
+          `${problem} needs module ${
+            quote(step.module)
+          }, which is not available (disabled or not installed)`,
+        );
+      }
+      try {
+        prepareRun(registered, step.input);
+      } catch (error) {
+        throw new LabosError(
+          "invalid",
+          `${problem} has an invalid input: ${(error as Error).message}`,
+        );
+      }
+    }
+    return entry;
+  }
+
+  #fillFromTemplate(
+    input: Omit<CreateExperimentInput, "template">,
+    entry: TemplateEntry | undefined,
+  ): Omit<CreateExperimentInput, "template"> {
+    if (!entry) return input;
+    const { template } = entry;
+    return {
+      ...input,
+      title: input.title ??
+        renderTitle(template.titlePattern, { date: this.#now(), actor: this.actor }),
+      purpose: input.purpose ?? template.purpose,
+      tags: [...template.tags, ...input.tags ?? []],
+    };
+  }
+
+  #defaultInputHash(step: TemplateStep): string | null {
+    try {
+      return prepareRun(this.modules.get(step.module), step.input).inputHash;
+    } catch {
+      return null;
+    }
   }
 
   async #readManifest(): Promise<DataManifest | undefined> {
@@ -602,28 +800,37 @@ export class Lab implements LabCore {
   }
 }
 
-function parseStatus(value: string): ExperimentStatus {
+function parseStatus(value: string, field = "status"): ExperimentStatus {
   if ((EXPERIMENT_STATUSES as readonly string[]).includes(value)) return value as ExperimentStatus;
-  throw new LabosError(
-    "invalid",
-    `Unknown status ${quote(value)}: expected one of ${EXPERIMENT_STATUSES.join(", ")}`,
-  );
+  const expected = EXPERIMENT_STATUSES.join(", ");
+  throw new LabosError("invalid", `Unknown status ${quote(value)}: expected one of ${expected}`, {
+    issues: [{
+      path: field,
+      message: `must be one of ${expected}: current value is ${quote(value)}`,
+    }],
+  });
 }
 
 function requireReason(reason: string | undefined): string {
   const trimmed = reason?.trim() ?? "";
   if (trimmed === "") {
-    throw new LabosError("invalid", `"reason" is required: say why, e.g. --reason "Samples ready"`);
+    throw new LabosError(
+      "invalid",
+      `"reason" is required: say why, e.g. --reason "Samples ready"`,
+      {
+        issues: [{ path: "reason", message: "is required" }],
+      },
+    );
   }
   return trimmed;
 }
 
 function checkPaging(name: string, value: number, min: number, max = 10_000): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new LabosError(
-      "invalid",
-      `Invalid "${name}" ${quote(value)}: expected a whole number from ${min} to ${max}`,
-    );
+    const expected = `a whole number from ${min} to ${max}`;
+    throw new LabosError("invalid", `Invalid "${name}" ${quote(value)}: expected ${expected}`, {
+      issues: [{ path: name, message: `must be ${expected}: current value is ${quote(value)}` }],
+    });
   }
   return value;
 }

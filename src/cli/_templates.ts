@@ -1,0 +1,80 @@
+import type { Command } from "commander";
+import { describeExpectation, type TemplateEntry } from "../templates/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { type Style, table, truncate } from "./_format.ts";
+
+function describeTemplate(entry: TemplateEntry, style: Style): string {
+  const { template } = entry;
+  const lines = [
+    `${style.bold(template.title)}  ${template.key} ${template.version}`,
+    `source      ${entry.source}`,
+    `title       ${template.titlePattern}`,
+    ...(template.level ? [`level       ${template.level}`] : []),
+    ...(template.durationMinutes ? [`duration    ${template.durationMinutes} min`] : []),
+    `tags        ${template.tags.join(", ") || "-"}`,
+    "",
+    template.summary,
+    "",
+    style.bold("Purpose"),
+    template.purpose,
+    "",
+    style.bold("Instructions"),
+    ...template.instructions.map((step, index) => `${index + 1}. ${step}`),
+    "",
+    style.bold("Planned runs"),
+  ];
+  for (const step of template.steps) {
+    lines.push(`- ${step.id}: ${step.title} (${step.module})`);
+    lines.push(`    input     ${JSON.stringify(step.input)}`);
+    for (const expectation of step.expected) {
+      const unit = expectation.unit ? ` ${expectation.unit}` : "";
+      lines.push(`    expect    ${expectation.field} ${describeExpectation(expectation)}${unit}`);
+    }
+    if (step.source) lines.push(`    source    ${step.source}`);
+  }
+  if (template.safety.length > 0) {
+    lines.push("", style.bold("Safety"), ...template.safety.map((note) => `- ${note}`));
+  }
+  lines.push("", style.bold("Citations"), ...template.citations.map((c) => `- ${c}`), "");
+  return lines.join("\n");
+}
+
+/** `labos templates list|show`. */
+export function registerTemplateCommands(program: Command, cli: CliContext): void {
+  const templates = program.command("templates").description(
+    "list and describe experiment templates (teaching labs with planned runs)",
+  );
+
+  templates.command("list")
+    .description("list every template: built-in and from labos.jsonc")
+    .action((_options, command: Command) => {
+      const entries = cli.lab(command).listTemplates();
+      cli.emit(
+        command,
+        entries.map((entry) => ({ ...entry.template, source: entry.source })),
+        () =>
+          table(
+            ["KEY", "VERSION", "STEPS", "SOURCE", "TITLE"],
+            entries.map(({ template, source }) => [
+              template.key,
+              template.version,
+              String(template.steps.length),
+              truncate(source, 40),
+              template.title,
+            ]),
+          ),
+      );
+    });
+
+  templates.command("show")
+    .description("show a template: instructions, planned runs and expected outputs")
+    .argument("<key>", "template key, e.g. coffee-cup-calorimetry")
+    .action((key: string, _options, command: Command) => {
+      const entry = cli.lab(command).getTemplate(key);
+      cli.emit(
+        command,
+        { ...entry.template, source: entry.source },
+        () => describeTemplate(entry, cli.style),
+      );
+    });
+}
