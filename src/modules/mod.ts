@@ -4,6 +4,24 @@
  *
  * @module
  */
+import { BUILTIN_MODULES } from "./builtin/mod.ts";
+import { ModuleRegistry } from "./registry.ts";
+
 export * from "./contract.ts";
 export * from "./registry.ts";
-export { BUILTIN_MODULES, builtinRegistry } from "./builtin/mod.ts";
+export { BUILTIN_MODULES } from "./builtin/mod.ts";
+
+/**
+ * A registry holding the built-in modules.
+ *
+ * @example
+ * ```ts
+ * import { builtinRegistry } from "./mod.ts";
+ * console.assert(builtinRegistry().get("thermo.calorimetry").source === "builtin");
+ * ```
+ */
+export function builtinRegistry(): ModuleRegistry {
+  const registry = new ModuleRegistry();
+  for (const module of BUILTIN_MODULES) registry.register(module);
+  return registry;
+}

@@ -28,7 +28,7 @@ import {
   type RecordType,
 } from "../records/mod.ts";
 import { VERSION } from "../version.ts";
-import { builtinRegistry } from "../modules/builtin/mod.ts";
+import { builtinRegistry } from "../modules/mod.ts";
 import { type ModuleInfo, moduleInfo, type ModuleRegistry } from "../modules/registry.ts";
 import { type LineageGraph, renderPlotSvg } from "../plots/mod.ts";
 import { datasetLineage, importCsv, type ImportCsvRequest } from "./_datasets.ts";

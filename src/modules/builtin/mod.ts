@@ -4,7 +4,6 @@
  * @module
  */
 import type { LabModule } from "../contract.ts";
-import { ModuleRegistry } from "../registry.ts";
 import { beerLambert } from "./spectroscopy/mod.ts";
 import { calorimetry } from "./thermo/mod.ts";
 import { isotopePattern, neutralLosses } from "./ms/mod.ts";
@@ -22,18 +21,3 @@ export const BUILTIN_MODULES: readonly LabModule[] = [
   vanDeemter,
   beerLambert,
 ];
-
-/**
- * A registry holding the built-in modules.
- *
- * @example
- * ```ts
- * import { builtinRegistry } from "./mod.ts";
- * console.assert(builtinRegistry().get("thermo.calorimetry").source === "builtin");
- * ```
- */
-export function builtinRegistry(): ModuleRegistry {
-  const registry = new ModuleRegistry();
-  for (const module of BUILTIN_MODULES) registry.register(module);
-  return registry;
-}

@@ -1,0 +1,104 @@
+/**
+ * Enforces the layering: CLI / HTTP → service → (runs → modules) → records + audit.
+ * A forbidden import, or any import cycle, fails the build.
+ *
+ * @module
+ */
+import { assertEquals } from "./_assert.ts";
+
+const ROOT = new URL("../", import.meta.url).href;
+
+interface Graph {
+  modules: Array<{
+    specifier: string;
+    dependencies?: Array<{ code?: { specifier?: string }; type?: { specifier?: string } }>;
+  }>;
+}
+
+async function importGraph(): Promise<Map<string, string[]>> {
+  const edges = new Map<string, string[]>();
+  for (const entry of ["cli.ts", "mod.ts"]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: new URL(ROOT).pathname,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    addModules(edges, JSON.parse(new TextDecoder().decode(output.stdout)) as Graph);
+  }
+  return edges;
+}
+
+function addModules(edges: Map<string, string[]>, graph: Graph): void {
+  for (const module of graph.modules) {
+    if (!module.specifier.startsWith(ROOT)) continue;
+    const deps = (module.dependencies ?? []).flatMap((d) => [d.code?.specifier, d.type?.specifier])
+      .filter((s): s is string => typeof s === "string");
+    edges.set(
+      module.specifier.slice(ROOT.length),
+      deps.map((s) => s.startsWith(ROOT) ? s.slice(ROOT.length) : s),
+    );
+  }
+}
+
+const edges = await importGraph();
+
+Deno.test("the module graph has no import cycles", () => {
+  const cycles: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  function visit(node: string): void {
+    state.set(node, "open");
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) {
+      if (state.get(next) === "open") {
+        cycles.push([...stack.slice(stack.indexOf(next)), next].join(" -> "));
+      } else if (!state.has(next) && edges.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, "done");
+  }
+  for (const node of edges.keys()) if (!state.has(node)) visit(node);
+  assertEquals(cycles, []);
+});
+
+Deno.test("nothing below the adapters imports the CLI or the server", () => {
+  const bad = [...edges].flatMap(([from, deps]) =>
+    from.startsWith("src/") && !from.startsWith("src/cli/") && !from.startsWith("src/server/")
+      ? deps.filter((d) => d.startsWith("src/cli/") || d.startsWith("src/server/")).map((d) =>
+        `${from} -> ${d}`
+      )
+      : []
+  );
+  assertEquals(bad, []);
+});
+
+Deno.test("the domain (records, audit, modules) does not import the service or the runtime", () => {
+  const domain = [
+    "src/records/",
+    "src/audit/",
+    "src/modules/",
+    "src/durable/",
+    "src/plots/",
+    "src/datasets/",
+  ];
+  const upper = ["src/service/", "src/runs/", "src/cli/", "src/server/"];
+  const bad = [...edges].flatMap(([from, deps]) =>
+    domain.some((d) => from.startsWith(d))
+      ? deps.filter((d) => upper.some((u) => d.startsWith(u))).map((d) => `${from} -> ${d}`)
+      : []
+  );
+  assertEquals(bad, []);
+});
+
+Deno.test("built-in modules import only their contract, pure helpers, zod and isotope data", () => {
+  const allowed = (dep: string) =>
+    dep === "src/modules/contract.ts" || dep.startsWith("src/modules/builtin/") ||
+    /^npm:\/?(zod|chemical-elements)@/.test(dep) || dep === "zod" || dep === "chemical-elements";
+  const bad = [...edges].flatMap(([from, deps]) =>
+    from.startsWith("src/modules/builtin/")
+      ? deps.filter((d) => !allowed(d)).map((d) => `${from} -> ${d}`)
+      : []
+  );
+  assertEquals(bad, []);
+});
