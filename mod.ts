@@ -68,13 +68,13 @@ export {
   JOB_STATUSES,
   JobSchema,
   type JobStatus,
+  type ListOptions,
   RECORD_SCHEMA_VERSION,
   type RecordBase,
+  type RecordOf,
   type RecordPage,
   RecordStore,
   type RecordType,
-  type ListOptions,
-  type RecordOf,
 } from "./src/records/mod.ts";
 export {
   type AuditDamageKind,
@@ -111,4 +111,3 @@ export {
   type LineageKind,
   type LineageNode,
 } from "./src/plots/mod.ts";
-

@@ -10,7 +10,10 @@ async function python(args: string[]): Promise<{ code: number; out: string }> {
     const output = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" })
       .output();
     const decoder = new TextDecoder();
-    return { code: output.code, out: decoder.decode(output.stdout) + decoder.decode(output.stderr) };
+    return {
+      code: output.code,
+      out: decoder.decode(output.stdout) + decoder.decode(output.stderr),
+    };
   } catch {
     return { code: -1, out: "python3 is absent" };
   }
