@@ -40,16 +40,42 @@ export {
   openLab,
   type OpenLabOptions,
   type Page,
+  type PlanRunResult,
   type RerunCheck,
   type RunRequest,
   type RunResult,
 } from "./src/service/mod.ts";
 export {
   type ConfigSource,
+  type ConfigSources,
+  type DisplayMode,
+  type DisplaySettings,
   type LabosConfig,
   loadConfig,
   type LoadConfigOptions,
+  type PluginEntry,
+  type PluginLimits,
 } from "./src/config/mod.ts";
+export {
+  builtinTemplates,
+  type ExpectationCheck,
+  type ExperimentPlan,
+  type LabTemplate,
+  parseTemplate,
+  type PlanStep,
+  TemplateCatalog,
+  type TemplateEntry,
+  type TemplateExpectation,
+  type TemplateStep,
+} from "./src/templates/mod.ts";
+export {
+  type LoadedPlugin,
+  loadModuleRegistry,
+  type ModuleManifest,
+  openConfiguredLab,
+  type PluginProblem,
+  type PluginReport,
+} from "./src/plugins/mod.ts";
 export {
   canonicalJson,
   type Dataset,

@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../assets/", import.meta.url));
-const FOLDERS = ["demo", "templates", "defaults"];
+const FOLDERS = ["demo", "templates", "defaults", "scaffold"];
 const EXTENSIONS = [".csv", ".json", ".jsonc", ".md", ".jsonl", ".txt", ".py", ".ts.txt"];
 const OUT = join(ROOT, "embedded.ts");
 

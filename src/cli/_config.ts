@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type LabosConfig, loadConfig } from "../config/mod.ts";
-import type { ModuleRegistry } from "../modules/registry.ts";
+import type { ModuleRegistry } from "../modules/mod.ts";
 import { builtinModuleRegistry, loadModuleRegistry, type PluginReport } from "../plugins/mod.ts";
 import { type Lab, openLab } from "../service/mod.ts";
 import { TemplateCatalog } from "../templates/mod.ts";

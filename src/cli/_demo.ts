@@ -113,7 +113,7 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
         }),
       ]);
       await fs.mkdir(plotsDir, { recursive: true });
-      say(`4. Ran ${runs.length} modules; plots are in ${plotsDir}`);
+      say(`4. Ran ${runs.length} analysis jobs; plots are in ${plotsDir}`);
       for (const [label, result] of runs) {
         const { job, dataset } = result;
         const svg = await lab.jobPlotSvg(job.id);

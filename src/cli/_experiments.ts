@@ -87,7 +87,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
         command: Command,
       ) => {
         if (options.title === undefined && options.template === undefined) {
-          throw new LabosError("invalid", `"--title" is required unless "--template" is given`);
+          throw new LabosError(
+            "invalid",
+            `required option '--title <title>' not specified (or create it from a --template)`,
+          );
         }
         const lab = cli.lab(command);
         const experiment = await lab.createExperiment({

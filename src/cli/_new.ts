@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { readAsset } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
-import { LABOS_API_VERSION } from "../modules/contract.ts";
+import { LABOS_API_VERSION } from "../modules/mod.ts";
 import { MANIFEST_FILE } from "../plugins/mod.ts";
 import type { CliContext } from "./_context.ts";
 
@@ -30,7 +30,7 @@ function scaffoldFiles(
     version: "0.1.0",
     exports: "./mod.ts",
     tasks: { test: "deno test -A" },
-    imports: { "@labos/labos": "jsr:@labos/labos@^0.1.0", zod: "npm:zod@^4.1.12" },
+    imports: { "@labos/labos": "jsr:@labos/labos@^0.1.0", zod: "npm:zod@^4.2.0" },
     ...(options.labosPath ? { links: [options.labosPath] } : {}),
   };
   const manifest = {

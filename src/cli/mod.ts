@@ -13,6 +13,8 @@ import { type CliIo, json, makeStyle } from "./_format.ts";
 import { registerAuditCommands } from "./_audit.ts";
 import { LabSetup, registerConfigCommands } from "./_config.ts";
 import { registerNewCommands } from "./_new.ts";
+import { registerMigrateCommands } from "./_migrate.ts";
+import { registerArchiveCommands } from "./_archive.ts";
 import { registerTemplateCommands } from "./_templates.ts";
 import { registerDataCommands } from "./_data.ts";
 import { registerDemoCommand } from "./_demo.ts";
@@ -81,6 +83,8 @@ export async function main(args: string[], io: CliIo = processIo()): Promise<num
   registerServeCommand(program, context);
   registerConfigCommands(program, context, setup);
   registerNewCommands(program, context);
+  registerMigrateCommands(program, context);
+  registerArchiveCommands(program, context);
 
   try {
     await program.parseAsync(args, { from: "user" });

@@ -70,10 +70,10 @@ export interface PluginEntry {
   maxOutputBytes?: number;
 }
 
-const MODULE_KEY = z.string().regex(
-  /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/,
-  "must look like \"domain.name\"",
-);
+const MODULE_KEY_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
+const MODULE_KEY = z.string()
+  .refine((key) => MODULE_KEY_PATTERN.test(key), 'must look like "domain.name"')
+  .meta({ pattern: MODULE_KEY_PATTERN.source });
 const UNITS = z.record(z.string().min(1), z.string().min(1).max(40));
 
 const RegistryDefaultsSchema = z.strictObject({

@@ -32,7 +32,22 @@ import { builtinRegistry } from "../modules/mod.ts";
 import { type ModuleInfo, moduleInfo, type ModuleRegistry } from "../modules/registry.ts";
 import { type LineageGraph, renderPlotSvg } from "../plots/mod.ts";
 import { datasetLineage, importCsv, type ImportCsvRequest } from "./_datasets.ts";
-import { runDoctor } from "./_doctor.ts";
+import { checkFolderIdentity, runDoctor } from "./_doctor.ts";
+import {
+  importLegacy,
+  type LegacyImportOptions,
+  type LegacyImportReport,
+  migrateDataFolder,
+  type MigrateOptions,
+  type MigrateReport,
+  newFolderId,
+} from "../migrate/mod.ts";
+import {
+  type ArchiveExport,
+  type ArchiveImport,
+  exportArchive,
+  importArchive,
+} from "../archive/mod.ts";
 import type { DoctorReport } from "./_doctor.ts";
 import {
   type BatchProgress,
@@ -67,6 +82,14 @@ export {
   TransitionRequest,
 } from "./_requests.ts";
 export type { ImportCsvRequest } from "./_datasets.ts";
+export type {
+  LegacyImportOptions,
+  LegacyImportReport,
+  LegacyRecordReport,
+  MigrateOptions,
+  MigrateReport,
+} from "../migrate/mod.ts";
+export type { ArchiveExport, ArchiveImport, ArchiveManifest } from "../archive/mod.ts";
 export type { BatchProgress, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 
 /** The manifest's `format` value. */
@@ -88,6 +111,8 @@ export interface DataManifest {
   createdBy: string;
   /** The LabOS version that initialised it. */
   labosVersion: string;
+  /** A random id of this data folder, also named by the audit log's first event, so a log copied from another folder is detected. */
+  folderId?: string;
 }
 
 /** Options for {@linkcode openLab}. */
@@ -264,6 +289,7 @@ export class Lab {
         createdAt: this.timestamp(),
         createdBy: this.actor,
         labosVersion: VERSION,
+        folderId: newFolderId(),
       };
       const tx = new Transaction();
       tx.audit({
@@ -619,7 +645,17 @@ export class Lab {
   /** Verifies the audit chain. */
   async verifyAudit(): Promise<VerifyResult> {
     await this.requireReady();
-    return await this.audit.verify();
+    const result = await this.audit.verify();
+    if (!result.ok) return result;
+    const foreign = await checkFolderIdentity(this);
+    if (!foreign) return result;
+    return {
+      ok: false,
+      events: foreign.seq - 1,
+      seq: foreign.seq,
+      kind: "forged",
+      message: `seq ${foreign.seq}: ${foreign.message}`,
+    };
   }
 
   /** The audit head, for an external witness. */
@@ -654,6 +690,41 @@ export class Lab {
     await this.requireReady();
     if (!options.repair) return await runDoctor(this, { repair: false });
     return await withLock(this.dataDir, () => runDoctor(this, { repair: true }));
+  }
+
+  /**
+   * Upgrades the data folder from an older `schemaVersion`, step by step,
+   * after a backup; `dryRun` writes nothing. See `labos migrate`.
+   */
+  migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
+    return migrateDataFolder(this, {
+      manifestFile: MANIFEST_FILE,
+      current: DATA_SCHEMA_VERSION,
+      format: DATA_FORMAT,
+      labosVersion: VERSION,
+    }, options);
+  }
+
+  /**
+   * Imports the records of a legacy (Python) LabOS root, the folder that
+   * contains `data/`. See `labos migrate --from-legacy`.
+   */
+  async importLegacy(dir: string, options: LegacyImportOptions = {}): Promise<LegacyImportReport> {
+    if (!options.dryRun) await this.init();
+    else if (await fs.stat(path.join(this.dataDir, MANIFEST_FILE)).then(() => true, () => false)) {
+      await this.requireReady();
+    }
+    return await importLegacy(this, dir, options);
+  }
+
+  /** Writes the whole data folder and a manifest of SHA-256 hashes to a zip archive. */
+  exportArchive(outFile: string): Promise<ArchiveExport> {
+    return exportArchive(this, outFile);
+  }
+
+  /** Restores an archive into this (empty or missing) data folder, after verifying it. */
+  importArchive(file: string): Promise<ArchiveImport> {
+    return importArchive(file, this.dataDir);
   }
 
   /** Reads the manifest and refuses folders that are missing, foreign or newer. */
@@ -792,7 +863,7 @@ export class Lab {
         `Cannot use ${quote(this.dataDir)}: "schemaVersion" is ${quote(manifest.schemaVersion)}, ${
           newer
             ? `newer than this LabOS ${VERSION} supports (${DATA_SCHEMA_VERSION}); upgrade LabOS`
-            : `expected ${DATA_SCHEMA_VERSION}`
+            : `expected ${DATA_SCHEMA_VERSION}; run "labos migrate" to upgrade it`
         }`,
       );
     }

@@ -1,0 +1,232 @@
+import { spawn } from "node:child_process";
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import { z } from "zod";
+import { LabosError, quote } from "../errors.ts";
+import { type LabModule, LABOS_API_VERSION, ModuleError } from "../modules/mod.ts";
+import type { ModuleManifest } from "./_manifest.ts";
+
+/** Limits of one executable plugin run. */
+export interface ExecutableLimits {
+  /** Time limit, in ms. */
+  timeoutMs: number;
+  /** The largest answer accepted on stdout, in bytes. */
+  maxOutputBytes: number;
+  /** How much of stderr a failed job keeps, in bytes. */
+  maxStderrBytes: number;
+}
+
+/**
+ * Wraps an executable plugin as a module. Each run spawns the manifest's
+ * command in `dir`, writes one JSON request on stdin and reads one JSON
+ * response from stdout.
+ */
+export function executableModule(
+  manifest: ModuleManifest,
+  options: { dir: string; limits: ExecutableLimits },
+): LabModule<Record<string, unknown>, Record<string, unknown>> {
+  const command = manifest.command ?? [];
+  const input = jsonSchemaToZod(manifest.inputSchema ?? {}, "inputSchema");
+  const output = manifest.outputSchema
+    ? jsonSchemaToZod(manifest.outputSchema, "outputSchema")
+    : z.record(z.string(), z.unknown());
+  return {
+    key: manifest.key,
+    version: manifest.version,
+    title: manifest.title ?? manifest.key,
+    domain: manifest.domain ?? manifest.key.split(".")[0],
+    summary: manifest.summary ?? "",
+    method: manifest.method ?? "",
+    citations: manifest.citations ?? [],
+    limitations: manifest.limitations ?? [],
+    learnerNotes: manifest.learnerNotes ?? [],
+    examples: manifest.examples ?? [],
+    input,
+    output,
+    run: (value) =>
+      runExecutable(manifest.key, command, {
+        cwd: options.dir,
+        request: { labosApi: LABOS_API_VERSION, module: manifest.key, input: value },
+        limits: options.limits,
+      }),
+  };
+}
+
+function jsonSchemaToZod(
+  schema: Record<string, unknown>,
+  field: string,
+): z.ZodType<Record<string, unknown>> {
+  if (schema.type !== "object") {
+    throw new LabosError("invalid", `"${field}" must be a JSON Schema with "type": "object"`);
+  }
+  try {
+    return z.fromJSONSchema(schema) as z.ZodType<Record<string, unknown>>;
+  } catch (error) {
+    throw new LabosError(
+      "invalid",
+      `"${field}" is not a JSON Schema LabOS can use: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+}
+
+async function runExecutable(
+  key: string,
+  command: string[],
+  options: { cwd: string; request: unknown; limits: ExecutableLimits },
+): Promise<Record<string, unknown>> {
+  const { limits } = options;
+  const name = `Plugin ${quote(key)}`;
+  const result = await spawnWithLimits(command, {
+    cwd: options.cwd,
+    stdin: `${JSON.stringify(options.request)}\n`,
+    limits,
+  });
+  if (result.kind === "spawn-error") {
+    throw new ModuleError(`${name} could not start ${quote(command[0])}: ${result.message}`);
+  }
+  if (result.kind === "timeout") {
+    throw withStderr(
+      new ModuleError(`${name} did not answer within ${limits.timeoutMs} ms and was stopped`),
+      result.stderr,
+    );
+  }
+  if (result.kind === "too-much-output") {
+    throw withStderr(
+      new ModuleError(
+        `${name} wrote more than ${limits.maxOutputBytes} bytes to stdout and was stopped`,
+      ),
+      result.stderr,
+    );
+  }
+  const response = parseResponse(result.stdout);
+  if (result.code !== 0) {
+    const reason = typeof response?.error === "string"
+      ? firstLine(response.error)
+      : lastLine(result.stderr);
+    const status = result.code === null ? `signal ${result.signal}` : `code ${result.code}`;
+    throw withStderr(
+      new ModuleError(`${name} exited with ${status}${reason ? `: ${reason}` : ""}`),
+      result.stderr,
+    );
+  }
+  if (response === undefined) {
+    throw withStderr(
+      new ModuleError(
+        `${name} wrote no JSON response to stdout: expected {"output": {...}} or {"error": "..."}`,
+      ),
+      result.stderr,
+    );
+  }
+  if (typeof response.error === "string") throw new ModuleError(firstLine(response.error));
+  const value = response.output;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ModuleError(`${name} answered without an "output" object or an "error" message`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseResponse(stdout: string): Record<string, unknown> | undefined {
+  const text = stdout.trim();
+  if (text === "") return undefined;
+  try {
+    const value = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0].trim();
+}
+
+function lastLine(text: string): string {
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return lines.at(-1) ?? "";
+}
+
+/** Keeps the plugin's stderr as the error's stack, which the job records. */
+function withStderr(error: ModuleError, stderr: string): ModuleError {
+  error.stack = stderr.trim() === "" ? "" : `stderr:\n${stderr}`;
+  return error;
+}
+
+type SpawnResult =
+  | { kind: "exited"; code: number | null; signal: string | null; stdout: string; stderr: string }
+  | { kind: "timeout"; stderr: string }
+  | { kind: "too-much-output"; stderr: string }
+  | { kind: "spawn-error"; message: string };
+
+function spawnWithLimits(
+  command: string[],
+  options: { cwd: string; stdin: string; limits: ExecutableLimits },
+): Promise<SpawnResult> {
+  const { limits } = options;
+  return new Promise((resolve) => {
+    const child = spawn(command[0], command.slice(1), {
+      cwd: options.cwd,
+      env: process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = Buffer.alloc(0);
+    let settled = false;
+    const settle = (result: SpawnResult, kill = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (kill) {
+        child.kill("SIGKILL");
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        child.unref();
+      }
+      resolve(result);
+    };
+    const stderrText = () => {
+      const text = stderr.toString("utf8");
+      return stderr.length >= limits.maxStderrBytes && limits.maxStderrBytes > 0
+        ? `…${text}`
+        : text;
+    };
+    const timer = setTimeout(
+      () => settle({ kind: "timeout", stderr: stderrText() }, true),
+      limits.timeoutMs,
+    );
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      settle({
+        kind: "spawn-error",
+        message: error.code === "ENOENT" ? "command not found" : error.message,
+      });
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > limits.maxOutputBytes) {
+        settle({ kind: "too-much-output", stderr: stderrText() }, true);
+      } else {
+        stdout.push(chunk);
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = Buffer.concat([stderr, chunk]);
+      if (stderr.length > limits.maxStderrBytes) {
+        stderr = stderr.subarray(stderr.length - limits.maxStderrBytes);
+      }
+    });
+    child.on("close", (code, signal) => {
+      settle({
+        kind: "exited",
+        code,
+        signal,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: stderrText(),
+      });
+    });
+    child.stdin?.on("error", () => {
+      // The plugin may exit without reading its input; its exit status tells why.
+    });
+    child.stdin?.end(options.stdin);
+  });
+}
