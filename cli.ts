@@ -10,7 +10,7 @@
 import process from "node:process";
 import { main } from "./src/cli/mod.ts";
 
-export { main } from "./src/cli/mod.ts";
+export { type CliIo, main } from "./src/cli/mod.ts";
 
 if (import.meta.main) {
   process.exitCode = await main(process.argv.slice(2));

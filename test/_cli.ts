@@ -73,7 +73,8 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   try {
     return await fn(dir);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    // A writer's last rename can race the first removal pass; a second pass finishes it.
+    await Deno.remove(dir, { recursive: true }).catch(() => Deno.remove(dir, { recursive: true }));
   }
 }
 
