@@ -45,6 +45,15 @@ export {
   type RunRequest,
   type RunResult,
 } from "./src/service/mod.ts";
+export type {
+  ArchiveExport,
+  ArchiveImport,
+  LegacyImportOptions,
+  LegacyImportReport,
+  LegacyRecordReport,
+  MigrateOptions,
+  MigrateReport,
+} from "./src/service/mod.ts";
 export {
   type ConfigSource,
   type ConfigSources,

@@ -28,6 +28,8 @@ const base = {
   createdAt: timestamp,
   updatedAt: timestamp,
   createdBy: z.string().min(1).max(200),
+  legacyId: z.string().min(1).max(200).optional(),
+  legacy: z.record(z.string(), z.unknown()).optional(),
 };
 
 /** An experiment lifecycle state. */
@@ -68,6 +70,10 @@ export interface RecordBase {
   updatedAt: string;
   /** The actor who created it. */
   createdBy: string;
+  /** The record's id in the earlier (Python) LabOS it was imported from. */
+  legacyId?: string;
+  /** What the import could not map: original values and unknown fields (see the README). */
+  legacy?: Record<string, unknown>;
 }
 
 /** An experiment record. */

@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { atomicWriteFile } from "../durable/mod.ts";
@@ -11,6 +12,9 @@ import { RECORD_FOLDERS, RECORD_SCHEMAS, type RecordOf, type RecordType } from "
 export const INDEX_FOLDER = "indexes";
 
 const LIST_CHUNK = 256;
+
+// Records are never read through a symbolic link: one planted in a record folder could point out of the data folder.
+const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 /** Options for {@linkcode RecordStore.list}. */
 export interface ListOptions<T> {
@@ -103,10 +107,19 @@ export class RecordStore {
     const file = this.pathOf(type, id);
     let text: string;
     try {
-      text = await fs.readFile(file, "utf8");
+      text = await fs.readFile(file, { encoding: "utf8", flag: READ_NO_FOLLOW });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
         throw new LabosError("not_found", `No ${type} with id ${quote(id)}`);
+      }
+      if (code === "ELOOP" || code === "EISDIR") {
+        throw new LabosError(
+          "invalid",
+          `Corrupt ${type} record ${file}: ${
+            code === "ELOOP" ? "it is a symbolic link, which LabOS never follows" : "it is a folder"
+          }`,
+        );
       }
       throw error;
     }
@@ -219,7 +232,9 @@ export class RecordStore {
     } catch (error) {
       throw new LabosError(
         "invalid",
-        `Corrupt ${type} record ${file}: not valid JSON (${(error as Error).message})`,
+        `Corrupt ${type} record ${file}: not valid JSON (${
+          JSON.stringify((error as Error).message).slice(1, -1)
+        })`,
       );
     }
     const result = RECORD_SCHEMAS[type].safeParse(value);

@@ -18,7 +18,7 @@ import {
 import { parseOrThrow } from "../validation.ts";
 import type { HeadCache } from "./_cache.ts";
 import { toCsv } from "./_csv.ts";
-import { parseJsonBody, wholeNumberParam } from "./_errors.ts";
+import { parseFormBody, parseJsonBody, wholeNumberParam } from "./_errors.ts";
 import type { ServerEnv } from "./_state.ts";
 
 /** What the import route reads besides the file. */
@@ -177,7 +177,7 @@ export function apiRoutes(lab: Lab, cache: HeadCache): Hono<ServerEnv> {
     let bytes: Uint8Array;
     let fields: ImportFields;
     if (type.startsWith("multipart/form-data")) {
-      const form = await c.req.parseBody();
+      const form = await parseFormBody(() => c.req.parseBody());
       const file = form.file;
       if (!(file instanceof File)) {
         throw new LabosError("invalid", `The form has no "file" field: attach a CSV file`, {

@@ -84,6 +84,30 @@ export async function parseJsonBody(request: Request): Promise<unknown> {
 }
 
 /**
+ * Parses a form body, or throws an `invalid` LabosError when it is not valid
+ * form data (a malformed multipart body would otherwise be a 500).
+ *
+ * @example
+ * ```ts
+ * import { parseFormBody } from "./_errors.ts";
+ * console.assert((await parseFormBody(() => Promise.resolve({ a: "1" }))).a === "1");
+ * ```
+ */
+export async function parseFormBody<T>(parse: () => Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (error) {
+    if (error instanceof LabosError || typeof (error as { status?: unknown }).status === "number") {
+      throw error;
+    }
+    throw new LabosError(
+      "invalid",
+      "The request body is not valid form data: expected multipart/form-data or application/x-www-form-urlencoded",
+    );
+  }
+}
+
+/**
  * Reads an optional whole-number query parameter.
  *
  * @example

@@ -9,7 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LabosError } from "../errors.ts";
 import type { Dataset } from "../records/mod.ts";
 import { importFields } from "./_api.ts";
-import { HTTP_STATUS, wholeNumberParam } from "./_errors.ts";
+import { HTTP_STATUS, parseFormBody, wholeNumberParam } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
 import {
   csrfInput,
@@ -250,7 +250,7 @@ export function registerDatasetPages(app: Hono<ServerEnv>, deps: PageDeps): void
   });
 
   app.post("/datasets/import", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await parseFormBody(() => c.req.parseBody());
     const values: Record<string, string> = {};
     for (const [name, value] of Object.entries(form)) {
       if (typeof value === "string") values[name] = value;

@@ -7,6 +7,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { parseFormBody } from "./_errors.ts";
 import type { ServerEnv, ServerState } from "./_state.ts";
 
 /** The security headers sent with every response. */
@@ -296,7 +297,7 @@ export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
       (type.startsWith("application/x-www-form-urlencoded") ||
         type.startsWith("multipart/form-data"))
     ) {
-      const body = await c.req.parseBody();
+      const body = await parseFormBody(() => c.req.parseBody());
       const field = body[CSRF_FIELD];
       if (typeof field === "string") sent = field;
     }

@@ -9,6 +9,7 @@ import { getCookie } from "hono/cookie";
 import type { Lab } from "../service/mod.ts";
 import type { HeadCache, HeadView } from "./_cache.ts";
 import { pageHtml, type PageOptions, renderPage, type Ui } from "./_layout.ts";
+import { parseFormBody } from "./_errors.ts";
 import { csrfToken } from "./_security.ts";
 import { type Mode, MODES, type ServerEnv, type ServerState } from "./_state.ts";
 
@@ -87,7 +88,7 @@ export function uiOf(c: Context<ServerEnv>, deps: PageDeps): Ui {
  * ```
  */
 export async function formValues(c: Context<ServerEnv>): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
+  const body = await parseFormBody(() => c.req.parseBody());
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {
     if (typeof value === "string") values[name] = value;

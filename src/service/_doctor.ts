@@ -25,7 +25,8 @@ export interface DoctorProblem {
     | "unaudited-change"
     | "missing-record"
     | "pending-journal"
-    | "index-mismatch";
+    | "index-mismatch"
+    | "foreign-audit-log";
   /** The file concerned, when there is one. */
   path?: string;
   /** One line describing it. */
@@ -53,6 +54,17 @@ interface Loaded {
 /** Runs every check; with `repair`, the caller holds the data folder lock. */
 export async function runDoctor(lab: LabCore, options: { repair: boolean }): Promise<DoctorReport> {
   const problems: DoctorProblem[] = [];
+  // A torn tail is moved aside before a pending journal is replayed: the replay appends events.
+  let torn: { moved: string; seq: number; message: string } | undefined;
+  if (options.repair) {
+    const check = await lab.audit.verify();
+    if (!check.ok && check.kind === "torn") {
+      const moved = await lab.audit.quarantineTornTail(
+        path.join(lab.dataDir, "audit", "quarantine"),
+      );
+      torn = { moved, seq: check.seq, message: check.message };
+    }
+  }
   const journal = path.join(lab.dataDir, JOURNAL_FILE);
   if (await exists(journal)) {
     const repaired = options.repair && await recoverJournal(lab.store, lab.audit);
@@ -64,6 +76,8 @@ export async function runDoctor(lab: LabCore, options: { repair: boolean }): Pro
     });
   }
 
+  await sweepTempFiles(lab, problems, options.repair);
+
   const loaded: Loaded = { experiment: new Map(), dataset: new Map(), job: new Map() };
   for (const type of ["experiment", "dataset", "job"] as const) {
     await loadRecords(lab, type, loaded, problems, options.repair);
@@ -74,21 +88,24 @@ export async function runDoctor(lab: LabCore, options: { repair: boolean }): Pro
   }
 
   let result = await lab.audit.verify();
-  if (!result.ok && result.kind === "torn" && options.repair) {
-    const moved = await lab.audit.quarantineTornTail(path.join(lab.dataDir, "audit", "quarantine"));
-    const tx = new Transaction();
-    tx.audit({
-      actor: lab.actor,
-      action: "audit.repaired",
-      target: { type: "audit", id: "log" },
-      reason: "labos doctor --repair: torn final line",
-      details: { damage: "torn", seq: result.seq, quarantine: path.relative(lab.dataDir, moved) },
-    });
-    await tx.commit(lab.store, lab.audit);
+  if (torn) {
+    const { moved } = torn;
+    // LabOS never appends after damage: the event is recorded only if the rest verifies.
+    if (result.ok) {
+      const tx = new Transaction();
+      tx.audit({
+        actor: lab.actor,
+        action: "audit.repaired",
+        target: { type: "audit", id: "log" },
+        reason: "labos doctor --repair: torn final line",
+        details: { damage: "torn", seq: torn.seq, quarantine: path.relative(lab.dataDir, moved) },
+      });
+      await tx.commit(lab.store, lab.audit);
+    }
     problems.push({
       kind: "audit-damaged",
       path: path.join(lab.dataDir, "audit", "log.jsonl"),
-      message: `${result.message}; moved the torn bytes to ${moved}`,
+      message: `${torn.message}; moved the torn bytes to ${moved}`,
       repaired: true,
     });
     result = await lab.audit.verify();
@@ -101,6 +118,15 @@ export async function runDoctor(lab: LabCore, options: { repair: boolean }): Pro
       repaired: false,
     });
   } else {
+    const foreign = await checkFolderIdentity(lab);
+    if (foreign) {
+      problems.push({
+        kind: "foreign-audit-log",
+        path: path.join(lab.dataDir, "audit", "log.jsonl"),
+        message: `seq ${foreign.seq}: ${foreign.message}`,
+        repaired: false,
+      });
+    }
     await crossCheckAudit(lab, loaded, problems);
   }
 
@@ -303,7 +329,96 @@ async function crossCheckAudit(
   }
 }
 
-async function quarantine(lab: LabCore, file: string, folder: string): Promise<string> {
+/**
+ * Whether the audit log belongs to this data folder: the folder id in
+ * `labos.json` must be the one named by the log's `data.initialized` event
+ * (or, for folders upgraded from a layout without ids, by `data.migrated`).
+ * A log copied in from another data folder verifies on its own; this is what
+ * tells it apart. Folders without an id are not checked. Returns the first
+ * seq that disagrees and why, or undefined.
+ */
+export async function checkFolderIdentity(
+  lab: Pick<LabCore, "dataDir" | "audit">,
+): Promise<{ seq: number; message: string } | undefined> {
+  let manifest: { folderId?: unknown };
+  try {
+    manifest = JSON.parse(await fs.readFile(path.join(lab.dataDir, "labos.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+  const folderId = manifest.folderId;
+  if (typeof folderId !== "string") return undefined;
+  const mismatch = (seq: number, named: unknown) => ({
+    seq,
+    message: `the audit log belongs to another data folder: it names ${
+      JSON.stringify(named)
+    } but labos.json says ${JSON.stringify(folderId)} (a log copied from elsewhere)`,
+  });
+  for await (const event of lab.audit.scan()) {
+    const details = event.details as {
+      manifest?: { folderId?: unknown };
+      folderId?: unknown;
+    };
+    if (event.seq === 1) {
+      if (event.action !== "data.initialized") {
+        return {
+          seq: 1,
+          message: `the audit log does not start with "data.initialized" (found ${
+            JSON.stringify(event.action)
+          }): it is not this folder's log`,
+        };
+      }
+      const named = details.manifest?.folderId;
+      if (named === folderId) return undefined;
+      if (named !== undefined) return mismatch(1, named);
+      continue;
+    }
+    if (event.action === "data.migrated" && details.folderId !== undefined) {
+      return details.folderId === folderId ? undefined : mismatch(event.seq, details.folderId);
+    }
+  }
+  return {
+    seq: 1,
+    message: `no event of the audit log names this data folder (${
+      JSON.stringify(folderId)
+    }): the log was started elsewhere`,
+  };
+}
+
+/** Temporary files left by interrupted atomic writes outside the record folders. */
+async function sweepTempFiles(
+  lab: LabCore,
+  problems: DoctorProblem[],
+  repair: boolean,
+): Promise<void> {
+  for (const folder of [".", "audit", "indexes"]) {
+    let names: string[];
+    try {
+      names = (await fs.readdir(path.join(lab.dataDir, folder))).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!(name.startsWith(".") && name.endsWith(".tmp"))) continue;
+      const file = path.join(lab.dataDir, folder, name);
+      let message = "Leftover temporary file from an interrupted write";
+      if (repair) {
+        const moved = await quarantine(lab, file, folder === "." ? "data" : folder, {
+          reason: "labos doctor --repair: leftover temporary file of an interrupted write",
+        });
+        message += `; moved to ${moved}`;
+      }
+      problems.push({ kind: "stray-file", path: file, message, repaired: repair });
+    }
+  }
+}
+
+async function quarantine(
+  lab: LabCore,
+  file: string,
+  folder: string,
+  options: { reason?: string } = {},
+): Promise<string> {
   const dir = path.join(lab.dataDir, "quarantine", folder);
   await ensureDirectory(dir);
   const target = path.join(dir, `${Date.now()}-${path.basename(file)}`);
@@ -313,7 +428,7 @@ async function quarantine(lab: LabCore, file: string, folder: string): Promise<s
     actor: lab.actor,
     action: "data.quarantined",
     target: { type: "file", id: path.relative(lab.dataDir, file) },
-    reason: "labos doctor --repair: unexpected file in a record folder",
+    reason: options.reason ?? "labos doctor --repair: unexpected file in a record folder",
     details: { from: path.relative(lab.dataDir, file), to: path.relative(lab.dataDir, target) },
   });
   await tx.commit(lab.store, lab.audit);

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { AuditEvent, AuditEventInput, AuditLog } from "../audit/mod.ts";
 import { atomicWriteFile, fsyncDirectory } from "../durable/mod.ts";
 import { LabosError } from "../errors.ts";
-import type { RecordOf, RecordStore, RecordType } from "../records/mod.ts";
+import { canonicalJson, type RecordOf, type RecordStore, type RecordType } from "../records/mod.ts";
 
 /** The redo journal inside the data folder. */
 export const JOURNAL_FILE = "journal.json";
@@ -81,12 +81,27 @@ async function apply(journal: Journal, store: RecordStore, audit: AuditLog): Pro
   const seq = await audit.lastSeq();
   if (seq === journal.baseSeq) return await audit.appendMany(journal.events);
   if (seq === journal.baseSeq + journal.events.length) return [];
+  // A batch cut short by a power cut (doctor --repair quarantined its torn line): append the rest.
+  const done = seq - journal.baseSeq;
+  if (done > 0 && done < journal.events.length && await appendedPrefix(audit, journal, done)) {
+    return await audit.appendMany(journal.events.slice(done));
+  }
   throw new LabosError(
     "check_failed",
     `Cannot replay the journal in ${store.dataDir}: the audit log is at seq ${seq}, expected ${journal.baseSeq} or ${
       journal.baseSeq + journal.events.length
     }; run "labos doctor"`,
   );
+}
+
+/** Whether the last `done` events of the log are the journal's first `done` events. */
+async function appendedPrefix(audit: AuditLog, journal: Journal, done: number): Promise<boolean> {
+  const { events } = await audit.list({ limit: done });
+  const same = (a: AuditEventInput, b: AuditEventInput) =>
+    canonicalJson([a.actor, a.action, a.target, a.reason, a.details]) ===
+      canonicalJson([b.actor, b.action, b.target, b.reason, b.details]);
+  return events.length === done &&
+    events.reverse().every((event, index) => same(event, journal.events[index]));
 }
 
 /**

@@ -1,0 +1,109 @@
+import * as path from "node:path";
+import type { Command } from "commander";
+import { LabosError } from "../errors.ts";
+import type { LegacyImportReport, MigrateReport } from "../service/mod.ts";
+import type { CliContext } from "./_context.ts";
+import { type Style, table, truncate } from "./_format.ts";
+
+/** `labos migrate [--dry-run] [--force --reason R] [--from-legacy DIR]`. */
+export function registerMigrateCommands(program: Command, cli: CliContext): void {
+  program.command("migrate")
+    .description("upgrade the data folder to this LabOS's schema, or import a legacy LabOS root")
+    .option("--dry-run", "report what would change and write nothing")
+    .option("--force", "migrate although the audit chain does not verify (needs --reason)")
+    .option("--reason <text>", "why --force is used, recorded in the audit log")
+    .option("--from-legacy <dir>", "import the records of the earlier Python LabOS root DIR")
+    .action(
+      async (
+        options: { dryRun?: boolean; force?: boolean; reason?: string; fromLegacy?: string },
+        command: Command,
+      ) => {
+        const lab = cli.lab(command);
+        if (options.fromLegacy !== undefined) {
+          if (options.force || options.reason !== undefined) {
+            throw new LabosError(
+              "invalid",
+              `"--force" and "--reason" apply to schema upgrades, not to --from-legacy`,
+            );
+          }
+          const report = await lab.importLegacy(path.resolve(cli.io.cwd, options.fromLegacy), {
+            dryRun: options.dryRun,
+          });
+          cli.emit(command, report, () => describeLegacy(report, cli.style));
+          if (!report.ok) cli.fail(1);
+          return;
+        }
+        const report = await lab.migrate({
+          dryRun: options.dryRun,
+          force: options.force,
+          reason: options.reason,
+        });
+        cli.emit(command, report, () => describeMigration(report));
+      },
+    );
+}
+
+function describeMigration(report: MigrateReport): string {
+  if (!report.changed) {
+    return `Data folder ${report.dataDir} is at schemaVersion ${report.to}: nothing to migrate\n`;
+  }
+  const { experiments, datasets, jobs } = report.records;
+  const lines = [
+    report.dryRun
+      ? `Would upgrade ${report.dataDir} from schemaVersion ${report.from} to ${report.to} (dry run: nothing written)`
+      : `Upgraded ${report.dataDir} from schemaVersion ${report.from} to ${report.to}`,
+    ...report.steps.map((step) => `  step ${step.from} → ${step.to}: ${step.summary}`),
+    `  records rewritten: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs`,
+  ];
+  if (report.backup) lines.push(`  backup: ${path.join(report.dataDir, report.backup)}`);
+  if (report.forced) lines.push("  the audit chain did not verify: forced, reason recorded");
+  return `${lines.join("\n")}\n`;
+}
+
+function describeLegacy(report: LegacyImportReport, style: Style): string {
+  const lines: string[] = [];
+  if (report.records.length > 0) {
+    lines.push(
+      table(
+        ["OUTCOME", "TYPE", "LEGACY ID", "LABOS ID", "CHECKSUM", "CHAIN", "FILE"],
+        report.records.map((record) => [
+          record.outcome,
+          record.type,
+          truncate(record.legacyId ?? "-", 24),
+          record.id ?? "-",
+          record.checksum,
+          record.chainVerified === null ? "-" : record.chainVerified ? "ok" : "FAILED",
+          record.source,
+        ]),
+      ).trimEnd(),
+    );
+  }
+  for (const record of report.records) {
+    for (const problem of record.problems) {
+      const mark = record.outcome === "skipped" ? style.red("skipped") : style.yellow("warning");
+      lines.push(`${mark}: ${record.source}: ${problem}`);
+    }
+  }
+  for (const chain of report.chains) {
+    lines.push(
+      chain.ok
+        ? `${style.green("ok")}: ${chain.source}: chain of ${chain.events} events verifies`
+        : `${style.red("FAILED")}: ${chain.source}: line ${chain.line}: ${chain.problem}`,
+    );
+  }
+  for (const skipped of report.skippedPaths) {
+    lines.push(`${style.yellow("warning")}: ${skipped}: not a regular file, ignored`);
+  }
+  const { imported, alreadyImported, skipped } = report.counts;
+  lines.push(
+    `${
+      report.dryRun ? "Would import" : "Imported"
+    } ${imported} records from ${report.source} (${alreadyImported} already imported, ${skipped} skipped)${
+      report.dryRun
+        ? ": dry run, nothing written"
+        : `; copied ${report.copied} files to data/legacy/`
+    }`,
+  );
+  if (!report.ok) lines.push(style.red("Some records or chains did not verify: see above"));
+  return `${lines.join("\n")}\n`;
+}
