@@ -67,6 +67,13 @@ export async function cliJson<T = unknown>(
   return JSON.parse(await cliOk(["--json", ...args], options)) as T;
 }
 
+/** Runs `labos init` on `<dir>/data` and returns that data folder. */
+export async function initLab(dir: string): Promise<string> {
+  const dataDir = `${dir}/data`;
+  await cliOk(["--data-dir", dataDir, "init"]);
+  return dataDir;
+}
+
 /** A temporary directory removed after `fn`. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "labos-test-" });

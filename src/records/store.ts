@@ -202,13 +202,14 @@ export class RecordStore {
     const limit = options.limit ?? 50;
     const offset = options.offset ?? 0;
     const index = this.#indexes[type];
+    const indexed = await index.exists();
     const items: RecordOf[K][] = [];
-    if (!options.where && await index.exists()) {
+    if (!options.where && indexed) {
       const ids = await index.newest(offset, limit + 1);
       for (const id of ids.slice(0, limit)) items.push(await this.get(type, id));
       return { items, hasMore: ids.length > limit };
     }
-    const newestFirst = await index.exists() ? null : (await this.ids(type)).reverse();
+    const newestFirst = indexed ? null : (await this.ids(type)).reverse();
     let matched = 0;
     for (let start = 0;; start += LIST_CHUNK) {
       const ids = newestFirst

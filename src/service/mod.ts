@@ -8,7 +8,13 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { AuditLog } from "../audit/mod.ts";
-import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditFilter,
+  AuditHead,
+  VerifyResult,
+} from "../audit/mod.ts";
 import { atomicWriteFile, ensureDirectory, withLock } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
@@ -765,13 +771,7 @@ export class Lab {
     type: K,
     record: { id: string },
     options: { reason?: string | null; details?: Record<string, unknown> } = {},
-  ): {
-    actor: string;
-    action: string;
-    target: { type: string; id: string };
-    reason: string | null;
-    details: Record<string, unknown>;
-  } {
+  ): AuditEventInput {
     return {
       actor: this.actor,
       action,

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { cliJson, cliOk, runCli, snapshotTree, withTempDir } from "../_cli.ts";
+import { cliJson, cliOk, initLab, runCli, snapshotTree, withTempDir } from "../_cli.ts";
 import denoConfig from "../../deno.json" with { type: "json" };
 
 interface Experiment {
@@ -7,12 +7,6 @@ interface Experiment {
   status: string;
   title: string;
   tags: string[];
-}
-
-async function initLab(dir: string): Promise<string> {
-  const dataDir = `${dir}/data`;
-  await cliOk(["--data-dir", dataDir, "init"]);
-  return dataDir;
 }
 
 function assertOneLineError(stderr: string, pattern: RegExp): void {

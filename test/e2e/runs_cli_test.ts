@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { cliJson, cliOk, runCli, snapshotTree, withTempDir } from "../_cli.ts";
+import { cliJson, cliOk, initLab, runCli, snapshotTree, withTempDir } from "../_cli.ts";
 
 interface RunJson {
   job: {
@@ -21,12 +21,6 @@ interface RunJson {
     provenance: { jobId: string; module: string; moduleVersion: string; inputHash: string };
   } | null;
   output: Record<string, unknown> | null;
-}
-
-async function initLab(dir: string): Promise<string> {
-  const dataDir = `${dir}/data`;
-  await cliOk(["--data-dir", dataDir, "init"]);
-  return dataDir;
 }
 
 Deno.test("run records a job, an output dataset with provenance, and audit events", async () => {
