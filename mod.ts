@@ -12,7 +12,7 @@
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
  * await lab.init();
  * const experiment = await lab.createExperiment({ title: "Coffee-cup calorimetry" });
- * await lab.transitionExperiment(experiment.id, "running", "Reagents ready");
+ * await lab.transitionExperiment(experiment.id, { to: "running", reason: "Reagents ready" });
  * const result = await lab.verifyAudit();
  * console.log(result.ok ? `ok: ${result.events} events` : result.message);
  * ```

@@ -22,7 +22,7 @@ export async function buildExperiments(dataDir: string, count: number): Promise<
     );
     // A few transitions, so that status filters and the audit log look like real use.
     for (const experiment of made.slice(0, 4)) {
-      await lab.transitionExperiment(experiment.id, statuses[0], "bench");
+      await lab.transitionExperiment(experiment.id, { to: statuses[0], reason: "bench" });
     }
     have += batch;
   }

@@ -34,7 +34,7 @@ Deno.test({
     const lab = openLab({ dataDir: `${dir}/data`, actor: "readme" });
     await lab.init();
     const e = await lab.createExperiment({ title: "Ünïcode ✓ title" });
-    await lab.transitionExperiment(e.id, "running", "go");
+    await lab.transitionExperiment(e.id, { to: "running", reason: "go" });
     const log = `${dir}/data/audit/log.jsonl`;
     const head = `${dir}/data/audit/head.json`;
     const ok = await python([`${dir}/verify.py`, log, head]);

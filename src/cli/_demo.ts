@@ -143,12 +143,14 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
           checks.filter((check) => check.ok).length
         } of ${checks.length} outputs as expected (labos experiments plan ${calorimetry.id})`,
       );
-      await lab.transitionExperiment(
-        calorimetry.id,
-        "completed",
-        "Both planned runs agree with the published values",
-      );
-      await lab.transitionExperiment(isotopes.id, "archived", "Merged into next week's session");
+      await lab.transitionExperiment(calorimetry.id, {
+        to: "completed",
+        reason: "Both planned runs agree with the published values",
+      });
+      await lab.transitionExperiment(isotopes.id, {
+        to: "archived",
+        reason: "Merged into next week's session",
+      });
       say();
       say(`6. Completed ${calorimetry.id} and archived ${isotopes.id}, each with a reason`);
 

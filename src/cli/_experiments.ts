@@ -187,11 +187,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .argument("<status>", "target state")
     .option("--reason <text>", "why (required, audited)")
     .action(async (id: string, status: string, options: { reason?: string }, command: Command) => {
-      const experiment = await cli.lab(command).transitionExperiment(
-        id,
-        status,
-        options.reason ?? "",
-      );
+      const experiment = await cli.lab(command).transitionExperiment(id, {
+        to: status,
+        reason: options.reason,
+      });
       cli.emit(command, experiment, () => `${experiment.id} is now ${experiment.status}\n`);
     });
 }

@@ -13,7 +13,6 @@ import {
   type Lab,
   parseAuditTarget,
   RunRequestSchema,
-  TransitionRequest,
 } from "../service/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import type { HeadCache } from "./_cache.ts";
@@ -104,12 +103,8 @@ export function apiRoutes(lab: Lab, cache: HeadCache): Hono<ServerEnv> {
   api.get("/experiments/:id", async (c) => c.json(await lab.getExperiment(c.req.param("id"))));
 
   api.post("/experiments/:id/transition", async (c) => {
-    const body = parseOrThrow(
-      TransitionRequest,
-      await parseJsonBody(c.req.raw),
-      "Invalid transition",
-    );
-    return c.json(await lab.transitionExperiment(c.req.param("id"), body.to, body.reason));
+    const body = await parseJsonBody(c.req.raw) as { to?: unknown; reason?: unknown };
+    return c.json(await lab.transitionExperiment(c.req.param("id"), body));
   });
 
   api.get("/modules", (c) => c.json(lab.listModules()));

@@ -476,11 +476,10 @@ export function registerExperimentPages(app: Hono<ServerEnv>, deps: PageDeps): v
     const id = c.req.param("id");
     const values = await formValues(c);
     try {
-      const experiment = await deps.lab.transitionExperiment(
-        id,
-        values.to ?? "",
-        values.reason ?? "",
-      );
+      const experiment = await deps.lab.transitionExperiment(id, {
+        to: values.to,
+        reason: values.reason,
+      });
       return c.redirect(href(`/experiments/${id}`, { moved: experiment.status }), 303);
     } catch (error) {
       if (

@@ -13,7 +13,7 @@ export const CreateExperimentRequest = z.strictObject({
 /** The shape of a transition request. */
 export const TransitionRequest = z.strictObject({
   to: z.string(),
-  reason: z.string(),
+  reason: z.string().optional(),
 });
 
 /** The shape of a run request. */

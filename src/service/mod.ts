@@ -77,7 +77,7 @@ import {
   type TemplateStep,
 } from "../templates/mod.ts";
 import { commitRun, planRun } from "./_runs.ts";
-import { CreateExperimentRequest, RunRequestSchema } from "./_requests.ts";
+import { CreateExperimentRequest, RunRequestSchema, TransitionRequest } from "./_requests.ts";
 import { parseOrThrow } from "../validation.ts";
 
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
@@ -422,8 +422,12 @@ export class Lab {
    * Moves an experiment to another lifecycle state. The reason is required
    * and audited with the before and after values.
    */
-  async transitionExperiment(id: string, to: string, reason: string): Promise<Experiment> {
+  async transitionExperiment(
+    id: string,
+    request: { to?: unknown; reason?: unknown },
+  ): Promise<Experiment> {
     await this.requireReady();
+    const { to, reason } = parseOrThrow(TransitionRequest, request, "Invalid transition");
     const target = parseStatus(to, "to");
     const why = requireReason(reason);
     this.store.pathOf("experiment", id);

@@ -62,7 +62,7 @@ for (let i = 0; i < limit; i++) {
     if (allowed.length === 0) continue;
     const to = allowed[Math.floor(random() * allowed.length)];
     say({ begin: "transition", id, status: to });
-    const after = await lab.transitionExperiment(id, to, `step ${i}`);
+    const after = await lab.transitionExperiment(id, { to, reason: `step ${i}` });
     mine.set(id, after.status);
     say({ ack: "transition", id, status: after.status });
   } else if (roll < 0.75) {

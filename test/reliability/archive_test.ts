@@ -16,7 +16,7 @@ async function populated(dataDir: string): Promise<void> {
   const lab = openLab({ dataDir, actor: "ada" });
   await lab.init();
   const experiment = await lab.createExperiment({ title: "Archive me 🧪", tags: ["x"] });
-  await lab.transitionExperiment(experiment.id, "running", "Go");
+  await lab.transitionExperiment(experiment.id, { to: "running", reason: "Go" });
   await lab.run({
     module: "thermo.calorimetry",
     input: { massG: 100, initialTempC: 22, finalTempC: 28.9, amountMol: 0.05 },

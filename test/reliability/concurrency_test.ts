@@ -45,7 +45,10 @@ async function calibrate(): Promise<Record<string, number>> {
     };
     let id = "";
     await measure("create", async () => id = (await lab.createExperiment({ title: "c" })).id);
-    await measure("transition", () => lab.transitionExperiment(id, "running", "go"));
+    await measure(
+      "transition",
+      () => lab.transitionExperiment(id, { to: "running", reason: "go" }),
+    );
     const run = (finalTempC: number, experimentId?: string) => () =>
       lab.run({
         module: "thermo.calorimetry",

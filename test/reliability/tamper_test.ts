@@ -20,8 +20,10 @@ async function buildLab(dataDir: string): Promise<{ lab: Lab; ids: string[] }> {
   for (const title of ["Calorimetry", "Kinetics", "Spectroscopy", "Chromatography"]) {
     ids.push((await lab.createExperiment({ title })).id);
   }
-  for (const id of ids) await lab.transitionExperiment(id, "running", "Samples ready");
-  await lab.transitionExperiment(ids[0], "completed", "Three replicates agree");
+  for (const id of ids) {
+    await lab.transitionExperiment(id, { to: "running", reason: "Samples ready" });
+  }
+  await lab.transitionExperiment(ids[0], { to: "completed", reason: "Three replicates agree" });
   return { lab, ids };
 }
 
