@@ -103,14 +103,13 @@ export {
   JOB_STATUSES,
   JobSchema,
   type JobStatus,
-  type ListOptions,
   RECORD_SCHEMA_VERSION,
   type RecordBase,
   type RecordOf,
-  type RecordPage,
-  RecordStore,
   type RecordType,
 } from "./src/records/mod.ts";
+export { type ListOptions, type RecordPage, RecordStore } from "./src/storage/folder/mod.ts";
+export type { LabStorage, StorageTransaction } from "./src/storage/mod.ts";
 export {
   type AuditDamageKind,
   type AuditEvent,

@@ -53,6 +53,16 @@ export type {
   VerifyResult,
 } from "./_types.ts";
 
+/** Events encoded after the log's last event, not yet written: see {@linkcode AuditLog.stage}. */
+export interface StagedAppend {
+  /** The seq of the last event when the tail was read (0 for an empty log). */
+  baseSeq: number;
+  /** The events as they will be stored. */
+  events: AuditEvent[];
+  /** Appends them, if the log is unchanged since the tail was read. */
+  write(): Promise<void>;
+}
+
 /** Options for {@linkcode AuditLog}. */
 export interface AuditLogOptions {
   /** The clock, for tests. Default: `() => new Date()`. */
@@ -146,6 +156,41 @@ export class AuditLog {
   }
 
   async #appendNow(inputs: AuditEventInput[]): Promise<AuditEvent[]> {
+    if (Array.isArray(inputs) && inputs.length === 0) return [];
+    const staged = await this.#stageNow(inputs);
+    await staged.write();
+    return staged.events;
+  }
+
+  /**
+   * Compare-and-append in two steps, reading the log's tail once: encodes
+   * `inputs` after the current last event, and `write()` appends them only
+   * if the log is unchanged since (else `conflict`). For a writer that must
+   * record `baseSeq` before appending, such as a redo journal. The caller
+   * holds the data folder lock.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "node:assert";
+   * import { AuditLog } from "./mod.ts";
+   * import { mkdtemp } from "node:fs/promises";
+   * const audit = new AuditLog(await mkdtemp("/tmp/labos-audit-"));
+   * const target = { type: "experiment", id: "exp_1" };
+   * const staged = await audit.stage([
+   *   { actor: "ada", action: "experiment.created", target, reason: null, details: {} },
+   * ]);
+   * assertEquals(staged.baseSeq, 0);
+   * await staged.write();
+   * assertEquals(await audit.lastSeq(), 1);
+   * ```
+   */
+  stage(inputs: AuditEventInput[]): Promise<StagedAppend> {
+    const result = this.#writing.then(() => this.#stageNow(inputs));
+    this.#writing = result.catch(() => undefined);
+    return result;
+  }
+
+  async #stageNow(inputs: AuditEventInput[]): Promise<StagedAppend> {
     if (!Array.isArray(inputs)) {
       throw new LabosError(
         "invalid",
@@ -155,11 +200,13 @@ export class AuditLog {
     const checked = inputs.map((input, index) =>
       checkInput(input, inputs.length > 1 ? `${index}.` : "")
     );
-    if (checked.length === 0) return [];
     const { tail } = await resolveHead(this.logFile, {
       headFile: this.headFile,
       context: "Cannot append to the audit log",
     });
+    if (checked.length === 0) {
+      return { baseSeq: tail.seq, events: [], write: () => Promise.resolve() };
+    }
     const now = this.#now();
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
       throw new LabosError(
@@ -191,13 +238,22 @@ export class AuditLog {
       lines.push(line);
       prev = hash;
     }
-    if (tail.size === 0) await ensureDirectory(this.auditDir);
-    await durableAppend(this.logFile, lines.join(""));
-    await atomicWriteFile(
-      this.headFile,
-      formatHead({ seq: events[events.length - 1].seq, hash: prev }),
-    );
-    return events;
+    const write = async (): Promise<void> => {
+      const size = await fs.stat(this.logFile).then((stat) => stat.size, () => 0);
+      if (size !== tail.size) {
+        throw new LabosError(
+          "conflict",
+          `Cannot append to the audit log: it changed since seq ${tail.seq} was read`,
+        );
+      }
+      if (tail.size === 0) await ensureDirectory(this.auditDir);
+      await durableAppend(this.logFile, lines.join(""));
+      await atomicWriteFile(
+        this.headFile,
+        formatHead({ seq: events[events.length - 1].seq, hash: prev }),
+      );
+    };
+    return { baseSeq: tail.seq, events, write };
   }
 
   /**

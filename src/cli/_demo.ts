@@ -7,8 +7,12 @@ import { type Lab, openLab, type RunResult } from "../service/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { describeValue, table } from "./_format.ts";
 
-function exampleInput(lab: Lab, key: string, name: string): Record<string, unknown> {
-  const example = lab.getModule(key).examples.find((e) => e.name === name);
+async function exampleInput(
+  lab: Lab,
+  key: string,
+  name: string,
+): Promise<Record<string, unknown>> {
+  const example = (await lab.getModule(key)).examples.find((e) => e.name === name);
   if (!example) throw new Error(`Module ${key} has no example ${name}`);
   return example.input;
 }
@@ -84,7 +88,7 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
       ]);
       const planned = await lab.runPlan(calorimetry.id);
       for (const { step, result } of planned.runs) {
-        const { template } = lab.getTemplate("coffee-cup-calorimetry");
+        const { template } = await lab.getTemplate("coffee-cup-calorimetry");
         const title = template.steps.find((s) => s.id === step)?.title ?? step;
         runs.push([`${title} (planned step "${step}" of the template)`, result]);
       }
@@ -100,7 +104,7 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
         "Beer–Lambert calibration for NADH",
         await lab.run({
           module: "spectroscopy.beer-lambert",
-          input: exampleInput(lab, "spectroscopy.beer-lambert", "nadh-340-nm"),
+          input: await exampleInput(lab, "spectroscopy.beer-lambert", "nadh-340-nm"),
           experimentId: calibration.id,
         }),
       ]);
@@ -108,7 +112,7 @@ export function registerDemoCommand(program: Command, cli: CliContext): void {
         "Arrhenius fit for ethanal decomposition",
         await lab.run({
           module: "kinetics.arrhenius",
-          input: exampleInput(lab, "kinetics.arrhenius", "ethanal-decomposition"),
+          input: await exampleInput(lab, "kinetics.arrhenius", "ethanal-decomposition"),
           experimentId: kinetics.id,
         }),
       ]);

@@ -101,10 +101,11 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           tags: options.tag,
           reason: options.reason,
         });
+        const entry = experiment.template ? await lab.getTemplate(experiment.template) : undefined;
         cli.emit(command, experiment, () => {
           const created = `Created ${experiment.id} (draft): ${experiment.title}\n`;
-          if (!experiment.template) return created;
-          const { template } = lab.getTemplate(experiment.template);
+          if (!entry) return created;
+          const { template } = entry;
           return `${created}From template ${template.key} ${template.version} with ${template.steps.length} planned runs: labos experiments plan ${experiment.id}\n`;
         });
       },

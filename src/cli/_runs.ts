@@ -43,7 +43,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         await runBatchCommand(cli, command, key, options);
         return;
       }
-      if (options.plot !== undefined && !lab.getModule(key).plots) {
+      if (options.plot !== undefined && !(await lab.getModule(key)).plots) {
         throw new LabosError("invalid", `Invalid "--plot": module ${quote(key)} draws no plot`);
       }
       const input = options.input === undefined ? undefined : await readInput(options.input);

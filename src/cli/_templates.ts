@@ -47,8 +47,8 @@ export function registerTemplateCommands(program: Command, cli: CliContext): voi
 
   templates.command("list")
     .description("list every template: built-in and from labos.jsonc")
-    .action((_options, command: Command) => {
-      const entries = cli.lab(command).listTemplates();
+    .action(async (_options, command: Command) => {
+      const entries = await cli.lab(command).listTemplates();
       cli.emit(
         command,
         entries.map((entry) => ({ ...entry.template, source: entry.source })),
@@ -69,8 +69,8 @@ export function registerTemplateCommands(program: Command, cli: CliContext): voi
   templates.command("show")
     .description("show a template: instructions, planned runs and expected outputs")
     .argument("<key>", "template key, e.g. coffee-cup-calorimetry")
-    .action((key: string, _options, command: Command) => {
-      const entry = cli.lab(command).getTemplate(key);
+    .action(async (key: string, _options, command: Command) => {
+      const entry = await cli.lab(command).getTemplate(key);
       cli.emit(
         command,
         { ...entry.template, source: entry.source },

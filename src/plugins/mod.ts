@@ -157,7 +157,7 @@ export function builtinModuleRegistry(
  * import { openConfiguredLab } from "./mod.ts";
  * const config = loadConfig({ cwd: "/tmp", env: {}, dataDir: await Deno.makeTempDir() });
  * const { lab } = await openConfiguredLab(config);
- * console.assert(lab.listTemplates().length >= 5);
+ * console.assert((await lab.listTemplates()).length >= 5);
  * ```
  */
 export async function openConfiguredLab(

@@ -7,4 +7,4 @@
 export * from "./canonical.ts";
 export * from "./ids.ts";
 export * from "./schemas.ts";
-export * from "./store.ts";
+export * from "./validate.ts";

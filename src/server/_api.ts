@@ -8,12 +8,7 @@
 import { Hono } from "hono";
 import { LabosError, quote } from "../errors.ts";
 import { renderLineageSvg } from "../plots/mod.ts";
-import {
-  CreateExperimentRequest,
-  type Lab,
-  parseAuditTarget,
-  RunRequestSchema,
-} from "../service/mod.ts";
+import { CreateExperimentRequest, type Lab, parseAuditTarget } from "../service/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import type { HeadCache } from "./_cache.ts";
 import { toCsv } from "./_csv.ts";
@@ -107,16 +102,12 @@ export function apiRoutes(lab: Lab, cache: HeadCache): Hono<ServerEnv> {
     return c.json(await lab.transitionExperiment(c.req.param("id"), body));
   });
 
-  api.get("/modules", (c) => c.json(lab.listModules()));
-  api.get("/modules/:key", (c) => c.json(lab.getModule(c.req.param("key"))));
+  api.get("/modules", async (c) => c.json(await lab.listModules()));
+  api.get("/modules/:key", async (c) => c.json(await lab.getModule(c.req.param("key"))));
 
   api.post("/runs", async (c) => {
-    const body = parseOrThrow(
-      RunRequestSchema,
-      await parseJsonBody(c.req.raw),
-      "Invalid run request",
-    );
-    const result = await lab.run(body);
+    // The service parses the run request, once.
+    const result = await lab.run(await parseJsonBody(c.req.raw));
     return c.json(result, result.job.status === "failed" ? 422 : 201);
   });
 

@@ -285,7 +285,7 @@ async function modulePage(
 ): Promise<Response> {
   const { key, status } = options;
   const ui = uiOf(c, deps);
-  const info = deps.lab.getModule(key);
+  const info = await deps.lab.getModule(key);
   const fields = formFields(info.inputSchema);
   const learner = ui.mode === "learner";
   const about = html`
@@ -403,7 +403,7 @@ async function jobPage(
     : undefined;
   let plots = false;
   try {
-    plots = deps.lab.getModule(job.module).plots;
+    plots = (await deps.lab.getModule(job.module)).plots;
   } catch {
     plots = false;
   }
@@ -535,10 +535,10 @@ async function jobPage(
 
 /** Registers the module and job pages. */
 export function registerModulePages(app: Hono<ServerEnv>, deps: PageDeps): void {
-  app.get("/modules", (c) => {
+  app.get("/modules", async (c) => {
     const ui = uiOf(c, deps);
     const experiment = c.req.query("experiment") || undefined;
-    const modules = deps.lab.listModules();
+    const modules = await deps.lab.listModules();
     const learner = ui.mode === "learner";
     const body = html`
       ${experiment
@@ -581,9 +581,9 @@ export function registerModulePages(app: Hono<ServerEnv>, deps: PageDeps): void 
     });
   });
 
-  app.get("/modules/:key", (c) => {
+  app.get("/modules/:key", async (c) => {
     const key = c.req.param("key");
-    const info = deps.lab.getModule(key);
+    const info = await deps.lab.getModule(key);
     const fields = formFields(info.inputSchema);
     const exampleIndex = wholeNumberParam("example", c.req.query("example"));
     const example = exampleIndex === undefined ? undefined : info.examples[exampleIndex];
@@ -605,7 +605,7 @@ export function registerModulePages(app: Hono<ServerEnv>, deps: PageDeps): void 
 
   app.post("/modules/:key/run", async (c) => {
     const key = c.req.param("key");
-    const info = deps.lab.getModule(key);
+    const info = await deps.lab.getModule(key);
     const fields = formFields(info.inputSchema);
     const values = await formValues(c);
     try {
@@ -644,7 +644,7 @@ export function registerModulePages(app: Hono<ServerEnv>, deps: PageDeps): void 
       const status = q.status || undefined;
       const module = q.module || undefined;
       const page = await view.jobs({ status, module, limit: PAGE_SIZE, offset });
-      const modules = deps.lab.listModules();
+      const modules = await deps.lab.listModules();
       const body = html`
         <form class="card filters" method="get" action="/jobs" role="search" aria-label="Filter jobs">
           <div

@@ -1,4 +1,3 @@
-import { parseCsv } from "../datasets/csv.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
@@ -7,8 +6,10 @@ import {
   newId,
   RECORD_SCHEMA_VERSION,
   sha256Hex,
+  validateRecord,
 } from "../records/mod.ts";
-import type { LabCore } from "./_core.ts";
+import type { Page } from "../storage/mod.ts";
+import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 
 /** What `labos import` takes. */
 export interface ImportCsvRequest {
@@ -29,8 +30,8 @@ export interface ImportCsvRequest {
 }
 
 /** Imports a CSV file as a dataset; a malformed file writes nothing. */
-export async function importCsv(lab: LabCore, request: ImportCsvRequest): Promise<Dataset> {
-  await lab.requireReady();
+export async function importCsv(lab: LabContext, request: ImportCsvRequest): Promise<Dataset> {
+  await requireReady(lab);
   const units: Record<string, string> = {};
   for (const entry of request.units ?? []) {
     const match = /^([^=]+)=(.+)$/.exec(entry);
@@ -51,14 +52,15 @@ export async function importCsv(lab: LabCore, request: ImportCsvRequest): Promis
       `Cannot import ${quote(request.fileName)}: the file is not UTF-8 text`,
     );
   }
+  const { parseCsv } = await import("../datasets/csv.ts");
   const table = parseCsv(text, {
     delimiter: request.delimiter,
     decimalComma: request.decimalComma,
     units,
   });
   const experimentId = request.experimentId ?? null;
-  if (experimentId !== null) checkOpen(await lab.store.get("experiment", experimentId));
-  const now = lab.timestamp();
+  if (experimentId !== null) checkOpen(await lab.storage.get("experiment", experimentId));
+  const now = timestamp(lab);
   const dataset: Dataset = {
     schemaVersion: RECORD_SCHEMA_VERSION,
     id: newId("dataset"),
@@ -76,10 +78,12 @@ export async function importCsv(lab: LabCore, request: ImportCsvRequest): Promis
     },
     table: { columns: table.columns, rows: table.rows, delimiter: table.delimiter },
   };
-  lab.store.validate("dataset", dataset);
-  return await lab.mutate(async (tx) => {
+  validateRecord("dataset", dataset);
+  return await lab.storage.transaction(async (tx) => {
     tx.create("dataset", dataset);
-    tx.audit(lab.recordEvent("dataset.imported", "dataset", dataset, {
+    tx.audit(recordEvent(lab, "dataset.imported", {
+      type: "dataset",
+      record: dataset,
       details: {
         source: dataset.source,
         rows: table.rows.length,
@@ -87,21 +91,25 @@ export async function importCsv(lab: LabCore, request: ImportCsvRequest): Promis
       },
     }));
     if (experimentId !== null) {
-      const experiment = await lab.store.get("experiment", experimentId);
+      const experiment = await lab.storage.get("experiment", experimentId);
       checkOpen(experiment);
       const updated: Experiment = {
         ...experiment,
         datasetIds: [...experiment.datasetIds, dataset.id],
-        updatedAt: lab.timestamp(),
+        updatedAt: timestamp(lab),
       };
       tx.put("experiment", updated);
-      tx.audit(lab.recordEvent("experiment.linked", "experiment", updated, {
-        details: {
-          datasetId: dataset.id,
-          before: { datasetIds: experiment.datasetIds },
-          after: { datasetIds: updated.datasetIds },
-        },
-      }));
+      tx.audit(
+        recordEvent(lab, "experiment.linked", {
+          type: "experiment",
+          record: updated,
+          details: {
+            datasetId: dataset.id,
+            before: { datasetIds: experiment.datasetIds },
+            after: { datasetIds: updated.datasetIds },
+          },
+        }),
+      );
     }
     return dataset;
   });
@@ -120,14 +128,14 @@ function checkOpen(experiment: Experiment): void {
  * The provenance graph of a dataset, back to its source files: datasets,
  * the jobs that made them and the files they were imported from.
  */
-export async function datasetLineage(lab: LabCore, datasetId: string): Promise<LineageGraph> {
-  await lab.requireReady();
+export async function datasetLineage(lab: LabContext, datasetId: string): Promise<LineageGraph> {
+  await requireReady(lab);
   const graph: LineageGraph = { nodes: [], edges: [] };
   const seen = new Set<string>();
   async function visit(id: string): Promise<void> {
     if (seen.has(id)) return;
     seen.add(id);
-    const dataset = await lab.store.get("dataset", id);
+    const dataset = await lab.storage.get("dataset", id);
     graph.nodes.push({ id: dataset.id, label: dataset.title, kind: "dataset" });
     if (dataset.source) {
       const fileId = `file:${dataset.source.sha256}`;
@@ -161,4 +169,35 @@ export async function datasetLineage(lab: LabCore, datasetId: string): Promise<L
   }
   await visit(datasetId);
   return graph;
+}
+
+/** Filters for `Lab.listDatasets`. */
+export interface DatasetFilter {
+  /** Only datasets of this kind: `imported` or `module-output`. */
+  kind?: string;
+  /** Only datasets of this experiment. */
+  experimentId?: string;
+  /** Page size. Default: 50. */
+  limit?: number;
+  /** Matching datasets to skip. Default: 0. */
+  offset?: number;
+}
+
+/** Lists datasets, newest first. */
+export async function listDatasets(lab: LabContext, filter: DatasetFilter): Promise<Page<Dataset>> {
+  await requireReady(lab);
+  const kind = filter.kind;
+  if (kind !== undefined && kind !== "imported" && kind !== "module-output") {
+    throw new LabosError(
+      "invalid",
+      `Unknown dataset kind ${quote(kind)}: expected one of imported, module-output`,
+    );
+  }
+  return await lab.storage.list("dataset", {
+    limit: filter.limit,
+    offset: filter.offset,
+    where: (dataset) =>
+      (kind === undefined || dataset.kind === kind) &&
+      (filter.experimentId === undefined || dataset.experimentId === filter.experimentId),
+  });
 }

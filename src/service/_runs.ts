@@ -6,6 +6,7 @@ import {
   type Dataset,
   type Experiment,
   type Job,
+  JOB_STATUSES,
   newId,
   RECORD_SCHEMA_VERSION,
 } from "../records/mod.ts";
@@ -19,8 +20,8 @@ import {
   type RunOutcome,
 } from "../runs/mod.ts";
 import { VERSION } from "../version.ts";
-import type { LabCore } from "./_core.ts";
-import type { Transaction } from "./_transaction.ts";
+import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
+import type { Page, StorageTransaction } from "../storage/mod.ts";
 
 /** How to run a module: the input, and where else it comes from. */
 export interface RunRequest {
@@ -72,13 +73,13 @@ interface PlannedRun {
 const RUNNABLE: ReadonlyArray<Experiment["status"]> = ["draft", "running"];
 
 /** Validates a run request without writing anything. */
-export async function planRun(lab: LabCore, request: RunRequest): Promise<PlannedRun> {
-  await lab.requireReady();
-  const registered = lab.modules.get(request.module);
+export async function planRun(lab: LabContext, request: RunRequest): Promise<PlannedRun> {
+  await requireReady(lab);
+  const registered = (await lab.modules()).get(request.module);
   let raw: Record<string, unknown> = { ...request.input };
   const inputDatasetIds: string[] = [];
   if (request.fromDataset !== undefined) {
-    const dataset = await lab.store.get("dataset", request.fromDataset);
+    const dataset = await lab.storage.get("dataset", request.fromDataset);
     if (!dataset.table) {
       throw new LabosError(
         "invalid",
@@ -101,7 +102,7 @@ export async function planRun(lab: LabCore, request: RunRequest): Promise<Planne
   raw = { ...raw, ...parseParams(request.params ?? []) };
   const prepared = prepareRun(registered, raw);
   const experimentId = request.experimentId ?? null;
-  if (experimentId !== null) checkRunnable(await lab.store.get("experiment", experimentId));
+  if (experimentId !== null) checkRunnable(await lab.storage.get("experiment", experimentId));
   return { prepared, experimentId, inputDatasetIds, retryOf: null };
 }
 
@@ -118,27 +119,27 @@ function checkRunnable(experiment: Experiment): void {
 
 /** Runs a planned job and commits the job, its dataset, the experiment links and the audit events. */
 export async function commitRun(
-  lab: LabCore,
+  lab: LabContext,
   plan: PlannedRun,
   options: { onProgress?: (fraction: number, message?: string) => void } = {},
 ): Promise<RunResult> {
-  const queuedAt = lab.timestamp();
+  const queuedAt = timestamp(lab);
   const outcome = await executeRun(plan.prepared, {
-    now: () => new Date(lab.timestamp()),
+    now: () => new Date(timestamp(lab)),
     onProgress: options.onProgress,
   });
-  return await lab.mutate(async (tx) => {
+  return await lab.storage.transaction(async (tx) => {
     const experiment = plan.experimentId === null
       ? null
-      : await lab.store.get("experiment", plan.experimentId);
+      : await lab.storage.get("experiment", plan.experimentId);
     if (experiment) checkRunnable(experiment);
     return recordRun(lab, tx, { plan, outcome, queuedAt, experiment });
   });
 }
 
 function recordRun(
-  lab: LabCore,
-  tx: Transaction,
+  lab: LabContext,
+  tx: StorageTransaction,
   context: {
     plan: PlannedRun;
     outcome: RunOutcome;
@@ -192,10 +193,12 @@ function recordRun(
   };
   const moduleDetails = { module: module.key, moduleVersion: module.version, moduleSource: source };
   const events: AuditEventInput[] = [
-    lab.recordEvent("job.queued", "job", queued, {
+    recordEvent(lab, "job.queued", {
+      type: "job",
+      record: queued,
       details: { ...moduleDetails, inputHash: queued.inputHash, retryOf: queued.retryOf },
     }),
-    lab.recordEvent("job.started", "job", running, { details: moduleDetails }),
+    recordEvent(lab, "job.started", { type: "job", record: running, details: moduleDetails }),
   ];
 
   let dataset: Dataset | null = null;
@@ -222,14 +225,18 @@ function recordRun(
       outputHash: outcome.outputHash,
     };
     events.push(
-      lab.recordEvent("job.succeeded", "job", finished, {
+      recordEvent(lab, "job.succeeded", {
+        type: "job",
+        record: finished,
         details: {
           ...moduleDetails,
           outputHash: outcome.outputHash,
           durationMs: outcome.durationMs,
         },
       }),
-      lab.recordEvent("dataset.created", "dataset", dataset, {
+      recordEvent(lab, "dataset.created", {
+        type: "dataset",
+        record: dataset,
         details: {
           kind: dataset.kind,
           jobId,
@@ -241,7 +248,9 @@ function recordRun(
     tx.create("dataset", dataset);
   } else if (outcome.status === "failed") {
     events.push(
-      lab.recordEvent("job.failed", "job", finished, {
+      recordEvent(lab, "job.failed", {
+        type: "job",
+        record: finished,
         details: { ...moduleDetails, error: outcome.error.message },
       }),
     );
@@ -253,12 +262,14 @@ function recordRun(
       ...experiment,
       jobIds: [...experiment.jobIds, jobId],
       datasetIds: datasetId ? [...experiment.datasetIds, datasetId] : experiment.datasetIds,
-      updatedAt: lab.timestamp(),
+      updatedAt: timestamp(lab),
     };
     if (experiment.status === "draft") {
       updated = { ...updated, status: "running" };
       events.push(
-        lab.recordEvent("experiment.transitioned", "experiment", updated, {
+        recordEvent(lab, "experiment.transitioned", {
+          type: "experiment",
+          record: updated,
           reason: `Job ${jobId} started`,
           details: {
             from: "draft",
@@ -270,7 +281,9 @@ function recordRun(
       );
     }
     events.push(
-      lab.recordEvent("experiment.linked", "experiment", updated, {
+      recordEvent(lab, "experiment.linked", {
+        type: "experiment",
+        record: updated,
         details: {
           jobId,
           datasetId,
@@ -290,17 +303,17 @@ function recordRun(
 }
 
 /** Runs a module once: validate, run, record. */
-export async function runModule(lab: LabCore, request: RunRequest): Promise<RunResult> {
+export async function runModule(lab: LabContext, request: RunRequest): Promise<RunResult> {
   return await commitRun(lab, await planRun(lab, request));
 }
 
 /** Runs a failed (or any) job again as a new job linked by `retryOf`. */
-export async function retryJob(lab: LabCore, jobId: string): Promise<RunResult> {
-  await lab.requireReady();
-  const job = await lab.store.get("job", jobId);
-  const registered = lab.modules.get(job.module);
+export async function retryJob(lab: LabContext, jobId: string): Promise<RunResult> {
+  await requireReady(lab);
+  const job = await lab.storage.get("job", jobId);
+  const registered = (await lab.modules()).get(job.module);
   const prepared = prepareRun(registered, job.input);
-  if (job.experimentId) checkRunnable(await lab.store.get("experiment", job.experimentId));
+  if (job.experimentId) checkRunnable(await lab.storage.get("experiment", job.experimentId));
   return await commitRun(lab, {
     prepared,
     experimentId: job.experimentId,
@@ -310,10 +323,10 @@ export async function retryJob(lab: LabCore, jobId: string): Promise<RunResult> 
 }
 
 /** Reruns a job's stored input and compares the output hash, recording the check in the audit log. */
-export async function checkRerun(lab: LabCore, jobId: string): Promise<RerunCheck> {
-  await lab.requireReady();
-  const job = await lab.store.get("job", jobId);
-  const registered = lab.modules.get(job.module);
+export async function checkRerun(lab: LabContext, jobId: string): Promise<RerunCheck> {
+  await requireReady(lab);
+  const job = await lab.storage.get("job", jobId);
+  const registered = (await lab.modules()).get(job.module);
   let check: RerunCheck;
   if (job.status !== "succeeded") {
     throw new LabosError(
@@ -349,7 +362,7 @@ export async function checkRerun(lab: LabCore, jobId: string): Promise<RerunChec
         : `Output differs: expected sha256 ${job.outputHash}, got ${actualHash}`,
     };
   }
-  await lab.mutate((tx) => {
+  await lab.storage.transaction((tx) => {
     tx.audit({
       actor: lab.actor,
       action: "job.rerun-checked",
@@ -382,7 +395,7 @@ export interface BatchProgress {
  * stops the batch before anything is written; the error names the line.
  */
 export async function runBatch(
-  lab: LabCore,
+  lab: LabContext,
   request: { module: string; inputs: Array<Record<string, unknown>>; experimentId?: string },
   options: { onProgress?: (progress: BatchProgress) => void } = {},
 ): Promise<RunResult[]> {
@@ -415,10 +428,44 @@ export async function runBatch(
 }
 
 /** The plot of a succeeded job, or undefined when the module draws none. */
-export async function plotJob(lab: LabCore, jobId: string): Promise<PlotSpec | undefined> {
-  const job = await lab.store.get("job", jobId);
+export async function plotJob(lab: LabContext, jobId: string): Promise<PlotSpec | undefined> {
+  const job = await lab.storage.get("job", jobId);
   if (job.status !== "succeeded" || !job.outputDatasetId) return undefined;
-  const dataset = await lab.store.get("dataset", job.outputDatasetId);
-  const registered: RegisteredModule = lab.modules.get(job.module);
+  const dataset = await lab.storage.get("dataset", job.outputDatasetId);
+  const registered: RegisteredModule = (await lab.modules()).get(job.module);
   return plotOf(registered, job.input, dataset.output);
+}
+
+/** Filters for `Lab.listJobs`. */
+export interface JobFilter {
+  /** Only jobs in this state. */
+  status?: string;
+  /** Only jobs of this module. */
+  module?: string;
+  /** Only jobs of this experiment. */
+  experimentId?: string;
+  /** Page size. Default: 50. */
+  limit?: number;
+  /** Matching jobs to skip. Default: 0. */
+  offset?: number;
+}
+
+/** Lists jobs, newest first. */
+export async function listJobs(lab: LabContext, filter: JobFilter): Promise<Page<Job>> {
+  await requireReady(lab);
+  const status = filter.status;
+  if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+    throw new LabosError(
+      "invalid",
+      `Unknown job status ${quote(status)}: expected one of ${JOB_STATUSES.join(", ")}`,
+    );
+  }
+  return await lab.storage.list("job", {
+    limit: filter.limit,
+    offset: filter.offset,
+    where: (job) =>
+      (status === undefined || job.status === status) &&
+      (filter.module === undefined || job.module === filter.module) &&
+      (filter.experimentId === undefined || job.experimentId === filter.experimentId),
+  });
 }

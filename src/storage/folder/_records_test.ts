@@ -1,7 +1,7 @@
-import { assertEquals, assertRejects } from "../../test/_assert.ts";
-import { newId } from "./ids.ts";
-import type { Experiment } from "./schemas.ts";
-import { RecordStore } from "./store.ts";
+import { assertEquals, assertRejects } from "../../../test/_assert.ts";
+import { newId } from "../../records/ids.ts";
+import type { Experiment } from "../../records/schemas.ts";
+import { RecordStore } from "./_records.ts";
 
 function experiment(title: string): Experiment {
   const now = new Date().toISOString();

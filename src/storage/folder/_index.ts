@@ -1,5 +1,5 @@
 import * as fs from "node:fs/promises";
-import { durableAppend } from "../durable/mod.ts";
+import { durableAppend } from "../../durable/mod.ts";
 
 const ID_LENGTH: Readonly<Record<string, number>> = { exp: 30, ds: 29, job: 30 };
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "../durable/mod.ts";
+import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "./mod.ts";
 
 /** A regular file found by {@linkcode walkFiles}. */
 export interface FoundFile {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { LabosError, quote } from "../errors.ts";
 import { sha256Hex } from "../records/mod.ts";
 import type { RecordType } from "../records/mod.ts";
-import { walkFiles } from "./_files.ts";
+import { walkFiles } from "../durable/files.ts";
 import { parsePyJson, pyDumps, type PyValue, toPlain } from "./_pyjson.ts";
 
 /** The legacy record folders, by LabOS record type. */

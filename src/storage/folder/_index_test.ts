@@ -1,6 +1,6 @@
-import { assertEquals } from "../../test/_assert.ts";
+import { assertEquals } from "../../../test/_assert.ts";
 import { IdIndex } from "./_index.ts";
-import { newId } from "./ids.ts";
+import { newId } from "../../records/ids.ts";
 
 Deno.test("the id index pages newest first, counts, and never appends an id twice", async () => {
   const dir = await Deno.makeTempDir();

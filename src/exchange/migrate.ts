@@ -8,10 +8,9 @@
  *
  * @module
  */
-import type { LabCore } from "../service/_core.ts";
 import { importLegacyRoot, type LegacyImportOptions, type LegacyImportReport } from "./_legacy.ts";
 import {
-  type LayoutInfo,
+  type ExchangeContext,
   migrateFolder,
   type MigrateOptions,
   type MigrateReport,
@@ -20,13 +19,12 @@ import {
 export { LEGACY_COPY_FOLDER } from "./_legacy.ts";
 export type { LegacyImportOptions, LegacyImportReport, LegacyRecordReport } from "./_legacy.ts";
 export { EXPERIMENT_STATUS_MAP, JOB_STATUS_MAP } from "./_legacy_map.ts";
-export { newFolderId } from "./_upgrade.ts";
-export type { LayoutInfo, MigrateOptions, MigrateReport } from "./_upgrade.ts";
+export type { ExchangeContext, MigrateOptions, MigrateReport } from "./_upgrade.ts";
 export { UPGRADE_STEPS } from "./_steps.ts";
 export type { RawRecord, RawRecords, UpgradeStep } from "./_steps.ts";
 
 /**
- * Upgrades a data folder to `layout.current`, one step at a time: refuses a
+ * Upgrades a data folder to the current `schemaVersion`, one step at a time: refuses a
  * folder whose audit chain does not verify (unless `force` with a
  * `reason`), backs it up under `backups/<time>/`, rewrites the records in
  * one transaction with a `<type>.migrated` event each (before and after
@@ -35,19 +33,19 @@ export type { RawRecord, RawRecords, UpgradeStep } from "./_steps.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "node:assert";
  * import { openLab } from "../service/mod.ts";
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "ada" });
  * await lab.init();
  * const report = await lab.migrate({ dryRun: true });
- * console.assert(!report.changed);
+ * assert(!report.changed);
  * ```
  */
 export function migrateDataFolder(
-  lab: LabCore,
-  layout: LayoutInfo,
+  lab: ExchangeContext,
   options: MigrateOptions = {},
 ): Promise<MigrateReport> {
-  return migrateFolder(lab, layout, options);
+  return migrateFolder(lab, options);
 }
 
 /**
@@ -60,17 +58,18 @@ export function migrateDataFolder(
  *
  * @example
  * ```ts
+ * import { assert } from "node:assert";
  * import { openLab } from "../service/mod.ts";
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "ada" });
  * await lab.init();
  * const root = await Deno.makeTempDir();
  * await Deno.mkdir(`${root}/data/experiments`, { recursive: true });
  * const report = await lab.importLegacy(root, { dryRun: true });
- * console.assert(report.records.length === 0);
+ * assert(report.records.length === 0);
  * ```
  */
 export function importLegacy(
-  lab: LabCore,
+  lab: ExchangeContext,
   dir: string,
   options: LegacyImportOptions = {},
 ): Promise<LegacyImportReport> {

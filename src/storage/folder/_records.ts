@@ -1,12 +1,20 @@
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { atomicWriteFile } from "../durable/mod.ts";
-import { LabosError, quote } from "../errors.ts";
-import { formatIssues, toFieldIssues } from "../validation.ts";
+import { atomicWriteFile } from "../../durable/mod.ts";
+import { LabosError, quote } from "../../errors.ts";
+import { formatIssues, toFieldIssues } from "../../validation.ts";
 import { IdIndex } from "./_index.ts";
-import { ID_PREFIXES, isId } from "./ids.ts";
-import { RECORD_FOLDERS, RECORD_SCHEMAS, type RecordOf, type RecordType } from "./schemas.ts";
+import type { Page, RecordQuery } from "../types.ts";
+import { ID_PREFIXES, isId } from "../../records/ids.ts";
+import { checkId, validateRecord } from "../../records/validate.ts";
+import { checkPage } from "../_paging.ts";
+import {
+  RECORD_FOLDERS,
+  RECORD_SCHEMAS,
+  type RecordOf,
+  type RecordType,
+} from "../../records/schemas.ts";
 
 /** The folder, inside the data folder, of the id indexes. */
 export const INDEX_FOLDER = "indexes";
@@ -17,22 +25,10 @@ const LIST_CHUNK = 256;
 const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 /** Options for {@linkcode RecordStore.list}. */
-export interface ListOptions<T> {
-  /** Keeps only the records for which this returns true. */
-  where?: (record: T) => boolean;
-  /** The page size. Default: 50. */
-  limit?: number;
-  /** How many matching records to skip. Default: 0. */
-  offset?: number;
-}
+export type ListOptions<T> = RecordQuery<T>;
 
 /** One page of records, newest first. */
-export interface RecordPage<T> {
-  /** The records on this page. */
-  items: T[];
-  /** Whether more matching records follow. */
-  hasMore: boolean;
-}
+export type RecordPage<T> = Page<T>;
 
 /**
  * Reads and writes records, one validated JSON file per record, under the
@@ -43,9 +39,10 @@ export interface RecordPage<T> {
  *
  * @example
  * ```ts
- * import { RecordStore } from "./store.ts";
+ * import { assertEquals } from "node:assert";
+ * import { RecordStore } from "./_records.ts";
  * const store = new RecordStore("/tmp/labos-example-data");
- * console.assert(store.dataDir === "/tmp/labos-example-data");
+ * assertEquals(store.dataDir, "/tmp/labos-example-data");
  * ```
  */
 export class RecordStore {
@@ -91,14 +88,7 @@ export class RecordStore {
 
   /** The path of a record's file. Throws on a malformed id, so no id can leave the data folder. */
   pathOf(type: RecordType, id: string): string {
-    if (!isId(id, type)) {
-      throw new LabosError(
-        "invalid",
-        `Invalid ${type} id ${quote(id)}: expected "${
-          ID_PREFIXES[type]
-        }_" followed by 26 base32 characters`,
-      );
-    }
+    checkId(type, id);
     return path.join(this.dataDir, RECORD_FOLDERS[type], `${id}.json`);
   }
 
@@ -160,16 +150,7 @@ export class RecordStore {
 
   /** Throws an `invalid` error naming every bad field unless the record matches its schema. */
   validate<K extends RecordType>(type: K, record: RecordOf[K]): void {
-    this.pathOf(type, record.id);
-    const result = RECORD_SCHEMAS[type].safeParse(record);
-    if (!result.success) {
-      const issues = toFieldIssues(result.error);
-      throw new LabosError(
-        "invalid",
-        `Cannot write ${type} ${quote(record.id)}: ${formatIssues(issues)}`,
-        { issues },
-      );
-    }
+    validateRecord(type, record);
   }
 
   /** All record ids of a type, oldest first. Reads only the folder listing. */
@@ -199,8 +180,7 @@ export class RecordStore {
     type: K,
     options: ListOptions<RecordOf[K]> = {},
   ): Promise<RecordPage<RecordOf[K]>> {
-    const limit = options.limit ?? 50;
-    const offset = options.offset ?? 0;
+    const { limit, offset } = checkPage(options);
     const index = this.#indexes[type];
     const indexed = await index.exists();
     const items: RecordOf[K][] = [];

@@ -8,16 +8,15 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
-import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { AuditLog } from "../audit/mod.ts";
 import type { AuditHead } from "../audit/mod.ts";
-import { ensureDirectory, fsyncDirectory, LOCK_FILE } from "../durable/mod.ts";
+import { fsyncDirectory } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
-import type { LabCore } from "../service/_core.ts";
+import type { LabStorage, RestoreSink } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
-import { fileChunks, readZip, ZipWriter } from "./_zip.ts";
+import type { ExchangeContext } from "./_upgrade.ts";
+import { readZip, ZipWriter } from "./_zip.ts";
 
 /** The manifest's name inside an archive. */
 export const ARCHIVE_MANIFEST = "labos-archive.json";
@@ -91,21 +90,22 @@ export interface ArchiveImport {
  *
  * @example
  * ```ts
+ * import { assert } from "node:assert";
  * import { openLab } from "../service/mod.ts";
  * const dir = await Deno.makeTempDir();
  * const lab = openLab({ dataDir: `${dir}/data`, actor: "ada" });
  * await lab.init();
  * const result = await lab.exportArchive(`${dir}/backup.zip`);
- * console.assert(result.files > 0);
+ * assert(result.files > 0);
  * ```
  */
-export async function exportArchive(lab: LabCore, outFile: string): Promise<ArchiveExport> {
+export async function exportArchive(lab: ExchangeContext, outFile: string): Promise<ArchiveExport> {
   const out = path.resolve(outFile);
   const context = `Cannot export to ${quote(outFile)}`;
   if (!out.toLowerCase().endsWith(".zip")) {
     throw new LabosError("invalid", `${context}: the archive name must end in ".zip"`);
   }
-  const relative = path.relative(lab.dataDir, out);
+  const relative = path.relative(lab.storage.location, out);
   if (!relative.startsWith("..") && !path.isAbsolute(relative)) {
     throw new LabosError("invalid", `${context}: it is inside the data folder`);
   }
@@ -116,35 +116,36 @@ export async function exportArchive(lab: LabCore, outFile: string): Promise<Arch
   if (await fs.lstat(out).then(() => true, () => false)) {
     throw new LabosError("conflict", `${context}: the file exists; choose another name`);
   }
-  await lab.requireReady();
-  return await lab.mutate(async () => {
-    const verify = await lab.audit.verify();
+  if (!(await lab.storage.manifest())) {
+    throw new LabosError(
+      "invalid",
+      `Data folder ${quote(lab.storage.location)} is not initialised: run "labos init" first`,
+    );
+  }
+  return await lab.storage.snapshot(async ({ files, skipped, manifest: data, audit: verify }) => {
     if (!verify.ok) {
       throw new LabosError(
         "check_failed",
         `${context}: the audit log is damaged at seq ${verify.seq} (${verify.kind}); run \`labos doctor --repair\``,
       );
     }
-    const { files, skipped } = await listDataFiles(lab.dataDir);
     const listed: ArchiveFile[] = [];
     let total = 0;
     for (const file of files) {
-      const { size, sha256 } = await hashFile(file.absolute);
-      if (size >= ZIP_LIMIT) {
-        throw new LabosError("invalid", `${context}: ${file.absolute} is 4 GiB or larger`);
+      if (file.size >= ZIP_LIMIT) {
+        throw new LabosError("invalid", `${context}: ${file.location} is 4 GiB or larger`);
       }
-      total += size;
-      listed.push({ path: `data/${file.relative}`, size, sha256 });
+      total += file.size;
+      listed.push({ path: `data/${file.path}`, size: file.size, sha256: file.sha256 });
     }
     if (total >= ZIP_LIMIT) {
       throw new LabosError("invalid", `${context}: the data folder holds 4 GiB or more`);
     }
-    const manifestText = await fs.readFile(path.join(lab.dataDir, "labos.json"), "utf8");
-    const folderId = (JSON.parse(manifestText) as { folderId?: unknown }).folderId;
+    const folderId = data.folderId;
     const manifest: ArchiveManifest = {
       format: ARCHIVE_FORMAT,
       version: 1,
-      createdAt: lab.timestamp(),
+      createdAt: lab.now().toISOString(),
       createdBy: lab.actor,
       labosVersion: VERSION,
       folderId: typeof folderId === "string" ? folderId : null,
@@ -159,28 +160,13 @@ export async function exportArchive(lab: LabCore, outFile: string): Promise<Arch
         new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
       ]);
       for (const [index, file] of files.entries()) {
-        const source = await fs.open(
-          file.absolute,
-          constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0),
-        );
         try {
-          const hash = createHash("sha256");
-          let size = 0;
-          await zip.add(
-            listed[index].path,
-            tap(fileChunks(source), (chunk) => {
-              hash.update(chunk);
-              size += chunk.byteLength;
-            }),
-          );
-          if (size !== listed[index].size || hash.digest("hex") !== listed[index].sha256) {
-            throw new LabosError(
-              "conflict",
-              `${context}: ${file.absolute} changed while it was archived (written without the lock?); try again`,
-            );
+          await zip.add(listed[index].path, file.read());
+        } catch (error) {
+          if (error instanceof LabosError && error.kind === "conflict") {
+            throw new LabosError("conflict", `${context}: ${error.message}`);
           }
-        } finally {
-          await source.close();
+          throw error;
         }
       }
       await zip.end();
@@ -207,56 +193,28 @@ export async function exportArchive(lab: LabCore, outFile: string): Promise<Arch
  *
  * @example
  * ```ts
+ * import { assert } from "node:assert";
  * import { openLab } from "../service/mod.ts";
  * const dir = await Deno.makeTempDir();
  * const lab = openLab({ dataDir: `${dir}/data`, actor: "ada" });
  * await lab.init();
  * await lab.exportArchive(`${dir}/backup.zip`);
  * const copy = openLab({ dataDir: `${dir}/restored`, actor: "ada" });
- * console.assert((await copy.importArchive(`${dir}/backup.zip`)).files > 0);
+ * assert((await copy.importArchive(`${dir}/backup.zip`)).files > 0);
  * ```
  */
-export async function importArchive(file: string, dataDir: string): Promise<ArchiveImport> {
-  const target = path.resolve(dataDir);
+export async function importArchive(storage: LabStorage, file: string): Promise<ArchiveImport> {
   const context = `Cannot import ${quote(file)}`;
-  const entries = await fs.readdir(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [];
-    if (error.code === "ENOTDIR") {
-      throw new LabosError("conflict", `${context}: ${quote(target)} is a file, not a folder`);
-    }
-    throw error;
-  });
-  if (entries.length > 0) {
-    throw new LabosError(
-      "conflict",
-      `${context}: the data folder ${
-        quote(target)
-      } is not empty; restore into a new or empty folder`,
-    );
-  }
-  if (!(await fs.stat(file).then((stat) => stat.isFile(), () => false))) {
-    throw new LabosError("not_found", `${context}: no such file`);
-  }
-  await ensureDirectory(path.dirname(target));
-  const staging = path.join(
-    path.dirname(target),
-    `.${path.basename(target)}.import-${randomBytes(6).toString("hex")}`,
-  );
-  await fs.mkdir(staging);
   try {
-    const manifest = await extract(file, staging, context);
-    await checkRestored(staging, manifest, context);
-    for (const dir of await allFolders(staging)) await fsyncDirectory(dir);
-    await fs.rename(staging, target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOTEMPTY" || error.code === "EEXIST") {
-        throw new LabosError("conflict", `${context}: ${quote(target)} was filled meanwhile`);
+    return await storage.restore(async (sink) => {
+      if (!(await fs.stat(file).then((stat) => stat.isFile(), () => false))) {
+        throw new LabosError("not_found", `${context}: no such file`);
       }
-      throw error;
-    });
-    await fsyncDirectory(path.dirname(target));
-    return { dataDir: target, files: manifest.files.length, audit: manifest.audit };
+      const manifest = await extract(file, sink, context);
+      await checkRestored(sink, manifest, context);
+      return { dataDir: storage.location, files: manifest.files.length, audit: manifest.audit };
+    }, { context });
   } catch (error) {
-    await fs.rm(staging, { recursive: true, force: true });
     if (error instanceof LabosError) throw error;
     throw new LabosError(
       "invalid",
@@ -272,8 +230,9 @@ export async function importArchive(file: string, dataDir: string): Promise<Arch
  *
  * @example
  * ```ts
- * import { checkEntryName } from "./mod.ts";
- * console.assert(checkEntryName("data/experiments/x.json") === "experiments/x.json");
+ * import { assertEquals } from "node:assert";
+ * import { checkEntryName } from "./archive.ts";
+ * assertEquals(checkEntryName("data/experiments/x.json"), "experiments/x.json");
  * ```
  */
 export function checkEntryName(name: string): string {
@@ -296,7 +255,7 @@ export function checkEntryName(name: string): string {
   return segments.slice(1).join("/");
 }
 
-async function extract(file: string, staging: string, context: string): Promise<ArchiveManifest> {
+async function extract(file: string, sink: RestoreSink, context: string): Promise<ArchiveManifest> {
   let manifest: ArchiveManifest | undefined;
   let manifestText = "";
   const expected = new Map<string, ArchiveFile>();
@@ -336,9 +295,7 @@ async function extract(file: string, staging: string, context: string): Promise<
       if (!listed) {
         throw new LabosError("invalid", `${context}: entry ${quote(name)} is not in the manifest`);
       }
-      const to = path.join(staging, inside);
-      await fs.mkdir(path.dirname(to), { recursive: true });
-      const handle = await fs.open(to, "wx");
+      const handle = await sink.create(inside);
       const hash = createHash("sha256");
       let size = 0;
       return async (chunk, final) => {
@@ -353,7 +310,6 @@ async function extract(file: string, staging: string, context: string): Promise<
         hash.update(chunk);
         await handle.write(chunk);
         if (!final) return;
-        await handle.sync();
         await handle.close();
         const sha256 = hash.digest("hex");
         if (size !== listed.size || sha256 !== listed.sha256) {
@@ -411,18 +367,14 @@ function parseManifest(text: string, context: string): ArchiveManifest {
 }
 
 async function checkRestored(
-  staging: string,
+  sink: RestoreSink,
   manifest: ArchiveManifest,
   context: string,
 ): Promise<void> {
-  const data = await fs.readFile(path.join(staging, "labos.json"), "utf8").catch(() => undefined);
-  if (data === undefined) {
+  const { manifest: data, audit: result } = await sink.verify();
+  if (!data) {
     throw new LabosError("invalid", `${context}: the archive has no data/labos.json`);
   }
-  const result = await AuditLog.verifyFiles(
-    path.join(staging, "audit", "log.jsonl"),
-    path.join(staging, "audit", "head.json"),
-  );
   if (!result.ok) {
     throw new LabosError(
       "check_failed",
@@ -437,60 +389,4 @@ async function checkRestored(
       }…) but the manifest says seq ${manifest.audit.seq} (${manifest.audit.hash.slice(0, 12)}…)`,
     );
   }
-}
-
-async function listDataFiles(
-  dataDir: string,
-): Promise<{ files: Array<{ relative: string; absolute: string }>; skipped: string[] }> {
-  const files: Array<{ relative: string; absolute: string }> = [];
-  const skipped: string[] = [];
-  async function visit(dir: string, prefix: string): Promise<void> {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-      // The lock and temporary files of interrupted writes are not data.
-      if (relative === LOCK_FILE || relative === `${LOCK_FILE}.break`) continue;
-      if (entry.name.startsWith(".") && entry.name.endsWith(".tmp")) continue;
-      const absolute = path.join(dir, entry.name);
-      if (entry.isDirectory()) await visit(absolute, relative);
-      else if (entry.isFile()) files.push({ relative, absolute });
-      else skipped.push(relative);
-    }
-  }
-  await visit(dataDir, "");
-  return { files, skipped };
-}
-
-async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
-  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const hash = createHash("sha256");
-    let size = 0;
-    for await (const chunk of fileChunks(handle)) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-    }
-    return { size, sha256: hash.digest("hex") };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function* tap(
-  chunks: AsyncIterable<Uint8Array>,
-  see: (chunk: Uint8Array) => void,
-): AsyncIterable<Uint8Array> {
-  for await (const chunk of chunks) {
-    see(chunk);
-    yield chunk;
-  }
-}
-
-async function allFolders(root: string): Promise<string[]> {
-  const folders = [root];
-  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
-    if (entry.isDirectory()) folders.push(...await allFolders(path.join(root, entry.name)));
-  }
-  return folders;
 }

@@ -8,9 +8,9 @@ import {
   RECORD_SCHEMAS,
   type RecordType,
 } from "../records/mod.ts";
-import type { LabCore } from "../service/_core.ts";
+import { recordEvent } from "../storage/mod.ts";
+import type { ExchangeContext } from "./_upgrade.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
-import { copyFile, sha256File } from "./_files.ts";
 import { type LegacyRoot, readLegacyRoot } from "./_legacy_read.ts";
 import { mapLegacyRecord, type MappedRecord } from "./_legacy_map.ts";
 
@@ -72,7 +72,7 @@ interface Previous {
 
 /** Imports a legacy (Python) LabOS root into an initialised data folder; see the README. */
 export async function importLegacyRoot(
-  lab: LabCore,
+  lab: ExchangeContext,
   dir: string,
   options: LegacyImportOptions = {},
 ): Promise<LegacyImportReport> {
@@ -82,23 +82,31 @@ export async function importLegacyRoot(
       const plan = await planImport(lab, legacy, await previousImports(lab));
       return finish(legacy, plan.reports, 0, true);
     }
-    return await lab.mutate(async (tx) => {
+    return await lab.storage.transaction(async (tx) => {
       const plan = await planImport(lab, legacy, await previousImports(lab));
       const copied = await copyLegacyFiles(lab, legacy, plan.copies);
       for (const { mapped, event } of plan.imports) {
         tx.create(mapped.type, mapped.record as never);
-        tx.audit(lab.recordEvent("data.imported", mapped.type, mapped.record, { details: event }));
+        tx.audit(
+          recordEvent(lab.actor, "data.imported", {
+            type: mapped.type,
+            record: mapped.record,
+            details: event,
+          }),
+        );
       }
       for (const [experimentId, link] of plan.externalLinks) {
-        const before = await lab.store.get("experiment", experimentId);
+        const before = await tx.get("experiment", experimentId);
         const after: Experiment = {
           ...before,
           jobIds: [...before.jobIds, ...link.jobIds],
           datasetIds: [...before.datasetIds, ...link.datasetIds],
-          updatedAt: lab.timestamp(),
+          updatedAt: lab.now().toISOString(),
         };
         tx.put("experiment", after);
-        tx.audit(lab.recordEvent("experiment.linked", "experiment", after, {
+        tx.audit(recordEvent(lab.actor, "experiment.linked", {
+          type: "experiment",
+          record: after,
           reason: "Legacy import: records of this experiment",
           details: {
             before: { jobIds: before.jobIds, datasetIds: before.datasetIds },
@@ -159,20 +167,19 @@ interface Plan {
 }
 
 async function planImport(
-  lab: LabCore,
+  lab: ExchangeContext,
   legacy: LegacyRoot,
   previous: Map<string, Previous[]>,
 ): Promise<Plan> {
   const copyOf = new Map<string, string>();
   const copies = new Map<string, string>();
-  const target = path.join(lab.dataDir, LEGACY_COPY_FOLDER);
   for (const file of legacy.files) {
     // Same path, same bytes: already copied. Another version keeps both, the new one suffixed.
     let copy = file.source;
-    const existing = await sha256File(path.join(target, copy)).catch(() => undefined);
+    const existing = await lab.storage.attachmentHash(copy);
     if (existing !== undefined && existing !== file.sha256) {
       copy = `${file.source}.${file.sha256.slice(0, 12)}`;
-      const again = await sha256File(path.join(target, copy)).catch(() => undefined);
+      const again = await lab.storage.attachmentHash(copy);
       if (again !== file.sha256) copies.set(file.source, copy);
     } else if (existing === undefined) {
       copies.set(file.source, copy);
@@ -339,9 +346,9 @@ async function planImport(
 }
 
 /** Earlier imports, from the audit log: "type:legacyId" → LabOS ids and source hashes. */
-async function previousImports(lab: LabCore): Promise<Map<string, Previous[]>> {
+async function previousImports(lab: ExchangeContext): Promise<Map<string, Previous[]>> {
   const found = new Map<string, Previous[]>();
-  for await (const event of lab.audit.scan()) {
+  for await (const event of lab.storage.auditScan()) {
     if (event.action !== "data.imported") continue;
     const legacy = event.details.legacy as { type?: string; id?: string } | undefined;
     const source = event.details.source as { sha256?: string } | undefined;
@@ -354,13 +361,12 @@ async function previousImports(lab: LabCore): Promise<Map<string, Previous[]>> {
 
 /** Copies the legacy files not copied yet under `data/legacy/`, byte for byte. */
 async function copyLegacyFiles(
-  lab: LabCore,
+  lab: ExchangeContext,
   legacy: LegacyRoot,
   copies: Map<string, string>,
 ): Promise<number> {
-  const target = path.join(lab.dataDir, LEGACY_COPY_FOLDER);
   for (const [source, copy] of copies) {
-    await copyFile(path.join(legacy.root, source), path.join(target, copy));
+    await lab.storage.attach(copy, path.join(legacy.root, source));
   }
   return copies.size;
 }

@@ -1,0 +1,55 @@
+import type { AuditEventInput } from "../audit/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import type { ModuleRegistry } from "../modules/registry.ts";
+import type { RecordType } from "../records/mod.ts";
+import {
+  type DataManifest,
+  type LabStorage,
+  recordEvent as storedRecordEvent,
+} from "../storage/mod.ts";
+import type { TemplateCatalog } from "../templates/mod.ts";
+
+/** What the service's parts share: the storage, the actor, the clock and the lazy catalogs. */
+export interface LabContext {
+  /** The storage. */
+  readonly storage: LabStorage;
+  /** Who is acting. */
+  readonly actor: string;
+  /** The clock. */
+  readonly now: () => Date;
+  /** The modules that can run, loaded on first use. */
+  modules(): Promise<ModuleRegistry>;
+  /** The experiment templates, loaded on first use. */
+  templates(): Promise<TemplateCatalog>;
+}
+
+/** The current time as an RFC 3339 UTC string with milliseconds. */
+export function timestamp(context: LabContext): string {
+  return context.now().toISOString();
+}
+
+/** Reads the manifest and refuses stores that are missing, foreign or newer. */
+export async function requireReady(context: LabContext): Promise<DataManifest> {
+  const manifest = await context.storage.manifest();
+  if (!manifest) {
+    throw new LabosError(
+      "invalid",
+      `Data folder ${quote(context.storage.location)} is not initialised: run "labos init" first`,
+    );
+  }
+  return manifest;
+}
+
+/** Builds the audit event for a record change; the record hash lets doctor spot later edits. */
+export function recordEvent(
+  context: LabContext,
+  action: string,
+  change: {
+    type: RecordType;
+    record: { id: string };
+    reason?: string | null;
+    details?: Record<string, unknown>;
+  },
+): AuditEventInput {
+  return storedRecordEvent(context.actor, action, change);
+}

@@ -1,0 +1,378 @@
+import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import type { Dataset, Experiment, Job } from "../records/mod.ts";
+import type { ModuleInfo } from "../modules/registry.ts";
+import type { LineageGraph } from "../plots/mod.ts";
+import {
+  DATA_FORMAT,
+  DATA_SCHEMA_VERSION,
+  type DataManifest,
+  type LabStorage,
+  type Page,
+} from "../storage/mod.ts";
+import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
+import type {
+  ArchiveExport,
+  ArchiveImport,
+  LegacyImportOptions,
+  LegacyImportReport,
+  MigrateOptions,
+  MigrateReport,
+} from "../exchange/mod.ts";
+import { parseOrThrow } from "../validation.ts";
+import { VERSION } from "../version.ts";
+import { type LabContext, requireReady, timestamp } from "./_context.ts";
+import {
+  type DatasetFilter,
+  datasetLineage,
+  importCsv,
+  type ImportCsvRequest,
+  listDatasets,
+} from "./_datasets.ts";
+import type { DoctorReport } from "./_doctor.ts";
+import {
+  type CreateExperimentInput,
+  createExperiments,
+  type ExperimentFilter,
+  experimentPlan,
+  listExperiments,
+  type PlanRunResult,
+  runPlan,
+  transitionExperiment,
+} from "./_experiments.ts";
+import { RunRequestSchema } from "./_requests.ts";
+import {
+  type BatchProgress,
+  checkRerun,
+  type JobFilter,
+  listJobs,
+  plotJob,
+  type RerunCheck,
+  retryJob,
+  runBatch,
+  runModule,
+  type RunRequest,
+  type RunResult,
+} from "./_runs.ts";
+
+/** What `init` did. */
+export interface InitResult {
+  /** The data folder. */
+  dataDir: string;
+  /** False when the folder was already initialised and nothing changed. */
+  created: boolean;
+  /** The manifest. */
+  manifest: DataManifest;
+}
+
+/** A summary of the data folder. */
+export interface LabStatus {
+  /** The data folder. */
+  dataDir: string;
+  /** The LabOS version. */
+  labosVersion: string;
+  /** The manifest. */
+  manifest: DataManifest;
+  /** Record counts. */
+  counts: { experiments: number; datasets: number; jobs: number };
+  /** The audit head. */
+  auditHead: AuditHead;
+}
+
+/**
+ * The LabOS service over one store: a thin facade that parses each request
+ * once and delegates to one file per concept. Every write goes through a
+ * storage transaction. Create it with `openLab`.
+ */
+export class Lab {
+  /** Where the data is (the data folder). */
+  readonly dataDir: string;
+  /** Who is acting. */
+  readonly actor: string;
+  readonly #lab: LabContext;
+
+  /** Wraps a context; use `openLab`, the composition root. */
+  constructor(context: LabContext) {
+    this.#lab = context;
+    this.dataDir = context.storage.location;
+    this.actor = context.actor;
+  }
+
+  /** Creates the data folder layout and manifest; a second run changes nothing. */
+  async init(): Promise<InitResult> {
+    const lab = this.#lab;
+    const existing = await lab.storage.manifest();
+    if (existing) return { dataDir: this.dataDir, created: false, manifest: existing };
+    const { newFolderId } = await import("../storage/mod.ts");
+    const manifest: DataManifest = {
+      format: DATA_FORMAT,
+      schemaVersion: DATA_SCHEMA_VERSION,
+      createdAt: timestamp(lab),
+      createdBy: lab.actor,
+      labosVersion: VERSION,
+      folderId: newFolderId(),
+    };
+    const result = await lab.storage.initialize(manifest, {
+      actor: lab.actor,
+      action: "data.initialized",
+      target: { type: "data", id: "labos" },
+      reason: null,
+      details: { manifest },
+    });
+    return { dataDir: this.dataDir, ...result };
+  }
+
+  /** Counts, the audit head and the manifest. */
+  async status(): Promise<LabStatus> {
+    const { storage } = this.#lab;
+    const manifest = await requireReady(this.#lab);
+    const [experiments, datasets, jobs, auditHead] = await Promise.all([
+      storage.count("experiment"),
+      storage.count("dataset"),
+      storage.count("job"),
+      storage.auditHead(),
+    ]);
+    return {
+      dataDir: this.dataDir,
+      labosVersion: VERSION,
+      manifest,
+      counts: { experiments, datasets, jobs },
+      auditHead,
+    };
+  }
+
+  /** Creates a draft experiment. */
+  async createExperiment(input: CreateExperimentInput): Promise<Experiment> {
+    const [experiment] = await createExperiments(this.#lab, [input]);
+    return experiment;
+  }
+
+  /**
+   * Creates many draft experiments in one transaction, e.g. one per student
+   * of a class: all of them are written, or none.
+   */
+  createExperiments(inputs: CreateExperimentInput[]): Promise<Experiment[]> {
+    return createExperiments(this.#lab, inputs);
+  }
+
+  /** Reads one experiment. */
+  getExperiment(id: string): Promise<Experiment> {
+    return this.#get("experiment", id);
+  }
+
+  /** Lists experiments, newest first. */
+  listExperiments(filter: ExperimentFilter = {}): Promise<Page<Experiment>> {
+    return listExperiments(this.#lab, filter);
+  }
+
+  /**
+   * Moves an experiment to another lifecycle state. The reason is required
+   * and audited with the before and after values.
+   */
+  transitionExperiment(
+    id: string,
+    request: { to?: unknown; reason?: unknown },
+  ): Promise<Experiment> {
+    return transitionExperiment(this.#lab, id, request);
+  }
+
+  /** Every experiment template, sorted by key. */
+  async listTemplates(): Promise<TemplateEntry[]> {
+    return (await this.#lab.templates()).list();
+  }
+
+  /** One experiment template. */
+  async getTemplate(key: string): Promise<TemplateEntry> {
+    return (await this.#lab.templates()).get(key);
+  }
+
+  /**
+   * The planned runs of an experiment created from a template, and which are
+   * done. A step is done when a succeeded job of the experiment is matched to
+   * it: first a job whose input hash equals the step's default input hash,
+   * then the oldest remaining job of the step's module, in step order.
+   */
+  experimentPlan(id: string): Promise<ExperimentPlan> {
+    return experimentPlan(this.#lab, id);
+  }
+
+  /**
+   * Runs planned steps of a template experiment with their default inputs:
+   * the named steps, or every pending one. `params` (`name=value`) override
+   * the default input of a single step. Every input is validated before
+   * anything runs; each run is recorded like {@linkcode Lab.run}.
+   */
+  runPlan(
+    id: string,
+    options: { steps?: string[]; params?: string[] } = {},
+  ): Promise<PlanRunResult> {
+    return runPlan(this.#lab, id, options);
+  }
+
+  /** Every module, with its descriptor and JSON Schemas. */
+  async listModules(): Promise<ModuleInfo[]> {
+    const { moduleInfo } = await import("../modules/registry.ts");
+    return (await this.#lab.modules()).list().map(moduleInfo);
+  }
+
+  /** One module's descriptor and JSON Schemas. */
+  async getModule(key: string): Promise<ModuleInfo> {
+    const { moduleInfo } = await import("../modules/registry.ts");
+    return moduleInfo((await this.#lab.modules()).get(key));
+  }
+
+  /**
+   * Runs a module: validates the request (raw input, parsed here once) and
+   * the module input (an invalid one writes nothing), runs it, and records
+   * the job, its output dataset and the audit events. A module failure is
+   * recorded as a failed job.
+   */
+  run(request: RunRequest | unknown): Promise<RunResult> {
+    return runModule(this.#lab, parseOrThrow(RunRequestSchema, request, "Invalid run request"));
+  }
+
+  /** Runs one job per input, after validating every input. */
+  runBatch(
+    request: { module: string; inputs: Array<Record<string, unknown>>; experimentId?: string },
+    options: { onProgress?: (progress: BatchProgress) => void } = {},
+  ): Promise<RunResult[]> {
+    return runBatch(this.#lab, request, options);
+  }
+
+  /** Runs a job's input again as a new job linked by `retryOf`. */
+  retryJob(jobId: string): Promise<RunResult> {
+    return retryJob(this.#lab, jobId);
+  }
+
+  /** Reruns a job and checks that the output is byte-identical. */
+  checkRerun(jobId: string): Promise<RerunCheck> {
+    return checkRerun(this.#lab, jobId);
+  }
+
+  /** The SVG plot of a succeeded job, or undefined when its module draws none. */
+  async jobPlotSvg(jobId: string): Promise<string | undefined> {
+    await requireReady(this.#lab);
+    const spec = await plotJob(this.#lab, jobId);
+    if (!spec) return undefined;
+    const { renderPlotSvg } = await import("../plots/mod.ts");
+    return renderPlotSvg(spec);
+  }
+
+  /** Reads one job. */
+  getJob(id: string): Promise<Job> {
+    return this.#get("job", id);
+  }
+
+  /** Lists jobs, newest first. */
+  listJobs(filter: JobFilter = {}): Promise<Page<Job>> {
+    return listJobs(this.#lab, filter);
+  }
+
+  /** Reads one dataset. */
+  getDataset(id: string): Promise<Dataset> {
+    return this.#get("dataset", id);
+  }
+
+  /** Lists datasets, newest first. */
+  listDatasets(filter: DatasetFilter = {}): Promise<Page<Dataset>> {
+    return listDatasets(this.#lab, filter);
+  }
+
+  /** Imports a CSV file as a dataset. */
+  importCsv(request: ImportCsvRequest): Promise<Dataset> {
+    return importCsv(this.#lab, request);
+  }
+
+  /** The provenance graph of a dataset, back to its source files. */
+  datasetLineage(datasetId: string): Promise<LineageGraph> {
+    return datasetLineage(this.#lab, datasetId);
+  }
+
+  /** Verifies the audit chain, and that the log belongs to this data folder. */
+  async verifyAudit(): Promise<VerifyResult> {
+    await requireReady(this.#lab);
+    const result = await this.#lab.storage.verifyAudit();
+    if (!result.ok) return result;
+    const { checkFolderIdentity } = await import("./_doctor.ts");
+    const foreign = await checkFolderIdentity(this.#lab.storage);
+    if (!foreign) return result;
+    return {
+      ok: false,
+      events: foreign.seq - 1,
+      seq: foreign.seq,
+      kind: "forged",
+      message: `seq ${foreign.seq}: ${foreign.message}`,
+    };
+  }
+
+  /** The audit head, for an external witness. */
+  async auditHead(): Promise<AuditHead> {
+    await requireReady(this.#lab);
+    return await this.#lab.storage.auditHead();
+  }
+
+  /** Audit events, newest first. */
+  async listAudit(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
+    await requireReady(this.#lab);
+    if (filter.since !== undefined && Number.isNaN(Date.parse(filter.since))) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "since" ${quote(filter.since)}: expected an ISO 8601 date or time`,
+      );
+    }
+    return await this.#lab.storage.auditList(filter);
+  }
+
+  /** Writes a verifiable copy of the audit log. */
+  async exportAudit(outFile: string): Promise<{ events: number; head: AuditHead }> {
+    await requireReady(this.#lab);
+    return await this.#lab.storage.exportAudit(outFile);
+  }
+
+  /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */
+  async doctor(options: { repair?: boolean } = {}): Promise<DoctorReport> {
+    await requireReady(this.#lab);
+    const { runDoctor } = await import("./_doctor.ts");
+    return await runDoctor(this.#lab, { repair: options.repair === true });
+  }
+
+  /**
+   * Upgrades the data folder from an older `schemaVersion`, step by step,
+   * after a backup; `dryRun` writes nothing. See `labos migrate`.
+   */
+  async migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
+    const { migrateDataFolder } = await import("../exchange/migrate.ts");
+    return await migrateDataFolder(this.#lab, options);
+  }
+
+  /**
+   * Imports the records of a legacy (Python) LabOS root, the folder that
+   * contains `data/`. See `labos migrate --from-legacy`.
+   */
+  async importLegacy(dir: string, options: LegacyImportOptions = {}): Promise<LegacyImportReport> {
+    if (!options.dryRun) await this.init();
+    else if (await this.#lab.storage.rawManifest() !== undefined) await requireReady(this.#lab);
+    const { importLegacy } = await import("../exchange/migrate.ts");
+    return await importLegacy(this.#lab, dir, options);
+  }
+
+  /** Writes the whole data folder and a manifest of SHA-256 hashes to a zip archive. */
+  async exportArchive(outFile: string): Promise<ArchiveExport> {
+    const { exportArchive } = await import("../exchange/archive.ts");
+    return await exportArchive(this.#lab, outFile);
+  }
+
+  /** Restores an archive into this (empty or missing) data folder, after verifying it. */
+  async importArchive(file: string): Promise<ArchiveImport> {
+    const { importArchive } = await import("../exchange/archive.ts");
+    return await importArchive(this.#lab.storage, file);
+  }
+
+  async #get<K extends "experiment" | "dataset" | "job">(
+    type: K,
+    id: string,
+  ): Promise<import("../records/mod.ts").RecordOf[K]> {
+    await requireReady(this.#lab);
+    return await this.#lab.storage.get(type, id);
+  }
+}

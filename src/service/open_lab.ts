@@ -1,0 +1,71 @@
+import type { ModuleRegistry } from "../modules/registry.ts";
+import { FolderStorage } from "../storage/folder/mod.ts";
+import type { LabStorage } from "../storage/mod.ts";
+import type { TemplateCatalog } from "../templates/mod.ts";
+import { Lab } from "./_lab.ts";
+
+/** Options for {@linkcode openLab}. */
+export interface OpenLabOptions {
+  /** The data folder. Ignored when `storage` is given. */
+  dataDir: string;
+  /** Who is acting, recorded in every audit event. */
+  actor: string;
+  /** The clock, for tests. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** The modules that can run, or how to load them. Default: the built-in modules, loaded on first use. */
+  modules?: ModuleRegistry | (() => Promise<ModuleRegistry>);
+  /** The experiment templates, or how to load them. Default: the built-in templates, loaded on first use. */
+  templates?: TemplateCatalog | (() => Promise<TemplateCatalog>);
+  /** The storage. Default: the data folder `dataDir`. */
+  storage?: LabStorage;
+}
+
+/**
+ * The composition root: builds the storage (the data folder unless one is
+ * given), the lazily loaded module registry and templates, and the `Lab`
+ * over them. The CLI, the control panel and library users all open a lab
+ * here. Nothing is read or written until a method is called.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "node:assert";
+ * import { openLab } from "./open_lab.ts";
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
+ * await lab.init();
+ * const experiment = await lab.createExperiment({ title: "Calorimetry" });
+ * assertEquals(experiment.status, "draft");
+ * ```
+ */
+export function openLab(options: OpenLabOptions): Lab {
+  const now = options.now ?? (() => new Date());
+  const storage = options.storage ?? new FolderStorage(options.dataDir, { now });
+  return new Lab({
+    storage,
+    actor: options.actor,
+    now,
+    modules: once(
+      options.modules,
+      async () => (await import("../modules/mod.ts")).builtinRegistry(),
+    ),
+    templates: once(
+      options.templates,
+      async () => new (await import("../templates/mod.ts")).TemplateCatalog(),
+    ),
+  });
+}
+
+function once<T extends object>(
+  given: T | (() => Promise<T>) | undefined,
+  fallback: () => Promise<T>,
+): () => Promise<T> {
+  if (given !== undefined && typeof given !== "function") {
+    return () => Promise.resolve(given);
+  }
+  const load = (given as (() => Promise<T>) | undefined) ?? fallback;
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    loaded.catch(() => (loaded = undefined));
+    return loaded;
+  };
+}

@@ -1,0 +1,185 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { AuditEvent, AuditEventInput, AuditLog } from "../../audit/mod.ts";
+import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "../../durable/mod.ts";
+import { LabosError } from "../../errors.ts";
+import { canonicalJson, type RecordOf, type RecordType } from "../../records/mod.ts";
+import type { StorageTransaction } from "../types.ts";
+import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
+
+/** The redo journal inside the data folder. */
+export const JOURNAL_FILE = "journal.json";
+
+interface PendingRecord {
+  type: RecordType;
+  record: RecordOf[RecordType];
+  created: boolean;
+}
+
+interface Journal {
+  v: 1;
+  baseSeq: number;
+  records: PendingRecord[];
+  events: AuditEventInput[];
+}
+
+/**
+ * Collects the record writes and audit events of one operation, so that they
+ * are committed together: all of them, or (after a crash) none until the next
+ * writer replays the journal.
+ */
+export class FolderTransaction implements StorageTransaction {
+  readonly #store: RecordStore;
+  readonly #records: PendingRecord[] = [];
+  readonly #events: AuditEventInput[] = [];
+  #manifest: Record<string, unknown> | undefined;
+
+  /** A transaction over a store; see {@linkcode FolderTransaction.commit}. */
+  constructor(store: RecordStore) {
+    this.#store = store;
+  }
+
+  /** Reads one committed record. */
+  get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
+    return this.#store.get(type, id);
+  }
+
+  /** Schedules the write of a new record, which is also added to its type's index. */
+  create<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.#records.push({ type, record, created: true });
+  }
+
+  /** Schedules the rewrite of an existing record. */
+  put<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.#records.push({ type, record, created: false });
+  }
+
+  /** Schedules an audit event, appended after the record writes. */
+  audit(event: AuditEventInput): void {
+    this.#events.push(event);
+  }
+
+  /** Replaces the manifest after the commit. */
+  setManifest(manifest: Record<string, unknown>): void {
+    this.#manifest = manifest;
+  }
+
+  /**
+   * Commits: journal, records, audit events, then drops the journal; the
+   * manifest last. Reads the audit log's tail once: the events are appended
+   * only if the log still ends where it did (compare-and-append). The
+   * caller holds the data folder lock.
+   */
+  async commit(audit: AuditLog): Promise<AuditEvent[]> {
+    const store = this.#store;
+    let events: AuditEvent[] = [];
+    if (this.#records.length > 0 || this.#events.length > 0) {
+      for (const { type, record } of this.#records) store.validate(type, record);
+      const staged = await audit.stage(this.#events);
+      const journal: Journal = {
+        v: 1,
+        baseSeq: staged.baseSeq,
+        records: this.#records,
+        events: this.#events,
+      };
+      const journalPath = path.join(store.dataDir, JOURNAL_FILE);
+      await atomicWriteFile(journalPath, JSON.stringify(journal));
+      await applyRecords(journal, store);
+      if (staged.events.length > 0) await staged.write();
+      events = staged.events;
+      await fs.rm(journalPath);
+      await fsyncDirectory(store.dataDir);
+    }
+    if (this.#manifest) await writeManifestFile(store.dataDir, this.#manifest);
+    return events;
+  }
+}
+
+/** The manifest file inside the data folder. */
+export const MANIFEST_FILE = "labos.json";
+
+/** Writes the manifest atomically. */
+export async function writeManifestFile(
+  dataDir: string,
+  manifest: Record<string, unknown>,
+): Promise<void> {
+  await atomicWriteFile(
+    path.join(dataDir, MANIFEST_FILE),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
+}
+
+async function applyRecords(journal: Journal, store: RecordStore): Promise<void> {
+  const created = new Map<RecordType, string[]>();
+  const types = new Set<RecordType>();
+  for (const { type, record, created: isNew } of journal.records) {
+    await store.put(type, record, { syncDirectory: false });
+    types.add(type);
+    if (isNew) created.set(type, [...(created.get(type) ?? []), record.id]);
+  }
+  for (const type of types) await fsyncDirectory(store.folderOf(type));
+  for (const [type, ids] of created) {
+    try {
+      await store.addToIndex(type, ids);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // An upgrade rebuilds a missing index folder through the journal.
+      await ensureDirectory(path.join(store.dataDir, INDEX_FOLDER));
+      await store.addToIndex(type, ids);
+    }
+  }
+}
+
+async function replay(journal: Journal, store: RecordStore, audit: AuditLog): Promise<void> {
+  await applyRecords(journal, store);
+  if (journal.events.length === 0) return;
+  const seq = await audit.lastSeq();
+  if (seq === journal.baseSeq) {
+    await audit.appendMany(journal.events);
+    return;
+  }
+  if (seq === journal.baseSeq + journal.events.length) return;
+  // A batch cut short by a power cut (doctor --repair quarantined its torn line): append the rest.
+  const done = seq - journal.baseSeq;
+  if (done > 0 && done < journal.events.length && await appendedPrefix(audit, journal, done)) {
+    await audit.appendMany(journal.events.slice(done));
+    return;
+  }
+  throw new LabosError(
+    "check_failed",
+    `Cannot replay the journal in ${store.dataDir}: the audit log is at seq ${seq}, expected ${journal.baseSeq} or ${
+      journal.baseSeq + journal.events.length
+    }; run "labos doctor"`,
+  );
+}
+
+/** Whether the last `done` events of the log are the journal's first `done` events. */
+async function appendedPrefix(audit: AuditLog, journal: Journal, done: number): Promise<boolean> {
+  const { events } = await audit.list({ limit: done });
+  const same = (a: AuditEventInput, b: AuditEventInput) =>
+    canonicalJson([a.actor, a.action, a.target, a.reason, a.details]) ===
+      canonicalJson([b.actor, b.action, b.target, b.reason, b.details]);
+  return events.length === done &&
+    events.reverse().every((event, index) => same(event, journal.events[index]));
+}
+
+/**
+ * Replays an interrupted transaction, if one was left by a crash. Record
+ * writes are idempotent and events are appended only if they are missing.
+ * The caller holds the data folder lock.
+ */
+export async function recoverJournal(store: RecordStore, audit: AuditLog): Promise<boolean> {
+  const journalPath = path.join(store.dataDir, JOURNAL_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(journalPath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  const journal = JSON.parse(text) as Journal;
+  await replay(journal, store, audit);
+  await fs.rm(journalPath);
+  await fsyncDirectory(store.dataDir);
+  return true;
+}
