@@ -109,7 +109,19 @@ export {
   type RecordType,
 } from "./src/records/mod.ts";
 export { type ListOptions, type RecordPage, RecordStore } from "./src/storage/folder/mod.ts";
-export type { LabStorage, StorageTransaction } from "./src/storage/mod.ts";
+export type {
+  LabStorage,
+  PageQuery,
+  RawRecord,
+  RawRecords,
+  RecordQuery,
+  RestoreSink,
+  Snapshot,
+  SnapshotFile,
+  StorageCheck,
+  StorageProblem,
+  StorageTransaction,
+} from "./src/storage/mod.ts";
 export {
   type AuditDamageKind,
   type AuditEvent,
@@ -122,6 +134,7 @@ export {
   type AuditPage,
   type AuditTarget,
   GENESIS_HASH,
+  type StagedAppend,
   type VerifyResult,
 } from "./src/audit/mod.ts";
 export {

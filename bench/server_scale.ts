@@ -9,13 +9,14 @@
  * ```
  *
  * The data folder is built through the public API (`lab.createExperiments`
- * in batches, then extra audit events in batches through `lab.mutate`), and
+ * in batches, then extra audit events in batches through a storage transaction), and
  * reused by later runs.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { openLab } from "../mod.ts";
+import { FolderStorage } from "../src/storage/folder/mod.ts";
 import { buildExperiments } from "./_scale.ts";
 
 const { values } = parseArgs({
@@ -35,11 +36,12 @@ const TOKEN = "bench-token-0123456789abcdef0123";
 
 async function buildEvents(target: number): Promise<number> {
   const lab = openLab({ dataDir, actor: "bench" });
+  const storage = new FolderStorage(dataDir);
   let seq = (await lab.auditHead()).seq;
   const sample = (await lab.listExperiments({ limit: 100 })).items.map((e) => e.id);
   while (seq < target) {
     const batch = Math.min(10_000, target - seq);
-    await lab.mutate((tx) => {
+    await storage.transaction((tx) => {
       for (let i = 0; i < batch; i++) {
         tx.audit({
           actor: `student-${(seq + i) % 40}`,

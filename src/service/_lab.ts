@@ -3,13 +3,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { Dataset, Experiment, Job } from "../records/mod.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
-import {
-  DATA_FORMAT,
-  DATA_SCHEMA_VERSION,
-  type DataManifest,
-  type LabStorage,
-  type Page,
-} from "../storage/mod.ts";
+import { DATA_FORMAT, DATA_SCHEMA_VERSION, type DataManifest, type Page } from "../storage/mod.ts";
 import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,

@@ -73,15 +73,6 @@ export interface StorageTransaction {
   setManifest(manifest: Record<string, unknown>): void;
 }
 
-/** Options for {@linkcode LabStorage.transaction}. */
-export interface TransactionOptions {
-  /**
-   * Read the manifest without the version check (for upgrades); the
-   * transaction then runs on a store of any `schemaVersion`.
-   */
-  anyVersion?: boolean;
-}
-
 /** A file of a snapshot (see {@linkcode LabStorage.snapshot}). */
 export interface SnapshotFile {
   /** Its path inside the store, with `/` separators. */
@@ -195,10 +186,7 @@ export interface LabStorage {
    * events are appended only if the log's head is still the one the
    * transaction started from (compare-and-append).
    */
-  transaction<T>(
-    fn: (tx: StorageTransaction) => Promise<T>,
-    options?: TransactionOptions,
-  ): Promise<T>;
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T>;
 
   /** Every record, unvalidated, for upgrades. */
   rawRecords(): Promise<RawRecords>;

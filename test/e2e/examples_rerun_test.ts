@@ -7,7 +7,7 @@ Deno.test("every module example runs through the service and reruns byte-identic
   const lab = openLab({ dataDir: dir, actor: "tester" });
   await lab.init();
   let checked = 0;
-  for (const info of lab.listModules()) {
+  for (const info of (await lab.listModules())) {
     assert(info.examples.length > 0, `${info.key} has no example`);
     for (const example of info.examples) {
       const { job } = await lab.run({ module: info.key, input: example.input });

@@ -9,7 +9,7 @@ Deno.test("every shipped template's planned runs succeed with their default inpu
   await withTempDir(async (dir) => {
     const lab = openLab({ dataDir: dir, actor: "teacher", now: NOW });
     await lab.init();
-    const templates = lab.listTemplates();
+    const templates = await lab.listTemplates();
     assert(templates.length >= 5);
     for (const { template } of templates) {
       const experiment = await lab.createExperiment({ template: template.key });

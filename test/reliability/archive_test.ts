@@ -7,8 +7,8 @@ import * as fs from "node:fs/promises";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_assert.ts";
 import { cliJson, runCli, snapshotTree, withTempDir } from "../_cli.ts";
-import { checkEntryName } from "../../src/archive/mod.ts";
-import type { ArchiveManifest } from "../../src/archive/mod.ts";
+import { checkEntryName } from "../../src/exchange/archive.ts";
+import type { ArchiveManifest } from "../../src/exchange/archive.ts";
 import { sha256Hex } from "../../src/records/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 

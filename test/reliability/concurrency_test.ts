@@ -14,6 +14,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { withTempDir } from "../_cli.ts";
 import { startServe } from "../e2e/_serve.ts";
 import { LOCK_FILE, withLock } from "../../src/durable/mod.ts";
+import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { count, parseWriterOutput, WRITER, type WriterLine } from "./_common.ts";
@@ -206,12 +207,17 @@ async function checkFolder(lab: Lab, expected: Tally): Promise<void> {
     },
   );
   for (const type of ["experiment", "dataset", "job"] as const) {
-    assertEquals((await lab.store.ids(type)).length, await lab.store.count(type));
+    assertEquals(
+      (await folderInternals(lab.dataDir).store.ids(type)).length,
+      await folderInternals(lab.dataDir).store.count(type),
+    );
   }
   const verify = await lab.verifyAudit();
   assert(verify.ok && verify.warnings.length === 0, JSON.stringify(verify));
   let seq = 0;
-  for await (const event of lab.audit.scan()) assertEquals(event.seq, ++seq);
+  for await (const event of folderInternals(lab.dataDir).audit.scan()) {
+    assertEquals(event.seq, ++seq);
+  }
   const report = await lab.doctor();
   assertEquals(report.problems, []);
 }

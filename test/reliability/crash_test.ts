@@ -15,6 +15,7 @@
  */
 import * as fs from "node:fs/promises";
 import { assert, assertEquals } from "../_assert.ts";
+import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import type { DoctorReport } from "../../src/service/mod.ts";
@@ -83,14 +84,14 @@ function expectations(lines: WriterLine[]): Expectation[] {
       out.push({
         type: "job",
         check: async (lab) => {
-          const record = await lab.store.find("job", job!);
+          const record = await folderInternals(lab.dataDir).store.find("job", job!);
           if (!record) return `acknowledged job ${job} is missing`;
           if (record.status !== status) return `job ${job} is ${record.status}, acked ${status}`;
-          if (dataset && !(await lab.store.find("dataset", dataset))) {
+          if (dataset && !(await folderInternals(lab.dataDir).store.find("dataset", dataset))) {
             return `acknowledged dataset ${dataset} is missing`;
           }
           if (experiment) {
-            const owner = await lab.store.get("experiment", experiment);
+            const owner = await folderInternals(lab.dataDir).store.get("experiment", experiment);
             if (!owner.jobIds.includes(job!)) return `experiment ${experiment} lacks job ${job}`;
           }
         },
@@ -100,11 +101,11 @@ function expectations(lines: WriterLine[]): Expectation[] {
       out.push({
         type: "dataset",
         check: async (lab) => {
-          const record = await lab.store.find("dataset", dataset!);
+          const record = await folderInternals(lab.dataDir).store.find("dataset", dataset!);
           if (!record) return `acknowledged dataset ${dataset} is missing`;
           if (record.source?.sha256 !== sha256) return `dataset ${dataset} has another source`;
           if (experiment) {
-            const owner = await lab.store.get("experiment", experiment);
+            const owner = await folderInternals(lab.dataDir).store.get("experiment", experiment);
             if (!owner.datasetIds.includes(dataset!)) {
               return `experiment ${experiment} lacks dataset ${dataset}`;
             }
@@ -121,7 +122,7 @@ function expectations(lines: WriterLine[]): Expectation[] {
     out.push({
       type: "experiment",
       check: async (lab) => {
-        const record = await lab.store.find("experiment", id);
+        const record = await folderInternals(lab.dataDir).store.find("experiment", id);
         if (!record) return `acknowledged experiment ${id} is missing`;
         if (!allowed.has(record.status)) {
           return `experiment ${id} is ${record.status}, acked ${[...allowed].join(" or ")}`;
@@ -146,9 +147,11 @@ function describe(report: DoctorReport): string {
 }
 
 async function tearAuditTail(lab: Lab, random: () => number): Promise<string> {
-  const line = (await fs.readFile(lab.audit.logFile, "utf8")).split("\n").at(-2) ?? "";
+  const line =
+    (await fs.readFile(folderInternals(lab.dataDir).audit.logFile, "utf8")).split("\n").at(-2) ??
+      "";
   const torn = line.slice(0, 1 + Math.floor(random() * Math.max(1, line.length - 2)));
-  await fs.appendFile(lab.audit.logFile, torn);
+  await fs.appendFile(folderInternals(lab.dataDir).audit.logFile, torn);
   return torn;
 }
 
@@ -188,7 +191,7 @@ async function lane(laneNo: number, trials: number, stats: LaneStats): Promise<v
       !before.problems.some((p) => p.kind === "corrupt-record"),
       `${where}: corrupt record`,
     );
-    const verify = await lab!.audit.verify();
+    const verify = await folderInternals(lab!.dataDir).audit.verify();
     assert(
       verify.ok || verify.kind === "torn",
       `${where}: audit verify: ${verify.ok ? "" : verify.message}`,
@@ -207,13 +210,16 @@ async function lane(laneNo: number, trials: number, stats: LaneStats): Promise<v
           files.map((file) => fs.readFile(`${dataDir}/audit/quarantine/${file}`, "utf8")),
         );
         assert(contents.includes(torn), `${where}: the torn bytes are not in the quarantine`);
-        const last = (await lab!.audit.list({ limit: 1 })).events[0];
+        const last = (await folderInternals(lab!.dataDir).audit.list({ limit: 1 })).events[0];
         assertEquals(last.action, "audit.repaired", `${where}: no audit.repaired event`);
       }
     }
     const after = await lab!.doctor();
     assertEquals(after.problems, [], `${where}: after repair: ${describe(after)}`);
-    assert((await lab!.audit.verify()).ok, `${where}: verify after repair`);
+    assert(
+      (await folderInternals(lab!.dataDir).audit.verify()).ok,
+      `${where}: verify after repair`,
+    );
 
     const acked = expectations(lines);
     for (const expectation of acked) {
@@ -274,8 +280,8 @@ Deno.test("a batch cut mid-line by a power cut is completed by doctor --repair, 
     await lab.init();
     const experiment = await lab.createExperiment({ title: "Power cut" });
     const head = await lab.auditHead();
-    const logBefore = await fs.readFile(lab.audit.logFile, "utf8");
-    const headBefore = await fs.readFile(lab.audit.headFile, "utf8");
+    const logBefore = await fs.readFile(folderInternals(lab.dataDir).audit.logFile, "utf8");
+    const headBefore = await fs.readFile(folderInternals(lab.dataDir).audit.headFile, "utf8");
     const inputs = [1, 2, 3].map((n) => ({
       actor: "ada",
       action: "experiment.noted",
@@ -283,14 +289,19 @@ Deno.test("a batch cut mid-line by a power cut is completed by doctor --repair, 
       reason: null,
       details: { n },
     }));
-    await lab.audit.appendMany(inputs);
-    const added = (await fs.readFile(lab.audit.logFile, "utf8")).slice(logBefore.length).split(
+    await folderInternals(lab.dataDir).audit.appendMany(inputs);
+    const added = (await fs.readFile(folderInternals(lab.dataDir).audit.logFile, "utf8")).slice(
+      logBefore.length,
+    ).split(
       "\n",
     );
     const tornBytes = added[1].slice(0, 40);
     // What a power cut leaves: the journal, one whole line of the batch, part of the next, the old head.
-    await fs.writeFile(lab.audit.logFile, `${logBefore}${added[0]}\n${tornBytes}`);
-    await fs.writeFile(lab.audit.headFile, headBefore);
+    await fs.writeFile(
+      folderInternals(lab.dataDir).audit.logFile,
+      `${logBefore}${added[0]}\n${tornBytes}`,
+    );
+    await fs.writeFile(folderInternals(lab.dataDir).audit.headFile, headBefore);
     await fs.writeFile(
       `${dir}/journal.json`,
       JSON.stringify({ v: 1, baseSeq: head.seq, records: [], events: inputs }),
@@ -303,14 +314,18 @@ Deno.test("a batch cut mid-line by a power cut is completed by doctor --repair, 
     const repaired = await lab.doctor({ repair: true });
     assert(repaired.ok, JSON.stringify(repaired.problems));
     assert((await lab.verifyAudit()).ok);
-    const noted = (await lab.audit.list({ action: "experiment.noted" })).events;
+    const noted =
+      (await folderInternals(lab.dataDir).audit.list({ action: "experiment.noted" })).events;
     assertEquals(noted.map((event) => event.details.n).reverse(), [1, 2, 3]);
     const quarantined = await fs.readdir(`${dir}/audit/quarantine`);
     assertEquals(
       await fs.readFile(`${dir}/audit/quarantine/${quarantined[0]}`, "utf8"),
       tornBytes,
     );
-    assertEquals((await lab.audit.list({ limit: 1 })).events[0].action, "audit.repaired");
+    assertEquals(
+      (await folderInternals(lab.dataDir).audit.list({ limit: 1 })).events[0].action,
+      "audit.repaired",
+    );
     assertEquals((await lab.doctor()).problems, []);
   } finally {
     await fs.rm(dir, { recursive: true });

@@ -16,6 +16,7 @@ import { loadConfig } from "../../src/config/mod.ts";
 import { LabosError } from "../../src/errors.ts";
 import { newId } from "../../src/records/mod.ts";
 import { createApp } from "../../src/server/mod.ts";
+import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { count, STACK_LINE } from "./_common.ts";
@@ -203,10 +204,10 @@ Deno.test(`fuzz: ${RUNS} strange module inputs give a validation error or a reco
   await withTempDir(async (dir) => {
     const lab = openLab({ dataDir: dir, actor: "fuzz" });
     await lab.init();
-    const modules = lab.listModules().map((module) => module.key);
+    const modules = (await lab.listModules()).map((module) => module.key);
     const fields = [
       ...new Set(
-        lab.listModules().flatMap((module) =>
+        (await lab.listModules()).flatMap((module) =>
           Object.keys((module.inputSchema as { properties?: object }).properties ?? {})
         ),
       ),
@@ -251,14 +252,14 @@ Deno.test(`fuzz: ${RUNS} random CSV files are imported or refused with one line,
         fc.oneof(csvText, fc.uint8Array({ maxLength: 200 })),
         fc.boolean(),
         async (bytes, decimalComma) => {
-          const before = await lab.store.count("dataset");
+          const before = await folderInternals(lab.dataDir).store.count("dataset");
           try {
             const dataset = await lab.importCsv({ fileName: "fuzz.csv", bytes, decimalComma });
             assertEquals(dataset.kind, "imported");
-            assertEquals(await lab.store.count("dataset"), before + 1);
+            assertEquals(await folderInternals(lab.dataDir).store.count("dataset"), before + 1);
           } catch (error) {
             expectLabosError(error, ["invalid"], "import");
-            assertEquals(await lab.store.count("dataset"), before);
+            assertEquals(await folderInternals(lab.dataDir).store.count("dataset"), before);
           }
         },
       ),
@@ -298,7 +299,7 @@ Deno.test(`fuzz: ${RUNS} random bytes in a record file give a one-line error nam
     const lab = openLab({ dataDir: dir, actor: "fuzz" });
     await lab.init();
     const experiment = await lab.createExperiment({ title: "Victim" });
-    const file = lab.store.pathOf("experiment", experiment.id);
+    const file = folderInternals(lab.dataDir).store.pathOf("experiment", experiment.id);
     const original = await fs.readFile(file);
     await fc.assert(
       fc.asyncProperty(
@@ -315,7 +316,7 @@ Deno.test(`fuzz: ${RUNS} random bytes in a record file give a one-line error nam
         async (bytes) => {
           await fs.writeFile(file, bytes);
           try {
-            await lab.store.get("experiment", experiment.id);
+            await folderInternals(lab.dataDir).store.get("experiment", experiment.id);
           } catch (error) {
             expectLabosError(error, ["invalid"], "get");
             assert((error as Error).message.includes(file), (error as Error).message);
@@ -360,7 +361,7 @@ Deno.test("ids cannot reach outside the data folder: ../, absolute paths, NUL by
     await fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 40 }), (id) => {
         try {
-          const file = lab.store.pathOf("experiment", id);
+          const file = folderInternals(lab.dataDir).store.pathOf("experiment", id);
           assert(
             file.startsWith(`${dir}/data/experiments/exp_`) &&
               !file.slice(dir.length).includes(".."),
@@ -380,10 +381,14 @@ Deno.test("records are never read through a symbolic link, inside or out of the 
     await lab.init();
     const real = await lab.createExperiment({ title: "Real" });
     await fs.writeFile(`${dir}/outside.json`, JSON.stringify({ ...real, id: "exp_X" }));
-    const targets = ["/etc/passwd", `${dir}/outside.json`, lab.store.pathOf("experiment", real.id)];
+    const targets = [
+      "/etc/passwd",
+      `${dir}/outside.json`,
+      folderInternals(lab.dataDir).store.pathOf("experiment", real.id),
+    ];
     for (const target of targets) {
       const id = newId("experiment");
-      await fs.symlink(target, lab.store.pathOf("experiment", id));
+      await fs.symlink(target, folderInternals(lab.dataDir).store.pathOf("experiment", id));
       const error = await assertRejects(() => lab.getExperiment(id));
       expectLabosError(error, ["invalid"], `symlink to ${target}`);
       assertMatch(error.message, /symbolic link/);
@@ -391,7 +396,7 @@ Deno.test("records are never read through a symbolic link, inside or out of the 
       assert(
         report.problems.some((p) => p.kind === "corrupt-record" && /symbolic link/.test(p.message)),
       );
-      await fs.rm(lab.store.pathOf("experiment", id));
+      await fs.rm(folderInternals(lab.dataDir).store.pathOf("experiment", id));
     }
     const list = await lab.listExperiments();
     assertEquals(list.items.map((item) => item.id), [real.id]);

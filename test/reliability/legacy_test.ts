@@ -12,6 +12,7 @@ import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { runCli, snapshotTree, withTempDir } from "../_cli.ts";
 import { sha256Hex } from "../../src/records/mod.ts";
 import type { Dataset, Experiment, Job } from "../../src/records/mod.ts";
+import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab, LegacyImportReport } from "../../src/service/mod.ts";
 
@@ -22,8 +23,8 @@ async function byLegacyId<T extends Experiment | Dataset | Job>(
   type: "experiment" | "dataset" | "job",
 ): Promise<Map<string, T>> {
   const found = new Map<string, T>();
-  for (const id of await lab.store.ids(type)) {
-    const record = await lab.store.get(type, id) as T;
+  for (const id of await folderInternals(lab.dataDir).store.ids(type)) {
+    const record = await folderInternals(lab.dataDir).store.get(type, id) as T;
     if (record.legacyId) found.set(record.legacyId, record);
   }
   return found;

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_assert.ts";
 import { cliJson, runCli, snapshotTree, withTempDir } from "../_cli.ts";
 import { RECORD_SCHEMAS } from "../../src/records/mod.ts";
+import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { MigrateReport } from "../../src/service/mod.ts";
 
@@ -75,8 +76,10 @@ Deno.test("migrate upgrades v0 to v1: records valid, before/after hashes audited
     const job = await lab.getJob("job_01K43Y8C00AAAAAAAAAAAAAAA1");
     assertEquals([job.status, job.moduleSource, job.retryOf], ["succeeded", "builtin", null]);
     for (const type of ["experiment", "dataset", "job"] as const) {
-      for (const id of await lab.store.ids(type)) {
-        const raw = JSON.parse(await fs.readFile(lab.store.pathOf(type, id), "utf8"));
+      for (const id of await folderInternals(lab.dataDir).store.ids(type)) {
+        const raw = JSON.parse(
+          await fs.readFile(folderInternals(lab.dataDir).store.pathOf(type, id), "utf8"),
+        );
         assert(RECORD_SCHEMAS[type].safeParse(raw).success, `${type} ${id}`);
       }
     }
@@ -128,7 +131,8 @@ Deno.test("migrate refuses a folder whose audit chain does not verify, unless --
     assertEquals(await snapshotTree(dataDir), before);
     const forced = await lab.migrate({ force: true, reason: "Actor typo fixed by hand in 2025" });
     assertEquals([forced.changed, forced.forced], [true, true]);
-    const event = (await lab.audit.list({ action: "data.migrated" })).events[0];
+    const event =
+      (await folderInternals(lab.dataDir).audit.list({ action: "data.migrated" })).events[0];
     assertEquals(event.reason, "Actor typo fixed by hand in 2025");
     assertEquals(event.details.forced, { damage: "edited", seq: 1 });
   });

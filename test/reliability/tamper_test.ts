@@ -9,6 +9,7 @@ import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { runCli, withTempDir } from "../_cli.ts";
 import { encodeEvent } from "../../src/audit/mod.ts";
 import type { AuditEvent } from "../../src/audit/mod.ts";
+import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 
@@ -28,12 +29,15 @@ async function buildLab(dataDir: string): Promise<{ lab: Lab; ids: string[] }> {
 }
 
 async function lines(lab: Lab): Promise<string[]> {
-  const text = await fs.readFile(lab.audit.logFile, "utf8");
+  const text = await fs.readFile(folderInternals(lab.dataDir).audit.logFile, "utf8");
   return text.split("\n").slice(0, -1);
 }
 
 async function writeLines(lab: Lab, list: string[]): Promise<void> {
-  await fs.writeFile(lab.audit.logFile, list.map((line) => `${line}\n`).join(""));
+  await fs.writeFile(
+    folderInternals(lab.dataDir).audit.logFile,
+    list.map((line) => `${line}\n`).join(""),
+  );
 }
 
 function eventOf(line: string): AuditEvent {
@@ -111,7 +115,7 @@ const CASES: Case[] = [
     name: "a replaced head",
     tamper: (lab, list) =>
       fs.writeFile(
-        lab.audit.headFile,
+        folderInternals(lab.dataDir).audit.headFile,
         JSON.stringify({ seq: list.length, hash: JSON.parse(list[3]).hash }),
       ),
     seq: 10,
@@ -144,9 +148,18 @@ Deno.test("tamper: a log copied from another data folder is detected at seq 1", 
   await withTempDir(async (dir) => {
     const { lab } = await buildLab(`${dir}/a`);
     const other = await buildLab(`${dir}/b`);
-    await fs.copyFile(other.lab.audit.logFile, lab.audit.logFile);
-    await fs.copyFile(other.lab.audit.headFile, lab.audit.headFile);
-    assert((await lab.audit.verify()).ok, "the copied chain verifies on its own");
+    await fs.copyFile(
+      folderInternals(other.lab.dataDir).audit.logFile,
+      folderInternals(lab.dataDir).audit.logFile,
+    );
+    await fs.copyFile(
+      folderInternals(other.lab.dataDir).audit.headFile,
+      folderInternals(lab.dataDir).audit.headFile,
+    );
+    assert(
+      (await folderInternals(lab.dataDir).audit.verify()).ok,
+      "the copied chain verifies on its own",
+    );
     const result = await lab.verifyAudit();
     assert(!result.ok);
     assertEquals({ seq: result.seq, kind: result.kind }, { seq: 1, kind: "forged" });
@@ -164,10 +177,11 @@ Deno.test("tamper: a log copied from another data folder is detected at seq 1", 
 Deno.test("tamper: an edited record whose audited values no longer match names its last audited seq", async () => {
   await withTempDir(async (dir) => {
     const { lab, ids } = await buildLab(`${dir}/data`);
-    const file = lab.store.pathOf("experiment", ids[1]);
+    const file = folderInternals(lab.dataDir).store.pathOf("experiment", ids[1]);
     const record = JSON.parse(await fs.readFile(file, "utf8"));
     await fs.writeFile(file, JSON.stringify({ ...record, status: "completed" }, null, 2));
-    const last = (await lab.audit.list({ targetId: ids[1], limit: 1 })).events[0];
+    const last =
+      (await folderInternals(lab.dataDir).audit.list({ targetId: ids[1], limit: 1 })).events[0];
     const report = await lab.doctor();
     assert(!report.ok);
     const problem = report.problems.find((p) => p.kind === "unaudited-change");
@@ -183,7 +197,7 @@ Deno.test("tamper: an edited record whose audited values no longer match names i
 Deno.test("tamper: a record file that is deleted is reported as missing with its last audited seq", async () => {
   await withTempDir(async (dir) => {
     const { lab, ids } = await buildLab(`${dir}/data`);
-    await fs.rm(lab.store.pathOf("experiment", ids[2]));
+    await fs.rm(folderInternals(lab.dataDir).store.pathOf("experiment", ids[2]));
     const report = await lab.doctor();
     const problem = report.problems.find((p) => p.kind === "missing-record");
     assert(problem, JSON.stringify(report.problems));

@@ -39,16 +39,9 @@ import {
   type StorageCheck,
   type StorageProblem,
   type StorageTransaction,
-  type TransactionOptions,
 } from "../types.ts";
 import { INDEX_FOLDER, RecordStore } from "./_records.ts";
-import {
-  FolderTransaction,
-  JOURNAL_FILE,
-  MANIFEST_FILE,
-  recoverJournal,
-  writeManifestFile,
-} from "./_transaction.ts";
+import { FolderTransaction, JOURNAL_FILE, MANIFEST_FILE, recoverJournal } from "./_transaction.ts";
 
 export { INDEX_FOLDER, type ListOptions, type RecordPage, RecordStore } from "./_records.ts";
 export { JOURNAL_FILE, MANIFEST_FILE } from "./_transaction.ts";
@@ -207,10 +200,7 @@ export class FolderStorage implements LabStorage {
   }
 
   /** Runs `fn` under the lock, after replaying any interrupted transaction, and commits. */
-  async transaction<T>(
-    fn: (tx: StorageTransaction) => Promise<T>,
-    _options: TransactionOptions = {},
-  ): Promise<T> {
+  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     return await withLock(this.location, async () => {
       await recoverJournal(this.#store, this.#audit);
       const tx = new FolderTransaction(this.#store);
