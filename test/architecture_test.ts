@@ -1,6 +1,8 @@
 /**
- * Enforces the layering: CLI / HTTP → service → (runs → modules) → records + audit.
- * A forbidden import, or any import cycle, fails the build.
+ * Enforces the layering: CLI / HTTP → service → (runs → modules) → storage
+ * (→ folder) → records + audit; exchange (migrate, archive, legacy) uses the
+ * storage interface only. A forbidden import, any import cycle, or a cycle
+ * between folders fails the build.
  *
  * @module
  */
@@ -101,4 +103,113 @@ Deno.test("built-in modules import only their contract, pure helpers, zod and is
       : []
   );
   assertEquals(bad, []);
+});
+
+function importsOf(
+  from: (file: string) => boolean,
+  to: (dep: string) => boolean,
+): string[] {
+  return [...edges].flatMap(([file, deps]) =>
+    from(file) ? deps.filter(to).map((dep) => `${file} -> ${dep}`) : []
+  );
+}
+
+Deno.test("the storage layer imports nothing above it", () => {
+  const upper = [
+    "src/service/",
+    "src/cli/",
+    "src/server/",
+    "src/exchange/",
+    "src/runs/",
+    "src/modules/",
+    "src/plugins/",
+    "src/templates/",
+  ];
+  assertEquals(
+    importsOf(
+      (file) => file.startsWith("src/storage/"),
+      (dep) => upper.some((u) => dep.startsWith(u)),
+    ),
+    [],
+  );
+});
+
+Deno.test("the storage interface does not depend on its data folder implementation", () => {
+  assertEquals(
+    importsOf(
+      (file) => file.startsWith("src/storage/") && !file.startsWith("src/storage/folder/"),
+      (dep) => dep.startsWith("src/storage/folder/"),
+    ),
+    [],
+  );
+});
+
+Deno.test("exchange and doctor use the storage interface, never the facade or the data folder", () => {
+  const facade = ["src/service/_lab.ts", "src/service/mod.ts", "src/service/open_lab.ts"];
+  assertEquals(
+    importsOf(
+      (file) => file.startsWith("src/exchange/"),
+      (dep) => dep.startsWith("src/service/") || dep.startsWith("src/storage/folder/"),
+    ),
+    [],
+  );
+  assertEquals(
+    importsOf(
+      (file) => file === "src/service/_doctor.ts",
+      (dep) => facade.includes(dep) || dep.startsWith("src/storage/folder/"),
+    ),
+    [],
+  );
+});
+
+Deno.test("only the composition root builds the data folder storage", () => {
+  assertEquals(
+    importsOf(
+      (file) =>
+        file.startsWith("src/") && !file.startsWith("src/storage/") &&
+        file !== "src/service/open_lab.ts" && !file.endsWith("_test.ts"),
+      (dep) => dep.startsWith("src/storage/folder/"),
+    ).filter((edge) => !edge.startsWith("src/service/mod.ts -> ")),
+    [],
+  );
+});
+
+Deno.test("folders do not import each other in a circle", () => {
+  // A file that imports nothing from src/ (the module contract) is a leaf: it stands alone, as it
+  // carries no dependency of its folder. The built-in modules are one package of plugins.
+  const leaf = (file: string) => !(edges.get(file) ?? []).some((dep) => dep.startsWith("src/"));
+  const folderOf = (file: string) =>
+    leaf(file)
+      ? file
+      : file.startsWith("src/modules/builtin/")
+      ? "src/modules/builtin"
+      : file.slice(0, file.lastIndexOf("/"));
+  const graph = new Map<string, Set<string>>();
+  for (const [file, deps] of edges) {
+    if (!file.startsWith("src/")) continue;
+    const from = folderOf(file);
+    for (const dep of deps) {
+      if (!dep.startsWith("src/")) continue;
+      const to = folderOf(dep);
+      if (to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Set());
+      graph.get(from)!.add(to);
+    }
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  function visit(node: string): void {
+    state.set(node, "open");
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === "open") {
+        cycles.push([...stack.slice(stack.indexOf(next)), next].join(" -> "));
+      } else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, "done");
+  }
+  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
+  assertEquals(cycles, []);
 });
