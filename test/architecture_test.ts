@@ -213,3 +213,43 @@ Deno.test("folders do not import each other in a circle", () => {
   for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
   assertEquals(cycles, []);
 });
+
+Deno.test("openLab and listExperiments load no heavy module until it is needed", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "src/service/open_lab.ts"],
+    cwd: new URL(ROOT).pathname,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    roots: string[];
+    modules: Array<{
+      specifier: string;
+      dependencies?: Array<{ code?: { specifier?: string }; isDynamic?: boolean }>;
+    }>;
+  };
+  const byName = new Map(graph.modules.map((module) => [module.specifier, module]));
+  const loaded = new Set<string>();
+  const stack = [...graph.roots];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (loaded.has(next)) continue;
+    loaded.add(next);
+    for (const dep of byName.get(next)?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code?.specifier) stack.push(dep.code.specifier);
+    }
+  }
+  const heavy = [
+    "fflate",
+    "d3-",
+    "papaparse",
+    "src/exchange/",
+    "src/plots/",
+    "src/datasets/",
+    "src/modules/builtin/",
+    "src/modules/mod.ts",
+    "src/service/_doctor.ts",
+    "src/templates/",
+  ];
+  assertEquals([...loaded].filter((name) => heavy.some((h) => name.includes(h))), []);
+});
