@@ -171,7 +171,7 @@ export class AuditLog {
    *
    * @example
    * ```ts
-   * import { assertEquals } from "node:assert";
+   * import assert from "node:assert/strict";
    * import { AuditLog } from "./mod.ts";
    * import { mkdtemp } from "node:fs/promises";
    * const audit = new AuditLog(await mkdtemp("/tmp/labos-audit-"));
@@ -179,9 +179,9 @@ export class AuditLog {
    * const staged = await audit.stage([
    *   { actor: "ada", action: "experiment.created", target, reason: null, details: {} },
    * ]);
-   * assertEquals(staged.baseSeq, 0);
+   * assert.deepEqual(staged.baseSeq, 0);
    * await staged.write();
-   * assertEquals(await audit.lastSeq(), 1);
+   * assert.deepEqual(await audit.lastSeq(), 1);
    * ```
    */
   stage(inputs: AuditEventInput[]): Promise<StagedAppend> {

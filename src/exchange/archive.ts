@@ -90,7 +90,7 @@ export interface ArchiveImport {
  *
  * @example
  * ```ts
- * import { assert } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { openLab } from "../service/mod.ts";
  * const dir = await Deno.makeTempDir();
  * const lab = openLab({ dataDir: `${dir}/data`, actor: "ada" });
@@ -193,7 +193,7 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
  *
  * @example
  * ```ts
- * import { assert } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { openLab } from "../service/mod.ts";
  * const dir = await Deno.makeTempDir();
  * const lab = openLab({ dataDir: `${dir}/data`, actor: "ada" });
@@ -230,9 +230,9 @@ export async function importArchive(storage: LabStorage, file: string): Promise<
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { checkEntryName } from "./archive.ts";
- * assertEquals(checkEntryName("data/experiments/x.json"), "experiments/x.json");
+ * assert.deepEqual(checkEntryName("data/experiments/x.json"), "experiments/x.json");
  * ```
  */
 export function checkEntryName(name: string): string {

@@ -33,7 +33,7 @@ export type { RawRecord, RawRecords, UpgradeStep } from "./_steps.ts";
  *
  * @example
  * ```ts
- * import { assert } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { openLab } from "../service/mod.ts";
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "ada" });
  * await lab.init();
@@ -58,7 +58,7 @@ export function migrateDataFolder(
  *
  * @example
  * ```ts
- * import { assert } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { openLab } from "../service/mod.ts";
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "ada" });
  * await lab.init();

@@ -9,9 +9,9 @@ import { RECORD_SCHEMAS, type RecordOf, type RecordType } from "./schemas.ts";
  *
  * @example
  * ```ts
- * import { assertThrows } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { checkId } from "./validate.ts";
- * assertThrows(() => checkId("experiment", "../etc/passwd"));
+ * assert.throws(() => checkId("experiment", "../etc/passwd"));
  * ```
  */
 export function checkId(type: RecordType, id: string): void {
@@ -31,9 +31,9 @@ export function checkId(type: RecordType, id: string): void {
  *
  * @example
  * ```ts
- * import { assertThrows } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { validateRecord } from "./validate.ts";
- * assertThrows(() => validateRecord("job", { id: "job_1" } as never));
+ * assert.throws(() => validateRecord("job", { id: "job_1" } as never));
  * ```
  */
 export function validateRecord<K extends RecordType>(type: K, record: RecordOf[K]): void {

@@ -28,12 +28,12 @@ export interface OpenLabOptions {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { openLab } from "./open_lab.ts";
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
  * await lab.init();
  * const experiment = await lab.createExperiment({ title: "Calorimetry" });
- * assertEquals(experiment.status, "draft");
+ * assert.deepEqual(experiment.status, "draft");
  * ```
  */
 export function openLab(options: OpenLabOptions): Lab {

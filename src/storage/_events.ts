@@ -7,10 +7,10 @@ import { hashJson, type RecordType } from "../records/mod.ts";
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { recordEvent } from "./_events.ts";
  * const event = recordEvent("ada", "job.started", { type: "job", record: { id: "job_1" } });
- * assertEquals(event.target, { type: "job", id: "job_1" });
+ * assert.deepEqual(event.target, { type: "job", id: "job_1" });
  * ```
  */
 export function recordEvent(

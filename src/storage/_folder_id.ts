@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
  *
  * @example
  * ```ts
- * import { assert } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { newFolderId } from "./_folder_id.ts";
  * assert(/^lab_[0-9A-Z]{26}$/.test(newFolderId()));
  * ```

@@ -8,10 +8,10 @@ import type { PageQuery } from "./types.ts";
  *
  * @example
  * ```ts
- * import { assertEquals, assertThrows } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { checkPage } from "./_paging.ts";
- * assertEquals(checkPage({}), { limit: 50, offset: 0 });
- * assertThrows(() => checkPage({ limit: 0 }));
+ * assert.deepEqual(checkPage({}), { limit: 50, offset: 0 });
+ * assert.throws(() => checkPage({ limit: 0 }));
  * ```
  */
 export function checkPage(

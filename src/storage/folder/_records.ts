@@ -39,10 +39,10 @@ export type RecordPage<T> = Page<T>;
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { RecordStore } from "./_records.ts";
  * const store = new RecordStore("/tmp/labos-example-data");
- * assertEquals(store.dataDir, "/tmp/labos-example-data");
+ * assert.deepEqual(store.dataDir, "/tmp/labos-example-data");
  * ```
  */
 export class RecordStore {

@@ -62,10 +62,10 @@ export interface FolderStorageOptions {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { FolderStorage } from "./mod.ts";
  * const storage = new FolderStorage(await Deno.makeTempDir());
- * assertEquals(await storage.manifest(), undefined);
+ * assert.deepEqual(await storage.manifest(), undefined);
  * ```
  */
 export class FolderStorage implements LabStorage {
@@ -592,10 +592,10 @@ export class FolderStorage implements LabStorage {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert";
+ * import assert from "node:assert/strict";
  * import { folderInternals } from "./mod.ts";
  * const { audit } = folderInternals(await Deno.makeTempDir());
- * assertEquals(await audit.lastSeq(), 0);
+ * assert.deepEqual(await audit.lastSeq(), 0);
  * ```
  */
 export function folderInternals(dataDir: string): { store: RecordStore; audit: AuditLog } {
