@@ -1,5 +1,6 @@
 import { LabosError, quote } from "../errors.ts";
 import {
+  checkId,
   type Experiment,
   EXPERIMENT_STATUSES,
   EXPERIMENT_TRANSITIONS,
@@ -142,7 +143,7 @@ export async function transitionExperiment(
   const { to, reason } = parseOrThrow(TransitionRequest, request, "Invalid transition");
   const target = parseStatus(to, "to");
   const why = requireReason(reason);
-  lab.storage.locate("experiment", id);
+  checkId("experiment", id);
   return await lab.storage.transaction(async (tx) => {
     const before = await tx.get("experiment", id);
     const allowed = EXPERIMENT_TRANSITIONS[before.status];
