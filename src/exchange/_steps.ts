@@ -6,13 +6,9 @@
  *
  * @module
  */
-import type { RecordType } from "../records/mod.ts";
+import type { RawRecord, RawRecords } from "../storage/mod.ts";
 
-/** A raw record as read from its file, not yet validated. */
-export type RawRecord = Record<string, unknown>;
-
-/** The records of a data folder, by type and id, as plain JSON. */
-export type RawRecords = Record<RecordType, Map<string, RawRecord>>;
+export type { RawRecord, RawRecords };
 
 /** One upgrade step, from `from` to `from + 1`. */
 export interface UpgradeStep {
