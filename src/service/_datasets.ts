@@ -10,6 +10,7 @@ import {
 } from "../records/mod.ts";
 import type { Page } from "../storage/mod.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
+import { DatasetFilterSchema, parseFilter } from "./_requests.ts";
 
 /** What `labos import` takes. */
 export interface ImportCsvRequest {
@@ -186,18 +187,12 @@ export interface DatasetFilter {
 /** Lists datasets, newest first. */
 export async function listDatasets(lab: LabContext, filter: DatasetFilter): Promise<Page<Dataset>> {
   await requireReady(lab);
-  const kind = filter.kind;
-  if (kind !== undefined && kind !== "imported" && kind !== "module-output") {
-    throw new LabosError(
-      "invalid",
-      `Unknown dataset kind ${quote(kind)}: expected one of imported, module-output`,
-    );
-  }
+  const { kind, experimentId, limit, offset } = parseFilter(DatasetFilterSchema, filter);
   return await lab.storage.list("dataset", {
-    limit: filter.limit,
-    offset: filter.offset,
+    limit: limit as number | undefined,
+    offset: offset as number | undefined,
     where: (dataset) =>
       (kind === undefined || dataset.kind === kind) &&
-      (filter.experimentId === undefined || dataset.experimentId === filter.experimentId),
+      (experimentId === undefined || dataset.experimentId === experimentId),
   });
 }

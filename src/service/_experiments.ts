@@ -2,9 +2,7 @@ import { LabosError, quote } from "../errors.ts";
 import {
   checkId,
   type Experiment,
-  EXPERIMENT_STATUSES,
   EXPERIMENT_TRANSITIONS,
-  type ExperimentStatus,
   newId,
   RECORD_SCHEMA_VERSION,
   validateRecord,
@@ -14,7 +12,13 @@ import type { Page } from "../storage/mod.ts";
 import type { ExperimentPlan, renderTitle, TemplateEntry, TemplateStep } from "../templates/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
-import { CreateExperimentRequest, TransitionRequest } from "./_requests.ts";
+import {
+  CreateExperimentRequest,
+  ExperimentFilterSchema,
+  parseFilter,
+  parseStatus,
+  TransitionRequest,
+} from "./_requests.ts";
 import { commitRun, planRun, type RunResult } from "./_runs.ts";
 
 /** Input for `Lab.createExperiment`. */
@@ -121,15 +125,15 @@ export async function listExperiments(
   filter: ExperimentFilter,
 ): Promise<Page<Experiment>> {
   await requireReady(lab);
-  const status = filter.status === undefined ? undefined : parseStatus(filter.status);
+  const { status, tag, limit, offset } = parseFilter(ExperimentFilterSchema, filter);
   return await lab.storage.list("experiment", {
-    limit: filter.limit,
-    offset: filter.offset,
-    where: status === undefined && filter.tag === undefined
+    limit: limit as number | undefined,
+    offset: offset as number | undefined,
+    where: status === undefined && tag === undefined
       ? undefined
       : (experiment) =>
         (status === undefined || experiment.status === status) &&
-        (filter.tag === undefined || experiment.tags.includes(filter.tag)),
+        (tag === undefined || experiment.tags.includes(tag as string)),
   });
 }
 
@@ -297,17 +301,6 @@ async function defaultInputHash(lab: LabContext, step: TemplateStep): Promise<st
   } catch {
     return null;
   }
-}
-
-function parseStatus(value: string, field = "status"): ExperimentStatus {
-  if ((EXPERIMENT_STATUSES as readonly string[]).includes(value)) return value as ExperimentStatus;
-  const expected = EXPERIMENT_STATUSES.join(", ");
-  throw new LabosError("invalid", `Unknown status ${quote(value)}: expected one of ${expected}`, {
-    issues: [{
-      path: field,
-      message: `must be one of ${expected}: current value is ${quote(value)}`,
-    }],
-  });
 }
 
 function requireReason(reason: string | undefined): string {

@@ -1,6 +1,5 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import { LabosError, quote } from "../errors.ts";
-import type { Dataset, Experiment, Job } from "../records/mod.ts";
+import type { Dataset, Experiment, Job, RecordOf } from "../records/mod.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import { DATA_FORMAT, DATA_SCHEMA_VERSION, type DataManifest, type Page } from "../storage/mod.ts";
@@ -34,7 +33,7 @@ import {
   runPlan,
   transitionExperiment,
 } from "./_experiments.ts";
-import { RunRequestSchema } from "./_requests.ts";
+import { AuditFilterSchema, parseFilter, RunRequestSchema } from "./_requests.ts";
 import {
   type BatchProgress,
   checkRerun,
@@ -308,13 +307,7 @@ export class Lab {
   /** Audit events, newest first. */
   async listAudit(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
     await requireReady(this.#lab);
-    if (filter.since !== undefined && Number.isNaN(Date.parse(filter.since))) {
-      throw new LabosError(
-        "invalid",
-        `Invalid "since" ${quote(filter.since)}: expected an ISO 8601 date or time`,
-      );
-    }
-    return await this.#lab.storage.auditList(filter);
+    return await this.#lab.storage.auditList(parseFilter(AuditFilterSchema, filter));
   }
 
   /** Writes a verifiable copy of the audit log. */
@@ -365,7 +358,7 @@ export class Lab {
   async #get<K extends "experiment" | "dataset" | "job">(
     type: K,
     id: string,
-  ): Promise<import("../records/mod.ts").RecordOf[K]> {
+  ): Promise<RecordOf[K]> {
     await requireReady(this.#lab);
     return await this.#lab.storage.get(type, id);
   }

@@ -1,5 +1,12 @@
 import { z } from "zod";
+import type { AuditFilter } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
+import {
+  EXPERIMENT_STATUSES,
+  type ExperimentStatus,
+  JOB_STATUSES,
+  type JobStatus,
+} from "../records/mod.ts";
 
 /** The shape of a create-experiment request, checked before anything is written. */
 export const CreateExperimentRequest = z.strictObject({
@@ -50,4 +57,120 @@ export function parseAuditTarget(
     });
   }
   return { type: match[1], id: match[2] };
+}
+
+/** How a refused filter value is reported: the message, and the field issue if any. */
+interface Refusal {
+  /** The error message for the value. */
+  message: (value: unknown) => string;
+  /** The field named in the error's issues, if it names one. */
+  field?: string;
+  /** The issue's message for the value. */
+  detail?: (value: unknown) => string;
+}
+
+function oneOf<T extends string>(values: readonly T[], refusal: Refusal): z.ZodType<T> {
+  return z.custom<T>((value) => (values as readonly unknown[]).includes(value), {
+    error: (issue) => refusal.message(issue.input),
+    params: refusal,
+  });
+}
+
+const expectedStatuses = EXPERIMENT_STATUSES.join(", ");
+
+function statusRefusal(field: string): Refusal {
+  return {
+    message: (value) => `Unknown status ${quote(value)}: expected one of ${expectedStatuses}`,
+    field,
+    detail: (value) => `must be one of ${expectedStatuses}: current value is ${quote(value)}`,
+  };
+}
+
+/** An experiment status; refuses anything else, naming `field`. */
+function experimentStatus(field: string): z.ZodType<ExperimentStatus> {
+  return oneOf(EXPERIMENT_STATUSES, statusRefusal(field));
+}
+
+/** Paging, checked by the storage (its paging rule is written once, there). */
+const paging = { limit: z.unknown().optional(), offset: z.unknown().optional() };
+
+/** The shape of an experiment filter (`labos experiments list`, `GET /api/v1/experiments`). */
+export const ExperimentFilterSchema = z.object({
+  status: experimentStatus("status").optional(),
+  tag: z.unknown().optional(),
+  ...paging,
+});
+
+/** The shape of a job filter. */
+export const JobFilterSchema = z.object({
+  status: oneOf<JobStatus>(JOB_STATUSES, {
+    message: (value) =>
+      `Unknown job status ${quote(value)}: expected one of ${JOB_STATUSES.join(", ")}`,
+  }).optional(),
+  module: z.unknown().optional(),
+  experimentId: z.unknown().optional(),
+  ...paging,
+});
+
+/** The shape of a dataset filter. */
+export const DatasetFilterSchema = z.object({
+  kind: oneOf(["imported", "module-output"] as const, {
+    message: (value) =>
+      `Unknown dataset kind ${quote(value)}: expected one of imported, module-output`,
+  }).optional(),
+  experimentId: z.unknown().optional(),
+  ...paging,
+});
+
+/** The shape of an audit filter: `since` must be an ISO 8601 date or time. */
+export const AuditFilterSchema: z.ZodType<AuditFilter> = z.looseObject({
+  since: z.custom<string>((value) => Number.isFinite(Date.parse(value as string)), {
+    error: (issue) => `Invalid "since" ${quote(issue.input)}: expected an ISO 8601 date or time`,
+  }).optional(),
+}) as z.ZodType<AuditFilter>;
+
+/**
+ * Parses a filter with its schema, once, at the service. A refused value
+ * is an `invalid` error with the schema's own message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ExperimentFilterSchema, parseFilter } from "./_requests.ts";
+ * assert.equal(parseFilter(ExperimentFilterSchema, { status: "draft" }).status, "draft");
+ * assert.throws(() => parseFilter(ExperimentFilterSchema, { status: "lost" }), /Unknown status/);
+ * ```
+ */
+export function parseFilter<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const refusal = (issue as { params?: Refusal }).params;
+  const input = issue.path.reduce<unknown>(
+    (at, key) => (at as Record<PropertyKey, unknown> | undefined)?.[key],
+    value,
+  );
+  throw new LabosError(
+    "invalid",
+    issue.message,
+    refusal?.field && refusal.detail
+      ? { issues: [{ path: refusal.field, message: refusal.detail(input) }] }
+      : undefined,
+  );
+}
+
+/**
+ * Parses a lifecycle state, e.g. the `to` of a transition.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseStatus } from "./_requests.ts";
+ * assert.equal(parseStatus("running", "to"), "running");
+ * ```
+ */
+export function parseStatus(value: unknown, field: string): ExperimentStatus {
+  return parseFilter(z.object({ [field]: experimentStatus(field) }), { [field]: value })[
+    field
+  ] as ExperimentStatus;
 }

@@ -6,7 +6,6 @@ import {
   type Dataset,
   type Experiment,
   type Job,
-  JOB_STATUSES,
   newId,
   RECORD_SCHEMA_VERSION,
 } from "../records/mod.ts";
@@ -21,6 +20,7 @@ import {
 } from "../runs/mod.ts";
 import { VERSION } from "../version.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
+import { JobFilterSchema, parseFilter } from "./_requests.ts";
 import type { Page, StorageTransaction } from "../storage/mod.ts";
 
 /** How to run a module: the input, and where else it comes from. */
@@ -453,19 +453,13 @@ export interface JobFilter {
 /** Lists jobs, newest first. */
 export async function listJobs(lab: LabContext, filter: JobFilter): Promise<Page<Job>> {
   await requireReady(lab);
-  const status = filter.status;
-  if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
-    throw new LabosError(
-      "invalid",
-      `Unknown job status ${quote(status)}: expected one of ${JOB_STATUSES.join(", ")}`,
-    );
-  }
+  const { status, module, experimentId, limit, offset } = parseFilter(JobFilterSchema, filter);
   return await lab.storage.list("job", {
-    limit: filter.limit,
-    offset: filter.offset,
+    limit: limit as number | undefined,
+    offset: offset as number | undefined,
     where: (job) =>
       (status === undefined || job.status === status) &&
-      (filter.module === undefined || job.module === filter.module) &&
-      (filter.experimentId === undefined || job.experimentId === filter.experimentId),
+      (module === undefined || job.module === module) &&
+      (experimentId === undefined || job.experimentId === experimentId),
   });
 }
