@@ -1,0 +1,679 @@
+import { createHash, randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditExport,
+  type AuditFilter,
+  type AuditHead,
+  AuditLog,
+  type VerifyResult,
+} from "../../audit/mod.ts";
+import { ensureDirectory, fsyncDirectory, LOCK_FILE, withLock } from "../../durable/mod.ts";
+import { copyFile, copyFiles, sha256File, walkFiles } from "../../durable/files.ts";
+import { LabosError, quote } from "../../errors.ts";
+import { isId, RECORD_FOLDERS, type RecordOf, type RecordType } from "../../records/mod.ts";
+import { VERSION } from "../../version.ts";
+import { checkPage } from "../_paging.ts";
+import {
+  DATA_FORMAT,
+  DATA_SCHEMA_VERSION,
+  type DataManifest,
+  type LabStorage,
+  type Page,
+  type RawRecord,
+  type RawRecords,
+  type RecordQuery,
+  type RestoreSink,
+  type Snapshot,
+  type SnapshotFile,
+  type StorageCheck,
+  type StorageProblem,
+  type StorageTransaction,
+} from "../types.ts";
+import { INDEX_FOLDER, RecordStore } from "./_records.ts";
+import { FolderTransaction, JOURNAL_FILE, MANIFEST_FILE, recoverJournal } from "./_transaction.ts";
+
+/** The folder, inside the data folder, holding attachments such as copied legacy files. */
+const ATTACHMENT_FOLDER = "legacy";
+const TYPES = ["experiment", "dataset", "job"] as const;
+
+/** Options for {@linkcode FolderStorage}. */
+export interface FolderStorageOptions {
+  /** The clock of audit events, for tests. Default: `() => new Date()`. */
+  now?: () => Date;
+}
+
+/**
+ * A data folder as a {@linkcode LabStorage}. Nothing is read or written
+ * until a method is called.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FolderStorage } from "./_storage.ts";
+ * const storage = new FolderStorage(await Deno.makeTempDir());
+ * assert.deepEqual(await storage.manifest(), undefined);
+ * ```
+ */
+export class FolderStorage implements LabStorage {
+  /** The data folder, absolute. */
+  readonly location: string;
+  readonly #store: RecordStore;
+  readonly #audit: AuditLog;
+
+  /** Opens a data folder. */
+  constructor(dataDir: string, options: FolderStorageOptions = {}) {
+    this.location = path.resolve(dataDir);
+    this.#store = new RecordStore(this.location);
+    this.#audit = new AuditLog(path.join(this.location, "audit"), { now: options.now });
+  }
+
+  /** The checked manifest, or undefined when the folder is not initialised. */
+  async manifest(): Promise<DataManifest | undefined> {
+    const manifest = await this.rawManifest() as Partial<DataManifest> | undefined;
+    if (manifest === undefined) return undefined;
+    const file = path.join(this.location, MANIFEST_FILE);
+    if (manifest?.format !== DATA_FORMAT) {
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${quote(this.location)}: ${file} is not a LabOS manifest ("format" is ${
+          quote(manifest?.format)
+        }, expected "${DATA_FORMAT}")`,
+      );
+    }
+    if (manifest.schemaVersion !== DATA_SCHEMA_VERSION) {
+      const newer = typeof manifest.schemaVersion === "number" &&
+        manifest.schemaVersion > DATA_SCHEMA_VERSION;
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${quote(this.location)}: "schemaVersion" is ${quote(manifest.schemaVersion)}, ${
+          newer
+            ? `newer than this LabOS ${VERSION} supports (${DATA_SCHEMA_VERSION}); upgrade LabOS`
+            : `expected ${DATA_SCHEMA_VERSION}; run "labos migrate" to upgrade it`
+        }`,
+      );
+    }
+    return manifest as DataManifest;
+  }
+
+  /** The manifest as stored, or undefined when there is none. */
+  async rawManifest(): Promise<Record<string, unknown> | undefined> {
+    const file = path.join(this.location, MANIFEST_FILE);
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new LabosError("invalid", `Cannot read ${file}: not valid JSON`);
+    }
+  }
+
+  /** Creates the layout, the first audit event and, last, the manifest. */
+  async initialize(
+    manifest: DataManifest,
+    event: AuditEventInput,
+  ): Promise<{ created: boolean; manifest: DataManifest }> {
+    const existing = await this.manifest();
+    if (existing) return { created: false, manifest: existing };
+    await ensureDirectory(this.location);
+    return await withLock(this.location, async () => {
+      const again = await this.manifest();
+      if (again) return { created: false, manifest: again };
+      for (const folder of [...Object.values(RECORD_FOLDERS), "audit", INDEX_FOLDER]) {
+        await ensureDirectory(path.join(this.location, folder));
+      }
+      const tx = new FolderTransaction(this.#store);
+      tx.audit(event);
+      // The manifest is written last: its presence means the layout is complete.
+      tx.setManifest(manifest as unknown as Record<string, unknown>);
+      await tx.commit(this.#audit);
+      return { created: true, manifest };
+    });
+  }
+
+  /** Reads and validates one record. */
+  get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
+    return this.#store.get(type, id);
+  }
+
+  /** One page of records, newest first. */
+  list<K extends RecordType>(
+    type: K,
+    query: RecordQuery<RecordOf[K]> = {},
+  ): Promise<Page<RecordOf[K]>> {
+    return this.#store.list(type, query);
+  }
+
+  /** How many records of a type exist. */
+  count(type: RecordType): Promise<number> {
+    return this.#store.count(type);
+  }
+
+  /** The path of a record's file. */
+  locate(type: RecordType, id: string): string {
+    return this.#store.pathOf(type, id);
+  }
+
+  /** The audit head. */
+  auditHead(): Promise<AuditHead> {
+    return this.#audit.head();
+  }
+
+  /** Audit events, newest first. */
+  async auditList(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
+    checkPage(filter, { max: 1000 });
+    const { events, hasMore } = await this.#audit.list(filter);
+    return { items: events, hasMore };
+  }
+
+  /** Every audit event, oldest first. */
+  auditScan(): AsyncIterable<AuditEvent> {
+    return this.#audit.scan();
+  }
+
+  /** Verifies the audit chain. */
+  verifyAudit(): Promise<VerifyResult> {
+    return this.#audit.verify();
+  }
+
+  /** Writes a verifiable copy of the audit log. */
+  exportAudit(outFile: string): Promise<AuditExport> {
+    return this.#audit.exportTo(path.resolve(outFile));
+  }
+
+  /** Runs `fn` under the lock, after replaying any interrupted transaction, and commits. */
+  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    return await withLock(this.location, async () => {
+      await recoverJournal(this.#store, this.#audit);
+      const tx = new FolderTransaction(this.#store);
+      const result = await fn(tx);
+      await tx.commit(this.#audit);
+      return result;
+    });
+  }
+
+  /** Every record file, parsed but not validated. */
+  async rawRecords(): Promise<RawRecords> {
+    const records: RawRecords = { experiment: new Map(), dataset: new Map(), job: new Map() };
+    for (const type of TYPES) {
+      const folder = path.join(this.location, RECORD_FOLDERS[type]);
+      const { files, skipped } = await walkFiles(folder, {
+        exclude: (relative, isDirectory) => isDirectory || relative.startsWith("."),
+      });
+      if (skipped.length > 0) {
+        throw new LabosError(
+          "invalid",
+          `Cannot migrate: ${
+            path.join(folder, skipped[0])
+          } is not a regular file; run "labos doctor"`,
+        );
+      }
+      for (const file of files) {
+        const id = file.relative.endsWith(".json") ? file.relative.slice(0, -5) : "";
+        if (!isId(id, type)) {
+          throw new LabosError(
+            "invalid",
+            `Cannot migrate: unexpected file ${file.absolute} (expected "<${type} id>.json"); move it aside first`,
+          );
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(await fs.readFile(file.absolute, "utf8"));
+        } catch (error) {
+          throw new LabosError(
+            "invalid",
+            `Cannot migrate: ${file.absolute} is not valid JSON (${(error as Error).message})`,
+          );
+        }
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+          throw new LabosError("invalid", `Cannot migrate: ${file.absolute} is not a JSON object`);
+        }
+        if ((value as RawRecord).id !== id) {
+          throw new LabosError(
+            "invalid",
+            `Cannot migrate: ${file.absolute} has "id" ${quote((value as RawRecord).id)}`,
+          );
+        }
+        records[type].set(id, value as RawRecord);
+      }
+    }
+    return records;
+  }
+
+  /** Copies the manifest, records, indexes and audit log to `backups/<stamp>/`. */
+  async backup(stamp: string): Promise<string> {
+    const relative = `backups/${stamp}`;
+    const target = path.join(this.location, relative);
+    const keep = new Set(["labos.json", ...Object.values(RECORD_FOLDERS), "audit", "indexes"]);
+    const { files } = await walkFiles(this.location, {
+      exclude: (name) => !keep.has(name.split("/")[0]) || path.basename(name).startsWith("."),
+    });
+    await copyFiles(this.location, target, files.map((file) => file.relative));
+    return relative;
+  }
+
+  /** Whether the type's id index is missing. */
+  async needsReindex(type: RecordType): Promise<boolean> {
+    return !(await exists(this.#store.indexPathOf(type)));
+  }
+
+  /** The SHA-256 of an attachment under `legacy/`, or undefined. */
+  async attachmentHash(name: string): Promise<string | undefined> {
+    return await sha256File(path.join(this.location, ATTACHMENT_FOLDER, name)).catch(() =>
+      undefined
+    );
+  }
+
+  /** Copies a file under `legacy/`. */
+  async attach(name: string, sourceFile: string): Promise<void> {
+    await copyFile(sourceFile, path.join(this.location, ATTACHMENT_FOLDER, name));
+  }
+
+  /** The folder's own checks; with `repair`, under the lock. */
+  async check(options: { repair: boolean; actor: string }): Promise<StorageCheck> {
+    if (!options.repair) return await this.#check(options);
+    return await withLock(this.location, () => this.#check(options));
+  }
+
+  async #check(options: { repair: boolean; actor: string }): Promise<StorageCheck> {
+    const { repair } = options;
+    const problems: StorageProblem[] = [];
+    const logFile = path.join(this.location, "audit", "log.jsonl");
+    // A torn tail is moved aside before a pending journal is replayed: the replay appends events.
+    let torn: { moved: string; seq: number; message: string } | undefined;
+    if (repair) {
+      const check = await this.#audit.verify();
+      if (!check.ok && check.kind === "torn") {
+        const moved = await this.#audit.quarantineTornTail(
+          path.join(this.location, "audit", "quarantine"),
+        );
+        torn = { moved, seq: check.seq, message: check.message };
+      }
+    }
+    const journal = path.join(this.location, JOURNAL_FILE);
+    if (await exists(journal)) {
+      const repaired = repair && await recoverJournal(this.#store, this.#audit);
+      problems.push({
+        kind: "pending-journal",
+        path: journal,
+        message: "An interrupted write left a journal; it is replayed by the next write",
+        repaired,
+      });
+    }
+    await this.#sweepTempFiles(problems, options);
+    const records: StorageCheck["records"] = {
+      experiment: new Map(),
+      dataset: new Map(),
+      job: new Map(),
+    };
+    for (const type of TYPES) await this.#loadRecords(type, records, problems, options);
+    for (const type of TYPES) await this.#checkIndex(type, problems, options);
+    let audit = await this.#audit.verify();
+    if (torn) {
+      // LabOS never appends after damage: the event is recorded only if the rest verifies.
+      if (audit.ok) {
+        const tx = new FolderTransaction(this.#store);
+        tx.audit({
+          actor: options.actor,
+          action: "audit.repaired",
+          target: { type: "audit", id: "log" },
+          reason: "labos doctor --repair: torn final line",
+          details: {
+            damage: "torn",
+            seq: torn.seq,
+            quarantine: path.relative(this.location, torn.moved),
+          },
+        });
+        await tx.commit(this.#audit);
+      }
+      problems.push({
+        kind: "audit-damaged",
+        path: logFile,
+        message: `${torn.message}; moved the torn bytes to ${torn.moved}`,
+        repaired: true,
+      });
+      audit = await this.#audit.verify();
+    }
+    if (!audit.ok) {
+      problems.push({
+        kind: "audit-damaged",
+        path: logFile,
+        message: audit.message,
+        repaired: false,
+      });
+    }
+    return {
+      problems,
+      records,
+      audit,
+      auditLocation: logFile,
+      exists: (type, id) => exists(this.#store.pathOf(type, id)),
+    };
+  }
+
+  async #loadRecords(
+    type: RecordType,
+    loaded: StorageCheck["records"],
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string },
+  ): Promise<void> {
+    const folder = path.join(this.location, RECORD_FOLDERS[type]);
+    let names: string[];
+    try {
+      names = (await fs.readdir(folder)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    for (const name of names) {
+      const file = path.join(folder, name);
+      const id = name.endsWith(".json") ? name.slice(0, -5) : "";
+      if (!isId(id, type)) {
+        const temp = name.startsWith(".") && name.endsWith(".tmp");
+        let message = temp
+          ? `Leftover temporary file from an interrupted write`
+          : `Unexpected file in ${RECORD_FOLDERS[type]}/: expected "<${type} id>.json"`;
+        if (options.repair) {
+          message += `; moved to ${await this.#quarantine(file, RECORD_FOLDERS[type], options)}`;
+        }
+        problems.push({ kind: "stray-file", path: file, message, repaired: options.repair });
+        continue;
+      }
+      try {
+        (loaded[type] as Map<string, unknown>).set(id, await this.#store.get(type, id));
+      } catch (error) {
+        if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
+        problems.push({
+          kind: "corrupt-record",
+          path: file,
+          message: error.message,
+          repaired: false,
+        });
+      }
+    }
+  }
+
+  async #checkIndex(
+    type: RecordType,
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string },
+  ): Promise<void> {
+    const indexed = await this.#store.indexedIds(type);
+    const onDisk = await this.#store.ids(type);
+    const indexedSet = new Set(indexed);
+    const unindexed = onDisk.filter((id) => !indexedSet.has(id));
+    const onDiskSet = new Set(onDisk);
+    const stale = indexed.filter((id) => !onDiskSet.has(id));
+    const duplicates = indexed.length - indexedSet.size;
+    if (unindexed.length === 0 && stale.length === 0 && duplicates === 0) return;
+    const file = this.#store.indexPathOf(type);
+    let message =
+      `The ${type} index lists ${indexed.length} ids for ${onDisk.length} files (${unindexed.length} missing, ${stale.length} stale, ${duplicates} duplicated)`;
+    if (options.repair) {
+      let moved: string | null = null;
+      try {
+        moved = await this.#quarantine(file, "indexes", options);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+      await ensureDirectory(path.dirname(file));
+      await this.#store.addToIndex(type, onDisk);
+      message += `; rebuilt it from the folder${moved ? `, old index moved to ${moved}` : ""}`;
+    }
+    problems.push({ kind: "index-mismatch", path: file, message, repaired: options.repair });
+  }
+
+  /** Temporary files left by interrupted atomic writes outside the record folders. */
+  async #sweepTempFiles(
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string },
+  ): Promise<void> {
+    for (const folder of [".", "audit", "indexes"]) {
+      let names: string[];
+      try {
+        names = (await fs.readdir(path.join(this.location, folder))).sort();
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!(name.startsWith(".") && name.endsWith(".tmp"))) continue;
+        const file = path.join(this.location, folder, name);
+        let message = "Leftover temporary file from an interrupted write";
+        if (options.repair) {
+          const moved = await this.#quarantine(file, folder === "." ? "data" : folder, {
+            ...options,
+            reason: "labos doctor --repair: leftover temporary file of an interrupted write",
+          });
+          message += `; moved to ${moved}`;
+        }
+        problems.push({ kind: "stray-file", path: file, message, repaired: options.repair });
+      }
+    }
+  }
+
+  async #quarantine(
+    file: string,
+    folder: string,
+    options: { actor: string; reason?: string },
+  ): Promise<string> {
+    const dir = path.join(this.location, "quarantine", folder);
+    await ensureDirectory(dir);
+    const target = path.join(dir, `${Date.now()}-${path.basename(file)}`);
+    await fs.rename(file, target);
+    const tx = new FolderTransaction(this.#store);
+    tx.audit({
+      actor: options.actor,
+      action: "data.quarantined",
+      target: { type: "file", id: path.relative(this.location, file) },
+      reason: options.reason ?? "labos doctor --repair: unexpected file in a record folder",
+      details: {
+        from: path.relative(this.location, file),
+        to: path.relative(this.location, target),
+      },
+    });
+    await tx.commit(this.#audit);
+    return target;
+  }
+
+  /** Runs `fn` on every file of the folder, hashed, under the lock. */
+  async snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    return await withLock(this.location, async () => {
+      await recoverJournal(this.#store, this.#audit);
+      const audit = await this.#audit.verify();
+      const { files, skipped } = await listDataFiles(this.location);
+      const listed: SnapshotFile[] = [];
+      for (const file of files) {
+        const { size, sha256 } = await hashFile(file.absolute);
+        listed.push({
+          path: file.relative,
+          size,
+          sha256,
+          location: file.absolute,
+          read: () => readChecked(file.absolute, { size, sha256 }),
+        });
+      }
+      const manifest = await this.rawManifest() ?? {};
+      return await fn({ files: listed, skipped, manifest, audit });
+    });
+  }
+
+  /** Restores into this (empty or missing) folder through a staging sibling folder. */
+  async restore<T>(
+    fill: (sink: RestoreSink) => Promise<T>,
+    options: { context: string },
+  ): Promise<T> {
+    const target = this.location;
+    const { context } = options;
+    const entries = await fs.readdir(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      if (error.code === "ENOTDIR") {
+        throw new LabosError("conflict", `${context}: ${quote(target)} is a file, not a folder`);
+      }
+      throw error;
+    });
+    if (entries.length > 0) {
+      throw new LabosError(
+        "conflict",
+        `${context}: the data folder ${
+          quote(target)
+        } is not empty; restore into a new or empty folder`,
+      );
+    }
+    await ensureDirectory(path.dirname(target));
+    const staging = path.join(
+      path.dirname(target),
+      `.${path.basename(target)}.import-${randomBytes(6).toString("hex")}`,
+    );
+    await fs.mkdir(staging);
+    const sink: RestoreSink = {
+      async create(relative) {
+        const to = path.join(staging, relative);
+        await fs.mkdir(path.dirname(to), { recursive: true });
+        const handle = await fs.open(to, "wx");
+        return {
+          async write(chunk) {
+            await handle.write(chunk);
+          },
+          async close() {
+            await handle.sync();
+            await handle.close();
+          },
+        };
+      },
+      async verify() {
+        const manifest = await exists(path.join(staging, MANIFEST_FILE));
+        const audit = await AuditLog.verifyFiles(
+          path.join(staging, "audit", "log.jsonl"),
+          path.join(staging, "audit", "head.json"),
+        );
+        return { manifest, audit };
+      },
+    };
+    try {
+      const result = await fill(sink);
+      for (const dir of await allFolders(staging)) await fsyncDirectory(dir);
+      await fs.rename(staging, target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOTEMPTY" || error.code === "EEXIST") {
+          throw new LabosError("conflict", `${context}: ${quote(target)} was filled meanwhile`);
+        }
+        throw error;
+      });
+      await fsyncDirectory(path.dirname(target));
+      return result;
+    } catch (error) {
+      await fs.rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+/**
+ * The record store and audit log of a data folder, for tests and tools
+ * that inspect or damage the files on purpose. Writing through them
+ * bypasses the lock and the journal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { folderInternals } from "./_storage.ts";
+ * const { audit } = folderInternals(await Deno.makeTempDir());
+ * assert.deepEqual(await audit.lastSeq(), 0);
+ * ```
+ */
+export function folderInternals(dataDir: string): { store: RecordStore; audit: AuditLog } {
+  const location = path.resolve(dataDir);
+  return { store: new RecordStore(location), audit: new AuditLog(path.join(location, "audit")) };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return await fs.stat(file).then(() => true, () => false);
+}
+
+async function listDataFiles(
+  dataDir: string,
+): Promise<{ files: Array<{ relative: string; absolute: string }>; skipped: string[] }> {
+  const files: Array<{ relative: string; absolute: string }> = [];
+  const skipped: string[] = [];
+  async function visit(dir: string, prefix: string): Promise<void> {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      // The lock and temporary files of interrupted writes are not data.
+      if (relative === LOCK_FILE || relative === `${LOCK_FILE}.break`) continue;
+      if (entry.name.startsWith(".") && entry.name.endsWith(".tmp")) continue;
+      const absolute = path.join(dir, entry.name);
+      if (entry.isDirectory()) await visit(absolute, relative);
+      else if (entry.isFile()) files.push({ relative, absolute });
+      else skipped.push(relative);
+    }
+  }
+  await visit(dataDir, "");
+  return { files, skipped };
+}
+
+const CHUNK = 1 << 20;
+
+async function* chunksOf(handle: fs.FileHandle): AsyncIterable<Uint8Array> {
+  for (;;) {
+    const buffer = new Uint8Array(CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+    if (bytesRead === 0) return;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
+  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const hash = createHash("sha256");
+    let size = 0;
+    for await (const chunk of chunksOf(handle)) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+    }
+    return { size, sha256: hash.digest("hex") };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* readChecked(
+  file: string,
+  expected: { size: number; sha256: string },
+): AsyncIterable<Uint8Array> {
+  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const hash = createHash("sha256");
+    let size = 0;
+    for await (const chunk of chunksOf(handle)) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      yield chunk;
+    }
+    if (size !== expected.size || hash.digest("hex") !== expected.sha256) {
+      throw new LabosError(
+        "conflict",
+        `${file} changed while it was archived (written without the lock?); try again`,
+      );
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function allFolders(root: string): Promise<string[]> {
+  const folders = [root];
+  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
+    if (entry.isDirectory()) folders.push(...await allFolders(path.join(root, entry.name)));
+  }
+  return folders;
+}
