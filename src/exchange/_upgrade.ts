@@ -1,4 +1,3 @@
-import * as path from "node:path";
 import { stampOf } from "../durable/files.ts";
 import { LabosError, quote } from "../errors.ts";
 import { hashJson, RECORD_SCHEMAS, type RecordOf, type RecordType } from "../records/mod.ts";
@@ -60,7 +59,7 @@ const TYPES = ["experiment", "dataset", "job"] as const;
 /** Reads the manifest without the version check of the service. */
 export async function readRawManifest(storage: LabStorage): Promise<Record<string, unknown>> {
   const dataDir = storage.location;
-  const file = path.join(dataDir, "labos.json");
+  const file = storage.manifestLocation;
   const manifest = await storage.rawManifest();
   if (manifest === undefined) {
     throw new LabosError(

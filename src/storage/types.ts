@@ -146,6 +146,8 @@ export interface StorageCheck {
 export interface LabStorage {
   /** Where the store is, for messages and reports (the data folder's path). */
   readonly location: string;
+  /** Where the manifest is, for messages. */
+  readonly manifestLocation: string;
 
   /** The checked manifest, or undefined when the store is not initialised. */
   manifest(): Promise<DataManifest | undefined>;

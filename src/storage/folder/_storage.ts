@@ -61,12 +61,15 @@ export interface FolderStorageOptions {
 export class FolderStorage implements LabStorage {
   /** The data folder, absolute. */
   readonly location: string;
+  /** The manifest file, `labos.json`. */
+  readonly manifestLocation: string;
   readonly #store: RecordStore;
   readonly #audit: AuditLog;
 
   /** Opens a data folder. */
   constructor(dataDir: string, options: FolderStorageOptions = {}) {
     this.location = path.resolve(dataDir);
+    this.manifestLocation = path.join(this.location, MANIFEST_FILE);
     this.#store = new RecordStore(this.location);
     this.#audit = new AuditLog(path.join(this.location, "audit"), { now: options.now });
   }

@@ -1,5 +1,5 @@
 /**
- * The data folder: the embedded default {@linkcode LabStorage}. One JSON
+ * The data folder: the embedded default `LabStorage`. One JSON
  * file per record, an id index per type, the audit log files, a redo
  * journal and a writer lock file, and the manifest `labos.json`.
  *
