@@ -1,5 +1,6 @@
 import * as fs from "node:fs/promises";
 import { assert, assertEquals, assertRejects } from "../../../test/_assert.ts";
+import { AuditLog } from "../../audit/mod.ts";
 import type { Experiment } from "../../records/mod.ts";
 import { newId } from "../../records/mod.ts";
 import { DATA_FORMAT, DATA_SCHEMA_VERSION, type DataManifest, recordEvent } from "../mod.ts";
@@ -110,4 +111,35 @@ Deno.test("the folder's own checks find leftover temporary files and a stale ind
   const repaired = await storage.check({ repair: true, actor: "ada" });
   assert(repaired.problems.every((p) => p.repaired));
   assertEquals((await storage.check({ repair: false, actor: "ada" })).problems, []);
+});
+
+Deno.test("a commit reads the audit log's tail once", async () => {
+  const storage = await initialized();
+  const counts = { stage: 0, head: 0, list: 0 };
+  const proto = AuditLog.prototype;
+  const original = { stage: proto.stage, head: proto.head, list: proto.list };
+  proto.stage = function (this: AuditLog, ...args: Parameters<AuditLog["stage"]>) {
+    counts.stage++;
+    return original.stage.apply(this, args);
+  };
+  proto.head = function (this: AuditLog) {
+    counts.head++;
+    return original.head.apply(this);
+  };
+  proto.list = function (this: AuditLog, ...args: Parameters<AuditLog["list"]>) {
+    counts.list++;
+    return original.list.apply(this, args);
+  };
+  try {
+    await storage.transaction((tx) => {
+      const record = experiment("counted");
+      tx.create("experiment", record);
+      tx.audit(recordEvent("ada", "experiment.created", { type: "experiment", record }));
+      return Promise.resolve();
+    });
+  } finally {
+    Object.assign(proto, original);
+  }
+  assertEquals(counts, { stage: 1, head: 0, list: 0 });
+  assertEquals((await storage.auditHead()).seq, 2);
 });
