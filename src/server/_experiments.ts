@@ -73,19 +73,7 @@ experiments.get("/", (c) =>
     const tag = q.tag?.trim() || undefined;
     const page = await view.experiments({ status, tag, limit: PAGE_SIZE, offset });
     const body = html`
-      <form class="card filters" method="get" action="/experiments" role="search"
-        aria-label="Filter experiments">
-        ${filterSelect({
-          name: "status",
-          label: "Status",
-          values: EXPERIMENT_STATUSES,
-          selected: status,
-        })}
-        <div
-          class="field"><label for="f-tag">Tag</label><input type="text" id="f-tag" name="tag" value="${tag ??
-            ""}"></div>
-        ${filterActions("/experiments")}
-      </form>
+      ${filterForm({ status, tag })}
       ${experimentTable(page.items, { filtered: Boolean(status || tag) })}
       ${pager("/experiments", { status, tag }, {
         offset,
@@ -153,6 +141,25 @@ experiments.post("/:id/transition", async (c) => {
     });
   }
 });
+
+function filterForm(filter: { status?: string; tag?: string }): Html {
+  return html`
+    <form class="card filters" method="get" action="/experiments" role="search"
+      aria-label="Filter experiments">
+      ${filterSelect({
+        name: "status",
+        label: "Status",
+        values: EXPERIMENT_STATUSES,
+        selected: filter.status,
+      })}
+      <div
+        class="field"><label for="f-tag">Tag</label><input type="text" id="f-tag" name="tag" value="${filter
+          .tag ??
+          ""}"></div>
+      ${filterActions("/experiments")}
+    </form>
+  `;
+}
 
 function tags(list: string[]): Html {
   return list.length === 0

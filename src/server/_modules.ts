@@ -225,37 +225,11 @@ function runForm(
   options: { info: ModuleInfo; fields: FormField[]; state: RunFormState },
 ): Html {
   const { info, fields, state } = options;
-  const general = state.errors.get("") ?? [];
-  const learner = ui.mode === "learner";
   return html`<section class="card" id="run" aria-labelledby="run-title">
 <h2 id="run-title">Run ${info.title}</h2>
-${
-    info.examples.length
-      ? html`<p class="small">Load example: ${
-        info.examples.map((example, index) =>
-          html`${index ? " · " : ""}<a href="${
-            href(`/modules/${info.key}`, { example: index, experiment: state.values.experimentId })
-          }#run">${example.name}</a>`
-        )
-      }</p>`
-      : ""
-  }
+${exampleLinks(info, state)}
 ${state.message ?? ""}
-${
-    general.length
-      ? notice(
-        "bad",
-        html`<strong>The input is not valid; nothing was recorded.</strong><ul>${
-          general.map((e) => html`<li>${e}</li>`)
-        }</ul>`,
-      )
-      : state.errors.size
-      ? notice(
-        "bad",
-        html`<strong>The input is not valid; nothing was recorded.</strong> See the fields marked below.`,
-      )
-      : ""
-  }
+${invalidNotice(state.errors)}
 <form class="stacked" method="post" action="/modules/${info.key}/run" novalidate>
 ${csrfInput(ui.csrf)}
 ${
@@ -270,68 +244,91 @@ ${
       })
     )
   }
-${
+${runFields(state)}
+${ui.mode === "learner" ? WHAT_HAPPENS : ""}
+<div class="actions"><button type="submit">Run</button></div>
+</form>
+</section>`;
+}
+
+function exampleLinks(info: ModuleInfo, state: RunFormState): Html | string {
+  if (info.examples.length === 0) return "";
+  return html`<p class="small">Load example: ${
+    info.examples.map((example, index) =>
+      html`${index ? " · " : ""}<a href="${
+        href(`/modules/${info.key}`, { example: index, experiment: state.values.experimentId })
+      }#run">${example.name}</a>`
+    )
+  }</p>`;
+}
+
+function invalidNotice(errors: Map<string, string[]>): Html | string {
+  const general = errors.get("") ?? [];
+  if (general.length) {
+    return notice(
+      "bad",
+      html`<strong>The input is not valid; nothing was recorded.</strong><ul>${
+        general.map((e) => html`<li>${e}</li>`)
+      }</ul>`,
+    );
+  }
+  return errors.size
+    ? notice(
+      "bad",
+      html`<strong>The input is not valid; nothing was recorded.</strong> See the fields marked below.`,
+    )
+    : "";
+}
+
+/** The fields of a run request besides the module input: experiment, dataset and mapping. */
+function runFields(state: RunFormState): Html {
+  const text = (name: string, options: { label: string; hint: string }) =>
     fieldBlock({
-      id: "in-experimentId",
+      id: `in-${name}`,
+      ...options,
+      errors: state.errors.get(name),
+      control: (attrs) =>
+        html`<input type="text" name="${name}" autocomplete="off" value="${
+          state.values[name] ?? ""
+        }" ${attrs}>`,
+    });
+  return html`
+    ${text("experimentId", {
       label: "Experiment",
       hint:
         "Optional: the experiment id (exp_…) to link the job to. A draft experiment moves to running.",
-      errors: state.errors.get("experimentId"),
-      control: (attrs) =>
-        html`<input type="text" name="experimentId" autocomplete="off" value="${
-          state.values.experimentId ?? ""
-        }" ${attrs}>`,
-    })
-  }
-<details${
-    state.values.fromDataset ? raw(" open") : ""
-  }><summary>Take columns from an imported dataset</summary>
-<div class="stack">
-${
-    fieldBlock({
-      id: "in-fromDataset",
-      label: "Dataset",
-      hint: "An imported dataset id (ds_…).",
-      errors: state.errors.get("fromDataset"),
-      control: (attrs) =>
-        html`<input type="text" name="fromDataset" autocomplete="off" value="${
-          state.values.fromDataset ?? ""
-        }" ${attrs}>`,
-    })
-  }
-${
-    fieldBlock({
+    })}
+    <details${state.values.fromDataset ? raw(" open") : ""}>
+      <summary>Take columns from an imported dataset</summary>
+      <div class="stack">
+    ${text("fromDataset", { label: "Dataset", hint: "An imported dataset id (ds_…)." })}
+    ${fieldBlock({
       id: "in-map",
       label: "Column mapping",
       hint: "One field=column per line, such as timesS=time_s.",
       errors: state.errors.get("map"),
       control: (attrs) =>
         html`<textarea name="map" rows="2" ${attrs}>${state.values.map ?? ""}</textarea>`,
-    })
-  }
-</div></details>
-${
-    learner
-      ? html`
-        <details class="learn" open>
-          <summary>What happens when I click Run</summary>
-          <ol class="steps">
-            <li>LabOS checks your input against the module's schema. If anything is wrong, you see it next to the field and nothing is saved.</li>
-            <li>The module computes its result. Modules are pure: the same input always gives the same output.</li>
-            <li>${glossify(
-              "LabOS records a job with the input hash (a fingerprint of your input), an output dataset, and events in the audit log.",
-              true,
-            )}</li>
-            <li>You land on the job page with the results, the plot and where everything came from.</li>
-          </ol>
-        </details>
-      `
-      : ""
-  }
-<div class="actions"><button type="submit">Run</button></div>
-</form>
-</section>`;
+    })}
+      </div>
+      </details>
+  `;
 }
+
+const WHAT_HAPPENS = html`
+  <details class="learn" open>
+    <summary>What happens when I click Run</summary>
+    <ol class="steps">
+      <li>LabOS checks your input against the module's schema. If anything is wrong, you see it next to the field and nothing is saved.</li>
+      <li>The module computes its result. Modules are pure: the same input always gives the same output.</li>
+      <li>${glossify(
+        "LabOS records a job with the input hash (a fingerprint of your input), an output dataset, and events in the audit log.",
+        true,
+      )}</li>
+      <li>You land on the job page with the results, the plot and where everything came from.</li>
+    </ol>
+  </details>
+`;
 
 async function modulePage(
   c: Context<ServerEnv>,
