@@ -7,6 +7,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
 import { parseFormBody } from "./_input.ts";
 import type { ServerEnv, ServerState } from "./_state.ts";
 
@@ -162,11 +163,11 @@ export function sessionCookieName(state: ServerState): string {
  * ```
  */
 export function securityHeaders(): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
-  };
+  });
 }
 
 /**
@@ -184,7 +185,7 @@ export function securityHeaders(): MiddlewareHandler<ServerEnv> {
  * ```
  */
 export function hostGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     const host = (c.req.header("host") ?? "").toLowerCase();
     if (!allowedHosts(state).has(host)) {
       return denied(c.req.path, {
@@ -210,7 +211,7 @@ export function hostGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
       }
     }
     await next();
-  };
+  });
 }
 
 /**
@@ -230,7 +231,7 @@ export function hostGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
  * ```
  */
 export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     const authorization = c.req.header("authorization");
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -278,7 +279,7 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
         ? "A token is required: open the URL printed by labos serve, or send Authorization: Bearer <token>"
         : "Invalid session: open the URL printed by labos serve again",
     });
-  };
+  });
 }
 
 /**
@@ -299,7 +300,7 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
  * ```
  */
 export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     if (!UNSAFE_METHODS.has(c.req.method) || c.get("auth") !== "cookie") return await next();
     let sent = c.req.header(CSRF_HEADER);
     const type = c.req.header("content-type") ?? "";
@@ -320,7 +321,7 @@ export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
       });
     }
     await next();
-  };
+  });
 }
 
 /** What {@linkcode denied} answers. */
