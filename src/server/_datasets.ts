@@ -9,7 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LabosError } from "../errors.ts";
 import type { Dataset } from "../records/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
-import { HTTP_STATUS } from "./_errors.ts";
+import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
 import { importFields, parseFormBody, textFields, wholeNumberParam } from "./_input.ts";
 import { cachedPage, renderPage } from "./_layout.ts";
@@ -112,10 +112,8 @@ datasets.post("/import", async (c) => {
       ...importFields((name) => values[name]),
     });
     return c.redirect(`/datasets/${dataset.id}`, 303);
-  } catch (error) {
-    if (
-      !(error instanceof LabosError) || !["invalid", "not_found", "conflict"].includes(error.kind)
-    ) throw error;
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "not_found", "conflict"]);
     return importPage(c, {
       values,
       errors: issuesByField(error.issues, IMPORT_FIELDS),
@@ -207,24 +205,7 @@ ${
         html`<textarea name="units" rows="2" ${attrs}>${values.units ?? ""}</textarea>`,
     })
   }
-${
-    fieldBlock({
-      id: "imp-delimiter",
-      label: "Delimiter",
-      errors: errors.get("delimiter"),
-      control: (attrs) =>
-        html`<select name="delimiter" ${attrs}>${
-          [["", "Detect"], [",", "Comma ,"], [";", "Semicolon ;"], ["\\t", "Tab"], ["|", "Pipe |"]]
-            .map(([value, label]) =>
-              html`
-                <option value="${value}" ${(values.delimiter ?? "") === value
-                  ? raw(" selected")
-                  : ""}>${label}</option>
-              `
-            )
-        }</select>`,
-    })
-  }
+${delimiterField(state)}
 <label class="check"><input type="checkbox" name="decimalComma"${
     values.decimalComma ? raw(" checked") : ""
   }> Decimal comma (read 1,5 as 1.5)</label>
@@ -238,6 +219,31 @@ ${
   }
 <div class="actions"><button type="submit">Import</button></div>
 </form>`;
+}
+
+const DELIMITERS = [
+  ["", "Detect"],
+  [",", "Comma ,"],
+  [";", "Semicolon ;"],
+  ["\\t", "Tab"],
+  ["|", "Pipe |"],
+];
+
+function delimiterField(state: ImportFormState): Html {
+  const current = state.values.delimiter ?? "";
+  return fieldBlock({
+    id: "imp-delimiter",
+    label: "Delimiter",
+    errors: state.errors.get("delimiter"),
+    control: (attrs) =>
+      html`<select name="delimiter" ${attrs}>${
+        DELIMITERS.map(([value, label]) =>
+          html`
+            <option value="${value}" ${current === value ? raw(" selected") : ""}>${label}</option>
+          `
+        )
+      }</select>`,
+  });
 }
 
 function datasetRows(items: Dataset[]): Html {

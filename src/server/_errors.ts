@@ -59,3 +59,22 @@ export function errorResponse(error: unknown): { status: ContentfulStatusCode; b
   const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
   return { status: 500, body: { error: { kind: "internal", message } } };
 }
+
+/**
+ * The error a page shows next to its form: a LabOS error of one of `kinds`.
+ * Any other error is thrown again, for the app's `onError`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { LabosError } from "../errors.ts";
+ * import { formError } from "./_errors.ts";
+ * const shown = formError(new LabosError("invalid", "Bad title"), ["invalid"]);
+ * assert.equal(shown.message, "Bad title");
+ * assert.throws(() => formError(new Error("disk full"), ["invalid"]), /disk full/);
+ * ```
+ */
+export function formError(error: unknown, kinds: readonly LabosErrorKind[]): LabosError {
+  if (error instanceof LabosError && kinds.includes(error.kind)) return error;
+  throw error;
+}

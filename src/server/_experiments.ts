@@ -7,7 +7,6 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuditEvent } from "../audit/mod.ts";
-import { LabosError } from "../errors.ts";
 import {
   type Dataset,
   type Experiment,
@@ -17,7 +16,7 @@ import {
 } from "../records/mod.ts";
 import type { CreateExperimentInput, Lab, Page } from "../service/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
-import { HTTP_STATUS } from "./_errors.ts";
+import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
 import { formValues, wholeNumberParam } from "./_input.ts";
 import { cachedPage, renderPage } from "./_layout.ts";
@@ -106,8 +105,8 @@ experiments.post("/", async (c) => {
   try {
     const experiment = await c.var.lab.createExperiment(input);
     return c.redirect(`/experiments/${experiment.id}`, 303);
-  } catch (error) {
-    if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid"]);
     const issues = error.issues.length > 0 ? error.issues : [{ path: "", message: error.message }];
     return createPage(c, { values, errors: issuesByField(issues, CREATE_FIELDS), status: 400 });
   }
@@ -124,10 +123,8 @@ experiments.post("/:id/transition", async (c) => {
       reason: values.reason,
     });
     return c.redirect(href(`/experiments/${id}`, { moved: experiment.status }), 303);
-  } catch (error) {
-    if (
-      !(error instanceof LabosError) || (error.kind !== "invalid" && error.kind !== "conflict")
-    ) throw error;
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "conflict"]);
     const errors = new Map<string, string[]>();
     if (error.kind === "invalid" && /reason/i.test(error.message)) {
       errors.set("reason", ["A reason is required"]);

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { LabosError } from "../errors.ts";
+import { formError } from "./_errors.ts";
 import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
 import type { Lab, RerunCheck } from "../service/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
@@ -88,8 +88,8 @@ jobs.post("/:id/rerun-check", async (c) => {
   const id = c.req.param("id");
   try {
     return await jobPage(c, { id, check: await c.var.lab.checkRerun(id) });
-  } catch (error) {
-    if (!(error instanceof LabosError) || error.kind !== "conflict") throw error;
+  } catch (thrown) {
+    const error = formError(thrown, ["conflict"]);
     return await jobPage(c, { id, message: notice("bad", error.message) });
   }
 });

@@ -5,10 +5,9 @@
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { LabosError } from "../errors.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import { type Ui, uiOf } from "./_context.ts";
-import { HTTP_STATUS } from "./_errors.ts";
+import { formError, HTTP_STATUS } from "./_errors.ts";
 import { type FormField, formFields, formToInput, inputToForm, issuesByField } from "./_form.ts";
 import { formValues, linesOf, wholeNumberParam } from "./_input.ts";
 import { renderPage } from "./_layout.ts";
@@ -91,10 +90,8 @@ modules.post("/:key/run", async (c) => {
       map: linesOf(values.map),
     });
     return c.redirect(`/jobs/${result.job.id}`, 303);
-  } catch (error) {
-    if (
-      !(error instanceof LabosError) || !["invalid", "not_found", "conflict"].includes(error.kind)
-    ) throw error;
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "not_found", "conflict"]);
     const issues = error.issues;
     return await modulePage(c, {
       info,
