@@ -6,12 +6,11 @@
  *
  * @module
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
-import type { MiddlewareHandler } from "hono";
 import { LOGO_SVG } from "../../assets/ui/icons.ts";
 import { STYLE_CSS } from "../../assets/ui/style.css.ts";
 import { LabosError } from "../errors.ts";

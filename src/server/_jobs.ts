@@ -5,10 +5,10 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { formError } from "./_errors.ts";
 import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
 import type { Lab, RerunCheck } from "../service/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
+import { formError } from "./_errors.ts";
 import { wholeNumberParam } from "./_input.ts";
 import { cachedPage, renderPage } from "./_layout.ts";
 import type { ServerEnv } from "./_state.ts";
