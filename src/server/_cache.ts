@@ -58,15 +58,16 @@ export interface HeadView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { openLab } from "../service/mod.ts";
  * import { HeadCache } from "./_cache.ts";
  * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
  * await lab.init();
  * const cache = new HeadCache(lab);
  * const first = await (await cache.view()).status();
- * console.assert(first === await (await cache.view()).status(), "the second read is cached");
+ * assert.ok(first === await (await cache.view()).status(), "the second read is cached");
  * await lab.createExperiment({ title: "New" });
- * console.assert((await (await cache.view()).status()).counts.experiments === 1, "a new head refreshes it");
+ * assert.ok((await (await cache.view()).status()).counts.experiments === 1, "a new head refreshes it");
  * ```
  */
 export class HeadCache {

@@ -11,9 +11,10 @@ import type { Dataset } from "../records/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { toCsv } from "./_csv.ts";
  * const csv = toCsv({ columns: [{ name: "a", type: "string" }], rows: [{ a: "x,y" }], delimiter: "," });
- * console.assert(csv === 'a\r\n"x,y"\r\n');
+ * assert.ok(csv === 'a\r\n"x,y"\r\n');
  * ```
  */
 export function toCsv(table: NonNullable<Dataset["table"]>): string {

@@ -1,11 +1,11 @@
 /**
- * How errors become HTTP answers, and the checks of request bodies that the
- * service cannot see (shapes of JSON bodies and query strings).
+ * How errors become HTTP answers: the status of each error kind and the JSON
+ * error body of the API.
  *
  * @module
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type FieldIssue, LabosError, type LabosErrorKind, quote } from "../errors.ts";
+import { type FieldIssue, LabosError, type LabosErrorKind } from "../errors.ts";
 
 /** The HTTP status for each error kind. */
 export const HTTP_STATUS: Readonly<Record<LabosErrorKind, ContentfulStatusCode>> = {
@@ -36,10 +36,11 @@ export interface ErrorBody {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { LabosError } from "../errors.ts";
  * import { errorResponse } from "./_errors.ts";
  * const { status } = errorResponse(new LabosError("not_found", "No experiment"));
- * console.assert(status === 404);
+ * assert.ok(status === 404);
  * ```
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
@@ -60,68 +61,20 @@ export function errorResponse(error: unknown): { status: ContentfulStatusCode; b
 }
 
 /**
- * Parses a JSON request body, or throws an `invalid` LabosError.
+ * The error a page shows next to its form: a LabOS error of one of `kinds`.
+ * Any other error is thrown again, for the app's `onError`.
  *
  * @example
  * ```ts
- * import { parseJsonBody } from "./_errors.ts";
- * console.assert((await parseJsonBody(new Request("http://x", { method: "POST", body: "{}" }))) !== null);
+ * import assert from "node:assert";
+ * import { LabosError } from "../errors.ts";
+ * import { formError } from "./_errors.ts";
+ * const shown = formError(new LabosError("invalid", "Bad title"), ["invalid"]);
+ * assert.equal(shown.message, "Bad title");
+ * assert.throws(() => formError(new Error("disk full"), ["invalid"]), /disk full/);
  * ```
  */
-export async function parseJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") {
-    throw new LabosError("invalid", "The request body is empty: expected JSON");
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new LabosError(
-      "invalid",
-      `The request body is not valid JSON: ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-}
-
-/**
- * Parses a form body, or throws an `invalid` LabosError when it is not valid
- * form data (a malformed multipart body would otherwise be a 500).
- *
- * @example
- * ```ts
- * import { parseFormBody } from "./_errors.ts";
- * console.assert((await parseFormBody(() => Promise.resolve({ a: "1" }))).a === "1");
- * ```
- */
-export async function parseFormBody<T>(parse: () => Promise<T>): Promise<T> {
-  try {
-    return await parse();
-  } catch (error) {
-    if (error instanceof LabosError || typeof (error as { status?: unknown }).status === "number") {
-      throw error;
-    }
-    throw new LabosError(
-      "invalid",
-      "The request body is not valid form data: expected multipart/form-data or application/x-www-form-urlencoded",
-    );
-  }
-}
-
-/**
- * Reads an optional whole-number query parameter.
- *
- * @example
- * ```ts
- * import { wholeNumberParam } from "./_errors.ts";
- * console.assert(wholeNumberParam("limit", "20") === 20);
- * ```
- */
-export function wholeNumberParam(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (!/^\d{1,9}$/.test(value)) {
-    throw new LabosError("invalid", `Invalid "${name}" ${quote(value)}: expected a whole number`, {
-      issues: [{ path: name, message: `must be a whole number: current value is ${quote(value)}` }],
-    });
-  }
-  return Number(value);
+export function formError(error: unknown, kinds: readonly LabosErrorKind[]): LabosError {
+  if (error instanceof LabosError && kinds.includes(error.kind)) return error;
+  throw error;
 }

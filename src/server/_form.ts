@@ -81,9 +81,10 @@ function describeConstraints(schema: Schema): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { formFields } from "./_form.ts";
  * const fields = formFields({ type: "object", properties: { xs: { type: "array", items: { type: "number" } } } });
- * console.assert(fields[0].kind === "numbers");
+ * assert.ok(fields[0].kind === "numbers");
  * ```
  */
 export function formFields(schema: Record<string, unknown>): FormField[] {
@@ -210,9 +211,10 @@ function parseJsonField(name: string, text: string): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { formFields, formToInput } from "./_form.ts";
  * const fields = formFields({ type: "object", properties: { m: { type: "number" } } });
- * console.assert(formToInput(fields, { m: "-3" }).m === -3);
+ * assert.ok(formToInput(fields, { m: "-3" }).m === -3);
  * ```
  */
 export function formToInput(
@@ -274,9 +276,10 @@ function parseField(field: FormField, text: string): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { formFields, inputToForm } from "./_form.ts";
  * const fields = formFields({ type: "object", properties: { xs: { type: "array", items: { type: "number" } } } });
- * console.assert(inputToForm(fields, { xs: [1, 2] }).xs === "1, 2");
+ * assert.ok(inputToForm(fields, { xs: [1, 2] }).xs === "1, 2");
  * ```
  */
 export function inputToForm(
@@ -341,9 +344,10 @@ function rowsText(columns: string[], rows: unknown[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { issuesByField } from "./_form.ts";
  * const map = issuesByField([{ path: "peaks.0.mz", message: "must be > 0" }], ["peaks"]);
- * console.assert(map.get("peaks")?.[0] === "row 1, mz: must be > 0");
+ * assert.ok(map.get("peaks")?.[0] === "row 1, mz: must be > 0");
  * ```
  */
 export function issuesByField(issues: FieldIssue[], names: string[]): Map<string, string[]> {

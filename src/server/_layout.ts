@@ -1,30 +1,16 @@
 /**
- * The page frame: head, header with navigation and the mode switch,
- * breadcrumb, main content and footer.
+ * The page frame (head, header with navigation and the mode switch,
+ * breadcrumb, main content and footer) and the page cache.
  *
  * @module
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { VERSION } from "../version.ts";
-import { csrfInput, type Html, html, raw } from "./_html.ts";
+import type { HeadView } from "./_cache.ts";
+import { type Ui, uiOf } from "./_context.ts";
 import type { Mode, ServerEnv } from "./_state.ts";
-
-/** What every view needs to know about the request. */
-export interface Ui {
-  /** The presentation mode. */
-  mode: Mode;
-  /** The CSRF token for forms. */
-  csrf: string;
-  /** The current path and query, for the mode switch to come back to. */
-  path: string;
-  /** Who is acting. */
-  actor: string;
-  /** The data folder. */
-  dataDir: string;
-  /** When handling started, from `performance.now()`. */
-  started: number;
-}
+import { csrfInput, type Html, html, raw } from "./_views.ts";
 
 /** The navigation sections. */
 export type Section =
@@ -78,14 +64,15 @@ const MODE_LABELS: Record<Mode, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Hono } from "hono";
- * import { html } from "./_html.ts";
+ * import { html } from "./_views.ts";
  * import { renderPage } from "./_layout.ts";
  * import type { ServerEnv } from "./_state.ts";
  * const ui = { mode: "lab" as const, csrf: "c", path: "/", actor: "a", dataDir: "/d", started: 0 };
  * const app = new Hono<ServerEnv>().get("/", (c) =>
  *   renderPage(c, ui, { title: "Hello", crumbs: [["Hello"]], section: "none", body: html`<p>Hi</p>` }));
- * console.assert((await (await app.request("/")).text()).includes("<title>Hello · LabOS</title>"));
+ * assert.ok((await (await app.request("/")).text()).includes("<title>Hello · LabOS</title>"));
  * ```
  */
 export function renderPage(
@@ -102,11 +89,12 @@ export function renderPage(
  *
  * @example
  * ```ts
- * import { html } from "./_html.ts";
+ * import assert from "node:assert";
+ * import { html } from "./_views.ts";
  * import { pageHtml } from "./_layout.ts";
  * const ui = { mode: "lab" as const, csrf: "c", path: "/", actor: "a", dataDir: "/d", started: 0 };
  * const doc = await pageHtml(ui, { title: "Hi", crumbs: [], section: "none", body: html`` });
- * console.assert(String(doc).trimStart().startsWith("<!doctype html>"));
+ * assert.ok(String(doc).trimStart().startsWith("<!doctype html>"));
  * ```
  */
 export function pageHtml(ui: Ui, options: PageOptions): Html {
@@ -178,4 +166,48 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
     </html>
   `;
   return doc;
+}
+
+/**
+ * Answers a list page from the page cache: the rendered HTML is kept until
+ * the audit head moves (or a verification finishes), per mode and URL.
+ * Builder mode, which shows render timings, is always rendered afresh.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { Hono } from "hono";
+ * import { openLab } from "../service/mod.ts";
+ * import { HeadCache } from "./_cache.ts";
+ * import { labContext } from "./_context.ts";
+ * import { cachedPage } from "./_layout.ts";
+ * import type { ServerEnv } from "./_state.ts";
+ * import { html } from "./_views.ts";
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
+ * await lab.init();
+ * let renders = 0;
+ * const app = new Hono<ServerEnv>()
+ *   .use(labContext({ lab, cache: new HeadCache(lab), token: "t" }))
+ *   .get("/", (c) =>
+ *     cachedPage(c, () => {
+ *       renders++;
+ *       return Promise.resolve({ title: "Hi", crumbs: [], section: "none", body: html`` });
+ *     }));
+ * await app.request("/");
+ * await app.request("/");
+ * assert.equal(renders, 1);
+ * ```
+ */
+export async function cachedPage(
+  c: Context<ServerEnv>,
+  build: (ui: Ui, view: HeadView) => Promise<PageOptions>,
+): Promise<Response> {
+  const ui = uiOf(c);
+  const cache = c.var.cache;
+  const view = await cache.view();
+  if (ui.mode === "builder") return await renderPage(c, ui, await build(ui, view));
+  const verified = cache.lastVerify()?.at ?? "-";
+  const key = `page:${ui.mode}:${verified}:${cache.verifying}:${ui.path}`;
+  const text = await view.memo(key, async () => String(await pageHtml(ui, await build(ui, view))));
+  return c.html(text);
 }

@@ -7,7 +7,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { parseFormBody } from "./_errors.ts";
+import { createMiddleware } from "hono/factory";
+import { parseFormBody } from "./_input.ts";
 import type { ServerEnv, ServerState } from "./_state.ts";
 
 /** The security headers sent with every response. */
@@ -33,8 +34,9 @@ const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { generateToken } from "./_security.ts";
- * console.assert(generateToken().length === 43);
+ * assert.ok(generateToken().length === 43);
  * ```
  */
 export function generateToken(): string {
@@ -46,8 +48,9 @@ export function generateToken(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { safeEqual } from "./_security.ts";
- * console.assert(safeEqual("a", "a") && !safeEqual("a", "b"));
+ * assert.ok(safeEqual("a", "a") && !safeEqual("a", "b"));
  * ```
  */
 export function safeEqual(a: string, b: string): boolean {
@@ -66,8 +69,9 @@ function derive(token: string, purpose: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { sessionValue } from "./_security.ts";
- * console.assert(sessionValue("t") !== "t");
+ * assert.ok(sessionValue("t") !== "t");
  * ```
  */
 export function sessionValue(token: string): string {
@@ -80,8 +84,9 @@ export function sessionValue(token: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { csrfToken } from "./_security.ts";
- * console.assert(csrfToken("t") !== csrfToken("u"));
+ * assert.ok(csrfToken("t") !== csrfToken("u"));
  * ```
  */
 export function csrfToken(token: string): string {
@@ -93,8 +98,9 @@ export function csrfToken(token: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { isLoopbackHost } from "./_security.ts";
- * console.assert(isLoopbackHost("127.0.0.1") && !isLoopbackHost("0.0.0.0"));
+ * assert.ok(isLoopbackHost("127.0.0.1") && !isLoopbackHost("0.0.0.0"));
  * ```
  */
 export function isLoopbackHost(host: string): boolean {
@@ -107,9 +113,10 @@ export function isLoopbackHost(host: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { allowedHosts } from "./_security.ts";
  * const hosts = allowedHosts({ token: "t", host: "127.0.0.1", port: 8321, extraHosts: [] });
- * console.assert(hosts.has("localhost:8321") && !hosts.has("evil.example:8321"));
+ * assert.ok(hosts.has("localhost:8321") && !hosts.has("evil.example:8321"));
  * ```
  */
 export function allowedHosts(state: ServerState): Set<string> {
@@ -133,8 +140,9 @@ export function allowedHosts(state: ServerState): Set<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { sessionCookieName } from "./_security.ts";
- * console.assert(sessionCookieName({ token: "t", host: "::1", port: 9, extraHosts: [] }) === "labos_session_9");
+ * assert.ok(sessionCookieName({ token: "t", host: "::1", port: 9, extraHosts: [] }) === "labos_session_9");
  * ```
  */
 export function sessionCookieName(state: ServerState): string {
@@ -146,19 +154,20 @@ export function sessionCookieName(state: ServerState): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Hono } from "hono";
  * import type { ServerEnv } from "./_state.ts";
  * import { securityHeaders } from "./_security.ts";
  * const app = new Hono<ServerEnv>().use("*", securityHeaders()).get("/", (c) => c.text("hi"));
- * console.assert((await app.request("/")).headers.get("X-Content-Type-Options") === "nosniff");
+ * assert.ok((await app.request("/")).headers.get("X-Content-Type-Options") === "nosniff");
  * ```
  */
 export function securityHeaders(): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
-  };
+  });
 }
 
 /**
@@ -166,16 +175,17 @@ export function securityHeaders(): MiddlewareHandler<ServerEnv> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Hono } from "hono";
  * import type { ServerEnv } from "./_state.ts";
  * import { hostGuard } from "./_security.ts";
  * const state = { token: "t", host: "127.0.0.1", port: 8321, extraHosts: [] };
  * const app = new Hono<ServerEnv>().use("*", hostGuard(state)).get("/", (c) => c.text("hi"));
- * console.assert((await app.request("/", { headers: { host: "evil.example:8321" } })).status === 403);
+ * assert.ok((await app.request("/", { headers: { host: "evil.example:8321" } })).status === 403);
  * ```
  */
 export function hostGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     const host = (c.req.header("host") ?? "").toLowerCase();
     if (!allowedHosts(state).has(host)) {
       return denied(c.req.path, {
@@ -201,7 +211,7 @@ export function hostGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
       }
     }
     await next();
-  };
+  });
 }
 
 /**
@@ -210,17 +220,18 @@ export function hostGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Hono } from "hono";
  * import type { ServerEnv } from "./_state.ts";
  * import { tokenGuard } from "./_security.ts";
  * const state = { token: "secret", host: "127.0.0.1", port: 8321, extraHosts: [] };
  * const app = new Hono<ServerEnv>().use("*", tokenGuard(state)).get("/", (c) => c.text(c.get("auth")));
- * console.assert((await app.request("/")).status === 401);
- * console.assert(await (await app.request("/", { headers: { authorization: "Bearer secret" } })).text() === "bearer");
+ * assert.ok((await app.request("/")).status === 401);
+ * assert.ok(await (await app.request("/", { headers: { authorization: "Bearer secret" } })).text() === "bearer");
  * ```
  */
 export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     const authorization = c.req.header("authorization");
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -268,7 +279,7 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
         ? "A token is required: open the URL printed by labos serve, or send Authorization: Bearer <token>"
         : "Invalid session: open the URL printed by labos serve again",
     });
-  };
+  });
 }
 
 /**
@@ -276,6 +287,7 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Hono } from "hono";
  * import type { ServerEnv } from "./_state.ts";
  * import { csrfGuard } from "./_security.ts";
@@ -284,11 +296,11 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
  *   .use("*", async (c, next) => { c.set("auth", "cookie"); await next(); })
  *   .use("*", csrfGuard(state))
  *   .post("/", (c) => c.text("done"));
- * console.assert((await app.request("/", { method: "POST" })).status === 403);
+ * assert.ok((await app.request("/", { method: "POST" })).status === 403);
  * ```
  */
 export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
-  return async (c, next) => {
+  return createMiddleware<ServerEnv>(async (c, next) => {
     if (!UNSAFE_METHODS.has(c.req.method) || c.get("auth") !== "cookie") return await next();
     let sent = c.req.header(CSRF_HEADER);
     const type = c.req.header("content-type") ?? "";
@@ -309,7 +321,7 @@ export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
       });
     }
     await next();
-  };
+  });
 }
 
 /** What {@linkcode denied} answers. */
@@ -327,9 +339,10 @@ export interface DeniedOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { denied } from "./_security.ts";
  * const response = denied("/api/v1/x", { status: 403, kind: "forbidden", message: "No" });
- * console.assert(response.status === 403);
+ * assert.ok(response.status === 403);
  * ```
  */
 export function denied(path: string, options: DeniedOptions): Response {

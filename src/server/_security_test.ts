@@ -1,7 +1,6 @@
 import { assert, assertEquals } from "../../test/_assert.ts";
 import { toCsv } from "./_csv.ts";
-import { glossify } from "./_glossary.ts";
-import { escapeHtml, html } from "./_html.ts";
+import { escapeHtml, glossify, html } from "./_views.ts";
 import { allowedHosts, csrfToken, isLoopbackHost, safeEqual, sessionValue } from "./_security.ts";
 
 Deno.test("safeEqual compares secrets of any length", () => {

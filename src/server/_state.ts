@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { Lab } from "../service/mod.ts";
+import type { HeadCache } from "./_cache.ts";
 
 /** The presentation modes. They change what is shown, never the data. */
 export const MODES = ["learner", "lab", "builder"] as const;
@@ -23,15 +25,24 @@ export interface ServerState {
   extraHosts: string[];
 }
 
+/** What every handler reads from `c.var`, set by the middleware of `_context.ts` and `_security.ts`. */
+export interface ServerVariables {
+  /** The service. */
+  lab: Lab;
+  /** Cached service reads for the pages, and the last audit verification. */
+  cache: HeadCache;
+  /** The CSRF token forms carry. */
+  csrf: string;
+  /** How the request was authenticated. */
+  auth: "bearer" | "cookie";
+  /** The presentation mode from the `labos_mode` cookie. */
+  mode: Mode;
+  /** When handling started, from `performance.now()`. */
+  started: number;
+}
+
 /** Hono's environment: what middleware hands to handlers. */
 export interface ServerEnv {
   /** Per-request values. */
-  Variables: {
-    /** How the request was authenticated. */
-    auth: "bearer" | "cookie";
-    /** The presentation mode from the `labos_mode` cookie. */
-    mode: Mode;
-    /** When handling started, from `performance.now()`. */
-    started: number;
-  };
+  Variables: ServerVariables;
 }

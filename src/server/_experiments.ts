@@ -1,0 +1,565 @@
+/**
+ * Experiment pages: the filterable list, the create form and the detail page
+ * with its audit timeline, linked jobs and datasets, and transitions.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AuditEvent } from "../audit/mod.ts";
+import {
+  type Dataset,
+  type Experiment,
+  EXPERIMENT_STATUSES,
+  EXPERIMENT_TRANSITIONS,
+  type Job,
+} from "../records/mod.ts";
+import type { CreateExperimentInput, Lab, Page } from "../service/mod.ts";
+import { type Ui, uiOf } from "./_context.ts";
+import { formError, HTTP_STATUS } from "./_errors.ts";
+import { issuesByField } from "./_form.ts";
+import { formValues, wholeNumberParam } from "./_input.ts";
+import { cachedPage, renderPage } from "./_layout.ts";
+import type { ServerEnv } from "./_state.ts";
+import {
+  auditLinkFor,
+  badge,
+  csrfInput,
+  dash,
+  emptyTable,
+  fieldBlock,
+  filterActions,
+  filterSelect,
+  href,
+  type Html,
+  html,
+  idLink,
+  jsonBlock,
+  notice,
+  pager,
+  time,
+} from "./_views.ts";
+
+const PAGE_SIZE = 25;
+const LINKED_SHOWN = 25;
+const CREATE_FIELDS = ["title", "purpose", "owner", "tags", "reason"];
+
+const TRANSITION_HELP: Record<string, string> = {
+  running: "Work has started: samples are ready, measurements are under way.",
+  completed: "The results are in and checked. A completed experiment takes no new jobs.",
+  failed: "The experiment could not reach its goal. It can go back to draft to try again.",
+  archived: "Put away for good. This is final.",
+  draft: "Back to planning, for another attempt.",
+};
+
+/**
+ * The experiment pages sub-app, mounted at `/experiments`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { experiments } from "./_experiments.ts";
+ * assert.ok(experiments.routes.some((route) => route.path === "/:id/transition"));
+ * ```
+ */
+export const experiments: Hono<ServerEnv> = new Hono<ServerEnv>();
+
+experiments.get("/", (c) =>
+  cachedPage(c, async (ui, view) => {
+    const q = c.req.query();
+    const offset = wholeNumberParam("offset", q.offset) ?? 0;
+    const status = q.status || undefined;
+    const tag = q.tag?.trim() || undefined;
+    const page = await view.experiments({ status, tag, limit: PAGE_SIZE, offset });
+    const body = html`
+      ${filterForm({ status, tag })}
+      ${experimentTable(page.items, { filtered: Boolean(status || tag) })}
+      ${pager("/experiments", { status, tag }, {
+        offset,
+        limit: PAGE_SIZE,
+        shown: page.items.length,
+        hasMore: page.hasMore,
+      })}
+      ${ui.mode === "builder" ? jsonBlock(page, { summary: "This page (JSON)" }) : ""}
+    `;
+    return {
+      title: "Experiments",
+      crumbs: [["Experiments"]],
+      section: "experiments",
+      actions: html`<a class="button" href="/experiments/new">New experiment</a>`,
+      body,
+    };
+  }));
+
+experiments.get("/new", (c) => createPage(c, { values: {}, errors: new Map() }));
+
+experiments.post("/", async (c) => {
+  const values = await formValues(c);
+  const input: CreateExperimentInput = {
+    title: values.title ?? "",
+    purpose: values.purpose || undefined,
+    owner: values.owner?.trim() || undefined,
+    tags: splitTags(values.tags),
+    reason: values.reason?.trim() || undefined,
+  };
+  try {
+    const experiment = await c.var.lab.createExperiment(input);
+    return c.redirect(`/experiments/${experiment.id}`, 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid"]);
+    const issues = error.issues.length > 0 ? error.issues : [{ path: "", message: error.message }];
+    return createPage(c, { values, errors: issuesByField(issues, CREATE_FIELDS), status: 400 });
+  }
+});
+
+experiments.get("/:id", (c) => detailPage(c, { id: c.req.param("id") }));
+
+experiments.post("/:id/transition", async (c) => {
+  const id = c.req.param("id");
+  const values = await formValues(c);
+  try {
+    const experiment = await c.var.lab.transitionExperiment(id, {
+      to: values.to,
+      reason: values.reason,
+    });
+    return c.redirect(href(`/experiments/${id}`, { moved: experiment.status }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "conflict"]);
+    const errors = new Map<string, string[]>();
+    if (error.kind === "invalid" && /reason/i.test(error.message)) {
+      errors.set("reason", ["A reason is required"]);
+    }
+    return detailPage(c, {
+      id,
+      errors,
+      values,
+      message: notice("bad", html`<strong>Cannot move the experiment.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
+function filterForm(filter: { status?: string; tag?: string }): Html {
+  return html`
+    <form class="card filters" method="get" action="/experiments" role="search"
+      aria-label="Filter experiments">
+      ${filterSelect({
+        name: "status",
+        label: "Status",
+        values: EXPERIMENT_STATUSES,
+        selected: filter.status,
+      })}
+      <div
+        class="field"><label for="f-tag">Tag</label><input type="text" id="f-tag" name="tag" value="${filter
+          .tag ??
+          ""}"></div>
+      ${filterActions("/experiments")}
+    </form>
+  `;
+}
+
+function tags(list: string[]): Html {
+  return list.length === 0
+    ? dash()
+    : html`<span class="tags">${list.map((t) => html`<span class="tag">${t}</span>`)}</span>`;
+}
+
+function splitTags(text: string | undefined): string[] | undefined {
+  const list = (text ?? "").split(/[\s,]+/).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+function experimentTable(items: Experiment[], options: { filtered: boolean }): Html {
+  if (items.length === 0) {
+    return emptyTable(html`No experiments${
+      options.filtered ? " match these filters" : html`
+        yet. <a href="/experiments/new">Create one</a>
+      `
+    }.`);
+  }
+  return html`
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Title</th>
+            <th scope="col">Status</th>
+            <th scope="col">Owner</th>
+            <th scope="col" class="hide-narrow">Tags</th>
+            <th scope="col" class="num hide-narrow">Jobs</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>${items.map((e) =>
+          html`
+            <tr>
+              <td><a href="/experiments/${e.id}">${e.title}</a></td>
+              <td>${badge(e.status)}</td>
+              <td>${e.owner}</td>
+              <td class="hide-narrow">${tags(e.tags)}</td>
+              <td class="num hide-narrow">${e.jobIds.length}</td>
+              <td>${time(e.createdAt)}</td>
+            </tr>
+          `
+        )}</tbody>
+      </table>
+    </div>
+  `;
+}
+
+interface CreateFormState {
+  values: Record<string, string>;
+  errors: Map<string, string[]>;
+  status?: ContentfulStatusCode;
+}
+
+function createPage(c: Context<ServerEnv>, state: CreateFormState): Response | Promise<Response> {
+  const ui = uiOf(c);
+  return renderPage(c, ui, {
+    title: "New experiment",
+    crumbs: [["Experiments", "/experiments"], ["New"]],
+    section: "experiments",
+    lede: ui.mode === "learner" && state.status === undefined
+      ? "An experiment starts as a draft. Running a module in it moves it to running; you complete it when the results are in."
+      : undefined,
+    body: createForm(ui, state),
+    status: state.status,
+  });
+}
+
+function createForm(ui: Ui, state: CreateFormState): Html {
+  const { values, errors } = state;
+  const text = (name: string, label: string, hint?: string, required = false) =>
+    fieldBlock({
+      id: `exp-${name}`,
+      label,
+      hint,
+      required,
+      errors: errors.get(name),
+      control: (attrs) =>
+        html`<input type="text" name="${name}" value="${values[name] ?? ""}" ${attrs}>`,
+    });
+  const general = errors.get("") ?? [];
+  return html`<form class="card stacked" method="post" action="/experiments">
+${csrfInput(ui.csrf)}
+${
+    general.length
+      ? notice(
+        "bad",
+        html`<strong>Cannot create the experiment.</strong><ul>${
+          general.map((e) => html`<li>${e}</li>`)
+        }</ul>`,
+      )
+      : ""
+  }
+${text("title", "Title", "A short name, such as “Coffee-cup calorimetry, group 3”.", true)}
+${
+    fieldBlock({
+      id: "exp-purpose",
+      label: "Purpose",
+      hint: "What the experiment sets out to show.",
+      errors: errors.get("purpose"),
+      control: (attrs) =>
+        html`<textarea name="purpose" rows="3" ${attrs}>${values.purpose ?? ""}</textarea>`,
+    })
+  }
+${text("owner", "Owner", `Who is responsible. Default: ${ui.actor}.`)}
+${text("tags", "Tags", "Words separated by commas, such as thermo, group-3.")}
+${text("reason", "Reason", "Why it is created; kept in the audit log.")}
+<div class="actions"><button type="submit">Create experiment</button><a class="button secondary" href="/experiments">Cancel</a></div>
+</form>`;
+}
+
+interface DetailOptions {
+  id: string;
+  errors?: Map<string, string[]>;
+  values?: Record<string, string>;
+  message?: Html;
+  status?: ContentfulStatusCode;
+}
+
+async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promise<Response> {
+  const { id } = options;
+  const ui = uiOf(c);
+  const lab = c.var.lab;
+  const experiment = await lab.getExperiment(id);
+  const [timeline, linked] = await Promise.all([
+    // Nothing about an experiment precedes its creation, so the backward scan stops there.
+    lab.listAudit({
+      targetType: "experiment",
+      targetId: id,
+      since: experiment.createdAt,
+      limit: 200,
+    }),
+    linkedRecords(lab, experiment),
+  ]);
+  const moved = c.req.query("moved");
+  const body = html`
+    ${options.message ?? ""}
+    ${moved
+      ? notice(
+        "ok",
+        html`Moved to <strong>${moved}</strong>. The change and its reason are in the audit log.`,
+      )
+      : ""}
+    <div class="grid-2">
+      <div class="stack">
+    ${aboutCard(experiment)}
+    ${jobsCard(experiment, linked.jobs)}
+    ${datasetsCard(experiment, linked.datasets)}
+    ${ui.mode === "builder" ? jsonBlock(experiment, { summary: "Experiment record (JSON)" }) : ""}
+      </div>
+      <div class="stack">
+    ${moveCard(ui, {
+      experiment,
+      errors: options.errors ?? new Map(),
+      values: options.values ?? {},
+    })}
+    ${timelineCard(ui, { id, timeline })}
+      </div>
+    </div>
+  `;
+  return await renderPage(c, ui, {
+    title: experiment.title,
+    crumbs: [["Experiments", "/experiments"], [experiment.title]],
+    section: "experiments",
+    body,
+    status: options.status,
+  });
+}
+
+async function linkedRecords(
+  lab: Lab,
+  experiment: Experiment,
+): Promise<{ jobs: Job[]; datasets: Dataset[] }> {
+  const jobIds = experiment.jobIds.slice(-LINKED_SHOWN).reverse();
+  const datasetIds = experiment.datasetIds.slice(-LINKED_SHOWN).reverse();
+  const [jobs, datasets] = await Promise.all([
+    Promise.all(jobIds.map((id) => lab.getJob(id).catch(() => undefined))),
+    Promise.all(datasetIds.map((id) => lab.getDataset(id).catch(() => undefined))),
+  ]);
+  return {
+    jobs: jobs.filter((job): job is Job => job !== undefined),
+    datasets: datasets.filter((dataset): dataset is Dataset => dataset !== undefined),
+  };
+}
+
+function aboutCard(experiment: Experiment): Html {
+  return html`
+    <section class="card" aria-labelledby="about-title">
+      <h2 id="about-title">About</h2>
+      <table class="kv">
+        <tbody>
+          <tr>
+            <th scope="row">Status</th>
+            <td>${badge(experiment.status)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Purpose</th>
+            <td>${experiment.purpose || dash()}</td>
+          </tr>
+          <tr>
+            <th scope="row">Owner</th>
+            <td>${experiment.owner}</td>
+          </tr>
+          <tr>
+            <th scope="row">Tags</th>
+            <td>${tags(experiment.tags)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Created</th>
+            <td>${time(experiment.createdAt)} by ${experiment
+              .createdBy}</td>
+          </tr>
+          <tr>
+            <th scope="row">Updated</th>
+            <td>${time(experiment.updatedAt)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Id</th>
+            <td class="mono">${experiment.id}</td>
+          </tr>
+        </tbody>
+      </table>
+    </section>
+  `;
+}
+
+function jobsCard(experiment: Experiment, jobs: Job[]): Html {
+  const open = experiment.status === "draft" || experiment.status === "running";
+  return html`
+    <section class="card" aria-labelledby="jobs-title">
+    <h2 id="jobs-title">Jobs (${experiment.jobIds.length})</h2>
+    ${jobs.length === 0 ? html`<p class="muted">No jobs yet.</p>` : html`
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Module</th>
+              <th scope="col">Status</th>
+              <th scope="col">Finished</th>
+            </tr>
+          </thead>
+          <tbody>${jobs.map((job) =>
+            html`
+              <tr>
+                <td>${idLink("/jobs/", job.id)}</td>
+                <td>${job.module}</td>
+                <td>${badge(job.status)}</td>
+                <td>${time(job.finishedAt)}</td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      </div>
+    `}
+    ${open
+      ? html`
+        <p
+          class="actions"><a class="button secondary" href="${href("/modules", {
+            experiment: experiment.id,
+          })}">Run a module in this experiment</a><a class="button secondary" href="${href(
+            "/datasets/import",
+            { experiment: experiment.id },
+          )}">Import CSV into it</a></p>
+      `
+      : ""}
+    </section>
+  `;
+}
+
+function datasetsCard(experiment: Experiment, datasets: Dataset[]): Html {
+  return html`
+    <section class="card" aria-labelledby="datasets-title">
+    <h2 id="datasets-title">Datasets (${experiment.datasetIds.length})</h2>
+    ${datasets.length === 0 ? html`<p class="muted">No datasets yet.</p>` : html`
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Dataset</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Title</th>
+            </tr>
+          </thead>
+          <tbody>${datasets.map((dataset) =>
+            html`
+              <tr>
+                <td>${idLink("/datasets/", dataset.id)}</td>
+                <td>${dataset.kind}</td>
+                <td>${dataset.title}</td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      </div>
+    `}
+    </section>
+  `;
+}
+
+interface MoveState {
+  experiment: Experiment;
+  errors: Map<string, string[]>;
+  values: Record<string, string>;
+}
+
+function moveCard(ui: Ui, state: MoveState): Html {
+  return html`
+    <section class="card" aria-labelledby="move-title">
+    <h2 id="move-title">Move to another state</h2>
+    ${ui.mode === "learner"
+      ? html`
+        <p
+          class="small muted">An experiment goes draft → running → completed (or failed), and can be archived. Each move needs a reason, which is kept in the audit log with the state before and after.</p>
+      `
+      : ""}
+    ${transitionForms(ui, state)}
+    </section>
+  `;
+}
+
+function transitionForms(ui: Ui, state: MoveState): Html {
+  const { experiment, errors, values } = state;
+  const targets = EXPERIMENT_TRANSITIONS[experiment.status];
+  if (targets.length === 0) {
+    return html`<p class="muted">${experiment.status} is final: no further transitions.</p>`;
+  }
+  return html`${
+    targets.map((to) =>
+      html`<form class="transition inline-form" method="post" action="/experiments/${experiment.id}/transition">
+${csrfInput(ui.csrf)}<input type="hidden" name="to" value="${to}">
+${
+        fieldBlock({
+          id: `reason-${to}`,
+          label: html`Reason for moving to <strong>${to}</strong>`,
+          hint: ui.mode === "learner" ? TRANSITION_HELP[to] : undefined,
+          errors: values.to === to ? errors.get("reason") : undefined,
+          control: (attrs) =>
+            html`<input type="text" name="reason" required value="${
+              values.to === to ? values.reason ?? "" : ""
+            }" ${attrs}>`,
+        })
+      }
+<button type="submit" class="${
+        to === "failed" || to === "archived" ? "danger" : ""
+      }">Move to ${to}</button>
+</form>`
+    )
+  }`;
+}
+
+function timelineCard(ui: Ui, options: { id: string; timeline: Page<AuditEvent> }): Html {
+  const { id, timeline } = options;
+  const events = [...timeline.items].reverse();
+  return html`
+    <section class="card" aria-labelledby="timeline-title">
+    <h2 id="timeline-title">Timeline</h2>
+    ${events.length === 0
+      ? html`<p class="muted">No events.</p>`
+      : html`<ol class="timeline">${
+        events.map((event) =>
+          html`<li><div class="when">${
+            time(event.ts, { seconds: true })
+          } · ${event.actor}</div><div class="what">${timelineText(event)}</div>${
+            event.reason ? html`<p class="reason">“${event.reason}”</p>` : ""
+          }${
+            ui.mode === "builder"
+              ? jsonBlock(event, { summary: `Event ${event.seq}: ${event.action}` })
+              : ""
+          }</li>`
+        )
+      }</ol>`}
+    ${timeline.hasMore
+      ? html`<p class="small"><a href="${auditLinkFor(id)}">All events in the audit log →</a></p>`
+      : ""}
+    </section>
+  `;
+}
+
+function timelineText(event: AuditEvent): Html {
+  const details = event.details;
+  switch (event.action) {
+    case "experiment.created":
+      return html`Created as ${badge("draft")}`;
+    case "experiment.transitioned":
+      return html`Moved ${badge(String(details.from))} → ${badge(String(details.to))}`;
+    case "experiment.linked":
+      return html`Linked${
+        details.jobId
+          ? html`
+            job ${idLink("/jobs/", String(details.jobId))}
+          `
+          : ""
+      }${
+        details.datasetId
+          ? html`
+            dataset ${idLink("/datasets/", String(details.datasetId))}
+          `
+          : ""
+      }`;
+    default:
+      return html`<code>${event.action}</code>`;
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * Job pages: the filterable list and each job's output, input, plot and
+ * provenance, with retry and the rerun check.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
+import type { Lab, RerunCheck } from "../service/mod.ts";
+import { type Ui, uiOf } from "./_context.ts";
+import { formError } from "./_errors.ts";
+import { wholeNumberParam } from "./_input.ts";
+import { cachedPage, renderPage } from "./_layout.ts";
+import type { ServerEnv } from "./_state.ts";
+import {
+  auditLinkFor,
+  badge,
+  csrfInput,
+  dash,
+  emptyTable,
+  filterActions,
+  filterSelect,
+  glossify,
+  hashCell,
+  type Html,
+  html,
+  idLink,
+  jsonBlock,
+  notice,
+  pager,
+  renderValue,
+  time,
+} from "./_views.ts";
+
+const PAGE_SIZE = 25;
+
+/**
+ * The job pages sub-app, mounted at `/jobs`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { jobs } from "./_jobs.ts";
+ * assert.ok(jobs.routes.some((route) => route.path === "/:id/rerun-check"));
+ * ```
+ */
+export const jobs: Hono<ServerEnv> = new Hono<ServerEnv>();
+
+jobs.get("/", (c) =>
+  cachedPage(c, async (_ui, view) => {
+    const q = c.req.query();
+    const offset = wholeNumberParam("offset", q.offset) ?? 0;
+    const status = q.status || undefined;
+    const module = q.module || undefined;
+    const page = await view.jobs({ status, module, limit: PAGE_SIZE, offset });
+    const keys = (await c.var.lab.listModules()).map((m) => m.key);
+    const body = html`
+      <form class="card filters" method="get" action="/jobs" role="search" aria-label="Filter jobs">
+        ${filterSelect({ name: "status", label: "Status", values: JOB_STATUSES, selected: status })}
+        ${filterSelect({ name: "module", label: "Module", values: keys, selected: module })}
+        ${filterActions("/jobs")}
+      </form>
+      ${jobsTable(page.items)}
+      ${pager("/jobs", { status, module }, {
+        offset,
+        limit: PAGE_SIZE,
+        shown: page.items.length,
+        hasMore: page.hasMore,
+      })}
+    `;
+    return {
+      title: "Jobs",
+      crumbs: [["Jobs"]],
+      section: "jobs",
+      actions: html`<a class="button" href="/modules">Run a module</a>`,
+      body,
+    };
+  }));
+
+jobs.get("/:id", (c) => jobPage(c, { id: c.req.param("id") }));
+
+jobs.post("/:id/retry", async (c) => {
+  const result = await c.var.lab.retryJob(c.req.param("id"));
+  return c.redirect(`/jobs/${result.job.id}`, 303);
+});
+
+jobs.post("/:id/rerun-check", async (c) => {
+  const id = c.req.param("id");
+  try {
+    return await jobPage(c, { id, check: await c.var.lab.checkRerun(id) });
+  } catch (thrown) {
+    const error = formError(thrown, ["conflict"]);
+    return await jobPage(c, { id, message: notice("bad", error.message) });
+  }
+});
+
+function jobsTable(jobs: Job[]): Html {
+  if (jobs.length === 0) return emptyTable("No jobs.");
+  return html`
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">Module</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="hide-narrow">Experiment</th>
+            <th scope="col" class="num hide-narrow">ms</th>
+            <th scope="col">Finished</th>
+          </tr>
+        </thead>
+        <tbody>${jobs.map((job) =>
+          html`
+            <tr>
+              <td>${idLink("/jobs/", job.id)}</td>
+              <td>${job.module}</td>
+              <td>${badge(job.status)}</td>
+              <td class="hide-narrow">${job.experimentId
+                ? idLink("/experiments/", job.experimentId)
+                : html`<span class="muted">–</span>`}</td>
+              <td class="num hide-narrow">${job.durationMs ?? "–"}</td>
+              <td>${time(job.finishedAt)}</td>
+            </tr>
+          `
+        )}</tbody>
+      </table>
+    </div>
+  `;
+}
+
+async function plotsOf(lab: Lab, module: string): Promise<boolean> {
+  try {
+    return (await lab.getModule(module)).plots;
+  } catch {
+    return false;
+  }
+}
+
+async function jobPage(
+  c: Context<ServerEnv>,
+  extra: { id: string; check?: RerunCheck; message?: Html },
+): Promise<Response> {
+  const ui = uiOf(c);
+  const lab = c.var.lab;
+  const job = await lab.getJob(extra.id);
+  const dataset = job.outputDatasetId
+    ? await lab.getDataset(job.outputDatasetId).catch(() => undefined)
+    : undefined;
+  const plots = await plotsOf(lab, job.module);
+  const check = extra.check;
+  const body = html`
+    ${extra.message ?? ""}
+    ${check
+      ? notice(
+        check.matches ? "ok" : "bad",
+        html`<strong>${
+          check.matches ? "Rerun matches" : "Rerun mismatch"
+        }:</strong> ${check.message}`,
+      )
+      : ""}
+    ${job.status === "failed"
+      ? notice(
+        "bad",
+        html`<strong>This job failed:</strong> ${job.error?.message ?? "no message"}${
+          ui.mode === "builder" && job.error?.stack
+            ? html`<pre class="stack">${job.error.stack}</pre>`
+            : ""
+        }`,
+      )
+      : ""}
+    <div class="grid-2">
+      <div class="stack">
+    ${job.status === "succeeded" && plots
+      ? html`<section class="card" aria-labelledby="plot-title"><h2 id="plot-title">Plot</h2>
+<img class="plot" src="/api/v1/jobs/${job.id}/plot.svg" alt="Plot of the ${job.module} result for job ${job.id}" width="640" height="400"></section>`
+      : ""}
+    ${valueCards(ui, { job, dataset })}
+      </div>
+      <div class="stack">
+    ${provenanceCard(ui, job)}
+    ${againCard(ui, job)}
+      </div>
+    </div>
+  `;
+  return await renderPage(c, ui, {
+    title: `Job ${job.id}`,
+    crumbs: [["Jobs", "/jobs"], [job.id]],
+    section: "jobs",
+    lede: html`${job.module} · ${badge(job.status)} · ${time(job.finishedAt ?? job.queuedAt)}`,
+    body,
+  });
+}
+
+function valueCards(ui: Ui, options: { job: Job; dataset: Dataset | undefined }): Html {
+  const { job, dataset } = options;
+  return html`
+    <section class="card" aria-labelledby="output-title"><h2 id="output-title">Output</h2>
+    ${dataset
+      ? renderValue(dataset.output)
+      : html`<p class="muted">No output${job.status === "failed" ? ": the job failed" : ""}.</p>`}
+    </section>
+    <section class="card" aria-labelledby="input-title"><h2 id="input-title">Input</h2>
+    ${renderValue(job.input)}
+    ${ui.mode === "learner"
+      ? html`<p class="small muted">This is the input after validation, with the module's defaults filled in.</p>`
+      : ""}
+    </section>
+    ${ui.mode === "builder"
+      ? html`${jsonBlock(job, { summary: "Job record (JSON)" })}${
+        dataset ? jsonBlock(dataset, { summary: "Output dataset record (JSON)" }) : ""
+      }`
+      : ""}
+  `;
+}
+
+function provenanceCard(ui: Ui, job: Job): Html {
+  return html`
+    <section class="card" aria-labelledby="prov-title">
+      <h2 id="prov-title">Provenance</h2>
+      <table class="kv">
+        <tbody>
+    <tr><th scope="row">Status</th><td>${badge(job.status)}</td></tr>
+    <tr><th scope="row">Module</th><td><a href="/modules/${job.module}">${job.module}</a>@${job
+      .moduleVersion} (${job.moduleSource})</td></tr>
+    <tr><th scope="row">${glossify("Input hash", ui.mode === "learner")}</th><td>${hashCell(
+      job.inputHash,
+    )}</td></tr>
+    <tr><th scope="row">Output hash</th><td>${hashCell(job.outputHash)}</td></tr>
+    <tr><th scope="row">Dataset</th><td>${job.outputDatasetId
+      ? idLink("/datasets/", job.outputDatasetId)
+      : dash()}</td></tr>
+    <tr><th scope="row">Experiment</th><td>${job.experimentId
+      ? idLink("/experiments/", job.experimentId)
+      : dash()}</td></tr>
+    ${job.inputDatasetIds.length
+      ? html`
+        <tr>
+          <th scope="row">Input datasets</th>
+          <td>${job.inputDatasetIds.map((d) =>
+            html`
+              ${idLink("/datasets/", d)}
+            `
+          )}</td>
+        </tr>
+      `
+      : ""}
+    ${job.retryOf
+      ? html`
+        <tr>
+          <th scope="row">Retry of</th>
+          <td>${idLink("/jobs/", job.retryOf)}</td>
+        </tr>
+      `
+      : ""}
+    <tr><th scope="row">By</th><td>${job.createdBy}, LabOS ${job.labosVersion}</td></tr>
+    <tr><th scope="row">Queued</th><td>${time(job.queuedAt, { seconds: true })}</td></tr>
+    <tr><th scope="row">Duration</th><td>${job.durationMs === null
+      ? "–"
+      : `${job.durationMs} ms`}</td></tr>
+    <tr><th scope="row">Id</th><td class="mono">${job.id}</td></tr>
+        </tbody>
+      </table>
+      <p class="small"><a href="${auditLinkFor(job.id)}">Audit events of this job →</a></p>
+    </section>
+  `;
+}
+
+function againCard(ui: Ui, job: Job): Html {
+  return html`
+    <section class="card" aria-labelledby="again-title"><h2 id="again-title">Run again</h2>
+    ${ui.mode === "learner"
+      ? html`
+        <p
+          class="small muted">A rerun check runs the same input again and compares the output byte for byte: reproducibility you can prove.</p>
+      `
+      : ""}
+    <div class="actions">
+    ${job.status === "succeeded"
+      ? html`
+        <form method="post"
+          action="/jobs/${job.id}/rerun-check">${csrfInput(
+            ui.csrf,
+          )}<button type="submit" class="secondary">Check the rerun</button></form>
+      `
+      : ""}
+    <form method="post" action="/jobs/${job.id}/retry">${csrfInput(
+      ui.csrf,
+    )}<button type="submit" class="secondary">Retry as a new job</button></form>
+    </div>
+    </section>
+  `;
+}
