@@ -20,12 +20,10 @@
  * @module
  */
 export { VERSION } from "./src/version.ts";
-export { exitCodeFor, type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
+export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
   type BatchProgress,
   type CreateExperimentInput,
-  DATA_FORMAT,
-  DATA_SCHEMA_VERSION,
   type DataManifest,
   type DatasetFilter,
   type DoctorProblem,
@@ -36,7 +34,6 @@ export {
   type JobFilter,
   Lab,
   type LabStatus,
-  MANIFEST_FILE,
   openLab,
   type OpenLabOptions,
   type Page,
@@ -50,111 +47,8 @@ export type {
   ArchiveImport,
   LegacyImportOptions,
   LegacyImportReport,
-  LegacyRecordReport,
   MigrateOptions,
   MigrateReport,
 } from "./src/service/mod.ts";
-export {
-  type ConfigSource,
-  type ConfigSources,
-  type DisplayMode,
-  type DisplaySettings,
-  type LabosConfig,
-  loadConfig,
-  type LoadConfigOptions,
-  type PluginEntry,
-  type PluginLimits,
-} from "./src/config/mod.ts";
-export {
-  builtinTemplates,
-  type ExpectationCheck,
-  type ExperimentPlan,
-  type LabTemplate,
-  parseTemplate,
-  type PlanStep,
-  TemplateCatalog,
-  type TemplateEntry,
-  type TemplateExpectation,
-  type TemplateStep,
-} from "./src/templates/mod.ts";
-export {
-  type LoadedPlugin,
-  loadModuleRegistry,
-  type ModuleManifest,
-  openConfiguredLab,
-  type PluginProblem,
-  type PluginReport,
-} from "./src/plugins/mod.ts";
-export {
-  canonicalJson,
-  type Dataset,
-  type DatasetColumn,
-  DatasetSchema,
-  type Experiment,
-  EXPERIMENT_STATUSES,
-  EXPERIMENT_TRANSITIONS,
-  ExperimentSchema,
-  type ExperimentStatus,
-  hashJson,
-  ID_PATTERN,
-  type IdKind,
-  isId,
-  type Job,
-  JOB_STATUSES,
-  JobSchema,
-  type JobStatus,
-  RECORD_SCHEMA_VERSION,
-  type RecordBase,
-  type RecordOf,
-  type RecordType,
-} from "./src/records/mod.ts";
-export { type ListOptions, type RecordPage, RecordStore } from "./src/storage/folder/mod.ts";
-export type {
-  LabStorage,
-  PageQuery,
-  RawRecord,
-  RawRecords,
-  RecordQuery,
-  RestoreSink,
-  Snapshot,
-  SnapshotFile,
-  StorageCheck,
-  StorageProblem,
-  StorageTransaction,
-} from "./src/storage/mod.ts";
-export {
-  type AuditDamageKind,
-  type AuditEvent,
-  type AuditEventInput,
-  type AuditExport,
-  type AuditFilter,
-  type AuditHead,
-  AuditLog,
-  type AuditLogOptions,
-  type AuditPage,
-  type AuditTarget,
-  GENESIS_HASH,
-  type StagedAppend,
-  type VerifyResult,
-} from "./src/audit/mod.ts";
-export {
-  defineModule,
-  type LabModule,
-  LABOS_API_VERSION,
-  type ModuleContext,
-  type ModuleDescriptor,
-  ModuleError,
-  type ModuleExample,
-  type PlotSeries,
-  type PlotSpec,
-  type SafeParseResult,
-  type Schema,
-  type SchemaIssue,
-} from "./src/modules/contract.ts";
-export { type ModuleInfo, ModuleRegistry, type RegisteredModule } from "./src/modules/registry.ts";
-export {
-  type LineageEdge,
-  type LineageGraph,
-  type LineageKind,
-  type LineageNode,
-} from "./src/plots/mod.ts";
+export type { Dataset, Experiment, Job } from "./src/records/mod.ts";
+export type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "./src/audit/mod.ts";

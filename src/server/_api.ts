@@ -9,8 +9,7 @@
 import { Hono, type HonoRequest } from "hono";
 import { LabosError, quote } from "../errors.ts";
 import { renderLineageSvg } from "../plots/mod.ts";
-import { CreateExperimentRequest, parseAuditTarget, type RunRequest } from "../service/mod.ts";
-import { parseOrThrow } from "../validation.ts";
+import { type CreateExperimentInput, parseAuditTarget, type RunRequest } from "../service/mod.ts";
 import { toCsv } from "./_csv.ts";
 import {
   type ImportFields,
@@ -59,13 +58,8 @@ const experiments = new Hono<ServerEnv>()
     );
   })
   .post("/", async (c) => {
-    // Kept here: Lab.createExperiment reads `template` before it parses, and
-    // says "Cannot create experiment" where the API has always said "Invalid experiment".
-    const body = parseOrThrow(
-      CreateExperimentRequest,
-      await parseJsonBody(c.req.raw),
-      "Invalid experiment",
-    );
+    // The service parses the request, once.
+    const body = await parseJsonBody(c.req.raw) as CreateExperimentInput;
     return c.json(await c.var.lab.createExperiment(body), 201);
   })
   .get("/:id", async (c) => c.json(await c.var.lab.getExperiment(c.req.param("id"))))

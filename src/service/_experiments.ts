@@ -13,6 +13,7 @@ import type { ExperimentPlan, renderTitle, TemplateEntry, TemplateStep } from ".
 import { parseOrThrow } from "../validation.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import {
+  CreateExperimentInputSchema,
   CreateExperimentRequest,
   ExperimentFilterSchema,
   parseFilter,
@@ -60,9 +61,12 @@ export interface PlanRunResult {
 /** Creates draft experiments in one transaction: all of them, or none. */
 export async function createExperiments(
   lab: LabContext,
-  inputs: CreateExperimentInput[],
+  raw: unknown[],
 ): Promise<Experiment[]> {
   await requireReady(lab);
+  const inputs = raw.map((input) =>
+    parseOrThrow(CreateExperimentInputSchema, input, "Invalid experiment")
+  );
   const templates: Array<TemplateEntry | undefined> = [];
   for (const input of inputs) templates.push(await usableTemplate(lab, input.template));
   const render = templates.some(Boolean)

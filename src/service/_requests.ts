@@ -17,6 +17,19 @@ export const CreateExperimentRequest = z.strictObject({
   reason: z.string().optional(),
 });
 
+/**
+ * The shape of a create-experiment input as it arrives, before a template
+ * fills in the title: parsed once, at the service.
+ */
+export const CreateExperimentInputSchema = z.strictObject({
+  title: z.string().optional(),
+  template: z.string().optional(),
+  purpose: z.string().optional(),
+  owner: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  reason: z.string().optional(),
+});
+
 /** The shape of a transition request. */
 export const TransitionRequest = z.strictObject({
   to: z.string(),
