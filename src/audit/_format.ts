@@ -30,17 +30,20 @@ export const LINE_PREFIX = '{"event":';
 /** What follows the event: `,"hash":"`, then 64 hex digits and `"}`. */
 export const HASH_KEY = ',"hash":"';
 
-/** Bytes from a line's start to its event's first byte (`{"event":`). */
-export const EVENT_OFFSET = 9;
+/** Hex digits of a hash (SHA-256): the line's `hash` and the event's `prev`. */
+export const HASH_HEX = 64;
 
-/** Bytes from the event's last byte (exclusive) to the newline: `,"hash":"` + 64 + `"}`. */
-export const FRAME_TAIL = 75;
+/** Bytes from a line's start to its event's first byte (`{"event":`). */
+export const EVENT_OFFSET: number = LINE_PREFIX.length;
 
 /** Bytes from the first hex digit of the line's hash to the newline: 64 + `"}`. */
-export const HASH_TAIL = 66;
+export const HASH_TAIL: number = HASH_HEX + 2;
+
+/** Bytes from the event's last byte (exclusive) to the newline: `,"hash":"` + 64 + `"}`. */
+export const FRAME_TAIL: number = HASH_KEY.length + HASH_TAIL;
 
 /** The shortest possible line without its newline: the framing around a 2-byte event. */
-export const MIN_LINE = EVENT_OFFSET + 2 + FRAME_TAIL;
+export const MIN_LINE: number = EVENT_OFFSET + 2 + FRAME_TAIL;
 
 /**
  * The failure codes of the line checks (`F_*`) and the slots of the `out`

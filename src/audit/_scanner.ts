@@ -15,6 +15,7 @@ import {
   CODES,
   EVENT_OFFSET,
   FRAME_TAIL,
+  HASH_HEX,
   HASH_KEY,
   HASH_TAIL,
   latin1,
@@ -203,6 +204,8 @@ let nonAscii = false;
 // The open containers of `value`: 1 object, 2 array.
 let stack = new Uint8Array(64);
 const OUT = new Float64Array(O_SIZE);
+// The options of the hot path's parse: `prev` is compared with a real hash, so its hex is not checked.
+const HOT = { out: OUT, prevHex: false };
 
 function literal(lit: Uint8Array, b: Uint8Array, i: number, e: number): boolean {
   const n = lit.length;
@@ -421,9 +424,9 @@ function parseEvent(
   if (i < 0) return -F_DETAILS;
   if (!literal(L_PREV, b, i, e)) return -F_PREV;
   out[O_PREV] = i += L_PREV.length;
-  if (i + HASH_TAIL > e || b[i + 64] !== 34 || b[i + 65] !== 125) return -F_PREV;
+  if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -F_PREV;
   if (options.prevHex) {
-    for (let k = i; k < i + 64; k++) if (HEX[b[k]] === 0) return -F_PREV;
+    for (let k = i; k < i + HASH_HEX; k++) if (HEX[b[k]] === 0) return -F_PREV;
   }
   if (nonAscii && !isUtf8(b.subarray(s, i + HASH_TAIL))) return -F_UTF8;
   return i + HASH_TAIL;
@@ -546,7 +549,7 @@ function fail(
 // The newline of a good line at b[pos] found by parsing it, or -1 (then the slow path decides).
 function goodLineEnd(b: Uint8Array, pos: number, len: number): number {
   if (b[pos] !== 123 || b[pos + 1] !== 34 || b[pos + EVENT_OFFSET - 1] !== 58) return -1;
-  const ee = parseEvent(b, pos + EVENT_OFFSET, len, { out: OUT, prevHex: false });
+  const ee = parseEvent(b, pos + EVENT_OFFSET, len, HOT);
   if (ee < 0) return -1;
   const nl = ee + FRAME_TAIL;
   return nl < len && b[nl] === 10 && checkShell(b, pos, nl) ? nl : -1;
@@ -555,8 +558,8 @@ function goodLineEnd(b: Uint8Array, pos: number, len: number): number {
 // Whether the 64 bytes at b[at] spell the hex string `hex`.
 function sameHex(b: Uint8Array, at: number, hex: string): boolean {
   let k = 0;
-  while (k < 64 && hex.charCodeAt(k) === b[at + k]) k++;
-  return k === 64;
+  while (k < HASH_HEX && hex.charCodeAt(k) === b[at + k]) k++;
+  return k === HASH_HEX;
 }
 
 // Whether the line's `prev` (at b[p]) is the previous line's hash.
@@ -564,8 +567,8 @@ function linksBack(state: ScanState, b: Uint8Array, p: number): boolean {
   const prevAt = state.prevAt;
   if (prevAt < 0) return sameHex(b, p, state.prevHash);
   let k = 0;
-  while (k < 64 && b[prevAt + k] === b[p + k]) k++;
-  return k === 64;
+  while (k < HASH_HEX && b[prevAt + k] === b[p + k]) k++;
+  return k === HASH_HEX;
 }
 
 // Consumes the complete lines of b[pos, len); returns where it stopped.
@@ -587,31 +590,30 @@ function feed(
       if (found >= 0 && found < len) fail(state, F_UNKNOWN, b, { pos, nl: found, base });
       break;
     }
-    const ee = nl - FRAME_TAIL;
-    const hash = sha256Hex(b.subarray(pos + EVENT_OFFSET, ee));
+    const hash = sha256Hex(b.subarray(pos + EVENT_OFFSET, nl - FRAME_TAIL));
     const at = nl - HASH_TAIL;
     if (!sameHex(b, at, hash)) {
       fail(state, F_HASH, b, { pos, nl, base });
       break;
     }
-    if (!accept(state, { b, p: ee - HASH_TAIL, hash, at })) {
+    if (!accept(state, b, hash)) {
       fail(state, state.expected === OUT[O_SEQ] ? F_LINK : F_SEQ_ORDER, b, { pos, nl, base });
       break;
     }
+    // The in-place link check of the next line reads this line's hash.
+    state.prevAt = at;
     pos = nl + 1;
   }
   return pos;
 }
 
-// Chains a line whose hash matched; false when its seq or `prev` does not follow.
-function accept(
-  state: ScanState,
-  line: { b: Uint8Array; p: number; hash: string; at: number },
-): boolean {
-  const { b, p, hash } = line;
+// Chains the line just parsed (its seq and `prev` offset in OUT) whose hash
+// matched; false when its seq or `prev` does not follow.
+function accept(state: ScanState, b: Uint8Array, hash: string): boolean {
+  const p = OUT[O_PREV];
   const seq = OUT[O_SEQ];
   if (state.expected === 0) {
-    state.firstPrev = state.lastPrev = latin1(b, { from: p, to: p + 64 });
+    state.firstPrev = state.lastPrev = latin1(b, { from: p, to: p + HASH_HEX });
     state.firstSeq = seq;
   } else {
     if (seq !== state.expected || !linksBack(state, b, p)) return false;
@@ -623,7 +625,6 @@ function accept(
   }
   if (seq === state.watchSeq) state.watchHash = hash;
   state.prevHash = state.lastHash = hash;
-  state.prevAt = line.at;
   state.lastSeq = seq;
   state.expected = seq + 1;
   state.count++;

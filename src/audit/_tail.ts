@@ -12,6 +12,7 @@ import {
   EVENT_OFFSET,
   eventEnd,
   GENESIS_HASH,
+  HASH_HEX,
   latin1,
   readFully,
   readHeadFile,
@@ -103,7 +104,7 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
       size,
       seq: out[CODES.O_SEQ],
       hash: storedHash(line, n),
-      prev: latin1(line, { from: prev, to: prev + 64 }),
+      prev: latin1(line, { from: prev, to: prev + HASH_HEX }),
       ts: latin1(line, { from: ts, to: ts + 24 }),
     };
   } finally {
@@ -180,7 +181,7 @@ async function chainsFrom(
       const seq = out[CODES.O_SEQ];
       if (seq <= head.seq) return false;
       const prev = out[CODES.O_PREV];
-      if (seq === head.seq + 1) return latin1(b, { from: prev, to: prev + 64 }) === head.hash;
+      if (seq === head.seq + 1) return latin1(b, { from: prev, to: prev + HASH_HEX }) === head.hash;
     }
   }
   return false;
