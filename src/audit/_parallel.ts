@@ -66,27 +66,11 @@ interface WorkerReply {
  * ```
  */
 export async function scanRanges(file: string, options: RangeOptions): Promise<RangeResult[]> {
-  const { size } = options;
-  // Small ranges keep threads busy to the end: nobody waits long for the last one.
-  const count = Math.max(
-    1,
-    Math.ceil(size / (options.rangeBytes ?? 8 << 20)),
-    Math.min((options.workers + 1) * 2, Math.ceil(size / (1 << 20))),
-  );
-  const starts = Array.from({ length: count }, (_, i) => Math.floor((size * i) / count));
-  const endOf = (index: number): number => index + 1 < count ? starts[index + 1] : size;
-  const results: RangeResult[] = [];
-  let next = 0;
-  let limit = count;
-  const take = (): number | undefined => next < limit ? next++ : undefined;
-  const record = (index: number, state: ScanState, by: "worker" | "main"): void => {
-    results[index] = { start: starts[index], state, by };
-    if (state.failure) limit = Math.min(limit, index + 1);
-  };
+  const queue = new RangeQueue(options);
+  const mainThread = options.mainThread ?? true;
   const pool: Worker[] = [];
   const running: Promise<void>[] = [];
-  const mainThread = options.mainThread ?? true;
-  for (let i = 0; i < options.workers && i < count - (mainThread ? 1 : 0); i++) {
+  for (let i = 0; i < options.workers && i < queue.count - (mainThread ? 1 : 0); i++) {
     let worker: Worker;
     try {
       worker = new Worker(VERIFY_WORKER_SOURCE, { eval: true });
@@ -94,59 +78,117 @@ export async function scanRanges(file: string, options: RangeOptions): Promise<R
       break;
     }
     pool.push(worker);
-    running.push(
-      new Promise<void>((resolve) => {
-        let current: number | undefined;
-        const give = (): void => {
-          current = take();
-          if (current === undefined) return resolve();
-          const job: RangeJob = {
-            file,
-            start: starts[current],
-            end: endOf(current),
-            size,
-            chunkBytes: options.chunkBytes,
-            watchSeq: options.watchSeq,
-          };
-          worker.postMessage(job);
-        };
-        worker.on("message", (reply: WorkerReply) => {
-          if (current === undefined) return;
-          if (!reply.state) return resolve();
-          if (!results[current]) record(current, reply.state, "worker");
-          give();
-        });
-        worker.on("error", () => resolve());
-        worker.on("exit", () => resolve());
-        give();
-      }),
-    );
+    running.push(feedWorker(worker, { queue, file, options }));
   }
   try {
     if (mainThread || pool.length === 0) {
-      // When no range is left to take, the main thread also scans the ranges
-      // still out with workers, lowest first, so a slow or starved worker
-      // never makes it wait: the first result of a range wins.
-      for (;;) {
-        let index = take();
-        if (index === undefined) {
-          index = results.findIndex((result, i) => !result && i < limit);
-          if (index < 0 && results.length < limit) index = results.length;
-          if (index < 0) break;
-        }
-        const state = await options.scanHere(starts[index], endOf(index));
-        if (!results[index]) record(index, state, "main");
-      }
+      await scanAlongside(queue, options.scanHere);
     } else {
       await Promise.all(running);
-      for (let index = 0; index < limit; index++) {
-        if (!results[index]) {
-          record(index, await options.scanHere(starts[index], endOf(index)), "main");
+      for (let index = 0; index < queue.limit; index++) {
+        if (!queue.results[index]) {
+          const [start, end] = queue.range(index);
+          queue.record(index, { state: await options.scanHere(start, end), by: "main" });
         }
       }
     }
-    return results.slice(0, limit);
+    return queue.results.slice(0, queue.limit);
   } finally {
     await Promise.all(pool.map((worker) => worker.terminate().catch(() => 0)));
+  }
+}
+
+// The ranges of one scan, handed out in order; results beyond the first damaged range are dropped.
+class RangeQueue {
+  readonly count: number;
+  readonly results: RangeResult[] = [];
+  limit: number;
+  #starts: number[];
+  #size: number;
+  #next = 0;
+
+  constructor(options: RangeOptions) {
+    const { size } = options;
+    // Small ranges keep threads busy to the end: nobody waits long for the last one.
+    this.count = Math.max(
+      1,
+      Math.ceil(size / (options.rangeBytes ?? 8 << 20)),
+      Math.min((options.workers + 1) * 2, Math.ceil(size / (1 << 20))),
+    );
+    this.#starts = Array.from(
+      { length: this.count },
+      (_, i) => Math.floor((size * i) / this.count),
+    );
+    this.#size = size;
+    this.limit = this.count;
+  }
+
+  range(index: number): [number, number] {
+    const end = index + 1 < this.count ? this.#starts[index + 1] : this.#size;
+    return [this.#starts[index], end];
+  }
+
+  take(): number | undefined {
+    return this.#next < this.limit ? this.#next++ : undefined;
+  }
+
+  record(index: number, result: { state: ScanState; by: "worker" | "main" }): void {
+    if (this.results[index]) return;
+    this.results[index] = { start: this.#starts[index], ...result };
+    if (result.state.failure) this.limit = Math.min(this.limit, index + 1);
+  }
+}
+
+// Gives ranges to one worker until none is left; resolves early when the worker fails.
+function feedWorker(
+  worker: Worker,
+  scan: { queue: RangeQueue; file: string; options: RangeOptions },
+): Promise<void> {
+  const { queue, file, options } = scan;
+  return new Promise<void>((resolve) => {
+    let current: number | undefined;
+    function give(): void {
+      current = queue.take();
+      if (current === undefined) return resolve();
+      const [start, end] = queue.range(current);
+      const job: RangeJob = {
+        file,
+        start,
+        end,
+        size: options.size,
+        chunkBytes: options.chunkBytes,
+        watchSeq: options.watchSeq,
+      };
+      worker.postMessage(job);
+    }
+    worker.on("message", (reply: WorkerReply) => {
+      if (current === undefined) return;
+      if (!reply.state) return resolve();
+      queue.record(current, { state: reply.state, by: "worker" });
+      give();
+    });
+    worker.on("error", () => resolve());
+    worker.on("exit", () => resolve());
+    give();
+  });
+}
+
+// The main thread's share. When no range is left to take, it also scans the
+// ranges still out with workers, lowest first, so a slow or starved worker
+// never makes it wait: the first result of a range wins.
+async function scanAlongside(
+  queue: RangeQueue,
+  scanHere: RangeOptions["scanHere"],
+): Promise<void> {
+  for (;;) {
+    let index = queue.take();
+    if (index === undefined) {
+      index = queue.results.findIndex((result, i) => !result && i < queue.limit);
+      if (index < 0 && queue.results.length < queue.limit) index = queue.results.length;
+      if (index < 0) break;
+    }
+    const [start, end] = queue.range(index);
+    const state = await scanHere(start, end);
+    queue.record(index, { state, by: "main" });
   }
 }
