@@ -1,18 +1,24 @@
 /**
- * Compares `AuditLog.verify()` with `sha256sum` over the same log file.
+ * Times `labos audit verify` against `sha256sum` of the same log, both as
+ * whole processes, on Deno.
  *
- *     deno run -A bench/audit_verify_vs_sha256sum.ts [events=500000]
+ *     deno run -A bench/audit_verify_vs_sha256sum.ts [--events=500000] [--pairs=7] [--keep=DIR]
  *
- * Builds a log of realistic events (about 470 bytes a line) with
- * `encodeEvent`, then times `sha256sum FILE`, `verify()` (parallel path) and
- * the single-threaded path, interleaved, median of 5 runs each.
+ * Initialises a data folder with `labos init`, appends events of realistic
+ * size (about 470 bytes a line, encoded with `encodeEvent` and chained from
+ * the real head) up to `--events`, then runs `deno run -A cli.ts audit verify`
+ * and `sha256sum log.jsonl` in alternation, `--pairs` times after one warm-up
+ * of each, and prints both medians and the ratio of the medians (verify /
+ * sha256sum) and the median of the pairwise ratios. `--keep=DIR` builds the
+ * folder in DIR (reused when it already holds the same number of events) and
+ * leaves it there.
  *
  * @module
  */
 import { availableParallelism } from "node:os";
-import { AuditLog, encodeEvent, GENESIS_HASH } from "../src/audit/mod.ts";
+import { parseArgs } from "node:util";
+import { AuditLog, encodeEvent } from "../src/audit/mod.ts";
 import { formatHead } from "../src/audit/_format.ts";
-import { verifyLogFile } from "../src/audit/_verify.ts";
 import { newId } from "../src/records/ids.ts";
 
 const ACTIONS = [
@@ -22,16 +28,22 @@ const ACTIONS = [
   "experiment.transitioned",
 ];
 const ACTORS = ["ada.lovelace", "rosalind.franklin", "marie.curie", "service:runner"];
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-/** Writes `<dir>/log.jsonl` and `<dir>/head.json` with `events` events; returns the log size. */
+/**
+ * Appends events to `<dir>/log.jsonl` until it holds `events` events, chained
+ * from the log's current head, and rewrites `<dir>/head.json`; returns the
+ * log size in bytes.
+ */
 export async function buildBenchLog(dir: string, events: number): Promise<number> {
-  const file = await Deno.open(`${dir}/log.jsonl`, { write: true, create: true, truncate: true });
+  const start = await new AuditLog(dir).head();
+  const file = await Deno.open(`${dir}/log.jsonl`, { append: true, create: true });
   const encoder = new TextEncoder();
-  const t0 = Date.parse("2025-01-06T08:00:00.000Z");
-  let prev = GENESIS_HASH;
-  let size = 0;
+  // After the events already there: `ts` never decreases along the log.
+  const t0 = Date.now();
+  let prev = start.hash;
   let batch: string[] = [];
-  for (let seq = 1; seq <= events; seq++) {
+  for (let seq = start.seq + 1; seq <= events; seq++) {
     const time = t0 + seq * 1700;
     const { line, hash } = encodeEvent({
       v: 1,
@@ -54,83 +66,100 @@ export async function buildBenchLog(dir: string, events: number): Promise<number
     batch.push(line);
     if (batch.length === 10_000 || seq === events) {
       const bytes = encoder.encode(batch.join(""));
-      size += bytes.length;
       for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
       batch = [];
     }
   }
   file.close();
   await Deno.writeTextFile(`${dir}/head.json`, formatHead({ seq: events, hash: prev }));
-  return size;
+  return (await Deno.stat(`${dir}/log.jsonl`)).size;
+}
+
+/** Creates (or reuses) a data folder whose audit log holds `events` events. */
+async function buildLab(dataDir: string, events: number): Promise<void> {
+  const audit = new AuditLog(`${dataDir}/audit`);
+  const exists = await Deno.stat(`${dataDir}/labos.json`).then(() => true, () => false);
+  if (exists && (await audit.head()).seq === events) return;
+  if (exists) await Deno.remove(dataDir, { recursive: true });
+  await run(["deno", "run", "-A", CLI, "--data-dir", dataDir, "init"]);
+  await buildBenchLog(audit.auditDir, events);
+}
+
+async function run(argv: string[]): Promise<string> {
+  const out = await new Deno.Command(argv[0], { args: argv.slice(1), stderr: "inherit" })
+    .output();
+  if (!out.success) throw new Error(`${argv.join(" ")} exited with ${out.code}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+async function timed(argv: string[]): Promise<number> {
+  const start = performance.now();
+  const out = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  const seconds = (performance.now() - start) / 1000;
+  if (!out.success) throw new Error(`${argv.join(" ")} exited with ${out.code}`);
+  return seconds;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-async function time(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return (performance.now() - start) / 1000;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 if (import.meta.main) {
-  const events = Number(Deno.args[0] ?? 500_000);
-  const dir = await Deno.makeTempDir({ prefix: "labos-audit-bench-" });
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      events: { type: "string", default: "500000" },
+      pairs: { type: "string", default: "7" },
+      keep: { type: "string" },
+    },
+  });
+  const events = Number(values.events);
+  const pairs = Number(values.pairs);
+  const dataDir = values.keep ?? await Deno.makeTempDir({ prefix: "labos-audit-bench-" });
   try {
     const built = performance.now();
-    const size = await buildBenchLog(dir, events);
-    const mb = size / 1e6;
+    await buildLab(dataDir, events);
+    const file = `${dataDir}/audit/log.jsonl`;
+    const size = (await Deno.stat(file)).size;
     console.log(
-      `Built ${events} events, ${mb.toFixed(1)} MB (${
+      `${events} events, ${(size / 1e6).toFixed(1)} MB (${
         (size / events).toFixed(0)
-      } bytes a line) in ${
+      } bytes a line), ready in ${
         ((performance.now() - built) / 1000).toFixed(1)
-      } s; ${availableParallelism()} cores`,
+      } s; ${availableParallelism()} cores; Deno ${Deno.version.deno}`,
     );
-    const audit = new AuditLog(dir);
-    const file = audit.logFile;
-    const runs: Record<string, number[]> = { sha256sum: [], verify: [], single: [] };
-    await Deno.readFile(file); // warm the page cache
-    for (let i = 0; i < 5; i++) {
-      runs.sha256sum.push(
-        await time(async () => {
-          const out = await new Deno.Command("sha256sum", { args: [file], stdout: "null" })
-            .output();
-          if (!out.success) throw new Error("sha256sum failed");
-        }),
-      );
-      runs.verify.push(
-        await time(async () => {
-          const result = await audit.verify();
-          if (!result.ok || result.events !== events) throw new Error(JSON.stringify(result));
-        }),
-      );
-      runs.single.push(
-        await time(async () => {
-          const result = await verifyLogFile(file, { headFile: audit.headFile, workers: 0 });
-          if (!result.ok) throw new Error(JSON.stringify(result));
-        }),
-      );
+    const verify = ["deno", "run", "-A", CLI, "--data-dir", dataDir, "audit", "verify"];
+    const sha = ["sha256sum", file];
+    const check = await run(verify);
+    if (!check.startsWith(`ok: ${events} events`)) throw new Error(`verify said: ${check}`);
+    await timed(sha); // warm-up of each, page cache included
+    const times = { verify: [] as number[], sha256sum: [] as number[] };
+    for (let i = 0; i < pairs; i++) {
+      times.verify.push(await timed(verify));
+      times.sha256sum.push(await timed(sha));
     }
-    const sha = median(runs.sha256sum);
-    const rows: [string, number][] = [
-      ["sha256sum", sha],
-      ["AuditLog.verify() (parallel)", median(runs.verify)],
-      ["verify, single thread", median(runs.single)],
-    ];
-    for (const [name, seconds] of rows) {
-      console.log(
-        `${name.padEnd(30)} ${seconds.toFixed(3)} s  ${
-          (mb / seconds).toFixed(0).padStart(5)
-        } MB/s  ${(sha / seconds).toFixed(2)}x sha256sum  (runs: ${
-          runs[name === "sha256sum" ? "sha256sum" : name.startsWith("Audit") ? "verify" : "single"]
-            .map((s) => s.toFixed(3)).join(" ")
-        })`,
-      );
-    }
+    const ratios = times.verify.map((v, i) => v / times.sha256sum[i]);
+    const show = (list: number[]): string => list.map((s) => s.toFixed(3)).join(" ");
+    console.log(
+      `labos audit verify  median ${median(times.verify).toFixed(3)} s  (${show(times.verify)})`,
+    );
+    console.log(
+      `sha256sum           median ${median(times.sha256sum).toFixed(3)} s  (${
+        show(times.sha256sum)
+      })`,
+    );
+    console.log(
+      `ratio verify/sha256sum: ${
+        (median(times.verify) / median(times.sha256sum)).toFixed(2)
+      } (of the medians), ${median(ratios).toFixed(2)} (median of the ${pairs} pairs)`,
+    );
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    if (values.keep === undefined) await Deno.remove(dataDir, { recursive: true });
   }
 }

@@ -1,24 +1,28 @@
 /**
  * The byte-level checker of audit log lines, shared by the main thread and
- * the verify workers. {@linkcode createScanner} must stay self-contained: no
- * imports or outer variables inside it, because the workers receive its
- * source text (a compiled single binary has no worker file on disk).
+ * the verify workers (`_verify_worker.ts`, which imports this module). The
+ * framing and the failure codes come from `_format.ts`.
+ *
+ * Hot path: a good line is parsed from its first byte to the end of its
+ * event without `indexOf` or decoding; its newline is then at a fixed offset
+ * (`FRAME_TAIL`) past the event, its hash is compared in place, and the
+ * previous line's hash is compared with `prev` in the buffer.
  *
  * @module
  */
-
-/** The Node built-ins the scanner uses, passed in so that workers can `require` them. */
-export interface ScannerModules {
-  /** `node:crypto`. */
-  crypto: {
-    createHash(algorithm: string): {
-      update(data: Uint8Array): { digest(encoding: "hex"): string };
-    };
-    hash?: unknown;
-  };
-  /** `node:buffer`. */
-  buffer: { isUtf8?: unknown };
-}
+import * as buffer from "node:buffer";
+import {
+  CODES,
+  EVENT_OFFSET,
+  FRAME_TAIL,
+  HASH_HEX,
+  HASH_KEY,
+  HASH_TAIL,
+  latin1,
+  LINE_PREFIX,
+  MIN_LINE,
+  sha256Hex,
+} from "./_format.ts";
 
 /** A read the scan driver must perform, as `fs.read(fd, buffer, offset, length, position)`. */
 export interface ReadRequest {
@@ -34,7 +38,7 @@ export interface ReadRequest {
 
 /** The first damaged line a scan met, as raw facts; `_verify.ts` classifies them. */
 export interface ScanFailure {
-  /** One of the `F_*` codes of {@linkcode createScanner}. */
+  /** One of the `F_*` codes of `CODES`. */
   code: number;
   /** File offset of the line. */
   lineStart: number;
@@ -82,122 +86,105 @@ export interface ScanState {
   failure: ScanFailure | null;
 }
 
-/** The operations of a scanner. */
-export interface Scanner {
-  /** Checks the `{"event":…,"hash":"…"}` framing of the line `b[s, e)` (without its newline). */
-  checkFrame(b: Uint8Array, s: number, e: number): boolean;
-  /**
-   * Checks that `b[s, e)` is a compact v1 event with the keys in order and
-   * the right types, and fills `out` (see `O_*`). Returns 0 or an `F_*` code.
-   */
-  checkEvent(b: Uint8Array, s: number, e: number, out: Float64Array, prevHex?: boolean): number;
-  /** Lowercase hex SHA-256 of the bytes. */
-  sha256Hex(bytes: Uint8Array): string;
-  /** Creates the state of a scan; a null seed means the first line is taken on trust. */
-  newState(seed: { seq: number; hash: string } | null, end: number, watchSeq: number): ScanState;
-  /** Scans lines from the first line boundary at or after `start`; yields reads to perform. */
-  run(
-    state: ScanState,
-    start: number,
-    size: number,
-    chunkBytes: number,
-  ): Generator<ReadRequest, void, number>;
-  /** The failure codes this scanner uses; they equal those of {@linkcode CODES}. */
-  codes: Record<string, number>;
+/** Where and how a scan reads; see {@linkcode scanSteps}. */
+export interface ScanJob {
+  /** File offset to start at; the scan begins at the first line boundary at or after it. */
+  start: number;
+  /** How many bytes of the file to consider. */
+  size: number;
+  /** Bytes per read. */
+  chunkBytes: number;
+  /** A buffer to reuse between scans of one thread; the scan stores a grown one back here. */
+  scratch?: { bytes: Uint8Array | null };
 }
 
-/** Failure codes and `out` slots of {@linkcode Scanner}. */
-export const CODES = {
-  F_FRAME: 1,
-  F_V: 2,
-  F_SEQ: 3,
-  F_ID: 4,
-  F_TS: 5,
-  F_ACTOR: 6,
-  F_ACTION: 7,
-  F_TARGET: 8,
-  F_REASON: 9,
-  F_DETAILS: 10,
-  F_PREV: 11,
-  F_UTF8: 12,
-  F_HASH: 20,
-  F_SEQ_ORDER: 21,
-  F_LINK: 22,
-  F_TORN: 23,
-  O_SEQ: 0,
-  O_TS: 1,
-  O_ACTOR: 2,
-  O_ACTION: 4,
-  O_TYPE: 6,
-  O_TARGET_ID: 8,
-  O_PREV: 10,
-  O_SIZE: 12,
-} as const;
+const {
+  F_FRAME,
+  F_V,
+  F_SEQ,
+  F_ID,
+  F_TS,
+  F_ACTOR,
+  F_ACTION,
+  F_TARGET,
+  F_REASON,
+  F_DETAILS,
+  F_PREV,
+  F_UTF8,
+  F_HASH,
+  F_SEQ_ORDER,
+  F_LINK,
+  F_TORN,
+  O_SEQ,
+  O_TS,
+  O_ACTOR,
+  O_ACTION,
+  O_TYPE,
+  O_TARGET_ID,
+  O_PREV,
+  O_SIZE,
+} = CODES;
+// A line that failed the fast path; `fail` finds out why.
+const F_UNKNOWN = -1;
 
-/**
- * Builds the scanner. Self-contained: see the module documentation.
- *
- * @example
- * ```ts
- * import * as crypto from "node:crypto";
- * import * as buffer from "node:buffer";
- * import { createScanner } from "./_scanner.ts";
- * const scanner = createScanner({ crypto, buffer });
- * console.assert(scanner.sha256Hex(new Uint8Array()).startsWith("e3b0c442"));
- * ```
- */
-export function createScanner(modules: ScannerModules): Scanner {
-  const F_FRAME = 1, F_V = 2, F_SEQ = 3, F_ID = 4, F_TS = 5, F_ACTOR = 6, F_ACTION = 7;
-  const F_TARGET = 8, F_REASON = 9, F_DETAILS = 10, F_PREV = 11, F_UTF8 = 12;
-  const F_HASH = 20, F_SEQ_ORDER = 21, F_LINK = 22, F_TORN = 23;
-  // A line that failed the fast path; `fail` finds out why.
-  const F_UNKNOWN = -1;
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const nativeIsUtf8 = (buffer as { isUtf8?: unknown }).isUtf8;
 
-  const crypto = modules.crypto;
-  const oneShot = typeof crypto.hash === "function"
-    ? crypto.hash as (algorithm: string, data: Uint8Array) => string
-    : null;
-  const sha256Hex = oneShot
-    ? (bytes: Uint8Array) => oneShot("sha256", bytes)
-    : (bytes: Uint8Array) => crypto.createHash("sha256").update(bytes).digest("hex");
-  const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-  const isUtf8 = typeof modules.buffer.isUtf8 === "function"
-    ? modules.buffer.isUtf8 as (bytes: Uint8Array) => boolean
-    : (bytes: Uint8Array) => {
-      try {
-        strictDecoder.decode(bytes);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-
-  function ascii(text: string): Uint8Array {
-    const out = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-    return out;
+function isUtf8(bytes: Uint8Array): boolean {
+  if (typeof nativeIsUtf8 === "function") {
+    return (nativeIsUtf8 as (b: Uint8Array) => boolean)(bytes);
   }
-  function table(chars: string): Uint8Array {
-    const out = new Uint8Array(256);
-    for (let i = 0; i < chars.length; i++) out[chars.charCodeAt(i)] = 1;
-    return out;
+  try {
+    strictDecoder.decode(bytes);
+    return true;
+  } catch {
+    return false;
   }
-  // String byte classes: 0 plain, 1 quote, 2 backslash, 3 control, 4 non-ASCII.
-  const CLS = new Uint8Array(256);
-  for (let i = 0; i < 32; i++) CLS[i] = 3;
-  for (let i = 128; i < 256; i++) CLS[i] = 4;
-  CLS[34] = 1;
-  CLS[92] = 2;
-  const HEX = table("0123456789abcdef");
-  const ANY_HEX = table("0123456789abcdefABCDEF");
-  const ESCAPE = table('"\\/bfnrt');
-  const CROCKFORD = table("0123456789ABCDEFGHJKMNPQRSTVWXYZ");
-  // After "seq": `,"id":"evt_` + 26 Crockford digits + `","ts":"` + the ts shape + `,"actor":`;
-  // FIXED[k * 256 + byte] tells whether `byte` may appear at position k.
-  const FIXED_SHAPE =
-    ',"id":"evt_CCCCCCCCCCCCCCCCCCCCCCCCCC","ts":"DDDD-DD-DDTDD:DD:DD.DDDZ","actor":';
-  const FIXED_LENGTH = FIXED_SHAPE.length;
-  const FIXED = new Uint8Array(FIXED_LENGTH * 256);
+}
+
+function ascii(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function table(chars: string): Uint8Array {
+  const out = new Uint8Array(256);
+  for (let i = 0; i < chars.length; i++) out[chars.charCodeAt(i)] = 1;
+  return out;
+}
+
+// String byte classes: 0 plain, 1 quote, 2 backslash, 3 control, 4 non-ASCII.
+const CLS = new Uint8Array(256);
+for (let i = 0; i < 32; i++) CLS[i] = 3;
+for (let i = 128; i < 256; i++) CLS[i] = 4;
+CLS[34] = 1;
+CLS[92] = 2;
+const HEX = table("0123456789abcdef");
+const ANY_HEX = table("0123456789abcdefABCDEF");
+const ESCAPE = table('"\\/bfnrt');
+const CROCKFORD = table("0123456789ABCDEFGHJKMNPQRSTVWXYZ");
+// After "seq": `,"id":"evt_` + 26 Crockford digits + `","ts":"` + the ts shape + `,"actor":`;
+// FIXED[k * 256 + byte] tells whether `byte` may appear at position k.
+const FIXED_SHAPE =
+  ',"id":"evt_CCCCCCCCCCCCCCCCCCCCCCCCCC","ts":"DDDD-DD-DDTDD:DD:DD.DDDZ","actor":';
+const FIXED_LENGTH = FIXED_SHAPE.length;
+const FIXED = fixedTable();
+const PREFIX = ascii(LINE_PREFIX);
+const SUFFIX = ascii(HASH_KEY);
+const L_HEAD = ascii('{"v":1,"seq":');
+const L_ACTION = ascii(',"action":');
+const L_TARGET = ascii(',"target":{"type":');
+const L_TARGET_ID = ascii(',"id":');
+const L_REASON = ascii(',"reason":');
+const L_NULL = ascii("null");
+const L_TRUE = ascii("true");
+const L_FALSE = ascii("false");
+const L_DETAILS = ascii(',"details":');
+const L_PREV = ascii(',"prev":"');
+
+function fixedTable(): Uint8Array {
+  const fixed = new Uint8Array(FIXED_LENGTH * 256);
   for (let k = 0; k < FIXED_LENGTH; k++) {
     const want = FIXED_SHAPE.charCodeAt(k);
     for (let c = 0; c < 256; c++) {
@@ -206,454 +193,574 @@ export function createScanner(modules: ScannerModules): Scanner {
         : want === 68
         ? c >= 48 && c <= 57
         : c === want;
-      FIXED[(k << 8) | c] = ok ? 1 : 0;
+      fixed[(k << 8) | c] = ok ? 1 : 0;
     }
   }
-  const PREFIX = ascii('{"event":');
-  const SUFFIX = ascii(',"hash":"');
-  const L_HEAD = ascii('{"v":1,"seq":');
-  const L_ACTION = ascii(',"action":');
-  const L_TARGET = ascii(',"target":{"type":');
-  const L_TARGET_ID = ascii(',"id":');
-  const L_REASON = ascii(',"reason":');
-  const L_NULL = ascii("null");
-  const L_TRUE = ascii("true");
-  const L_FALSE = ascii("false");
-  const L_DETAILS = ascii(',"details":');
-  const L_PREV = ascii(',"prev":"');
+  return fixed;
+}
 
-  let nonAscii = false;
-  let stack = new Uint8Array(64);
+// Set by `string` when it passes a byte >= 0x80; the event is then checked as UTF-8.
+let nonAscii = false;
+// The open containers of `value`: 1 object, 2 array.
+let stack = new Uint8Array(64);
+const OUT = new Float64Array(O_SIZE);
+// The options of the hot path's parse: `prev` is compared with a real hash, so its hex is not checked.
+const HOT = { out: OUT, prevHex: false };
 
-  function literal(lit: Uint8Array, b: Uint8Array, i: number, e: number): boolean {
-    const n = lit.length;
-    if (i + n > e) return false;
-    for (let k = 0; k < n; k++) if (b[i + k] !== lit[k]) return false;
-    return true;
-  }
+function literal(lit: Uint8Array, b: Uint8Array, i: number, e: number): boolean {
+  const n = lit.length;
+  if (i + n > e) return false;
+  for (let k = 0; k < n; k++) if (b[i + k] !== lit[k]) return false;
+  return true;
+}
 
-  function string(b: Uint8Array, i: number, e: number): number {
-    if (i >= e || b[i] !== 34) return -1;
-    i++;
-    while (i < e) {
-      const k = CLS[b[i]];
-      if (k === 0) {
-        i++;
-      } else if (k === 1) {
-        return i + 1;
-      } else if (k === 2) {
-        if (i + 1 >= e) return -1;
-        const d = b[i + 1];
-        if (d === 117) {
-          if (
-            i + 6 > e || !ANY_HEX[b[i + 2]] || !ANY_HEX[b[i + 3]] || !ANY_HEX[b[i + 4]] ||
-            !ANY_HEX[b[i + 5]]
-          ) return -1;
-          i += 6;
-        } else if (ESCAPE[d]) {
-          i += 2;
-        } else {
-          return -1;
-        }
-      } else if (k === 3) {
-        return -1;
-      } else {
-        nonAscii = true;
-        i++;
-      }
-    }
-    return -1;
-  }
-
-  function digits(b: Uint8Array, i: number, e: number): number {
-    while (i < e && b[i] >= 48 && b[i] <= 57) i++;
-    return i;
-  }
-
-  function number(b: Uint8Array, i: number, e: number): number {
-    if (b[i] === 45) i++;
-    if (i >= e) return -1;
-    const c = b[i];
-    if (c === 48) i++;
-    else if (c >= 49 && c <= 57) i = digits(b, i + 1, e);
-    else return -1;
-    if (i < e && b[i] === 46) {
-      const from = i + 1;
-      i = digits(b, from, e);
-      if (i === from) return -1;
-    }
-    if (i < e && (b[i] === 101 || b[i] === 69)) {
+// A JSON string at b[i]; returns the index past its closing quote, or -1.
+function string(b: Uint8Array, i: number, e: number): number {
+  if (i >= e || b[i] !== 34) return -1;
+  i++;
+  while (i < e) {
+    const k = CLS[b[i]];
+    if (k === 0) {
       i++;
-      if (i < e && (b[i] === 43 || b[i] === 45)) i++;
-      const from = i;
-      i = digits(b, from, e);
-      if (i === from) return -1;
+    } else if (k === 1) {
+      return i + 1;
+    } else if (k === 2) {
+      i = escape(b, i, e);
+      if (i < 0) return -1;
+    } else if (k === 3) {
+      return -1;
+    } else {
+      nonAscii = true;
+      i++;
     }
+  }
+  return -1;
+}
+
+// The escape sequence at b[i] (a backslash); returns the index past it, or -1.
+function escape(b: Uint8Array, i: number, e: number): number {
+  if (i + 1 >= e) return -1;
+  const d = b[i + 1];
+  if (d !== 117) return ESCAPE[d] ? i + 2 : -1;
+  const ok = i + 6 <= e && ANY_HEX[b[i + 2]] && ANY_HEX[b[i + 3]] && ANY_HEX[b[i + 4]] &&
+    ANY_HEX[b[i + 5]];
+  return ok ? i + 6 : -1;
+}
+
+function digits(b: Uint8Array, i: number, e: number): number {
+  while (i < e && b[i] >= 48 && b[i] <= 57) i++;
+  return i;
+}
+
+function number(b: Uint8Array, i: number, e: number): number {
+  if (b[i] === 45) i++;
+  if (i >= e) return -1;
+  const c = b[i];
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) i = digits(b, i + 1, e);
+  else return -1;
+  if (i < e && b[i] === 46) {
+    const from = i + 1;
+    i = digits(b, from, e);
+    if (i === from) return -1;
+  }
+  if (i < e && (b[i] === 101 || b[i] === 69)) {
+    i++;
+    if (i < e && (b[i] === 43 || b[i] === 45)) i++;
+    const from = i;
+    i = digits(b, from, e);
+    if (i === from) return -1;
+  }
+  return i;
+}
+
+// One scalar or an empty container at b[i]; sets `open` for a non-empty one. Returns the index past it, or -1.
+let open = 0;
+function atom(b: Uint8Array, i: number, e: number): number {
+  open = 0;
+  const c = b[i];
+  if (c === 123 || c === 91) {
+    i++;
+    if (i < e && b[i] === c + 2) return i + 1;
+    open = c === 123 ? 1 : 2;
     return i;
   }
+  if (c === 34) return string(b, i, e);
+  if (c === 110) return literal(L_NULL, b, i, e) ? i + 4 : -1;
+  if (c === 116) return literal(L_TRUE, b, i, e) ? i + 4 : -1;
+  if (c === 102) return literal(L_FALSE, b, i, e) ? i + 5 : -1;
+  return number(b, i, e);
+}
 
-  // Iterative, so that deep nesting cannot overflow the call stack.
-  function value(b: Uint8Array, i: number, e: number): number {
-    let depth = 0;
-    for (;;) {
-      if (i >= e) return -1;
-      const c = b[i];
-      let open = 0;
-      if (c === 123) {
-        i++;
-        if (i < e && b[i] === 125) i++;
-        else open = 1;
-      } else if (c === 91) {
-        i++;
-        if (i < e && b[i] === 93) i++;
-        else open = 2;
-      } else if (c === 34) {
-        i = string(b, i, e);
-      } else if (c === 110) {
-        i = literal(L_NULL, b, i, e) ? i + 4 : -1;
-      } else if (c === 116) {
-        i = literal(L_TRUE, b, i, e) ? i + 4 : -1;
-      } else if (c === 102) {
-        i = literal(L_FALSE, b, i, e) ? i + 5 : -1;
-      } else {
-        i = number(b, i, e);
-      }
+// `"key":` at b[i]; returns the index past the colon, or -1.
+function key(b: Uint8Array, i: number, e: number): number {
+  i = string(b, i, e);
+  return i < 0 || i >= e || b[i] !== 58 ? -1 : i + 1;
+}
+
+function push(depth: number, kind: number): void {
+  if (depth === stack.length) {
+    const bigger = new Uint8Array(depth * 2);
+    bigger.set(stack);
+    stack = bigger;
+  }
+  stack[depth] = kind;
+}
+
+// A compact JSON value at b[i]. Iterative, so that deep nesting cannot overflow the call stack.
+function value(b: Uint8Array, i: number, e: number): number {
+  let depth = 0;
+  for (;;) {
+    if (i >= e) return -1;
+    i = atom(b, i, e);
+    if (i < 0) return -1;
+    if (open !== 0) {
+      push(depth++, open);
+      if (open === 1) i = key(b, i, e);
       if (i < 0) return -1;
-      if (open !== 0) {
-        if (depth === stack.length) {
-          const bigger = new Uint8Array(depth * 2);
-          bigger.set(stack);
-          stack = bigger;
-        }
-        stack[depth++] = open;
-        if (open === 1) {
-          i = string(b, i, e);
-          if (i < 0 || i >= e || b[i] !== 58) return -1;
-          i++;
-        }
-        continue;
-      }
-      for (;;) {
-        if (depth === 0) return i;
-        if (i >= e) return -1;
-        const top = stack[depth - 1];
-        const d = b[i];
-        if (d === 44) {
-          i++;
-          if (top === 1) {
-            i = string(b, i, e);
-            if (i < 0 || i >= e || b[i] !== 58) return -1;
-            i++;
-          }
-          break;
-        }
-        if (d !== (top === 1 ? 125 : 93)) return -1;
-        depth--;
-        i++;
-      }
+      continue;
     }
-  }
-
-  // The fixed bytes around the event; the hex digits are checked separately.
-  function checkShell(b: Uint8Array, s: number, e: number): boolean {
-    if (e - s < 86) return false;
-    for (let k = 0; k < 9; k++) if (b[s + k] !== PREFIX[k]) return false;
-    const t = e - 75;
-    for (let k = 0; k < 9; k++) if (b[t + k] !== SUFFIX[k]) return false;
-    return b[e - 2] === 34 && b[e - 1] === 125;
-  }
-
-  function checkFrame(b: Uint8Array, s: number, e: number): boolean {
-    if (!checkShell(b, s, e)) return false;
-    for (let k = e - 66; k < e - 2; k++) if (HEX[b[k]] === 0) return false;
-    return true;
-  }
-
-  function checkEvent(b: Uint8Array, s: number, e: number, out: Float64Array): number {
-    const end = parseEvent(b, s, e, out, true);
-    if (end < 0) return -end;
-    return end === e ? 0 : F_PREV;
-  }
-
-  // Checks the event starting at b[s] without reading at or past `limit`;
-  // returns where it ends or minus a failure code. `prevHex` false skips the
-  // hex check of "prev", for callers that compare it with a real hash.
-  function parseEvent(
-    b: Uint8Array,
-    s: number,
-    e: number,
-    out: Float64Array,
-    prevHex: boolean,
-  ): number {
-    nonAscii = false;
-    let i = s;
-    if (!literal(L_HEAD, b, i, e)) return -F_V;
-    i += L_HEAD.length;
-    if (i >= e || b[i] < 49 || b[i] > 57) return -F_SEQ;
-    const seqEnd = digits(b, i, e);
-    if (seqEnd - i > 16) return -F_SEQ;
-    let seq = 0;
-    for (; i < seqEnd; i++) seq = seq * 10 + (b[i] - 48);
-    if (seq > 9007199254740991) return -F_SEQ;
-    out[0] = seq;
-    if (b[i] !== 44) return -F_SEQ;
-    // The fixed-width run from `,"id":` to `,"actor":`, one table lookup a byte.
-    if (i + FIXED_LENGTH > e) return -F_ID;
-    for (let k = 0; k < FIXED_LENGTH; k++) {
-      if (FIXED[(k << 8) | b[i + k]] === 0) return k < 37 ? -F_ID : k < 70 ? -F_TS : -F_ACTOR;
-    }
-    out[1] = i + 45;
-    i += FIXED_LENGTH;
-    out[2] = i;
-    out[3] = i = string(b, i, e);
-    if (i < 0) return -F_ACTOR;
-    if (!literal(L_ACTION, b, i, e)) return -F_ACTION;
-    out[4] = i += L_ACTION.length;
-    out[5] = i = string(b, i, e);
-    if (i < 0) return -F_ACTION;
-    if (!literal(L_TARGET, b, i, e)) return -F_TARGET;
-    out[6] = i += L_TARGET.length;
-    out[7] = i = string(b, i, e);
-    if (i < 0 || !literal(L_TARGET_ID, b, i, e)) return -F_TARGET;
-    out[8] = i += L_TARGET_ID.length;
-    out[9] = i = string(b, i, e);
-    if (i < 0 || i >= e || b[i] !== 125) return -F_TARGET;
-    i++;
-    if (!literal(L_REASON, b, i, e)) return -F_REASON;
-    i += L_REASON.length;
-    i = literal(L_NULL, b, i, e) ? i + 4 : string(b, i, e);
-    if (i < 0) return -F_REASON;
-    if (!literal(L_DETAILS, b, i, e)) return -F_DETAILS;
-    i += L_DETAILS.length;
-    if (i >= e || b[i] !== 123) return -F_DETAILS;
-    i = value(b, i, e);
-    if (i < 0) return -F_DETAILS;
-    if (!literal(L_PREV, b, i, e)) return -F_PREV;
-    out[10] = i += L_PREV.length;
-    if (i + 66 > e || b[i + 64] !== 34 || b[i + 65] !== 125) return -F_PREV;
-    if (prevHex) { for (let k = i; k < i + 64; k++) if (HEX[b[k]] === 0) return -F_PREV; }
-    if (nonAscii && !isUtf8(b.subarray(s, i + 66))) return -F_UTF8;
-    return i + 66;
-  }
-
-  function text(b: Uint8Array, from: number, to: number): string {
-    let out = "";
-    for (let k = from; k < to; k++) out += String.fromCharCode(b[k]);
-    return out;
-  }
-
-  function newState(
-    seed: { seq: number; hash: string } | null,
-    end: number,
-    watchSeq: number,
-  ): ScanState {
-    return {
-      end,
-      expected: seed ? seed.seq + 1 : 0,
-      prevHash: seed ? seed.hash : "",
-      prevAt: -1,
-      count: 0,
-      firstSeq: 0,
-      firstPrev: "",
-      lastSeq: seed ? seed.seq : 0,
-      lastHash: seed ? seed.hash : "",
-      lastPrev: "",
-      watchSeq,
-      watchHash: "",
-      done: false,
-      failure: null,
-    };
-  }
-
-  const OUT = new Float64Array(12);
-
-  function fail(
-    state: ScanState,
-    code: number,
-    b: Uint8Array,
-    pos: number,
-    nl: number,
-    base: number,
-  ): void {
-    let lineSeq = -1;
-    let lineHash = "";
-    if (code !== F_TORN) {
-      if (!checkFrame(b, pos, nl)) {
-        code = F_FRAME;
-      } else {
-        lineHash = text(b, nl - 66, nl - 2);
-        const hashOk = code !== F_HASH &&
-          (code !== F_UNKNOWN || sha256Hex(b.subarray(pos + 9, nl - 75)) === lineHash);
-        const structure = checkEvent(b, pos + 9, nl - 75, OUT);
-        if (structure === 0) lineSeq = OUT[0];
-        if (!hashOk) code = F_HASH;
-        else if (structure !== 0) code = structure;
-      }
-    }
-    state.failure = {
-      code,
-      lineStart: base + pos,
-      lineEnd: base + nl + (code === F_TORN ? 0 : 1),
-      expected: state.expected,
-      lineSeq,
-      lineHash,
-      prevHash: state.prevHash,
-    };
-    state.done = true;
-  }
-
-  // Consumes the complete lines of b[pos, len); returns where it stopped. A
-  // good line is parsed up to its newline directly; anything else goes
-  // through indexOf and the full checks. The previous line's hash is
-  // compared in place (state.prevAt) while it is still in `b`.
-  function feed(state: ScanState, b: Uint8Array, base: number, pos: number, len: number): number {
-    const out = OUT;
-    while (!state.done) {
-      if (base + pos >= state.end) {
-        state.done = true;
-        break;
-      }
-      let nl = -1;
-      let ee = -1;
-      if (b[pos] === 123 && b[pos + 1] === 34 && b[pos + 8] === 58) {
-        ee = parseEvent(b, pos + 9, len, out, false);
-        if (ee > 0) {
-          nl = ee + 75;
-          if (nl >= len || b[nl] !== 10 || !checkShell(b, pos, nl)) nl = -1;
-        }
-      }
-      if (nl < 0) {
-        nl = b.indexOf(10, pos);
-        if (nl < 0 || nl >= len) break;
-        fail(state, F_UNKNOWN, b, pos, nl, base);
-        break;
-      }
-      const hash = sha256Hex(b.subarray(pos + 9, ee));
-      const at = ee + 9;
-      let k = 0;
-      while (k < 64 && hash.charCodeAt(k) === b[at + k]) k++;
-      if (k !== 64) {
-        fail(state, F_HASH, b, pos, nl, base);
-        break;
-      }
-      const seq = out[0];
-      const p = ee - 66;
-      if (state.expected === 0) {
-        state.firstPrev = state.lastPrev = text(b, p, p + 64);
-        state.firstSeq = seq;
-      } else {
-        if (seq !== state.expected) {
-          fail(state, F_SEQ_ORDER, b, pos, nl, base);
-          break;
-        }
-        k = 0;
-        const prevAt = state.prevAt;
-        if (prevAt >= 0) {
-          while (k < 64 && b[prevAt + k] === b[p + k]) k++;
-        } else {
-          const prev = state.prevHash;
-          while (k < 64 && prev.charCodeAt(k) === b[p + k]) k++;
-        }
-        if (k !== 64) {
-          fail(state, F_LINK, b, pos, nl, base);
-          break;
-        }
-        if (state.count === 0) {
-          state.firstSeq = seq;
-          state.firstPrev = state.prevHash;
-        }
-        state.lastPrev = state.prevHash;
-      }
-      if (seq === state.watchSeq) state.watchHash = hash;
-      state.prevHash = state.lastHash = hash;
-      state.prevAt = at;
-      state.lastSeq = seq;
-      state.expected = seq + 1;
-      state.count++;
-      pos = nl + 1;
-    }
-    return pos;
-  }
-
-  function* run(
-    state: ScanState,
-    start: number,
-    size: number,
-    chunkBytes: number,
-  ): Generator<ReadRequest, void, number> {
-    // Reads stop a little past the range end, and go further only while its last line is incomplete.
-    const slack = 1 << 16;
-    let buffer = new Uint8Array(Math.min(chunkBytes, Math.max(slack, state.end - start + slack)));
-    let base = start > 0 ? start - 1 : 0;
-    let limit = Math.min(size, state.end + slack);
-    let len = 0;
-    let pos = 0;
-    let aligned = start === 0;
-    state.prevAt = -1;
+    // Close containers until a comma continues one.
     for (;;) {
-      if (len < buffer.length && base + len < limit) {
-        const n = yield {
-          buffer,
-          offset: len,
-          length: Math.min(buffer.length - len, limit - base - len),
-          position: base + len,
-        };
-        if (n <= 0) size = limit = base + len;
-        len += n;
-        continue;
+      if (depth === 0) return i;
+      if (i >= e) return -1;
+      const top = stack[depth - 1];
+      if (b[i] === 44) {
+        i = top === 1 ? key(b, i + 1, e) : i + 1;
+        if (i < 0) return -1;
+        break;
       }
-      if (!aligned) {
-        const nl = buffer.indexOf(10);
-        if (nl < 0 || nl >= len) {
-          if (base + len >= size) return;
-          base += len;
-          len = 0;
-          limit = Math.min(size, Math.max(limit, base + slack));
-          continue;
-        }
-        pos = nl + 1;
-        aligned = true;
-      }
-      pos = feed(state, buffer, base, pos, len);
-      if (state.done) return;
-      if (base + len >= size) {
-        if (pos < len && base + pos < state.end) fail(state, F_TORN, buffer, pos, len, base);
-        return;
-      }
-      if (base + len >= limit) limit = Math.min(size, base + len + slack);
-      // Keep the previous line's hash in the buffer for the in-place link check.
-      const keep = state.prevAt >= 0 ? Math.min(state.prevAt, pos) : pos;
-      if (keep > 0) {
-        buffer.copyWithin(0, keep, len);
-        base += keep;
-        len -= keep;
-        pos -= keep;
-        if (state.prevAt >= 0) state.prevAt -= keep;
-      } else if (len === buffer.length) {
-        const bigger = new Uint8Array(buffer.length * 2);
-        bigger.set(buffer);
-        buffer = bigger;
-      }
+      if (b[i] !== (top === 1 ? 125 : 93)) return -1;
+      depth--;
+      i++;
     }
   }
+}
 
-  const codes = {
-    F_FRAME,
-    F_V,
-    F_SEQ,
-    F_ID,
-    F_TS,
-    F_ACTOR,
-    F_ACTION,
-    F_TARGET,
-    F_REASON,
-    F_DETAILS,
-    F_PREV,
-    F_UTF8,
-    F_HASH,
-    F_SEQ_ORDER,
-    F_LINK,
-    F_TORN,
+// The fixed bytes around the event of the line b[s, e); the hex digits are checked separately.
+function checkShell(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s < MIN_LINE) return false;
+  for (let k = 0; k < EVENT_OFFSET; k++) if (b[s + k] !== PREFIX[k]) return false;
+  const t = e - FRAME_TAIL;
+  for (let k = 0; k < SUFFIX.length; k++) if (b[t + k] !== SUFFIX[k]) return false;
+  return b[e - 2] === 34 && b[e - 1] === 125;
+}
+
+/**
+ * Checks the `{"event":…,"hash":"<64 hex>"}` framing of the line `b[s, e)` (without its newline).
+ *
+ * @example
+ * ```ts
+ * import { checkFrame } from "./_scanner.ts";
+ * import assert from "node:assert/strict";
+ * const line = `{"event":{},"hash":"${"0".repeat(64)}"}`;
+ * assert.ok(checkFrame(new TextEncoder().encode(line), 0, line.length));
+ * ```
+ */
+export function checkFrame(b: Uint8Array, s: number, e: number): boolean {
+  if (!checkShell(b, s, e)) return false;
+  for (let k = e - HASH_TAIL; k < e - 2; k++) if (HEX[b[k]] === 0) return false;
+  return true;
+}
+
+/**
+ * Checks that `b[s, e)` is a compact v1 event with the keys in order and the
+ * right types, and fills `out` (see the `O_*` slots of `CODES`). Returns 0 or
+ * an `F_*` code.
+ *
+ * @example
+ * ```ts
+ * import { checkEvent } from "./_scanner.ts";
+ * import { CODES } from "./_format.ts";
+ * import assert from "node:assert/strict";
+ * const bytes = new TextEncoder().encode('{"v":2}');
+ * assert.equal(checkEvent(bytes, 0, bytes.length, new Float64Array(12)), CODES.F_V);
+ * ```
+ */
+export function checkEvent(b: Uint8Array, s: number, e: number, out: Float64Array): number {
+  const end = parseEvent(b, s, e, { out, prevHex: true });
+  if (end < 0) return -end;
+  return end === e ? 0 : F_PREV;
+}
+
+/**
+ * Checks the framing and the event of the line `b[s, e)` (without its
+ * newline) and fills `out`; returns 0, or `F_FRAME` or another `F_*` code.
+ * Does not check the hash.
+ *
+ * @example
+ * ```ts
+ * import { checkLine } from "./_scanner.ts";
+ * import { CODES } from "./_format.ts";
+ * import assert from "node:assert/strict";
+ * const bytes = new TextEncoder().encode("{}");
+ * assert.equal(checkLine(bytes, 0, 2, new Float64Array(12)), CODES.F_FRAME);
+ * ```
+ */
+export function checkLine(b: Uint8Array, s: number, e: number, out: Float64Array): number {
+  if (!checkFrame(b, s, e)) return F_FRAME;
+  return checkEvent(b, s + EVENT_OFFSET, e - FRAME_TAIL, out);
+}
+
+// Checks the event starting at b[s] without reading at or past `e`; returns
+// where it ends or minus a failure code. `prevHex` false skips the hex check
+// of "prev", for callers that compare it with a real hash.
+function parseEvent(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  options: { out: Float64Array; prevHex: boolean },
+): number {
+  const { out } = options;
+  nonAscii = false;
+  let i = parseIdentity(b, s, e, out);
+  if (i < 0) return i;
+  i = parseStrings(b, i, e, out);
+  if (i < 0) return i;
+  if (!literal(L_DETAILS, b, i, e)) return -F_DETAILS;
+  i += L_DETAILS.length;
+  if (i >= e || b[i] !== 123) return -F_DETAILS;
+  i = value(b, i, e);
+  if (i < 0) return -F_DETAILS;
+  if (!literal(L_PREV, b, i, e)) return -F_PREV;
+  out[O_PREV] = i += L_PREV.length;
+  if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -F_PREV;
+  if (options.prevHex) {
+    for (let k = i; k < i + HASH_HEX; k++) if (HEX[b[k]] === 0) return -F_PREV;
+  }
+  if (nonAscii && !isUtf8(b.subarray(s, i + HASH_TAIL))) return -F_UTF8;
+  return i + HASH_TAIL;
+}
+
+// `{"v":1,"seq":N` and the fixed-width run up to `,"actor":`; returns the index past it or minus a code.
+function parseIdentity(b: Uint8Array, s: number, e: number, out: Float64Array): number {
+  let i = s;
+  if (!literal(L_HEAD, b, i, e)) return -F_V;
+  i += L_HEAD.length;
+  if (i >= e || b[i] < 49 || b[i] > 57) return -F_SEQ;
+  const seqEnd = digits(b, i, e);
+  if (seqEnd - i > 16) return -F_SEQ;
+  let seq = 0;
+  for (; i < seqEnd; i++) seq = seq * 10 + (b[i] - 48);
+  if (seq > Number.MAX_SAFE_INTEGER) return -F_SEQ;
+  out[O_SEQ] = seq;
+  if (b[i] !== 44) return -F_SEQ;
+  // The fixed-width run from `,"id":` to `,"actor":`, one table lookup a byte.
+  if (i + FIXED_LENGTH > e) return -F_ID;
+  for (let k = 0; k < FIXED_LENGTH; k++) {
+    if (FIXED[(k << 8) | b[i + k]] === 0) return k < 37 ? -F_ID : k < 70 ? -F_TS : -F_ACTOR;
+  }
+  out[O_TS] = i + 45;
+  return i + FIXED_LENGTH;
+}
+
+// actor, action, target and reason; returns the index past them or minus a code.
+function parseStrings(b: Uint8Array, i: number, e: number, out: Float64Array): number {
+  out[O_ACTOR] = i;
+  out[O_ACTOR + 1] = i = string(b, i, e);
+  if (i < 0) return -F_ACTOR;
+  if (!literal(L_ACTION, b, i, e)) return -F_ACTION;
+  out[O_ACTION] = i += L_ACTION.length;
+  out[O_ACTION + 1] = i = string(b, i, e);
+  if (i < 0) return -F_ACTION;
+  if (!literal(L_TARGET, b, i, e)) return -F_TARGET;
+  out[O_TYPE] = i += L_TARGET.length;
+  out[O_TYPE + 1] = i = string(b, i, e);
+  if (i < 0 || !literal(L_TARGET_ID, b, i, e)) return -F_TARGET;
+  out[O_TARGET_ID] = i += L_TARGET_ID.length;
+  out[O_TARGET_ID + 1] = i = string(b, i, e);
+  if (i < 0 || i >= e || b[i] !== 125) return -F_TARGET;
+  i++;
+  if (!literal(L_REASON, b, i, e)) return -F_REASON;
+  i += L_REASON.length;
+  i = literal(L_NULL, b, i, e) ? i + 4 : string(b, i, e);
+  return i < 0 ? -F_REASON : i;
+}
+
+/**
+ * Creates the state of a scan of the lines starting before `end`; a null
+ * seed means the first line is taken on trust (a range of the parallel path).
+ *
+ * @example
+ * ```ts
+ * import { newState } from "./_scanner.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(newState({ seq: 0, hash: "0".repeat(64) }, { end: 0, watchSeq: -1 }).expected, 1);
+ * ```
+ */
+export function newState(
+  seed: { seq: number; hash: string } | null,
+  options: { end: number; watchSeq: number },
+): ScanState {
+  return {
+    end: options.end,
+    expected: seed ? seed.seq + 1 : 0,
+    prevHash: seed ? seed.hash : "",
+    prevAt: -1,
+    count: 0,
+    firstSeq: 0,
+    firstPrev: "",
+    lastSeq: seed ? seed.seq : 0,
+    lastHash: seed ? seed.hash : "",
+    lastPrev: "",
+    watchSeq: options.watchSeq,
+    watchHash: "",
+    done: false,
+    failure: null,
   };
-  return { checkFrame, checkEvent, sha256Hex, newState, run, codes };
+}
+
+// Records the first damage of the line b[pos, nl) and stops the scan; works out why when `code` is F_UNKNOWN.
+function fail(
+  state: ScanState,
+  code: number,
+  b: Uint8Array,
+  at: { pos: number; nl: number; base: number },
+): void {
+  const { pos, nl, base } = at;
+  let lineSeq = -1;
+  let lineHash = "";
+  if (code !== F_TORN) {
+    if (!checkFrame(b, pos, nl)) {
+      code = F_FRAME;
+    } else {
+      lineHash = latin1(b, { from: nl - HASH_TAIL, to: nl - 2 });
+      const hashOk = code !== F_HASH &&
+        (code !== F_UNKNOWN ||
+          sha256Hex(b.subarray(pos + EVENT_OFFSET, nl - FRAME_TAIL)) === lineHash);
+      const structure = checkEvent(b, pos + EVENT_OFFSET, nl - FRAME_TAIL, OUT);
+      if (structure === 0) lineSeq = OUT[O_SEQ];
+      if (!hashOk) code = F_HASH;
+      else if (structure !== 0) code = structure;
+    }
+  }
+  state.failure = {
+    code,
+    lineStart: base + pos,
+    lineEnd: base + nl + (code === F_TORN ? 0 : 1),
+    expected: state.expected,
+    lineSeq,
+    lineHash,
+    prevHash: state.prevHash,
+  };
+  state.done = true;
+}
+
+// The newline of a good line at b[pos] found by parsing it, or -1 (then the slow path decides).
+function goodLineEnd(b: Uint8Array, pos: number, len: number): number {
+  if (b[pos] !== 123 || b[pos + 1] !== 34 || b[pos + EVENT_OFFSET - 1] !== 58) return -1;
+  const ee = parseEvent(b, pos + EVENT_OFFSET, len, HOT);
+  if (ee < 0) return -1;
+  const nl = ee + FRAME_TAIL;
+  return nl < len && b[nl] === 10 && checkShell(b, pos, nl) ? nl : -1;
+}
+
+// Whether the 64 bytes at b[at] spell the hex string `hex`.
+function sameHex(b: Uint8Array, at: number, hex: string): boolean {
+  let k = 0;
+  while (k < HASH_HEX && hex.charCodeAt(k) === b[at + k]) k++;
+  return k === HASH_HEX;
+}
+
+// Whether the line's `prev` (at b[p]) is the previous line's hash.
+function linksBack(state: ScanState, b: Uint8Array, p: number): boolean {
+  const prevAt = state.prevAt;
+  if (prevAt < 0) return sameHex(b, p, state.prevHash);
+  let k = 0;
+  while (k < HASH_HEX && b[prevAt + k] === b[p + k]) k++;
+  return k === HASH_HEX;
+}
+
+// Consumes the complete lines of b[pos, len); returns where it stopped.
+function feed(
+  state: ScanState,
+  b: Uint8Array,
+  chunk: { base: number; pos: number; len: number },
+): number {
+  const { base, len } = chunk;
+  let pos = chunk.pos;
+  while (!state.done) {
+    if (base + pos >= state.end) {
+      state.done = true;
+      break;
+    }
+    const nl = goodLineEnd(b, pos, len);
+    if (nl < 0) {
+      const found = b.indexOf(10, pos);
+      if (found >= 0 && found < len) fail(state, F_UNKNOWN, b, { pos, nl: found, base });
+      break;
+    }
+    const hash = sha256Hex(b.subarray(pos + EVENT_OFFSET, nl - FRAME_TAIL));
+    const at = nl - HASH_TAIL;
+    if (!sameHex(b, at, hash)) {
+      fail(state, F_HASH, b, { pos, nl, base });
+      break;
+    }
+    if (!accept(state, b, hash)) {
+      fail(state, state.expected === OUT[O_SEQ] ? F_LINK : F_SEQ_ORDER, b, { pos, nl, base });
+      break;
+    }
+    // The in-place link check of the next line reads this line's hash.
+    state.prevAt = at;
+    pos = nl + 1;
+  }
+  return pos;
+}
+
+// Chains the line just parsed (its seq and `prev` offset in OUT) whose hash
+// matched; false when its seq or `prev` does not follow.
+function accept(state: ScanState, b: Uint8Array, hash: string): boolean {
+  const p = OUT[O_PREV];
+  const seq = OUT[O_SEQ];
+  if (state.expected === 0) {
+    state.firstPrev = state.lastPrev = latin1(b, { from: p, to: p + HASH_HEX });
+    state.firstSeq = seq;
+  } else {
+    if (seq !== state.expected || !linksBack(state, b, p)) return false;
+    if (state.count === 0) {
+      state.firstSeq = seq;
+      state.firstPrev = state.prevHash;
+    }
+    state.lastPrev = state.prevHash;
+  }
+  if (seq === state.watchSeq) state.watchHash = hash;
+  state.prevHash = state.lastHash = hash;
+  state.lastSeq = seq;
+  state.expected = seq + 1;
+  state.count++;
+  return true;
+}
+
+/**
+ * Scans the lines from the first line boundary at or after `job.start` into
+ * `state`, yielding the reads to perform; the driver sends back each read's
+ * byte count. Reads stop a little past `state.end`, and go further only
+ * while its last line is incomplete.
+ *
+ * @example
+ * ```ts
+ * import { newState, scanSteps } from "./_scanner.ts";
+ * import assert from "node:assert/strict";
+ * const state = newState({ seq: 0, hash: "0".repeat(64) }, { end: 0, watchSeq: -1 });
+ * const steps = scanSteps(state, { start: 0, size: 0, chunkBytes: 1 << 16 });
+ * assert.ok(steps.next(0).done && state.count === 0);
+ * ```
+ */
+export function* scanSteps(
+  state: ScanState,
+  job: ScanJob,
+): Generator<ReadRequest, void, number> {
+  const slack = 1 << 16;
+  const { start } = job;
+  let size = job.size;
+  const want = Math.min(job.chunkBytes, Math.max(slack, state.end - start + slack));
+  const kept = job.scratch?.bytes;
+  let buffer = kept && kept.length >= want ? kept : new Uint8Array(want);
+  if (job.scratch) job.scratch.bytes = buffer;
+  let base = start > 0 ? start - 1 : 0;
+  let limit = Math.min(size, state.end + slack);
+  let len = 0;
+  let pos = 0;
+  let aligned = start === 0;
+  state.prevAt = -1;
+  for (;;) {
+    if (len < buffer.length && base + len < limit) {
+      const n = yield {
+        buffer,
+        offset: len,
+        length: Math.min(buffer.length - len, limit - base - len),
+        position: base + len,
+      };
+      if (n <= 0) size = limit = base + len;
+      len += n;
+      continue;
+    }
+    if (!aligned) {
+      const nl = buffer.indexOf(10);
+      if (nl < 0 || nl >= len) {
+        if (base + len >= size) return;
+        base += len;
+        len = 0;
+        limit = Math.min(size, Math.max(limit, base + slack));
+        continue;
+      }
+      pos = nl + 1;
+      aligned = true;
+    }
+    pos = feed(state, buffer, { base, pos, len });
+    if (state.done) return;
+    if (base + len >= size) {
+      if (pos < len && base + pos < state.end) fail(state, F_TORN, buffer, { pos, nl: len, base });
+      return;
+    }
+    if (base + len >= limit) limit = Math.min(size, base + len + slack);
+    // Keep the previous line's hash in the buffer for the in-place link check.
+    const keep = state.prevAt >= 0 ? Math.min(state.prevAt, pos) : pos;
+    if (keep > 0) {
+      buffer.copyWithin(0, keep, len);
+      base += keep;
+      len -= keep;
+      pos -= keep;
+      if (state.prevAt >= 0) state.prevAt -= keep;
+    } else if (len === buffer.length) {
+      const bigger = new Uint8Array(buffer.length * 2);
+      bigger.set(buffer);
+      buffer = bigger;
+      if (job.scratch) job.scratch.bytes = buffer;
+    }
+  }
+}
+
+/** A range to scan in a worker: plain data, posted as a message. */
+export interface RangeJob {
+  /** The log file. */
+  file: string;
+  /** File offset where the range starts. */
+  start: number;
+  /** Lines starting at or after this offset belong to the next range. */
+  end: number;
+  /** How many bytes of the file to consider. */
+  size: number;
+  /** Bytes per read. */
+  chunkBytes: number;
+  /** A seq whose hash to record, or -1. */
+  watchSeq: number;
+}
+
+/**
+ * Scans one range without a seed, reading with a synchronous
+ * `read(buffer, offset, length, position)` (such as `fs.readSync` on an open
+ * file): what a worker does with each job.
+ *
+ * @example
+ * ```ts
+ * import { scanRangeSync } from "./_scanner.ts";
+ * import assert from "node:assert/strict";
+ * const state = scanRangeSync(
+ *   { file: "unused", start: 0, end: 0, size: 0, chunkBytes: 1 << 16, watchSeq: -1 },
+ *   { read: () => 0 },
+ * );
+ * assert.equal(state.count, 0);
+ * ```
+ */
+export function scanRangeSync(
+  job: RangeJob,
+  io: {
+    read(buffer: Uint8Array, offset: number, length: number, position: number): number;
+    scratch?: { bytes: Uint8Array | null };
+  },
+): ScanState {
+  const state = newState(null, { end: job.end, watchSeq: job.watchSeq });
+  const steps = scanSteps(state, {
+    start: job.start,
+    size: job.size,
+    chunkBytes: job.chunkBytes,
+    scratch: io.scratch,
+  });
+  let step = steps.next(0);
+  while (!step.done) {
+    const { buffer, offset, length, position } = step.value;
+    step = steps.next(io.read(buffer, offset, length, position));
+  }
+  return state;
 }

@@ -6,8 +6,20 @@
  */
 import * as fs from "node:fs/promises";
 import { LabosError } from "../errors.ts";
-import { GENESIS_HASH, readHeadFile, scanner } from "./_format.ts";
-import { backwardLines, readFully } from "./_lines.ts";
+import {
+  backwardLines,
+  CODES,
+  EVENT_OFFSET,
+  eventEnd,
+  GENESIS_HASH,
+  HASH_HEX,
+  latin1,
+  readFully,
+  readHeadFile,
+  sha256Hex,
+  storedHash,
+} from "./_format.ts";
+import { checkLine } from "./_scanner.ts";
 import type { AuditHead } from "./_types.ts";
 
 /** The last event of the log, or seq 0 for an empty log. */
@@ -47,8 +59,9 @@ function damaged(context: string, why: string): LabosError {
  * @example
  * ```ts
  * import { readTail } from "./_tail.ts";
+ * import assert from "node:assert/strict";
  * const tail = await readTail("/nonexistent/log.jsonl", "Cannot append to the audit log");
- * console.assert(tail.seq === 0);
+ * assert.equal(tail.seq, 0);
  * ```
  */
 export async function readTail(logFile: string, context: string): Promise<LogTail> {
@@ -80,19 +93,19 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
       }
       window *= 4;
     }
-    const out = new Float64Array(12);
+    const out = new Float64Array(CODES.O_SIZE);
     const n = line.length;
-    const valid = scanner.checkFrame(line, 0, n) &&
-      scanner.sha256Hex(line.subarray(9, n - 75)) === latin1(line.subarray(n - 66, n - 2)) &&
-      scanner.checkEvent(line, 9, n - 75, out) === 0;
+    const valid = checkLine(line, 0, n, out) === 0 &&
+      sha256Hex(line.subarray(EVENT_OFFSET, eventEnd(n))) === storedHash(line, n);
     if (!valid) throw damaged(context, "the last line is not a valid audit record");
-    const ts = latin1(line.subarray(out[1], out[1] + 24));
+    const ts = out[CODES.O_TS];
+    const prev = out[CODES.O_PREV];
     return {
       size,
-      seq: out[0],
-      hash: latin1(line.subarray(n - 66, n - 2)),
-      prev: latin1(line.subarray(out[10], out[10] + 64)),
-      ts,
+      seq: out[CODES.O_SEQ],
+      hash: storedHash(line, n),
+      prev: latin1(line, { from: prev, to: prev + HASH_HEX }),
+      ts: latin1(line, { from: ts, to: ts + 24 }),
     };
   } finally {
     await handle.close();
@@ -108,11 +121,12 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
  * @example
  * ```ts
  * import { resolveHead } from "./_tail.ts";
+ * import assert from "node:assert/strict";
  * const { head } = await resolveHead("/nonexistent/log.jsonl", {
  *   headFile: "/nonexistent/head.json",
  *   context: "Cannot read the audit log head",
  * });
- * console.assert(head.seq === 0);
+ * assert.equal(head.seq, 0);
  * ```
  */
 export async function resolveHead(
@@ -159,23 +173,16 @@ async function chainsFrom(
   options: { size: number; head: AuditHead },
 ): Promise<boolean> {
   const { size, head } = options;
-  const decoder = new TextDecoder();
+  const out = new Float64Array(CODES.O_SIZE);
   for await (const batch of backwardLines(logFile, { size })) {
     for (let i = batch.starts.length - 1; i >= 0; i--) {
-      const text = decoder.decode(batch.bytes.subarray(batch.starts[i], batch.ends[i]));
-      let event: { seq?: unknown; prev?: unknown };
-      try {
-        event = JSON.parse(text).event;
-      } catch {
-        return false;
-      }
-      if (typeof event?.seq !== "number" || event.seq <= head.seq) return false;
-      if (event.seq === head.seq + 1) return event.prev === head.hash;
+      const b = batch.bytes;
+      if (checkLine(b, batch.starts[i], batch.ends[i], out) !== 0) return false;
+      const seq = out[CODES.O_SEQ];
+      if (seq <= head.seq) return false;
+      const prev = out[CODES.O_PREV];
+      if (seq === head.seq + 1) return latin1(b, { from: prev, to: prev + HASH_HEX }) === head.hash;
     }
   }
   return false;
-}
-
-function latin1(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
 }

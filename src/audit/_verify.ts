@@ -10,10 +10,24 @@
  */
 import { availableParallelism, cpus } from "node:os";
 import * as fs from "node:fs/promises";
-import { GENESIS_HASH, type HeadFileState, readHeadFile, scanner } from "./_format.ts";
-import { forwardLines } from "./_lines.ts";
+import {
+  CODES,
+  FIELD_NAMES,
+  forwardLines,
+  GENESIS_HASH,
+  type HeadFileState,
+  readHeadFile,
+  storedHash,
+} from "./_format.ts";
 import { type RangeResult, scanRanges } from "./_parallel.ts";
-import { CODES, type ScanFailure, type ScanState } from "./_scanner.ts";
+import {
+  checkLine,
+  newState,
+  type ScanFailure,
+  type ScanJob,
+  type ScanState,
+  scanSteps,
+} from "./_scanner.ts";
 import type { AuditDamageKind, AuditHead, VerifyResult } from "./_types.ts";
 
 /** Options for {@linkcode verifyLogFile}. */
@@ -40,18 +54,6 @@ export interface VerifyOptions {
 
 const PARALLEL_MIN_BYTES = 96 << 20;
 
-const FIELD_NAMES: Record<number, string> = {
-  [CODES.F_SEQ]: "seq",
-  [CODES.F_ID]: "id",
-  [CODES.F_TS]: "ts",
-  [CODES.F_ACTOR]: "actor",
-  [CODES.F_ACTION]: "action",
-  [CODES.F_TARGET]: "target",
-  [CODES.F_REASON]: "reason",
-  [CODES.F_DETAILS]: "details",
-  [CODES.F_PREV]: "prev",
-};
-
 /**
  * Verifies a log file against a head.
  *
@@ -59,9 +61,10 @@ const FIELD_NAMES: Record<number, string> = {
  * ```ts
  * import { writeFile } from "node:fs/promises";
  * import { verifyLogFile } from "./_verify.ts";
+ * import assert from "node:assert/strict";
  * await writeFile("/tmp/labos-verify.jsonl", "");
  * const result = await verifyLogFile("/tmp/labos-verify.jsonl", { head: { seq: 0, hash: "0".repeat(64) } });
- * console.assert(result.ok);
+ * assert.ok(result.ok);
  * ```
  */
 export async function verifyLogFile(
@@ -79,7 +82,8 @@ export async function verifyLogFile(
   const workers = options.workers ?? defaultWorkers();
   const genesis = { seq: 0, hash: GENESIS_HASH };
 
-  let state: ScanState = scanner.newState(genesis, size, watchSeq);
+  const scratch = { bytes: null };
+  let state: ScanState = newState(genesis, { end: size, watchSeq });
   let before = { count: 0, watchHash: "" };
   if (size > 0) {
     if (
@@ -93,20 +97,21 @@ export async function verifyLogFile(
         watchSeq,
         rangeBytes: options.rangeBytes,
         async scanHere(start, end) {
-          const range = scanner.newState(null, end, watchSeq);
-          await scanOnMainThread(logFile, { state: range, start, size, chunkBytes });
+          const range = newState(null, { end, watchSeq });
+          await scanOnMainThread(logFile, range, { start, size, chunkBytes, scratch });
           return range;
         },
       });
       const stitched = stitch(ranges);
       before = stitched;
-      state = scanner.newState(stitched.seed, size, watchSeq);
+      state = newState(stitched.seed, { end: size, watchSeq });
       state.lastPrev = stitched.lastPrev;
       if (stitched.rerunFrom !== undefined) {
-        await scanOnMainThread(logFile, { state, start: stitched.rerunFrom, size, chunkBytes });
+        const start = stitched.rerunFrom;
+        await scanOnMainThread(logFile, state, { start, size, chunkBytes, scratch });
       }
     } else {
-      await scanOnMainThread(logFile, { state, start: 0, size, chunkBytes });
+      await scanOnMainThread(logFile, state, { start: 0, size, chunkBytes, scratch });
     }
   }
   const events = before.count + state.count;
@@ -129,13 +134,10 @@ async function fileSize(file: string): Promise<number> {
   }
 }
 
-async function scanOnMainThread(
-  file: string,
-  scan: { state: ScanState; start: number; size: number; chunkBytes: number },
-): Promise<void> {
+async function scanOnMainThread(file: string, state: ScanState, job: ScanJob): Promise<void> {
   const handle = await fs.open(file, "r");
   try {
-    const steps = scanner.run(scan.state, scan.start, scan.size, scan.chunkBytes);
+    const steps = scanSteps(state, job);
     let step = steps.next(0);
     while (!step.done) {
       const read = step.value;
@@ -334,20 +336,17 @@ async function lookAhead(
   scan: { size: number; failure: ScanFailure },
 ): Promise<{ expected: boolean; sameLine: boolean }> {
   const { size, failure } = scan;
-  const out = new Float64Array(12);
+  const out = new Float64Array(CODES.O_SIZE);
   let expected = false;
   for await (const batch of forwardLines(file, { from: failure.lineEnd, size })) {
     const b = batch.bytes;
     for (let i = 0; i < batch.starts.length; i++) {
       const s = batch.starts[i];
       const e = batch.ends[i];
-      if (!scanner.checkFrame(b, s, e)) continue;
-      if (latin1(b.subarray(e - 66, e - 2)) === failure.lineHash) {
-        return { expected, sameLine: true };
-      }
-      if (scanner.checkEvent(b, s + 9, e - 75, out) === 0 && out[0] === failure.expected) {
-        expected = true;
-      }
+      const code = checkLine(b, s, e, out);
+      if (code === CODES.F_FRAME) continue;
+      if (storedHash(b, e) === failure.lineHash) return { expected, sameLine: true };
+      if (code === 0 && out[CODES.O_SEQ] === failure.expected) expected = true;
     }
   }
   return { expected, sameLine: false };
@@ -359,13 +358,9 @@ async function lineHash(file: string, scan: { size: number; line: number }): Pro
   for await (const batch of forwardLines(file, { size: scan.size })) {
     if (seen + batch.starts.length >= scan.line) {
       const e = batch.ends[scan.line - seen - 1];
-      return latin1(batch.bytes.subarray(e - 66, e - 2));
+      return storedHash(batch.bytes, e);
     }
     seen += batch.starts.length;
   }
   return "";
-}
-
-function latin1(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
 }
