@@ -169,7 +169,16 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
-const INPUTS = ["cli.ts", "mod.ts", "deno.json", "deno.lock", "assets", "src", "scripts"];
+const INPUTS = [
+  "cli.ts",
+  "mod.ts",
+  "module.ts",
+  "deno.json",
+  "deno.lock",
+  "assets",
+  "src",
+  "scripts",
+];
 
 /**
  * A hash over every build input (sources, assets, config, lock file and these

@@ -8,8 +8,8 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
 
   modules.command("list")
     .description("list every module")
-    .action((_options, command: Command) => {
-      const list = cli.lab(command).listModules();
+    .action(async (_options, command: Command) => {
+      const list = await (await cli.lab(command)).listModules();
       cli.emit(command, list, () =>
         table(
           ["KEY", "VERSION", "SOURCE", "TITLE"],
@@ -20,8 +20,8 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
   modules.command("show")
     .description("show a module's descriptor and input JSON Schema")
     .argument("<key>", "module key, e.g. thermo.calorimetry")
-    .action((key: string, _options, command: Command) => {
-      const info = cli.lab(command).getModule(key);
+    .action(async (key: string, _options, command: Command) => {
+      const info = await (await cli.lab(command)).getModule(key);
       const { style } = cli;
       cli.emit(command, info, () =>
         [
