@@ -1,13 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "./_context.ts";
-
-/** The options of `labos new module`. */
-export interface NewModuleOptions {
-  /** Where to write the project. */
-  dir?: string;
-  /** A LabOS source folder to link instead of JSR. */
-  labos?: string;
-}
+import type { NewModuleOptions } from "./_new_actions.ts";
 
 /** `labos new module`. */
 export function registerNewCommands(program: Command, cli: CliContext): void {

@@ -6,7 +6,6 @@ import { LabosError, quote } from "../errors.ts";
 import { LABOS_API_VERSION } from "../modules/contract.ts";
 import { MANIFEST_FILE } from "../plugins/mod.ts";
 import type { CliContext } from "./_context.ts";
-import type { NewModuleOptions } from "./_new.ts";
 
 const KEY = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
 
@@ -64,6 +63,14 @@ function checkLabosSource(cwd: string, value: string): string {
       quote(value)
     }: expected a LabOS source folder, whose deno.json is named "@labos/labos"`,
   );
+}
+
+/** The options of `labos new module`. */
+export interface NewModuleOptions {
+  /** Where to write the project. */
+  dir?: string;
+  /** A LabOS source folder to link instead of JSR. */
+  labos?: string;
 }
 
 /** `labos new module`: writes a complete, tested analysis-module plugin project. */

@@ -1,22 +1,11 @@
 import type { Command } from "commander";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
+import type { ServeOptions } from "./_serve_actions.ts";
 
 /** The control panel's default address, as `DEFAULT_HOST` in `src/server` (a test checks they agree). */
 export const SERVE_DEFAULT_HOST = "127.0.0.1";
 /** The control panel's default port, as `DEFAULT_PORT` in `src/server` (a test checks they agree). */
 export const SERVE_DEFAULT_PORT = 8321;
-
-/** The options of `labos serve`. */
-export interface ServeOptions {
-  /** The address to bind. */
-  host: string;
-  /** The port; 0 picks a free one. */
-  port: number;
-  /** Whether to open a browser. */
-  open?: boolean;
-  /** More Host header names to accept. */
-  allowHost?: string[];
-}
 
 /** `labos serve`: the local control panel. The server loads only when the command runs. */
 export function registerServeCommand(program: Command, cli: CliContext): void {

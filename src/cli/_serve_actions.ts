@@ -4,7 +4,18 @@ import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import { generateToken, isLoopbackHost, startServer } from "../server/mod.ts";
 import type { CliContext } from "./_context.ts";
-import type { ServeOptions } from "./_serve.ts";
+
+/** The options of `labos serve`. */
+export interface ServeOptions {
+  /** The address to bind. */
+  host: string;
+  /** The port; 0 picks a free one. */
+  port: number;
+  /** Whether to open a browser. */
+  open?: boolean;
+  /** More Host header names to accept. */
+  allowHost?: string[];
+}
 
 /** `labos serve`: starts the control panel and serves until SIGINT or SIGTERM. */
 export async function serve(
