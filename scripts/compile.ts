@@ -164,6 +164,20 @@ export async function denoDownloadReachable(): Promise<boolean> {
   }
 }
 
+/**
+ * Compiles one ESM entry file (and whatever it imports) into an executable
+ * for a target with the given compiler and the flags the release uses; the
+ * start-up benchmark builds its hello world with it.
+ */
+export async function compileEntry(
+  entry: string,
+  options: { target: string; path: string; compiler: Compiler },
+): Promise<void> {
+  const target = findTarget(options.target);
+  if (options.compiler === "deno") await compileWithDeno(entry, { target, path: options.path });
+  else await compileWithBun(entry, { target, path: options.path });
+}
+
 async function compileWithDeno(
   bundlePath: string,
   options: { target: Target; path: string },

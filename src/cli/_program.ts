@@ -1,3 +1,5 @@
+import process from "node:process";
+import { fstatSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LabosError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -40,6 +42,7 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     },
   };
 
+  const defaultOutput = new Command().configureOutput();
   const program = new Command("labos")
     .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
     .version(`labos ${VERSION}`, "-V, --version", "print the version")
@@ -53,6 +56,14 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
       outputError: (text, write) => write(text.split("\n")[0] + "\n"),
+      // Commander's defaults, asking process.stdout only when it may be a
+      // terminal: some runtimes build that stream on first use, at a cost
+      // larger than --help.
+      // Commander reads undefined as "not a terminal" (80 columns); its typings say number.
+      getOutHelpWidth: () => (mayBeTerminal(1) ? process.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (mayBeTerminal(2) ? process.stderr.columns : undefined) as number,
+      getOutHasColors: () => mayBeTerminal(1) && (defaultOutput.getOutHasColors?.() ?? false),
+      getErrHasColors: () => mayBeTerminal(2) && (defaultOutput.getErrHasColors?.() ?? false),
     });
 
   registerDataCommands(program, context);
@@ -74,6 +85,15 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     return exitCode;
   } catch (error) {
     return reportError(error, io);
+  }
+}
+
+/** False for pipes and files, which are no terminal; true for terminals (and /dev/null). */
+function mayBeTerminal(fd: number): boolean {
+  try {
+    return process.platform === "win32" || fstatSync(fd).isCharacterDevice();
+  } catch {
+    return true;
   }
 }
 
