@@ -42,6 +42,7 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     },
   };
 
+  const terminal = await terminals();
   const defaultOutput = new Command().configureOutput();
   const program = new Command("labos")
     .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
@@ -56,14 +57,14 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
       outputError: (text, write) => write(text.split("\n")[0] + "\n"),
-      // Commander's defaults, asking process.stdout only when it may be a
+      // Commander's defaults, asking process.stdout only when it is a
       // terminal: some runtimes build that stream on first use, at a cost
       // larger than --help.
       // Commander reads undefined as "not a terminal" (80 columns); its typings say number.
-      getOutHelpWidth: () => (mayBeTerminal(1) ? process.stdout.columns : undefined) as number,
-      getErrHelpWidth: () => (mayBeTerminal(2) ? process.stderr.columns : undefined) as number,
-      getOutHasColors: () => mayBeTerminal(1) && (defaultOutput.getOutHasColors?.() ?? false),
-      getErrHasColors: () => mayBeTerminal(2) && (defaultOutput.getErrHasColors?.() ?? false),
+      getOutHelpWidth: () => (terminal.out ? process.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (terminal.err ? process.stderr.columns : undefined) as number,
+      getOutHasColors: () => terminal.out && (defaultOutput.getOutHasColors?.() ?? false),
+      getErrHasColors: () => terminal.err && (defaultOutput.getErrHasColors?.() ?? false),
     });
 
   registerDataCommands(program, context);
@@ -88,10 +89,22 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** False for pipes and files, which are no terminal; true for terminals (and /dev/null). */
-function mayBeTerminal(fd: number): boolean {
+/**
+ * Which of stdout and stderr are terminals, asking `node:tty` only when one
+ * may be (a character device: a terminal or /dev/null), never for pipes and
+ * files.
+ */
+async function terminals(): Promise<{ out: boolean; err: boolean }> {
+  if (process.platform !== "win32" && !characterDevice(1) && !characterDevice(2)) {
+    return { out: false, err: false };
+  }
+  const { isatty } = await import("node:tty");
+  return { out: isatty(1), err: isatty(2) };
+}
+
+function characterDevice(fd: number): boolean {
   try {
-    return process.platform === "win32" || fstatSync(fd).isCharacterDevice();
+    return fstatSync(fd).isCharacterDevice();
   } catch {
     return true;
   }

@@ -85,19 +85,20 @@ export class LabSetup {
 
   /**
    * Opens the data folder with the configured modules and templates. A
-   * command that uses no module gets the service's default, which it never
-   * consults.
+   * command that uses no module gets the service's defaults, which it never
+   * consults, and loads neither.
    */
   async lab(command: Command): Promise<Lab> {
     const config = await this.config(command);
-    const [{ openLab }, { TemplateCatalog }] = await Promise.all([
-      import("../service/mod.ts"),
-      import("../templates/mod.ts"),
-    ]);
+    const { openLab } = await import("../service/mod.ts");
+    if (this.#registry === undefined) {
+      return openLab({ dataDir: config.dataDir, actor: config.actor });
+    }
+    const { TemplateCatalog } = await import("../templates/mod.ts");
     return openLab({
       dataDir: config.dataDir,
       actor: config.actor,
-      ...(this.#registry ? { modules: this.#registry } : {}),
+      modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
     });
   }
