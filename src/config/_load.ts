@@ -298,7 +298,9 @@ let cachedDefaults: RegistryDefaults | undefined;
 /**
  * The built-in registry defaults: the modules left out by default, the
  * limits for executable plugins and the display settings, from the embedded
- * `assets/defaults/registry.jsonc`.
+ * `assets/defaults/registry.jsonc`. The embedded text is checked against the
+ * schema when it is embedded (`deno task embed`) and by a test, not at every
+ * start-up.
  *
  * @example
  * ```ts
@@ -310,17 +312,39 @@ let cachedDefaults: RegistryDefaults | undefined;
  */
 export function registryDefaults(): RegistryDefaults {
   if (!cachedDefaults) {
-    const file = "assets/defaults/registry.jsonc";
-    const value = parseJsoncText(readAsset("defaults/registry.jsonc"), file);
-    const result = RegistryDefaultsSchema.safeParse(value);
-    if (!result.success) {
-      const issues = toFieldIssues(result.error, value);
-      throw new LabosError("internal", `Invalid ${file}: ${formatIssues(issues)}`, { issues });
-    }
-    const { $schema: _, ...defaults } = result.data;
+    const value = parseJsoncText(readAsset("defaults/registry.jsonc"), REGISTRY_DEFAULTS_FILE);
+    const { $schema: _, ...defaults } = value as RegistryDefaults & { $schema?: string };
     cachedDefaults = defaults;
   }
   return structuredClone(cachedDefaults);
+}
+
+const REGISTRY_DEFAULTS_FILE = "assets/defaults/registry.jsonc";
+
+/**
+ * Checks the text of `assets/defaults/registry.jsonc` against its schema; an
+ * invalid one is an `internal` LabosError naming the field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAsset } from "../../assets/mod.ts";
+ * import { checkRegistryDefaults } from "./mod.ts";
+ * assert.deepEqual(checkRegistryDefaults(readAsset("defaults/registry.jsonc")).modules.disabled, []);
+ * assert.throws(() => checkRegistryDefaults('{ "modules": { "enabled": [] } }'), /Invalid/);
+ * ```
+ */
+export function checkRegistryDefaults(text: string): RegistryDefaults {
+  const value = parseJsoncText(text, REGISTRY_DEFAULTS_FILE);
+  const result = RegistryDefaultsSchema.safeParse(value);
+  if (!result.success) {
+    const issues = toFieldIssues(result.error, value);
+    throw new LabosError("internal", `Invalid ${REGISTRY_DEFAULTS_FILE}: ${formatIssues(issues)}`, {
+      issues,
+    });
+  }
+  const { $schema: _, ...defaults } = result.data;
+  return defaults;
 }
 
 /**

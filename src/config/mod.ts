@@ -5,6 +5,7 @@
  * @module
  */
 export {
+  checkRegistryDefaults,
   CONFIG_FILE,
   type ConfigFile,
   ConfigFileSchema,
