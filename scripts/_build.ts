@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoConfig from "../deno.json" with { type: "json" };
 
@@ -119,7 +119,12 @@ function lastLine(text: string): string {
   return lines[lines.length - 1]?.trim() ?? "";
 }
 
-/** Bundles a TypeScript entry point, npm dependencies inlined, into one ESM file. */
+/**
+ * Bundles a TypeScript entry point, npm dependencies inlined, into one ESM
+ * file. Modules reached through `import()` are wrapped so that they are
+ * evaluated only when their `import()` runs, but the runtime still parses the
+ * whole file at start-up; {@linkcode bundleSplit} avoids that.
+ */
 export async function bundle(entry: string, output: string): Promise<void> {
   await run([
     Deno.execPath(),
@@ -135,6 +140,35 @@ export async function bundle(entry: string, output: string): Promise<void> {
     output,
     entry,
   ]);
+}
+
+/**
+ * Bundles a TypeScript entry point, npm dependencies inlined, into a folder
+ * of ESM files split at every `import()`: the entry file holds only what
+ * every command needs, and each command's handler, the service, the server
+ * and the npm packages behind them are chunks loaded when first imported.
+ * Resolves to the entry file, `<entry name>.js` in `outDir`.
+ */
+export async function bundleSplit(entry: string, outDir: string): Promise<string> {
+  rmSync(outDir, { recursive: true, force: true });
+  await run([
+    Deno.execPath(),
+    "bundle",
+    "--quiet",
+    "--config",
+    join(ROOT, "deno.json"),
+    "--platform",
+    "deno",
+    "--packages",
+    "bundle",
+    "--format",
+    "esm",
+    "--code-splitting",
+    "--outdir",
+    outDir,
+    entry,
+  ]);
+  return join(outDir, `${basename(entry).replace(/\.[cm]?[jt]s$/, "")}.js`);
 }
 
 /** The SHA-256 of a file, as lowercase hex. */
@@ -169,7 +203,16 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
-const INPUTS = ["cli.ts", "mod.ts", "deno.json", "deno.lock", "assets", "src", "scripts"];
+const INPUTS = [
+  "cli.ts",
+  "mod.ts",
+  "module.ts",
+  "deno.json",
+  "deno.lock",
+  "assets",
+  "src",
+  "scripts",
+];
 
 /**
  * A hash over every build input (sources, assets, config, lock file and these

@@ -6,20 +6,22 @@
  * ```
  *
  * The package runs on Node 20 or later with no dependency at all: `deno bundle`
- * inlines every npm dependency into `esm/cli.mjs` (the `labos` command) and
- * `esm/mod.mjs` (the library). The type declarations under `types/` are the
+ * inlines every npm dependency into `esm/cli.mjs` (the `labos` command, split
+ * at every `import()` into `esm/cli/`, so that each command loads only what
+ * it uses) and `esm/mod.mjs` (the library). The type declarations under `types/` are the
  * ones `deno pack` derives from the JSR package's public API without a
  * type-check of the whole program (the no-slow-types rule makes that
  * possible); they mention zod's types, so zod is an optional peer dependency.
  *
  * @module
  */
-import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import denoConfig from "../deno.json" with { type: "json" };
 import {
   bundle,
+  bundleSplit,
   CLI_ENTRY,
   DIST_DIR,
   formatSize,
@@ -163,10 +165,23 @@ export async function buildNpm(options: BuildNpmOptions = {}): Promise<NpmBuild>
   for (const folder of ["bin", "esm", "types"]) mkdirSync(join(dir, folder), { recursive: true });
   mkdirSync(packDir, { recursive: true });
 
-  await bundle(CLI_ENTRY, join(dir, "esm", "cli.mjs"));
+  const entry = await bundleSplit(CLI_ENTRY, join(dir, "esm", "cli"));
+  writeFileSync(
+    join(dir, "esm", "cli.mjs"),
+    `// The labos command; its code is split into esm/cli/, loaded as each command needs it.\nimport "./cli/${
+      basename(entry)
+    }";\n`,
+  );
   await bundle(join(ROOT, "mod.ts"), join(dir, "esm", "mod.mjs"));
+  const chunks = readdirSync(join(dir, "esm", "cli"));
+  const cliBytes = chunks.reduce(
+    (sum, file) => sum + statSync(join(dir, "esm", "cli", file)).size,
+    0,
+  );
   log(
-    `bundles: esm/cli.mjs (${size(dir, "esm/cli.mjs")}), esm/mod.mjs (${size(dir, "esm/mod.mjs")})`,
+    `bundles: esm/cli.mjs and ${chunks.length} files under esm/cli/ (${
+      formatSize(cliBytes)
+    }), esm/mod.mjs (${size(dir, "esm/mod.mjs")})`,
   );
 
   const declarations = await writeDeclarations(join(dir, "types"));

@@ -8,22 +8,24 @@
  * deno task compile --compiler bun                         # force a compiler
  * ```
  *
- * First `deno bundle` turns the CLI into one ESM file with every npm
- * dependency and asset inlined (`dist/labos.bundle.mjs`); then each target is
- * compiled from that bundle. `deno compile` is used when Deno's runtime
+ * First `deno bundle` turns the CLI into ESM files with every npm dependency
+ * and asset inlined, split at every `import()` (`dist/labos.bundle/`, entry
+ * `_cli_entry.js`), so that each command loads only what it uses; then each
+ * target is compiled from that bundle, which both compilers embed whole and
+ * load chunk by chunk. `deno compile` is used when Deno's runtime
  * download is reachable, or when `DENORT_BIN` is set for the host target;
  * otherwise `bun build --compile`, whose runtimes for every target come from
  * npm packages, so it works where only the npm registry is reachable.
  *
  * @module
  */
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   binaryName,
   BUN_VERSION,
-  bundle,
+  bundleSplit,
   CLI_ENTRY,
   DIST_DIR,
   findTarget,
@@ -62,8 +64,10 @@ export interface CompiledBinary {
   size: number;
 }
 
-/** The bundle that every executable is compiled from. */
-export const BUNDLE_FILE = "labos.bundle.mjs";
+/** The folder of the bundle that every executable is compiled from. */
+export const BUNDLE_DIR = "labos.bundle";
+/** The bundle's entry file, relative to the output folder; its chunks sit beside it. */
+export const BUNDLE_FILE = `${BUNDLE_DIR}/_cli_entry.js`;
 
 const DENO_DOWNLOAD_URL = "https://dl.deno.land/";
 
@@ -74,10 +78,14 @@ export async function compile(options: CompileOptions = {}): Promise<CompiledBin
   const targets = (options.targets?.length ? options.targets : TARGETS.map((t) => t.deno))
     .map(findTarget);
   mkdirSync(outDir, { recursive: true });
-  const bundlePath = join(outDir, BUNDLE_FILE);
-  await bundle(CLI_ENTRY, bundlePath);
+  const bundleDir = join(outDir, BUNDLE_DIR);
+  const bundlePath = await bundleSplit(CLI_ENTRY, bundleDir);
+  const files = readdirSync(bundleDir);
+  const bytes = files.reduce((sum, file) => sum + statSync(join(bundleDir, file)).size, 0);
   log(
-    `bundle: ${bundlePath} (${formatSize(statSync(bundlePath).size)}) from scripts/_cli_entry.ts`,
+    `bundle: ${bundlePath} and ${files.length - 1} chunks (${
+      formatSize(bytes)
+    }) from scripts/_cli_entry.ts`,
   );
 
   const chooser = compilerChooser(options.compiler ?? "auto", log);
@@ -156,6 +164,20 @@ export async function denoDownloadReachable(): Promise<boolean> {
   }
 }
 
+/**
+ * Compiles one ESM entry file (and whatever it imports) into an executable
+ * for a target with the given compiler and the flags the release uses; the
+ * start-up benchmark builds its hello world with it.
+ */
+export async function compileEntry(
+  entry: string,
+  options: { target: string; path: string; compiler: Compiler },
+): Promise<void> {
+  const target = findTarget(options.target);
+  if (options.compiler === "deno") await compileWithDeno(entry, { target, path: options.path });
+  else await compileWithBun(entry, { target, path: options.path });
+}
+
 async function compileWithDeno(
   bundlePath: string,
   options: { target: Target; path: string },
@@ -201,6 +223,7 @@ async function bunBuild(
     ...await bunCommand(),
     "build",
     "--compile",
+    "--splitting",
     "--bytecode",
     "--format=esm",
     "--no-compile-autoload-dotenv",

@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkRegistryDefaults } from "../src/config/mod.ts";
 
 const ROOT = fileURLToPath(new URL("../assets/", import.meta.url));
 const FOLDERS = ["demo", "templates", "defaults", "scaffold"];
@@ -59,7 +60,11 @@ ${body}
 }
 
 if (import.meta.main) {
-  const text = renderEmbedded(collectAssets());
+  const files = collectAssets();
+  // LabOS reads the embedded registry defaults without checking them again.
+  const defaults = files.find(([path]) => path === "defaults/registry.jsonc");
+  if (defaults) checkRegistryDefaults(defaults[1]);
+  const text = renderEmbedded(files);
   if (Deno.args.includes("--check")) {
     if (readFileSync(OUT, "utf8") !== text) {
       console.error("assets/embedded.ts is stale: run `deno task embed`");

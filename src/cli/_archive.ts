@@ -8,7 +8,9 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
     .description("write the whole data folder, with a manifest of SHA-256 hashes, to a zip archive")
     .requiredOption("--out <file>", "the archive to write (.zip); it must not exist")
     .action(async (options: { out: string }, command: Command) => {
-      const result = await cli.lab(command).exportArchive(path.resolve(cli.io.cwd, options.out));
+      const result = await (await cli.lab(command)).exportArchive(
+        path.resolve(cli.io.cwd, options.out),
+      );
       cli.emit(command, result, () =>
         [
           ...result.skipped.map((skipped) =>
@@ -25,7 +27,7 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
     )
     .argument("<file>", "the archive (.zip)")
     .action(async (file: string, _options, command: Command) => {
-      const result = await cli.lab(command).importArchive(path.resolve(cli.io.cwd, file));
+      const result = await (await cli.lab(command)).importArchive(path.resolve(cli.io.cwd, file));
       cli.emit(
         command,
         result,

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { parseAuditTarget } from "../service/mod.ts";
 import { table, truncate } from "./_format.ts";
 import { type CliContext, wholeNumber } from "./_context.ts";
 
@@ -10,7 +9,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
   audit.command("verify")
     .description("check every line's structure, hash, link and seq, and the head")
     .action(async (_options, command: Command) => {
-      const result = await cli.lab(command).verifyAudit();
+      const result = await (await cli.lab(command)).verifyAudit();
       const { style } = cli;
       cli.emit(command, result, () =>
         result.ok
@@ -25,7 +24,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
   audit.command("head")
     .description("print the current head, to write down as an external witness")
     .action(async (_options, command: Command) => {
-      const head = await cli.lab(command).auditHead();
+      const head = await (await cli.lab(command)).auditHead();
       cli.emit(command, head, () => `seq ${head.seq} ${head.hash}\n`);
     });
 
@@ -49,8 +48,9 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
         },
         command: Command,
       ) => {
+        const { parseAuditTarget } = await import("../service/mod.ts");
         const target = parseAuditTarget(options.target);
-        const page = await cli.lab(command).listAudit({
+        const page = await (await cli.lab(command)).listAudit({
           actor: options.actor,
           action: options.action,
           targetType: target?.type,
@@ -78,7 +78,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
     .description("write a verifiable copy of the audit log")
     .requiredOption("--out <file>", "output file")
     .action(async (options: { out: string }, command: Command) => {
-      const result = await cli.lab(command).exportAudit(options.out);
+      const result = await (await cli.lab(command)).exportAudit(options.out);
       cli.emit(
         command,
         result,

@@ -8,8 +8,8 @@ export interface CliContext {
   io: CliIo;
   /** Styling for human output. */
   style: Style;
-  /** Opens the service for the data folder chosen by the global flags. */
-  lab(command: Command): Lab;
+  /** Opens the service for the data folder chosen by the global flags (loaded on demand). */
+  lab(command: Command): Promise<Lab>;
   /** Prints `value` as JSON with `--json`, otherwise the human text. */
   emit(command: Command, value: unknown, human: () => string): void;
   /** Sets the exit code for a check that failed without an error. */

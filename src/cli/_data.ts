@@ -6,7 +6,7 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
   program.command("init")
     .description("create the data folder layout and manifest (idempotent)")
     .action(async (_options, command: Command) => {
-      const result = await cli.lab(command).init();
+      const result = await (await cli.lab(command)).init();
       cli.emit(
         command,
         result,
@@ -20,7 +20,7 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
   program.command("status")
     .description("summarise the data folder")
     .action(async (_options, command: Command) => {
-      const status = await cli.lab(command).status();
+      const status = await (await cli.lab(command)).status();
       cli.emit(command, status, () =>
         [
           `LabOS ${status.labosVersion}`,
@@ -37,7 +37,7 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
     .description("validate every record, reference and the audit chain")
     .option("--repair", "repair what is safe to repair (moves aside, never deletes)")
     .action(async (options: { repair?: boolean }, command: Command) => {
-      const report = await cli.lab(command).doctor({ repair: options.repair });
+      const report = await (await cli.lab(command)).doctor({ repair: options.repair });
       const { style } = cli;
       cli.emit(command, report, () => {
         const lines = report.problems.map((problem) =>

@@ -2,7 +2,6 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import { renderLineageSvg } from "../plots/mod.ts";
 import type { Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table } from "./_format.ts";
@@ -38,7 +37,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
             `Cannot read ${quote(file)}: ${(error as Error).message}`,
           );
         }
-        const dataset = await cli.lab(command).importCsv({
+        const dataset = await (await cli.lab(command)).importCsv({
           fileName: path.basename(file),
           bytes,
           title: options.title,
@@ -74,7 +73,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         options: { kind?: string; experiment?: string; limit: number; offset: number },
         command: Command,
       ) => {
-        const page = await cli.lab(command).listDatasets({
+        const page = await (await cli.lab(command)).listDatasets({
           ...options,
           experimentId: options.experiment,
         });
@@ -90,7 +89,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .description("show one dataset")
     .argument("<id>", "dataset id")
     .action(async (id: string, _options, command: Command) => {
-      const dataset = await cli.lab(command).getDataset(id);
+      const dataset = await (await cli.lab(command)).getDataset(id);
       cli.emit(command, dataset, () => describeDataset(dataset));
     });
 
@@ -99,8 +98,9 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .argument("<id>", "dataset id")
     .option("--svg <file>", "also draw the graph as SVG")
     .action(async (id: string, options: { svg?: string }, command: Command) => {
-      const graph = await cli.lab(command).datasetLineage(id);
+      const graph = await (await cli.lab(command)).datasetLineage(id);
       if (options.svg) {
+        const { renderLineageSvg } = await import("../plots/mod.ts");
         await fs.writeFile(path.resolve(cli.io.cwd, options.svg), renderLineageSvg(graph));
       }
       cli.emit(command, graph, () => {

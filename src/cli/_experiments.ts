@@ -92,7 +92,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
             `required option '--title <title>' not specified (or create it from a --template)`,
           );
         }
-        const lab = cli.lab(command);
+        const lab = await cli.lab(command);
         const experiment = await lab.createExperiment({
           title: options.title,
           template: options.template,
@@ -101,11 +101,12 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           tags: options.tag,
           reason: options.reason,
         });
-        const entry = experiment.template ? await lab.getTemplate(experiment.template) : undefined;
+        const template = experiment.template
+          ? (await lab.getTemplate(experiment.template)).template
+          : undefined;
         cli.emit(command, experiment, () => {
           const created = `Created ${experiment.id} (draft): ${experiment.title}\n`;
-          if (!entry) return created;
-          const { template } = entry;
+          if (!template) return created;
           return `${created}From template ${template.key} ${template.version} with ${template.steps.length} planned runs: labos experiments plan ${experiment.id}\n`;
         });
       },
@@ -122,7 +123,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
         options: { status?: string; tag?: string; limit: number; offset: number },
         command: Command,
       ) => {
-        const page = await cli.lab(command).listExperiments(options);
+        const page = await (await cli.lab(command)).listExperiments(options);
         cli.emit(command, page.items, () => {
           if (page.items.length === 0) return "No experiments\n";
           return table(
@@ -139,7 +140,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .description("show one experiment")
     .argument("<id>", "experiment id")
     .action(async (id: string, _options, command: Command) => {
-      const experiment = await cli.lab(command).getExperiment(id);
+      const experiment = await (await cli.lab(command)).getExperiment(id);
       cli.emit(command, experiment, () => describeExperiment(experiment));
     });
 
@@ -147,7 +148,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .description("show the planned runs of a template experiment and which are done")
     .argument("<id>", "experiment id")
     .action(async (id: string, _options, command: Command) => {
-      const plan = await cli.lab(command).experimentPlan(id);
+      const plan = await (await cli.lab(command)).experimentPlan(id);
       cli.emit(command, plan, () => describePlan(plan, cli.style));
     });
 
@@ -162,7 +163,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     )
     .action(
       async (id: string, options: { step?: string[]; param?: string[] }, command: Command) => {
-        const result = await cli.lab(command).runPlan(id, {
+        const result = await (await cli.lab(command)).runPlan(id, {
           steps: options.step,
           params: options.param,
         });
@@ -188,7 +189,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .argument("<status>", "target state")
     .option("--reason <text>", "why (required, audited)")
     .action(async (id: string, status: string, options: { reason?: string }, command: Command) => {
-      const experiment = await cli.lab(command).transitionExperiment(id, {
+      const experiment = await (await cli.lab(command)).transitionExperiment(id, {
         to: status,
         reason: options.reason,
       });

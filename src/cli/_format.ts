@@ -28,9 +28,13 @@ export interface Style {
 
 /** Builds the styling for an output stream. */
 export function makeStyle(io: CliIo): Style {
-  const on = io.isTTY && io.env.NO_COLOR === undefined;
+  let decided: boolean | undefined; // Decided on first use: most commands never style.
+  function on(): boolean {
+    decided ??= io.isTTY && io.env.NO_COLOR === undefined;
+    return decided;
+  }
   function wrap(open: number, close: number): (text: string) => string {
-    return (text) => on ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+    return (text) => on() ? `\x1b[${open}m${text}\x1b[${close}m` : text;
   }
   return {
     bold: wrap(1, 22),

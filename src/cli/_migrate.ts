@@ -18,7 +18,7 @@ export function registerMigrateCommands(program: Command, cli: CliContext): void
         options: { dryRun?: boolean; force?: boolean; reason?: string; fromLegacy?: string },
         command: Command,
       ) => {
-        const lab = cli.lab(command);
+        const lab = await cli.lab(command);
         if (options.fromLegacy !== undefined) {
           if (options.force || options.reason !== undefined) {
             throw new LabosError(

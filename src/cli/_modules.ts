@@ -9,7 +9,7 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
   modules.command("list")
     .description("list every module")
     .action(async (_options, command: Command) => {
-      const list = await cli.lab(command).listModules();
+      const list = await (await cli.lab(command)).listModules();
       cli.emit(command, list, () =>
         table(
           ["KEY", "VERSION", "SOURCE", "TITLE"],
@@ -21,7 +21,7 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
     .description("show a module's descriptor and input JSON Schema")
     .argument("<key>", "module key, e.g. thermo.calorimetry")
     .action(async (key: string, _options, command: Command) => {
-      const info = await cli.lab(command).getModule(key);
+      const info = await (await cli.lab(command)).getModule(key);
       const { style } = cli;
       cli.emit(command, info, () =>
         [

@@ -32,7 +32,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .option("--plot <file.svg>", "write the result's plot as SVG")
     .option("--batch <file.jsonl>", "run one job per line of a JSON Lines file")
     .action(async (key: string, options: RunOptions, command: Command) => {
-      const lab = cli.lab(command);
+      const lab = await cli.lab(command);
       if (options.batch !== undefined) {
         if (options.input || options.param || options.fromDataset || options.plot) {
           throw new LabosError(
@@ -83,7 +83,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         },
         command: Command,
       ) => {
-        const page = await cli.lab(command).listJobs({
+        const page = await (await cli.lab(command)).listJobs({
           ...options,
           experimentId: options.experiment,
         });
@@ -99,7 +99,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("show one job")
     .argument("<id>", "job id")
     .action(async (id: string, _options, command: Command) => {
-      const job = await cli.lab(command).getJob(id);
+      const job = await (await cli.lab(command)).getJob(id);
       cli.emit(command, job, () => describeJob(job));
     });
 
@@ -107,7 +107,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("run a job's input again as a new job linked by retryOf")
     .argument("<id>", "job id")
     .action(async (id: string, _options, command: Command) => {
-      const result = await cli.lab(command).retryJob(id);
+      const result = await (await cli.lab(command)).retryJob(id);
       cli.emit(command, result, () => describeRun(result));
       if (result.job.status === "failed") cli.fail(1);
     });
@@ -117,7 +117,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .argument("<id>", "job id")
     .requiredOption("--check", "compare the output hashes (required)")
     .action(async (id: string, _options, command: Command) => {
-      const check = await cli.lab(command).checkRerun(id);
+      const check = await (await cli.lab(command)).checkRerun(id);
       const { style } = cli;
       cli.emit(
         command,
@@ -200,7 +200,7 @@ async function runBatchCommand(
   }
   const started = performance.now();
   const showBar = cli.io.isTTY && !command.optsWithGlobals().json;
-  const results = await cli.lab(command).runBatch(
+  const results = await (await cli.lab(command)).runBatch(
     { module: key, inputs, experimentId: options.experiment },
     {
       onProgress: ({ done, total }) => {

@@ -1,114 +1,27 @@
-import { spawn } from "node:child_process";
-import process from "node:process";
 import type { Command } from "commander";
-import { LabosError, quote } from "../errors.ts";
-import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  generateToken,
-  isLoopbackHost,
-  startServer,
-} from "../server/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
+import type { ServeOptions } from "./_serve_actions.ts";
 
-interface ServeOptions {
-  host: string;
-  port: number;
-  open?: boolean;
-  allowHost?: string[];
-}
+/** The control panel's default address, as `DEFAULT_HOST` in `src/server` (a test checks they agree). */
+export const SERVE_DEFAULT_HOST = "127.0.0.1";
+/** The control panel's default port, as `DEFAULT_PORT` in `src/server` (a test checks they agree). */
+export const SERVE_DEFAULT_PORT = 8321;
 
-/** `labos serve`: the local control panel. */
+/** `labos serve`: the local control panel. The server loads only when the command runs. */
 export function registerServeCommand(program: Command, cli: CliContext): void {
   program.command("serve")
     .description("start the local control panel (web UI and JSON API)")
-    .option("--host <host>", "address to bind", DEFAULT_HOST)
-    .option("--port <port>", "port to listen on; 0 picks a free one", wholeNumber, DEFAULT_PORT)
+    .option("--host <host>", "address to bind", SERVE_DEFAULT_HOST)
+    .option(
+      "--port <port>",
+      "port to listen on; 0 picks a free one",
+      wholeNumber,
+      SERVE_DEFAULT_PORT,
+    )
     .option("--open", "open the control panel in a browser")
     .option("--allow-host <name>", "also accept this Host header name (repeatable)", collect)
     .action(async (options: ServeOptions, command: Command) => {
-      if (options.port > 65535) {
-        throw new LabosError(
-          "invalid",
-          `Invalid "--port" ${quote(options.port)}: expected 0 to 65535`,
-        );
-      }
-      const envToken = cli.io.env.LABOS_TOKEN;
-      const loopback = isLoopbackHost(options.host);
-      if (!loopback) {
-        if (!envToken) {
-          throw new LabosError(
-            "invalid",
-            `Refusing to bind ${
-              quote(options.host)
-            } without LABOS_TOKEN: anyone on the network could try tokens; set LABOS_TOKEN to a long random secret, or use --host 127.0.0.1`,
-          );
-        }
-        cli.io.stderr(
-          `warning: binding ${options.host} exposes the control panel beyond this computer; anyone with the token can change the data folder\n`,
-        );
-      }
-      if (envToken !== undefined && envToken.length < 16) {
-        throw new LabosError("invalid", "LABOS_TOKEN is too short: use at least 16 characters");
-      }
-      const lab = cli.lab(command);
-      const status = await lab.status();
-      const token = envToken ?? generateToken();
-      const server = await startServer({
-        lab,
-        token,
-        host: options.host,
-        port: options.port,
-        allowedHosts: options.allowHost,
-        verifyOnStart: true,
-      });
-      const { counts } = status;
-      cli.io.stdout(
-        [
-          `LabOS control panel for ${lab.dataDir}`,
-          `  acting as ${lab.actor}; ${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`,
-          `  API: ${server.origin}/api/v1 (Authorization: Bearer <token>)`,
-          `  Open: ${server.url}`,
-          "Press Ctrl+C to stop.",
-          "",
-        ].join("\n"),
-      );
-      if (options.open) openBrowser(server.url);
-      const signal = await untilSignal();
-      await server.close();
-      cli.io.stdout(`Stopped (${signal})\n`);
+      const { serve } = await import("./_serve_actions.ts");
+      await serve(cli, options, command);
     });
-}
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      resolve(signal);
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    try {
-      process.on("SIGTERM", onTerm);
-    } catch {
-      // Windows has no SIGTERM listener; Ctrl+C (SIGINT) still stops the server.
-    }
-  });
-}
-
-function openBrowser(url: string): void {
-  const [command, args] = process.platform === "darwin"
-    ? ["open", [url]]
-    : process.platform === "win32"
-    ? ["cmd", ["/c", "start", "", url]]
-    : ["xdg-open", [url]];
-  try {
-    const child = spawn(command, args, { detached: true, stdio: "ignore" });
-    child.on("error", () => {});
-    child.unref();
-  } catch {
-    // Best effort: the URL is printed anyway.
-  }
 }

@@ -1,9 +1,13 @@
 import type { Command } from "commander";
-import { describeExpectation, type TemplateEntry } from "../templates/mod.ts";
+import type { TemplateEntry, TemplateExpectation } from "../templates/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { type Style, table, truncate } from "./_format.ts";
 
-function describeTemplate(entry: TemplateEntry, style: Style): string {
+function describeTemplate(
+  entry: TemplateEntry,
+  style: Style,
+  describeExpectation: (expectation: TemplateExpectation) => string,
+): string {
   const { template } = entry;
   const lines = [
     `${style.bold(template.title)}  ${template.key} ${template.version}`,
@@ -48,7 +52,7 @@ export function registerTemplateCommands(program: Command, cli: CliContext): voi
   templates.command("list")
     .description("list every template: built-in and from labos.jsonc")
     .action(async (_options, command: Command) => {
-      const entries = await cli.lab(command).listTemplates();
+      const entries = await (await cli.lab(command)).listTemplates();
       cli.emit(
         command,
         entries.map((entry) => ({ ...entry.template, source: entry.source })),
@@ -70,11 +74,12 @@ export function registerTemplateCommands(program: Command, cli: CliContext): voi
     .description("show a template: instructions, planned runs and expected outputs")
     .argument("<key>", "template key, e.g. coffee-cup-calorimetry")
     .action(async (key: string, _options, command: Command) => {
-      const entry = await cli.lab(command).getTemplate(key);
+      const entry = await (await cli.lab(command)).getTemplate(key);
+      const { describeExpectation } = await import("../templates/mod.ts");
       cli.emit(
         command,
         { ...entry.template, source: entry.source },
-        () => describeTemplate(entry, cli.style),
+        () => describeTemplate(entry, cli.style, describeExpectation),
       );
     });
 }

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertRejects } from "../../test/_assert.ts";
 import { LabosError } from "../errors.ts";
-import { loadConfig, readConfigFile } from "./mod.ts";
+import { readAsset } from "../../assets/mod.ts";
+import { checkRegistryDefaults, loadConfig, readConfigFile, registryDefaults } from "./mod.ts";
 
 Deno.test("flags beat the environment, which beats the file, which beats the default", async () => {
   const dir = await Deno.makeTempDir();
@@ -45,4 +46,8 @@ Deno.test("any labos.jsonc text either parses or gives a one-line LabosError", a
     { numRuns: 300 },
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the embedded registry defaults match their schema, as registryDefaults reads them", () => {
+  assertEquals(checkRegistryDefaults(readAsset("defaults/registry.jsonc")), registryDefaults());
 });

@@ -2,26 +2,14 @@
  * Analysis modules: the contract every module follows, the registry, and the
  * built-in catalogue.
  *
+ * This face imports the built-in modules. Code that must start fast imports
+ * `contract.ts`, `registry.ts` and `catalog.ts` (which loads the built-in
+ * modules on demand) instead.
+ *
  * @module
  */
-import { BUILTIN_MODULES } from "./builtin/mod.ts";
-import { ModuleRegistry } from "./registry.ts";
-
 export * from "./contract.ts";
 export * from "./registry.ts";
+export { loadBuiltinModules } from "./catalog.ts";
 export { BUILTIN_MODULES } from "./builtin/mod.ts";
-
-/**
- * A registry holding the built-in modules.
- *
- * @example
- * ```ts
- * import { builtinRegistry } from "./mod.ts";
- * console.assert(builtinRegistry().get("thermo.calorimetry").source === "builtin");
- * ```
- */
-export function builtinRegistry(): ModuleRegistry {
-  const registry = new ModuleRegistry();
-  for (const module of BUILTIN_MODULES) registry.register(module);
-  return registry;
-}
+export { builtinRegistry } from "./_builtin_registry.ts";

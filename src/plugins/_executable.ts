@@ -3,7 +3,7 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import { z } from "zod";
 import { LabosError, quote } from "../errors.ts";
-import { type LabModule, LABOS_API_VERSION, ModuleError } from "../modules/mod.ts";
+import { type LabModule, LABOS_API_VERSION, ModuleError } from "../modules/contract.ts";
 import type { ModuleManifest } from "./_manifest.ts";
 
 /** Limits of one executable plugin run. */

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "../../test/_assert.ts";
-import { loadConfig } from "../config/mod.ts";
-import { ModuleError } from "../modules/mod.ts";
+import { readAsset } from "../../assets/mod.ts";
+import { loadConfig, parseJsoncText, registryDefaults } from "../config/mod.ts";
+import { BUILTIN_MODULES, loadBuiltinModules, ModuleError } from "../modules/mod.ts";
 import { executableModule } from "./_executable.ts";
 import { apiProblem, type ModuleManifest, readManifest } from "./_manifest.ts";
 import { builtinModuleRegistry, loadModuleRegistry } from "./mod.ts";
@@ -141,7 +142,7 @@ Deno.test("a missing program is a module error naming it", async () => {
 
 Deno.test("modules.enabled and modules.disabled shape the registry; unknown keys warn", async () => {
   const warnings: string[] = [];
-  const registry = builtinModuleRegistry({
+  const registry = await builtinModuleRegistry({
     modules: { enabled: ["thermo.calorimetry", "ms.nope"], disabled: [] },
   }, warnings);
   assertEquals(registry.list().map((r) => r.module.key), ["thermo.calorimetry"]);
@@ -155,4 +156,25 @@ Deno.test("modules.enabled and modules.disabled shape the registry; unknown keys
     'plugin "./nowhere.ts" skipped: nothing found at /nonexistent/labos/nowhere.ts',
     'modules.disabled names unknown module "lab.gone"',
   ]);
+});
+
+Deno.test("the registry defaults hold overrides only: BUILTIN_MODULES is the one list", async () => {
+  const text = readAsset("defaults/registry.jsonc");
+  const defaults = parseJsoncText(text, "registry.jsonc") as { modules: Record<string, unknown> };
+  assertEquals(Object.keys(defaults.modules), ["disabled"]);
+  const keys = BUILTIN_MODULES.map((module) => module.key);
+  assertEquals(new Set(keys).size, keys.length);
+  for (const key of registryDefaults().modules.disabled) assert(keys.includes(key), key);
+  // No built-in key is listed anywhere in the defaults, except to leave it out.
+  const listed = keys.filter((key) => text.includes(`"${key}"`));
+  assertEquals(listed, registryDefaults().modules.disabled);
+
+  const config = loadConfig({ cwd: "/tmp", env: {} });
+  assertEquals(config.modules.enabled, null);
+  const registry = await builtinModuleRegistry(config);
+  assertEquals(
+    registry.list().map((registered) => registered.module.key),
+    keys.filter((key) => !config.modules.disabled.includes(key)).sort(),
+  );
+  assertEquals((await loadBuiltinModules()).map((module) => module.key), keys);
 });

@@ -15,7 +15,7 @@
  * @module
  */
 import { copyFileSync, existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { VERSION } from "../../mod.ts";
@@ -212,9 +212,11 @@ Deno.test({
   ...options,
   async fn() {
     const { binary, bundle } = await ensureBuilt();
-    // The executable embeds one file, the bundle: no records may have leaked into it.
-    const bundleText = await Deno.readTextFile(bundle);
-    assert(!DATA_RECORD_ID.test(bundleText), "the bundle contains a record id from a data folder");
+    // The executable embeds the bundle, its entry file and chunks: no records may have leaked into it.
+    for (const file of readdirSync(dirname(bundle))) {
+      const bundleText = await Deno.readTextFile(join(dirname(bundle), file));
+      assert(!DATA_RECORD_ID.test(bundleText), `the bundle's ${file} contains a record id`);
+    }
     await withTemp(async (dir) => {
       const copy = join(dir, "labos");
       copyFileSync(binary, copy);
@@ -261,19 +263,28 @@ Deno.test({
     for (const entry of listing) {
       assertMatch(
         entry,
-        /^package\/(bin\/labos\.mjs|esm\/(cli|mod)\.mjs|types\/[\w/]+\.d\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
+        /^package\/(bin\/labos\.mjs|esm\/(cli|mod)\.mjs|esm\/cli\/[\w-]+\.js|types\/[\w/]+\.d\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
       );
       assert(!/(^|\/)data\//.test(entry), `the tarball contains ${entry}`);
     }
     assert(listing.includes("package/types/mod.d.ts"), "types/mod.d.ts");
-    const cli = await Deno.readTextFile(join(npm, "esm", "cli.mjs"));
-    // Embedded templates hold code as one-line strings, so real imports are the lines that start with one.
-    const imports = [...cli.matchAll(/^import\b[^\n]*?["']([^"']+)["'];?$/gm)].map((m) => m[1]);
+    // The command is esm/cli.mjs and the files it loads from esm/cli/, split at every import().
+    const files = [
+      join(npm, "esm", "cli.mjs"),
+      ...readdirSync(join(npm, "esm", "cli")).map((file) => join(npm, "esm", "cli", file)),
+    ];
+    const imports: string[] = [];
+    for (const file of files) {
+      const cli = await Deno.readTextFile(file);
+      // Embedded templates hold code as one-line strings, so real imports are the lines that start with one.
+      imports.push(...[...cli.matchAll(/^import\b[^\n]*?["']([^"']+)["'];?$/gm)].map((m) => m[1]));
+      assert(!DATA_RECORD_ID.test(cli), `the npm bundle's ${file} contains a record id`);
+    }
     assert(
-      imports.length > 0 && imports.every((specifier) => specifier.startsWith("node:")),
+      imports.some((specifier) => specifier.startsWith("node:")) &&
+        imports.every((specifier) => specifier.startsWith("node:") || specifier.startsWith("./")),
       imports.join(),
     );
-    assert(!DATA_RECORD_ID.test(cli), "the npm bundle contains a record id from a data folder");
     const readme = await Deno.readTextFile(join(npm, "README.md"));
     assert(!/\]\((?!https?:|#|mailto:)[^)]+\)/.test(readme), "the README has a relative link");
   },

@@ -317,7 +317,11 @@ Deno.test("JSR publishing excludes tests, build output and data folders", () => 
   for (const pattern of ["**/*_test.ts", "test/", "dist/", "npm/", "data/", "scripts/"]) {
     assert(exclude.includes(pattern), `publish.exclude lacks ${pattern}`);
   }
-  assertEquals(denoConfig.exports, { ".": "./mod.ts", "./cli": "./cli.ts" });
+  assertEquals(denoConfig.exports, {
+    ".": "./mod.ts",
+    "./cli": "./cli.ts",
+    "./module": "./module.ts",
+  });
   for (const task of ["compile", "build:npm", "smoke"]) {
     assert(task in denoConfig.tasks, `deno.json lacks the ${task} task`);
   }

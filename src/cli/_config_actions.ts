@@ -1,0 +1,87 @@
+import type { Command } from "commander";
+import type { LabosConfig } from "../config/mod.ts";
+import { loadBuiltinModules } from "../modules/catalog.ts";
+import type { CliContext } from "./_context.ts";
+import { table } from "./_format.ts";
+import type { LabSetup } from "./_setup.ts";
+
+/** One row of `labos config show`. */
+interface SettingRow {
+  key: string;
+  value: unknown;
+  source: string;
+}
+
+async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
+  const enabled = config.modules.enabled ??
+    (await loadBuiltinModules()).map((module) => module.key);
+  const values: Record<string, unknown> = {
+    dataDir: config.dataDir,
+    actor: config.actor,
+    templates: config.templates,
+    plugins: config.plugins.map((plugin) => plugin.spec),
+    "modules.enabled": enabled,
+    "modules.disabled": config.modules.disabled,
+    "display.mode": config.display.mode,
+    "display.significantFigures": config.display.significantFigures,
+    "display.decimalPlaces": config.display.decimalPlaces,
+    ...Object.fromEntries(
+      Object.entries(config.display.units).map(([quantity, unit]) => [
+        `display.units.${quantity}`,
+        unit,
+      ]),
+    ),
+  };
+  const rows = Object.entries(values).map(([key, value]) => ({
+    key,
+    value,
+    source: config.sources[key] ?? "default",
+  }));
+  for (const [limit, value] of Object.entries(config.pluginLimits)) {
+    rows.push({ key: `plugins.${limit}`, value, source: "default" });
+  }
+  return rows;
+}
+
+function showValue(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? "-" : value.join(", ");
+  return value === null ? "-" : String(value);
+}
+
+/** `labos config show`: every setting, its value and where it came from. */
+export async function showConfig(
+  cli: CliContext,
+  setup: LabSetup,
+  command: Command,
+): Promise<void> {
+  const effective = await setup.config(command);
+  const rows = await settingRows(effective);
+  const { report } = setup;
+  cli.emit(
+    command,
+    { configFile: effective.configFile, settings: rows, plugins: report },
+    () => {
+      const lines = [
+        `config file  ${effective.configFile ?? "none (built-in defaults)"}`,
+        "",
+        table(
+          ["SETTING", "SOURCE", "VALUE"],
+          rows.map((row) => [row.key, row.source, showValue(row.value)]),
+        ).trimEnd(),
+      ];
+      if (report.loaded.length > 0 || report.skipped.length > 0) {
+        lines.push("", "Plugins");
+        for (const plugin of report.loaded) {
+          const modules = plugin.modules.map((m) =>
+            `${m.key}@${m.version}${m.enabled ? "" : " (disabled)"}`
+          ).join(", ");
+          lines.push(`  ${plugin.spec}  ${plugin.kind}  ${modules}  (${plugin.source})`);
+        }
+        for (const problem of report.skipped) {
+          lines.push(`  ${problem.spec}  skipped: ${problem.message}`);
+        }
+      }
+      return `${lines.join("\n")}\n`;
+    },
+  );
+}

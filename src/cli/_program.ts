@@ -1,0 +1,134 @@
+import process from "node:process";
+import { fstatSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { LabosError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import type { CliContext } from "./_context.ts";
+import { type CliIo, json, makeStyle } from "./_format.ts";
+import { registerAuditCommands } from "./_audit.ts";
+import { registerConfigCommands } from "./_config.ts";
+import { registerNewCommands } from "./_new.ts";
+import { registerMigrateCommands } from "./_migrate.ts";
+import { registerArchiveCommands } from "./_archive.ts";
+import { registerTemplateCommands } from "./_templates.ts";
+import { registerDataCommands } from "./_data.ts";
+import { registerDemoCommand } from "./_demo.ts";
+import { registerDatasetCommands } from "./_datasets.ts";
+import { registerExperimentCommands } from "./_experiments.ts";
+import { registerModuleCommands } from "./_modules.ts";
+import { registerRunCommands } from "./_runs.ts";
+import { registerServeCommand } from "./_serve.ts";
+import { LabSetup } from "./_setup.ts";
+
+/**
+ * Builds the commander program (every command's name, arguments, options and
+ * description, but none of their handlers) and runs it; resolves to the exit
+ * code.
+ */
+export async function runProgram(args: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const setup = new LabSetup(io);
+  const context: CliContext = {
+    io,
+    style: makeStyle(io),
+    lab(command) {
+      return setup.lab(command);
+    },
+    emit(command, value, human) {
+      io.stdout(command.optsWithGlobals().json ? json(value) : human());
+    },
+    fail(code) {
+      exitCode = code;
+    },
+  };
+
+  const terminal = await terminals();
+  const defaultOutput = new Command().configureOutput();
+  const program = new Command("labos")
+    .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
+    .version(`labos ${VERSION}`, "-V, --version", "print the version")
+    .option("--data-dir <dir>", "data folder (else LABOS_DATA_DIR, labos.jsonc, ./data)")
+    .option("--actor <name>", "who is acting (else LABOS_ACTOR, else the OS user)")
+    .option("--json", "machine-readable output on stdout")
+    .showSuggestionAfterError(true)
+    .hook("preAction", (_program, action) => setup.prepare(action))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: (text, write) => write(text.split("\n")[0] + "\n"),
+      // Commander's defaults, asking process.stdout only when it is a
+      // terminal: some runtimes build that stream on first use, at a cost
+      // larger than --help.
+      // Commander reads undefined as "not a terminal" (80 columns); its typings say number.
+      getOutHelpWidth: () => (terminal.out ? process.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (terminal.err ? process.stderr.columns : undefined) as number,
+      getOutHasColors: () => terminal.out && (defaultOutput.getOutHasColors?.() ?? false),
+      getErrHasColors: () => terminal.err && (defaultOutput.getErrHasColors?.() ?? false),
+    });
+
+  registerDataCommands(program, context);
+  registerExperimentCommands(program, context);
+  registerTemplateCommands(program, context);
+  registerAuditCommands(program, context);
+  registerModuleCommands(program, context);
+  registerRunCommands(program, context);
+  registerDatasetCommands(program, context);
+  registerDemoCommand(program, context);
+  registerServeCommand(program, context);
+  registerConfigCommands(program, context, setup);
+  registerNewCommands(program, context);
+  registerMigrateCommands(program, context);
+  registerArchiveCommands(program, context);
+
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/**
+ * Which of stdout and stderr are terminals, asking `node:tty` only when one
+ * may be (a character device: a terminal or /dev/null), never for pipes and
+ * files.
+ */
+async function terminals(): Promise<{ out: boolean; err: boolean }> {
+  if (process.platform !== "win32" && !characterDevice(1) && !characterDevice(2)) {
+    return { out: false, err: false };
+  }
+  const { isatty } = await import("node:tty");
+  return { out: isatty(1), err: isatty(2) };
+}
+
+function characterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    if (
+      error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
+      error.code === "commander.help"
+    ) {
+      return 0;
+    }
+    // Commander has already printed its one-line message.
+    return 2;
+  }
+  const debug = io.env.LABOS_DEBUG === "1";
+  if (error instanceof LabosError) {
+    io.stderr(`error: ${error.message}\n`);
+    if (debug && error.stack) io.stderr(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`error: ${message.split("\n")[0]}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  return 1;
+}

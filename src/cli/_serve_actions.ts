@@ -1,0 +1,109 @@
+import { spawn } from "node:child_process";
+import process from "node:process";
+import type { Command } from "commander";
+import { LabosError, quote } from "../errors.ts";
+import { generateToken, isLoopbackHost, startServer } from "../server/mod.ts";
+import type { CliContext } from "./_context.ts";
+
+/** The options of `labos serve`. */
+export interface ServeOptions {
+  /** The address to bind. */
+  host: string;
+  /** The port; 0 picks a free one. */
+  port: number;
+  /** Whether to open a browser. */
+  open?: boolean;
+  /** More Host header names to accept. */
+  allowHost?: string[];
+}
+
+/** `labos serve`: starts the control panel and serves until SIGINT or SIGTERM. */
+export async function serve(
+  cli: CliContext,
+  options: ServeOptions,
+  command: Command,
+): Promise<void> {
+  if (options.port > 65535) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "--port" ${quote(options.port)}: expected 0 to 65535`,
+    );
+  }
+  const envToken = cli.io.env.LABOS_TOKEN;
+  const loopback = isLoopbackHost(options.host);
+  if (!loopback) {
+    if (!envToken) {
+      throw new LabosError(
+        "invalid",
+        `Refusing to bind ${
+          quote(options.host)
+        } without LABOS_TOKEN: anyone on the network could try tokens; set LABOS_TOKEN to a long random secret, or use --host 127.0.0.1`,
+      );
+    }
+    cli.io.stderr(
+      `warning: binding ${options.host} exposes the control panel beyond this computer; anyone with the token can change the data folder\n`,
+    );
+  }
+  if (envToken !== undefined && envToken.length < 16) {
+    throw new LabosError("invalid", "LABOS_TOKEN is too short: use at least 16 characters");
+  }
+  const lab = await cli.lab(command);
+  const status = await lab.status();
+  const token = envToken ?? generateToken();
+  const server = await startServer({
+    lab,
+    token,
+    host: options.host,
+    port: options.port,
+    allowedHosts: options.allowHost,
+    verifyOnStart: true,
+  });
+  const { counts } = status;
+  cli.io.stdout(
+    [
+      `LabOS control panel for ${lab.dataDir}`,
+      `  acting as ${lab.actor}; ${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`,
+      `  API: ${server.origin}/api/v1 (Authorization: Bearer <token>)`,
+      `  Open: ${server.url}`,
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+  if (options.open) openBrowser(server.url);
+  const signal = await untilSignal();
+  await server.close();
+  cli.io.stdout(`Stopped (${signal})\n`);
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(signal);
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    try {
+      process.on("SIGTERM", onTerm);
+    } catch {
+      // Windows has no SIGTERM listener; Ctrl+C (SIGINT) still stops the server.
+    }
+  });
+}
+
+function openBrowser(url: string): void {
+  const [command, args] = process.platform === "darwin"
+    ? ["open", [url]]
+    : process.platform === "win32"
+    ? ["cmd", ["/c", "start", "", url]]
+    : ["xdg-open", [url]];
+  try {
+    const child = spawn(command, args, { detached: true, stdio: "ignore" });
+    child.on("error", () => {});
+    child.unref();
+  } catch {
+    // Best effort: the URL is printed anyway.
+  }
+}

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../server/mod.ts";
+import type { CliIo } from "./_format.ts";
+import { runProgram } from "./_program.ts";
+import { SERVE_DEFAULT_HOST, SERVE_DEFAULT_PORT } from "./_serve.ts";
+import { main } from "./mod.ts";
+
+interface GraphModule {
+  specifier: string;
+  dependencies?: Array<{ code?: { specifier?: string }; isDynamic?: boolean }>;
+}
+
+/** The modules a file loads before any of its dynamic imports run. */
+async function staticClosure(file: string): Promise<string[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", fileURLToPath(new URL(file, import.meta.url))],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    roots: string[];
+    modules: GraphModule[];
+  };
+  const bySpecifier = new Map(graph.modules.map((module) => [module.specifier, module]));
+  const root = new URL("../../", import.meta.url).href;
+  const seen = new Set<string>();
+  const queue = [...graph.roots];
+  while (queue.length > 0) {
+    const specifier = queue.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dependency of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dependency.code?.specifier && !dependency.isDynamic) {
+        queue.push(dependency.code.specifier);
+      }
+    }
+  }
+  return [...seen].map((specifier) =>
+    specifier.startsWith(root) ? specifier.slice(root.length) : specifier
+  ).filter((specifier) => !specifier.startsWith("node:")).sort();
+}
+
+function captureIo(): { io: CliIo; out: string[] } {
+  const out: string[] = [];
+  return {
+    out,
+    io: { stdout: (text) => out.push(text), stderr: () => {}, env: {}, cwd: ".", isTTY: false },
+  };
+}
+
+Deno.test("start-up: --version loads the version and nothing else", async () => {
+  assert.deepEqual(await staticClosure("./mod.ts"), [
+    "deno.json",
+    "src/cli/_main.ts",
+    "src/cli/mod.ts",
+    "src/version.ts",
+  ]);
+});
+
+Deno.test("start-up: the command definitions (for parsing and --help) load commander only", async () => {
+  const loaded = await staticClosure("./_program.ts");
+  const outside = loaded.filter((specifier) =>
+    !specifier.startsWith("src/cli/") &&
+    !["deno.json", "src/errors.ts", "src/version.ts"].includes(specifier)
+  );
+  assert.deepEqual(outside.map((specifier) => specifier.replace(/@.*$/, "")), ["npm:commander"]);
+  assert.deepEqual(loaded.filter((specifier) => specifier.endsWith("_actions.ts")), []);
+});
+
+Deno.test("start-up: --version without commander prints what commander prints", async () => {
+  const fast = captureIo();
+  assert.equal(await main(["--version"], fast.io), 0);
+  const full = captureIo();
+  assert.equal(await runProgram(["--version"], full.io), 0);
+  assert.deepEqual(fast.out, full.out);
+  const short = captureIo();
+  assert.equal(await main(["-V"], short.io), 0);
+  assert.deepEqual(short.out, full.out);
+});
+
+Deno.test("labos serve's defaults, defined without loading the server, match the server's", () => {
+  assert.equal(SERVE_DEFAULT_HOST, DEFAULT_HOST);
+  assert.equal(SERVE_DEFAULT_PORT, DEFAULT_PORT);
+});

@@ -1,0 +1,418 @@
+import * as fs from "node:fs";
+import { userInfo } from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { z } from "zod";
+import { readAsset } from "../../assets/mod.ts";
+import { LabosError } from "../errors.ts";
+import { formatIssues, toFieldIssues } from "../validation.ts";
+
+/** The name of the project configuration file, looked up in the working directory. */
+export const CONFIG_FILE = "labos.jsonc";
+
+/** Where a configuration value came from. */
+export type ConfigSource = "default" | "file" | "env" | "flag";
+
+/** The modes of the control panel: for students, for lab staff, for module builders. */
+export const DISPLAY_MODES: readonly ["learner", "lab", "builder"] = ["learner", "lab", "builder"];
+
+/** A control panel mode. */
+export type DisplayMode = "learner" | "lab" | "builder";
+
+/** How numbers, units and the control panel are shown. */
+export interface DisplaySettings {
+  /** The control panel's starting mode. */
+  mode: DisplayMode;
+  /** Significant figures for displayed numbers. */
+  significantFigures: number;
+  /** Fixed decimal places instead of significant figures, or null. */
+  decimalPlaces: number | null;
+  /** Preferred unit labels, by quantity, such as `{ "temperature": "°C" }`. */
+  units: Record<string, string>;
+}
+
+/** Limits for executable plugins. */
+export interface PluginLimits {
+  /** Time limit of one run, in ms. */
+  timeoutMs: number;
+  /** The largest answer accepted on stdout, in bytes. */
+  maxOutputBytes: number;
+  /** How much of stderr a failed job keeps, in bytes. */
+  maxStderrBytes: number;
+}
+
+/**
+ * The built-in registry defaults, from the embedded `assets/defaults/registry.jsonc`.
+ * They hold overrides only: every built-in module is enabled unless listed in
+ * `modules.disabled`.
+ */
+export interface RegistryDefaults {
+  /** The modules left out by default (normally none). */
+  modules: { disabled: string[] };
+  /** Limits for executable plugins. */
+  plugins: PluginLimits;
+  /** Display settings. */
+  display: DisplaySettings;
+}
+
+/** One plugin listed in `labos.jsonc`. */
+export interface PluginEntry {
+  /** The entry as written: a path relative to the config file, or a package specifier. */
+  spec: string;
+  /** The absolute path, or null for a package specifier such as `npm:labos-module-x`. */
+  path: string | null;
+  /** A time limit for an executable plugin, overriding its manifest. */
+  timeoutMs?: number;
+  /** A stdout limit for an executable plugin, in bytes. */
+  maxOutputBytes?: number;
+}
+
+const MODULE_KEY_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
+const MODULE_KEY = z.string()
+  .refine((key) => MODULE_KEY_PATTERN.test(key), 'must look like "domain.name"')
+  .meta({ pattern: MODULE_KEY_PATTERN.source });
+const UNITS = z.record(z.string().min(1), z.string().min(1).max(40));
+
+const RegistryDefaultsSchema = z.strictObject({
+  $schema: z.string().optional(),
+  modules: z.strictObject({ disabled: z.array(MODULE_KEY) }),
+  plugins: z.strictObject({
+    timeoutMs: z.int().min(1),
+    maxOutputBytes: z.int().min(1),
+    maxStderrBytes: z.int().min(0),
+  }),
+  display: z.strictObject({
+    mode: z.enum(DISPLAY_MODES),
+    significantFigures: z.int().min(1).max(15),
+    decimalPlaces: z.int().min(0).max(12).nullable(),
+    units: UNITS,
+  }),
+});
+
+/** Schema of `labos.jsonc`. */
+export const ConfigFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  dataDir: z.string().min(1).optional().describe(
+    "The data folder, relative to this file. Default: ./data",
+  ),
+  templates: z.array(z.string().min(1)).optional().describe(
+    "The lab's own experiment templates: JSONC files, relative to this file",
+  ),
+  plugins: z.array(
+    z.union([
+      z.string().min(1),
+      z.strictObject({
+        path: z.string().min(1).describe("The plugin, as in the short form"),
+        timeoutMs: z.int().min(1).max(3_600_000).optional().describe(
+          "Time limit of one run of an executable plugin, in ms",
+        ),
+        maxOutputBytes: z.int().min(1).max(1_073_741_824).optional().describe(
+          "The largest answer accepted from an executable plugin, in bytes",
+        ),
+      }),
+    ]),
+  ).optional().describe(
+    "Plugins: a module file (.ts, .js, .mjs), a folder or labos-module.json manifest (paths relative to this file), or a package such as npm:labos-module-x",
+  ),
+  modules: z.strictObject({
+    enabled: z.array(MODULE_KEY).optional().describe(
+      "The built-in modules to enable, replacing the default list",
+    ),
+    disabled: z.array(MODULE_KEY).optional().describe(
+      "Modules to leave out, built-in or from plugins",
+    ),
+  }).optional(),
+  display: z.strictObject({
+    mode: z.enum(DISPLAY_MODES).optional().describe("The control panel's starting mode"),
+    significantFigures: z.int().min(1).max(15).optional().describe(
+      "Significant figures for displayed numbers. Default: 4",
+    ),
+    decimalPlaces: z.int().min(0).max(12).nullable().optional().describe(
+      "Fixed decimal places instead of significant figures; null for significant figures",
+    ),
+    units: UNITS.optional().describe(
+      'Preferred unit labels by quantity, merged over the defaults, e.g. { "temperature": "K" }',
+    ),
+  }).optional(),
+});
+
+/** The content of `labos.jsonc`. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** Where each setting came from, by dotted setting name. */
+export interface ConfigSources {
+  /** Source of `dataDir`. */
+  dataDir: ConfigSource;
+  /** Source of `actor`. */
+  actor: ConfigSource;
+  /** Source of any other setting, such as `display.mode` or `display.units.temperature`. */
+  [setting: string]: ConfigSource;
+}
+
+/** The effective configuration and where each value came from. */
+export interface LabosConfig {
+  /** The absolute data folder. */
+  dataDir: string;
+  /** Who is acting, recorded in every audit event. */
+  actor: string;
+  /** The config file that was read, if any. */
+  configFile: string | null;
+  /** The source of each value. */
+  sources: ConfigSources;
+  /** The lab's own template files, absolute. */
+  templates: string[];
+  /** The plugins to load, in order. */
+  plugins: PluginEntry[];
+  /**
+   * Which modules are enabled: `enabled` lists the built-in modules to use,
+   * or is null for every built-in module (the default); `disabled` leaves
+   * modules out, built-in or from plugins.
+   */
+  modules: { enabled: string[] | null; disabled: string[] };
+  /** Display settings. */
+  display: DisplaySettings;
+  /** Limits for executable plugins. */
+  pluginLimits: PluginLimits;
+}
+
+/** Options for {@linkcode loadConfig}. */
+export interface LoadConfigOptions {
+  /** The working directory. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Environment variables. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** `--data-dir`, when given. */
+  dataDir?: string;
+  /** `--actor`, when given. */
+  actor?: string;
+}
+
+/**
+ * Resolves the effective configuration. The data folder comes from
+ * `--data-dir`, then `LABOS_DATA_DIR`, then `dataDir` in `./labos.jsonc`,
+ * then `./data`. The actor comes from `--actor`, then `LABOS_ACTOR`, then the
+ * OS user.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadConfig } from "./mod.ts";
+ * const config = loadConfig({ cwd: "/tmp", env: {}, dataDir: "lab" });
+ * assert.equal(config.dataDir, "/tmp/lab");
+ * assert.equal(config.sources.dataDir, "flag");
+ * ```
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const configPath = path.join(cwd, CONFIG_FILE);
+  const file = fs.existsSync(configPath) ? readConfigFile(configPath) : undefined;
+
+  let dataDir = path.resolve(cwd, "data");
+  let dataDirSource: ConfigSource = "default";
+  if (options.dataDir) {
+    [dataDir, dataDirSource] = [path.resolve(cwd, options.dataDir), "flag"];
+  } else if (env.LABOS_DATA_DIR) {
+    [dataDir, dataDirSource] = [path.resolve(cwd, env.LABOS_DATA_DIR), "env"];
+  } else if (file?.dataDir) {
+    [dataDir, dataDirSource] = [path.resolve(cwd, file.dataDir), "file"];
+  }
+
+  let actor = osUser();
+  let actorSource: ConfigSource = "default";
+  if (options.actor !== undefined) [actor, actorSource] = [options.actor, "flag"];
+  else if (env.LABOS_ACTOR) [actor, actorSource] = [env.LABOS_ACTOR, "env"];
+  if (!/^\S(.{0,198}\S)?$/.test(actor)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid actor ${
+        JSON.stringify(actor)
+      } from ${actorSource}: expected 1 to 200 characters, not blank at either end`,
+    );
+  }
+
+  return {
+    dataDir,
+    actor,
+    configFile: file ? configPath : null,
+    ...labSettings(file, cwd, { dataDir: dataDirSource, actor: actorSource }),
+  };
+}
+
+function labSettings(
+  file: ConfigFile | undefined,
+  baseDir: string,
+  sources: ConfigSources,
+): Omit<LabosConfig, "dataDir" | "actor" | "configFile"> {
+  const defaults = registryDefaults();
+  const from = (value: unknown): ConfigSource => value === undefined ? "default" : "file";
+  const display = file?.display ?? {};
+  const units = { ...defaults.display.units, ...display.units };
+  const all: ConfigSources = {
+    ...sources,
+    templates: from(file?.templates),
+    plugins: from(file?.plugins),
+    "modules.enabled": from(file?.modules?.enabled),
+    "modules.disabled": from(file?.modules?.disabled),
+    "display.mode": from(display.mode),
+    "display.significantFigures": from(display.significantFigures),
+    "display.decimalPlaces": from(display.decimalPlaces),
+  };
+  for (const quantity of Object.keys(units)) {
+    all[`display.units.${quantity}`] = from(display.units?.[quantity]);
+  }
+  return {
+    sources: all,
+    templates: (file?.templates ?? []).map((template) => path.resolve(baseDir, template)),
+    plugins: (file?.plugins ?? []).map((entry) => {
+      const { path: spec, ...limits } = typeof entry === "string" ? { path: entry } : entry;
+      return { spec, path: isPathSpec(spec) ? resolvePath(baseDir, spec) : null, ...limits };
+    }),
+    modules: {
+      enabled: file?.modules?.enabled ?? null,
+      disabled: file?.modules?.disabled ?? defaults.modules.disabled,
+    },
+    display: {
+      mode: display.mode ?? defaults.display.mode,
+      significantFigures: display.significantFigures ?? defaults.display.significantFigures,
+      decimalPlaces: display.decimalPlaces === undefined
+        ? defaults.display.decimalPlaces
+        : display.decimalPlaces,
+      units,
+    },
+    pluginLimits: { ...defaults.plugins },
+  };
+}
+
+function isPathSpec(spec: string): boolean {
+  return /^(\.{1,2}[\\/]|[\\/]|file:|[A-Za-z]:[\\/])/.test(spec) || spec === "." || spec === "..";
+}
+
+function resolvePath(baseDir: string, spec: string): string {
+  return spec.startsWith("file:") ? fileURLToPath(spec) : path.resolve(baseDir, spec);
+}
+
+let cachedDefaults: RegistryDefaults | undefined;
+
+/**
+ * The built-in registry defaults: the modules left out by default, the
+ * limits for executable plugins and the display settings, from the embedded
+ * `assets/defaults/registry.jsonc`. The embedded text is checked against the
+ * schema when it is embedded (`deno task embed`) and by a test, not at every
+ * start-up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { registryDefaults } from "./mod.ts";
+ * assert.equal(registryDefaults().display.mode, "learner");
+ * assert.deepEqual(registryDefaults().modules, { disabled: [] });
+ * ```
+ */
+export function registryDefaults(): RegistryDefaults {
+  if (!cachedDefaults) {
+    const value = parseJsoncText(readAsset("defaults/registry.jsonc"), REGISTRY_DEFAULTS_FILE);
+    const { $schema: _, ...defaults } = value as RegistryDefaults & { $schema?: string };
+    cachedDefaults = defaults;
+  }
+  return structuredClone(cachedDefaults);
+}
+
+const REGISTRY_DEFAULTS_FILE = "assets/defaults/registry.jsonc";
+
+/**
+ * Checks the text of `assets/defaults/registry.jsonc` against its schema; an
+ * invalid one is an `internal` LabosError naming the field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAsset } from "../../assets/mod.ts";
+ * import { checkRegistryDefaults } from "./mod.ts";
+ * assert.deepEqual(checkRegistryDefaults(readAsset("defaults/registry.jsonc")).modules.disabled, []);
+ * assert.throws(() => checkRegistryDefaults('{ "modules": { "enabled": [] } }'), /Invalid/);
+ * ```
+ */
+export function checkRegistryDefaults(text: string): RegistryDefaults {
+  const value = parseJsoncText(text, REGISTRY_DEFAULTS_FILE);
+  const result = RegistryDefaultsSchema.safeParse(value);
+  if (!result.success) {
+    const issues = toFieldIssues(result.error, value);
+    throw new LabosError("internal", `Invalid ${REGISTRY_DEFAULTS_FILE}: ${formatIssues(issues)}`, {
+      issues,
+    });
+  }
+  const { $schema: _, ...defaults } = result.data;
+  return defaults;
+}
+
+/**
+ * Reads and validates a `labos.jsonc` file. Syntax errors name the line and
+ * column; schema errors name the field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileSync } from "node:fs";
+ * import { readConfigFile } from "./mod.ts";
+ * writeFileSync("/tmp/labos-example.jsonc", '{ "dataDir": "lab" } // comment');
+ * assert.equal(readConfigFile("/tmp/labos-example.jsonc").dataDir, "lab");
+ * ```
+ */
+export function readConfigFile(file: string): ConfigFile {
+  const value = parseJsoncText(fs.readFileSync(file, "utf8"), file);
+  const result = ConfigFileSchema.safeParse(value);
+  if (!result.success) {
+    const issues = toFieldIssues(result.error, value);
+    throw new LabosError("invalid", `Invalid ${file}: ${formatIssues(issues)}`, { issues });
+  }
+  return result.data;
+}
+
+/**
+ * Parses JSONC text (comments and trailing commas allowed). A syntax error is
+ * an `invalid` LabosError naming the file, line and column.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseJsoncText } from "./mod.ts";
+ * const value = parseJsoncText('{ "a": 1, } // note', "example.jsonc") as { a: number };
+ * assert.equal(value.a, 1);
+ * ```
+ */
+export function parseJsoncText(text: string, file: string): unknown {
+  const errors: ParseError[] = [];
+  const value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const { line, column } = lineAndColumn(text, errors[0].offset);
+    throw new LabosError(
+      "invalid",
+      `Cannot read ${file}: line ${line}, column ${column}: ${
+        describeJsoncError(printParseErrorCode(errors[0].error))
+      }`,
+    );
+  }
+  return value;
+}
+
+function describeJsoncError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().replace(
+    /^./,
+    (c) => c.toUpperCase(),
+  );
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
