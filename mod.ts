@@ -17,6 +17,11 @@
  * console.log(result.ok ? `ok: ${result.events} events` : result.message);
  * ```
  *
+ * Narrower entry points: `@labos/labos/module` for plugin authors,
+ * `@labos/labos/audit` for third-party verifiers of the audit log,
+ * `@labos/labos/storage` for storage implementers and
+ * `@labos/labos/templates` for template authors.
+ *
  * @module
  */
 export { VERSION } from "./src/version.ts";
@@ -24,7 +29,6 @@ export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.t
 export {
   type BatchProgress,
   type CreateExperimentInput,
-  type DataManifest,
   type DatasetFilter,
   type DoctorProblem,
   type DoctorReport,
@@ -47,8 +51,17 @@ export type {
   ArchiveImport,
   LegacyImportOptions,
   LegacyImportReport,
+  LegacyRecordReport,
   MigrateOptions,
   MigrateReport,
 } from "./src/service/mod.ts";
-export type { Dataset, Experiment, Job } from "./src/records/mod.ts";
-export type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "./src/audit/mod.ts";
+export type {
+  Dataset,
+  DatasetColumn,
+  Experiment,
+  ExperimentStatus,
+  Job,
+  JobStatus,
+  RecordBase,
+} from "./src/records/mod.ts";
+export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

@@ -37,3 +37,4 @@ export {
   type Schema,
   type SchemaIssue,
 } from "./src/modules/contract.ts";
+export { type ModuleInfo, ModuleRegistry, type RegisteredModule } from "./src/modules/registry.ts";

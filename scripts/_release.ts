@@ -33,7 +33,8 @@ export interface TagInfo {
  * @example
  * ```ts
  * import { checkTag } from "./_release.ts";
- * console.assert(checkTag("v1.2.0-rc.1", { version: "1.2.0-rc.1" }).npmTag === "next");
+ * import assert from "node:assert";
+ * assert.strictEqual(checkTag("v1.2.0-rc.1", { version: "1.2.0-rc.1" }).npmTag, "next");
  * ```
  */
 export function checkTag(tag: string, options: { version?: string } = {}): TagInfo {
@@ -57,8 +58,9 @@ export function checkTag(tag: string, options: { version?: string } = {}): TagIn
  * @example
  * ```ts
  * import { releaseNotes } from "./_release.ts";
+ * import assert from "node:assert";
  * const text = "## [Unreleased]\n\n## [1.0.0] - 2026-01-01\n\n- First.\n\n## [0.9.0] - 2025-12-01\n";
- * console.assert(releaseNotes(text, "1.0.0") === "- First.\n");
+ * assert.strictEqual(releaseNotes(text, "1.0.0"), "- First.\n");
  * ```
  */
 export function releaseNotes(changelog: string, version: string): string {

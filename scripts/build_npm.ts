@@ -79,8 +79,9 @@ export function repositoryUrl(
  * @example
  * ```ts
  * import { absoluteLinks } from "./build_npm.ts";
+ * import assert from "node:assert";
  * const out = absoluteLinks("![x](docs/a.png) [y](./LICENSE)", { base: "https://g/r", ref: "v1" });
- * console.assert(out === "![x](https://g/r/raw/v1/docs/a.png) [y](https://g/r/blob/v1/LICENSE)");
+ * assert.strictEqual(out, "![x](https://g/r/raw/v1/docs/a.png) [y](https://g/r/blob/v1/LICENSE)");
  * ```
  */
 export function absoluteLinks(markdown: string, options: { base: string; ref: string }): string {
@@ -137,6 +138,12 @@ export function packageJson(repository: string): Record<string, unknown> {
     types: "./types/mod.d.ts",
     exports: {
       ".": { types: "./types/mod.d.ts", default: "./esm/mod.mjs" },
+      ...Object.fromEntries(
+        SUBPATHS.map((name) => [
+          `./${name}`,
+          { types: `./types/${name}.d.ts`, default: `./esm/${name}.mjs` },
+        ]),
+      ),
       "./package.json": "./package.json",
     },
     files: ["bin/", "esm/", "types/", "README.md", "LICENSE", "CHANGELOG.md"],
@@ -145,6 +152,9 @@ export function packageJson(repository: string): Record<string, unknown> {
     peerDependenciesMeta: { zod: { optional: true } },
   };
 }
+
+/** The library's subpath entries besides the root, as in deno.json "exports": `labos/module`, … */
+const SUBPATHS = ["module", "audit", "storage", "templates"];
 
 const BIN_SOURCE = `#!/usr/bin/env node
 const major = Number(process.versions.node.split(".")[0]);
@@ -173,6 +183,9 @@ export async function buildNpm(options: BuildNpmOptions = {}): Promise<NpmBuild>
     }";\n`,
   );
   await bundle(join(ROOT, "mod.ts"), join(dir, "esm", "mod.mjs"));
+  for (const name of SUBPATHS) {
+    await bundle(join(ROOT, `${name}.ts`), join(dir, "esm", `${name}.mjs`));
+  }
   const chunks = readdirSync(join(dir, "esm", "cli"));
   const cliBytes = chunks.reduce(
     (sum, file) => sum + statSync(join(dir, "esm", "cli", file)).size,
@@ -212,7 +225,7 @@ function size(dir: string, path: string): string {
   return formatSize(statSync(join(dir, path)).size);
 }
 
-/** Copies the `.d.ts` files of `deno pack`'s output (library entry only) into a folder. */
+/** Copies the `.d.ts` files of `deno pack`'s output (library entries only) into a folder. */
 async function writeDeclarations(typesDir: string): Promise<number> {
   const temp = await Deno.makeTempDir({ prefix: "labos-pack-" });
   try {
@@ -220,7 +233,11 @@ async function writeDeclarations(typesDir: string): Promise<number> {
     await run([Deno.execPath(), "pack", "--quiet", "--allow-dirty", "--output", tarball]);
     await run(["tar", "-xzf", tarball, "-C", temp]);
     const packageDir = join(temp, "package");
-    const files = reachableDeclarations(packageDir, "mod.d.ts");
+    const files = [
+      ...new Set(
+        ["mod", ...SUBPATHS].flatMap((name) => reachableDeclarations(packageDir, `${name}.d.ts`)),
+      ),
+    ];
     for (const path of files) {
       mkdirSync(dirname(join(typesDir, path)), { recursive: true });
       copyFileSync(join(packageDir, path), join(typesDir, path));

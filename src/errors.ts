@@ -44,8 +44,9 @@ export interface LabosErrorOptions {
  * @example Throw a usage error
  * ```ts
  * import { LabosError } from "./errors.ts";
+ * import assert from "node:assert";
  * const err = new LabosError("invalid", '"reason" must not be empty');
- * console.assert(err.exitCode === 2);
+ * assert.strictEqual(err.exitCode, 2);
  * ```
  */
 export class LabosError extends Error {
@@ -74,7 +75,8 @@ export class LabosError extends Error {
  * @example
  * ```ts
  * import { exitCodeFor } from "./errors.ts";
- * console.assert(exitCodeFor("not_found") === 2);
+ * import assert from "node:assert";
+ * assert.strictEqual(exitCodeFor("not_found"), 2);
  * ```
  */
 export function exitCodeFor(kind: LabosErrorKind): number {
@@ -87,7 +89,8 @@ export function exitCodeFor(kind: LabosErrorKind): number {
  * @example
  * ```ts
  * import { quote } from "./errors.ts";
- * console.assert(quote("a\nb") === '"a\\nb"');
+ * import assert from "node:assert";
+ * assert.strictEqual(quote("a\nb"), '"a\\nb"');
  * ```
  */
 export function quote(value: unknown): string {

@@ -28,7 +28,8 @@ function publish(name: string, title: string, schema: z.ZodType): Record<string,
  * @example
  * ```ts
  * import { publishedSchemas } from "./schemas.ts";
- * console.assert("experiment" in publishedSchemas());
+ * import assert from "node:assert";
+ * assert.ok("experiment" in publishedSchemas());
  * ```
  */
 export function publishedSchemas(): Record<string, Record<string, unknown>> {

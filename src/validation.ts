@@ -15,10 +15,11 @@ import type { Schema } from "./modules/contract.ts";
  * ```ts
  * import { z } from "zod";
  * import { toFieldIssues } from "./validation.ts";
+ * import assert from "node:assert";
  * const input = { massG: -3 };
  * const result = z.object({ massG: z.number().positive() }).safeParse(input);
  * if (!result.success) {
- *   console.assert(toFieldIssues(result.error, input)[0].message === "must be > 0: current value is -3");
+ *   assert.strictEqual(toFieldIssues(result.error, input)[0].message, "must be > 0: current value is -3");
  * }
  * ```
  */
@@ -112,7 +113,8 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  * @example
  * ```ts
  * import { formatIssues } from "./validation.ts";
- * console.assert(formatIssues([{ path: "a", message: "is required" }]) === '"a" is required');
+ * import assert from "node:assert";
+ * assert.strictEqual(formatIssues([{ path: "a", message: "is required" }]), '"a" is required');
  * ```
  */
 export function formatIssues(issues: FieldIssue[]): string {
@@ -128,8 +130,9 @@ export function formatIssues(issues: FieldIssue[]): string {
  * ```ts
  * import { z } from "zod";
  * import { parseOrThrow } from "./validation.ts";
+ * import assert from "node:assert";
  * const n = parseOrThrow(z.number(), 3, "Cannot read the count");
- * console.assert(n === 3);
+ * assert.strictEqual(n, 3);
  * ```
  */
 export function parseOrThrow<T>(schema: Schema<T>, value: unknown, context: string): T {

@@ -87,13 +87,14 @@ const SAMPLE_ROWS = 50;
  * @example European instrument export
  * ```ts
  * import { parseCsv } from "./csv.ts";
+ * import assert from "node:assert";
  * const table = parseCsv("time_s;absorbance\n0;1,250\n60;1,102\n", {
  *   decimalComma: true,
  *   units: { time_s: "s" },
  * });
- * console.assert(table.delimiter === ";");
- * console.assert(table.columns[0].type === "integer" && table.columns[0].unit === "s");
- * console.assert(table.rows[1].absorbance === 1.102);
+ * assert.strictEqual(table.delimiter, ";");
+ * assert.ok(table.columns[0].type === "integer" && table.columns[0].unit === "s");
+ * assert.strictEqual(table.rows[1].absorbance, 1.102);
  * ```
  */
 export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTable {

@@ -41,7 +41,8 @@ const MAX_DEPTH = 500;
  * @example
  * ```ts
  * import { parsePyJson, pyDumps } from "./_pyjson.ts";
- * console.assert(pyDumps(parsePyJson('{"b":1.0,"a":"é"}')) === '{"a": "\\u00e9", "b": 1.0}');
+ * import assert from "node:assert";
+ * assert.strictEqual(pyDumps(parsePyJson('{"b":1.0,"a":"é"}')), '{"a": "\\u00e9", "b": 1.0}');
  * ```
  */
 export function parsePyJson(text: string): PyValue {
@@ -208,7 +209,8 @@ const ESCAPES_OUT: Readonly<Record<number, string>> = {
  * @example
  * ```ts
  * import { parsePyJson, pyDumps } from "./_pyjson.ts";
- * console.assert(pyDumps(parsePyJson("[1e16, 0.00001, 2.50]")) === "[1e+16, 1e-05, 2.5]");
+ * import assert from "node:assert";
+ * assert.strictEqual(pyDumps(parsePyJson("[1e16, 0.00001, 2.50]")), "[1e+16, 1e-05, 2.5]");
  * ```
  */
 export function pyDumps(value: PyValue): string {
@@ -238,7 +240,8 @@ export function pyDumps(value: PyValue): string {
  * @example
  * ```ts
  * import { pyString } from "./_pyjson.ts";
- * console.assert(pyString("ü\n😀") === '"\\u00fc\\n\\ud83d\\ude00"');
+ * import assert from "node:assert";
+ * assert.strictEqual(pyString("ü\n😀"), '"\\u00fc\\n\\ud83d\\ude00"');
  * ```
  */
 export function pyString(text: string): string {
@@ -261,7 +264,8 @@ export function pyString(text: string): string {
  * @example
  * ```ts
  * import { pyFloatRepr } from "./_pyjson.ts";
- * console.assert(pyFloatRepr(1) === "1.0" && pyFloatRepr(1e16) === "1e+16");
+ * import assert from "node:assert";
+ * assert.ok(pyFloatRepr(1) === "1.0" && pyFloatRepr(1e16) === "1e+16");
  * ```
  */
 export function pyFloatRepr(value: number): string {
@@ -291,7 +295,8 @@ export function pyFloatRepr(value: number): string {
  * @example
  * ```ts
  * import { parsePyJson, toPlain } from "./_pyjson.ts";
- * console.assert((toPlain(parsePyJson('{"a":[1,NaN]}')) as { a: unknown[] }).a[1] === "NaN");
+ * import assert from "node:assert";
+ * assert.strictEqual((toPlain(parsePyJson('{"a":[1,NaN]}')) as { a: unknown[] }).a[1], "NaN");
  * ```
  */
 export function toPlain(value: PyValue): unknown {

@@ -122,8 +122,9 @@ export interface LabModule<I = unknown, O = unknown> extends ModuleDescriptor {
  * @example
  * ```ts
  * import { ModuleError } from "./contract.ts";
+ * import assert from "node:assert";
  * const error = new ModuleError("Cannot fit a line: all temperatures are equal");
- * console.assert(error.name === "ModuleError");
+ * assert.strictEqual(error.name, "ModuleError");
  * ```
  */
 export class ModuleError extends Error {
@@ -141,6 +142,7 @@ export class ModuleError extends Error {
  * ```ts
  * import { z } from "zod";
  * import { defineModule } from "./contract.ts";
+ * import assert from "node:assert";
  * const double = defineModule({
  *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
  *   summary: "Doubles a number", method: "Multiplies by two.", citations: [],
@@ -148,7 +150,7 @@ export class ModuleError extends Error {
  *   input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
  *   run: (input) => ({ y: input.x * 2 }),
  * });
- * console.assert(double.key === "demo.double");
+ * assert.strictEqual(double.key, "demo.double");
  * ```
  */
 export function defineModule<I, O>(module: LabModule<I, O>): LabModule<I, O> {

@@ -33,6 +33,7 @@ const SEMVER_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
  * import { z } from "zod";
  * import { defineModule } from "./contract.ts";
  * import { ModuleRegistry } from "./registry.ts";
+ * import assert from "node:assert";
  * const registry = new ModuleRegistry();
  * registry.register(defineModule({
  *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
@@ -41,7 +42,7 @@ const SEMVER_PATTERN = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
  *   input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
  *   run: (input) => ({ y: input.x * 2 }),
  * }));
- * console.assert(registry.get("demo.double").module.title === "Double");
+ * assert.strictEqual(registry.get("demo.double").module.title, "Double");
  * ```
  */
 export class ModuleRegistry {
@@ -94,13 +95,14 @@ export class ModuleRegistry {
  * import { z } from "zod";
  * import { defineModule } from "./contract.ts";
  * import { moduleInfo } from "./registry.ts";
+ * import assert from "node:assert";
  * const info = moduleInfo({ source: "builtin", module: defineModule({
  *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
  *   summary: "Doubles", method: "x2", citations: [], limitations: [], learnerNotes: [],
  *   examples: [], input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
  *   run: (input) => ({ y: input.x * 2 }),
  * }) });
- * console.assert(info.inputSchema.type === "object");
+ * assert.strictEqual(info.inputSchema.type, "object");
  * ```
  */
 export function moduleInfo(registered: RegisteredModule): ModuleInfo {

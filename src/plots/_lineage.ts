@@ -53,6 +53,7 @@ const KIND_STYLE: Record<LineageKind, { fill: string; stroke: string; radius: nu
  * @example
  * ```ts
  * import { renderLineageSvg } from "./_lineage.ts";
+ * import assert from "node:assert";
  * const svg = renderLineageSvg({
  *   nodes: [
  *     { id: "d1", label: "raw.csv", kind: "dataset" },
@@ -60,7 +61,7 @@ const KIND_STYLE: Record<LineageKind, { fill: string; stroke: string; radius: nu
  *   ],
  *   edges: [{ from: "d1", to: "j1" }],
  * });
- * console.assert(svg.includes("kinetics fit"));
+ * assert.ok(svg.includes("kinetics fit"));
  * ```
  */
 export function renderLineageSvg(graph: LineageGraph): string {

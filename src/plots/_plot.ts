@@ -59,11 +59,12 @@ interface DrawableSeries {
  * @example
  * ```ts
  * import { renderPlotSvg } from "./_plot.ts";
+ * import assert from "node:assert";
  * const svg = renderPlotSvg({
  *   title: "Decay", xLabel: "t / s", yLabel: "A",
  *   series: [{ kind: "line", name: "fit", points: [[0, 1], [10, 0.5]] }],
  * });
- * console.assert(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  */
 export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): string {

@@ -40,7 +40,8 @@ const INVALID_XML =
  * @example
  * ```ts
  * import { escapeXml } from "./_svg.ts";
- * console.assert(escapeXml('<a href="x">&</a>') === "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+ * import assert from "node:assert";
+ * assert.strictEqual(escapeXml('<a href="x">&</a>'), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
  * ```
  */
 export function escapeXml(text: string): string {
@@ -60,7 +61,8 @@ export function escapeXml(text: string): string {
  * @example
  * ```ts
  * import { num } from "./_svg.ts";
- * console.assert(num(1.23456) === "1.23" && num(-0.001) === "0");
+ * import assert from "node:assert";
+ * assert.ok(num(1.23456) === "1.23" && num(-0.001) === "0");
  * ```
  */
 export function num(value: number): string {
@@ -75,7 +77,8 @@ export function num(value: number): string {
  * @example
  * ```ts
  * import { textWidth } from "./_svg.ts";
- * console.assert(textWidth("abc", 10) > 10);
+ * import assert from "node:assert";
+ * assert.ok(textWidth("abc", 10) > 10);
  * ```
  */
 export function textWidth(text: string, fontSize: number): number {
@@ -96,7 +99,8 @@ export function textWidth(text: string, fontSize: number): number {
  * @example
  * ```ts
  * import { fitText } from "./_svg.ts";
- * console.assert(fitText("a very long label indeed", { fontSize: 10, width: 50 }).endsWith("…"));
+ * import assert from "node:assert";
+ * assert.ok(fitText("a very long label indeed", { fontSize: 10, width: 50 }).endsWith("…"));
  * ```
  */
 export function fitText(text: string, options: { fontSize: number; width: number }): string {
@@ -137,7 +141,8 @@ export interface TextOptions {
  * @example
  * ```ts
  * import { textElement } from "./_svg.ts";
- * console.assert(textElement("a<b", { x: 0, y: 0, size: 12 }).includes("a&lt;b"));
+ * import assert from "node:assert";
+ * assert.ok(textElement("a<b", { x: 0, y: 0, size: 12 }).includes("a&lt;b"));
  * ```
  */
 export function textElement(text: string, options: TextOptions): string {
@@ -158,8 +163,9 @@ export function textElement(text: string, options: TextOptions): string {
  * @example
  * ```ts
  * import { svgDocument } from "./_svg.ts";
+ * import assert from "node:assert";
  * const svg = svgDocument(["<g/>"], { width: 10, height: 10, title: "T", description: "D" });
- * console.assert(svg.startsWith("<svg") && svg.includes("<title>T</title>"));
+ * assert.ok(svg.startsWith("<svg") && svg.includes("<title>T</title>"));
  * ```
  */
 export function svgDocument(

@@ -8,11 +8,12 @@
  * @example Render a module's plot
  * ```ts
  * import { renderPlotSvg } from "./mod.ts";
+ * import assert from "node:assert";
  * const svg = renderPlotSvg({
  *   title: "Crystal violet decay", xLabel: "t / s", yLabel: "A(590 nm)",
  *   series: [{ kind: "points", name: "measured", points: [[0, 1.2], [60, 1.06]] }],
  * }, { width: 640, height: 400 });
- * console.assert(svg.includes("<title>Crystal violet decay</title>"));
+ * assert.ok(svg.includes("<title>Crystal violet decay</title>"));
  * ```
  *
  * @module

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
  * @example
  * ```ts
  * import { canonicalJson } from "./canonical.ts";
- * console.assert(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }) === '{"a":[2,{"c":4,"d":3}],"b":1}');
+ * import assert from "node:assert";
+ * assert.strictEqual(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }), '{"a":[2,{"c":4,"d":3}],"b":1}');
  * ```
  */
 export function canonicalJson(value: unknown): string {
@@ -33,7 +34,8 @@ function sortKeys(value: unknown): unknown {
  * @example
  * ```ts
  * import { sha256Hex } from "./canonical.ts";
- * console.assert(sha256Hex("").startsWith("e3b0c442"));
+ * import assert from "node:assert";
+ * assert.ok(sha256Hex("").startsWith("e3b0c442"));
  * ```
  */
 export function sha256Hex(data: string | Uint8Array): string {
@@ -46,7 +48,8 @@ export function sha256Hex(data: string | Uint8Array): string {
  * @example
  * ```ts
  * import { hashJson } from "./canonical.ts";
- * console.assert(hashJson({ a: 1, b: 2 }) === hashJson({ b: 2, a: 1 }));
+ * import assert from "node:assert";
+ * assert.strictEqual(hashJson({ a: 1, b: 2 }), hashJson({ b: 2, a: 1 }));
  * ```
  */
 export function hashJson(value: unknown): string {

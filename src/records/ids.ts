@@ -30,8 +30,9 @@ let lastRandom: number[] = [];
  * @example
  * ```ts
  * import { newId } from "./ids.ts";
+ * import assert from "node:assert";
  * const id = newId("experiment");
- * console.assert(id.startsWith("exp_") && id.length === 30);
+ * assert.ok(id.startsWith("exp_") && id.length === 30);
  * ```
  */
 export function newId(kind: IdKind, now: number = Date.now()): string {
@@ -68,8 +69,9 @@ function increment(digits: number[]): number[] {
  * @example
  * ```ts
  * import { isId, newId } from "./ids.ts";
- * console.assert(isId(newId("job"), "job"));
- * console.assert(!isId("../etc/passwd", "job"));
+ * import assert from "node:assert";
+ * assert.ok(isId(newId("job"), "job"));
+ * assert.ok(!isId("../etc/passwd", "job"));
  * ```
  */
 export function isId(value: string, kind?: IdKind): boolean {

@@ -53,7 +53,8 @@ export const RunRequestSchema = z.strictObject({
  * @example
  * ```ts
  * import { parseAuditTarget } from "./_requests.ts";
- * console.assert(parseAuditTarget("experiment:exp_1")?.type === "experiment");
+ * import assert from "node:assert";
+ * assert.ok(parseAuditTarget("experiment:exp_1")?.type === "experiment");
  * ```
  */
 export function parseAuditTarget(

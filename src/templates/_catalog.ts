@@ -21,8 +21,9 @@ export interface TemplateEntry {
  * ```ts
  * import { parseTemplate } from "./mod.ts";
  * import { readAsset } from "../../assets/mod.ts";
+ * import assert from "node:assert";
  * const text = readAsset("templates/coffee-cup-calorimetry.jsonc");
- * console.assert(parseTemplate(text, "coffee.jsonc").key === "coffee-cup-calorimetry");
+ * assert.strictEqual(parseTemplate(text, "coffee.jsonc").key, "coffee-cup-calorimetry");
  * ```
  */
 export function parseTemplate(text: string, file: string): LabTemplate {
@@ -44,11 +45,12 @@ export function parseTemplate(text: string, file: string): LabTemplate {
  * ```ts
  * import { readTemplateFile } from "./mod.ts";
  * import { writeFileSync } from "node:fs";
+ * import assert from "node:assert";
  * writeFileSync("/tmp/labos-template.jsonc", "{ }");
  * try {
  *   readTemplateFile("/tmp/labos-template.jsonc");
  * } catch (error) {
- *   console.assert((error as Error).message.includes('"key" is required'));
+ *   assert.ok((error as Error).message.includes('"key" is required'));
  * }
  * ```
  */
@@ -72,7 +74,8 @@ export function readTemplateFile(file: string): LabTemplate {
  * @example
  * ```ts
  * import { builtinTemplates } from "./mod.ts";
- * console.assert(builtinTemplates().length >= 5);
+ * import assert from "node:assert";
+ * assert.ok(builtinTemplates().length >= 5);
  * ```
  */
 export function builtinTemplates(): LabTemplate[] {
@@ -88,8 +91,9 @@ export function builtinTemplates(): LabTemplate[] {
  * @example
  * ```ts
  * import { renderTitle } from "./mod.ts";
+ * import assert from "node:assert";
  * const title = renderTitle("Calorimetry — {date}", { date: new Date("2025-03-04T10:00:00Z"), actor: "al" });
- * console.assert(title === "Calorimetry — 2025-03-04");
+ * assert.strictEqual(title, "Calorimetry — 2025-03-04");
  * ```
  */
 export function renderTitle(pattern: string, values: { date: Date; actor: string }): string {
@@ -105,8 +109,9 @@ export function renderTitle(pattern: string, values: { date: Date; actor: string
  * @example
  * ```ts
  * import { TemplateCatalog } from "./mod.ts";
+ * import assert from "node:assert";
  * const catalog = new TemplateCatalog();
- * console.assert(catalog.get("coffee-cup-calorimetry").source === "builtin");
+ * assert.strictEqual(catalog.get("coffee-cup-calorimetry").source, "builtin");
  * ```
  */
 export class TemplateCatalog {

@@ -133,11 +133,12 @@ export function derivePlan(
  * @example
  * ```ts
  * import { checkExpectation } from "./mod.ts";
+ * import assert from "node:assert";
  * const check = checkExpectation(
  *   { field: "reactionEnthalpyKJPerMol", value: -57, tolerance: 3 },
  *   { reactionEnthalpyKJPerMol: -57.74 },
  * );
- * console.assert(check.ok && check.expected === "-57 ± 3");
+ * assert.ok(check.ok && check.expected === "-57 ± 3");
  * ```
  */
 export function checkExpectation(
@@ -173,7 +174,8 @@ export function checkExpectation(
  * @example
  * ```ts
  * import { describeExpectation } from "./mod.ts";
- * console.assert(describeExpectation({ field: "rSquared", min: 0.99 }) === "≥ 0.99");
+ * import assert from "node:assert";
+ * assert.strictEqual(describeExpectation({ field: "rSquared", min: 0.99 }), "≥ 0.99");
  * ```
  */
 export function describeExpectation(expectation: TemplateExpectation): string {

@@ -387,13 +387,14 @@ Deno.test({
 });
 
 const CONSUMER = `import {
-  defineModule,
   type Experiment,
   type ExperimentStatus,
   LabosError,
   openLab,
   VERSION,
 } from "labos";
+import { defineModule } from "labos/module";
+import { verifyLogFile } from "labos/audit";
 import { z } from "zod";
 
 const lab = openLab({ dataDir: "./data", actor: "alice" });
@@ -419,5 +420,6 @@ const double = defineModule({
 // @ts-expect-error: the data folder is a path
 openLab({ dataDir: 42, actor: "alice" });
 const exitCode: number = new LabosError("invalid", "x").exitCode;
-console.log(VERSION, status, result.ok, double.key, exitCode);
+const exported = await verifyLogFile("./data/audit/log.jsonl");
+console.log(VERSION, status, result.ok, double.key, exitCode, exported.ok);
 `;

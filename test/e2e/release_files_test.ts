@@ -321,6 +321,9 @@ Deno.test("JSR publishing excludes tests, build output and data folders", () => 
     ".": "./mod.ts",
     "./cli": "./cli.ts",
     "./module": "./module.ts",
+    "./audit": "./audit.ts",
+    "./storage": "./storage.ts",
+    "./templates": "./templates.ts",
   });
   for (const task of ["compile", "build:npm", "smoke"]) {
     assert(task in denoConfig.tasks, `deno.json lacks the ${task} task`);

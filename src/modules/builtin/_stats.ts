@@ -43,8 +43,9 @@ export interface FitLineOptions {
  * @example
  * ```ts
  * import { fitLine } from "./_stats.ts";
+ * import assert from "node:assert";
  * const fit = fitLine([0, 1, 2], [1, 3, 5]);
- * console.assert(fit.slope === 2 && fit.intercept === 1 && fit.rSquared === 1);
+ * assert.ok(fit.slope === 2 && fit.intercept === 1 && fit.rSquared === 1);
  * ```
  */
 export function fitLine(
@@ -125,10 +126,11 @@ export interface FitBasisOptions {
  * @example
  * ```ts
  * import { fitBasis } from "./_stats.ts";
+ * import assert from "node:assert";
  * const u = [1, 2, 4, 8];
  * const h = u.map((v) => 1 + 2 / v + 0.5 * v);
  * const fit = fitBasis(u, h, { basis: [() => 1, (v) => 1 / v, (v) => v] });
- * console.assert(Math.abs(fit.coefficients[1] - 2) < 1e-12);
+ * assert.ok(Math.abs(fit.coefficients[1] - 2) < 1e-12);
  * ```
  */
 export function fitBasis(
@@ -210,8 +212,9 @@ export function fitBasis(
  * @example
  * ```ts
  * import { coefficientOfDetermination } from "./_stats.ts";
- * console.assert(coefficientOfDetermination([1, 2, 3], [1, 2, 3]) === 1);
- * console.assert(coefficientOfDetermination([1, 2, 3], [2, 2, 2]) === 0);
+ * import assert from "node:assert";
+ * assert.strictEqual(coefficientOfDetermination([1, 2, 3], [1, 2, 3]), 1);
+ * assert.strictEqual(coefficientOfDetermination([1, 2, 3], [2, 2, 2]), 0);
  * ```
  */
 export function coefficientOfDetermination(
@@ -232,7 +235,8 @@ export function coefficientOfDetermination(
  * @example
  * ```ts
  * import { linspace } from "./_stats.ts";
- * console.assert(linspace(0, 1, 5).join() === "0,0.25,0.5,0.75,1");
+ * import assert from "node:assert";
+ * assert.strictEqual(linspace(0, 1, 5).join(), "0,0.25,0.5,0.75,1");
  * ```
  */
 export function linspace(start: number, stop: number, count: number): number[] {
@@ -249,8 +253,9 @@ export function linspace(start: number, stop: number, count: number): number[] {
  * @example
  * ```ts
  * import { roundToSignificant } from "./_stats.ts";
- * console.assert(roundToSignificant(100 * 4.184 * 6.5, 15) === 2719.6);
- * console.assert(roundToSignificant(0.0012345, 3) === 0.00123);
+ * import assert from "node:assert";
+ * assert.strictEqual(roundToSignificant(100 * 4.184 * 6.5, 15), 2719.6);
+ * assert.strictEqual(roundToSignificant(0.0012345, 3), 0.00123);
  * ```
  */
 export function roundToSignificant(value: number, figures: number): number {
@@ -267,8 +272,9 @@ export function roundToSignificant(value: number, figures: number): number {
  * @example
  * ```ts
  * import { tidyNumbers } from "./_stats.ts";
+ * import assert from "node:assert";
  * const tidy = tidyNumbers({ deltaTK: 28.9 - 22.0, fits: [{ r: 0.1 + 0.2 }], name: "x" });
- * console.assert(tidy.deltaTK === 6.9 && tidy.fits[0].r === 0.3 && tidy.name === "x");
+ * assert.ok(tidy.deltaTK === 6.9 && tidy.fits[0].r === 0.3 && tidy.name === "x");
  * ```
  */
 export function tidyNumbers<T>(value: T, significantFigures = 15): T {
@@ -302,8 +308,9 @@ export interface SubsetOptions {
  * @example
  * ```ts
  * import { expectedSubsetMismatches } from "./_stats.ts";
- * console.assert(expectedSubsetMismatches({ a: 2886.96, b: "x" }, { a: 2887 }).length === 0);
- * console.assert(expectedSubsetMismatches({ a: 2886.96 }, { a: 2886 }).length === 1);
+ * import assert from "node:assert";
+ * assert.strictEqual(expectedSubsetMismatches({ a: 2886.96, b: "x" }, { a: 2887 }).length, 0);
+ * assert.strictEqual(expectedSubsetMismatches({ a: 2886.96 }, { a: 2886 }).length, 1);
  * ```
  */
 export function expectedSubsetMismatches(

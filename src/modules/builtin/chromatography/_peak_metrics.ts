@@ -240,6 +240,7 @@ const HARVEY_12 =
  * @example
  * ```ts
  * import { peakMetrics } from "./mod.ts";
+ * import assert from "node:assert";
  * const input = peakMetrics.input.parse({
  *   peaks: [
  *     { name: "limonene", retentionTimeMin: 8.36, baseWidthMin: 0.96 },
@@ -247,7 +248,7 @@ const HARVEY_12 =
  *   ],
  * });
  * const output = await peakMetrics.run(input, { progress() {} });
- * console.assert(Math.abs(output.pairs[0].resolution - 1.475) < 1e-9);
+ * assert.ok(Math.abs(output.pairs[0].resolution - 1.475) < 1e-9);
  * ```
  */
 export const peakMetrics: LabModule<PeakMetricsInput, PeakMetricsOutput> = defineModule({

@@ -167,13 +167,14 @@ function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
  * @example
  * ```ts
  * import { vanDeemter } from "./mod.ts";
+ * import assert from "node:assert";
  * const u = [10, 20, 40, 80];
  * const input = vanDeemter.input.parse({
  *   linearVelocities: u,
  *   plateHeights: u.map((v) => 1.5 + 25 / v + 0.025 * v),
  * });
  * const output = await vanDeemter.run(input, { progress() {} });
- * console.assert(Math.abs(output.optimumVelocity! - Math.sqrt(1000)) < 1e-9);
+ * assert.ok(Math.abs(output.optimumVelocity! - Math.sqrt(1000)) < 1e-9);
  * ```
  */
 export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineModule({

@@ -119,9 +119,10 @@ const ATKINS =
  * @example
  * ```ts
  * import { arrhenius } from "./mod.ts";
+ * import assert from "node:assert";
  * const input = arrhenius.input.parse({ temperaturesK: [650, 700], rateConstants: [1.66, 7.39] });
  * const output = await arrhenius.run(input, { progress() {} });
- * console.assert(Math.round(output.activationEnergyKJPerMol) === 113);
+ * assert.strictEqual(Math.round(output.activationEnergyKJPerMol), 113);
  * ```
  */
 export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModule({

@@ -208,12 +208,13 @@ const OPENSTAX_12_4 =
  * @example
  * ```ts
  * import { integratedRateLaw } from "./mod.ts";
+ * import assert from "node:assert";
  * const input = integratedRateLaw.input.parse({
  *   timesS: [0, 10, 20, 30],
  *   concentrationsM: [1, 0.5, 0.25, 0.125],
  * });
  * const output = await integratedRateLaw.run(input, { progress() {} });
- * console.assert(output.order === 1 && Math.abs(output.halfLifeS - 10) < 1e-9);
+ * assert.ok(output.order === 1 && Math.abs(output.halfLifeS - 10) < 1e-9);
  * ```
  */
 export const integratedRateLaw: LabModule<IntegratedRateLawInput, IntegratedRateLawOutput> =

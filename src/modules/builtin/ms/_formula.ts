@@ -23,10 +23,11 @@ export const MAX_ATOMS_PER_ELEMENT = 1_000_000;
  * @example
  * ```ts
  * import { FormulaError, parseFormula } from "./_formula.ts";
+ * import assert from "node:assert";
  * try {
  *   parseFormula("XxO2");
  * } catch (error) {
- *   console.assert(error instanceof FormulaError);
+ *   assert.ok(error instanceof FormulaError);
  * }
  * ```
  */
@@ -53,8 +54,9 @@ const CLOSING: Record<string, string> = { "(": ")", "[": "]" };
  * @example
  * ```ts
  * import { parseFormula } from "./_formula.ts";
+ * import assert from "node:assert";
  * const counts = parseFormula("CuSO4·5H2O");
- * console.assert(counts.Cu === 1 && counts.O === 9 && counts.H === 10);
+ * assert.ok(counts.Cu === 1 && counts.O === 9 && counts.H === 10);
  * ```
  */
 export function parseFormula(formula: string): ElementCounts {
@@ -70,8 +72,9 @@ export function parseFormula(formula: string): ElementCounts {
  * @example
  * ```ts
  * import { hillFormula } from "./_formula.ts";
- * console.assert(hillFormula({ O: 2, H: 10, N: 4, C: 8 }) === "C8H10N4O2");
- * console.assert(hillFormula({ O: 9, S: 1, H: 10, Cu: 1 }) === "CuH10O9S");
+ * import assert from "node:assert";
+ * assert.strictEqual(hillFormula({ O: 2, H: 10, N: 4, C: 8 }), "C8H10N4O2");
+ * assert.strictEqual(hillFormula({ O: 9, S: 1, H: 10, Cu: 1 }), "CuH10O9S");
  * ```
  */
 export function hillFormula(counts: Readonly<ElementCounts>): string {

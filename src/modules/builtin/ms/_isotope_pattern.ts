@@ -152,9 +152,10 @@ function plot(input: IsotopePatternInput, output: IsotopePatternOutput): PlotSpe
  * @example
  * ```ts
  * import { isotopePattern } from "./_isotope_pattern.ts";
+ * import assert from "node:assert";
  * const input = isotopePattern.input.parse({ formula: "CH2Cl2" });
  * const output = await isotopePattern.run(input, { progress() {} });
- * console.assert(output.peaks.length > 2);
+ * assert.ok(output.peaks.length > 2);
  * ```
  */
 export const isotopePattern: LabModule<IsotopePatternInput, IsotopePatternOutput> = defineModule({

@@ -74,7 +74,8 @@ for (const element of elementsAndIsotopes) {
  * @example
  * ```ts
  * import { isElementSymbol } from "./_isotopes.ts";
- * console.assert(isElementSymbol("Tc") && !isElementSymbol("Xx"));
+ * import assert from "node:assert";
+ * assert.ok(isElementSymbol("Tc") && !isElementSymbol("Xx"));
  * ```
  */
 export function isElementSymbol(symbol: string): boolean {
@@ -88,9 +89,10 @@ export function isElementSymbol(symbol: string): boolean {
  * @example
  * ```ts
  * import { elementIsotopes } from "./_isotopes.ts";
+ * import assert from "node:assert";
  * const chlorine = elementIsotopes("Cl");
- * console.assert(chlorine?.isotopes.length === 2);
- * console.assert(elementIsotopes("Tc") === undefined);
+ * assert.ok(chlorine?.isotopes.length === 2);
+ * assert.strictEqual(elementIsotopes("Tc"), undefined);
  * ```
  */
 export function elementIsotopes(symbol: string): ElementIsotopes | undefined {
@@ -104,8 +106,9 @@ export function elementIsotopes(symbol: string): ElementIsotopes | undefined {
  * @example
  * ```ts
  * import { monoisotopicMass } from "./_isotopes.ts";
+ * import assert from "node:assert";
  * const water = monoisotopicMass({ H: 2, O: 1 });
- * console.assert(Math.abs(water - 18.0106) < 1e-4);
+ * assert.ok(Math.abs(water - 18.0106) < 1e-4);
  * ```
  */
 export function monoisotopicMass(counts: Readonly<Record<string, number>>): number {
@@ -119,8 +122,9 @@ export function monoisotopicMass(counts: Readonly<Record<string, number>>): numb
  * @example
  * ```ts
  * import { averageMass } from "./_isotopes.ts";
+ * import assert from "node:assert";
  * const water = averageMass({ H: 2, O: 1 });
- * console.assert(Math.abs(water - 18.015) < 1e-3);
+ * assert.ok(Math.abs(water - 18.015) < 1e-3);
  * ```
  */
 export function averageMass(counts: Readonly<Record<string, number>>): number {

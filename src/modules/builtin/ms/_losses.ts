@@ -87,8 +87,9 @@ export const NEUTRAL_LOSSES: readonly NeutralLoss[] = TABLE
  * @example
  * ```ts
  * import { lossCandidates } from "./_losses.ts";
+ * import assert from "node:assert";
  * const formulas = lossCandidates(28, 0.5).map((loss) => loss.formula);
- * console.assert(formulas.includes("CO") && formulas.includes("C2H4"));
+ * assert.ok(formulas.includes("CO") && formulas.includes("C2H4"));
  * ```
  */
 export function lossCandidates(lossDa: number, toleranceDa: number): NeutralLoss[] {

@@ -154,12 +154,13 @@ function plot(input: NeutralLossesInput, output: NeutralLossesOutput): PlotSpec 
  * @example
  * ```ts
  * import { neutralLosses } from "./_neutral_losses.ts";
+ * import assert from "node:assert";
  * const input = neutralLosses.input.parse({
  *   precursorMz: 58,
  *   peaks: [{ mz: 58, intensity: 30 }, { mz: 43, intensity: 100 }],
  * });
  * const output = await neutralLosses.run(input, { progress() {} });
- * console.assert(output.peaks[1].assignments[0].formula === "CH3");
+ * assert.strictEqual(output.peaks[1].assignments[0].formula, "CH3");
  * ```
  */
 export const neutralLosses: LabModule<NeutralLossesInput, NeutralLossesOutput> = defineModule({

@@ -37,10 +37,11 @@ export interface DistributionOptions {
  * @example
  * ```ts
  * import { DistributionTooLargeError, isotopeDistribution } from "./_pattern.ts";
+ * import assert from "node:assert";
  * try {
  *   isotopeDistribution({ Sn: 40 }, { resolution: 0.001, maxProducts: 1000 });
  * } catch (error) {
- *   console.assert(error instanceof DistributionTooLargeError);
+ *   assert.ok(error instanceof DistributionTooLargeError);
  * }
  * ```
  */
@@ -76,9 +77,10 @@ const DEFAULT_MAX_PRODUCTS = 5e8;
  * @example
  * ```ts
  * import { isotopeDistribution } from "./_pattern.ts";
+ * import assert from "node:assert";
  * const peaks = isotopeDistribution({ Cl: 2 });
- * console.assert(peaks.length === 3);
- * console.assert(Math.abs(peaks.reduce((s, p) => s + p.probability, 0) - 1) < 1e-9);
+ * assert.strictEqual(peaks.length, 3);
+ * assert.ok(Math.abs(peaks.reduce((s, p) => s + p.probability, 0) - 1) < 1e-9);
  * ```
  */
 export function isotopeDistribution(

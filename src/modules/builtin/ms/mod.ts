@@ -5,9 +5,10 @@
  * @example
  * ```ts
  * import { isotopePattern } from "./mod.ts";
+ * import assert from "node:assert";
  * const input = isotopePattern.input.parse({ formula: "C8H10N4O2" });
  * const output = await isotopePattern.run(input, { progress() {} });
- * console.assert(Math.abs(output.monoisotopicMass - 194.0804) < 1e-4);
+ * assert.ok(Math.abs(output.monoisotopicMass - 194.0804) < 1e-4);
  * ```
  *
  * @module

@@ -199,12 +199,13 @@ const NADH =
  * @example
  * ```ts
  * import { beerLambert } from "./mod.ts";
+ * import assert from "node:assert";
  * const input = beerLambert.input.parse({
  *   standards: [{ concentrationM: 0, absorbance: 0 }, { concentrationM: 1e-4, absorbance: 0.622 }],
  *   unknownAbsorbances: [0.311],
  * });
  * const output = await beerLambert.run(input, { progress() {} });
- * console.assert(Math.abs(output.molarAbsorptivity - 6220) < 1e-9);
+ * assert.ok(Math.abs(output.molarAbsorptivity - 6220) < 1e-9);
  * ```
  */
 export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defineModule({

@@ -280,9 +280,10 @@ const OPENSTAX_5_2 =
  * @example
  * ```ts
  * import { calorimetry } from "./mod.ts";
+ * import assert from "node:assert";
  * const input = calorimetry.input.parse({ massG: 100, deltaTK: 6.9, amountMol: 0.05 });
  * const output = await calorimetry.run(input, { progress() {} });
- * console.assert(Math.abs(output.heatJ - 2886.96) < 1e-9);
+ * assert.ok(Math.abs(output.heatJ - 2886.96) < 1e-9);
  * ```
  */
 export const calorimetry: LabModule<CalorimetryInput, CalorimetryOutput> = defineModule({

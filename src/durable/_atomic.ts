@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+
+export interface AtomicWriteOptions {
+  /**
+   * Fsync the directory after the rename. Default: true. A caller writing
+   * many files to one directory may pass false and fsync the directory once.
+   */
+  syncDirectory?: boolean;
+}
+
+/**
+ * Writes a file atomically: temp file, fsync, rename, fsync of the directory.
+ * A reader sees either the old content or the new one, never a mix.
+ *
+ * @example
+ * ```ts
+ * import { atomicWriteFile } from "./_atomic.ts";
+ * await atomicWriteFile("/tmp/labos-example.json", '{"ok":true}\n');
+ * ```
+ */
+export async function atomicWriteFile(
+  file: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await fs.open(temp, "wx");
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  if (options.syncDirectory !== false) await fsyncDirectory(dir);
+}
+
+/**
+ * Appends bytes to a file and fsyncs it before returning.
+ *
+ * @example
+ * ```ts
+ * import { durableAppend } from "./_atomic.ts";
+ * await durableAppend("/tmp/labos-example.log", "line\n");
+ * ```
+ */
+export async function durableAppend(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(file, "a");
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Fsyncs a directory so that a rename or a new entry in it survives a power
+ * cut. Platforms that cannot open a directory (Windows) are skipped.
+ *
+ * @example
+ * ```ts
+ * import { fsyncDirectory } from "./_atomic.ts";
+ * await fsyncDirectory("/tmp");
+ * ```
+ */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, "r");
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF") throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Creates a directory and its parents, fsyncing each parent it created into.
+ *
+ * @example
+ * ```ts
+ * import { ensureDirectory } from "./_atomic.ts";
+ * await ensureDirectory("/tmp/labos-example/a/b");
+ * ```
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const created = await fs.mkdir(dir, { recursive: true });
+  if (created !== undefined) await fsyncDirectory(path.dirname(dir));
+}

@@ -1,0 +1,257 @@
+import { LabosError, quote } from "../errors.ts";
+import type { PlotSpec } from "../modules/contract.ts";
+import { ModuleError } from "../modules/contract.ts";
+import type { RegisteredModule } from "../modules/registry.ts";
+import { hashJson } from "../records/mod.ts";
+import { formatIssues, toFieldIssues } from "../validation.ts";
+
+/** A validated input, ready to run. */
+export interface PreparedRun {
+  /** The module and its source. */
+  registered: RegisteredModule;
+  /** The input after validation and defaults. */
+  input: unknown;
+  /** SHA-256 of the input's canonical JSON. */
+  inputHash: string;
+}
+
+/** What running a module produced. */
+export type RunOutcome =
+  & {
+    /** When the computation started. */
+    startedAt: string;
+    /** When it ended. */
+    finishedAt: string;
+    /** How long it took, in ms. */
+    durationMs: number;
+  }
+  & (
+    | { status: "succeeded"; output: unknown; outputHash: string }
+    | { status: "failed"; error: { message: string; stack?: string } }
+  );
+
+/**
+ * Validates a raw input against a module's input schema. An invalid input is
+ * an `invalid` LabosError that names every bad field.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineModule } from "../modules/contract.ts";
+ * import { prepareRun } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * const module = defineModule({
+ *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
+ *   summary: "Doubles", method: "x2", citations: [], limitations: [], learnerNotes: [],
+ *   examples: [], input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
+ *   run: (input) => ({ y: input.x * 2 }),
+ * });
+ * const prepared = prepareRun({ module, source: "builtin" }, { x: 2 });
+ * assert.strictEqual(prepared.inputHash.length, 64);
+ * ```
+ */
+export function prepareRun(registered: RegisteredModule, raw: unknown): PreparedRun {
+  const result = registered.module.input.safeParse(raw);
+  if (!result.success) {
+    const issues = toFieldIssues(result.error, raw);
+    throw new LabosError(
+      "invalid",
+      `Cannot run module ${quote(registered.module.key)}: ${formatIssues(issues)}`,
+      { issues },
+    );
+  }
+  return { registered, input: result.data, inputHash: hashJson(result.data) };
+}
+
+/** Options for {@linkcode executeRun}. */
+export interface ExecuteOptions {
+  /** The clock. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Receives the module's progress reports. */
+  onProgress?: (fraction: number, message?: string) => void;
+}
+
+/**
+ * Runs a prepared input. A module failure becomes a `failed` outcome, never
+ * an exception; so does an output that breaks the module's own schema.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineModule } from "../modules/contract.ts";
+ * import { executeRun, prepareRun } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * const module = defineModule({
+ *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
+ *   summary: "Doubles", method: "x2", citations: [], limitations: [], learnerNotes: [],
+ *   examples: [], input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
+ *   run: (input) => ({ y: input.x * 2 }),
+ * });
+ * const outcome = await executeRun(prepareRun({ module, source: "builtin" }, { x: 2 }));
+ * assert.strictEqual(outcome.status, "succeeded");
+ * ```
+ */
+export async function executeRun(
+  prepared: PreparedRun,
+  options: ExecuteOptions = {},
+): Promise<RunOutcome> {
+  const now = options.now ?? (() => new Date());
+  const { module } = prepared.registered;
+  const startedAt = now().toISOString();
+  const started = performance.now();
+  const timing = () => ({
+    startedAt,
+    finishedAt: now().toISOString(),
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+  try {
+    const raw = await module.run(prepared.input, {
+      progress(fraction, message) {
+        options.onProgress?.(Math.min(1, Math.max(0, fraction)), message);
+      },
+    });
+    const checked = module.output.safeParse(raw);
+    if (!checked.success) {
+      return {
+        status: "failed",
+        error: {
+          message: `Module ${quote(module.key)} returned an invalid output: ${
+            formatIssues(toFieldIssues(checked.error, raw))
+          }`,
+        },
+        ...timing(),
+      };
+    }
+    const output = JSON.parse(JSON.stringify(checked.data));
+    return { status: "succeeded", output, outputHash: hashJson(output), ...timing() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      status: "failed",
+      error: {
+        message: error instanceof ModuleError ? message : `Unexpected error in module: ${message}`,
+        ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+      },
+      ...timing(),
+    };
+  }
+}
+
+/**
+ * The plot of a result, when the module draws one.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineModule } from "../modules/contract.ts";
+ * import { plotOf } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * const module = defineModule({
+ *   key: "demo.double", version: "1.0.0", title: "Double", domain: "demo",
+ *   summary: "Doubles", method: "x2", citations: [], limitations: [], learnerNotes: [],
+ *   examples: [], input: z.object({ x: z.number() }), output: z.object({ y: z.number() }),
+ *   run: (input) => ({ y: input.x * 2 }),
+ * });
+ * assert.strictEqual(plotOf({ module, source: "builtin" }, { x: 1 }, { y: 2 }), undefined);
+ * ```
+ */
+export function plotOf(
+  registered: RegisteredModule,
+  input: unknown,
+  output: unknown,
+): PlotSpec | undefined {
+  return registered.module.plot?.(input, output);
+}
+
+/**
+ * Parses `name=value` parameters. A value that is valid JSON (a number, an
+ * array, `true`) is taken as JSON, anything else as a string.
+ *
+ * @example
+ * ```ts
+ * import { parseParams } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * const input = parseParams(["massG=50", "formula=C8H10N4O2", "peaks=[1,2]"]);
+ * assert.ok(input.massG === 50 && input.formula === "C8H10N4O2");
+ * ```
+ */
+export function parseParams(params: string[]): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const param of params) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(param);
+    if (!match) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "--param" ${quote(param)}: expected name=value, e.g. massG=50`,
+      );
+    }
+    const [, name, text] = match;
+    if (Object.hasOwn(input, name)) {
+      throw new LabosError("invalid", `Invalid "--param": ${quote(name)} is given twice`);
+    }
+    input[name] = parseValue(text);
+  }
+  return input;
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A table, as stored in an imported dataset. */
+export interface TableLike {
+  /** The columns. */
+  columns: Array<{ name: string }>;
+  /** The rows, keyed by column name. */
+  rows: Array<Record<string, unknown>>;
+}
+
+/**
+ * Maps table columns to array inputs: `timesS=time_s` makes `timesS` the
+ * `time_s` column. Every mapped cell must be filled.
+ *
+ * @example
+ * ```ts
+ * import { inputFromTable } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * const table = { columns: [{ name: "t" }], rows: [{ t: 0 }, { t: 10 }] };
+ * assert.strictEqual(inputFromTable(table, ["timesS=t"]).timesS.length, 2);
+ * ```
+ */
+export function inputFromTable(table: TableLike, map: string[]): Record<string, unknown[]> {
+  const names = table.columns.map((column) => column.name);
+  const input: Record<string, unknown[]> = {};
+  for (const entry of map) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(entry);
+    if (!match) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "--map" ${quote(entry)}: expected field=column, e.g. timesS=time_s`,
+      );
+    }
+    const [, field, column] = match;
+    if (!names.includes(column)) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "--map" ${quote(entry)}: no column ${quote(column)}; columns are ${
+          names.map((n) => quote(n)).join(", ")
+        }`,
+      );
+    }
+    input[field] = table.rows.map((row, index) => {
+      const value = row[column];
+      if (value === null || value === undefined) {
+        throw new LabosError(
+          "invalid",
+          `Cannot map column ${quote(column)} to ${quote(field)}: row ${index + 1} is empty`,
+        );
+      }
+      return value;
+    });
+  }
+  return input;
+}

@@ -1,0 +1,22 @@
+/**
+ * The storage interface under LabOS, for storage implementers: records by
+ * type and id with newest-first pages, the audit log with compare-and-append,
+ * the all-or-nothing transaction under the writer lock, and the manifest.
+ * The data folder is the embedded default; pass another implementation to
+ * `openLab({ storage })`.
+ *
+ * @example Open a lab over an explicit storage
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openLab } from "@labos/labos";
+ * import { DATA_SCHEMA_VERSION } from "@labos/labos/storage";
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
+ * const { manifest } = await lab.init();
+ * assert.equal(manifest.schemaVersion, DATA_SCHEMA_VERSION);
+ * ```
+ *
+ * @module
+ */
+export * from "./src/storage/types.ts";
+export type { RecordOf, RecordType } from "./src/records/mod.ts";
+export type { AuditExport } from "./src/audit/mod.ts";
