@@ -19,7 +19,7 @@ interface Graph {
 
 async function importGraph(): Promise<Map<string, string[]>> {
   const edges = new Map<string, string[]>();
-  for (const entry of ["cli.ts", "mod.ts"]) {
+  for (const entry of ["cli.ts", "mod.ts", "module.ts", "audit.ts", "storage.ts", "templates.ts"]) {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", entry],
       cwd: new URL(ROOT).pathname,
@@ -252,4 +252,38 @@ Deno.test("openLab and listExperiments load no heavy module until it is needed",
     "src/templates/",
   ];
   assertEquals([...loaded].filter((name) => heavy.some((h) => name.includes(h))), []);
+});
+
+Deno.test("server pages never import other pages", () => {
+  // One Hono sub-app per resource; shared pieces live in _views.ts, _layout.ts and _input.ts.
+  const pages = [
+    "_api.ts",
+    "_audit.ts",
+    "_datasets.ts",
+    "_experiments.ts",
+    "_glossary.ts",
+    "_home.ts",
+    "_jobs.ts",
+    "_modules.ts",
+  ].map((name) => `src/server/${name}`);
+  assertEquals(importsOf((file) => pages.includes(file), (dep) => pages.includes(dep)), []);
+});
+
+Deno.test("every mod.ts, and every entry point but cli.ts, only re-exports", async () => {
+  const faces = [...edges.keys()].filter((file) =>
+    file.endsWith("/mod.ts") || ["mod.ts", "module.ts", "audit.ts", "storage.ts", "templates.ts"]
+      .includes(file)
+  );
+  const code: string[] = [];
+  for (const file of faces) {
+    const text = await Deno.readTextFile(new URL(file, ROOT));
+    const statements = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+      .split(";").map((statement) => statement.trim()).filter(Boolean);
+    for (const statement of statements) {
+      if (!/^export (type )?(\*|\{[^}]*\}) from "[^"]+"$/s.test(statement)) {
+        code.push(`${file}: ${statement.split("\n")[0]}`);
+      }
+    }
+  }
+  assertEquals(code, []);
 });

@@ -263,11 +263,14 @@ Deno.test({
     for (const entry of listing) {
       assertMatch(
         entry,
-        /^package\/(bin\/labos\.mjs|esm\/(cli|mod)\.mjs|esm\/cli\/[\w-]+\.js|types\/[\w/]+\.d\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
+        /^package\/(bin\/labos\.mjs|esm\/(cli|mod|module|audit|storage|templates)\.mjs|esm\/cli\/[\w-]+\.js|types\/[\w/]+\.d\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
       );
       assert(!/(^|\/)data\//.test(entry), `the tarball contains ${entry}`);
     }
-    assert(listing.includes("package/types/mod.d.ts"), "types/mod.d.ts");
+    for (const name of ["mod", "module", "audit", "storage", "templates"]) {
+      assert(listing.includes(`package/types/${name}.d.ts`), `types/${name}.d.ts`);
+      assert(listing.includes(`package/esm/${name}.mjs`), `esm/${name}.mjs`);
+    }
     // The command is esm/cli.mjs and the files it loads from esm/cli/, split at every import().
     const files = [
       join(npm, "esm", "cli.mjs"),
