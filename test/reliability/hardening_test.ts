@@ -8,6 +8,63 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { runCli, withTempDir } from "../_cli.ts";
+import { openLab } from "../../src/service/mod.ts";
+import type { Lab } from "../../src/service/mod.ts";
+import { createApp, csrfToken } from "../../src/server/mod.ts";
+
+const TOKEN = "hardening-test-token-0123456789abcdef";
+const PORT = 8321;
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+
+interface Panel {
+  lab: Lab;
+  dir: string;
+  /** A request with this server's Host and, unless `auth: false`, the bearer token. */
+  request(path: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
+  /** A signed-in browser session's cookie header. */
+  session(): Promise<string>;
+}
+
+async function withPanel(
+  fn: (panel: Panel) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "labos-hardening-" });
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, Deno.env.get(key)]));
+  for (const [key, value] of Object.entries(env)) Deno.env.set(key, value);
+  try {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const app = createApp({ lab, token: TOKEN, port: PORT });
+    const request = (path: string, init: RequestInit & { auth?: boolean } = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("host", `127.0.0.1:${PORT}`);
+      if (init.auth !== false && !headers.has("cookie")) {
+        headers.set("authorization", `Bearer ${TOKEN}`);
+      }
+      return Promise.resolve(app.request(`${ORIGIN}${path}`, { ...init, headers }));
+    };
+    const session = async () => {
+      const response = await request(`/?token=${TOKEN}`, { auth: false });
+      return (response.headers.get("set-cookie") ?? "").split(";")[0];
+    };
+    await fn({ lab, dir, request, session });
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) Deno.env.delete(key);
+      else Deno.env.set(key, value);
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function form(fields: Record<string, string>, cookie: string): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({ ...fields, _csrf: csrfToken(TOKEN) }).toString(),
+  };
+}
 
 const HALF_LIFE = fileURLToPath(new URL("../fixtures/plugins/half_life.mjs", import.meta.url));
 
@@ -102,5 +159,21 @@ Deno.test("item 1: audit, doctor, status, export, import-archive, migrate and in
       assertEquals(result.code, 0, `labos ${args.join(" ")}: ${result.stderr}`);
       assert(!existsSync(marker), `labos ${args.join(" ")} loaded a plugin`);
     }
+  });
+});
+
+Deno.test("item 14: the token login redirects only to same-origin paths", async () => {
+  await withPanel(async ({ request }) => {
+    for (const path of ["//evil.example/", "//evil.example/x?y=1", "/\\evil.example/"]) {
+      const response = await request(`${path.replace(/\?.*/, "")}?token=${TOKEN}`, {
+        auth: false,
+      });
+      assertEquals(response.status, 303, path);
+      const location = response.headers.get("location") ?? "";
+      assertEquals(new URL(location, ORIGIN).origin, ORIGIN, `${path} -> ${location}`);
+      assert(!location.startsWith("//"), location);
+    }
+    const normal = await request(`/experiments?status=draft&token=${TOKEN}`, { auth: false });
+    assertEquals(normal.headers.get("location"), "/experiments?status=draft");
   });
 });
