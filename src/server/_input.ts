@@ -115,7 +115,11 @@ export function textFields(body: Record<string, unknown>): Record<string, string
 }
 
 /**
- * A local path to go back to, or `/`: never another origin.
+ * A same-origin path to go back to, or `/`: never another origin. Only a
+ * path that starts with one `/` and holds printable ASCII other than `\\`
+ * passes, so `//host`, `/\\host`, and `/<TAB>/host` (browsers drop tabs and
+ * newlines from URLs) go to `/`, and CR or LF can never reach a `Location`
+ * header.
  *
  * @example
  * ```ts
@@ -123,12 +127,14 @@ export function textFields(body: Record<string, unknown>): Record<string, string
  * import { safeBack } from "./_input.ts";
  * assert.equal(safeBack("/audit?x=1"), "/audit?x=1");
  * assert.equal(safeBack("//evil.example"), "/");
+ * assert.equal(safeBack("/\t/evil.example"), "/");
  * ```
  */
 export function safeBack(value: string | undefined): string {
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.includes("\\")
-    ? value
-    : "/";
+  if (value === undefined || !/^\/(?![/\\])[\x21-\x7e]*$/.test(value) || value.includes("\\")) {
+    return "/";
+  }
+  return new URL(value, "http://labos.invalid").origin === "http://labos.invalid" ? value : "/";
 }
 
 /**

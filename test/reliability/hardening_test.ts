@@ -177,3 +177,25 @@ Deno.test("item 14: the token login redirects only to same-origin paths", async 
     assertEquals(normal.headers.get("location"), "/experiments?status=draft");
   });
 });
+
+Deno.test("item 15: the /mode back= check holds against tabs, newlines and CRLF", async () => {
+  await withPanel(async ({ request, session }) => {
+    const cookie = await session();
+    for (
+      const back of [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/x\r\nSet-Cookie: a=b",
+        " //evil.example",
+        "/\\evil.example",
+      ]
+    ) {
+      const response = await request("/mode", form({ mode: "lab", back }, cookie));
+      assertEquals(response.status, 303, JSON.stringify(back));
+      assertEquals(response.headers.get("location"), "/", JSON.stringify(back));
+    }
+    const ok = await request("/mode", form({ mode: "lab", back: "/audit?page=2" }, cookie));
+    assertEquals(ok.headers.get("location"), "/audit?page=2");
+  });
+});
