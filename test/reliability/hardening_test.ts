@@ -28,6 +28,7 @@ interface Panel {
 async function withPanel(
   fn: (panel: Panel) => Promise<void>,
   env: Record<string, string> = {},
+  options: { debug?: boolean } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "labos-hardening-" });
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, Deno.env.get(key)]));
@@ -35,7 +36,7 @@ async function withPanel(
   try {
     const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
     await lab.init();
-    const app = createApp({ lab, token: TOKEN, port: PORT });
+    const app = createApp({ lab, token: TOKEN, port: PORT, debug: options.debug });
     const request = (path: string, init: RequestInit & { auth?: boolean } = {}) => {
       const headers = new Headers(init.headers);
       headers.set("host", `127.0.0.1:${PORT}`);
@@ -198,4 +199,24 @@ Deno.test("item 15: the /mode back= check holds against tabs, newlines and CRLF"
     const ok = await request("/mode", form({ mode: "lab", back: "/audit?page=2" }, cookie));
     assertEquals(ok.headers.get("location"), "/audit?page=2");
   });
+});
+
+Deno.test("item 29: a builder-mode 500 page shows a stack trace only on a LABOS_DEBUG=1 server", async () => {
+  for (const debug of [false, true]) {
+    await withPanel(
+      async ({ lab, request }) => {
+        lab.getExperiment = () => Promise.reject(new Error("disk on fire"));
+        const response = await request("/experiments/EXP-0001", {
+          headers: { cookie: "labos_mode=builder", authorization: `Bearer ${TOKEN}` },
+        });
+        assertEquals(response.status, 500);
+        const page = await response.text();
+        assertStringIncludes(page, "disk on fire");
+        assertEquals(page.includes('<pre class="stack">'), debug, `debug ${debug}`);
+        assertEquals(page.includes("file://"), debug, `debug ${debug}`);
+      },
+      {},
+      { debug },
+    );
+  }
 });
