@@ -9,28 +9,50 @@ import { LabosError, quote } from "../errors.ts";
 import type { ServerEnv } from "./_state.ts";
 
 /**
- * Parses a JSON request body, or throws an `invalid` LabosError.
+ * Parses a JSON request body, or throws an `invalid` LabosError. Bytes that
+ * are not valid UTF-8, and strings with an unpaired surrogate escape (which
+ * UTF-8 cannot store), are refused rather than silently repaired.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { parseJsonBody } from "./_input.ts";
  * assert.ok((await parseJsonBody(new Request("http://x", { method: "POST", body: "{}" }))) !== null);
+ * const bad = new Request("http://x", { method: "POST", body: new Uint8Array([0x22, 0xff, 0x22]) });
+ * await assert.rejects(parseJsonBody(bad), /not valid UTF-8/);
  * ```
  */
 export async function parseJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(await request.arrayBuffer());
+  } catch {
+    throw new LabosError("invalid", "The request body is not valid UTF-8: expected JSON in UTF-8");
+  }
   if (text.trim() === "") {
     throw new LabosError("invalid", "The request body is empty: expected JSON");
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text, (key, item) => {
+      if (!key.isWellFormed() || (typeof item === "string" && !item.isWellFormed())) {
+        throw new LabosError(
+          "invalid",
+          `The request body has a string with an unpaired surrogate ${
+            quote(typeof item === "string" && !item.isWellFormed() ? item : key)
+          }: expected text that UTF-8 can store`,
+        );
+      }
+      return item;
+    });
   } catch (error) {
+    if (error instanceof LabosError) throw error;
     throw new LabosError(
       "invalid",
       `The request body is not valid JSON: ${(error as Error).message.split("\n")[0]}`,
     );
   }
+  return value;
 }
 
 /**

@@ -220,3 +220,32 @@ Deno.test("item 29: a builder-mode 500 page shows a stack trace only on a LABOS_
     );
   }
 });
+
+Deno.test("item 24: invalid UTF-8 and unpaired surrogates in a JSON body are 400, and nothing is stored", async () => {
+  await withPanel(async ({ lab, request }) => {
+    const encoder = new TextEncoder();
+    const bodies: Uint8Array<ArrayBuffer>[] = [
+      new Uint8Array([...encoder.encode('{"title":"Titr'), 0xff, 0xfe, ...encoder.encode('"}')]),
+      new Uint8Array([...encoder.encode('{"title":"'), 0xc3, ...encoder.encode('x"}')]),
+      encoder.encode('{"title":"Lone \\ud800 surrogate"}'),
+    ];
+    for (const body of bodies) {
+      const response = await request("/api/v1/experiments", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      assertEquals(response.status, 400);
+      const answer = await response.json();
+      assertEquals(answer.error.kind, "invalid");
+      assertMatch(answer.error.message, /UTF-8/);
+    }
+    assertEquals((await lab.listExperiments()).items.length, 0);
+    const ok = await request("/api/v1/experiments", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: encoder.encode('{"title":"Titration ✓ \\ud83d\\ude00"}'),
+    });
+    assertEquals(ok.status, 201);
+  });
+});
