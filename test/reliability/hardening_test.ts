@@ -249,3 +249,47 @@ Deno.test("item 24: invalid UTF-8 and unpaired surrogates in a JSON body are 400
     assertEquals(ok.status, 201);
   });
 });
+
+/** Imports a CSV through the API and returns the dataset. */
+async function importCsv(
+  request: Panel["request"],
+  csv: string,
+): Promise<{ id: string; table: { columns: Array<{ name: string }>; rows: unknown[] } }> {
+  const response = await request("/api/v1/datasets/import?fileName=t.csv", {
+    method: "POST",
+    headers: { "content-type": "text/csv" },
+    body: csv,
+  });
+  assertEquals(response.status, 201, await response.clone().text());
+  return await response.json();
+}
+
+Deno.test("item 4: the CSV download neutralises formula cells and keeps numbers such as -3.2", async () => {
+  await withPanel(async ({ request }) => {
+    const csv = [
+      "label,value",
+      `"=HYPERLINK(""http://evil"")",-3.2`,
+      "+cmd,+4",
+      "-2+3,1e-3",
+      "@SUM(A1),-.5",
+      `"\tTAB",7`,
+      `"\rCR",8`,
+      "plain,9",
+      "",
+    ].join("\n");
+    const dataset = await importCsv(request, csv);
+    const download = await request(`/api/v1/datasets/${dataset.id}/download`);
+    assertEquals(download.status, 200);
+    const lines = (await download.text()).split("\r\n");
+    assertEquals(lines.slice(0, 8), [
+      "label,value",
+      `"'=HYPERLINK(""http://evil"")",-3.2`,
+      `"'+cmd",4`,
+      `"'-2+3",0.001`,
+      `"'@SUM(A1)",-0.5`,
+      `"'\tTAB",7`,
+      `"'\rCR",8`,
+      "plain,9",
+    ]);
+  });
+});
