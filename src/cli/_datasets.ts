@@ -149,7 +149,9 @@ function describeDataset(dataset: Dataset): string {
       "",
       table(
         columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
-        rows.slice(0, 20).map((row) => columns.map((c) => String(row[c.name] ?? ""))),
+        rows.slice(0, 20).map((row) =>
+          columns.map((c) => String((Object.hasOwn(row, c.name) ? row[c.name] : undefined) ?? ""))
+        ),
       ).trimEnd(),
     );
     if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);

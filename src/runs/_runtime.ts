@@ -189,7 +189,7 @@ export function parseParams(params: string[]): Record<string, unknown> {
     if (Object.hasOwn(input, name)) {
       throw new LabosError("invalid", `Invalid "--param": ${quote(name)} is given twice`);
     }
-    input[name] = parseValue(text);
+    setOwn(input, name, parseValue(text));
   }
   return input;
 }
@@ -242,16 +242,30 @@ export function inputFromTable(table: TableLike, map: string[]): Record<string, 
         }`,
       );
     }
-    input[field] = table.rows.map((row, index) => {
-      const value = row[column];
-      if (value === null || value === undefined) {
-        throw new LabosError(
-          "invalid",
-          `Cannot map column ${quote(column)} to ${quote(field)}: row ${index + 1} is empty`,
-        );
-      }
-      return value;
-    });
+    setOwn(
+      input,
+      field,
+      table.rows.map((row, index) => {
+        const value = Object.hasOwn(row, column) ? row[column] : undefined;
+        if (value === null || value === undefined) {
+          throw new LabosError(
+            "invalid",
+            `Cannot map column ${quote(column)} to ${quote(field)}: row ${index + 1} is empty`,
+          );
+        }
+        return value;
+      }),
+    );
   }
   return input;
+}
+
+/** Sets an own property, even for a key such as `__proto__`, never touching the prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

@@ -23,7 +23,11 @@ import type { Dataset } from "../records/mod.ts";
 export function toCsv(table: NonNullable<Dataset["table"]>): string {
   const names = table.columns.map((column) => column.name);
   const lines = [names.map(cell).join(",")];
-  for (const row of table.rows) lines.push(names.map((name) => cell(row[name])).join(","));
+  for (const row of table.rows) {
+    lines.push(
+      names.map((name) => cell(Object.hasOwn(row, name) ? row[name] : undefined)).join(","),
+    );
+  }
   return `${lines.join("\r\n")}\r\n`;
 }
 

@@ -293,3 +293,44 @@ Deno.test("item 4: the CSV download neutralises formula cells and keeps numbers 
     ]);
   });
 });
+
+Deno.test("item 6: columns named __proto__ and constructor keep their values in records, mapping, pages and API", async () => {
+  await withPanel(async ({ lab, request }) => {
+    const csv = "__proto__,constructor,toString\n650,1.66,a\n700,7.39,b\n750,28.1,c\n";
+    const imported = await importCsv(request, csv);
+    // An object literal cannot hold an own "__proto__": build the rows from JSON.
+    const rows = JSON.parse(
+      '[{"__proto__":650,"constructor":1.66,"toString":"a"},{"__proto__":700,"constructor":7.39,"toString":"b"},{"__proto__":750,"constructor":28.1,"toString":"c"}]',
+    );
+    assertEquals(JSON.stringify(imported.table.rows), JSON.stringify(rows));
+    const stored = await lab.getDataset(imported.id);
+    assertEquals(JSON.stringify(stored.table?.rows), JSON.stringify(rows));
+    const api = await (await request(`/api/v1/datasets/${imported.id}`)).json();
+    assertEquals(JSON.stringify(api.table.rows), JSON.stringify(rows));
+
+    const doctor = await lab.doctor();
+    assertEquals(doctor.problems, []);
+    assert(doctor.ok);
+
+    const run = await lab.run({
+      module: "kinetics.arrhenius",
+      fromDataset: imported.id,
+      map: ["temperaturesK=__proto__", "rateConstants=constructor"],
+    });
+    assertEquals(run.job.status, "succeeded");
+    assertEquals(
+      JSON.stringify(run.job.input),
+      '{"temperaturesK":[650,700,750],"rateConstants":[1.66,7.39,28.1]}',
+    );
+
+    const page = await (await request(`/datasets/${imported.id}`)).text();
+    assertStringIncludes(page, "650");
+    assert(!page.includes("function"), "a cell showed Object.prototype.constructor");
+    const download = await (await request(`/api/v1/datasets/${imported.id}/download`)).text();
+    assertEquals(
+      download,
+      "__proto__,constructor,toString\r\n650,1.66,a\r\n700,7.39,b\r\n750,28.1,c\r\n",
+    );
+    assertEquals((await lab.doctor()).ok, true);
+  });
+});
