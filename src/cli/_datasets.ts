@@ -5,6 +5,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table } from "./_format.ts";
+import { checkOutputFile } from "../durable/files.ts";
 
 /** `labos import` and `labos datasets list|show|lineage`. */
 export function registerDatasetCommands(program: Command, cli: CliContext): void {
@@ -98,10 +99,17 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .argument("<id>", "dataset id")
     .option("--svg <file>", "also draw the graph as SVG")
     .action(async (id: string, options: { svg?: string }, command: Command) => {
-      const graph = await (await cli.lab(command)).datasetLineage(id);
-      if (options.svg) {
+      const lab = await cli.lab(command);
+      const svgFile = options.svg
+        ? await checkOutputFile(path.resolve(cli.io.cwd, options.svg), {
+          dataDir: lab.dataDir,
+          label: '"--svg"',
+        })
+        : undefined;
+      const graph = await lab.datasetLineage(id);
+      if (svgFile) {
         const { renderLineageSvg } = await import("../plots/mod.ts");
-        await fs.writeFile(path.resolve(cli.io.cwd, options.svg), renderLineageSvg(graph));
+        await fs.writeFile(svgFile, renderLineageSvg(graph));
       }
       cli.emit(command, graph, () => {
         const labels = new Map(

@@ -3,6 +3,7 @@ import * as fs from "node:fs/promises";
 import process from "node:process";
 import * as path from "node:path";
 import type { Command } from "commander";
+import { checkOutputFile } from "../durable/files.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { Job } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
@@ -46,6 +47,12 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       if (options.plot !== undefined && !(await lab.getModule(key)).plots) {
         throw new LabosError("invalid", `Invalid "--plot": module ${quote(key)} draws no plot`);
       }
+      const plotFile = options.plot === undefined
+        ? undefined
+        : await checkOutputFile(path.resolve(cli.io.cwd, options.plot), {
+          dataDir: lab.dataDir,
+          label: '"--plot"',
+        });
       const input = options.input === undefined ? undefined : await readInput(options.input);
       const result = await lab.run({
         module: key,
@@ -57,7 +64,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       });
       if (options.plot !== undefined && result.job.status === "succeeded") {
         const svg = await lab.jobPlotSvg(result.job.id);
-        if (svg) await fs.writeFile(path.resolve(cli.io.cwd, options.plot), svg);
+        if (svg && plotFile) await fs.writeFile(plotFile, svg);
       }
       cli.emit(command, result, () => describeRun(result, options.plot));
       if (result.job.status === "failed") cli.fail(1);

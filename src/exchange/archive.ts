@@ -11,6 +11,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { AuditHead } from "../audit/mod.ts";
+import { checkOutputFile } from "../durable/files.ts";
 import { fsyncDirectory } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { LabStorage, RestoreSink } from "../storage/mod.ts";
@@ -105,8 +106,11 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
   if (!out.toLowerCase().endsWith(".zip")) {
     throw new LabosError("invalid", `${context}: the archive name must end in ".zip"`);
   }
-  const relative = path.relative(lab.storage.location, out);
-  if (!relative.startsWith("..") && !path.isAbsolute(relative)) {
+  try {
+    // After resolving symbolic links: a linked folder must not lead inside either.
+    await checkOutputFile(out, { dataDir: lab.storage.location, label: "archive" });
+  } catch (error) {
+    if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
     throw new LabosError("invalid", `${context}: it is inside the data folder`);
   }
   const dir = path.dirname(out);

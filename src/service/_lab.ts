@@ -311,9 +311,16 @@ export class Lab {
   }
 
   /** Writes a verifiable copy of the audit log. */
-  async exportAudit(outFile: string): Promise<{ events: number; head: AuditHead }> {
+  async exportAudit(
+    outFile: string,
+    options: { force?: boolean } = {},
+  ): Promise<{ events: number; head: AuditHead }> {
     await requireReady(this.#lab);
-    return await this.#lab.storage.exportAudit(outFile);
+    const { checkOutputFile } = await import("../durable/files.ts");
+    const check = { dataDir: this.dataDir, label: '"--out"', refuseExisting: true, ...options };
+    const out = await checkOutputFile(outFile, check);
+    await checkOutputFile(`${out}.head.json`, check);
+    return await this.#lab.storage.exportAudit(out);
   }
 
   /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */

@@ -334,3 +334,58 @@ Deno.test("item 6: columns named __proto__ and constructor keep their values in 
     assertEquals((await lab.doctor()).ok, true);
   });
 });
+
+Deno.test("item 8: output files refuse an existing file unless --force, and any path inside the data folder, symlinks resolved (item 22)", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const cli = (args: string[]) => runCli(["--data-dir", data, ...args], { cwd: dir });
+    assertEquals((await cli(["init"])).code, 0);
+    const head = await Deno.readTextFile(`${data}/audit/head.json`);
+    const snapshot = async () => {
+      const files: string[] = [];
+      for await (const entry of Deno.readDir(data)) files.push(entry.name);
+      return [files.sort(), await Deno.readTextFile(`${data}/audit/head.json`)];
+    };
+    const before = await snapshot();
+
+    const inside = await cli(["audit", "export", "--out", `${data}/audit/head.json`, "--force"]);
+    assertEquals(inside.code, 2);
+    assertMatch(
+      inside.stderr,
+      /^error: Invalid "--out" ".*head\.json": it is inside the data folder/,
+    );
+    assertEquals(inside.stderr.split("\n").length, 2);
+    assertEquals(await Deno.readTextFile(`${data}/audit/head.json`), head);
+
+    await Deno.symlink(data, `${dir}/link`);
+    await Deno.symlink(`${data}/audit/log.jsonl`, `${dir}/log-link.jsonl`);
+    for (
+      const args of [
+        ["audit", "export", "--out", `${dir}/link/copy.jsonl`],
+        ["audit", "export", "--out", `${dir}/log-link.jsonl`, "--force"],
+        ["export", "--out", `${dir}/link/backup.zip`],
+        ["export", "--out", `${data}/backup.zip`],
+        ["run", "kinetics.arrhenius", "--param", "x=1", "--plot", `${dir}/link/fit.svg`],
+      ]
+    ) {
+      const result = await cli(args);
+      assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assertStringIncludes(result.stderr, "inside the data folder");
+    }
+    assertEquals(await snapshot(), before);
+
+    await Deno.writeTextFile(`${dir}/mine.jsonl`, "precious\n");
+    const existing = await cli(["audit", "export", "--out", `${dir}/mine.jsonl`]);
+    assertEquals(existing.code, 2);
+    assertEquals(
+      existing.stderr,
+      `error: Invalid "--out" "${dir}/mine.jsonl": the file exists; choose another name or pass --force\n`,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/mine.jsonl`), "precious\n");
+    const forced = await cli(["audit", "export", "--out", `${dir}/mine.jsonl`, "--force"]);
+    assertEquals(forced.code, 0, forced.stderr);
+    assert(!(await Deno.readTextFile(`${dir}/mine.jsonl`)).includes("precious"));
+    const fresh = await cli(["audit", "export", "--out", `${dir}/fresh.jsonl`]);
+    assertEquals(fresh.code, 0, fresh.stderr);
+  });
+});
