@@ -3,7 +3,6 @@ import * as fs from "node:fs/promises";
 import process from "node:process";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { checkOutputFile } from "../durable/files.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { Job } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
@@ -49,10 +48,13 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       }
       const plotFile = options.plot === undefined
         ? undefined
-        : await checkOutputFile(path.resolve(cli.io.cwd, options.plot), {
-          dataDir: lab.dataDir,
-          label: '"--plot"',
-        });
+        : await (await import("../durable/files.ts")).checkOutputFile(
+          path.resolve(cli.io.cwd, options.plot),
+          {
+            dataDir: lab.dataDir,
+            label: '"--plot"',
+          },
+        );
       const input = options.input === undefined ? undefined : await readInput(options.input);
       const result = await lab.run({
         module: key,

@@ -389,3 +389,44 @@ Deno.test("item 8: output files refuse an existing file unless --force, and any 
     assertEquals(fresh.code, 0, fresh.stderr);
   });
 });
+
+/** Whether text holds a control character other than the newline ending each line. */
+function hasControls(text: string): boolean {
+  return [...text].some((char) => char !== "\n" && (char < " " || char === "\x7f"));
+}
+
+Deno.test("item 10: control characters in titles, purposes and actors show escaped in text output and are stored as given", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const title = "Real\r\x1b[2KEXP-FORGED  approved\nrow\b\x07";
+    const actor = "eve\x1b[1A";
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      runCli(["--data-dir", data, ...args], { cwd: dir, env });
+    assertEquals((await cli(["init"])).code, 0);
+    const created = await cli(
+      ["--json", "experiments", "create", "--title", title, "--purpose", "p\x1b]0;x\x07q"],
+      { LABOS_ACTOR: actor },
+    );
+    assertEquals(created.code, 0, created.stderr);
+    const experiment = JSON.parse(created.stdout);
+    assertEquals(experiment.title, title, "stored as given");
+    assertEquals(experiment.createdBy, actor);
+
+    const list = await cli(["experiments", "list"]);
+    assertEquals(list.code, 0);
+    assert(!hasControls(list.stdout), JSON.stringify(list.stdout));
+    assertEquals(list.stdout.trimEnd().split("\n").length, 3, "one row per experiment");
+    assertStringIncludes(list.stdout, "Real\\r\\e[2KEXP-FORGED");
+    assertStringIncludes(list.stdout, "eve\\e[1A");
+
+    const show = await cli(["experiments", "show", experiment.id]);
+    assert(!hasControls(show.stdout), JSON.stringify(show.stdout));
+    assertStringIncludes(show.stdout, "approved\\nrow\\b\\x07");
+    assertStringIncludes(show.stdout, "p\\e]0;x\\x07q");
+
+    const audit = await cli(["audit", "list"]);
+    assert(!hasControls(audit.stdout), JSON.stringify(audit.stdout));
+    const json = JSON.parse((await cli(["--json", "experiments", "show", experiment.id])).stdout);
+    assertEquals(json.title, title);
+  });
+});
