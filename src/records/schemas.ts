@@ -56,7 +56,10 @@ export const EXPERIMENT_TRANSITIONS: Readonly<
   archived: [],
 };
 
-const tag = z.string().min(1).max(64).regex(/^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u, "must be a word");
+const tag = z.string().min(1).max(64).regex(
+  /^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u,
+  'must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit',
+);
 
 /** Fields every record carries. */
 export interface RecordBase {

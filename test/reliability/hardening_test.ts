@@ -430,3 +430,21 @@ Deno.test("item 10: control characters in titles, purposes and actors show escap
     assertEquals(json.title, title);
   });
 });
+
+Deno.test("item 28: a bad tag says what a tag may contain and quotes it", async () => {
+  await withPanel(async ({ lab, request }) => {
+    const response = await request("/api/v1/experiments", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Titration", tags: ["bad tag!"] }),
+    });
+    assertEquals(response.status, 400);
+    const { error } = await response.json();
+    assert(!error.message.includes("regex"), error.message);
+    assertStringIncludes(
+      error.message,
+      `"tags.0" must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit: current value is "bad tag!"`,
+    );
+    assertEquals((await lab.listExperiments()).items.length, 0);
+  });
+});
