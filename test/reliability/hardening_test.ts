@@ -11,6 +11,9 @@ import { runCli, withTempDir } from "../_cli.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { createApp, csrfToken } from "../../src/server/mod.ts";
+import { z } from "zod";
+import { defineModule, ModuleRegistry } from "../../module.ts";
+import { hashJson } from "../../src/records/mod.ts";
 
 const TOKEN = "hardening-test-token-0123456789abcdef";
 const PORT = 8321;
@@ -447,4 +450,53 @@ Deno.test("item 28: a bad tag says what a tag may contain and quotes it", async 
     );
     assertEquals((await lab.listExperiments()).items.length, 0);
   });
+});
+
+Deno.test("item 5: a module that sorts its input in place cannot change the recorded input or its hash", async () => {
+  const sorter = defineModule({
+    key: "test.sorter",
+    version: "1.0.0",
+    title: "Sorter",
+    domain: "test",
+    summary: "Sorts in place",
+    method: "Array.prototype.sort on the input",
+    citations: [],
+    limitations: [],
+    learnerNotes: [],
+    examples: [],
+    input: z.object({
+      values: z.array(z.number()),
+      nested: z.object({ list: z.array(z.number()) }),
+    }),
+    output: z.object({ first: z.number() }),
+    run(input) {
+      input.values.sort((a, b) => a - b);
+      input.nested.list.reverse();
+      (input as Record<string, unknown>).extra = true;
+      return { first: input.values[0] };
+    },
+  });
+  const registry = new ModuleRegistry();
+  registry.register(sorter);
+  const dir = await Deno.makeTempDir({ prefix: "labos-hardening-" });
+  try {
+    const lab = openLab({ dataDir: dir, actor: "tester", modules: registry });
+    await lab.init();
+    const given = { values: [3, 1, 2], nested: { list: [1, 2, 3] } };
+    const result = await lab.run({ module: "test.sorter", input: given });
+    assertEquals(result.job.status, "succeeded", JSON.stringify(result.job.error));
+    assertEquals(result.output, { first: 1 });
+    assertEquals(result.job.input, given);
+    assertEquals(result.job.inputHash, hashJson(given));
+    const stored = await lab.getJob(result.job.id);
+    assertEquals(stored.input, given);
+    assertEquals(hashJson(stored.input), stored.inputHash);
+    assertEquals(result.dataset?.provenance?.inputHash, hashJson(given));
+    assertEquals(given, { values: [3, 1, 2], nested: { list: [1, 2, 3] } }, "the caller's object");
+    const check = await lab.checkRerun(result.job.id);
+    assert(check.matches, check.message);
+    assertEquals((await lab.doctor()).ok, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
