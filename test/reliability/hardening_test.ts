@@ -14,6 +14,8 @@ import { createApp, csrfToken } from "../../src/server/mod.ts";
 import { z } from "zod";
 import { defineModule, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
+import { executableModule } from "../../src/plugins/_executable.ts";
+import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
 
 const TOKEN = "hardening-test-token-0123456789abcdef";
 const PORT = 8321;
@@ -499,4 +501,60 @@ Deno.test("item 5: a module that sorts its input in place cannot change the reco
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const PYTHON = await new Deno.Command("python3", { args: ["--version"] }).output().then(
+  (output) => output.success,
+  () => false,
+);
+
+/** An executable Python plugin, written to a temporary folder. */
+async function pythonPlugin(dir: string, code: string, timeoutMs = 5000) {
+  await Deno.writeTextFile(`${dir}/plugin.py`, code);
+  const manifest: ModuleManifest = {
+    key: "test.python",
+    version: "1.0.0",
+    labosApi: "^1.0.0",
+    command: ["python3", "plugin.py"],
+    title: "Test",
+    summary: "Test plugin",
+    method: "Test",
+    inputSchema: { type: "object" },
+  };
+  return executableModule(manifest, {
+    dir,
+    limits: { timeoutMs, maxOutputBytes: 1 << 20, maxStderrBytes: 4096 },
+  });
+}
+
+Deno.test({
+  name: "item 13: executable plugins get an allow-listed environment, never LABOS_TOKEN",
+  ignore: !PYTHON,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const module = await pythonPlugin(
+        dir,
+        `import json, os, sys
+json.load(sys.stdin)
+json.dump({"output": {"env": dict(os.environ)}}, sys.stdout)
+`,
+      );
+      const saved = Deno.env.get("LABOS_TOKEN");
+      Deno.env.set("LABOS_TOKEN", "super-secret-token-0123456789");
+      Deno.env.set("AWS_SECRET_ACCESS_KEY", "also-secret");
+      try {
+        const output = await module.run({}, { progress() {} }) as { env: Record<string, string> };
+        const names = Object.keys(output.env);
+        assert(!names.includes("LABOS_TOKEN"), names.join(" "));
+        assert(!names.includes("AWS_SECRET_ACCESS_KEY"), names.join(" "));
+        assert(!names.some((name) => name.startsWith("LABOS_")), names.join(" "));
+        assert(!JSON.stringify(output.env).includes("super-secret"));
+        assert(output.env.PATH.endsWith(Deno.env.get("PATH") ?? "?"), "PATH is kept");
+      } finally {
+        if (saved === undefined) Deno.env.delete("LABOS_TOKEN");
+        else Deno.env.set("LABOS_TOKEN", saved);
+        Deno.env.delete("AWS_SECRET_ACCESS_KEY");
+      }
+    });
+  },
 });
