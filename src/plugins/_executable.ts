@@ -209,6 +209,19 @@ export function pluginEnvironment(
   return allowed;
 }
 
+/** Stops a plugin and every process it started (its process group, on POSIX). */
+function killTree(child: ReturnType<typeof spawn>): void {
+  if (process.platform !== "win32" && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+      return;
+    } catch {
+      // The group is gone already; fall back to the child itself.
+    }
+  }
+  child.kill("SIGKILL");
+}
+
 type SpawnResult =
   | { kind: "exited"; code: number | null; signal: string | null; stdout: string; stderr: string }
   | { kind: "timeout"; stderr: string }
@@ -226,6 +239,8 @@ function spawnWithLimits(
       env: pluginEnvironment(process.env),
       stdio: ["pipe", "pipe", "pipe"],
       windowsHide: true,
+      // Its own process group, so that stopping it stops its children too.
+      detached: process.platform !== "win32",
     });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
@@ -236,7 +251,7 @@ function spawnWithLimits(
       settled = true;
       clearTimeout(timer);
       if (kill) {
-        child.kill("SIGKILL");
+        killTree(child);
         child.stdout?.destroy();
         child.stderr?.destroy();
         child.unref();
@@ -274,6 +289,14 @@ function spawnWithLimits(
       }
     });
     child.on("close", (code, signal) => {
+      // Whatever it left behind in its process group stops with it.
+      if (!settled && process.platform !== "win32" && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Nothing left.
+        }
+      }
       settle({
         kind: "exited",
         code,

@@ -558,3 +558,39 @@ json.dump({"output": {"env": dict(os.environ)}}, sys.stdout)
     });
   },
 });
+
+Deno.test({
+  name: "item 12: a plugin that times out is stopped with every process it started",
+  ignore: !PYTHON || Deno.build.os === "windows",
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const module = await pythonPlugin(
+        dir,
+        `import subprocess, sys, time
+child = subprocess.Popen(["sleep", "300"])
+with open("child.pid", "w") as f:
+    f.write(str(child.pid))
+time.sleep(300)
+`,
+        1500,
+      );
+      let failed = false;
+      try {
+        await module.run({}, { progress() {} });
+      } catch (error) {
+        failed = true;
+        assertMatch((error as Error).message, /did not answer within 1500 ms and was stopped/);
+      }
+      assert(failed);
+      const pid = (await Deno.readTextFile(`${dir}/child.pid`)).trim();
+      let alive = true;
+      for (let i = 0; i < 40 && alive; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const ps = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", pid] }).output();
+        const stat = new TextDecoder().decode(ps.stdout).trim();
+        alive = ps.success && !stat.startsWith("Z");
+      }
+      assert(!alive, `the plugin's child ${pid} still runs`);
+    });
+  },
+});
