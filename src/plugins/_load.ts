@@ -244,7 +244,7 @@ async function loadPlugin(
     });
     return { source: target, kind: "executable", modules: [module as LabModule] };
   }
-  const modules = modulesOf(await importFile(path.resolve(dir, manifest.entry ?? "")));
+  const modules = modulesOf(await importFile(entryInside(dir, manifest.entry ?? "")));
   const module = modules.find((candidate) => candidate.key === manifest.key);
   if (!module) {
     throw new LabosError(
@@ -263,6 +263,32 @@ async function loadPlugin(
     );
   }
   return { source: target, kind: "module", modules: [module] };
+}
+
+/**
+ * The entry of a manifest, which must be a file inside the plugin's folder
+ * (after resolving symbolic links): provenance names the folder, so the code
+ * must come from it.
+ */
+function entryInside(dir: string, entry: string): string {
+  const file = path.resolve(dir, entry);
+  const real = (target: string) => {
+    try {
+      return fs.realpathSync(target);
+    } catch {
+      return target;
+    }
+  };
+  const relative = path.relative(real(dir), real(file));
+  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "entry" ${
+        quote(entry)
+      } in ${MANIFEST_FILE}: expected a file inside the plugin folder ${quote(dir)}`,
+    );
+  }
+  return file;
 }
 
 async function importFile(file: string): Promise<Record<string, unknown>> {

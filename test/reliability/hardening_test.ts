@@ -594,3 +594,45 @@ time.sleep(300)
     });
   },
 });
+
+Deno.test("item 27: a manifest whose entry points outside its folder is refused", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.copyFile(HALF_LIFE, `${dir}/half_life.mjs`);
+    await Deno.mkdir(`${dir}/plugin`);
+    const manifest = (entry: string) =>
+      JSON.stringify({
+        key: "fixture.half-life",
+        version: "2.0.1",
+        labosApi: "^1.0.0",
+        entry,
+      });
+    await Deno.writeTextFile(`${dir}/plugin/labos-module.json`, manifest("../half_life.mjs"));
+    await Deno.writeTextFile(
+      `${dir}/labos.jsonc`,
+      JSON.stringify({ dataDir: "./data", plugins: ["./plugin"] }),
+    );
+    const env = { LABOS_CONFIG_HOME: `${dir}/config-home` };
+    const run = async () => {
+      assertEquals((await runCli(["trust"], { cwd: dir, env })).code, 0);
+      return await runCli(["modules", "list"], { cwd: dir, env });
+    };
+    const outside = await run();
+    assertEquals(
+      outside.stderr,
+      `warning: plugin "./plugin" skipped: Invalid "entry" "../half_life.mjs" in labos-module.json: expected a file inside the plugin folder "${dir}/plugin"\n`,
+    );
+    assert(!outside.stdout.includes("fixture.half-life"));
+
+    // A symbolic link inside the folder that leads out of it is refused too.
+    await Deno.symlink(`${dir}/half_life.mjs`, `${dir}/plugin/link.mjs`);
+    await Deno.writeTextFile(`${dir}/plugin/labos-module.json`, manifest("./link.mjs"));
+    const linked = await run();
+    assertStringIncludes(linked.stderr, `Invalid "entry" "./link.mjs"`);
+
+    await Deno.copyFile(HALF_LIFE, `${dir}/plugin/mod.mjs`);
+    await Deno.writeTextFile(`${dir}/plugin/labos-module.json`, manifest("./mod.mjs"));
+    const inside = await run();
+    assertEquals(inside.stderr, "");
+    assertStringIncludes(inside.stdout, "fixture.half-life");
+  });
+});
