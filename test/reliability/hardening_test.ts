@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
@@ -636,3 +637,59 @@ Deno.test("item 27: a manifest whose entry points outside its folder is refused"
     assertStringIncludes(inside.stdout, "fixture.half-life");
   });
 });
+
+Deno.test("items 2 and 18: archives never carry a journal, a lock or temporary files, and import refuses them", async () => {
+  const { unzipSync, zipSync } = await import("fflate");
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Titration" });
+    await Deno.writeTextFile(`${dir}/data/experiments/.exp_x.json.abc123.tmp`, "{}");
+    await Deno.writeTextFile(`${dir}/data/labos.lock.break`, "{}");
+    await lab.exportArchive(`${dir}/clean.zip`);
+    const entries = unzipSync(await Deno.readFile(`${dir}/clean.zip`));
+    const names = Object.keys(entries);
+    assert(!names.some((name) => /journal|labos\.lock|\.tmp$/.test(name)), names.join(" "));
+
+    const manifest = JSON.parse(new TextDecoder().decode(entries["labos-archive.json"]));
+    for (
+      const [extra, content] of [
+        ["data/journal.json", '{"writes":[]}\n'],
+        ["data/labos.lock", '{"pid":1}\n'],
+        ["data/experiments/.exp_1.json.0a1b2c.tmp", "{}"],
+      ]
+    ) {
+      const bytes = new TextEncoder().encode(content);
+      const forged = {
+        ...manifest,
+        files: [...manifest.files, {
+          path: extra,
+          size: bytes.length,
+          sha256: hashBytes(bytes),
+        }],
+      };
+      const files: Record<string, Uint8Array> = {
+        "labos-archive.json": new TextEncoder().encode(JSON.stringify(forged, null, 2) + "\n"),
+      };
+      for (const name of names) if (name !== "labos-archive.json") files[name] = entries[name];
+      files[extra] = bytes;
+      await Deno.writeFile(`${dir}/forged.zip`, zipSync(files));
+      const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+      let message = "";
+      try {
+        await restored.importArchive(`${dir}/forged.zip`);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      assertEquals(
+        message,
+        `Cannot import "${dir}/forged.zip": entry "${extra}" is a journal, lock or temporary file, which archives never hold`,
+      );
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+    }
+  });
+});
+
+function hashBytes(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
