@@ -94,7 +94,9 @@ export function printable(text: string): string {
  */
 export function table(headers: string[], rows: string[][]): string {
   rows = rows.map((row) =>
-    row.map((cell) => cell.replace(CONTROL_BUT_STYLE, (m) => m.length > 1 ? m : escapeControl(m)))
+    row.map((cell) =>
+      String(cell ?? "").replace(CONTROL_BUT_STYLE, (m) => m.length > 1 ? m : escapeControl(m))
+    )
   );
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length))
@@ -132,15 +134,17 @@ export function describeValue(value: unknown): string {
     ) {
       const columns = [...new Set(item.flatMap((row) => Object.keys(row)))];
       blocks.push(
-        `${key}:\n${
+        `${printable(key)}:\n${
           table(
             columns,
-            item.slice(0, 50).map((row) => columns.map((c) => formatCell(row[c]))),
+            item.slice(0, 50).map((row) =>
+              columns.map((c) => formatCell(Object.hasOwn(row, c) ? row[c] : undefined))
+            ),
           )
         }${item.length > 50 ? `… ${item.length - 50} more\n` : ""}`,
       );
     } else {
-      scalars.push(`${key.padEnd(width)}  ${formatCell(item)}`);
+      scalars.push(printable(`${key.padEnd(width)}  ${formatCell(item)}`));
     }
   }
   return [scalars.join("\n"), ...blocks].filter(Boolean).join("\n\n").trimEnd();

@@ -12,6 +12,7 @@ import { runCli, withTempDir } from "../_cli.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { createApp, csrfToken } from "../../src/server/mod.ts";
+import { describeValue, table } from "../../src/cli/_format.ts";
 import { z } from "zod";
 import { defineModule, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
@@ -693,3 +694,11 @@ Deno.test("items 2 and 18: archives never carry a journal, a lock or temporary f
 function hashBytes(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
+
+Deno.test("item 10: module outputs and table cells show control characters escaped", () => {
+  assertEquals(
+    describeValue({ note: "ok\r\x1b[1Aforged", rows: [{ a: 1 }, { b: "\x1b[2J" }] }),
+    "note  ok\\r\\e[1Aforged\n\nrows:\na  b\n-  -----\n1\n   \\e[2J",
+  );
+  assertEquals(table(["A"], [["x\u202ey"]]), "A\n--------\nx\\u202ey\n");
+});
