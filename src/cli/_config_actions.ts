@@ -62,10 +62,17 @@ export async function showConfig(
   const { report } = setup;
   cli.emit(
     command,
-    { configFile: effective.configFile, settings: rows, plugins: report },
+    {
+      configFile: effective.configFile,
+      trusted: effective.trusted,
+      settings: rows,
+      plugins: report,
+    },
     () => {
       const lines = [
-        `config file  ${effective.configFile ?? "none (built-in defaults)"}`,
+        `config file  ${effective.configFile ?? "none (built-in defaults)"}${
+          effective.trusted ? "" : ' (not trusted: its plugins are skipped; see "labos trust")'
+        }`,
         "",
         table(
           ["SETTING", "SOURCE", "VALUE"],

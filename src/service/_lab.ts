@@ -310,7 +310,11 @@ export class Lab {
     return await this.#lab.storage.auditList(parseFilter(AuditFilterSchema, filter));
   }
 
-  /** Writes a verifiable copy of the audit log. */
+  /**
+   * Writes a verifiable copy of the audit log and its head (`FILE.head.json`).
+   * Refuses a path inside the data folder (symbolic links resolved) and an
+   * existing file unless `force`.
+   */
   async exportAudit(
     outFile: string,
     options: { force?: boolean } = {},

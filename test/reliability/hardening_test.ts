@@ -107,6 +107,8 @@ Deno.test("item 1: an untrusted labos.jsonc loads no plugin code until `labos tr
     );
     assertStringIncludes(untrusted.stderr, `"labos trust"`);
     assert(!untrusted.stdout.includes("fixture.half-life"));
+    const shown = await runCli(["--json", "config", "show"], { cwd: dir, env });
+    assertEquals(JSON.parse(shown.stdout).trusted, false);
 
     const trust = await runCli(["trust"], { cwd: dir, env });
     assertEquals(trust.code, 0, trust.stderr);
