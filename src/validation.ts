@@ -48,6 +48,7 @@ interface ZodIssueLike {
   values?: unknown[];
   keys?: string[];
   format?: string;
+  pattern?: string;
 }
 
 function describeIssue(issue: ZodIssueLike, value: unknown, known: boolean): string {
@@ -80,6 +81,13 @@ function describeIssue(issue: ZodIssueLike, value: unknown, known: boolean): str
         (issue.keys ?? []).map((k) => quote(k)).join(", ")
       }`;
     case "invalid_format":
+      if (issue.format === "regex" || issue.format === "starts_with") {
+        // A schema's own message says what is allowed; zod's default names the pattern.
+        const own = !issue.message.startsWith("Invalid");
+        return `${
+          own ? issue.message : `must match the pattern ${issue.pattern ?? "given"}`
+        }${current}`;
+      }
       return `must be ${article(issue.format ?? "well-formed value")}${current}`;
     case "not_multiple_of":
       return `${issue.message}${current}`;

@@ -24,12 +24,18 @@ export interface RunCliOptions {
   stdin?: string;
 }
 
+/**
+ * The trust store the CLI runs of this test process use (`LABOS_CONFIG_HOME`),
+ * so tests never read or write the user's own.
+ */
+export const CONFIG_HOME: string = Deno.makeTempDirSync({ prefix: "labos-config-home-" });
+
 /** Runs `labos ARGS` with deno, in a clean environment. */
 export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   const command = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", CLI_PATH, ...args],
     cwd: options.cwd ?? Deno.cwd(),
-    env: { NO_COLOR: "1", LABOS_ACTOR: "tester", ...options.env },
+    env: { NO_COLOR: "1", LABOS_ACTOR: "tester", LABOS_CONFIG_HOME: CONFIG_HOME, ...options.env },
     clearEnv: false,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",

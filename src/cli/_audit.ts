@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import type { Command } from "commander";
 import { table, truncate } from "./_format.ts";
 import { type CliContext, wholeNumber } from "./_context.ts";
@@ -76,9 +77,13 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
 
   audit.command("export")
     .description("write a verifiable copy of the audit log")
-    .requiredOption("--out <file>", "output file")
-    .action(async (options: { out: string }, command: Command) => {
-      const result = await (await cli.lab(command)).exportAudit(options.out);
+    .requiredOption("--out <file>", "output file, outside the data folder; it must not exist")
+    .option("--force", "overwrite an existing output file")
+    .action(async (options: { out: string; force?: boolean }, command: Command) => {
+      const result = await (await cli.lab(command)).exportAudit(
+        path.resolve(cli.io.cwd, options.out),
+        { force: options.force === true },
+      );
       cli.emit(
         command,
         result,

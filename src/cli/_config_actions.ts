@@ -1,5 +1,8 @@
 import type { Command } from "commander";
-import type { LabosConfig } from "../config/mod.ts";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { LabosError, quote } from "../errors.ts";
+import { CONFIG_FILE, type LabosConfig, readConfigFile, trustConfigFile } from "../config/mod.ts";
 import { loadBuiltinModules } from "../modules/catalog.ts";
 import type { CliContext } from "./_context.ts";
 import { table } from "./_format.ts";
@@ -59,10 +62,17 @@ export async function showConfig(
   const { report } = setup;
   cli.emit(
     command,
-    { configFile: effective.configFile, settings: rows, plugins: report },
+    {
+      configFile: effective.configFile,
+      trusted: effective.trusted,
+      settings: rows,
+      plugins: report,
+    },
     () => {
       const lines = [
-        `config file  ${effective.configFile ?? "none (built-in defaults)"}`,
+        `config file  ${effective.configFile ?? "none (built-in defaults)"}${
+          effective.trusted ? "" : ' (not trusted: its plugins are skipped; see "labos trust")'
+        }`,
         "",
         table(
           ["SETTING", "SOURCE", "VALUE"],
@@ -84,4 +94,22 @@ export async function showConfig(
       return `${lines.join("\n")}\n`;
     },
   );
+}
+
+/**
+ * `labos trust [FILE]`: checks the file reads as a valid `labos.jsonc`, then
+ * records its path and SHA-256 in the user's trust store. Loads no plugins.
+ */
+export function trustConfig(cli: CliContext, command: Command, file: string | undefined): void {
+  const globals = command.optsWithGlobals() as { config?: string };
+  const target = path.resolve(cli.io.cwd, file ?? globals.config ?? CONFIG_FILE);
+  if (!existsSync(target)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid file ${quote(target)}: expected an existing labos.jsonc`,
+    );
+  }
+  readConfigFile(target);
+  const entry = trustConfigFile(target, cli.io.env);
+  cli.emit(command, entry, () => `trusted ${entry.path} (sha256 ${entry.sha256})\n`);
 }

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
-import { describeValue, table } from "./_format.ts";
+import { describeValue, printable, table } from "./_format.ts";
 
 /** `labos import` and `labos datasets list|show|lineage`. */
 export function registerDatasetCommands(program: Command, cli: CliContext): void {
@@ -52,7 +52,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           () =>
             `Imported ${dataset.id}: ${dataset.table?.rows.length} rows, columns ${
               dataset.table?.columns.map((c) =>
-                `${c.name} (${c.type}${c.unit ? `, ${c.unit}` : ""})`
+                printable(`${c.name} (${c.type}${c.unit ? `, ${c.unit}` : ""})`)
               )
                 .join(", ")
             }\n`,
@@ -98,16 +98,29 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .argument("<id>", "dataset id")
     .option("--svg <file>", "also draw the graph as SVG")
     .action(async (id: string, options: { svg?: string }, command: Command) => {
-      const graph = await (await cli.lab(command)).datasetLineage(id);
-      if (options.svg) {
+      const lab = await cli.lab(command);
+      const svgFile = options.svg
+        ? await (await import("../durable/files.ts")).checkOutputFile(
+          path.resolve(cli.io.cwd, options.svg),
+          {
+            dataDir: lab.dataDir,
+            label: '"--svg"',
+          },
+        )
+        : undefined;
+      const graph = await lab.datasetLineage(id);
+      if (svgFile) {
         const { renderLineageSvg } = await import("../plots/mod.ts");
-        await fs.writeFile(path.resolve(cli.io.cwd, options.svg), renderLineageSvg(graph));
+        await fs.writeFile(svgFile, renderLineageSvg(graph));
       }
       cli.emit(command, graph, () => {
         const labels = new Map(
           graph.nodes.map((
             n,
-          ) => [n.id, `${n.kind} ${n.id.startsWith("file:") ? "" : `${n.id} `}${n.label}`]),
+          ) => [
+            n.id,
+            printable(`${n.kind} ${n.id.startsWith("file:") ? "" : `${n.id} `}${n.label}`),
+          ]),
         );
         const parents = new Map<string, string[]>();
         for (const edge of graph.edges) {
@@ -126,15 +139,17 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
 
 function describeDataset(dataset: Dataset): string {
   const lines = [
-    `${dataset.id}  ${dataset.title}`,
+    `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
     `experiment  ${dataset.experimentId ?? "-"}`,
     `parents     ${dataset.parentIds.join(", ") || "-"}`,
-    `created     ${dataset.createdAt} by ${dataset.createdBy}`,
+    `created     ${dataset.createdAt} by ${printable(dataset.createdBy)}`,
   ];
   if (dataset.source) {
     lines.push(
-      `source      ${dataset.source.fileName} (${dataset.source.sizeBytes} bytes, sha256 ${dataset.source.sha256})`,
+      `source      ${
+        printable(dataset.source.fileName)
+      } (${dataset.source.sizeBytes} bytes, sha256 ${dataset.source.sha256})`,
     );
   }
   if (dataset.provenance) {
@@ -149,7 +164,9 @@ function describeDataset(dataset: Dataset): string {
       "",
       table(
         columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
-        rows.slice(0, 20).map((row) => columns.map((c) => String(row[c.name] ?? ""))),
+        rows.slice(0, 20).map((row) =>
+          columns.map((c) => String((Object.hasOwn(row, c.name) ? row[c.name] : undefined) ?? ""))
+        ),
       ).trimEnd(),
     );
     if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);

@@ -2,20 +2,20 @@ import type { Command } from "commander";
 import { LabosError } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
 import type { ExperimentPlan } from "../templates/mod.ts";
-import { type Style, table, truncate } from "./_format.ts";
+import { printable, type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 
 function describeExperiment(experiment: Experiment): string {
   return [
-    `${experiment.id}  ${experiment.title}`,
+    `${experiment.id}  ${printable(experiment.title)}`,
     `status     ${experiment.status}`,
-    `owner      ${experiment.owner}`,
-    `purpose    ${experiment.purpose || "-"}`,
-    `tags       ${experiment.tags.join(", ") || "-"}`,
+    `owner      ${printable(experiment.owner)}`,
+    `purpose    ${printable(experiment.purpose || "-")}`,
+    `tags       ${printable(experiment.tags.join(", ") || "-")}`,
     ...(experiment.template ? [`template   ${experiment.template}`] : []),
     `jobs       ${experiment.jobIds.join(", ") || "-"}`,
     `datasets   ${experiment.datasetIds.join(", ") || "-"}`,
-    `created    ${experiment.createdAt} by ${experiment.createdBy}`,
+    `created    ${experiment.createdAt} by ${printable(experiment.createdBy)}`,
     `updated    ${experiment.updatedAt}`,
     "",
   ].join("\n");
@@ -105,7 +105,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           ? (await lab.getTemplate(experiment.template)).template
           : undefined;
         cli.emit(command, experiment, () => {
-          const created = `Created ${experiment.id} (draft): ${experiment.title}\n`;
+          const created = `Created ${experiment.id} (draft): ${printable(experiment.title)}\n`;
           if (!template) return created;
           return `${created}From template ${template.key} ${template.version} with ${template.steps.length} planned runs: labos experiments plan ${experiment.id}\n`;
         });

@@ -45,8 +45,59 @@ export function makeStyle(io: CliIo): Style {
   };
 }
 
-/** Renders rows as an aligned text table with a header. */
+/** Characters a terminal acts on rather than shows: C0, DEL, C1, line/paragraph separators and bidi controls. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** The same, except the colour codes {@linkcode makeStyle} writes. */
+const CONTROL_BUT_STYLE =
+  // deno-lint-ignore no-control-regex
+  /\x1b\[(?:1|2|22|31|32|33|39)m|[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Readonly<Record<string, string>> = {
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\v": "\\v",
+  "\x1b": "\\e",
+};
+
+function escapeControl(char: string): string {
+  if (Object.hasOwn(NAMED, char)) return NAMED[char];
+  const code = char.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * Text from a record (a title, purpose, actor, reason…) as a terminal may
+ * show it: escape codes, CR, backspace, newlines and other control
+ * characters are shown escaped (`\e`, `\r`, `\b`, `\n`, `\x07`), so they
+ * can neither move the cursor nor forge rows. The stored value is untouched.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { printable } from "./_format.ts";
+ * assert.equal(printable("ok\r\x1b[2Kforged\n"), "ok\\r\\e[2Kforged\\n");
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeControl);
+}
+
+/**
+ * Renders rows as an aligned text table with a header. Control characters in
+ * cells are shown escaped ({@linkcode printable}); only the colour codes of
+ * {@linkcode makeStyle} pass.
+ */
 export function table(headers: string[], rows: string[][]): string {
+  rows = rows.map((row) =>
+    row.map((cell) =>
+      String(cell ?? "").replace(CONTROL_BUT_STYLE, (m) => m.length > 1 ? m : escapeControl(m))
+    )
+  );
   const widths = headers.map((header, i) =>
     Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length))
   );
@@ -83,15 +134,17 @@ export function describeValue(value: unknown): string {
     ) {
       const columns = [...new Set(item.flatMap((row) => Object.keys(row)))];
       blocks.push(
-        `${key}:\n${
+        `${printable(key)}:\n${
           table(
             columns,
-            item.slice(0, 50).map((row) => columns.map((c) => formatCell(row[c]))),
+            item.slice(0, 50).map((row) =>
+              columns.map((c) => formatCell(Object.hasOwn(row, c) ? row[c] : undefined))
+            ),
           )
         }${item.length > 50 ? `… ${item.length - 50} more\n` : ""}`,
       );
     } else {
-      scalars.push(`${key.padEnd(width)}  ${formatCell(item)}`);
+      scalars.push(printable(`${key.padEnd(width)}  ${formatCell(item)}`));
     }
   }
   return [scalars.join("\n"), ...blocks].filter(Boolean).join("\n\n").trimEnd();

@@ -49,6 +49,7 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     .version(`labos ${VERSION}`, "-V, --version", "print the version")
     .option("--data-dir <dir>", "data folder (else LABOS_DATA_DIR, labos.jsonc, ./data)")
     .option("--actor <name>", "who is acting (else LABOS_ACTOR, else the OS user)")
+    .option("--config <file>", "the labos.jsonc to use, trusted (else ./labos.jsonc if trusted)")
     .option("--json", "machine-readable output on stdout")
     .showSuggestionAfterError(true)
     .hook("preAction", (_program, action) => setup.prepare(action))

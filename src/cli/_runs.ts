@@ -46,6 +46,15 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       if (options.plot !== undefined && !(await lab.getModule(key)).plots) {
         throw new LabosError("invalid", `Invalid "--plot": module ${quote(key)} draws no plot`);
       }
+      const plotFile = options.plot === undefined
+        ? undefined
+        : await (await import("../durable/files.ts")).checkOutputFile(
+          path.resolve(cli.io.cwd, options.plot),
+          {
+            dataDir: lab.dataDir,
+            label: '"--plot"',
+          },
+        );
       const input = options.input === undefined ? undefined : await readInput(options.input);
       const result = await lab.run({
         module: key,
@@ -57,7 +66,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       });
       if (options.plot !== undefined && result.job.status === "succeeded") {
         const svg = await lab.jobPlotSvg(result.job.id);
-        if (svg) await fs.writeFile(path.resolve(cli.io.cwd, options.plot), svg);
+        if (svg && plotFile) await fs.writeFile(plotFile, svg);
       }
       cli.emit(command, result, () => describeRun(result, options.plot));
       if (result.job.status === "failed") cli.fail(1);

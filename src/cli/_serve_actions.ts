@@ -57,6 +57,7 @@ export async function serve(
     port: options.port,
     allowedHosts: options.allowHost,
     verifyOnStart: true,
+    debug: cli.io.env.LABOS_DEBUG === "1",
   });
   const { counts } = status;
   cli.io.stdout(

@@ -6,7 +6,7 @@ import type { Lab } from "../service/mod.ts";
 import type { CliIo } from "./_format.ts";
 
 /** Commands that never open the data folder through the setup, so load no plugins. */
-const NO_LAB_COMMANDS = new Set(["new", "demo"]);
+const NO_LAB_COMMANDS = new Set(["new", "demo", "trust"]);
 
 /**
  * Commands that use no module: they load neither the configured plugins nor
@@ -73,13 +73,18 @@ export class LabSetup {
 
   /** The effective configuration for the global flags. */
   async config(command: Command): Promise<LabosConfig> {
-    const options = command.optsWithGlobals() as { dataDir?: string; actor?: string };
+    const options = command.optsWithGlobals() as {
+      dataDir?: string;
+      actor?: string;
+      config?: string;
+    };
     const { loadConfig } = await import("../config/mod.ts");
     return loadConfig({
       cwd: this.#io.cwd,
       env: this.#io.env,
       dataDir: options.dataDir,
       actor: options.actor,
+      configFile: options.config,
     });
   }
 

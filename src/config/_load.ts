@@ -5,8 +5,9 @@ import { fileURLToPath } from "node:url";
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
 import { readAsset } from "../../assets/mod.ts";
-import { LabosError } from "../errors.ts";
+import { LabosError, quote } from "../errors.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
+import { isConfigTrusted } from "./_trust.ts";
 
 /** The name of the project configuration file, looked up in the working directory. */
 export const CONFIG_FILE = "labos.jsonc";
@@ -158,6 +159,12 @@ export interface LabosConfig {
   actor: string;
   /** The config file that was read, if any. */
   configFile: string | null;
+  /**
+   * Whether the config file may name code to load: true with no file, for a
+   * file given with `--config`, and for one the user trusted (`labos trust`)
+   * with these exact bytes. The plugins of an untrusted file are skipped.
+   */
+  trusted: boolean;
   /** The source of each value. */
   sources: ConfigSources;
   /** The lab's own template files, absolute. */
@@ -186,6 +193,8 @@ export interface LoadConfigOptions {
   dataDir?: string;
   /** `--actor`, when given. */
   actor?: string;
+  /** `--config`, when given: a config file the user named, so trusts. */
+  configFile?: string;
 }
 
 /**
@@ -206,8 +215,22 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const configPath = path.join(cwd, CONFIG_FILE);
-  const file = fs.existsSync(configPath) ? readConfigFile(configPath) : undefined;
+  const explicit = options.configFile !== undefined;
+  const configPath = explicit
+    ? path.resolve(cwd, options.configFile as string)
+    : path.join(cwd, CONFIG_FILE);
+  if (explicit && !fs.existsSync(configPath)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid --config ${quote(options.configFile)}: expected an existing labos.jsonc file`,
+    );
+  }
+  const bytes = fs.existsSync(configPath) ? fs.readFileSync(configPath) : undefined;
+  const file = bytes === undefined
+    ? undefined
+    : parseConfigText(bytes.toString("utf8"), configPath);
+  const trusted = bytes === undefined || explicit || isConfigTrusted(configPath, bytes, env);
+  const baseDir = explicit ? path.dirname(configPath) : cwd;
 
   let dataDir = path.resolve(cwd, "data");
   let dataDirSource: ConfigSource = "default";
@@ -216,7 +239,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
   } else if (env.LABOS_DATA_DIR) {
     [dataDir, dataDirSource] = [path.resolve(cwd, env.LABOS_DATA_DIR), "env"];
   } else if (file?.dataDir) {
-    [dataDir, dataDirSource] = [path.resolve(cwd, file.dataDir), "file"];
+    [dataDir, dataDirSource] = [path.resolve(baseDir, file.dataDir), "file"];
   }
 
   let actor = osUser();
@@ -236,7 +259,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
     dataDir,
     actor,
     configFile: file ? configPath : null,
-    ...labSettings(file, cwd, { dataDir: dataDirSource, actor: actorSource }),
+    trusted,
+    ...labSettings(file, baseDir, { dataDir: dataDirSource, actor: actorSource }),
   };
 }
 
@@ -244,7 +268,7 @@ function labSettings(
   file: ConfigFile | undefined,
   baseDir: string,
   sources: ConfigSources,
-): Omit<LabosConfig, "dataDir" | "actor" | "configFile"> {
+): Omit<LabosConfig, "dataDir" | "actor" | "configFile" | "trusted"> {
   const defaults = registryDefaults();
   const from = (value: unknown): ConfigSource => value === undefined ? "default" : "file";
   const display = file?.display ?? {};
@@ -361,7 +385,11 @@ export function checkRegistryDefaults(text: string): RegistryDefaults {
  * ```
  */
 export function readConfigFile(file: string): ConfigFile {
-  const value = parseJsoncText(fs.readFileSync(file, "utf8"), file);
+  return parseConfigText(fs.readFileSync(file, "utf8"), file);
+}
+
+function parseConfigText(text: string, file: string): ConfigFile {
+  const value = parseJsoncText(text, file);
   const result = ConfigFileSchema.safeParse(value);
   if (!result.success) {
     const issues = toFieldIssues(result.error, value);

@@ -24,3 +24,11 @@ export {
   type RegistryDefaults,
   registryDefaults,
 } from "./_load.ts";
+export {
+  configDigest,
+  isConfigTrusted,
+  TRUST_FILE,
+  trustConfigFile,
+  type TrustedConfig,
+  userConfigHome,
+} from "./_trust.ts";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { LabosError, quote } from "../errors.ts";
 import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "./mod.ts";
 
 /** A regular file found by {@linkcode walkFiles}. */
@@ -93,4 +94,83 @@ export async function copyFiles(from: string, to: string, relatives: string[]): 
 /** A folder name from a time: `2026-01-31T12-00-00-000Z`. */
 export function stampOf(iso: string): string {
   return iso.replace(/[:.]/g, "-");
+}
+
+/** Options for {@linkcode checkOutputFile}. */
+export interface OutputFileOptions {
+  /** The data folder: no output file may land inside it. */
+  dataDir: string;
+  /** How the path was given, for messages, such as `"--out"`. */
+  label: string;
+  /** Refuse a file that exists (unless `force`). Default: false. */
+  refuseExisting?: boolean;
+  /** Overwrite an existing file. Default: false. */
+  force?: boolean;
+}
+
+/**
+ * Checks a file a command is about to write: after resolving symbolic links
+ * (in its folder and in the file itself), it must not be inside the data
+ * folder; with `refuseExisting`, it must not exist unless `force`. Returns
+ * the absolute path. Nothing is written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkOutputFile } from "./files.ts";
+ * const dataDir = await Deno.makeTempDir();
+ * await assert.rejects(
+ *   checkOutputFile(`${dataDir}/audit/head.json`, { dataDir, label: "--out" }),
+ *   /inside the data folder/,
+ * );
+ * assert.equal(await checkOutputFile("/tmp/x.jsonl", { dataDir, label: "--out" }), "/tmp/x.jsonl");
+ * ```
+ */
+export async function checkOutputFile(file: string, options: OutputFileOptions): Promise<string> {
+  const out = path.resolve(file);
+  const dataDir = await realPath(path.resolve(options.dataDir));
+  const candidates = [out, path.join(await realPath(path.dirname(out)), path.basename(out))];
+  const stat = await fs.lstat(out).catch(() => undefined);
+  if (stat?.isSymbolicLink()) candidates.push(await linkTarget(out));
+  for (const candidate of candidates) {
+    const relative = path.relative(dataDir, candidate);
+    if (relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))) {
+      throw new LabosError(
+        "invalid",
+        `Invalid ${options.label} ${quote(file)}: it is inside the data folder ${
+          quote(options.dataDir)
+        }; write outside it`,
+      );
+    }
+  }
+  if (options.refuseExisting && !options.force && stat !== undefined) {
+    throw new LabosError(
+      "conflict",
+      `Invalid ${options.label} ${
+        quote(file)
+      }: the file exists; choose another name or pass --force`,
+    );
+  }
+  return out;
+}
+
+/** The real path, or the path itself while it does not exist. */
+async function realPath(file: string): Promise<string> {
+  try {
+    return await fs.realpath(file);
+  } catch {
+    const parent = path.dirname(file);
+    return parent === file ? file : path.join(await realPath(parent), path.basename(file));
+  }
+}
+
+/** Where a symbolic link finally points, even when the target does not exist yet. */
+async function linkTarget(link: string): Promise<string> {
+  let current = link;
+  for (let hops = 0; hops < 40; hops++) {
+    const stat = await fs.lstat(current).catch(() => undefined);
+    if (!stat?.isSymbolicLink()) return await realPath(current);
+    current = path.resolve(path.dirname(current), await fs.readlink(current));
+  }
+  return current;
 }

@@ -11,7 +11,8 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { AuditHead } from "../audit/mod.ts";
-import { fsyncDirectory } from "../durable/mod.ts";
+import { checkOutputFile } from "../durable/files.ts";
+import { fsyncDirectory, LOCK_FILE } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { LabStorage, RestoreSink } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
@@ -105,8 +106,11 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
   if (!out.toLowerCase().endsWith(".zip")) {
     throw new LabosError("invalid", `${context}: the archive name must end in ".zip"`);
   }
-  const relative = path.relative(lab.storage.location, out);
-  if (!relative.startsWith("..") && !path.isAbsolute(relative)) {
+  try {
+    // After resolving symbolic links: a linked folder must not lead inside either.
+    await checkOutputFile(out, { dataDir: lab.storage.location, label: "archive" });
+  } catch (error) {
+    if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
     throw new LabosError("invalid", `${context}: it is inside the data folder`);
   }
   const dir = path.dirname(out);
@@ -122,65 +126,70 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
       `Data folder ${quote(lab.storage.location)} is not initialised: run "labos init" first`,
     );
   }
-  return await lab.storage.snapshot(async ({ files, skipped, manifest: data, audit: verify }) => {
-    if (!verify.ok) {
-      throw new LabosError(
-        "check_failed",
-        `${context}: the audit log is damaged at seq ${verify.seq} (${verify.kind}); run \`labos doctor --repair\``,
-      );
-    }
-    const listed: ArchiveFile[] = [];
-    let total = 0;
-    for (const file of files) {
-      if (file.size >= ZIP_LIMIT) {
-        throw new LabosError("invalid", `${context}: ${file.location} is 4 GiB or larger`);
+  return await lab.storage.snapshot(
+    async ({ files: all, skipped, manifest: data, audit: verify }) => {
+      let files = all;
+      if (!verify.ok) {
+        throw new LabosError(
+          "check_failed",
+          `${context}: the audit log is damaged at seq ${verify.seq} (${verify.kind}); run \`labos doctor --repair\``,
+        );
       }
-      total += file.size;
-      listed.push({ path: `data/${file.path}`, size: file.size, sha256: file.sha256 });
-    }
-    if (total >= ZIP_LIMIT) {
-      throw new LabosError("invalid", `${context}: the data folder holds 4 GiB or more`);
-    }
-    const folderId = data.folderId;
-    const manifest: ArchiveManifest = {
-      format: ARCHIVE_FORMAT,
-      version: 1,
-      createdAt: lab.now().toISOString(),
-      createdBy: lab.actor,
-      labosVersion: VERSION,
-      folderId: typeof folderId === "string" ? folderId : null,
-      audit: { seq: verify.events, hash: verify.head },
-      files: listed,
-    };
-    const temp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await fs.open(temp, "wx");
-    try {
-      const zip = new ZipWriter(handle);
-      await zip.add(ARCHIVE_MANIFEST, [
-        new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
-      ]);
-      for (const [index, file] of files.entries()) {
-        try {
-          await zip.add(listed[index].path, file.read());
-        } catch (error) {
-          if (error instanceof LabosError && error.kind === "conflict") {
-            throw new LabosError("conflict", `${context}: ${error.message}`);
-          }
-          throw error;
+      const listed: ArchiveFile[] = [];
+      let total = 0;
+      // Never the lock, a journal or a temporary file, whatever the storage lists.
+      files = files.filter((file) => !isStateFile(file.path));
+      for (const file of files) {
+        if (file.size >= ZIP_LIMIT) {
+          throw new LabosError("invalid", `${context}: ${file.location} is 4 GiB or larger`);
         }
+        total += file.size;
+        listed.push({ path: `data/${file.path}`, size: file.size, sha256: file.sha256 });
       }
-      await zip.end();
-      await handle.sync();
-    } catch (error) {
+      if (total >= ZIP_LIMIT) {
+        throw new LabosError("invalid", `${context}: the data folder holds 4 GiB or more`);
+      }
+      const folderId = data.folderId;
+      const manifest: ArchiveManifest = {
+        format: ARCHIVE_FORMAT,
+        version: 1,
+        createdAt: lab.now().toISOString(),
+        createdBy: lab.actor,
+        labosVersion: VERSION,
+        folderId: typeof folderId === "string" ? folderId : null,
+        audit: { seq: verify.events, hash: verify.head },
+        files: listed,
+      };
+      const temp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString("hex")}.tmp`);
+      const handle = await fs.open(temp, "wx");
+      try {
+        const zip = new ZipWriter(handle);
+        await zip.add(ARCHIVE_MANIFEST, [
+          new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
+        ]);
+        for (const [index, file] of files.entries()) {
+          try {
+            await zip.add(listed[index].path, file.read());
+          } catch (error) {
+            if (error instanceof LabosError && error.kind === "conflict") {
+              throw new LabosError("conflict", `${context}: ${error.message}`);
+            }
+            throw error;
+          }
+        }
+        await zip.end();
+        await handle.sync();
+      } catch (error) {
+        await handle.close();
+        await fs.rm(temp, { force: true });
+        throw error;
+      }
       await handle.close();
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    await fs.rename(temp, out);
-    await fsyncDirectory(dir);
-    return { file: out, files: listed.length, bytes: total, audit: manifest.audit, skipped };
-  });
+      await fs.rename(temp, out);
+      await fsyncDirectory(dir);
+      return { file: out, files: listed.length, bytes: total, audit: manifest.audit, skipped };
+    },
+  );
 }
 
 /**
@@ -255,6 +264,27 @@ export function checkEntryName(name: string): string {
   return segments.slice(1).join("/");
 }
 
+/**
+ * Files of a live data folder that are state, not data: the lock, the redo
+ * journal (which the first write after a restore would replay) and the
+ * temporary files of interrupted writes. Export leaves them out; import
+ * refuses an archive that holds one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isStateFile } from "./archive.ts";
+ * assert.ok(isStateFile("journal.json") && isStateFile("labos.lock"));
+ * assert.ok(isStateFile("experiments/.exp_1.json.abc123.tmp"));
+ * assert.ok(!isStateFile("experiments/exp_1.json"));
+ * ```
+ */
+export function isStateFile(inside: string): boolean {
+  const name = inside.split("/").at(-1) ?? "";
+  return inside === "journal.json" || inside === LOCK_FILE || inside === `${LOCK_FILE}.break` ||
+    (name.startsWith(".") && name.endsWith(".tmp"));
+}
+
 async function extract(file: string, sink: RestoreSink, context: string): Promise<ArchiveManifest> {
   let manifest: ArchiveManifest | undefined;
   let manifestText = "";
@@ -267,6 +297,14 @@ async function extract(file: string, sink: RestoreSink, context: string): Promis
         return () => Promise.resolve();
       }
       const inside = checkEntryName(name);
+      if (isStateFile(inside)) {
+        throw new LabosError(
+          "invalid",
+          `${context}: entry ${
+            quote(name)
+          } is a journal, lock or temporary file, which archives never hold`,
+        );
+      }
       if (seen.has(name)) {
         throw new LabosError("invalid", `${context}: entry ${quote(name)} appears twice`);
       }

@@ -151,6 +151,77 @@ function withStderr(error: ModuleError, stderr: string): ModuleError {
   return error;
 }
 
+/**
+ * The environment variables a plugin may see: what finding programs, the
+ * locale, the time zone and temporary files need. Never a secret such as
+ * `LABOS_TOKEN`, and no other `LABOS_*` setting.
+ */
+const PLUGIN_ENV_ALLOW = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "USERNAME",
+  "USERPROFILE",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TMPDIR",
+  "TEMP",
+  "TMP",
+  "NO_COLOR",
+  "DENO_DIR",
+  "VIRTUAL_ENV",
+  "CONDA_PREFIX",
+  "PYENV_ROOT",
+  "PYENV_VERSION",
+  "SYSTEMROOT",
+  "SYSTEMDRIVE",
+  "WINDIR",
+  "COMSPEC",
+  "PATHEXT",
+  "APPDATA",
+  "LOCALAPPDATA",
+  "PROGRAMDATA",
+]);
+
+/**
+ * The environment an executable plugin runs with, built from an allow-list
+ * ({@linkcode PLUGIN_ENV_ALLOW} and the `LC_*` locale variables).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pluginEnvironment } from "./_executable.ts";
+ * const env = pluginEnvironment({ PATH: "/bin", LABOS_TOKEN: "secret", LC_ALL: "C" });
+ * assert.deepEqual(env, { PATH: "/bin", LC_ALL: "C" });
+ * ```
+ */
+export function pluginEnvironment(
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  const allowed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    const upper = name.toUpperCase();
+    if (PLUGIN_ENV_ALLOW.has(upper) || upper.startsWith("LC_")) allowed[name] = value;
+  }
+  return allowed;
+}
+
+/** Stops a plugin and every process it started (its process group, on POSIX). */
+function killTree(child: ReturnType<typeof spawn>): void {
+  if (process.platform !== "win32" && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+      return;
+    } catch {
+      // The group is gone already; fall back to the child itself.
+    }
+  }
+  child.kill("SIGKILL");
+}
+
 type SpawnResult =
   | { kind: "exited"; code: number | null; signal: string | null; stdout: string; stderr: string }
   | { kind: "timeout"; stderr: string }
@@ -165,9 +236,11 @@ function spawnWithLimits(
   return new Promise((resolve) => {
     const child = spawn(command[0], command.slice(1), {
       cwd: options.cwd,
-      env: process.env,
+      env: pluginEnvironment(process.env),
       stdio: ["pipe", "pipe", "pipe"],
       windowsHide: true,
+      // Its own process group, so that stopping it stops its children too.
+      detached: process.platform !== "win32",
     });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
@@ -178,7 +251,7 @@ function spawnWithLimits(
       settled = true;
       clearTimeout(timer);
       if (kill) {
-        child.kill("SIGKILL");
+        killTree(child);
         child.stdout?.destroy();
         child.stderr?.destroy();
         child.unref();
@@ -216,6 +289,14 @@ function spawnWithLimits(
       }
     });
     child.on("close", (code, signal) => {
+      // Whatever it left behind in its process group stops with it.
+      if (!settled && process.platform !== "win32" && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Nothing left.
+        }
+      }
       settle({
         kind: "exited",
         code,

@@ -44,8 +44,9 @@ export interface PluginReport {
 /**
  * Builds the module registry a configuration asks for: the enabled built-in
  * modules, then each plugin in order. Problems never throw: they are
- * reported, and the plugin is left out. The built-in modules and the plugins
- * are imported here, on demand.
+ * reported, and the plugin is left out. The plugins of a config file the user
+ * has not trusted (`trusted: false`) are all skipped with one warning. The
+ * built-in modules and the plugins are imported here, on demand.
  *
  * @example
  * ```ts
@@ -58,7 +59,9 @@ export interface PluginReport {
  * ```
  */
 export async function loadModuleRegistry(
-  config: Pick<LabosConfig, "modules" | "plugins" | "pluginLimits">,
+  config:
+    & Pick<LabosConfig, "modules" | "plugins" | "pluginLimits">
+    & Partial<Pick<LabosConfig, "trusted" | "configFile">>,
 ): Promise<{ registry: ModuleRegistry; report: PluginReport }> {
   const report: PluginReport = { loaded: [], skipped: [], warnings: [] };
   const registry = await builtinModuleRegistry(config, report.warnings);
@@ -66,7 +69,18 @@ export async function loadModuleRegistry(
   const seen = new Set(
     config.modules.enabled ?? (await loadBuiltinModules()).map((module) => module.key),
   );
-  for (const entry of config.plugins) {
+  const plugins = config.trusted === false ? [] : config.plugins;
+  if (config.trusted === false && config.plugins.length > 0) {
+    const file = config.configFile ?? "labos.jsonc";
+    const message = `${quote(file)} is not trusted; review it, then run "labos trust"`;
+    for (const entry of config.plugins) report.skipped.push({ spec: entry.spec, message });
+    report.warnings.push(
+      `${config.plugins.length} plugin(s) skipped: ${message} to load its plugins`,
+    );
+    // Modules the skipped plugins would provide are not "unknown" in modules.disabled.
+    for (const key of config.modules.disabled) seen.add(key);
+  }
+  for (const entry of plugins) {
     let loaded: { source: string; kind: LoadedPlugin["kind"]; modules: LabModule[] };
     try {
       loaded = await loadPlugin(entry, config.pluginLimits);
@@ -230,7 +244,7 @@ async function loadPlugin(
     });
     return { source: target, kind: "executable", modules: [module as LabModule] };
   }
-  const modules = modulesOf(await importFile(path.resolve(dir, manifest.entry ?? "")));
+  const modules = modulesOf(await importFile(entryInside(dir, manifest.entry ?? "")));
   const module = modules.find((candidate) => candidate.key === manifest.key);
   if (!module) {
     throw new LabosError(
@@ -249,6 +263,32 @@ async function loadPlugin(
     );
   }
   return { source: target, kind: "module", modules: [module] };
+}
+
+/**
+ * The entry of a manifest, which must be a file inside the plugin's folder
+ * (after resolving symbolic links): provenance names the folder, so the code
+ * must come from it.
+ */
+function entryInside(dir: string, entry: string): string {
+  const file = path.resolve(dir, entry);
+  const real = (target: string) => {
+    try {
+      return fs.realpathSync(target);
+    } catch {
+      return target;
+    }
+  };
+  const relative = path.relative(real(dir), real(file));
+  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "entry" ${
+        quote(entry)
+      } in ${MANIFEST_FILE}: expected a file inside the plugin folder ${quote(dir)}`,
+    );
+  }
+  return file;
 }
 
 async function importFile(file: string): Promise<Record<string, unknown>> {

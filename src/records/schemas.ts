@@ -56,7 +56,10 @@ export const EXPERIMENT_TRANSITIONS: Readonly<
   archived: [],
 };
 
-const tag = z.string().min(1).max(64).regex(/^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u, "must be a word");
+const tag = z.string().min(1).max(64).regex(
+  /^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u,
+  'must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit',
+);
 
 /** Fields every record carries. */
 export interface RecordBase {
@@ -194,8 +197,32 @@ const datasetObject = z.strictObject({
   outputHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
-/** Schema of a dataset record. */
-export const DatasetSchema: Schema<Dataset> = datasetObject;
+/**
+ * zod rebuilds a record's object with plain assignment, which drops a key
+ * named `__proto__`; a table's rows are keyed by column names, which may be
+ * anything, so the validated dataset keeps the rows it was given, as own
+ * properties.
+ */
+function keepRows(value: unknown, dataset: Dataset): Dataset {
+  const rows = (value as { table?: { rows?: unknown } }).table?.rows;
+  if (dataset.table && Array.isArray(rows)) {
+    dataset.table.rows = rows.map((row: Record<string, Cell>) =>
+      Object.fromEntries(Object.entries(row))
+    );
+  }
+  return dataset;
+}
+
+type Cell = number | boolean | string | null;
+
+/** Schema of a dataset record. Column names such as `__proto__` survive validation. */
+export const DatasetSchema: Schema<Dataset> = {
+  parse: (value) => keepRows(value, datasetObject.parse(value)),
+  safeParse(value) {
+    const result = datasetObject.safeParse(value);
+    return result.success ? { success: true, data: keepRows(value, result.data) } : result;
+  },
+};
 
 /** A job state. */
 export type JobStatus = "queued" | "running" | "succeeded" | "failed";

@@ -40,7 +40,7 @@ export function validateRecord<K extends RecordType>(type: K, record: RecordOf[K
   checkId(type, record.id);
   const result = RECORD_SCHEMAS[type].safeParse(record);
   if (!result.success) {
-    const issues = toFieldIssues(result.error);
+    const issues = toFieldIssues(result.error, record);
     throw new LabosError(
       "invalid",
       `Cannot write ${type} ${quote(record.id)}: ${formatIssues(issues)}`,

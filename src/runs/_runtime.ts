@@ -9,7 +9,11 @@ import { formatIssues, toFieldIssues } from "../validation.ts";
 export interface PreparedRun {
   /** The module and its source. */
   registered: RegisteredModule;
-  /** The input after validation and defaults. */
+  /**
+   * The input after validation and defaults, as the job records it: a
+   * deep-frozen JSON copy, exactly what `inputHash` covers. The module runs
+   * on a copy of its own.
+   */
   input: unknown;
   /** SHA-256 of the input's canonical JSON. */
   inputHash: string;
@@ -60,7 +64,36 @@ export function prepareRun(registered: RegisteredModule, raw: unknown): Prepared
       { issues },
     );
   }
-  return { registered, input: result.data, inputHash: hashJson(result.data) };
+  // The job records exactly what is hashed: a deep-frozen JSON copy. The
+  // module gets its own copy of the parsed input at each run, so a module
+  // that sorts its input in place cannot change what the job records.
+  const text = JSON.stringify(result.data);
+  const input = text === undefined ? result.data : deepFreeze(JSON.parse(text));
+  const prepared: PreparedRun = { registered, input, inputHash: hashJson(input) };
+  PARSED.set(prepared, result.data);
+  return prepared;
+}
+
+/** The parsed input of each prepared run, never handed to a module itself. */
+const PARSED = new WeakMap<PreparedRun, unknown>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+/** A fresh copy of a prepared input for one run of the module. */
+function moduleInput(prepared: PreparedRun): unknown {
+  const parsed = PARSED.has(prepared) ? PARSED.get(prepared) : prepared.input;
+  try {
+    return structuredClone(parsed);
+  } catch {
+    // Not cloneable (a schema that outputs functions, say): a copy of the recorded JSON.
+    return JSON.parse(JSON.stringify(prepared.input));
+  }
 }
 
 /** Options for {@linkcode executeRun}. */
@@ -105,7 +138,7 @@ export async function executeRun(
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
   try {
-    const raw = await module.run(prepared.input, {
+    const raw = await module.run(moduleInput(prepared), {
       progress(fraction, message) {
         options.onProgress?.(Math.min(1, Math.max(0, fraction)), message);
       },
@@ -189,7 +222,7 @@ export function parseParams(params: string[]): Record<string, unknown> {
     if (Object.hasOwn(input, name)) {
       throw new LabosError("invalid", `Invalid "--param": ${quote(name)} is given twice`);
     }
-    input[name] = parseValue(text);
+    setOwn(input, name, parseValue(text));
   }
   return input;
 }
@@ -242,16 +275,30 @@ export function inputFromTable(table: TableLike, map: string[]): Record<string, 
         }`,
       );
     }
-    input[field] = table.rows.map((row, index) => {
-      const value = row[column];
-      if (value === null || value === undefined) {
-        throw new LabosError(
-          "invalid",
-          `Cannot map column ${quote(column)} to ${quote(field)}: row ${index + 1} is empty`,
-        );
-      }
-      return value;
-    });
+    setOwn(
+      input,
+      field,
+      table.rows.map((row, index) => {
+        const value = Object.hasOwn(row, column) ? row[column] : undefined;
+        if (value === null || value === undefined) {
+          throw new LabosError(
+            "invalid",
+            `Cannot map column ${quote(column)} to ${quote(field)}: row ${index + 1} is empty`,
+          );
+        }
+        return value;
+      }),
+    );
   }
   return input;
+}
+
+/** Sets an own property, even for a key such as `__proto__`, never touching the prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

@@ -85,7 +85,7 @@ export function buildApp(lab: Lab, state: ServerState): LabosApp {
     .route("/audit", audit)
     .route("/glossary", glossary)
     .notFound(notFound)
-    .onError(onError);
+    .onError((error, c) => onError(error, c, state.debug === true));
   return { app, state, cache };
 }
 
@@ -159,8 +159,16 @@ function notFound(c: Context<ServerEnv>): Response | Promise<Response> {
   });
 }
 
-/** The one error mapping: HTTP exceptions as they are, service errors by kind. */
-function onError(error: Error, c: Context<ServerEnv>): Response | Promise<Response> {
+/**
+ * The one error mapping: HTTP exceptions as they are, service errors by kind.
+ * A stack trace (with its `file://` paths) shows only in builder mode on a
+ * server started with `LABOS_DEBUG=1`: the mode is a cookie anyone can set.
+ */
+function onError(
+  error: Error,
+  c: Context<ServerEnv>,
+  debug: boolean,
+): Response | Promise<Response> {
   if (error instanceof HTTPException) return error.getResponse();
   const { status, body } = errorResponse(error);
   if (c.req.path.startsWith("/api/")) {
@@ -169,7 +177,7 @@ function onError(error: Error, c: Context<ServerEnv>): Response | Promise<Respon
     return response;
   }
   const ui = uiOf(c);
-  const stack = ui.mode === "builder" && error.stack;
+  const stack = debug && ui.mode === "builder" && error.stack;
   return renderPage(c, ui, {
     title: status === 404
       ? "Not found"

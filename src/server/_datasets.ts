@@ -298,7 +298,7 @@ function tablePreview(dataset: Dataset): Html {
     <tbody>${rows.map((row) =>
       html`<tr>${
         table.columns.map((column) => {
-          const value = row[column.name];
+          const value = Object.hasOwn(row, column.name) ? row[column.name] : undefined;
           return html`<td${typeof value === "number" ? raw(' class="num"') : ""}>${
             value === null ? "" : String(value)
           }</td>`;

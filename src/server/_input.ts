@@ -9,28 +9,50 @@ import { LabosError, quote } from "../errors.ts";
 import type { ServerEnv } from "./_state.ts";
 
 /**
- * Parses a JSON request body, or throws an `invalid` LabosError.
+ * Parses a JSON request body, or throws an `invalid` LabosError. Bytes that
+ * are not valid UTF-8, and strings with an unpaired surrogate escape (which
+ * UTF-8 cannot store), are refused rather than silently repaired.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { parseJsonBody } from "./_input.ts";
  * assert.ok((await parseJsonBody(new Request("http://x", { method: "POST", body: "{}" }))) !== null);
+ * const bad = new Request("http://x", { method: "POST", body: new Uint8Array([0x22, 0xff, 0x22]) });
+ * await assert.rejects(parseJsonBody(bad), /not valid UTF-8/);
  * ```
  */
 export async function parseJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(await request.arrayBuffer());
+  } catch {
+    throw new LabosError("invalid", "The request body is not valid UTF-8: expected JSON in UTF-8");
+  }
   if (text.trim() === "") {
     throw new LabosError("invalid", "The request body is empty: expected JSON");
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text, (key, item) => {
+      if (!key.isWellFormed() || (typeof item === "string" && !item.isWellFormed())) {
+        throw new LabosError(
+          "invalid",
+          `The request body has a string with an unpaired surrogate ${
+            quote(typeof item === "string" && !item.isWellFormed() ? item : key)
+          }: expected text that UTF-8 can store`,
+        );
+      }
+      return item;
+    });
   } catch (error) {
+    if (error instanceof LabosError) throw error;
     throw new LabosError(
       "invalid",
       `The request body is not valid JSON: ${(error as Error).message.split("\n")[0]}`,
     );
   }
+  return value;
 }
 
 /**
@@ -115,7 +137,11 @@ export function textFields(body: Record<string, unknown>): Record<string, string
 }
 
 /**
- * A local path to go back to, or `/`: never another origin.
+ * A same-origin path to go back to, or `/`: never another origin. Only a
+ * path that starts with one `/` and holds printable ASCII other than `\\`
+ * passes, so `//host`, `/\\host`, and `/<TAB>/host` (browsers drop tabs and
+ * newlines from URLs) go to `/`, and CR or LF can never reach a `Location`
+ * header.
  *
  * @example
  * ```ts
@@ -123,12 +149,14 @@ export function textFields(body: Record<string, unknown>): Record<string, string
  * import { safeBack } from "./_input.ts";
  * assert.equal(safeBack("/audit?x=1"), "/audit?x=1");
  * assert.equal(safeBack("//evil.example"), "/");
+ * assert.equal(safeBack("/\t/evil.example"), "/");
  * ```
  */
 export function safeBack(value: string | undefined): string {
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.includes("\\")
-    ? value
-    : "/";
+  if (value === undefined || !/^\/(?![/\\])[\x21-\x7e]*$/.test(value) || value.includes("\\")) {
+    return "/";
+  }
+  return new URL(value, "http://labos.invalid").origin === "http://labos.invalid" ? value : "/";
 }
 
 /**

@@ -27,6 +27,11 @@ export interface AppOptions {
   port?: number;
   /** More Host header names to accept (without the port). */
   allowedHosts?: string[];
+  /**
+   * Show stack traces on error pages in builder mode (`labos serve` sets it
+   * from `LABOS_DEBUG=1`). Default: false, so no page ever shows one.
+   */
+  debug?: boolean;
 }
 
 /** The control panel app, for in-process requests or any server adapter. */
@@ -63,6 +68,7 @@ export function createApp(options: AppOptions): ControlPanel {
     host: options.host ?? DEFAULT_HOST,
     port: options.port ?? DEFAULT_PORT,
     extraHosts: options.allowedHosts ?? [],
+    debug: options.debug ?? false,
   });
   const app = built.app;
   return {

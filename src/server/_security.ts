@@ -8,7 +8,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { parseFormBody } from "./_input.ts";
+import { parseFormBody, safeBack } from "./_input.ts";
 import type { ServerEnv, ServerState } from "./_state.ts";
 
 /** The security headers sent with every response. */
@@ -262,7 +262,8 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
           path: "/",
         });
         url.searchParams.delete("token");
-        return c.redirect(`${url.pathname}${url.search}`, 303);
+        // Only to a path on this server: `//evil/?token=…` must not leave it.
+        return c.redirect(safeBack(`${url.pathname}${url.search}`), 303);
       }
       c.set("auth", "bearer");
       return await next();

@@ -23,6 +23,8 @@ export interface ServerState {
   port: number;
   /** More Host header names to accept, such as a LAN name. */
   extraHosts: string[];
+  /** Whether error pages may show stack traces (builder mode, started with `LABOS_DEBUG=1`). */
+  debug?: boolean;
 }
 
 /** What every handler reads from `c.var`, set by the middleware of `_context.ts` and `_security.ts`. */

@@ -310,10 +310,21 @@ export class Lab {
     return await this.#lab.storage.auditList(parseFilter(AuditFilterSchema, filter));
   }
 
-  /** Writes a verifiable copy of the audit log. */
-  async exportAudit(outFile: string): Promise<{ events: number; head: AuditHead }> {
+  /**
+   * Writes a verifiable copy of the audit log and its head (`FILE.head.json`).
+   * Refuses a path inside the data folder (symbolic links resolved) and an
+   * existing file unless `force`.
+   */
+  async exportAudit(
+    outFile: string,
+    options: { force?: boolean } = {},
+  ): Promise<{ events: number; head: AuditHead }> {
     await requireReady(this.#lab);
-    return await this.#lab.storage.exportAudit(outFile);
+    const { checkOutputFile } = await import("../durable/files.ts");
+    const check = { dataDir: this.dataDir, label: '"--out"', refuseExisting: true, ...options };
+    const out = await checkOutputFile(outFile, check);
+    await checkOutputFile(`${out}.head.json`, check);
+    return await this.#lab.storage.exportAudit(out);
   }
 
   /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */

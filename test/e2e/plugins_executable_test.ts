@@ -52,6 +52,8 @@ async function labWith(dir: string, plugins: unknown[]): Promise<void> {
     `${dir}/labos.jsonc`,
     JSON.stringify({ dataDir: "./data", plugins }, null, 2),
   );
+  const trust = await runCli(["trust"], { cwd: dir });
+  assertEquals(trust.code, 0, trust.stderr);
   const init = await runCli(["init"], { cwd: dir });
   assertEquals(init.code, 0, init.stderr);
 }

@@ -50,6 +50,7 @@ Deno.test("labos new module scaffolds a plugin that tests green, loads via labos
     assertStringIncludes(report, "4 passed");
 
     await Deno.writeTextFile(`${dir}/labos.jsonc`, `{ "plugins": ["./lab-my-thing"] }`);
+    await cliOk(["trust"], { cwd: dir });
     await cliOk(["init"], { cwd: dir });
     const modules = await cliJson<Array<{ key: string; source: string; version: string }>>(
       ["modules", "list"],

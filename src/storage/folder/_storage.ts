@@ -612,6 +612,7 @@ async function listDataFiles(
       const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
       // The lock and temporary files of interrupted writes are not data.
       if (relative === LOCK_FILE || relative === `${LOCK_FILE}.break`) continue;
+      if (relative === JOURNAL_FILE) continue;
       if (entry.name.startsWith(".") && entry.name.endsWith(".tmp")) continue;
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) await visit(absolute, relative);

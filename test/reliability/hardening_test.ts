@@ -1,0 +1,706 @@
+/**
+ * Regression tests for issue 11 (hardening): one test per item, each named
+ * after its item number.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
+import { runCli, withTempDir } from "../_cli.ts";
+import { openLab } from "../../src/service/mod.ts";
+import type { Lab } from "../../src/service/mod.ts";
+import { createApp, csrfToken } from "../../src/server/mod.ts";
+import { describeValue, table } from "../../src/cli/_format.ts";
+import { z } from "zod";
+import { defineModule, ModuleRegistry } from "../../module.ts";
+import { hashJson } from "../../src/records/mod.ts";
+import { executableModule } from "../../src/plugins/_executable.ts";
+import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
+
+const TOKEN = "hardening-test-token-0123456789abcdef";
+const PORT = 8321;
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+
+interface Panel {
+  lab: Lab;
+  dir: string;
+  /** A request with this server's Host and, unless `auth: false`, the bearer token. */
+  request(path: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
+  /** A signed-in browser session's cookie header. */
+  session(): Promise<string>;
+}
+
+async function withPanel(
+  fn: (panel: Panel) => Promise<void>,
+  env: Record<string, string> = {},
+  options: { debug?: boolean } = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "labos-hardening-" });
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, Deno.env.get(key)]));
+  for (const [key, value] of Object.entries(env)) Deno.env.set(key, value);
+  try {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const app = createApp({ lab, token: TOKEN, port: PORT, debug: options.debug });
+    const request = (path: string, init: RequestInit & { auth?: boolean } = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("host", `127.0.0.1:${PORT}`);
+      if (init.auth !== false && !headers.has("cookie")) {
+        headers.set("authorization", `Bearer ${TOKEN}`);
+      }
+      return Promise.resolve(app.request(`${ORIGIN}${path}`, { ...init, headers }));
+    };
+    const session = async () => {
+      const response = await request(`/?token=${TOKEN}`, { auth: false });
+      return (response.headers.get("set-cookie") ?? "").split(";")[0];
+    };
+    await fn({ lab, dir, request, session });
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) Deno.env.delete(key);
+      else Deno.env.set(key, value);
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function form(fields: Record<string, string>, cookie: string): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: new URLSearchParams({ ...fields, _csrf: csrfToken(TOKEN) }).toString(),
+  };
+}
+
+const HALF_LIFE = fileURLToPath(new URL("../fixtures/plugins/half_life.mjs", import.meta.url));
+
+/** A plugin that leaves a marker file when it is imported, then provides half_life. */
+async function plantPlugin(dir: string): Promise<string> {
+  await Deno.copyFile(HALF_LIFE, `${dir}/half_life.mjs`);
+  await Deno.writeTextFile(
+    `${dir}/planted.mjs`,
+    `import { writeFileSync } from "node:fs";
+writeFileSync(new URL("./marker", import.meta.url), "loaded");
+export { default } from "./half_life.mjs";
+`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/labos.jsonc`,
+    JSON.stringify({ dataDir: "./data", plugins: ["./planted.mjs"] }),
+  );
+  return `${dir}/marker`;
+}
+
+Deno.test("item 1: an untrusted labos.jsonc loads no plugin code until `labos trust`; an edit untrusts it; --config is trusted", async () => {
+  await withTempDir(async (dir) => {
+    const marker = await plantPlugin(dir);
+    const env = { LABOS_CONFIG_HOME: `${dir}/config-home` };
+    const untrusted = await runCli(["modules", "list"], { cwd: dir, env });
+    assertEquals(untrusted.code, 0, untrusted.stderr);
+    assert(!existsSync(marker), "the planted plugin was imported");
+    assertEquals(untrusted.stderr.trimEnd().split("\n").length, 1);
+    assertMatch(
+      untrusted.stderr,
+      /^warning: 1 plugin\(s\) skipped: .*labos\.jsonc" is not trusted/,
+    );
+    assertStringIncludes(untrusted.stderr, `"labos trust"`);
+    assert(!untrusted.stdout.includes("fixture.half-life"));
+    const shown = await runCli(["--json", "config", "show"], { cwd: dir, env });
+    assertEquals(JSON.parse(shown.stdout).trusted, false);
+
+    const trust = await runCli(["trust"], { cwd: dir, env });
+    assertEquals(trust.code, 0, trust.stderr);
+    assertMatch(trust.stdout, /^trusted .*labos\.jsonc \(sha256 [0-9a-f]{64}\)\n$/);
+    assert(existsSync(`${dir}/config-home/trusted.json`));
+    assert(!existsSync(marker), "labos trust loads no plugin");
+    const trusted = await runCli(["modules", "list"], { cwd: dir, env });
+    assertEquals(trusted.stderr, "");
+    assertStringIncludes(trusted.stdout, "fixture.half-life");
+    assert(existsSync(marker));
+    await Deno.remove(marker);
+
+    // Edited after it was trusted: untrusted again, like direnv.
+    await Deno.writeTextFile(
+      `${dir}/labos.jsonc`,
+      JSON.stringify({ dataDir: "./data", plugins: ["./planted.mjs"] }) + "\n",
+    );
+    const edited = await runCli(["modules", "list"], { cwd: dir, env });
+    assertStringIncludes(edited.stderr, "is not trusted");
+    assert(!existsSync(marker));
+
+    // A file named with --config is trusted; its paths are relative to it.
+    await Deno.mkdir(`${dir}/elsewhere`);
+    const explicit = await runCli(
+      ["--config", `${dir}/labos.jsonc`, "modules", "list"],
+      { cwd: `${dir}/elsewhere`, env },
+    );
+    assertEquals(explicit.stderr, "");
+    assertStringIncludes(explicit.stdout, "fixture.half-life");
+
+    const missing = await runCli(["--config", "nope.jsonc", "status"], { cwd: dir, env });
+    assertEquals(missing.code, 2);
+    assertEquals(
+      missing.stderr,
+      `error: Invalid --config "nope.jsonc": expected an existing labos.jsonc file\n`,
+    );
+  });
+});
+
+Deno.test("item 1: audit, doctor, status, export, import-archive, migrate and init load no plugins, even trusted ones", async () => {
+  await withTempDir(async (dir) => {
+    const marker = await plantPlugin(dir);
+    const env = { LABOS_CONFIG_HOME: `${dir}/config-home` };
+    assertEquals((await runCli(["trust"], { cwd: dir, env })).code, 0);
+    const commands = [
+      ["init"],
+      ["status"],
+      ["doctor"],
+      ["audit", "verify"],
+      ["audit", "head"],
+      ["audit", "export", "--out", `${dir}/audit.jsonl`],
+      ["export", "--out", `${dir}/lab.zip`],
+      ["migrate", "--dry-run"],
+      ["--data-dir", `${dir}/restored`, "import-archive", `${dir}/lab.zip`],
+    ];
+    for (const args of commands) {
+      const result = await runCli(args, { cwd: dir, env });
+      assertEquals(result.code, 0, `labos ${args.join(" ")}: ${result.stderr}`);
+      assert(!existsSync(marker), `labos ${args.join(" ")} loaded a plugin`);
+    }
+  });
+});
+
+Deno.test("item 14: the token login redirects only to same-origin paths", async () => {
+  await withPanel(async ({ request }) => {
+    for (const path of ["//evil.example/", "//evil.example/x?y=1", "/\\evil.example/"]) {
+      const response = await request(`${path.replace(/\?.*/, "")}?token=${TOKEN}`, {
+        auth: false,
+      });
+      assertEquals(response.status, 303, path);
+      const location = response.headers.get("location") ?? "";
+      assertEquals(new URL(location, ORIGIN).origin, ORIGIN, `${path} -> ${location}`);
+      assert(!location.startsWith("//"), location);
+    }
+    const normal = await request(`/experiments?status=draft&token=${TOKEN}`, { auth: false });
+    assertEquals(normal.headers.get("location"), "/experiments?status=draft");
+  });
+});
+
+Deno.test("item 15: the /mode back= check holds against tabs, newlines and CRLF", async () => {
+  await withPanel(async ({ request, session }) => {
+    const cookie = await session();
+    for (
+      const back of [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/x\r\nSet-Cookie: a=b",
+        " //evil.example",
+        "/\\evil.example",
+      ]
+    ) {
+      const response = await request("/mode", form({ mode: "lab", back }, cookie));
+      assertEquals(response.status, 303, JSON.stringify(back));
+      assertEquals(response.headers.get("location"), "/", JSON.stringify(back));
+    }
+    const ok = await request("/mode", form({ mode: "lab", back: "/audit?page=2" }, cookie));
+    assertEquals(ok.headers.get("location"), "/audit?page=2");
+  });
+});
+
+Deno.test("item 29: a builder-mode 500 page shows a stack trace only on a LABOS_DEBUG=1 server", async () => {
+  for (const debug of [false, true]) {
+    await withPanel(
+      async ({ lab, request }) => {
+        lab.getExperiment = () => Promise.reject(new Error("disk on fire"));
+        const response = await request("/experiments/EXP-0001", {
+          headers: { cookie: "labos_mode=builder", authorization: `Bearer ${TOKEN}` },
+        });
+        assertEquals(response.status, 500);
+        const page = await response.text();
+        assertStringIncludes(page, "disk on fire");
+        assertEquals(page.includes('<pre class="stack">'), debug, `debug ${debug}`);
+        assertEquals(page.includes("file://"), debug, `debug ${debug}`);
+      },
+      {},
+      { debug },
+    );
+  }
+});
+
+Deno.test("item 24: invalid UTF-8 and unpaired surrogates in a JSON body are 400, and nothing is stored", async () => {
+  await withPanel(async ({ lab, request }) => {
+    const encoder = new TextEncoder();
+    const bodies: Uint8Array<ArrayBuffer>[] = [
+      new Uint8Array([...encoder.encode('{"title":"Titr'), 0xff, 0xfe, ...encoder.encode('"}')]),
+      new Uint8Array([...encoder.encode('{"title":"'), 0xc3, ...encoder.encode('x"}')]),
+      encoder.encode('{"title":"Lone \\ud800 surrogate"}'),
+    ];
+    for (const body of bodies) {
+      const response = await request("/api/v1/experiments", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      assertEquals(response.status, 400);
+      const answer = await response.json();
+      assertEquals(answer.error.kind, "invalid");
+      assertMatch(answer.error.message, /UTF-8/);
+    }
+    assertEquals((await lab.listExperiments()).items.length, 0);
+    const ok = await request("/api/v1/experiments", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: encoder.encode('{"title":"Titration ✓ \\ud83d\\ude00"}'),
+    });
+    assertEquals(ok.status, 201);
+  });
+});
+
+/** Imports a CSV through the API and returns the dataset. */
+async function importCsv(
+  request: Panel["request"],
+  csv: string,
+): Promise<{ id: string; table: { columns: Array<{ name: string }>; rows: unknown[] } }> {
+  const response = await request("/api/v1/datasets/import?fileName=t.csv", {
+    method: "POST",
+    headers: { "content-type": "text/csv" },
+    body: csv,
+  });
+  assertEquals(response.status, 201, await response.clone().text());
+  return await response.json();
+}
+
+Deno.test("item 4: the CSV download neutralises formula cells and keeps numbers such as -3.2", async () => {
+  await withPanel(async ({ request }) => {
+    const csv = [
+      "label,value",
+      `"=HYPERLINK(""http://evil"")",-3.2`,
+      "+cmd,+4",
+      "-2+3,1e-3",
+      "@SUM(A1),-.5",
+      `"\tTAB",7`,
+      `"\rCR",8`,
+      "plain,9",
+      "",
+    ].join("\n");
+    const dataset = await importCsv(request, csv);
+    const download = await request(`/api/v1/datasets/${dataset.id}/download`);
+    assertEquals(download.status, 200);
+    const lines = (await download.text()).split("\r\n");
+    assertEquals(lines.slice(0, 8), [
+      "label,value",
+      `"'=HYPERLINK(""http://evil"")",-3.2`,
+      `"'+cmd",4`,
+      `"'-2+3",0.001`,
+      `"'@SUM(A1)",-0.5`,
+      `"'\tTAB",7`,
+      `"'\rCR",8`,
+      "plain,9",
+    ]);
+  });
+});
+
+Deno.test("item 6: columns named __proto__ and constructor keep their values in records, mapping, pages and API", async () => {
+  await withPanel(async ({ lab, request }) => {
+    const csv = "__proto__,constructor,toString\n650,1.66,a\n700,7.39,b\n750,28.1,c\n";
+    const imported = await importCsv(request, csv);
+    // An object literal cannot hold an own "__proto__": build the rows from JSON.
+    const rows = JSON.parse(
+      '[{"__proto__":650,"constructor":1.66,"toString":"a"},{"__proto__":700,"constructor":7.39,"toString":"b"},{"__proto__":750,"constructor":28.1,"toString":"c"}]',
+    );
+    assertEquals(JSON.stringify(imported.table.rows), JSON.stringify(rows));
+    const stored = await lab.getDataset(imported.id);
+    assertEquals(JSON.stringify(stored.table?.rows), JSON.stringify(rows));
+    const api = await (await request(`/api/v1/datasets/${imported.id}`)).json();
+    assertEquals(JSON.stringify(api.table.rows), JSON.stringify(rows));
+
+    const doctor = await lab.doctor();
+    assertEquals(doctor.problems, []);
+    assert(doctor.ok);
+
+    const run = await lab.run({
+      module: "kinetics.arrhenius",
+      fromDataset: imported.id,
+      map: ["temperaturesK=__proto__", "rateConstants=constructor"],
+    });
+    assertEquals(run.job.status, "succeeded");
+    assertEquals(
+      JSON.stringify(run.job.input),
+      '{"temperaturesK":[650,700,750],"rateConstants":[1.66,7.39,28.1]}',
+    );
+
+    const page = await (await request(`/datasets/${imported.id}`)).text();
+    assertStringIncludes(page, "650");
+    assert(!page.includes("function"), "a cell showed Object.prototype.constructor");
+    const download = await (await request(`/api/v1/datasets/${imported.id}/download`)).text();
+    assertEquals(
+      download,
+      "__proto__,constructor,toString\r\n650,1.66,a\r\n700,7.39,b\r\n750,28.1,c\r\n",
+    );
+    assertEquals((await lab.doctor()).ok, true);
+  });
+});
+
+Deno.test("item 8: output files refuse an existing file unless --force, and any path inside the data folder, symlinks resolved (item 22)", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const cli = (args: string[]) => runCli(["--data-dir", data, ...args], { cwd: dir });
+    assertEquals((await cli(["init"])).code, 0);
+    const head = await Deno.readTextFile(`${data}/audit/head.json`);
+    const snapshot = async () => {
+      const files: string[] = [];
+      for await (const entry of Deno.readDir(data)) files.push(entry.name);
+      return [files.sort(), await Deno.readTextFile(`${data}/audit/head.json`)];
+    };
+    const before = await snapshot();
+
+    const inside = await cli(["audit", "export", "--out", `${data}/audit/head.json`, "--force"]);
+    assertEquals(inside.code, 2);
+    assertMatch(
+      inside.stderr,
+      /^error: Invalid "--out" ".*head\.json": it is inside the data folder/,
+    );
+    assertEquals(inside.stderr.split("\n").length, 2);
+    assertEquals(await Deno.readTextFile(`${data}/audit/head.json`), head);
+
+    await Deno.symlink(data, `${dir}/link`);
+    await Deno.symlink(`${data}/audit/log.jsonl`, `${dir}/log-link.jsonl`);
+    for (
+      const args of [
+        ["audit", "export", "--out", `${dir}/link/copy.jsonl`],
+        ["audit", "export", "--out", `${dir}/log-link.jsonl`, "--force"],
+        ["export", "--out", `${dir}/link/backup.zip`],
+        ["export", "--out", `${data}/backup.zip`],
+        ["run", "kinetics.arrhenius", "--param", "x=1", "--plot", `${dir}/link/fit.svg`],
+      ]
+    ) {
+      const result = await cli(args);
+      assertEquals(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assertStringIncludes(result.stderr, "inside the data folder");
+    }
+    assertEquals(await snapshot(), before);
+
+    await Deno.writeTextFile(`${dir}/mine.jsonl`, "precious\n");
+    const existing = await cli(["audit", "export", "--out", `${dir}/mine.jsonl`]);
+    assertEquals(existing.code, 2);
+    assertEquals(
+      existing.stderr,
+      `error: Invalid "--out" "${dir}/mine.jsonl": the file exists; choose another name or pass --force\n`,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/mine.jsonl`), "precious\n");
+    const forced = await cli(["audit", "export", "--out", `${dir}/mine.jsonl`, "--force"]);
+    assertEquals(forced.code, 0, forced.stderr);
+    assert(!(await Deno.readTextFile(`${dir}/mine.jsonl`)).includes("precious"));
+    const fresh = await cli(["audit", "export", "--out", `${dir}/fresh.jsonl`]);
+    assertEquals(fresh.code, 0, fresh.stderr);
+  });
+});
+
+/** Whether text holds a control character other than the newline ending each line. */
+function hasControls(text: string): boolean {
+  return [...text].some((char) => char !== "\n" && (char < " " || char === "\x7f"));
+}
+
+Deno.test("item 10: control characters in titles, purposes and actors show escaped in text output and are stored as given", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const title = "Real\r\x1b[2KEXP-FORGED  approved\nrow\b\x07";
+    const actor = "eve\x1b[1A";
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      runCli(["--data-dir", data, ...args], { cwd: dir, env });
+    assertEquals((await cli(["init"])).code, 0);
+    const created = await cli(
+      ["--json", "experiments", "create", "--title", title, "--purpose", "p\x1b]0;x\x07q"],
+      { LABOS_ACTOR: actor },
+    );
+    assertEquals(created.code, 0, created.stderr);
+    const experiment = JSON.parse(created.stdout);
+    assertEquals(experiment.title, title, "stored as given");
+    assertEquals(experiment.createdBy, actor);
+
+    const list = await cli(["experiments", "list"]);
+    assertEquals(list.code, 0);
+    assert(!hasControls(list.stdout), JSON.stringify(list.stdout));
+    assertEquals(list.stdout.trimEnd().split("\n").length, 3, "one row per experiment");
+    assertStringIncludes(list.stdout, "Real\\r\\e[2KEXP-FORGED");
+    assertStringIncludes(list.stdout, "eve\\e[1A");
+
+    const show = await cli(["experiments", "show", experiment.id]);
+    assert(!hasControls(show.stdout), JSON.stringify(show.stdout));
+    assertStringIncludes(show.stdout, "approved\\nrow\\b\\x07");
+    assertStringIncludes(show.stdout, "p\\e]0;x\\x07q");
+
+    const audit = await cli(["audit", "list"]);
+    assert(!hasControls(audit.stdout), JSON.stringify(audit.stdout));
+    const json = JSON.parse((await cli(["--json", "experiments", "show", experiment.id])).stdout);
+    assertEquals(json.title, title);
+  });
+});
+
+Deno.test("item 28: a bad tag says what a tag may contain and quotes it", async () => {
+  await withPanel(async ({ lab, request }) => {
+    const response = await request("/api/v1/experiments", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Titration", tags: ["bad tag!"] }),
+    });
+    assertEquals(response.status, 400);
+    const { error } = await response.json();
+    assert(!error.message.includes("regex"), error.message);
+    assertStringIncludes(
+      error.message,
+      `"tags.0" must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit: current value is "bad tag!"`,
+    );
+    assertEquals((await lab.listExperiments()).items.length, 0);
+  });
+});
+
+Deno.test("item 5: a module that sorts its input in place cannot change the recorded input or its hash", async () => {
+  const sorter = defineModule({
+    key: "test.sorter",
+    version: "1.0.0",
+    title: "Sorter",
+    domain: "test",
+    summary: "Sorts in place",
+    method: "Array.prototype.sort on the input",
+    citations: [],
+    limitations: [],
+    learnerNotes: [],
+    examples: [],
+    input: z.object({
+      values: z.array(z.number()),
+      nested: z.object({ list: z.array(z.number()) }),
+    }),
+    output: z.object({ first: z.number() }),
+    run(input) {
+      input.values.sort((a, b) => a - b);
+      input.nested.list.reverse();
+      (input as Record<string, unknown>).extra = true;
+      return { first: input.values[0] };
+    },
+  });
+  const registry = new ModuleRegistry();
+  registry.register(sorter);
+  const dir = await Deno.makeTempDir({ prefix: "labos-hardening-" });
+  try {
+    const lab = openLab({ dataDir: dir, actor: "tester", modules: registry });
+    await lab.init();
+    const given = { values: [3, 1, 2], nested: { list: [1, 2, 3] } };
+    const result = await lab.run({ module: "test.sorter", input: given });
+    assertEquals(result.job.status, "succeeded", JSON.stringify(result.job.error));
+    assertEquals(result.output, { first: 1 });
+    assertEquals(result.job.input, given);
+    assertEquals(result.job.inputHash, hashJson(given));
+    const stored = await lab.getJob(result.job.id);
+    assertEquals(stored.input, given);
+    assertEquals(hashJson(stored.input), stored.inputHash);
+    assertEquals(result.dataset?.provenance?.inputHash, hashJson(given));
+    assertEquals(given, { values: [3, 1, 2], nested: { list: [1, 2, 3] } }, "the caller's object");
+    const check = await lab.checkRerun(result.job.id);
+    assert(check.matches, check.message);
+    assertEquals((await lab.doctor()).ok, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const PYTHON = await new Deno.Command("python3", { args: ["--version"] }).output().then(
+  (output) => output.success,
+  () => false,
+);
+
+/** An executable Python plugin, written to a temporary folder. */
+async function pythonPlugin(dir: string, code: string, timeoutMs = 5000) {
+  await Deno.writeTextFile(`${dir}/plugin.py`, code);
+  const manifest: ModuleManifest = {
+    key: "test.python",
+    version: "1.0.0",
+    labosApi: "^1.0.0",
+    command: ["python3", "plugin.py"],
+    title: "Test",
+    summary: "Test plugin",
+    method: "Test",
+    inputSchema: { type: "object" },
+  };
+  return executableModule(manifest, {
+    dir,
+    limits: { timeoutMs, maxOutputBytes: 1 << 20, maxStderrBytes: 4096 },
+  });
+}
+
+Deno.test({
+  name: "item 13: executable plugins get an allow-listed environment, never LABOS_TOKEN",
+  ignore: !PYTHON,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const module = await pythonPlugin(
+        dir,
+        `import json, os, sys
+json.load(sys.stdin)
+json.dump({"output": {"env": dict(os.environ)}}, sys.stdout)
+`,
+      );
+      const saved = Deno.env.get("LABOS_TOKEN");
+      Deno.env.set("LABOS_TOKEN", "super-secret-token-0123456789");
+      Deno.env.set("AWS_SECRET_ACCESS_KEY", "also-secret");
+      try {
+        const output = await module.run({}, { progress() {} }) as { env: Record<string, string> };
+        const names = Object.keys(output.env);
+        assert(!names.includes("LABOS_TOKEN"), names.join(" "));
+        assert(!names.includes("AWS_SECRET_ACCESS_KEY"), names.join(" "));
+        assert(!names.some((name) => name.startsWith("LABOS_")), names.join(" "));
+        assert(!JSON.stringify(output.env).includes("super-secret"));
+        assert(output.env.PATH.endsWith(Deno.env.get("PATH") ?? "?"), "PATH is kept");
+      } finally {
+        if (saved === undefined) Deno.env.delete("LABOS_TOKEN");
+        else Deno.env.set("LABOS_TOKEN", saved);
+        Deno.env.delete("AWS_SECRET_ACCESS_KEY");
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "item 12: a plugin that times out is stopped with every process it started",
+  ignore: !PYTHON || Deno.build.os === "windows",
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const module = await pythonPlugin(
+        dir,
+        `import subprocess, sys, time
+child = subprocess.Popen(["sleep", "300"])
+with open("child.pid", "w") as f:
+    f.write(str(child.pid))
+time.sleep(300)
+`,
+        1500,
+      );
+      let failed = false;
+      try {
+        await module.run({}, { progress() {} });
+      } catch (error) {
+        failed = true;
+        assertMatch((error as Error).message, /did not answer within 1500 ms and was stopped/);
+      }
+      assert(failed);
+      const pid = (await Deno.readTextFile(`${dir}/child.pid`)).trim();
+      let alive = true;
+      for (let i = 0; i < 40 && alive; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const ps = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", pid] }).output();
+        const stat = new TextDecoder().decode(ps.stdout).trim();
+        alive = ps.success && !stat.startsWith("Z");
+      }
+      assert(!alive, `the plugin's child ${pid} still runs`);
+    });
+  },
+});
+
+Deno.test("item 27: a manifest whose entry points outside its folder is refused", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.copyFile(HALF_LIFE, `${dir}/half_life.mjs`);
+    await Deno.mkdir(`${dir}/plugin`);
+    const manifest = (entry: string) =>
+      JSON.stringify({
+        key: "fixture.half-life",
+        version: "2.0.1",
+        labosApi: "^1.0.0",
+        entry,
+      });
+    await Deno.writeTextFile(`${dir}/plugin/labos-module.json`, manifest("../half_life.mjs"));
+    await Deno.writeTextFile(
+      `${dir}/labos.jsonc`,
+      JSON.stringify({ dataDir: "./data", plugins: ["./plugin"] }),
+    );
+    const env = { LABOS_CONFIG_HOME: `${dir}/config-home` };
+    const run = async () => {
+      assertEquals((await runCli(["trust"], { cwd: dir, env })).code, 0);
+      return await runCli(["modules", "list"], { cwd: dir, env });
+    };
+    const outside = await run();
+    assertEquals(
+      outside.stderr,
+      `warning: plugin "./plugin" skipped: Invalid "entry" "../half_life.mjs" in labos-module.json: expected a file inside the plugin folder "${dir}/plugin"\n`,
+    );
+    assert(!outside.stdout.includes("fixture.half-life"));
+
+    // A symbolic link inside the folder that leads out of it is refused too.
+    await Deno.symlink(`${dir}/half_life.mjs`, `${dir}/plugin/link.mjs`);
+    await Deno.writeTextFile(`${dir}/plugin/labos-module.json`, manifest("./link.mjs"));
+    const linked = await run();
+    assertStringIncludes(linked.stderr, `Invalid "entry" "./link.mjs"`);
+
+    await Deno.copyFile(HALF_LIFE, `${dir}/plugin/mod.mjs`);
+    await Deno.writeTextFile(`${dir}/plugin/labos-module.json`, manifest("./mod.mjs"));
+    const inside = await run();
+    assertEquals(inside.stderr, "");
+    assertStringIncludes(inside.stdout, "fixture.half-life");
+  });
+});
+
+Deno.test("items 2 and 18: archives never carry a journal, a lock or temporary files, and import refuses them", async () => {
+  const { unzipSync, zipSync } = await import("fflate");
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Titration" });
+    await Deno.writeTextFile(`${dir}/data/experiments/.exp_x.json.abc123.tmp`, "{}");
+    await Deno.writeTextFile(`${dir}/data/labos.lock.break`, "{}");
+    await lab.exportArchive(`${dir}/clean.zip`);
+    const entries = unzipSync(await Deno.readFile(`${dir}/clean.zip`));
+    const names = Object.keys(entries);
+    assert(!names.some((name) => /journal|labos\.lock|\.tmp$/.test(name)), names.join(" "));
+
+    const manifest = JSON.parse(new TextDecoder().decode(entries["labos-archive.json"]));
+    for (
+      const [extra, content] of [
+        ["data/journal.json", '{"writes":[]}\n'],
+        ["data/labos.lock", '{"pid":1}\n'],
+        ["data/experiments/.exp_1.json.0a1b2c.tmp", "{}"],
+      ]
+    ) {
+      const bytes = new TextEncoder().encode(content);
+      const forged = {
+        ...manifest,
+        files: [...manifest.files, {
+          path: extra,
+          size: bytes.length,
+          sha256: hashBytes(bytes),
+        }],
+      };
+      const files: Record<string, Uint8Array> = {
+        "labos-archive.json": new TextEncoder().encode(JSON.stringify(forged, null, 2) + "\n"),
+      };
+      for (const name of names) if (name !== "labos-archive.json") files[name] = entries[name];
+      files[extra] = bytes;
+      await Deno.writeFile(`${dir}/forged.zip`, zipSync(files));
+      const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+      let message = "";
+      try {
+        await restored.importArchive(`${dir}/forged.zip`);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      assertEquals(
+        message,
+        `Cannot import "${dir}/forged.zip": entry "${extra}" is a journal, lock or temporary file, which archives never hold`,
+      );
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+    }
+  });
+});
+
+function hashBytes(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+Deno.test("item 10: module outputs and table cells show control characters escaped", () => {
+  assertEquals(
+    describeValue({ note: "ok\r\x1b[1Aforged", rows: [{ a: 1 }, { b: "\x1b[2J" }] }),
+    "note  ok\\r\\e[1Aforged\n\nrows:\na  b\n-  -----\n1\n   \\e[2J",
+  );
+  assertEquals(table(["A"], [["x\u202ey"]]), "A\n--------\nx\\u202ey\n");
+});
