@@ -1,5 +1,4 @@
 import process from "node:process";
-import { fstatSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LabosError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -19,13 +18,24 @@ import { registerModuleCommands } from "./_modules.ts";
 import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
 import { LabSetup } from "./_setup.ts";
+import { type Terminals, terminals } from "./_terminal.ts";
+
+/** Options for {@linkcode runProgram}. */
+export interface RunProgramOptions {
+  /** Which of stdout and stderr to treat as terminals; asked of the process by default. */
+  terminal?: Terminals;
+}
 
 /**
  * Builds the commander program (every command's name, arguments, options and
  * description, but none of their handlers) and runs it; resolves to the exit
  * code.
  */
-export async function runProgram(args: string[], io: CliIo): Promise<number> {
+export async function runProgram(
+  args: string[],
+  io: CliIo,
+  options: RunProgramOptions = {},
+): Promise<number> {
   let exitCode = 0;
   const setup = new LabSetup(io);
   const context: CliContext = {
@@ -42,7 +52,7 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     },
   };
 
-  const terminal = await terminals();
+  const terminal = options.terminal ?? await terminals();
   const defaultOutput = new Command().configureOutput();
   const program = new Command("labos")
     .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
@@ -86,27 +96,6 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     return exitCode;
   } catch (error) {
     return reportError(error, io);
-  }
-}
-
-/**
- * Which of stdout and stderr are terminals, asking `node:tty` only when one
- * may be (a character device: a terminal or /dev/null), never for pipes and
- * files.
- */
-async function terminals(): Promise<{ out: boolean; err: boolean }> {
-  if (process.platform !== "win32" && !characterDevice(1) && !characterDevice(2)) {
-    return { out: false, err: false };
-  }
-  const { isatty } = await import("node:tty");
-  return { out: isatty(1), err: isatty(2) };
-}
-
-function characterDevice(fd: number): boolean {
-  try {
-    return fstatSync(fd).isCharacterDevice();
-  } catch {
-    return true;
   }
 }
 

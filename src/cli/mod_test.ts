@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../server/mod.ts";
 import type { CliIo } from "./_format.ts";
+import { HELP_TEXT } from "./_help_text.ts";
 import { runProgram } from "./_program.ts";
 import { SERVE_DEFAULT_HOST, SERVE_DEFAULT_PORT } from "./_serve.ts";
 import { main } from "./mod.ts";
@@ -77,6 +78,35 @@ Deno.test("start-up: --version without commander prints what commander prints", 
   const short = captureIo();
   assert.equal(await main(["-V"], short.io), 0);
   assert.deepEqual(short.out, full.out);
+});
+
+Deno.test("start-up: the pre-rendered --help is what commander prints to a pipe, byte for byte", async () => {
+  const rendered = captureIo();
+  const pipe = { out: false, err: false };
+  assert.equal(await runProgram(["--help"], rendered.io, { terminal: pipe }), 0);
+  assert.equal(rendered.out.join(""), HELP_TEXT, "run deno task embed:help");
+  for (const flag of ["--help", "-h"]) {
+    const fast = captureIo();
+    assert.equal(await main([flag], fast.io), 0);
+    const full = captureIo();
+    assert.equal(await runProgram([flag], full.io), 0);
+    assert.deepEqual(fast.out, full.out);
+  }
+});
+
+Deno.test("start-up: deno run cli.ts loads no npm package before a command needs one", async () => {
+  // Deno loads literal dynamic imports too, before the program runs.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", fileURLToPath(new URL("../../cli.ts", import.meta.url))],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as { modules: GraphModule[] };
+  const specifiers = graph.modules.flatMap((module) =>
+    (module.dependencies ?? []).map((dependency) => dependency.code?.specifier ?? "")
+  );
+  assert.deepEqual(specifiers.filter((specifier) => specifier.startsWith("npm:")), []);
+  assert.ok(graph.modules.length > 0);
 });
 
 Deno.test("labos serve's defaults, defined without loading the server, match the server's", () => {
