@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AuditFilter } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
