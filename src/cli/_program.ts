@@ -77,19 +77,12 @@ export async function runProgram(
       getErrHasColors: () => terminal.err && (defaultOutput.getErrHasColors?.() ?? false),
     });
 
-  registerDataCommands(program, context);
-  registerExperimentCommands(program, context);
-  registerTemplateCommands(program, context);
-  registerAuditCommands(program, context);
-  registerModuleCommands(program, context);
-  registerRunCommands(program, context);
-  registerDatasetCommands(program, context);
-  registerDemoCommand(program, context);
-  registerServeCommand(program, context);
-  registerConfigCommands(program, context, setup);
-  registerNewCommands(program, context);
-  registerMigrateCommands(program, context);
-  registerArchiveCommands(program, context);
+  // Only the group that defines the command being run: the others would only
+  // cost start-up time. Without a known command (labos --help at a terminal,
+  // labos help, a typo that commander suggests a fix for) every group.
+  const name = commandName(args);
+  const only = COMMAND_GROUPS.find((group) => group.names.includes(name ?? ""));
+  for (const group of only ? [only] : COMMAND_GROUPS) group.register(program, context, setup);
 
   try {
     await program.parseAsync(args, { from: "user" });
@@ -97,6 +90,49 @@ export async function runProgram(
   } catch (error) {
     return reportError(error, io);
   }
+}
+
+/** A function that defines some of the top-level commands on the program. */
+export type RegisterCommands = (program: Command, cli: CliContext, setup: LabSetup) => void;
+
+/** A group of top-level commands defined together. */
+export interface CommandGroup {
+  /** The top-level commands the group defines. */
+  names: readonly string[];
+  /** Defines them. */
+  register: RegisterCommands;
+}
+
+/** Every top-level command, by group, in the order that `labos --help` lists them. */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ["init", "status", "doctor"], register: registerDataCommands },
+  { names: ["experiments"], register: registerExperimentCommands },
+  { names: ["templates"], register: registerTemplateCommands },
+  { names: ["audit"], register: registerAuditCommands },
+  { names: ["modules"], register: registerModuleCommands },
+  { names: ["run", "jobs"], register: registerRunCommands },
+  { names: ["import", "datasets"], register: registerDatasetCommands },
+  { names: ["demo"], register: registerDemoCommand },
+  { names: ["serve"], register: registerServeCommand },
+  { names: ["config"], register: registerConfigCommands },
+  { names: ["new"], register: registerNewCommands },
+  { names: ["migrate"], register: registerMigrateCommands },
+  { names: ["export", "import-archive"], register: registerArchiveCommands },
+];
+
+/**
+ * The top-level command that `args` run, as commander finds it: the first
+ * argument that is not an option, after skipping the values of the global
+ * options that take one. `undefined` when there is none, or after `--`.
+ */
+export function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return undefined;
+    if (arg === "--data-dir" || arg === "--actor") i++;
+    else if (!(arg.length > 1 && arg.startsWith("-"))) return arg;
+  }
+  return undefined;
 }
 
 function reportError(error: unknown, io: CliIo): number {

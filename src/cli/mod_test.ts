@@ -3,7 +3,10 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../server/mod.ts";
 import type { CliIo } from "./_format.ts";
 import { HELP_TEXT } from "./_help_text.ts";
-import { runProgram } from "./_program.ts";
+import { Command } from "commander";
+import { COMMAND_GROUPS, commandName, runProgram } from "./_program.ts";
+import { LabSetup } from "./_setup.ts";
+import type { CliContext } from "./_context.ts";
 import { SERVE_DEFAULT_HOST, SERVE_DEFAULT_PORT } from "./_serve.ts";
 import { main } from "./mod.ts";
 
@@ -107,6 +110,36 @@ Deno.test("start-up: deno run cli.ts loads no npm package before a command needs
   );
   assert.deepEqual(specifiers.filter((specifier) => specifier.startsWith("npm:")), []);
   assert.ok(graph.modules.length > 0);
+});
+
+Deno.test("start-up: each command group defines the top-level commands it claims, in help order", () => {
+  const { io } = captureIo();
+  const context: CliContext = {
+    io,
+    style: { bold: String, dim: String, green: String, red: String, yellow: String },
+    lab: () => Promise.reject(new Error("Not opened in this test")),
+    emit: () => {},
+    fail: () => {},
+  };
+  for (const group of COMMAND_GROUPS) {
+    const program = new Command("labos");
+    group.register(program, context, new LabSetup(io));
+    assert.deepEqual(program.commands.map((command) => command.name()), group.names);
+  }
+  const listed = HELP_TEXT.slice(HELP_TEXT.indexOf("Commands:\n")).split("\n").slice(1)
+    .filter((line) => /^  \S/.test(line)).map((line) => line.trim().split(" ")[0])
+    .filter((name) => name !== "help");
+  assert.deepEqual(COMMAND_GROUPS.flatMap((group) => group.names), listed);
+});
+
+Deno.test("start-up: the command to define is the first argument that is not an option", () => {
+  assert.equal(commandName(["experiments", "list", "--limit", "20"]), "experiments");
+  assert.equal(commandName(["--data-dir", "d", "--actor", "a", "--json", "jobs", "list"]), "jobs");
+  assert.equal(commandName(["--data-dir=d", "status"]), "status");
+  assert.equal(commandName(["--json"]), undefined);
+  assert.equal(commandName(["--", "status"]), undefined);
+  assert.equal(commandName(["--data-dir"]), undefined);
+  assert.equal(commandName(["-", "status"]), "-");
 });
 
 Deno.test("labos serve's defaults, defined without loading the server, match the server's", () => {
