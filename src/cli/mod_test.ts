@@ -127,7 +127,7 @@ Deno.test("start-up: each command group defines the top-level commands it claims
     assert.deepEqual(program.commands.map((command) => command.name()), group.names);
   }
   const listed = HELP_TEXT.slice(HELP_TEXT.indexOf("Commands:\n")).split("\n").slice(1)
-    .filter((line) => /^  \S/.test(line)).map((line) => line.trim().split(" ")[0])
+    .filter((line) => /^ {2}\S/.test(line)).map((line) => line.trim().split(" ")[0])
     .filter((name) => name !== "help");
   assert.deepEqual(COMMAND_GROUPS.flatMap((group) => group.names), listed);
 });
