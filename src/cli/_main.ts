@@ -1,5 +1,3 @@
-import { writeSync } from "node:fs";
-import process from "node:process";
 import { VERSION } from "../version.ts";
 import type { CliIo } from "./_format.ts";
 
@@ -11,7 +9,7 @@ export interface ProgramModule {
 
 /** Options for {@linkcode runCli}. */
 export interface RunCliOptions {
-  /** Output streams and environment; the process's by default. */
+  /** Output streams and environment; the process's file descriptors by default. */
   io?: CliIo;
   /** Imports `./_program.ts`, the command definitions, when a command needs them. */
   loadProgram: () => Promise<ProgramModule>;
@@ -39,7 +37,7 @@ export interface RunCliOptions {
  * assert.ok(out.join("").startsWith("labos "));
  * ```
  */
-export function main(args: string[], io: CliIo = processIo()): Promise<number> {
+export function main(args: string[], io?: CliIo): Promise<number> {
   return runCli(args, { io, loadProgram: importProgram });
 }
 
@@ -64,7 +62,9 @@ const PROGRAM: string = "./_program.ts";
  * the given function; resolves to the exit code.
  */
 export async function runCli(args: string[], options: RunCliOptions): Promise<number> {
-  const io = options.io ?? processIo();
+  // The process's streams are imported only when no others are given: their
+  // node:fs costs Deno more than a whole `labos --version` (see cli.ts).
+  const io = options.io ?? (await import("./_process_io.ts")).processIo();
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     // What commander prints for the version option, without loading commander.
     io.stdout(`labos ${VERSION}\n`);
@@ -87,47 +87,4 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<nu
   }
   const { runProgram } = await options.loadProgram();
   return await runProgram(args, io);
-}
-
-function processIo(): CliIo {
-  return {
-    stdout: fdWriter(1, () => process.stdout),
-    stderr: fdWriter(2, () => process.stderr),
-    env: process.env,
-    cwd: process.cwd(),
-    // A getter: only the commands that style their output ask.
-    get isTTY(): boolean {
-      return Boolean(process.stdout.isTTY);
-    },
-  };
-}
-
-/**
- * Writes to a file descriptor synchronously, as `process.stdout.write` does
- * for files and terminals. Some runtimes build the `process.stdout` stream
- * only on first use, which costs more than a whole `labos --version`; that
- * stream takes over for good if a write fails (a non-blocking pipe that is
- * full, a closed pipe), and always on Windows, whose console needs it for
- * Unicode.
- */
-function fdWriter(fd: number, stream: () => NodeJS.WriteStream): (text: string) => void {
-  let useStream = process.platform === "win32";
-  const encoder = new TextEncoder();
-  return (text) => {
-    if (useStream) {
-      stream().write(text);
-      return;
-    }
-    const bytes = encoder.encode(text);
-    let offset = 0;
-    while (offset < bytes.length) {
-      try {
-        offset += writeSync(fd, bytes, offset);
-      } catch {
-        useStream = true;
-        stream().write(bytes.subarray(offset));
-        return;
-      }
-    }
-  };
 }
