@@ -9,7 +9,9 @@
  */
 import process from "node:process";
 import { runCli } from "../src/cli/_main.ts";
+import { processIo } from "../src/cli/_process_io.ts";
 
 process.exitCode = await runCli(process.argv.slice(2), {
+  io: processIo(),
   loadProgram: () => import("../src/cli/_program.ts"),
 });
