@@ -62,8 +62,8 @@ const PROGRAM: string = "./_program.ts";
  * the given function; resolves to the exit code.
  */
 export async function runCli(args: string[], options: RunCliOptions): Promise<number> {
-  // The process's streams are imported only when no others are given: their
-  // node:fs costs Deno more than a whole `labos --version` (see cli.ts).
+  // The file-descriptor output loads only when no other is given: its node:fs
+  // costs Deno more than a whole `labos --version` (cli.ts gives Deno streams).
   const io = options.io ?? (await import("./_process_io.ts")).processIo();
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     // What commander prints for the version option, without loading commander.
