@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AuditEventSchema } from "./audit/schema.ts";
 import { ConfigFileSchema } from "./config/mod.ts";
 import { RECORD_ZOD_SCHEMAS } from "./records/schemas.ts";

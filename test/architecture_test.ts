@@ -19,7 +19,18 @@ interface Graph {
 
 async function importGraph(): Promise<Map<string, string[]>> {
   const edges = new Map<string, string[]>();
-  for (const entry of ["cli.ts", "mod.ts", "module.ts", "audit.ts", "storage.ts", "templates.ts"]) {
+  // cli.ts imports the command definitions through a specifier Deno does not
+  // analyse (see src/cli/_main.ts), so they are a root of their own.
+  const entries = [
+    "cli.ts",
+    "src/cli/_program.ts",
+    "mod.ts",
+    "module.ts",
+    "audit.ts",
+    "storage.ts",
+    "templates.ts",
+  ];
+  for (const entry of entries) {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", entry],
       cwd: new URL(ROOT).pathname,
@@ -287,3 +298,28 @@ Deno.test("every mod.ts, and every entry point but cli.ts, only re-exports", asy
   }
   assertEquals(code, []);
 });
+
+Deno.test("modules import zod as a namespace, so that bundles keep only the parts in use", async () => {
+  // `import { z } from "zod"` takes zod's namespace as a value, which keeps
+  // all of zod (every locale included) in each bundle: 763 KB against 271 KB
+  // for the CLI. `import * as z from "zod"` lets the bundler drop what no
+  // one uses.
+  const offenders: string[] = [];
+  for await (const file of sourceFiles(new URL("src/", ROOT))) {
+    const text = await Deno.readTextFile(file);
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "");
+    if (/^import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*"zod"/m.test(code)) {
+      offenders.push(file.href.slice(ROOT.length));
+    }
+  }
+  assertEquals(offenders, []);
+});
+
+/** Every TypeScript file under a folder but tests, recursively. */
+async function* sourceFiles(dir: URL): AsyncGenerator<URL> {
+  for await (const entry of Deno.readDir(dir)) {
+    const url = new URL(entry.isDirectory ? `${entry.name}/` : entry.name, dir);
+    if (entry.isDirectory) yield* sourceFiles(url);
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) yield url;
+  }
+}

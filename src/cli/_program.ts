@@ -1,5 +1,4 @@
 import process from "node:process";
-import { fstatSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LabosError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -19,13 +18,24 @@ import { registerModuleCommands } from "./_modules.ts";
 import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
 import { LabSetup } from "./_setup.ts";
+import { type Terminals, terminals } from "./_terminal.ts";
+
+/** Options for {@linkcode runProgram}. */
+export interface RunProgramOptions {
+  /** Which of stdout and stderr to treat as terminals; asked of the process by default. */
+  terminal?: Terminals;
+}
 
 /**
  * Builds the commander program (every command's name, arguments, options and
  * description, but none of their handlers) and runs it; resolves to the exit
  * code.
  */
-export async function runProgram(args: string[], io: CliIo): Promise<number> {
+export async function runProgram(
+  args: string[],
+  io: CliIo,
+  options: RunProgramOptions = {},
+): Promise<number> {
   let exitCode = 0;
   const setup = new LabSetup(io);
   const context: CliContext = {
@@ -42,7 +52,7 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
     },
   };
 
-  const terminal = await terminals();
+  const terminal = options.terminal ?? await terminals();
   const defaultOutput = new Command().configureOutput();
   const program = new Command("labos")
     .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
@@ -68,19 +78,12 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
       getErrHasColors: () => terminal.err && (defaultOutput.getErrHasColors?.() ?? false),
     });
 
-  registerDataCommands(program, context);
-  registerExperimentCommands(program, context);
-  registerTemplateCommands(program, context);
-  registerAuditCommands(program, context);
-  registerModuleCommands(program, context);
-  registerRunCommands(program, context);
-  registerDatasetCommands(program, context);
-  registerDemoCommand(program, context);
-  registerServeCommand(program, context);
-  registerConfigCommands(program, context, setup);
-  registerNewCommands(program, context);
-  registerMigrateCommands(program, context);
-  registerArchiveCommands(program, context);
+  // Only the group that defines the command being run: the others would only
+  // cost start-up time. Without a known command (labos --help at a terminal,
+  // labos help, a typo that commander suggests a fix for) every group.
+  const name = commandName(args);
+  const only = COMMAND_GROUPS.find((group) => group.names.includes(name ?? ""));
+  for (const group of only ? [only] : COMMAND_GROUPS) group.register(program, context, setup);
 
   try {
     await program.parseAsync(args, { from: "user" });
@@ -90,25 +93,47 @@ export async function runProgram(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/**
- * Which of stdout and stderr are terminals, asking `node:tty` only when one
- * may be (a character device: a terminal or /dev/null), never for pipes and
- * files.
- */
-async function terminals(): Promise<{ out: boolean; err: boolean }> {
-  if (process.platform !== "win32" && !characterDevice(1) && !characterDevice(2)) {
-    return { out: false, err: false };
-  }
-  const { isatty } = await import("node:tty");
-  return { out: isatty(1), err: isatty(2) };
+/** A function that defines some of the top-level commands on the program. */
+export type RegisterCommands = (program: Command, cli: CliContext, setup: LabSetup) => void;
+
+/** A group of top-level commands defined together. */
+export interface CommandGroup {
+  /** The top-level commands the group defines. */
+  names: readonly string[];
+  /** Defines them. */
+  register: RegisterCommands;
 }
 
-function characterDevice(fd: number): boolean {
-  try {
-    return fstatSync(fd).isCharacterDevice();
-  } catch {
-    return true;
+/** Every top-level command, by group, in the order that `labos --help` lists them. */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ["init", "status", "doctor"], register: registerDataCommands },
+  { names: ["experiments"], register: registerExperimentCommands },
+  { names: ["templates"], register: registerTemplateCommands },
+  { names: ["audit"], register: registerAuditCommands },
+  { names: ["modules"], register: registerModuleCommands },
+  { names: ["run", "jobs"], register: registerRunCommands },
+  { names: ["import", "datasets"], register: registerDatasetCommands },
+  { names: ["demo"], register: registerDemoCommand },
+  { names: ["serve"], register: registerServeCommand },
+  { names: ["config"], register: registerConfigCommands },
+  { names: ["new"], register: registerNewCommands },
+  { names: ["migrate"], register: registerMigrateCommands },
+  { names: ["export", "import-archive"], register: registerArchiveCommands },
+];
+
+/**
+ * The top-level command that `args` run, as commander finds it: the first
+ * argument that is not an option, after skipping the values of the global
+ * options that take one. `undefined` when there is none, or after `--`.
+ */
+export function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return undefined;
+    if (arg === "--data-dir" || arg === "--actor") i++;
+    else if (!(arg.length > 1 && arg.startsWith("-"))) return arg;
   }
+  return undefined;
 }
 
 function reportError(error: unknown, io: CliIo): number {

@@ -3,7 +3,7 @@ import { userInfo } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc-parser";
-import { z } from "zod";
+import * as z from "zod";
 import { readAsset } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { LabosError, quote } from "../errors.ts";
 import type { LabModule, ModuleDescriptor } from "./contract.ts";
 

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { Buffer } from "node:buffer";
 import process from "node:process";
-import { z } from "zod";
+import * as z from "zod";
 import { LabosError, quote } from "../errors.ts";
 import { type LabModule, LABOS_API_VERSION, ModuleError } from "../modules/contract.ts";
 import type { ModuleManifest } from "./_manifest.ts";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import semver from "semver";
-import { z } from "zod";
+import * as z from "zod";
 import { LabosError } from "../errors.ts";
 import { LABOS_API_VERSION, type ModuleExample } from "../modules/contract.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Schema } from "../modules/contract.ts";
 import { ID_PATTERN } from "./ids.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** An expected value of one output field of a planned run. */
 export interface TemplateExpectation {

@@ -11,7 +11,7 @@ import { checkId, validateRecord } from "../../records/validate.ts";
 import { checkPage } from "../_paging.ts";
 import {
   RECORD_FOLDERS,
-  RECORD_SCHEMAS,
+  RECORD_ZOD_SCHEMAS,
   type RecordOf,
   type RecordType,
 } from "../../records/schemas.ts";
@@ -20,6 +20,15 @@ import {
 export const INDEX_FOLDER = "indexes";
 
 const LIST_CHUNK = 256;
+
+/**
+ * How many records of a type a store validates without zod's JIT fast path
+ * before it lets zod compile one. Compiling (on the first fast parse) costs
+ * more than it saves for a page or a single record, the common reads of a
+ * CLI command, and pays off only over a long scan. Either way every field
+ * is validated the same.
+ */
+const INTERPRETED_READS = 64;
 
 // Records are never read through a symbolic link: one planted in a record folder could point out of the data folder.
 const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
@@ -49,6 +58,7 @@ export class RecordStore {
   /** The data folder. */
   readonly dataDir: string;
   readonly #indexes: Readonly<Record<RecordType, IdIndex>>;
+  readonly #reads: Record<RecordType, number> = { experiment: 0, dataset: 0, job: 0 };
 
   /** Opens the store of a data folder. */
   constructor(dataDir: string) {
@@ -218,21 +228,23 @@ export class RecordStore {
         })`,
       );
     }
-    const result = RECORD_SCHEMAS[type].safeParse(value);
+    const jitless = this.#reads[type]++ < INTERPRETED_READS;
+    const result = RECORD_ZOD_SCHEMAS[type].safeParse(value, jitless ? { jitless } : undefined);
     if (!result.success) {
       throw new LabosError(
         "invalid",
         `Corrupt ${type} record ${file}: ${formatIssues(toFieldIssues(result.error))}`,
       );
     }
-    if (result.data.id !== id) {
+    const record = result.data as RecordOf[K];
+    if (record.id !== id) {
       throw new LabosError(
         "invalid",
-        `Corrupt ${type} record ${file}: "id" is ${
-          quote(result.data.id)
-        } but the file is named for ${quote(id)}`,
+        `Corrupt ${type} record ${file}: "id" is ${quote(record.id)} but the file is named for ${
+          quote(id)
+        }`,
       );
     }
-    return result.data as RecordOf[K];
+    return record;
   }
 }

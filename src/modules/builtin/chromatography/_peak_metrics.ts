@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
 import { linspace, tidyNumbers } from "../_stats.ts";
 

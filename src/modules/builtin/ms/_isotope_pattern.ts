@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
 import { tidyNumbers } from "../_stats.ts";
 import { FormulaError, hillFormula, parseFormula } from "./_formula.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
 import { roundToSignificant, tidyNumbers } from "../_stats.ts";
 import { lossCandidates } from "./_losses.ts";

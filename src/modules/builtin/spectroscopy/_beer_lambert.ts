@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
 import { fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
 

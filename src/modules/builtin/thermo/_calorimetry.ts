@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineModule, type LabModule, ModuleError } from "../../contract.ts";
 import { tidyNumbers } from "../_stats.ts";
 
