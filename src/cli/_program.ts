@@ -115,7 +115,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["import", "datasets"], register: registerDatasetCommands },
   { names: ["demo"], register: registerDemoCommand },
   { names: ["serve"], register: registerServeCommand },
-  { names: ["config"], register: registerConfigCommands },
+  { names: ["config", "trust"], register: registerConfigCommands },
   { names: ["new"], register: registerNewCommands },
   { names: ["migrate"], register: registerMigrateCommands },
   { names: ["export", "import-archive"], register: registerArchiveCommands },
@@ -130,7 +130,7 @@ export function commandName(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") return undefined;
-    if (arg === "--data-dir" || arg === "--actor") i++;
+    if (arg === "--data-dir" || arg === "--actor" || arg === "--config") i++;
     else if (!(arg.length > 1 && arg.startsWith("-"))) return arg;
   }
   return undefined;

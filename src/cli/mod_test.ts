@@ -148,6 +148,7 @@ Deno.test("start-up: each command group defines the top-level commands it claims
 Deno.test("start-up: the command to define is the first argument that is not an option", () => {
   assert.equal(commandName(["experiments", "list", "--limit", "20"]), "experiments");
   assert.equal(commandName(["--data-dir", "d", "--actor", "a", "--json", "jobs", "list"]), "jobs");
+  assert.equal(commandName(["--config", "lab.jsonc", "trust"]), "trust");
   assert.equal(commandName(["--data-dir=d", "status"]), "status");
   assert.equal(commandName(["--json"]), undefined);
   assert.equal(commandName(["--", "status"]), undefined);

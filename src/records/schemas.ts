@@ -328,6 +328,33 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
   job: jobObject,
 };
 
+/**
+ * Validates a record as read from storage, with the record type's zod
+ * schema (`jitless` spares compiling it when few records are read) and, for
+ * a dataset, its rows kept as given, so that a column such as `__proto__`
+ * survives.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { safeParseRecord } from "./schemas.ts";
+ * assert.equal(safeParseRecord("job", {}, { jitless: true }).success, false);
+ * ```
+ */
+export function safeParseRecord<K extends RecordType>(
+  type: K,
+  value: unknown,
+  options: { jitless?: boolean } = {},
+): { success: true; data: RecordOf[K] } | { success: false; error: z.ZodError } {
+  const result = RECORD_ZOD_SCHEMAS[type].safeParse(
+    value,
+    options.jitless ? { jitless: true } : undefined,
+  );
+  if (!result.success) return { success: false, error: result.error };
+  const data = type === "dataset" ? keepRows(value, result.data as Dataset) : result.data;
+  return { success: true, data: data as RecordOf[K] };
+}
+
 /** The record shape for each record type. */
 export interface RecordOf {
   /** An experiment. */

@@ -11,9 +11,9 @@ import { checkId, validateRecord } from "../../records/validate.ts";
 import { checkPage } from "../_paging.ts";
 import {
   RECORD_FOLDERS,
-  RECORD_ZOD_SCHEMAS,
   type RecordOf,
   type RecordType,
+  safeParseRecord,
 } from "../../records/schemas.ts";
 
 /** The folder, inside the data folder, of the id indexes. */
@@ -229,7 +229,7 @@ export class RecordStore {
       );
     }
     const jitless = this.#reads[type]++ < INTERPRETED_READS;
-    const result = RECORD_ZOD_SCHEMAS[type].safeParse(value, jitless ? { jitless } : undefined);
+    const result = safeParseRecord(type, value, { jitless });
     if (!result.success) {
       throw new LabosError(
         "invalid",
