@@ -56,23 +56,28 @@ function addModules(edges: Map<string, string[]>, graph: Graph): void {
 
 const edges = await importGraph();
 
-Deno.test("the module graph has no import cycles", () => {
+/** The cycles of a directed graph, each as "a -> b -> a". */
+function findCycles(graph: Map<string, Iterable<string>>): string[] {
   const cycles: string[] = [];
   const state = new Map<string, "open" | "done">();
   const stack: string[] = [];
   function visit(node: string): void {
     state.set(node, "open");
     stack.push(node);
-    for (const next of edges.get(node) ?? []) {
+    for (const next of graph.get(node) ?? []) {
       if (state.get(next) === "open") {
         cycles.push([...stack.slice(stack.indexOf(next)), next].join(" -> "));
-      } else if (!state.has(next) && edges.has(next)) visit(next);
+      } else if (!state.has(next) && graph.has(next)) visit(next);
     }
     stack.pop();
     state.set(node, "done");
   }
-  for (const node of edges.keys()) if (!state.has(node)) visit(node);
-  assertEquals(cycles, []);
+  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
+  return cycles;
+}
+
+Deno.test("the module graph has no import cycles", () => {
+  assertEquals(findCycles(edges), []);
 });
 
 Deno.test("nothing below the adapters imports the CLI or the server", () => {
@@ -207,22 +212,7 @@ Deno.test("folders do not import each other in a circle", () => {
       graph.get(from)!.add(to);
     }
   }
-  const cycles: string[] = [];
-  const state = new Map<string, "open" | "done">();
-  const stack: string[] = [];
-  function visit(node: string): void {
-    state.set(node, "open");
-    stack.push(node);
-    for (const next of graph.get(node) ?? []) {
-      if (state.get(next) === "open") {
-        cycles.push([...stack.slice(stack.indexOf(next)), next].join(" -> "));
-      } else if (!state.has(next)) visit(next);
-    }
-    stack.pop();
-    state.set(node, "done");
-  }
-  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
-  assertEquals(cycles, []);
+  assertEquals(findCycles(graph), []);
 });
 
 Deno.test("openLab and listExperiments load no heavy module until it is needed", async () => {
@@ -265,19 +255,23 @@ Deno.test("openLab and listExperiments load no heavy module until it is needed",
   assertEquals([...loaded].filter((name) => heavy.some((h) => name.includes(h))), []);
 });
 
-Deno.test("server pages never import other pages", () => {
-  // One Hono sub-app per resource; shared pieces live in _views.ts, _layout.ts and _input.ts.
-  const pages = [
-    "_api.ts",
-    "_audit.ts",
-    "_datasets.ts",
-    "_experiments.ts",
-    "_glossary.ts",
-    "_home.ts",
-    "_jobs.ts",
-    "_modules.ts",
-  ].map((name) => `src/server/${name}`);
-  assertEquals(importsOf((file) => pages.includes(file), (dep) => pages.includes(dep)), []);
+/** The control panel's sub-apps, one per resource. */
+const PAGES = [
+  "_api.ts",
+  "_audit.ts",
+  "_datasets.ts",
+  "_experiments.ts",
+  "_glossary.ts",
+  "_home.ts",
+  "_jobs.ts",
+  "_modules.ts",
+].map((name) => `src/server/${name}`);
+
+Deno.test("server pages never import other pages, and the app mounts every one", () => {
+  // Shared pieces live in _views.ts, _layout.ts and _input.ts.
+  assertEquals(importsOf((file) => PAGES.includes(file), (dep) => PAGES.includes(dep)), []);
+  const mounted = (edges.get("src/server/_app.ts") ?? []).filter((dep) => PAGES.includes(dep));
+  assertEquals(mounted.sort(), [...PAGES].sort());
 });
 
 Deno.test("every mod.ts, and every entry point but cli.ts, only re-exports", async () => {

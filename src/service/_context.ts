@@ -1,10 +1,10 @@
 import type { AuditEventInput } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { ModuleRegistry } from "../modules/registry.ts";
-import type { RecordType } from "../records/mod.ts";
 import {
   type DataManifest,
   type LabStorage,
+  type RecordChange,
   recordEvent as storedRecordEvent,
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
@@ -44,12 +44,7 @@ export async function requireReady(context: LabContext): Promise<DataManifest> {
 export function recordEvent(
   context: LabContext,
   action: string,
-  change: {
-    type: RecordType;
-    record: { id: string };
-    reason?: string | null;
-    details?: Record<string, unknown>;
-  },
+  change: RecordChange,
 ): AuditEventInput {
   return storedRecordEvent(context.actor, action, change);
 }

@@ -1,6 +1,18 @@
 import type { AuditEventInput } from "../audit/mod.ts";
 import { hashJson, type RecordType } from "../records/mod.ts";
 
+/** A change to one record, as {@linkcode recordEvent} audits it. */
+export interface RecordChange {
+  /** The record's type. */
+  type: RecordType;
+  /** The record after the change. */
+  record: { id: string };
+  /** Why, when the action needs a reason. */
+  reason?: string | null;
+  /** More about the change, such as the before and after values. */
+  details?: Record<string, unknown>;
+}
+
 /**
  * The audit event of a record change, with the record's hash in
  * `details.recordHash`, so that doctor can spot later edits.
@@ -16,12 +28,7 @@ import { hashJson, type RecordType } from "../records/mod.ts";
 export function recordEvent(
   actor: string,
   action: string,
-  change: {
-    type: RecordType;
-    record: { id: string };
-    reason?: string | null;
-    details?: Record<string, unknown>;
-  },
+  change: RecordChange,
 ): AuditEventInput {
   return {
     actor,
