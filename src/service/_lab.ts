@@ -2,7 +2,13 @@ import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/
 import type { Dataset, Experiment, Job, RecordOf } from "../records/mod.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
-import { DATA_FORMAT, DATA_SCHEMA_VERSION, type DataManifest, type Page } from "../storage/mod.ts";
+import {
+  DATA_FORMAT,
+  DATA_SCHEMA_VERSION,
+  type DataManifest,
+  newFolderId,
+  type Page,
+} from "../storage/mod.ts";
 import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,
@@ -96,7 +102,6 @@ export class Lab {
     const lab = this.#lab;
     const existing = await lab.storage.manifest();
     if (existing) return { dataDir: this.dataDir, created: false, manifest: existing };
-    const { newFolderId } = await import("../storage/mod.ts");
     const manifest: DataManifest = {
       format: DATA_FORMAT,
       schemaVersion: DATA_SCHEMA_VERSION,
