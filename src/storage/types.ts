@@ -156,10 +156,13 @@ export interface LabStorage {
   /**
    * Creates the store with its manifest and first audit event, under the
    * lock; returns the existing manifest and `created: false` when it exists.
+   * Refuses (`invalid`) a non-empty store that is not a LabOS store unless
+   * `force`.
    */
   initialize(
     manifest: DataManifest,
     event: AuditEventInput,
+    options?: { force?: boolean },
   ): Promise<{ created: boolean; manifest: DataManifest }>;
 
   /** Reads one record; a missing one is `not_found`, a corrupt one `invalid`. */

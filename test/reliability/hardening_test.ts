@@ -704,3 +704,40 @@ Deno.test("item 10: module outputs and table cells show control characters escap
   );
   assertEquals(table(["A"], [["x\u202ey"]]), "A\n--------\nx\\u202ey\n");
 });
+
+Deno.test("item 23: init refuses a non-empty foreign folder unless --force, and export archives only LabOS's own files", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await Deno.mkdir(`${home}/.ssh`, { recursive: true });
+    await Deno.writeTextFile(`${home}/.ssh/id_ed25519`, "secret key");
+    await Deno.writeTextFile(`${home}/notes.txt`, "mine");
+    const refused = await runCli(["--data-dir", home, "init"], { cwd: dir });
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(
+      refused.stderr,
+      `error: Cannot initialise "${home}": the folder is not empty and not a LabOS data folder (it holds ".ssh" and 1 more); choose a new or empty folder, or pass --force\n`,
+    );
+    assertEquals([...Deno.readDirSync(home)].map((entry) => entry.name).sort(), [
+      ".ssh",
+      "notes.txt",
+    ]);
+
+    const forced = await runCli(["--data-dir", home, "init", "--force"], { cwd: dir });
+    assertEquals(forced.code, 0, forced.stderr);
+    const again = await runCli(["--data-dir", home, "init"], { cwd: dir });
+    assertEquals(again.code, 0, again.stderr);
+    const exported = await runCli(["--data-dir", home, "export", "--out", `${dir}/lab.zip`], {
+      cwd: dir,
+    });
+    assertEquals(exported.code, 0, exported.stderr);
+    const { unzipSync } = await import("fflate");
+    const names = Object.keys(unzipSync(await Deno.readFile(`${dir}/lab.zip`)));
+    assert(names.includes("data/labos.json"), names.join(" "));
+    assert(!names.some((name) => /ssh|notes/.test(name)), names.join(" "));
+
+    // An empty folder, a missing one and a half-initialised LabOS folder need no --force.
+    await Deno.mkdir(`${dir}/partial/experiments`, { recursive: true });
+    const partial = await runCli(["--data-dir", `${dir}/partial`, "init"], { cwd: dir });
+    assertEquals(partial.code, 0, partial.stderr);
+  });
+});

@@ -40,6 +40,28 @@ import { FolderTransaction, JOURNAL_FILE, MANIFEST_FILE, recoverJournal } from "
 const ATTACHMENT_FOLDER = "legacy";
 const TYPES = ["experiment", "dataset", "job"] as const;
 
+/**
+ * The top-level entries of a data folder that LabOS itself writes. Export
+ * archives only these, and `init` refuses a folder holding anything else.
+ */
+const OWN_ENTRIES: ReadonlySet<string> = new Set([
+  MANIFEST_FILE,
+  "audit",
+  ...Object.values(RECORD_FOLDERS),
+  INDEX_FOLDER,
+  ATTACHMENT_FOLDER,
+  "backups",
+  "quarantine",
+  // `labos demo` draws its plots here.
+  "plots",
+]);
+
+/** Whether a top-level name is the lock, the journal or a temporary file: state, not data. */
+function isStateEntry(name: string): boolean {
+  return name === LOCK_FILE || name === `${LOCK_FILE}.break` || name === JOURNAL_FILE ||
+    (name.startsWith(".") && name.endsWith(".tmp"));
+}
+
 /** Options for {@linkcode FolderStorage}. */
 export interface FolderStorageOptions {
   /** The clock of audit events, for tests. Default: `() => new Date()`. */
@@ -123,9 +145,11 @@ export class FolderStorage implements LabStorage {
   async initialize(
     manifest: DataManifest,
     event: AuditEventInput,
+    options: { force?: boolean } = {},
   ): Promise<{ created: boolean; manifest: DataManifest }> {
     const existing = await this.manifest();
     if (existing) return { created: false, manifest: existing };
+    if (!options.force) await this.#refuseForeign();
     await ensureDirectory(this.location);
     return await withLock(this.location, async () => {
       const again = await this.manifest();
@@ -140,6 +164,30 @@ export class FolderStorage implements LabStorage {
       await tx.commit(this.#audit);
       return { created: true, manifest };
     });
+  }
+
+  /** Refuses a folder that holds files LabOS did not write (a home folder, `/`). */
+  async #refuseForeign(): Promise<void> {
+    const entries = await fs.readdir(this.location).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [] as string[];
+      if (error.code === "ENOTDIR") {
+        throw new LabosError(
+          "invalid",
+          `Cannot initialise ${quote(this.location)}: it is a file, not a folder`,
+        );
+      }
+      throw error;
+    });
+    const foreign = entries.filter((name) => !OWN_ENTRIES.has(name) && !isStateEntry(name)).sort();
+    if (foreign.length === 0) return;
+    throw new LabosError(
+      "invalid",
+      `Cannot initialise ${
+        quote(this.location)
+      }: the folder is not empty and not a LabOS data folder (it holds ${quote(foreign[0])}${
+        foreign.length > 1 ? ` and ${foreign.length - 1} more` : ""
+      }); choose a new or empty folder, or pass --force`,
+    );
   }
 
   /** Reads and validates one record. */
@@ -610,6 +658,8 @@ async function listDataFiles(
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      // Only LabOS's own files: never what else lives in a folder initialised with --force.
+      if (prefix === "" && !OWN_ENTRIES.has(entry.name)) continue;
       // The lock and temporary files of interrupted writes are not data.
       if (relative === LOCK_FILE || relative === `${LOCK_FILE}.break`) continue;
       if (relative === JOURNAL_FILE) continue;
