@@ -741,3 +741,23 @@ Deno.test("item 23: init refuses a non-empty foreign folder unless --force, and 
     assertEquals(partial.code, 0, partial.stderr);
   });
 });
+
+Deno.test("item 19: a refused import leaves behind no parent folder it created", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/bad.zip`, "not a zip");
+    const target = `${dir}/new/nested/data`;
+    const refused = await runCli(["--data-dir", target, "import-archive", `${dir}/bad.zip`], {
+      cwd: dir,
+    });
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr);
+    assert(!existsSync(`${dir}/new`), "the parent folders were left behind");
+    const missing = await runCli(
+      ["--data-dir", target, "import-archive", `${dir}/missing.zip`],
+      { cwd: dir },
+    );
+    assertStringIncludes(missing.stderr, "no such file");
+    assert(!existsSync(`${dir}/new`), "the parent folders were left behind");
+    assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), ["bad.zip"]);
+  });
+});

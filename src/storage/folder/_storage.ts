@@ -578,6 +578,8 @@ export class FolderStorage implements LabStorage {
         } is not empty; restore into a new or empty folder`,
       );
     }
+    // The parent folders this restore creates are removed again if it is refused.
+    const created = await missingFolders(path.dirname(target));
     await ensureDirectory(path.dirname(target));
     const staging = path.join(
       path.dirname(target),
@@ -621,9 +623,23 @@ export class FolderStorage implements LabStorage {
       return result;
     } catch (error) {
       await fs.rm(staging, { recursive: true, force: true });
+      // Deepest first; a folder something else filled meanwhile stays.
+      for (const dir of created.reverse()) {
+        if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
+      }
       throw error;
     }
   }
+}
+
+/** The folders of `dir`'s path, outermost first, that do not exist yet. */
+async function missingFolders(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let current = dir; !(await exists(current)); current = path.dirname(current)) {
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  return missing;
 }
 
 /**
