@@ -14,7 +14,7 @@ import type { Lab } from "../../src/service/mod.ts";
 import { createApp, csrfToken } from "../../src/server/mod.ts";
 import { describeValue, table } from "../../src/cli/_format.ts";
 import { z } from "zod";
-import { defineModule, ModuleRegistry } from "../../module.ts";
+import { defineModule, ModuleError, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
 import { executableModule } from "../../src/plugins/_executable.ts";
 import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
@@ -759,5 +759,48 @@ Deno.test("item 19: a refused import leaves behind no parent folder it created",
     assertStringIncludes(missing.stderr, "no such file");
     assert(!existsSync(`${dir}/new`), "the parent folders were left behind");
     assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), ["bad.zip"]);
+  });
+});
+
+Deno.test("item 26: module errors are one line; the details go to the job record, capped", async () => {
+  const failing = (key: string, run: () => never) =>
+    defineModule({
+      key,
+      version: "1.0.0",
+      title: "Failing",
+      domain: "test",
+      summary: "Fails",
+      method: "Throws",
+      citations: [],
+      limitations: [],
+      learnerNotes: [],
+      examples: [],
+      input: z.object({}),
+      output: z.object({}),
+      run,
+    });
+  const registry = new ModuleRegistry();
+  registry.register(failing("test.lines", () => {
+    throw new ModuleError(`Bad calibration\n  at point 3\n${"detail ".repeat(10_000)}`);
+  }));
+  registry.register(failing("test.zod", () => {
+    z.object({ a: z.number(), b: z.string() }).parse({});
+    throw new Error("unreachable");
+  }));
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester", modules: registry });
+    await lab.init();
+    const lines = await lab.run({ module: "test.lines", input: {} });
+    assertEquals(lines.job.status, "failed");
+    assertEquals(lines.job.error?.message, "Bad calibration");
+    assertStringIncludes(lines.job.error?.stack ?? "", "at point 3");
+    assert((lines.job.error?.stack ?? "").length <= 16 * 1024 + 40, "the details are capped");
+    const zod = await lab.run({ module: "test.zod", input: {} });
+    assertEquals(zod.job.status, "failed");
+    const message = zod.job.error?.message ?? "";
+    assert(!message.includes("\n"), message);
+    assertMatch(message, /^Unexpected error in module: /);
+    assertStringIncludes(zod.job.error?.stack ?? "", '"b"');
+    assertEquals((await lab.getJob(zod.job.id)).error?.message, message);
   });
 });
