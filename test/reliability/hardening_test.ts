@@ -804,3 +804,25 @@ Deno.test("item 26: module errors are one line; the details go to the job record
     assertEquals((await lab.getJob(zod.job.id)).error?.message, message);
   });
 });
+
+Deno.test("item 25: a cell too big to store is refused with the size and the limit, exit 2, nothing written", async () => {
+  await withTempDir(async (dir) => {
+    assertEquals((await runCli(["--data-dir", `${dir}/data`, "init"], { cwd: dir })).code, 0);
+    const before = await Deno.readTextFile(`${dir}/data/audit/log.jsonl`);
+    // 100 M control characters: each takes six characters in JSON, past the string limit.
+    const file = await Deno.open(`${dir}/big.csv`, { write: true, create: true });
+    await file.write(new TextEncoder().encode("note\n"));
+    const chunk = new Uint8Array(1 << 20).fill(1);
+    for (let i = 0; i < 100; i++) await file.write(chunk);
+    await file.write(new TextEncoder().encode("\n"));
+    file.close();
+    const result = await runCli(["--data-dir", `${dir}/data`, "import", "big.csv"], { cwd: dir });
+    assertEquals(result.code, 2, result.stderr);
+    assertMatch(
+      result.stderr,
+      /^error: Cannot import "big\.csv": the record would take \d+ MiB to store, more than the 256 MiB limit\n$/,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/data/audit/log.jsonl`), before);
+    assertEquals([...Deno.readDirSync(`${dir}/data/datasets`)], []);
+  });
+});

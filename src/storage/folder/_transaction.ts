@@ -2,8 +2,13 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { AuditEvent, AuditEventInput, AuditLog } from "../../audit/mod.ts";
 import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "../../durable/mod.ts";
-import { LabosError } from "../../errors.ts";
-import { canonicalJson, type RecordOf, type RecordType } from "../../records/mod.ts";
+import { LabosError, quote } from "../../errors.ts";
+import {
+  canonicalJson,
+  checkRecordSize,
+  type RecordOf,
+  type RecordType,
+} from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
 import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
 
@@ -74,7 +79,10 @@ export class FolderTransaction implements StorageTransaction {
     const store = this.#store;
     let events: AuditEvent[] = [];
     if (this.#records.length > 0 || this.#events.length > 0) {
-      for (const { type, record } of this.#records) store.validate(type, record);
+      for (const { type, record } of this.#records) {
+        store.validate(type, record);
+        checkRecordSize(record, `Cannot store ${type} ${quote(String(record.id))}`);
+      }
       const staged = await audit.stage(this.#events);
       const journal: Journal = {
         v: 1,
@@ -83,7 +91,17 @@ export class FolderTransaction implements StorageTransaction {
         events: this.#events,
       };
       const journalPath = path.join(store.dataDir, JOURNAL_FILE);
-      await atomicWriteFile(journalPath, JSON.stringify(journal));
+      let text: string;
+      try {
+        text = JSON.stringify(journal);
+      } catch (error) {
+        if (!(error instanceof RangeError && /string length/i.test(error.message))) throw error;
+        throw new LabosError(
+          "invalid",
+          `Cannot store this change: its records together exceed what one write can hold (about 512 MiB); make it smaller`,
+        );
+      }
+      await atomicWriteFile(journalPath, text);
       await applyRecords(journal, store);
       if (staged.events.length > 0) await staged.write();
       events = staged.events;
