@@ -112,7 +112,13 @@ export interface RestoreSink {
 /** One finding of the storage's own checks, for `labos doctor`. */
 export interface StorageProblem {
   /** What kind of problem it is. */
-  kind: "corrupt-record" | "stray-file" | "pending-journal" | "index-mismatch" | "audit-damaged";
+  kind:
+    | "corrupt-record"
+    | "stray-file"
+    | "pending-journal"
+    | "damaged-journal"
+    | "index-mismatch"
+    | "audit-damaged";
   /** Where, when known. */
   path?: string;
   /** One line describing it. */

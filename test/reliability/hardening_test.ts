@@ -826,3 +826,41 @@ Deno.test("item 25: a cell too big to store is refused with the size and the lim
     assertEquals([...Deno.readDirSync(`${dir}/data/datasets`)], []);
   });
 });
+
+Deno.test("item 9: a damaged journal.json blocks writes with a pointer to doctor --repair, which quarantines it and says what was lost", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Before" });
+    await Deno.writeTextFile(`${data}/journal.json`, '{"v":1,"baseSeq":2,"reco');
+    let message = "";
+    try {
+      await lab.createExperiment({ title: "Blocked" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assertEquals(
+      message,
+      `Cannot write to ${data}: journal.json, left by an interrupted write, is damaged (not valid JSON); run "labos doctor --repair" to move it aside`,
+    );
+    const checked = await runCli(["--data-dir", data, "doctor"], { cwd: dir });
+    assertEquals(checked.code, 1, checked.stderr);
+    assertStringIncludes(checked.stdout, "damaged-journal");
+    assert(existsSync(`${data}/journal.json`), "plain doctor moves nothing");
+
+    const repaired = await runCli(["--data-dir", data, "doctor", "--repair"], { cwd: dir });
+    assertEquals(repaired.code, 0, repaired.stdout + repaired.stderr);
+    assertStringIncludes(repaired.stdout, "That write is lost");
+    assertStringIncludes(repaired.stdout, `"labos import-archive"`);
+    assert(!existsSync(`${data}/journal.json`));
+    const moved = [...Deno.readDirSync(`${data}/quarantine/data`)].map((entry) => entry.name);
+    assertEquals(moved.length, 1);
+    assertMatch(moved[0], /^\d+-journal\.json$/);
+    const { items } = await lab.listAudit({ limit: 1 });
+    assertEquals(items[0].action, "data.quarantined");
+    assertEquals((items[0].details as { from: string }).from, "journal.json");
+    await lab.createExperiment({ title: "After" });
+    assertEquals((await lab.doctor()).ok, true);
+  });
+});

@@ -34,7 +34,13 @@ import {
   type StorageTransaction,
 } from "../types.ts";
 import { INDEX_FOLDER, RecordStore } from "./_records.ts";
-import { FolderTransaction, JOURNAL_FILE, MANIFEST_FILE, recoverJournal } from "./_transaction.ts";
+import {
+  FolderTransaction,
+  JOURNAL_FILE,
+  MANIFEST_FILE,
+  parseJournal,
+  recoverJournal,
+} from "./_transaction.ts";
 
 /** The folder, inside the data folder, holding attachments such as copied legacy files. */
 const ATTACHMENT_FOLDER = "legacy";
@@ -351,13 +357,18 @@ export class FolderStorage implements LabStorage {
     }
     const journal = path.join(this.location, JOURNAL_FILE);
     if (await exists(journal)) {
-      const repaired = repair && await recoverJournal(this.#store, this.#audit);
-      problems.push({
-        kind: "pending-journal",
-        path: journal,
-        message: "An interrupted write left a journal; it is replayed by the next write",
-        repaired,
-      });
+      const damage = parseJournal(await fs.readFile(journal, "utf8"));
+      if (typeof damage === "string") {
+        await this.#damagedJournal(journal, damage, problems, options);
+      } else {
+        const repaired = repair && await recoverJournal(this.#store, this.#audit);
+        problems.push({
+          kind: "pending-journal",
+          path: journal,
+          message: "An interrupted write left a journal; it is replayed by the next write",
+          repaired,
+        });
+      }
     }
     await this.#sweepTempFiles(problems, options);
     const records: StorageCheck["records"] = {
@@ -408,6 +419,29 @@ export class FolderStorage implements LabStorage {
       auditLocation: logFile,
       exists: (type, id) => exists(this.#store.pathOf(type, id)),
     };
+  }
+
+  /** A journal that cannot be replayed blocks every write: repair moves it aside. */
+  async #damagedJournal(
+    journal: string,
+    damage: string,
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string },
+  ): Promise<void> {
+    const size = (await fs.stat(journal)).size;
+    let message = `The journal of an interrupted write is damaged (${damage}, ${size} bytes)`;
+    if (options.repair) {
+      const moved = await this.#quarantine(journal, "data", {
+        ...options,
+        reason: `labos doctor --repair: damaged journal of an interrupted write (${damage})`,
+      });
+      message += `; moved it to ${moved}. That write is lost: its records may be partly written ` +
+        `and its audit events are missing. Check the records listed here, or restore the last ` +
+        `archive with "labos import-archive" into a new folder`;
+    } else {
+      message += `; every write is refused until "labos doctor --repair" moves it aside`;
+    }
+    problems.push({ kind: "damaged-journal", path: journal, message, repaired: options.repair });
   }
 
   async #loadRecords(

@@ -21,10 +21,15 @@ interface PendingRecord {
   created: boolean;
 }
 
-interface Journal {
+/** The redo journal of one commit, `journal.json`. */
+export interface Journal {
+  /** The journal format version. */
   v: 1;
+  /** The audit log's last seq before the commit. */
   baseSeq: number;
-  records: PendingRecord[];
+  /** The records the commit writes. */
+  records: Array<{ type: RecordType; record: RecordOf[RecordType]; created: boolean }>;
+  /** The audit events the commit appends. */
   events: AuditEventInput[];
 }
 
@@ -182,6 +187,37 @@ async function appendedPrefix(audit: AuditLog, journal: Journal, done: number): 
 }
 
 /**
+ * A journal's text, parsed and checked, or why it is damaged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseJournal } from "./_transaction.ts";
+ * assert.strictEqual(parseJournal("{"), "not valid JSON");
+ * assert.strictEqual(typeof parseJournal('{"v":1,"baseSeq":0,"records":[],"events":[]}'), "object");
+ * ```
+ */
+export function parseJournal(text: string): Journal | string {
+  let value: Partial<Journal>;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "not valid JSON";
+  }
+  const ok = typeof value === "object" && value !== null && value.v === 1 &&
+    Number.isInteger(value.baseSeq) && Array.isArray(value.records) &&
+    Array.isArray(value.events) &&
+    value.records.every((entry) =>
+      typeof entry === "object" && entry !== null &&
+      ["experiment", "dataset", "job"].includes(entry.type) &&
+      typeof entry.record === "object" && entry.record !== null &&
+      typeof entry.record.id === "string"
+    ) &&
+    value.events.every((event) => typeof event === "object" && event !== null);
+  return ok ? value as Journal : "not a LabOS journal";
+}
+
+/**
  * Replays an interrupted transaction, if one was left by a crash. Record
  * writes are idempotent and events are appended only if they are missing.
  * The caller holds the data folder lock.
@@ -195,7 +231,13 @@ export async function recoverJournal(store: RecordStore, audit: AuditLog): Promi
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
-  const journal = JSON.parse(text) as Journal;
+  const journal = parseJournal(text);
+  if (typeof journal === "string") {
+    throw new LabosError(
+      "check_failed",
+      `Cannot write to ${store.dataDir}: ${JOURNAL_FILE}, left by an interrupted write, is damaged (${journal}); run "labos doctor --repair" to move it aside`,
+    );
+  }
   await replay(journal, store, audit);
   await fs.rm(journalPath);
   await fsyncDirectory(store.dataDir);
