@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { runCli, withTempDir } from "../_cli.ts";
+import { CLI_PATH, CONFIG_HOME, runCli, withTempDir } from "../_cli.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { createApp, csrfToken } from "../../src/server/mod.ts";
@@ -862,5 +862,108 @@ Deno.test("item 9: a damaged journal.json blocks writes with a pointer to doctor
     assertEquals((items[0].details as { from: string }).from, "journal.json");
     await lab.createExperiment({ title: "After" });
     assertEquals((await lab.doctor()).ok, true);
+  });
+});
+
+/**
+ * Runs the CLI with `dataDir` read-only: a read-only bind mount in a user
+ * namespace (Linux), else without write permission when not root.
+ * Undefined when neither is possible here.
+ */
+async function runCliReadOnly(
+  dataDir: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string } | undefined> {
+  if (Deno.build.os === "linux") {
+    const probe = await new Deno.Command("unshare", {
+      args: [
+        "-Urm",
+        "sh",
+        "-c",
+        'mount --bind -o ro "$0" "$0" && ! touch "$0/.probe" 2>/dev/null',
+        dataDir,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => undefined);
+    if (probe?.success) {
+      const output = await new Deno.Command("unshare", {
+        args: [
+          "-Urm",
+          "sh",
+          "-c",
+          'mount --bind -o ro "$0" "$0" && exec "$@"',
+          dataDir,
+          Deno.execPath(),
+          "run",
+          "-A",
+          "--quiet",
+          CLI_PATH,
+          ...args,
+        ],
+        cwd,
+        env: { NO_COLOR: "1", LABOS_ACTOR: "tester", LABOS_CONFIG_HOME: CONFIG_HOME },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      return {
+        code: output.code,
+        stdout: decoder.decode(output.stdout),
+        stderr: decoder.decode(output.stderr),
+      };
+    }
+  }
+  if (Deno.build.os === "windows" || Deno.uid() === 0) return undefined;
+  const folders = [
+    dataDir,
+    ...["audit", "experiments", "datasets", "jobs", "indexes"].map((name) => `${dataDir}/${name}`),
+  ];
+  for (const folder of folders) await Deno.chmod(folder, 0o555);
+  try {
+    return await runCli(args, { cwd });
+  } finally {
+    for (const folder of folders) await Deno.chmod(folder, 0o755);
+  }
+}
+
+Deno.test("item 21: a read-only data folder can be exported; the archive imports", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Read-only" });
+    const result = await runCliReadOnly(data, [
+      "--data-dir",
+      data,
+      "export",
+      "--out",
+      `${dir}/ro.zip`,
+    ], dir);
+    if (result === undefined) return; // No way to make a folder read-only here.
+    assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, `to ${dir}/ro.zip`);
+    assert(!existsSync(`${data}/labos.lock`));
+    const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+    assertEquals((await restored.importArchive(`${dir}/ro.zip`)).files, 4 + 1);
+
+    // An interrupted write cannot be replayed there: refused, with what to do.
+    await Deno.writeTextFile(
+      `${data}/journal.json`,
+      '{"v":1,"baseSeq":2,"records":[],"events":[]}',
+    );
+    const pending = await runCliReadOnly(data, [
+      "--data-dir",
+      data,
+      "export",
+      "--out",
+      `${dir}/j.zip`,
+    ], dir);
+    assertEquals(pending?.code, 1, pending?.stderr);
+    assertEquals(
+      pending?.stderr,
+      `error: Cannot read "${data}": it is read-only and an interrupted write left journal.json; copy the folder somewhere writable and run "labos doctor --repair" there\n`,
+    );
   });
 });

@@ -568,26 +568,50 @@ export class FolderStorage implements LabStorage {
     return target;
   }
 
-  /** Runs `fn` on every file of the folder, hashed, under the lock. */
+  /**
+   * Runs `fn` on every file of the folder, hashed, under the lock. A
+   * read-only folder, where no lock can be written, cannot change either:
+   * it is read without one, unless an interrupted write left a journal.
+   */
   async snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-    return await withLock(this.location, async () => {
-      await recoverJournal(this.#store, this.#audit);
-      const audit = await this.#audit.verify();
-      const { files, skipped } = await listDataFiles(this.location);
-      const listed: SnapshotFile[] = [];
-      for (const file of files) {
-        const { size, sha256 } = await hashFile(file.absolute);
-        listed.push({
-          path: file.relative,
-          size,
-          sha256,
-          location: file.absolute,
-          read: () => readChecked(file.absolute, { size, sha256 }),
-        });
-      }
-      const manifest = await this.rawManifest() ?? {};
-      return await fn({ files: listed, skipped, manifest, audit });
-    });
+    try {
+      return await withLock(this.location, async () => {
+        await recoverJournal(this.#store, this.#audit);
+        return await this.#snapshot(fn);
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!(code === "EROFS" || code === "EACCES" || code === "EPERM")) throw error;
+      // In a folder where nothing can be created, the lock was not taken and fn never ran.
+      if (!(await isReadOnly(this.location))) throw error;
+    }
+    if (await exists(path.join(this.location, JOURNAL_FILE))) {
+      throw new LabosError(
+        "check_failed",
+        `Cannot read ${
+          quote(this.location)
+        }: it is read-only and an interrupted write left ${JOURNAL_FILE}; copy the folder somewhere writable and run "labos doctor --repair" there`,
+      );
+    }
+    return await this.#snapshot(fn);
+  }
+
+  async #snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const audit = await this.#audit.verify();
+    const { files, skipped } = await listDataFiles(this.location);
+    const listed: SnapshotFile[] = [];
+    for (const file of files) {
+      const { size, sha256 } = await hashFile(file.absolute);
+      listed.push({
+        path: file.relative,
+        size,
+        sha256,
+        location: file.absolute,
+        read: () => readChecked(file.absolute, { size, sha256 }),
+      });
+    }
+    const manifest = await this.rawManifest() ?? {};
+    return await fn({ files: listed, skipped, manifest, audit });
   }
 
   /** Restores into this (empty or missing) folder through a staging sibling folder. */
@@ -692,6 +716,19 @@ async function missingFolders(dir: string): Promise<string[]> {
 export function folderInternals(dataDir: string): { store: RecordStore; audit: AuditLog } {
   const location = path.resolve(dataDir);
   return { store: new RecordStore(location), audit: new AuditLog(path.join(location, "audit")) };
+}
+
+/** Whether nothing can be created in `dir` (a read-only mount, or no write permission). */
+async function isReadOnly(dir: string): Promise<boolean> {
+  const probe = path.join(dir, `.write-probe-${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await (await fs.open(probe, "wx")).close();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "EROFS" || code === "EACCES" || code === "EPERM";
+  }
+  await fs.rm(probe, { force: true });
+  return false;
 }
 
 async function exists(file: string): Promise<boolean> {
