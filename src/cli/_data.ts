@@ -5,8 +5,9 @@ import type { CliContext } from "./_context.ts";
 export function registerDataCommands(program: Command, cli: CliContext): void {
   program.command("init")
     .description("create the data folder layout and manifest (idempotent)")
-    .action(async (_options, command: Command) => {
-      const result = await (await cli.lab(command)).init();
+    .option("--force", "initialise a folder that holds other files too (export leaves them out)")
+    .action(async (options: { force?: boolean }, command: Command) => {
+      const result = await (await cli.lab(command)).init({ force: options.force });
       cli.emit(
         command,
         result,

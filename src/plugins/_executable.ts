@@ -82,7 +82,9 @@ async function runExecutable(
     limits,
   });
   if (result.kind === "spawn-error") {
-    throw new ModuleError(`${name} could not start ${quote(command[0])}: ${result.message}`);
+    throw new ModuleError(
+      `${name} could not start ${quote(command[0])}: ${firstLine(result.message)}`,
+    );
   }
   if (result.kind === "timeout") {
     throw withStderr(

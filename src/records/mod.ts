@@ -7,4 +7,5 @@
 export * from "./canonical.ts";
 export * from "./ids.ts";
 export * from "./schemas.ts";
+export * from "./size.ts";
 export * from "./validate.ts";

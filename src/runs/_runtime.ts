@@ -148,9 +148,12 @@ export async function executeRun(
       return {
         status: "failed",
         error: {
-          message: `Module ${quote(module.key)} returned an invalid output: ${
-            formatIssues(toFieldIssues(checked.error, raw))
-          }`,
+          message: capLength(
+            `Module ${quote(module.key)} returned an invalid output: ${
+              formatIssues(toFieldIssues(checked.error, raw)).replace(/\s*\n\s*/g, " ")
+            }`,
+            MAX_ERROR_MESSAGE,
+          ),
         },
         ...timing(),
       };
@@ -158,16 +161,48 @@ export async function executeRun(
     const output = JSON.parse(JSON.stringify(checked.data));
     return { status: "succeeded", output, outputHash: hashJson(output), ...timing() };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      status: "failed",
-      error: {
-        message: error instanceof ModuleError ? message : `Unexpected error in module: ${message}`,
-        ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
-      },
-      ...timing(),
-    };
+    return { status: "failed", error: failureOf(error), ...timing() };
   }
+}
+
+/** The longest message a failed job keeps; the rest goes to its capped details. */
+const MAX_ERROR_MESSAGE = 500;
+/** The longest details (full message, stack or plugin stderr) a failed job keeps. */
+const MAX_ERROR_DETAILS = 16 * 1024;
+
+/**
+ * A failed job's error: a one-line message, at most 500 characters, and
+ * the details (the whole message when it spans lines, the stack or the
+ * plugin's stderr) capped at 16 KiB.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { ModuleError } from "../modules/contract.ts";
+ * import { failureOf } from "./_runtime.ts";
+ * const failure = failureOf(new ModuleError("Bad input\n  at row 3"));
+ * assert.strictEqual(failure.message, "Bad input");
+ * assert.ok(failure.stack?.includes("at row 3"));
+ * ```
+ */
+export function failureOf(error: unknown): { message: string; stack?: string } {
+  const full = error instanceof Error ? error.message : String(error);
+  const prefix = error instanceof ModuleError ? "" : "Unexpected error in module: ";
+  const line = full.split("\n").map((part) => part.trim()).find((part) => part !== "") ?? "";
+  const message = capLength(`${prefix}${line}`, MAX_ERROR_MESSAGE);
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  // A stack usually starts with the whole message; otherwise (plugin stderr) both are kept.
+  const details = stack.includes(full)
+    ? stack
+    : [full.trim() !== line ? full : "", stack].filter((part) => part.trim() !== "").join("\n");
+  return details === "" ? { message } : { message, stack: capLength(details, MAX_ERROR_DETAILS) };
+}
+
+function capLength(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Never split a surrogate pair.
+  const end = /[\ud800-\udbff]/.test(text[max - 1]) ? max - 1 : max;
+  return `${text.slice(0, end)}… (${text.length - max} more characters)`;
 }
 
 /**

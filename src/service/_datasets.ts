@@ -1,8 +1,11 @@
 import { LabosError, quote } from "../errors.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
+  checkRecordSize,
   type Dataset,
   type Experiment,
+  MAX_RECORD_CHARS,
+  mib,
   newId,
   RECORD_SCHEMA_VERSION,
   sha256Hex,
@@ -44,6 +47,15 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
     }
     units[match[1]] = match[2];
   }
+  const context = `Cannot import ${quote(request.fileName)}`;
+  if (request.bytes.byteLength > MAX_RECORD_CHARS) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the file is ${mib(request.bytes.byteLength)}, more than the ${
+        mib(MAX_RECORD_CHARS)
+      } limit`,
+    );
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(request.bytes);
@@ -80,6 +92,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
     table: { columns: table.columns, rows: table.rows, delimiter: table.delimiter },
   };
   validateRecord("dataset", dataset);
+  checkRecordSize(dataset, context);
   return await lab.storage.transaction(async (tx) => {
     tx.create("dataset", dataset);
     tx.audit(recordEvent(lab, "dataset.imported", {

@@ -13,6 +13,7 @@ export interface DoctorProblem {
     | "unaudited-change"
     | "missing-record"
     | "pending-journal"
+    | "damaged-journal"
     | "index-mismatch"
     | "foreign-audit-log";
   /** The file concerned, when there is one. */

@@ -97,8 +97,12 @@ export class Lab {
     this.actor = context.actor;
   }
 
-  /** Creates the data folder layout and manifest; a second run changes nothing. */
-  async init(): Promise<InitResult> {
+  /**
+   * Creates the data folder layout and manifest; a second run changes
+   * nothing. A non-empty folder that is not a LabOS data folder is refused
+   * unless `force`.
+   */
+  async init(options: { force?: boolean } = {}): Promise<InitResult> {
     const lab = this.#lab;
     const existing = await lab.storage.manifest();
     if (existing) return { dataDir: this.dataDir, created: false, manifest: existing };
@@ -116,7 +120,7 @@ export class Lab {
       target: { type: "data", id: "labos" },
       reason: null,
       details: { manifest },
-    });
+    }, { force: options.force });
     return { dataDir: this.dataDir, ...result };
   }
 

@@ -112,7 +112,13 @@ export interface RestoreSink {
 /** One finding of the storage's own checks, for `labos doctor`. */
 export interface StorageProblem {
   /** What kind of problem it is. */
-  kind: "corrupt-record" | "stray-file" | "pending-journal" | "index-mismatch" | "audit-damaged";
+  kind:
+    | "corrupt-record"
+    | "stray-file"
+    | "pending-journal"
+    | "damaged-journal"
+    | "index-mismatch"
+    | "audit-damaged";
   /** Where, when known. */
   path?: string;
   /** One line describing it. */
@@ -156,10 +162,13 @@ export interface LabStorage {
   /**
    * Creates the store with its manifest and first audit event, under the
    * lock; returns the existing manifest and `created: false` when it exists.
+   * Refuses (`invalid`) a non-empty store that is not a LabOS store unless
+   * `force`.
    */
   initialize(
     manifest: DataManifest,
     event: AuditEventInput,
+    options?: { force?: boolean },
   ): Promise<{ created: boolean; manifest: DataManifest }>;
 
   /** Reads one record; a missing one is `not_found`, a corrupt one `invalid`. */

@@ -8,13 +8,13 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { runCli, withTempDir } from "../_cli.ts";
+import { CLI_PATH, CONFIG_HOME, runCli, withTempDir } from "../_cli.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { createApp, csrfToken } from "../../src/server/mod.ts";
 import { describeValue, table } from "../../src/cli/_format.ts";
 import { z } from "zod";
-import { defineModule, ModuleRegistry } from "../../module.ts";
+import { defineModule, ModuleError, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
 import { executableModule } from "../../src/plugins/_executable.ts";
 import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
@@ -703,4 +703,267 @@ Deno.test("item 10: module outputs and table cells show control characters escap
     "note  ok\\r\\e[1Aforged\n\nrows:\na  b\n-  -----\n1\n   \\e[2J",
   );
   assertEquals(table(["A"], [["x\u202ey"]]), "A\n--------\nx\\u202ey\n");
+});
+
+Deno.test("item 23: init refuses a non-empty foreign folder unless --force, and export archives only LabOS's own files", async () => {
+  await withTempDir(async (dir) => {
+    const home = `${dir}/home`;
+    await Deno.mkdir(`${home}/.ssh`, { recursive: true });
+    await Deno.writeTextFile(`${home}/.ssh/id_ed25519`, "secret key");
+    await Deno.writeTextFile(`${home}/notes.txt`, "mine");
+    const refused = await runCli(["--data-dir", home, "init"], { cwd: dir });
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(
+      refused.stderr,
+      `error: Cannot initialise "${home}": the folder is not empty and not a LabOS data folder (it holds ".ssh" and 1 more); choose a new or empty folder, or pass --force\n`,
+    );
+    assertEquals([...Deno.readDirSync(home)].map((entry) => entry.name).sort(), [
+      ".ssh",
+      "notes.txt",
+    ]);
+
+    const forced = await runCli(["--data-dir", home, "init", "--force"], { cwd: dir });
+    assertEquals(forced.code, 0, forced.stderr);
+    const again = await runCli(["--data-dir", home, "init"], { cwd: dir });
+    assertEquals(again.code, 0, again.stderr);
+    const exported = await runCli(["--data-dir", home, "export", "--out", `${dir}/lab.zip`], {
+      cwd: dir,
+    });
+    assertEquals(exported.code, 0, exported.stderr);
+    const { unzipSync } = await import("fflate");
+    const names = Object.keys(unzipSync(await Deno.readFile(`${dir}/lab.zip`)));
+    assert(names.includes("data/labos.json"), names.join(" "));
+    assert(!names.some((name) => /ssh|notes/.test(name)), names.join(" "));
+
+    // An empty folder, a missing one and a half-initialised LabOS folder need no --force.
+    await Deno.mkdir(`${dir}/partial/experiments`, { recursive: true });
+    const partial = await runCli(["--data-dir", `${dir}/partial`, "init"], { cwd: dir });
+    assertEquals(partial.code, 0, partial.stderr);
+  });
+});
+
+Deno.test("item 19: a refused import leaves behind no parent folder it created", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/bad.zip`, "not a zip");
+    const target = `${dir}/new/nested/data`;
+    const refused = await runCli(["--data-dir", target, "import-archive", `${dir}/bad.zip`], {
+      cwd: dir,
+    });
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr);
+    assert(!existsSync(`${dir}/new`), "the parent folders were left behind");
+    const missing = await runCli(
+      ["--data-dir", target, "import-archive", `${dir}/missing.zip`],
+      { cwd: dir },
+    );
+    assertStringIncludes(missing.stderr, "no such file");
+    assert(!existsSync(`${dir}/new`), "the parent folders were left behind");
+    assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), ["bad.zip"]);
+  });
+});
+
+Deno.test("item 26: module errors are one line; the details go to the job record, capped", async () => {
+  const failing = (key: string, run: () => never) =>
+    defineModule({
+      key,
+      version: "1.0.0",
+      title: "Failing",
+      domain: "test",
+      summary: "Fails",
+      method: "Throws",
+      citations: [],
+      limitations: [],
+      learnerNotes: [],
+      examples: [],
+      input: z.object({}),
+      output: z.object({}),
+      run,
+    });
+  const registry = new ModuleRegistry();
+  registry.register(failing("test.lines", () => {
+    throw new ModuleError(`Bad calibration\n  at point 3\n${"detail ".repeat(10_000)}`);
+  }));
+  registry.register(failing("test.zod", () => {
+    z.object({ a: z.number(), b: z.string() }).parse({});
+    throw new Error("unreachable");
+  }));
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester", modules: registry });
+    await lab.init();
+    const lines = await lab.run({ module: "test.lines", input: {} });
+    assertEquals(lines.job.status, "failed");
+    assertEquals(lines.job.error?.message, "Bad calibration");
+    assertStringIncludes(lines.job.error?.stack ?? "", "at point 3");
+    assert((lines.job.error?.stack ?? "").length <= 16 * 1024 + 40, "the details are capped");
+    const zod = await lab.run({ module: "test.zod", input: {} });
+    assertEquals(zod.job.status, "failed");
+    const message = zod.job.error?.message ?? "";
+    assert(!message.includes("\n"), message);
+    assertMatch(message, /^Unexpected error in module: /);
+    assertStringIncludes(zod.job.error?.stack ?? "", '"b"');
+    assertEquals((await lab.getJob(zod.job.id)).error?.message, message);
+  });
+});
+
+Deno.test("item 25: a cell too big to store is refused with the size and the limit, exit 2, nothing written", async () => {
+  await withTempDir(async (dir) => {
+    assertEquals((await runCli(["--data-dir", `${dir}/data`, "init"], { cwd: dir })).code, 0);
+    const before = await Deno.readTextFile(`${dir}/data/audit/log.jsonl`);
+    // 100 M control characters: each takes six characters in JSON, past the string limit.
+    const file = await Deno.open(`${dir}/big.csv`, { write: true, create: true });
+    await file.write(new TextEncoder().encode("note\n"));
+    const chunk = new Uint8Array(1 << 20).fill(1);
+    for (let i = 0; i < 100; i++) await file.write(chunk);
+    await file.write(new TextEncoder().encode("\n"));
+    file.close();
+    const result = await runCli(["--data-dir", `${dir}/data`, "import", "big.csv"], { cwd: dir });
+    assertEquals(result.code, 2, result.stderr);
+    assertMatch(
+      result.stderr,
+      /^error: Cannot import "big\.csv": the record would take \d+ MiB to store, more than the 256 MiB limit\n$/,
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/data/audit/log.jsonl`), before);
+    assertEquals([...Deno.readDirSync(`${dir}/data/datasets`)], []);
+  });
+});
+
+Deno.test("item 9: a damaged journal.json blocks writes with a pointer to doctor --repair, which quarantines it and says what was lost", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Before" });
+    await Deno.writeTextFile(`${data}/journal.json`, '{"v":1,"baseSeq":2,"reco');
+    let message = "";
+    try {
+      await lab.createExperiment({ title: "Blocked" });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assertEquals(
+      message,
+      `Cannot write to ${data}: journal.json, left by an interrupted write, is damaged (not valid JSON); run "labos doctor --repair" to move it aside`,
+    );
+    const checked = await runCli(["--data-dir", data, "doctor"], { cwd: dir });
+    assertEquals(checked.code, 1, checked.stderr);
+    assertStringIncludes(checked.stdout, "damaged-journal");
+    assert(existsSync(`${data}/journal.json`), "plain doctor moves nothing");
+
+    const repaired = await runCli(["--data-dir", data, "doctor", "--repair"], { cwd: dir });
+    assertEquals(repaired.code, 0, repaired.stdout + repaired.stderr);
+    assertStringIncludes(repaired.stdout, "That write is lost");
+    assertStringIncludes(repaired.stdout, `"labos import-archive"`);
+    assert(!existsSync(`${data}/journal.json`));
+    const moved = [...Deno.readDirSync(`${data}/quarantine/data`)].map((entry) => entry.name);
+    assertEquals(moved.length, 1);
+    assertMatch(moved[0], /^\d+-journal\.json$/);
+    const { items } = await lab.listAudit({ limit: 1 });
+    assertEquals(items[0].action, "data.quarantined");
+    assertEquals((items[0].details as { from: string }).from, "journal.json");
+    await lab.createExperiment({ title: "After" });
+    assertEquals((await lab.doctor()).ok, true);
+  });
+});
+
+/**
+ * Runs the CLI with `dataDir` read-only: a read-only bind mount in a user
+ * namespace (Linux), else without write permission when not root.
+ * Undefined when neither is possible here.
+ */
+async function runCliReadOnly(
+  dataDir: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string } | undefined> {
+  if (Deno.build.os === "linux") {
+    const probe = await new Deno.Command("unshare", {
+      args: [
+        "-Urm",
+        "sh",
+        "-c",
+        'mount --bind -o ro "$0" "$0" && ! touch "$0/.probe" 2>/dev/null',
+        dataDir,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => undefined);
+    if (probe?.success) {
+      const output = await new Deno.Command("unshare", {
+        args: [
+          "-Urm",
+          "sh",
+          "-c",
+          'mount --bind -o ro "$0" "$0" && exec "$@"',
+          dataDir,
+          Deno.execPath(),
+          "run",
+          "-A",
+          "--quiet",
+          CLI_PATH,
+          ...args,
+        ],
+        cwd,
+        env: { NO_COLOR: "1", LABOS_ACTOR: "tester", LABOS_CONFIG_HOME: CONFIG_HOME },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      return {
+        code: output.code,
+        stdout: decoder.decode(output.stdout),
+        stderr: decoder.decode(output.stderr),
+      };
+    }
+  }
+  if (Deno.build.os === "windows" || Deno.uid() === 0) return undefined;
+  const folders = [
+    dataDir,
+    ...["audit", "experiments", "datasets", "jobs", "indexes"].map((name) => `${dataDir}/${name}`),
+  ];
+  for (const folder of folders) await Deno.chmod(folder, 0o555);
+  try {
+    return await runCli(args, { cwd });
+  } finally {
+    for (const folder of folders) await Deno.chmod(folder, 0o755);
+  }
+}
+
+Deno.test("item 21: a read-only data folder can be exported; the archive imports", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Read-only" });
+    const result = await runCliReadOnly(data, [
+      "--data-dir",
+      data,
+      "export",
+      "--out",
+      `${dir}/ro.zip`,
+    ], dir);
+    if (result === undefined) return; // No way to make a folder read-only here.
+    assertEquals(result.code, 0, result.stderr);
+    assertStringIncludes(result.stdout, `to ${dir}/ro.zip`);
+    assert(!existsSync(`${data}/labos.lock`));
+    const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+    assertEquals((await restored.importArchive(`${dir}/ro.zip`)).files, 4 + 1);
+
+    // An interrupted write cannot be replayed there: refused, with what to do.
+    await Deno.writeTextFile(
+      `${data}/journal.json`,
+      '{"v":1,"baseSeq":2,"records":[],"events":[]}',
+    );
+    const pending = await runCliReadOnly(data, [
+      "--data-dir",
+      data,
+      "export",
+      "--out",
+      `${dir}/j.zip`,
+    ], dir);
+    assertEquals(pending?.code, 1, pending?.stderr);
+    assertEquals(
+      pending?.stderr,
+      `error: Cannot read "${data}": it is read-only and an interrupted write left journal.json; copy the folder somewhere writable and run "labos doctor --repair" there\n`,
+    );
+  });
 });

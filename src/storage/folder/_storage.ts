@@ -34,11 +34,39 @@ import {
   type StorageTransaction,
 } from "../types.ts";
 import { INDEX_FOLDER, RecordStore } from "./_records.ts";
-import { FolderTransaction, JOURNAL_FILE, MANIFEST_FILE, recoverJournal } from "./_transaction.ts";
+import {
+  FolderTransaction,
+  JOURNAL_FILE,
+  MANIFEST_FILE,
+  parseJournal,
+  recoverJournal,
+} from "./_transaction.ts";
 
 /** The folder, inside the data folder, holding attachments such as copied legacy files. */
 const ATTACHMENT_FOLDER = "legacy";
 const TYPES = ["experiment", "dataset", "job"] as const;
+
+/**
+ * The top-level entries of a data folder that LabOS itself writes. Export
+ * archives only these, and `init` refuses a folder holding anything else.
+ */
+const OWN_ENTRIES: ReadonlySet<string> = new Set([
+  MANIFEST_FILE,
+  "audit",
+  ...Object.values(RECORD_FOLDERS),
+  INDEX_FOLDER,
+  ATTACHMENT_FOLDER,
+  "backups",
+  "quarantine",
+  // `labos demo` draws its plots here.
+  "plots",
+]);
+
+/** Whether a top-level name is the lock, the journal or a temporary file: state, not data. */
+function isStateEntry(name: string): boolean {
+  return name === LOCK_FILE || name === `${LOCK_FILE}.break` || name === JOURNAL_FILE ||
+    (name.startsWith(".") && name.endsWith(".tmp"));
+}
 
 /** Options for {@linkcode FolderStorage}. */
 export interface FolderStorageOptions {
@@ -123,9 +151,11 @@ export class FolderStorage implements LabStorage {
   async initialize(
     manifest: DataManifest,
     event: AuditEventInput,
+    options: { force?: boolean } = {},
   ): Promise<{ created: boolean; manifest: DataManifest }> {
     const existing = await this.manifest();
     if (existing) return { created: false, manifest: existing };
+    if (!options.force) await this.#refuseForeign();
     await ensureDirectory(this.location);
     return await withLock(this.location, async () => {
       const again = await this.manifest();
@@ -140,6 +170,30 @@ export class FolderStorage implements LabStorage {
       await tx.commit(this.#audit);
       return { created: true, manifest };
     });
+  }
+
+  /** Refuses a folder that holds files LabOS did not write (a home folder, `/`). */
+  async #refuseForeign(): Promise<void> {
+    const entries = await fs.readdir(this.location).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [] as string[];
+      if (error.code === "ENOTDIR") {
+        throw new LabosError(
+          "invalid",
+          `Cannot initialise ${quote(this.location)}: it is a file, not a folder`,
+        );
+      }
+      throw error;
+    });
+    const foreign = entries.filter((name) => !OWN_ENTRIES.has(name) && !isStateEntry(name)).sort();
+    if (foreign.length === 0) return;
+    throw new LabosError(
+      "invalid",
+      `Cannot initialise ${
+        quote(this.location)
+      }: the folder is not empty and not a LabOS data folder (it holds ${quote(foreign[0])}${
+        foreign.length > 1 ? ` and ${foreign.length - 1} more` : ""
+      }); choose a new or empty folder, or pass --force`,
+    );
   }
 
   /** Reads and validates one record. */
@@ -303,13 +357,18 @@ export class FolderStorage implements LabStorage {
     }
     const journal = path.join(this.location, JOURNAL_FILE);
     if (await exists(journal)) {
-      const repaired = repair && await recoverJournal(this.#store, this.#audit);
-      problems.push({
-        kind: "pending-journal",
-        path: journal,
-        message: "An interrupted write left a journal; it is replayed by the next write",
-        repaired,
-      });
+      const damage = parseJournal(await fs.readFile(journal, "utf8"));
+      if (typeof damage === "string") {
+        await this.#damagedJournal(journal, damage, problems, options);
+      } else {
+        const repaired = repair && await recoverJournal(this.#store, this.#audit);
+        problems.push({
+          kind: "pending-journal",
+          path: journal,
+          message: "An interrupted write left a journal; it is replayed by the next write",
+          repaired,
+        });
+      }
     }
     await this.#sweepTempFiles(problems, options);
     const records: StorageCheck["records"] = {
@@ -360,6 +419,29 @@ export class FolderStorage implements LabStorage {
       auditLocation: logFile,
       exists: (type, id) => exists(this.#store.pathOf(type, id)),
     };
+  }
+
+  /** A journal that cannot be replayed blocks every write: repair moves it aside. */
+  async #damagedJournal(
+    journal: string,
+    damage: string,
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string },
+  ): Promise<void> {
+    const size = (await fs.stat(journal)).size;
+    let message = `The journal of an interrupted write is damaged (${damage}, ${size} bytes)`;
+    if (options.repair) {
+      const moved = await this.#quarantine(journal, "data", {
+        ...options,
+        reason: `labos doctor --repair: damaged journal of an interrupted write (${damage})`,
+      });
+      message += `; moved it to ${moved}. That write is lost: its records may be partly written ` +
+        `and its audit events are missing. Check the records listed here, or restore the last ` +
+        `archive with "labos import-archive" into a new folder`;
+    } else {
+      message += `; every write is refused until "labos doctor --repair" moves it aside`;
+    }
+    problems.push({ kind: "damaged-journal", path: journal, message, repaired: options.repair });
   }
 
   async #loadRecords(
@@ -486,26 +568,50 @@ export class FolderStorage implements LabStorage {
     return target;
   }
 
-  /** Runs `fn` on every file of the folder, hashed, under the lock. */
+  /**
+   * Runs `fn` on every file of the folder, hashed, under the lock. A
+   * read-only folder, where no lock can be written, cannot change either:
+   * it is read without one, unless an interrupted write left a journal.
+   */
   async snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-    return await withLock(this.location, async () => {
-      await recoverJournal(this.#store, this.#audit);
-      const audit = await this.#audit.verify();
-      const { files, skipped } = await listDataFiles(this.location);
-      const listed: SnapshotFile[] = [];
-      for (const file of files) {
-        const { size, sha256 } = await hashFile(file.absolute);
-        listed.push({
-          path: file.relative,
-          size,
-          sha256,
-          location: file.absolute,
-          read: () => readChecked(file.absolute, { size, sha256 }),
-        });
-      }
-      const manifest = await this.rawManifest() ?? {};
-      return await fn({ files: listed, skipped, manifest, audit });
-    });
+    try {
+      return await withLock(this.location, async () => {
+        await recoverJournal(this.#store, this.#audit);
+        return await this.#snapshot(fn);
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!(code === "EROFS" || code === "EACCES" || code === "EPERM")) throw error;
+      // In a folder where nothing can be created, the lock was not taken and fn never ran.
+      if (!(await isReadOnly(this.location))) throw error;
+    }
+    if (await exists(path.join(this.location, JOURNAL_FILE))) {
+      throw new LabosError(
+        "check_failed",
+        `Cannot read ${
+          quote(this.location)
+        }: it is read-only and an interrupted write left ${JOURNAL_FILE}; copy the folder somewhere writable and run "labos doctor --repair" there`,
+      );
+    }
+    return await this.#snapshot(fn);
+  }
+
+  async #snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const audit = await this.#audit.verify();
+    const { files, skipped } = await listDataFiles(this.location);
+    const listed: SnapshotFile[] = [];
+    for (const file of files) {
+      const { size, sha256 } = await hashFile(file.absolute);
+      listed.push({
+        path: file.relative,
+        size,
+        sha256,
+        location: file.absolute,
+        read: () => readChecked(file.absolute, { size, sha256 }),
+      });
+    }
+    const manifest = await this.rawManifest() ?? {};
+    return await fn({ files: listed, skipped, manifest, audit });
   }
 
   /** Restores into this (empty or missing) folder through a staging sibling folder. */
@@ -530,6 +636,8 @@ export class FolderStorage implements LabStorage {
         } is not empty; restore into a new or empty folder`,
       );
     }
+    // The parent folders this restore creates are removed again if it is refused.
+    const created = await missingFolders(path.dirname(target));
     await ensureDirectory(path.dirname(target));
     const staging = path.join(
       path.dirname(target),
@@ -573,9 +681,23 @@ export class FolderStorage implements LabStorage {
       return result;
     } catch (error) {
       await fs.rm(staging, { recursive: true, force: true });
+      // Deepest first; a folder something else filled meanwhile stays.
+      for (const dir of created.reverse()) {
+        if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
+      }
       throw error;
     }
   }
+}
+
+/** The folders of `dir`'s path, outermost first, that do not exist yet. */
+async function missingFolders(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let current = dir; !(await exists(current)); current = path.dirname(current)) {
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  return missing;
 }
 
 /**
@@ -596,6 +718,19 @@ export function folderInternals(dataDir: string): { store: RecordStore; audit: A
   return { store: new RecordStore(location), audit: new AuditLog(path.join(location, "audit")) };
 }
 
+/** Whether nothing can be created in `dir` (a read-only mount, or no write permission). */
+async function isReadOnly(dir: string): Promise<boolean> {
+  const probe = path.join(dir, `.write-probe-${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await (await fs.open(probe, "wx")).close();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "EROFS" || code === "EACCES" || code === "EPERM";
+  }
+  await fs.rm(probe, { force: true });
+  return false;
+}
+
 async function exists(file: string): Promise<boolean> {
   return await fs.stat(file).then(() => true, () => false);
 }
@@ -610,6 +745,8 @@ async function listDataFiles(
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      // Only LabOS's own files: never what else lives in a folder initialised with --force.
+      if (prefix === "" && !OWN_ENTRIES.has(entry.name)) continue;
       // The lock and temporary files of interrupted writes are not data.
       if (relative === LOCK_FILE || relative === `${LOCK_FILE}.break`) continue;
       if (relative === JOURNAL_FILE) continue;

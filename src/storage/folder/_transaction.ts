@@ -2,8 +2,13 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { AuditEvent, AuditEventInput, AuditLog } from "../../audit/mod.ts";
 import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "../../durable/mod.ts";
-import { LabosError } from "../../errors.ts";
-import { canonicalJson, type RecordOf, type RecordType } from "../../records/mod.ts";
+import { LabosError, quote } from "../../errors.ts";
+import {
+  canonicalJson,
+  checkRecordSize,
+  type RecordOf,
+  type RecordType,
+} from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
 import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
 
@@ -16,10 +21,15 @@ interface PendingRecord {
   created: boolean;
 }
 
-interface Journal {
+/** The redo journal of one commit, `journal.json`. */
+export interface Journal {
+  /** The journal format version. */
   v: 1;
+  /** The audit log's last seq before the commit. */
   baseSeq: number;
-  records: PendingRecord[];
+  /** The records the commit writes. */
+  records: Array<{ type: RecordType; record: RecordOf[RecordType]; created: boolean }>;
+  /** The audit events the commit appends. */
   events: AuditEventInput[];
 }
 
@@ -74,7 +84,10 @@ export class FolderTransaction implements StorageTransaction {
     const store = this.#store;
     let events: AuditEvent[] = [];
     if (this.#records.length > 0 || this.#events.length > 0) {
-      for (const { type, record } of this.#records) store.validate(type, record);
+      for (const { type, record } of this.#records) {
+        store.validate(type, record);
+        checkRecordSize(record, `Cannot store ${type} ${quote(String(record.id))}`);
+      }
       const staged = await audit.stage(this.#events);
       const journal: Journal = {
         v: 1,
@@ -83,7 +96,17 @@ export class FolderTransaction implements StorageTransaction {
         events: this.#events,
       };
       const journalPath = path.join(store.dataDir, JOURNAL_FILE);
-      await atomicWriteFile(journalPath, JSON.stringify(journal));
+      let text: string;
+      try {
+        text = JSON.stringify(journal);
+      } catch (error) {
+        if (!(error instanceof RangeError && /string length/i.test(error.message))) throw error;
+        throw new LabosError(
+          "invalid",
+          `Cannot store this change: its records together exceed what one write can hold (about 512 MiB); make it smaller`,
+        );
+      }
+      await atomicWriteFile(journalPath, text);
       await applyRecords(journal, store);
       if (staged.events.length > 0) await staged.write();
       events = staged.events;
@@ -164,6 +187,37 @@ async function appendedPrefix(audit: AuditLog, journal: Journal, done: number): 
 }
 
 /**
+ * A journal's text, parsed and checked, or why it is damaged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseJournal } from "./_transaction.ts";
+ * assert.strictEqual(parseJournal("{"), "not valid JSON");
+ * assert.strictEqual(typeof parseJournal('{"v":1,"baseSeq":0,"records":[],"events":[]}'), "object");
+ * ```
+ */
+export function parseJournal(text: string): Journal | string {
+  let value: Partial<Journal>;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "not valid JSON";
+  }
+  const ok = typeof value === "object" && value !== null && value.v === 1 &&
+    Number.isInteger(value.baseSeq) && Array.isArray(value.records) &&
+    Array.isArray(value.events) &&
+    value.records.every((entry) =>
+      typeof entry === "object" && entry !== null &&
+      ["experiment", "dataset", "job"].includes(entry.type) &&
+      typeof entry.record === "object" && entry.record !== null &&
+      typeof entry.record.id === "string"
+    ) &&
+    value.events.every((event) => typeof event === "object" && event !== null);
+  return ok ? value as Journal : "not a LabOS journal";
+}
+
+/**
  * Replays an interrupted transaction, if one was left by a crash. Record
  * writes are idempotent and events are appended only if they are missing.
  * The caller holds the data folder lock.
@@ -177,7 +231,13 @@ export async function recoverJournal(store: RecordStore, audit: AuditLog): Promi
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
-  const journal = JSON.parse(text) as Journal;
+  const journal = parseJournal(text);
+  if (typeof journal === "string") {
+    throw new LabosError(
+      "check_failed",
+      `Cannot write to ${store.dataDir}: ${JOURNAL_FILE}, left by an interrupted write, is damaged (${journal}); run "labos doctor --repair" to move it aside`,
+    );
+  }
   await replay(journal, store, audit);
   await fs.rm(journalPath);
   await fsyncDirectory(store.dataDir);

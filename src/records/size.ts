@@ -1,0 +1,112 @@
+import { LabosError } from "../errors.ts";
+
+/**
+ * The largest record LabOS stores: 256 MiB of JSON as written to its file.
+ * JavaScript strings stop at about 512 Mi characters, and a commit writes
+ * each record twice (journal and file), so larger records cannot be stored.
+ */
+export const MAX_RECORD_CHARS: number = 256 * 1024 * 1024;
+
+// deno-lint-ignore no-control-regex
+const ESCAPED_SHORT = /["\\\x08\x09\x0a\x0c\x0d]/g;
+const ESCAPED_LONG =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x07\x0b\x0e-\x1f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function count(text: string, pattern: RegExp): number {
+  let n = 0;
+  pattern.lastIndex = 0;
+  while (pattern.exec(text) !== null) n++;
+  return n;
+}
+
+/**
+ * The length of `JSON.stringify(value, null, 2)` without building the
+ * string, so that a value too large to serialise can be refused with a
+ * clear message instead of `RangeError: Invalid string length`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { jsonSize } from "./size.ts";
+ * const value = { a: [1, "x\n"], b: null, c: {} };
+ * assert.strictEqual(jsonSize(value), JSON.stringify(value, null, 2).length);
+ * ```
+ */
+export function jsonSize(value: unknown): number {
+  let total = 0;
+  function visit(item: unknown, depth: number): void {
+    if (item === null) total += 4;
+    else if (typeof item === "string") {
+      total += 2 + item.length + count(item, ESCAPED_SHORT) + 5 * count(item, ESCAPED_LONG);
+    } else if (typeof item === "number") total += Number.isFinite(item) ? String(item).length : 4;
+    else if (typeof item === "boolean") total += item ? 4 : 5;
+    else if (Array.isArray(item)) {
+      if (item.length === 0) total += 2;
+      else {
+        total += 2 + item.length * (1 + 2 * (depth + 1)) + (item.length - 1) + 1 + 2 * depth;
+        for (const element of item) {
+          if (element === undefined || typeof element === "function") total += 4;
+          else visit(element, depth + 1);
+        }
+      }
+    } else if (typeof item === "object") {
+      const entries = Object.entries(item as Record<string, unknown>).filter(([, v]) =>
+        v !== undefined && typeof v !== "function"
+      );
+      if (entries.length === 0) total += 2;
+      else {
+        total += 2 + entries.length * (1 + 2 * (depth + 1) + 2) + (entries.length - 1) + 1 +
+          2 * depth;
+        for (const [key, element] of entries) {
+          visit(key, depth + 1);
+          visit(element, depth + 1);
+        }
+      }
+    }
+  }
+  visit(value, 0);
+  return total;
+}
+
+/**
+ * Refuses (`invalid`) a record larger than {@linkcode MAX_RECORD_CHARS}
+ * once written, naming its size and the limit after `context`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkRecordSize } from "./size.ts";
+ * checkRecordSize({ id: "x" }, "Cannot store it");
+ * assert.throws(() => checkRecordSize({ id: "x" }, "Cannot store it", 5), /more than the/);
+ * ```
+ */
+export function checkRecordSize(
+  record: unknown,
+  context: string,
+  limit: number = MAX_RECORD_CHARS,
+): void {
+  const size = jsonSize(record);
+  if (size <= limit) return;
+  throw new LabosError(
+    "invalid",
+    `${context}: the record would take ${mib(size)} to store, more than the ${mib(limit)} limit`,
+  );
+}
+
+/**
+ * A size in MiB for messages: `612 MiB`, `1.5 MiB`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { mib } from "./size.ts";
+ * assert.strictEqual(mib(256 * 1024 * 1024), "256 MiB");
+ * ```
+ */
+export function mib(chars: number): string {
+  const value = chars / (1024 * 1024);
+  return value >= 10 || Number.isInteger(value)
+    ? `${Math.round(value)} MiB`
+    : `${value.toFixed(1)} MiB`;
+}
