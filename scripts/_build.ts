@@ -126,6 +126,11 @@ function lastLine(text: string): string {
  * whole file at start-up; {@linkcode bundleSplit} avoids that.
  */
 export async function bundle(entry: string, output: string): Promise<void> {
+  await denoBundle(entry, ["--output", output]);
+}
+
+/** Runs `deno bundle` on an entry point with LabOS's config, npm packages inlined. */
+async function denoBundle(entry: string, args: string[]): Promise<void> {
   await run([
     Deno.execPath(),
     "bundle",
@@ -136,8 +141,7 @@ export async function bundle(entry: string, output: string): Promise<void> {
     "deno",
     "--packages",
     "bundle",
-    "--output",
-    output,
+    ...args,
     entry,
   ]);
 }
@@ -151,23 +155,7 @@ export async function bundle(entry: string, output: string): Promise<void> {
  */
 export async function bundleSplit(entry: string, outDir: string): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
-  await run([
-    Deno.execPath(),
-    "bundle",
-    "--quiet",
-    "--config",
-    join(ROOT, "deno.json"),
-    "--platform",
-    "deno",
-    "--packages",
-    "bundle",
-    "--format",
-    "esm",
-    "--code-splitting",
-    "--outdir",
-    outDir,
-    entry,
-  ]);
+  await denoBundle(entry, ["--format", "esm", "--code-splitting", "--outdir", outDir]);
   return join(outDir, `${basename(entry).replace(/\.[cm]?[jt]s$/, "")}.js`);
 }
 
