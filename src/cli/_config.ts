@@ -20,6 +20,6 @@ export function registerConfigCommands(program: Command, cli: CliContext, setup:
     .argument("[file]", "the config file to trust")
     .action(async (file: string | undefined, _options, command: Command) => {
       const { trustConfig } = await import("./_config_actions.ts");
-      trustConfig(cli, command, file);
+      await trustConfig(cli, command, file);
     });
 }

@@ -100,7 +100,11 @@ export async function showConfig(
  * `labos trust [FILE]`: checks the file reads as a valid `labos.jsonc`, then
  * records its path and SHA-256 in the user's trust store. Loads no plugins.
  */
-export function trustConfig(cli: CliContext, command: Command, file: string | undefined): void {
+export async function trustConfig(
+  cli: CliContext,
+  command: Command,
+  file: string | undefined,
+): Promise<void> {
   const globals = command.optsWithGlobals() as { config?: string };
   const target = path.resolve(cli.io.cwd, file ?? globals.config ?? CONFIG_FILE);
   if (!existsSync(target)) {
@@ -110,6 +114,6 @@ export function trustConfig(cli: CliContext, command: Command, file: string | un
     );
   }
   readConfigFile(target);
-  const entry = trustConfigFile(target, cli.io.env);
+  const entry = await trustConfigFile(target, { env: cli.io.env });
   cli.emit(command, entry, () => `trusted ${entry.path} (sha256 ${entry.sha256})\n`);
 }

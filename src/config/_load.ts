@@ -229,7 +229,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
   const file = bytes === undefined
     ? undefined
     : parseConfigText(bytes.toString("utf8"), configPath);
-  const trusted = bytes === undefined || explicit || isConfigTrusted(configPath, bytes, env);
+  const trusted = bytes === undefined || explicit || isConfigTrusted(configPath, { bytes, env });
   const baseDir = explicit ? path.dirname(configPath) : cwd;
 
   let dataDir = path.resolve(cwd, "data");

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import process from "node:process";
+import { atomicWriteFile, ensureDirectory } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 
 /** The name of the trust store inside the user's LabOS config folder. */
@@ -86,14 +87,14 @@ function readStore(env: Record<string, string | undefined>): TrustedConfig[] {
  * import assert from "node:assert/strict";
  * import { isConfigTrusted } from "./mod.ts";
  * const env = { LABOS_CONFIG_HOME: await Deno.makeTempDir() };
- * assert.equal(isConfigTrusted("/tmp/labos.jsonc", new Uint8Array(), env), false);
+ * assert.equal(isConfigTrusted("/tmp/labos.jsonc", { bytes: new Uint8Array(), env }), false);
  * ```
  */
 export function isConfigTrusted(
   file: string,
-  bytes: Uint8Array,
-  env: Record<string, string | undefined>,
+  options: { bytes: Uint8Array; env: Record<string, string | undefined> },
 ): boolean {
+  const { bytes, env } = options;
   const resolved = canonicalPath(file);
   const digest = configDigest(bytes);
   return readStore(env).some((entry) => entry.path === resolved && entry.sha256 === digest);
@@ -111,14 +112,16 @@ export function isConfigTrusted(
  * import { isConfigTrusted, trustConfigFile } from "./mod.ts";
  * const env = { LABOS_CONFIG_HOME: await Deno.makeTempDir() };
  * writeFileSync("/tmp/labos-trust-example.jsonc", "{}");
- * trustConfigFile("/tmp/labos-trust-example.jsonc", env);
- * assert.ok(isConfigTrusted("/tmp/labos-trust-example.jsonc", new TextEncoder().encode("{}"), env));
+ * await trustConfigFile("/tmp/labos-trust-example.jsonc", { env });
+ * const bytes = new TextEncoder().encode("{}");
+ * assert.ok(isConfigTrusted("/tmp/labos-trust-example.jsonc", { bytes, env }));
  * ```
  */
-export function trustConfigFile(
+export async function trustConfigFile(
   file: string,
-  env: Record<string, string | undefined>,
-): TrustedConfig {
+  options: { env: Record<string, string | undefined> },
+): Promise<TrustedConfig> {
+  const { env } = options;
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
@@ -127,11 +130,8 @@ export function trustConfigFile(
   }
   const entry: TrustedConfig = { path: canonicalPath(file), sha256: configDigest(bytes) };
   const home = userConfigHome(env);
-  fs.mkdirSync(home, { recursive: true });
+  await ensureDirectory(home);
   const trusted = [...readStore(env).filter((old) => old.path !== entry.path), entry];
-  const store = path.join(home, TRUST_FILE);
-  const temp = `${store}.${randomBytes(6).toString("hex")}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify({ trusted }, null, 2) + "\n", { flag: "wx" });
-  fs.renameSync(temp, store);
+  await atomicWriteFile(path.join(home, TRUST_FILE), JSON.stringify({ trusted }, null, 2) + "\n");
   return entry;
 }
