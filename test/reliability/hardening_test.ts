@@ -967,3 +967,39 @@ Deno.test("item 21: a read-only data folder can be exported; the archive imports
     );
   });
 });
+
+Deno.test("item 11: an append checks the end of the log; damage in the middle stays detected after it, at its seq", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "ada" });
+    await lab.init();
+    for (const title of ["A", "B", "C"]) await lab.createExperiment({ title });
+    const log = `${dir}/data/audit/log.jsonl`;
+    const lines = (await Deno.readTextFile(log)).split("\n");
+    // Event 2 (the first experiment.created): change its title, keep its stored hash.
+    lines[1] = lines[1].replace('"title":"A"', '"title":"Z"');
+    await Deno.writeTextFile(log, lines.join("\n"));
+
+    // The README says what an append checks: the end of the log, which is intact.
+    await lab.createExperiment({ title: "D" });
+    const verify = await runCli(["--data-dir", `${dir}/data`, "audit", "verify"]);
+    assertEquals(verify.code, 1);
+    assertMatch(verify.stdout + verify.stderr, /seq 2\b/);
+
+    // Damage at the end is refused before anything is written.
+    const tail = (await Deno.readTextFile(log)).trimEnd().split("\n");
+    tail[tail.length - 1] = tail[tail.length - 1].replace('"title":"D"', '"title":"Y"');
+    await Deno.writeTextFile(log, `${tail.join("\n")}\n`);
+    const before = await Deno.readTextFile(log);
+    const refused = await runCli([
+      "--data-dir",
+      `${dir}/data`,
+      "experiments",
+      "create",
+      "--title",
+      "E",
+    ]);
+    assertEquals(refused.code, 1);
+    assertStringIncludes(refused.stderr, "the last line is not a valid audit record");
+    assertEquals(await Deno.readTextFile(log), before);
+  });
+});
