@@ -18,6 +18,7 @@ import {
   auditLinkFor,
   csrfInput,
   dash,
+  dataTable,
   emptyTable,
   fieldBlock,
   filterActions,
@@ -248,30 +249,19 @@ function delimiterField(state: ImportFormState): Html {
 
 function datasetRows(items: Dataset[]): Html {
   if (items.length === 0) return emptyTable("No datasets.");
-  return html`
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Kind</th>
-            <th scope="col" class="hide-narrow">Id</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>${items.map((d) =>
-          html`
-            <tr>
-              <td><a href="/datasets/${d.id}">${d.title}</a></td>
-              <td>${d.kind}</td>
-              <td class="mono hide-narrow">${d.id}</td>
-              <td>${time(d.createdAt)}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </div>
-  `;
+  return dataTable(
+    ["Title", "Kind", { label: "Id", class: "hide-narrow" }, "Created"],
+    items.map((d) =>
+      html`
+        <tr>
+          <td><a href="/datasets/${d.id}">${d.title}</a></td>
+          <td>${d.kind}</td>
+          <td class="mono hide-narrow">${d.id}</td>
+          <td>${time(d.createdAt)}</td>
+        </tr>
+      `
+    ),
+  );
 }
 
 function tablePreview(dataset: Dataset): Html {

@@ -26,6 +26,7 @@ import {
   badge,
   csrfInput,
   dash,
+  dataTable,
   emptyTable,
   fieldBlock,
   filterActions,
@@ -177,34 +178,24 @@ function experimentTable(items: Experiment[], options: { filtered: boolean }): H
       `
     }.`);
   }
-  return html`
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Status</th>
-            <th scope="col">Owner</th>
-            <th scope="col" class="hide-narrow">Tags</th>
-            <th scope="col" class="num hide-narrow">Jobs</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>${items.map((e) =>
-          html`
-            <tr>
-              <td><a href="/experiments/${e.id}">${e.title}</a></td>
-              <td>${badge(e.status)}</td>
-              <td>${e.owner}</td>
-              <td class="hide-narrow">${tags(e.tags)}</td>
-              <td class="num hide-narrow">${e.jobIds.length}</td>
-              <td>${time(e.createdAt)}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </div>
-  `;
+  return dataTable(
+    ["Title", "Status", "Owner", { label: "Tags", class: "hide-narrow" }, {
+      label: "Jobs",
+      class: "num hide-narrow",
+    }, "Created"],
+    items.map((e) =>
+      html`
+        <tr>
+          <td><a href="/experiments/${e.id}">${e.title}</a></td>
+          <td>${badge(e.status)}</td>
+          <td>${e.owner}</td>
+          <td class="hide-narrow">${tags(e.tags)}</td>
+          <td class="num hide-narrow">${e.jobIds.length}</td>
+          <td>${time(e.createdAt)}</td>
+        </tr>
+      `
+    ),
+  );
 }
 
 interface CreateFormState {
@@ -390,30 +381,19 @@ function jobsCard(experiment: Experiment, jobs: Job[]): Html {
   return html`
     <section class="card" aria-labelledby="jobs-title">
     <h2 id="jobs-title">Jobs (${experiment.jobIds.length})</h2>
-    ${jobs.length === 0 ? html`<p class="muted">No jobs yet.</p>` : html`
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">Module</th>
-              <th scope="col">Status</th>
-              <th scope="col">Finished</th>
-            </tr>
-          </thead>
-          <tbody>${jobs.map((job) =>
-            html`
-              <tr>
-                <td>${idLink("/jobs/", job.id)}</td>
-                <td>${job.module}</td>
-                <td>${badge(job.status)}</td>
-                <td>${time(job.finishedAt)}</td>
-              </tr>
-            `
-          )}</tbody>
-        </table>
-      </div>
-    `}
+    ${jobs.length === 0 ? html`<p class="muted">No jobs yet.</p>` : dataTable(
+      ["Job", "Module", "Status", "Finished"],
+      jobs.map((job) =>
+        html`
+          <tr>
+            <td>${idLink("/jobs/", job.id)}</td>
+            <td>${job.module}</td>
+            <td>${badge(job.status)}</td>
+            <td>${time(job.finishedAt)}</td>
+          </tr>
+        `
+      ),
+    )}
     ${open
       ? html`
         <p
@@ -433,28 +413,18 @@ function datasetsCard(experiment: Experiment, datasets: Dataset[]): Html {
   return html`
     <section class="card" aria-labelledby="datasets-title">
     <h2 id="datasets-title">Datasets (${experiment.datasetIds.length})</h2>
-    ${datasets.length === 0 ? html`<p class="muted">No datasets yet.</p>` : html`
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Dataset</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Title</th>
-            </tr>
-          </thead>
-          <tbody>${datasets.map((dataset) =>
-            html`
-              <tr>
-                <td>${idLink("/datasets/", dataset.id)}</td>
-                <td>${dataset.kind}</td>
-                <td>${dataset.title}</td>
-              </tr>
-            `
-          )}</tbody>
-        </table>
-      </div>
-    `}
+    ${datasets.length === 0 ? html`<p class="muted">No datasets yet.</p>` : dataTable(
+      ["Dataset", "Kind", "Title"],
+      datasets.map((dataset) =>
+        html`
+          <tr>
+            <td>${idLink("/datasets/", dataset.id)}</td>
+            <td>${dataset.kind}</td>
+            <td>${dataset.title}</td>
+          </tr>
+        `
+      ),
+    )}
     </section>
   `;
 }

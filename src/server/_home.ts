@@ -12,6 +12,7 @@ import { cachedPage } from "./_layout.ts";
 import type { ServerEnv } from "./_state.ts";
 import {
   auditStatus,
+  dataTable,
   emptyTable,
   glossify,
   type Html,
@@ -103,29 +104,21 @@ function dashboard(
 
 function activityTable(events: AuditEvent[]): Html {
   if (events.length === 0) return emptyTable("No events");
-  return html`
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Event</th>
-            <th scope="col" class="hide-narrow">By</th>
-            <th scope="col" class="hide-narrow">Reason</th>
-          </tr>
-        </thead>
-        <tbody>${events.map((event) =>
-          html`
-            <tr>
-              <td>${time(event.ts, { seconds: true })}</td>
-              <td><code>${event.action}</code><br>${targetLink(event.target)}</td>
-              <td class="hide-narrow">${event.actor}</td>
-              <td class="hide-narrow wrap">${event.reason ??
-                html`<span class="muted">–</span>`}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </div>
-  `;
+  return dataTable(
+    ["Time", "Event", { label: "By", class: "hide-narrow" }, {
+      label: "Reason",
+      class: "hide-narrow",
+    }],
+    events.map((event) =>
+      html`
+        <tr>
+          <td>${time(event.ts, { seconds: true })}</td>
+          <td><code>${event.action}</code><br>${targetLink(event.target)}</td>
+          <td class="hide-narrow">${event.actor}</td>
+          <td class="hide-narrow wrap">${event.reason ??
+            html`<span class="muted">–</span>`}</td>
+        </tr>
+      `
+    ),
+  );
 }

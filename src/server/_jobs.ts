@@ -17,6 +17,7 @@ import {
   badge,
   csrfInput,
   dash,
+  dataTable,
   emptyTable,
   filterActions,
   filterSelect,
@@ -96,36 +97,26 @@ jobs.post("/:id/rerun-check", async (c) => {
 
 function jobsTable(jobs: Job[]): Html {
   if (jobs.length === 0) return emptyTable("No jobs.");
-  return html`
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">Module</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="hide-narrow">Experiment</th>
-            <th scope="col" class="num hide-narrow">ms</th>
-            <th scope="col">Finished</th>
-          </tr>
-        </thead>
-        <tbody>${jobs.map((job) =>
-          html`
-            <tr>
-              <td>${idLink("/jobs/", job.id)}</td>
-              <td>${job.module}</td>
-              <td>${badge(job.status)}</td>
-              <td class="hide-narrow">${job.experimentId
-                ? idLink("/experiments/", job.experimentId)
-                : html`<span class="muted">–</span>`}</td>
-              <td class="num hide-narrow">${job.durationMs ?? "–"}</td>
-              <td>${time(job.finishedAt)}</td>
-            </tr>
-          `
-        )}</tbody>
-      </table>
-    </div>
-  `;
+  return dataTable(
+    ["Job", "Module", "Status", { label: "Experiment", class: "hide-narrow" }, {
+      label: "ms",
+      class: "num hide-narrow",
+    }, "Finished"],
+    jobs.map((job) =>
+      html`
+        <tr>
+          <td>${idLink("/jobs/", job.id)}</td>
+          <td>${job.module}</td>
+          <td>${badge(job.status)}</td>
+          <td class="hide-narrow">${job.experimentId
+            ? idLink("/experiments/", job.experimentId)
+            : html`<span class="muted">–</span>`}</td>
+          <td class="num hide-narrow">${job.durationMs ?? "–"}</td>
+          <td>${time(job.finishedAt)}</td>
+        </tr>
+      `
+    ),
+  );
 }
 
 async function plotsOf(lab: Lab, module: string): Promise<boolean> {

@@ -367,6 +367,39 @@ export function emptyTable(message: Html | string): Html {
   `;
 }
 
+/** A column of {@linkcode dataTable}: its header, with a class for its header cell if given. */
+export type TableColumn = string | { label: string; class: string };
+
+/**
+ * A scrollable table with a header row: the markup every list page shares.
+ * Each row is a `<tr>`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { html } from "hono/html";
+ * import { dataTable } from "./_views.ts";
+ * const table = String(dataTable(["Job", { label: "ms", class: "num" }], [html`<tr><td>1</td></tr>`]));
+ * assert.ok(table.includes('<th scope="col" class="num">ms</th>'));
+ * ```
+ */
+export function dataTable(columns: readonly TableColumn[], rows: readonly Html[]): Html {
+  return html`
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>${columns.map((column) =>
+            typeof column === "string"
+              ? html`<th scope="col">${column}</th>`
+              : html`<th scope="col" class="${column.class}">${column.label}</th>`
+          )}</tr>
+        </thead>
+        <tbody>${rows}</tbody>
+      </table>
+    </div>
+  `;
+}
+
 /** Options for {@linkcode filterSelect}. */
 export interface FilterSelectOptions {
   /** The query parameter. */
