@@ -55,19 +55,26 @@ export async function walkFiles(
 
 /** Lowercase hex SHA-256 of a file, streamed; never follows a symbolic link. */
 export async function sha256File(file: string): Promise<string> {
+  return (await fileDigest(file)).sha256;
+}
+
+/** The size and lowercase hex SHA-256 of a file, from one streamed read; never follows a symbolic link. */
+export async function fileDigest(file: string): Promise<{ size: number; sha256: string }> {
   const hash = createHash("sha256");
   const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  let size = 0;
   try {
     const buffer = new Uint8Array(1 << 20);
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
     }
   } finally {
     await handle.close();
   }
-  return hash.digest("hex");
+  return { size, sha256: hash.digest("hex") };
 }
 
 /** Copies one file durably, creating the target's folders. */

@@ -12,7 +12,7 @@ import {
   type VerifyResult,
 } from "../../audit/mod.ts";
 import { ensureDirectory, fsyncDirectory, LOCK_FILE, withLock } from "../../durable/mod.ts";
-import { copyFile, copyFiles, sha256File, walkFiles } from "../../durable/files.ts";
+import { copyFile, copyFiles, fileDigest, sha256File, walkFiles } from "../../durable/files.ts";
 import { LabosError, quote } from "../../errors.ts";
 import { isId, RECORD_FOLDERS, type RecordOf, type RecordType } from "../../records/mod.ts";
 import { VERSION } from "../../version.ts";
@@ -601,7 +601,7 @@ export class FolderStorage implements LabStorage {
     const { files, skipped } = await listDataFiles(this.location);
     const listed: SnapshotFile[] = [];
     for (const file of files) {
-      const { size, sha256 } = await hashFile(file.absolute);
+      const { size, sha256 } = await fileDigest(file.absolute);
       listed.push({
         path: file.relative,
         size,
@@ -769,21 +769,6 @@ async function* chunksOf(handle: fs.FileHandle): AsyncIterable<Uint8Array> {
     const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
     if (bytesRead === 0) return;
     yield buffer.subarray(0, bytesRead);
-  }
-}
-
-async function hashFile(file: string): Promise<{ size: number; sha256: string }> {
-  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const hash = createHash("sha256");
-    let size = 0;
-    for await (const chunk of chunksOf(handle)) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-    }
-    return { size, sha256: hash.digest("hex") };
-  } finally {
-    await handle.close();
   }
 }
 
