@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { Dataset } from "../records/mod.ts";
+import { type Dataset, tableRows } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 
@@ -50,7 +50,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           command,
           dataset,
           () =>
-            `Imported ${dataset.id}: ${dataset.table?.rows.length} rows, columns ${
+            `Imported ${dataset.id}: ${dataset.table?.rowCount} rows, columns ${
               dataset.table?.columns.map((c) =>
                 printable(`${c.name} (${c.type}${c.unit ? `, ${c.unit}` : ""})`)
               )
@@ -159,17 +159,17 @@ function describeDataset(dataset: Dataset): string {
     );
   }
   if (dataset.table) {
-    const { columns, rows } = dataset.table;
+    const { columns, rowCount } = dataset.table;
     lines.push(
       "",
       table(
         columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
-        rows.slice(0, 20).map((row) =>
-          columns.map((c) => String((Object.hasOwn(row, c.name) ? row[c.name] : undefined) ?? ""))
+        tableRows(dataset.table, { limit: 20 }).map((row) =>
+          row.map((value) => String(value ?? ""))
         ),
       ).trimEnd(),
     );
-    if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);
+    if (rowCount > 20) lines.push(`… ${rowCount - 20} more rows`);
   }
   if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
   return lines.join("\n") + "\n";

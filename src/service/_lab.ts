@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import type { Dataset, Experiment, Job, RecordOf } from "../records/mod.ts";
+import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
@@ -275,8 +275,14 @@ export class Lab {
     return this.#get("dataset", id);
   }
 
-  /** Lists datasets, newest first. */
-  listDatasets(filter: DatasetFilter = {}): Promise<Page<Dataset>> {
+  /** Reads one dataset without its table's values, which are not read. */
+  async getDatasetSummary(id: string): Promise<DatasetSummary> {
+    await requireReady(this.#lab);
+    return await this.#lab.storage.getSummary("dataset", id);
+  }
+
+  /** Lists datasets, newest first, without their tables' values. */
+  listDatasets(filter: DatasetFilter = {}): Promise<Page<DatasetSummary>> {
     return listDatasets(this.#lab, filter);
   }
 

@@ -438,7 +438,7 @@ Deno.test("multipart CSV import works like labos import", async () => {
     assertEquals(api.status, 201);
     const dataset = await api.json();
     assertEquals(dataset.source.fileName, "decay.csv");
-    assertEquals(dataset.table.rows, [{ time_s: 0, conc: 1.5 }, { time_s: 10, conc: 0.75 }]);
+    assertEquals(dataset.table.values, [[0, 10], [1.5, 0.75]]);
 
     const cookie = await session();
     const page = new FormData();

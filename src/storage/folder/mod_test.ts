@@ -9,7 +9,7 @@ import { folderInternals, FolderStorage } from "./mod.ts";
 function experiment(title: string): Experiment {
   const now = new Date().toISOString();
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     id: newId("experiment"),
     createdAt: now,
     updatedAt: now,
