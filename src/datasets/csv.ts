@@ -77,6 +77,8 @@ export class CsvCellLimitError extends LabosError {
   readonly limit: number;
   /** The number of columns. */
   readonly columns: number;
+  /** Where the limit was passed: `line N`. */
+  readonly where: string;
 
   /** An error for a table of `columns` columns past `limit` cells at `where`. */
   constructor(where: string, options: { limit: number; columns: number }) {
@@ -85,6 +87,7 @@ export class CsvCellLimitError extends LabosError {
       `Cannot parse CSV: ${where}: the table has more than ${options.limit} cells; the limit is ${options.limit}`,
     );
     this.limit = options.limit;
+    this.where = where;
     this.columns = options.columns;
   }
 }

@@ -247,6 +247,9 @@ const datasetShape = {
   experimentId: ExperimentId.nullable(),
   parentIds: z.array(DatasetId),
   source: SourceFileSchema.optional(),
+};
+
+const datasetTail = {
   provenance: z.strictObject({
     jobId: JobId,
     module: z.string().min(1),
@@ -264,6 +267,7 @@ const datasetObject = z.strictObject({
   ...datasetShape,
   table: z.strictObject({ ...tableSummaryShape, values: z.array(z.array(cell)) })
     .superRefine(checkTableShape).optional(),
+  ...datasetTail,
 });
 
 // The same record, with the cells checked by one loop.
@@ -271,11 +275,13 @@ const datasetParser = z.strictObject({
   ...datasetShape,
   table: z.strictObject({ ...tableSummaryShape, values: cellColumns })
     .superRefine(checkTableShape).optional(),
+  ...datasetTail,
 });
 
 const datasetSummaryObject = z.strictObject({
   ...datasetShape,
   table: z.strictObject(tableSummaryShape).optional(),
+  ...datasetTail,
 });
 
 /** Schema of a dataset record. */

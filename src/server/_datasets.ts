@@ -7,7 +7,7 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LabosError } from "../errors.ts";
-import { type Dataset, type DatasetSummary, tableRows } from "../records/mod.ts";
+import { type Dataset, type DatasetSummary, mib, tableRows } from "../records/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -164,12 +164,12 @@ function importPage(c: Context<ServerEnv>, state: ImportFormState): Response | P
     section: "import",
     lede:
       "Creates a dataset from an instrument's CSV export, through the same import code as labos import.",
-    body: importForm(ui, state),
+    body: importForm(ui, { ...state, maxBytes: c.var.lab.datasetLimits.maxBytes }),
     status: state.status,
   });
 }
 
-function importForm(ui: Ui, state: ImportFormState): Html {
+function importForm(ui: Ui, state: ImportFormState & { maxBytes: number }): Html {
   const { values, errors, message } = state;
   const text = (name: string, label: string, hint: string) =>
     fieldBlock({
@@ -187,7 +187,7 @@ ${
     fieldBlock({
       id: "imp-file",
       label: "CSV file",
-      hint: "The first line is the header. Up to 10 MiB.",
+      hint: `The first line is the header. Up to ${mib(state.maxBytes)}.`,
       required: true,
       errors: errors.get("file"),
       control: (attrs) =>

@@ -8,6 +8,7 @@ import {
   recordEvent as storedRecordEvent,
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
+import type { DatasetLimits } from "./_datasets.ts";
 
 /** What the service's parts share: the storage, the actor, the clock and the lazy catalogs. */
 export interface LabContext {
@@ -21,6 +22,8 @@ export interface LabContext {
   modules(): Promise<ModuleRegistry>;
   /** The experiment templates, loaded on first use. */
   templates(): Promise<TemplateCatalog>;
+  /** The size limits of an imported dataset. */
+  readonly datasetLimits: Readonly<DatasetLimits>;
 }
 
 /** The current time as an RFC 3339 UTC string with milliseconds. */

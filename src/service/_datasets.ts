@@ -15,11 +15,19 @@ import type { Page } from "../storage/mod.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import { DatasetFilterSchema, parseFilter } from "./_requests.ts";
 
-/** The largest CSV file a dataset is imported from: 64 MiB (the panel's upload limit agrees). */
-export const MAX_DATASET_BYTES: number = 64 * 1024 * 1024;
+/** The size limits of an imported dataset. */
+export interface DatasetLimits {
+  /** The largest CSV file, in bytes. */
+  maxBytes: number;
+  /** The most cells (columns × data rows). */
+  maxCells: number;
+}
 
-/** The most cells (columns × rows) of an imported table: 20,000,000. */
-export const MAX_DATASET_CELLS: number = 20_000_000;
+/** The default limits: a 64 MiB file, 20,000,000 cells. The panel's upload limit follows `maxBytes`. */
+export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
+  maxBytes: 64 * 1024 * 1024,
+  maxCells: 20_000_000,
+};
 
 function count(value: number): string {
   return value.toLocaleString("en-US");
@@ -58,11 +66,12 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
     units[match[1]] = match[2];
   }
   const context = `Cannot import ${quote(request.fileName)}`;
-  if (request.bytes.byteLength > MAX_DATASET_BYTES) {
+  const { maxBytes, maxCells } = lab.datasetLimits;
+  if (request.bytes.byteLength > maxBytes) {
     throw new LabosError(
       "invalid",
       `${context}: the file is ${mib(request.bytes.byteLength)}, more than the ${
-        mib(MAX_DATASET_BYTES)
+        mib(maxBytes)
       } limit of a dataset`,
     );
   }
@@ -82,17 +91,15 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       delimiter: request.delimiter,
       decimalComma: request.decimalComma,
       units,
-      maxCells: MAX_DATASET_CELLS,
+      maxCells,
     });
   } catch (error) {
     if (!(error instanceof CsvCellLimitError)) throw error;
     throw new LabosError(
       "invalid",
-      `${context}: the table has ${error.columns} columns and more than ${
+      `${context}: its table of ${error.columns} columns passes the ${
         count(error.limit)
-      } cells (${mib(request.bytes.byteLength)}), more than the ${
-        count(error.limit)
-      }-cell limit of a dataset`,
+      }-cell limit of a dataset at ${error.where} (the file is ${mib(request.bytes.byteLength)})`,
     );
   }
   const experimentId = request.experimentId ?? null;

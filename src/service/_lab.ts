@@ -23,6 +23,7 @@ import { VERSION } from "../version.ts";
 import { type LabContext, requireReady, timestamp } from "./_context.ts";
 import {
   type DatasetFilter,
+  type DatasetLimits,
   datasetLineage,
   importCsv,
   type ImportCsvRequest,
@@ -88,6 +89,8 @@ export class Lab {
   readonly dataDir: string;
   /** Who is acting. */
   readonly actor: string;
+  /** The size limits of an imported dataset (the panel's upload limit follows them). */
+  readonly datasetLimits: Readonly<DatasetLimits>;
   readonly #lab: LabContext;
 
   /** Wraps a context; use `openLab`, the composition root. */
@@ -95,6 +98,7 @@ export class Lab {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
+    this.datasetLimits = context.datasetLimits;
   }
 
   /**
