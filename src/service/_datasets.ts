@@ -29,6 +29,10 @@ export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
   maxCells: 20_000_000,
 };
 
+function fileSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : mib(bytes);
+}
+
 function count(value: number): string {
   return value.toLocaleString("en-US");
 }
@@ -99,7 +103,9 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       "invalid",
       `${context}: its table of ${error.columns} columns passes the ${
         count(error.limit)
-      }-cell limit of a dataset at ${error.where} (the file is ${mib(request.bytes.byteLength)})`,
+      }-cell limit of a dataset at ${error.where} (the file is ${
+        fileSize(request.bytes.byteLength)
+      })`,
     );
   }
   const experimentId = request.experimentId ?? null;
