@@ -13,21 +13,9 @@ import {
 } from "../records/mod.ts";
 import type { Page } from "../storage/mod.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
+
+export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 import { DatasetFilterSchema, parseFilter } from "./_requests.ts";
-
-/** The size limits of an imported dataset. */
-export interface DatasetLimits {
-  /** The largest CSV file, in bytes. */
-  maxBytes: number;
-  /** The most cells (columns × data rows). */
-  maxCells: number;
-}
-
-/** The default limits: a 64 MiB file, 20,000,000 cells. The panel's upload limit follows `maxBytes`. */
-export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
-  maxBytes: 64 * 1024 * 1024,
-  maxCells: 20_000_000,
-};
 
 function fileSize(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : mib(bytes);

@@ -20,10 +20,9 @@ import type {
 } from "../exchange/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
-import { type LabContext, requireReady, timestamp } from "./_context.ts";
+import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
 import {
   type DatasetFilter,
-  type DatasetLimits,
   datasetLineage,
   importCsv,
   type ImportCsvRequest,

@@ -8,12 +8,8 @@
 export { openLab, type OpenLabOptions } from "./open_lab.ts";
 export { type InitResult, Lab, type LabStatus } from "./_lab.ts";
 export type { CreateExperimentInput, ExperimentFilter, PlanRunResult } from "./_experiments.ts";
-export {
-  type DatasetFilter,
-  type DatasetLimits,
-  DEFAULT_DATASET_LIMITS,
-  type ImportCsvRequest,
-} from "./_datasets.ts";
+export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
+export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
 export {

@@ -2,7 +2,7 @@ import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
-import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_datasets.ts";
+import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 import { Lab } from "./_lab.ts";
 
 /** Options for {@linkcode openLab}. */
