@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import { type Dataset, tableRows } from "../records/mod.ts";
+import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 
@@ -79,8 +79,14 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         });
         cli.emit(command, page.items, () =>
           page.items.length === 0 ? "No datasets\n" : table(
-            ["ID", "KIND", "CREATED", "TITLE"],
-            page.items.map((d) => [d.id, d.kind, d.createdAt.slice(0, 16), d.title]),
+            ["ID", "KIND", "ROWS", "CREATED", "TITLE"],
+            page.items.map((d) => [
+              d.id,
+              d.kind,
+              d.table ? String(d.table.rowCount) : "",
+              d.createdAt.slice(0, 16),
+              d.title,
+            ]),
           ));
       },
     );
@@ -90,7 +96,10 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .argument("<id>", "dataset id")
     .action(async (id: string, _options, command: Command) => {
       const dataset = await (await cli.lab(command)).getDataset(id);
-      cli.emit(command, dataset, () => describeDataset(dataset));
+      // Loaded here: the command definitions load commander only.
+      const { tableRows } = await import("../records/table.ts");
+      const preview = dataset.table ? tableRows(dataset.table, { limit: PREVIEW_ROWS }) : [];
+      cli.emit(command, dataset, () => describeDataset(dataset, preview));
     });
 
   datasets.command("lineage")
@@ -137,7 +146,9 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     });
 }
 
-function describeDataset(dataset: Dataset): string {
+const PREVIEW_ROWS = 20;
+
+function describeDataset(dataset: Dataset, preview: Cell[][]): string {
   const lines = [
     `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
@@ -164,12 +175,10 @@ function describeDataset(dataset: Dataset): string {
       "",
       table(
         columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
-        tableRows(dataset.table, { limit: 20 }).map((row) =>
-          row.map((value) => String(value ?? ""))
-        ),
+        preview.map((row) => row.map((value) => String(value ?? ""))),
       ).trimEnd(),
     );
-    if (rowCount > 20) lines.push(`… ${rowCount - 20} more rows`);
+    if (rowCount > PREVIEW_ROWS) lines.push(`… ${rowCount - PREVIEW_ROWS} more rows`);
   }
   if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
   return lines.join("\n") + "\n";
