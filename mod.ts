@@ -30,6 +30,8 @@ export {
   type BatchProgress,
   type CreateExperimentInput,
   type DatasetFilter,
+  type DatasetLimits,
+  DEFAULT_DATASET_LIMITS,
   type DoctorProblem,
   type DoctorReport,
   type ExperimentFilter,
@@ -56,12 +58,17 @@ export type {
   MigrateReport,
 } from "./src/service/mod.ts";
 export type {
+  Cell,
   Dataset,
   DatasetColumn,
+  DatasetSummary,
+  DatasetTable,
+  DatasetTableSummary,
   Experiment,
   ExperimentStatus,
   Job,
   JobStatus,
   RecordBase,
 } from "./src/records/mod.ts";
+export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

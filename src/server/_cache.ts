@@ -10,7 +10,7 @@
  * @module
  */
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import type { Dataset, DatasetSummary, Experiment, Job } from "../records/mod.ts";
+import type { DatasetSummary, Experiment, Job } from "../records/mod.ts";
 import type {
   DatasetFilter,
   ExperimentFilter,
