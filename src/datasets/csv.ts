@@ -189,6 +189,11 @@ class LineIndex {
     }
   }
 
+  /** How many lines the text has: at least as many as its records. */
+  get count(): number {
+    return this.#starts.length;
+  }
+
   /** `line N` for a character offset. */
   line(offset: number): string {
     return `line ${this.#lineIndex(offset) + 1}`;
@@ -293,6 +298,8 @@ function readColumns(
   const { lines, offset } = options;
   let header: CsvRecord | undefined;
   let cells: string[][] = [];
+  // Sized once from the line count (an upper bound on rows): growing millions of cells by push is slow.
+  const capacity = Math.min(lines.count, options.maxRows);
   let rowCount = 0;
   let cursor = 0;
   Papa.parse(source, {
@@ -315,7 +322,7 @@ function readColumns(
           );
         }
         header = { fields, offset: start };
-        cells = fields.map(() => []);
+        cells = fields.map(() => new Array<string>(capacity));
         return;
       }
       const expected = header.fields.length;
@@ -331,11 +338,12 @@ function readColumns(
           columns: expected,
         });
       }
-      for (let i = 0; i < expected; i++) cells[i].push(fields[i]);
+      for (let i = 0; i < expected; i++) cells[i][rowCount] = fields[i];
       rowCount++;
     },
   });
   if (header === undefined) fail(lines.line(offset), "the file is empty");
+  for (const column of cells) column.length = rowCount;
   return { header, cells, rowCount };
 }
 
