@@ -46,7 +46,10 @@ export function openLab(options: OpenLabOptions): Lab {
     storage,
     actor: options.actor,
     now,
-    datasetLimits: { ...DEFAULT_DATASET_LIMITS, ...options.datasetLimits },
+    datasetLimits: {
+      maxBytes: options.datasetLimits?.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,
+      maxCells: options.datasetLimits?.maxCells ?? DEFAULT_DATASET_LIMITS.maxCells,
+    },
     modules: once(
       options.modules,
       async () => (await import("../modules/mod.ts")).builtinRegistry(),

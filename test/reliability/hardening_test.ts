@@ -397,21 +397,14 @@ Deno.test("item 7: a dataset past the size limit is refused before anything is w
       'error: Cannot import "big.csv": the file is 65 MiB, more than the 64 MiB limit of a dataset\n',
     );
 
-    const lab = openLab({
-      dataDir: `${dir}/data`,
-      actor: "tester",
-      datasetLimits: { maxCells: 1000 },
-    });
-    const csv = `a,b,c,d\n${"1,2,3,4\n".repeat(251)}`;
-    let message = "";
-    try {
-      await lab.importCsv({ fileName: "wide.csv", bytes: new TextEncoder().encode(csv) });
-    } catch (error) {
-      message = (error as Error).message;
-    }
+    // The limits are set in labos.jsonc.
+    Deno.writeTextFileSync(`${dir}/labos.jsonc`, '{ "limits": { "datasetCells": 1000 } }');
+    Deno.writeTextFileSync(`${dir}/wide.csv`, `a,b,c,d\n${"1,2,3,4\n".repeat(251)}`);
+    const wide = await runCli(["--data-dir", `${dir}/data`, "import", "wide.csv"], { cwd: dir });
+    assertEquals(wide.code, 2, wide.stderr);
     assertEquals(
-      message,
-      'Cannot import "wide.csv": its table of 4 columns passes the 1,000-cell limit of a dataset at line 252 (the file is 2 KiB)',
+      wide.stderr,
+      'error: Cannot import "wide.csv": its table of 4 columns passes the 1,000-cell limit of a dataset at line 252 (the file is 2 KiB)\n',
     );
     assertEquals(log(), before);
     assertEquals([...Deno.readDirSync(`${dir}/data/datasets`)], []);
