@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { LabosError } from "../errors.ts";
 import { assert, assertEquals, assertMatch } from "../../test/_assert.ts";
-import { CSV_DELIMITERS, parseCsv, type ParsedTable } from "./csv.ts";
+import { CSV_DELIMITERS, CsvCellLimitError, parseCsv, type ParsedTable } from "./csv.ts";
 
 /** The rows of a parsed table as objects keyed by column name, for readable assertions. */
 function rowsOf(table: ParsedTable): Array<Record<string, unknown>> {
@@ -293,11 +293,28 @@ Deno.test("parseCsv enforces the row and column limits", () => {
   );
 });
 
-Deno.test("parseCsv keeps __proto__ and other awkward column names as plain keys", () => {
+Deno.test("parseCsv stops at the cell limit with the line and the table's width", () => {
+  assertEquals(parseCsv("a,b\n1,2\n3,4\n", { maxCells: 4 }).rowCount, 2);
+  const error = throwsInvalid(
+    () => parseCsv("a,b\n1,2\n3,4\n5,6\n", { maxCells: 4 }),
+    "Cannot parse CSV: line 4: the table has more than 4 cells; the limit is 4",
+  );
+  assert(error instanceof CsvCellLimitError);
+  const { limit, columns, where } = error as CsvCellLimitError;
+  assertEquals([limit, columns, where], [4, 2, "line 4"]);
+});
+
+Deno.test("parseCsv returns one array per column, blanks as null, sized to the rows", () => {
+  const table = parseCsv('a,b\n1,\n\n,"x\ny"\n');
+  assertEquals(table.rowCount, 2);
+  assertEquals(table.values, [[1, null], [null, "x\ny"]]);
+  assert(table.values.every((column) => column.length === 2));
+});
+
+Deno.test("parseCsv keeps __proto__ and other awkward column names as names, never as keys", () => {
   const table = parseCsv("__proto__,constructor\n1,2\n");
-  assertEquals(Object.keys(rowsOf(table)[0]), ["__proto__", "constructor"]);
-  assertEquals(rowsOf(table)[0]["__proto__"], 1);
-  assertEquals(Object.getPrototypeOf(rowsOf(table)[0]), Object.prototype);
+  assertEquals(table.columns.map((column) => column.name), ["__proto__", "constructor"]);
+  assertEquals(table.values, [[1], [2]]);
 });
 
 function leastSquaresSlope(x: number[], y: number[]): number {
