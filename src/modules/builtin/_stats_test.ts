@@ -91,8 +91,14 @@ Deno.test("fitBasis rejects linearly dependent columns", () => {
   throwsModuleError(() => fitBasis([1, 2, 3], [1, 2, 3], { basis: [() => 0] }));
 });
 
+// Values so small that their squares underflow are refused (see the underflow test), so the
+// properties draw from normal-range numbers and exact zeros.
+function normalRange(value: number): number {
+  return Math.abs(value) < 1e-100 ? 0 : value;
+}
+
 Deno.test("fitBasis recovers the coefficients of exact data (property)", () => {
-  const coefficient = fc.double({ min: -100, max: 100, noNaN: true });
+  const coefficient = fc.double({ min: -100, max: 100, noNaN: true }).map(normalRange);
   fc.assert(
     fc.property(coefficient, coefficient, coefficient, (a, b, c) => {
       const u = [0.5, 1, 2, 3, 5, 8, 13];
@@ -105,7 +111,7 @@ Deno.test("fitBasis recovers the coefficients of exact data (property)", () => {
 });
 
 Deno.test("R² never exceeds 1 and residuals of a line sum to zero (property)", () => {
-  const point = fc.double({ min: -1e3, max: 1e3, noNaN: true });
+  const point = fc.double({ min: -1e3, max: 1e3, noNaN: true }).map(normalRange);
   fc.assert(
     fc.property(fc.array(fc.tuple(point, point), { minLength: 3, maxLength: 20 }), (pairs) => {
       const x = pairs.map(([a], i) => a + i * 1e-3 * (1 + Math.abs(a)));
