@@ -8,6 +8,12 @@
  */
 import { ModuleError } from "../contract.ts";
 
+/**
+ * The smallest positive normal double, 2⁻¹⁰²²; below it numbers (and squares)
+ * lose precision and then vanish.
+ */
+export const MIN_NORMAL_DOUBLE = 2.2250738585072014e-308;
+
 /** The result of a straight-line least-squares fit `y = slope·x + intercept`. */
 export interface LineFit {
   /** Slope, in units of y per unit of x. */
@@ -427,9 +433,6 @@ function checkFinite(values: readonly number[], name: string): void {
   }
 }
 
-/** The smallest positive normal double; squares below it lose precision or vanish. */
-const MIN_NORMAL = 2.2250738585072014e-308;
-
 /**
  * Fails when the squared deviations of varying values underflow (fall below
  * the normal range) or overflow, where R² and the standard errors would
@@ -455,7 +458,7 @@ function checkSpread(
       }, whose squares exceed 1.8e308); express them in a larger unit`,
     );
   }
-  if (spread * spread < MIN_NORMAL) {
+  if (spread * spread < MIN_NORMAL_DOUBLE) {
     throw new ModuleError(
       `Cannot fit: the ${options.name} underflow double precision (spread ${
         spread.toPrecision(3)

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
-import { linspace, tidyNumbers } from "../_stats.ts";
+import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One chromatographic peak as measured. */
 export interface PeakInput {
@@ -56,6 +56,8 @@ export interface PeakMetricsOutput {
   peaks: PeakResult[];
   /** Every pair of neighbouring peaks, in order of retention time. */
   pairs: PairResult[];
+  /** Plate counts below 1 and other cautions. */
+  warnings: string[];
 }
 
 // For a Gaussian peak the tangent base width is 4σ and the half-height width 2√(2 ln 2)·σ.
@@ -145,6 +147,9 @@ const outputSchema = z.object({
     ),
     widthBasis: z.enum(["base", "halfHeight", "mixed"]).describe("Widths used for the resolution"),
   })).describe("Every pair of neighbouring peaks, in order of retention time"),
+  warnings: z.array(z.string()).describe(
+    "Plate counts below 1 (a peak wider than its retention time allows) and other cautions",
+  ),
 });
 
 function run(input: PeakMetricsInput): PeakMetricsOutput {
@@ -191,7 +196,14 @@ function run(input: PeakMetricsInput): PeakMetricsOutput {
       widthBasis,
     });
   }
-  return tidyNumbers({ peaks, pairs });
+  const warnings = peaks
+    .filter((peak) => peak.plates < 1)
+    .map((peak) =>
+      `Peak ${JSON.stringify(peak.name)} has a plate count below 1 (N = ${
+        roundToSignificant(peak.plates, 3)
+      }): its width is too large for its retention time; check the width and its unit`
+    );
+  return tidyNumbers({ peaks, pairs, warnings });
 }
 
 function baseWidth(peak: PeakInput): number {
@@ -267,7 +279,9 @@ export const peakMetrics: LabModule<PeakMetricsInput, PeakMetricsOutput> = defin
     "When one peak has a base width and the other a half-height width, the half-height width is " +
     "converted to a base width assuming a Gaussian profile, wb = 4wh/(2√(2 ln 2)) ≈ 1.699·wh, and the " +
     "base-width formula is used; the pair is flagged as mixed. The selectivity is α = k2/k1, the " +
-    "later peak's retention factor over the earlier one's." +
+    "later peak's retention factor over the earlier one's. A plate count below 1 (wb > 4·tR or " +
+    "wh > 2.35·tR) cannot describe a real column and is reported with a " +
+    "warning." +
     " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
   citations: [
     HARVEY_12 + ".",
