@@ -31,6 +31,7 @@ export {
   type ModuleDescriptor,
   ModuleError,
   type ModuleExample,
+  type ModuleWarnings,
   type PlotSeries,
   type PlotSpec,
   type SafeParseResult,

@@ -132,7 +132,8 @@ const outputSchema = z.object({
       "Retention factor k = (tR − t0)/t0 (dimensionless); null without deadTimeMin",
     ),
     plates: z.number().describe(
-      "Theoretical plates N = 16(tR/wb)² from the base width or 5.54(tR/wh)² from the half-height width",
+      "Theoretical plates N = 16(tR/wb)² from the base width or 5.54(tR/wh)² from the half-height " +
+        "width (dimensionless)",
     ),
   })).describe("Every peak, in order of retention time"),
   pairs: z.array(z.object({
@@ -140,10 +141,12 @@ const outputSchema = z.object({
     second: z.string().describe("The later peak"),
     resolution: z.number().describe(
       "Resolution Rs = 2(tR2 − tR1)/(wb1 + wb2), or 1.18(tR2 − tR1)/(wh1 + wh2) for half-height " +
-        "widths; mixed pairs convert half-height to base width as wb = 1.699·wh (Gaussian)",
+        "widths; mixed pairs convert half-height to base width as wb = 1.699·wh (Gaussian); " +
+        "dimensionless",
     ),
     selectivity: z.number().nullable().describe(
-      "Selectivity α = k2/k1 of the later to the earlier peak; null without deadTimeMin",
+      "Selectivity α = k2/k1 of the later to the earlier peak (dimensionless); null without " +
+        "deadTimeMin",
     ),
     widthBasis: z.enum(["base", "halfHeight", "mixed"]).describe("Widths used for the resolution"),
   })).describe("Every pair of neighbouring peaks, in order of retention time"),

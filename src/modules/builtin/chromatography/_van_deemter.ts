@@ -75,9 +75,18 @@ const outputSchema = z.object({
   ),
   c: z.number().describe("Mass-transfer coefficient C, in plate-height unit / velocity unit"),
   standardErrors: z.object({
-    a: z.number().nullable().describe("Standard error of a; null with only three points"),
-    b: z.number().nullable().describe("Standard error of b; null with only three points"),
-    c: z.number().nullable().describe("Standard error of c; null with only three points"),
+    a: z.number().nullable().describe(
+      "Standard uncertainty of a, in the plate-height unit: s(a) = √Σ₁₁ of the covariance " +
+        "matrix; null with only three points",
+    ),
+    b: z.number().nullable().describe(
+      "Standard uncertainty of b, in plate-height unit × velocity unit: s(b) = √Σ₂₂; null " +
+        "with only three points",
+    ),
+    c: z.number().nullable().describe(
+      "Standard uncertainty of c, in plate-height unit / velocity unit: s(c) = √Σ₃₃; null " +
+        "with only three points",
+    ),
   }).describe("Standard errors of the coefficients"),
   covariance: z.array(z.array(z.number())).nullable().describe(
     "Covariance matrix Σ of (a, b, c) from the fit, s²·(XᵀX)⁻¹ with s² = SS_res/(n − 3) and X " +
@@ -103,7 +112,7 @@ const outputSchema = z.object({
   noOptimumReason: z.string().nullable().describe(
     "Why no optimum is reported (b or c not significantly positive); null when there is one",
   ),
-  rSquared: z.number().describe("R² of the fit"),
+  rSquared: z.number().describe("R² of the fit (dimensionless)"),
   warnings: z.array(z.string()).describe(
     "Coefficients without physical meaning, an undefined or extrapolated optimum",
   ),

@@ -2,8 +2,15 @@ import * as z from "zod";
 import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
 import { fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
-/** The molar gas constant R in J/(mol·K), exact since the 2019 SI redefinition (CODATA 2018). */
-export const GAS_CONSTANT_J_PER_MOL_K = 8.314462618;
+/** The Avogadro constant N_A in 1/mol, a defining constant of the 2019 SI (exact). */
+const AVOGADRO_PER_MOL = 6.02214076e23;
+/** The Boltzmann constant k_B in J/K, a defining constant of the 2019 SI (exact). */
+const BOLTZMANN_J_PER_K = 1.380649e-23;
+/**
+ * The molar gas constant R = N_A·k_B in J/(mol·K), exact in the 2019 SI
+ * (8.31446261815324…; CODATA 2018 prints it truncated as 8.314462618).
+ */
+export const GAS_CONSTANT_J_PER_MOL_K: number = AVOGADRO_PER_MOL * BOLTZMANN_J_PER_K;
 
 /** Validated input of {@linkcode arrhenius}. */
 export interface ArrheniusInput {
@@ -184,8 +191,8 @@ export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModul
   method: "The Arrhenius equation k = A·exp(−Ea/(R·T)) becomes linear on taking logarithms: " +
     "ln k = ln A − (Ea/R)·(1/T). The module fits a straight line to ln k against 1/T by ordinary " +
     "least squares (sums taken about the means, which keeps the fit accurate although 1/T varies " +
-    "only in its third significant figure), then reports Ea = −slope·R with R = 8.314462618 " +
-    "J/(mol·K) (exact, CODATA 2018) and A = exp(intercept). The standard error of Ea is the slope's " +
+    "only in its third significant figure), then reports Ea = −slope·R with R = N_A·k_B = " +
+    "8.31446261815324 J/(mol·K) (exact in the 2019 SI; CODATA 2018) and A = exp(intercept). The standard error of Ea is the slope's " +
     "standard error times R. ln A is the intercept with its standard error s(ln A) = " +
     "s_r·√(1/n + x̄²/Σ(xᵢ − x̄)²) (x = 1/T), s(A) = A·s(ln A) by first-order propagation, and " +
     "since Ea = −R·m and ln A = b for slope m and intercept b, cov(Ea, ln A) = −R·cov(m, b) = " +

@@ -86,17 +86,23 @@ const inputSchema = z.object({
 });
 
 const orderFitSchema = z.object({
-  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe("The order"),
+  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe(
+    "The order: 0, 1 or 2 (dimensionless)",
+  ),
   rateConstant: z.number().nullable().describe(
     "Rate constant in M/s, 1/s or 1/(M·s) for orders 0, 1, 2; null if the data cannot be transformed",
   ),
-  rSquared: z.number().nullable().describe("R² of the linear plot; null if not computable"),
+  rSquared: z.number().nullable().describe(
+    "R² of the linear plot (dimensionless); null if not computable",
+  ),
 });
 
 const outputSchema = z.object({
-  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe("The order used"),
+  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe(
+    "The order used: 0, 1 or 2 (dimensionless)",
+  ),
   rateConstant: z.number().describe(
-    "Rate constant k: M/s for order 0 (from C vs t), 1/s for order 1 (ln C vs t), " +
+    "Rate constant k, in M/s for order 0 (from C vs t), 1/s for order 1 (ln C vs t), " +
       "1/(M·s) for order 2 (1/C vs t)",
   ),
   rateConstantUnit: z.enum(["M/s", "1/s", "1/(M·s)"]).describe("Unit of rateConstant"),
@@ -121,7 +127,7 @@ const outputSchema = z.object({
       "standard error s_a = s_r·√(1/n + t̄²/Σ(tᵢ − t̄)²): s_a, exp(a)·s_a or s_a/a² for orders " +
       "0, 1, 2; null with fewer than three points or without a fitted [A]0",
   ),
-  rSquared: z.number().describe("R² of the chosen order's linear plot"),
+  rSquared: z.number().describe("R² of the chosen order's linear plot (dimensionless)"),
   fits: z.array(orderFitSchema).describe("Fits of orders 0, 1 and 2"),
 });
 

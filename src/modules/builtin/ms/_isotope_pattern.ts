@@ -85,7 +85,9 @@ const outputSchema: z.ZodType<IsotopePatternOutput> = z.object({
   averageMass: z.number().describe(
     "Neutral average mass in Da, from the natural isotopic compositions of the elements",
   ),
-  charge: z.number().int().describe("Ion charge z used for the m/z values"),
+  charge: z.number().int().describe(
+    "Ion charge z used for the m/z values, in elementary charges (dimensionless)",
+  ),
   peaks: z.array(z.object({
     mz: z.number().describe(
       "Abundance-weighted mean m/z, (M − z·mₑ)/|z|; the neutral mass in Da when z = 0",

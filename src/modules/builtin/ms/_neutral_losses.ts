@@ -92,7 +92,10 @@ const assignmentSchema = z.object({
 });
 
 const outputSchema: z.ZodType<NeutralLossesOutput> = z.object({
-  basePeak: peakSchema.describe("The most intense peak"),
+  basePeak: z.object({
+    mz: z.number().describe("m/z of the base peak (Th, taken as Da for singly charged ions)"),
+    intensity: z.number().describe("Intensity of the base peak, in the input's unit"),
+  }).describe("The most intense peak"),
   peaks: z.array(z.object({
     mz: z.number().describe("m/z of the peak (Th, taken as Da for singly charged ions)"),
     intensity: z.number().describe("Intensity as given, in the input's unit"),
