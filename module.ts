@@ -38,4 +38,9 @@ export {
   type Schema,
   type SchemaIssue,
 } from "./src/modules/contract.ts";
-export { type ModuleInfo, ModuleRegistry, type RegisteredModule } from "./src/modules/registry.ts";
+export {
+  type ModuleInfo,
+  ModuleRegistry,
+  type OutputField,
+  type RegisteredModule,
+} from "./src/modules/registry.ts";
