@@ -151,7 +151,7 @@ function checkCharge(counts: Record<string, number>, z: number): void {
         ? `The charge +${z} removes more electrons than "${formula}" has (${electrons}); ` +
           `a cation of it can have at most z = +${electrons}`
         : `The charge ${z} adds more electrons than "${formula}" has (${electrons}); ` +
-          `LabOS accepts anions of it down to z = −${electrons}`,
+          `LabOS accepts anions of it down to z = -${electrons}`,
     );
   }
 }
