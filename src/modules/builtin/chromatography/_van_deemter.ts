@@ -160,12 +160,15 @@ function run(input: VanDeemterInput): VanDeemterOutput {
         "dominates",
     );
   }
+  if (reasons.length === 0 && !Number.isFinite(b / c)) {
+    reasons.push(`The optimum velocity √(b/c) is too large to represent (b = ${b}, c = ${c})`);
+  }
   warnings.push(...reasons);
   let optimumVelocity: number | null = null;
   let minimumPlateHeight: number | null = null;
   let optimumVelocityStandardError: number | null = null;
   let minimumPlateHeightStandardError: number | null = null;
-  if (reasons.length === 0 && Number.isFinite(b / c)) {
+  if (reasons.length === 0) {
     optimumVelocity = roundToSignificant(Math.sqrt(b / c), 15);
     minimumPlateHeight = roundToSignificant(a + 2 * Math.sqrt(b * c), 15);
     if (fit.covariance === null) {
