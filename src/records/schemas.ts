@@ -271,6 +271,8 @@ export interface Job extends RecordBase {
   durationMs: number | null;
   /** Why it failed. */
   error: { message: string; stack?: string } | null;
+  /** Cautions the module returned with a successful result, one line each; absent when none. */
+  warnings?: string[];
 }
 
 const jobObject = z.strictObject({
@@ -293,6 +295,7 @@ const jobObject = z.strictObject({
   finishedAt: timestamp.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   error: z.strictObject({ message: z.string(), stack: z.string().optional() }).nullable(),
+  warnings: z.array(z.string()).optional(),
 });
 
 /** Schema of a job record. */

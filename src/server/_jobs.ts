@@ -159,6 +159,14 @@ async function jobPage(
         }`,
       )
       : ""}
+    ${job.warnings && job.warnings.length > 0
+      ? notice(
+        "warn",
+        html`<strong>${job.warnings.length === 1 ? "Warning" : "Warnings"}:</strong><ul>${
+          job.warnings.map((warning) => html`<li>${warning}</li>`)
+        }</ul>`,
+      )
+      : ""}
     <div class="grid-2">
       <div class="stack">
     ${job.status === "succeeded" && plots

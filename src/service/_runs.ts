@@ -190,6 +190,10 @@ function recordRun(
     outputDatasetId: datasetId,
     outputHash: outcome.status === "succeeded" ? outcome.outputHash : null,
     error: outcome.status === "failed" ? outcome.error : null,
+    // Only when there are some, so that jobs without warnings keep their old shape.
+    ...(outcome.status === "succeeded" && outcome.warnings.length > 0
+      ? { warnings: outcome.warnings }
+      : {}),
   };
   const moduleDetails = { module: module.key, moduleVersion: module.version, moduleSource: source };
   const events: AuditEventInput[] = [
