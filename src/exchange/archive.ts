@@ -14,7 +14,7 @@ import type { AuditHead } from "../audit/mod.ts";
 import { checkOutputFile } from "../durable/files.ts";
 import { fsyncDirectory, LOCK_FILE } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
-import type { LabStorage, RestoreSink } from "../storage/mod.ts";
+import { compareWithAudit, type LabStorage, type RestoreSink } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
 import type { ExchangeContext } from "./_upgrade.ts";
 import { readZip, ZipWriter } from "./_zip.ts";
@@ -427,4 +427,34 @@ async function checkRestored(
       }…) but the manifest says seq ${manifest.audit.seq} (${manifest.audit.hash.slice(0, 12)}…)`,
     );
   }
+  await crossCheck(sink, context);
+}
+
+/** Every restored record must be its last audited state, as doctor checks it. */
+async function crossCheck(sink: RestoreSink, context: string): Promise<void> {
+  const check = await sink.check();
+  const corrupt = check.problems.find((problem) => problem.kind === "corrupt-record");
+  if (corrupt) {
+    const file = corrupt.path ?? "";
+    const inside = `data/${file.split(/[\\/]/).slice(-2).join("/")}`;
+    throw new LabosError(
+      "check_failed",
+      `${context}: ${quote(inside)} is not a valid record (${
+        corrupt.message.split(`${file}: `).at(-1)
+      })`,
+    );
+  }
+  const found = await compareWithAudit(sink.auditScan(), check);
+  if (found.length === 0) return;
+  const { kind, type, id, seq } = found[0];
+  const what = kind === "unaudited"
+    ? "has no audit event: it was not written by LabOS"
+    : kind === "edited"
+    ? `differs from its last audited state (seq ${seq}): it was edited outside LabOS`
+    : `was audited at seq ${seq} but its file is missing`;
+  const more = found.length > 1 ? ` (and ${found.length - 1} more record(s))` : "";
+  throw new LabosError(
+    "check_failed",
+    `${context}: the archived ${type} ${quote(id)} ${what}${more}; nothing was restored`,
+  );
 }

@@ -693,6 +693,93 @@ Deno.test("items 2 and 18: archives never carry a journal, a lock or temporary f
   });
 });
 
+Deno.test("item 2: a restore cross-checks every record against its last audited hash; an edited record with a rehashed manifest is refused", async () => {
+  const { unzipSync, zipSync } = await import("fflate");
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const experiment = await lab.createExperiment({ title: "Titration" });
+    await lab.exportArchive(`${dir}/clean.zip`);
+    const entries = unzipSync(await Deno.readFile(`${dir}/clean.zip`));
+    const manifest = JSON.parse(new TextDecoder().decode(entries["labos-archive.json"]));
+    const record = `data/experiments/${experiment.id}.json`;
+    const { seq } = (await lab.listAudit({ limit: 1 })).items[0];
+
+    /** Rewrites the archive with `change` applied and the manifest rehashed to match. */
+    async function forge(change: (files: Record<string, Uint8Array>) => void): Promise<string> {
+      const files: Record<string, Uint8Array> = { ...entries };
+      delete files["labos-archive.json"];
+      change(files);
+      const listed = Object.keys(files).sort().map((name) => ({
+        path: name,
+        size: files[name].byteLength,
+        sha256: hashBytes(files[name]),
+      }));
+      const forged = { ...manifest, files: listed };
+      const file = `${dir}/forged-${crypto.randomUUID()}.zip`;
+      await Deno.writeFile(
+        file,
+        zipSync({
+          "labos-archive.json": new TextEncoder().encode(JSON.stringify(forged, null, 2) + "\n"),
+          ...files,
+        }),
+      );
+      return file;
+    }
+
+    const cases: Array<[(files: Record<string, Uint8Array>) => void, string]> = [
+      [
+        (files) => {
+          const text = new TextDecoder().decode(files[record]).replace("Titration", "Titrati0n");
+          files[record] = new TextEncoder().encode(text);
+        },
+        `the archived experiment "${experiment.id}" differs from its last audited state (seq ${seq}): it was edited outside LabOS; nothing was restored`,
+      ],
+      [
+        (files) => {
+          delete files[record];
+        },
+        `the archived experiment "${experiment.id}" was audited at seq ${seq} but its file is missing; nothing was restored`,
+      ],
+      [
+        (files) => {
+          const text = new TextDecoder().decode(files[record]).replaceAll(
+            experiment.id,
+            "exp_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+          );
+          files["data/experiments/exp_01ARZ3NDEKTSV4RRFFQ69G5FAV.json"] = new TextEncoder().encode(
+            text,
+          );
+        },
+        `the archived experiment "exp_01ARZ3NDEKTSV4RRFFQ69G5FAV" has no audit event: it was not written by LabOS; nothing was restored`,
+      ],
+    ];
+    for (const [change, expected] of cases) {
+      const file = await forge(change);
+      const result = await runCli(["--data-dir", `${dir}/restored`, "import-archive", file], {
+        cwd: dir,
+      });
+      assertEquals(result.code, 1, result.stderr);
+      assertEquals(result.stderr, `error: Cannot import "${file}": ${expected}\n`);
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+      assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.includes("import-")), []);
+    }
+    const corrupt = await forge((files) => {
+      files[record] = new TextEncoder().encode("{");
+    });
+    const refused = await runCli(["--data-dir", `${dir}/restored`, "import-archive", corrupt]);
+    assertEquals(refused.code, 1, refused.stderr);
+    assertStringIncludes(
+      refused.stderr,
+      `: "data/experiments/${experiment.id}.json" is not a valid record (not valid JSON`,
+    );
+    assert(!existsSync(`${dir}/restored`), "nothing written");
+    // The untouched archive still restores.
+    const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+    assertEquals((await restored.importArchive(`${dir}/clean.zip`)).files, manifest.files.length);
+  });
+});
+
 function hashBytes(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
