@@ -28,6 +28,30 @@ export const ARCHIVE_FORMAT = "labos-archive";
 // fflate writes no Zip64 records, so no file and no archive may reach 4 GiB.
 const ZIP_LIMIT = 0xffff_ffff - (64 << 20);
 
+/** The limits {@linkcode importArchive} holds an archive to. */
+export const ARCHIVE_LIMITS: {
+  readonly manifestBytes: number;
+  readonly entries: number;
+  readonly maxBytes: number;
+  readonly ratio: number;
+  readonly ratioFloor: number;
+} = {
+  /**
+   * The manifest's size: 64 MiB lists about 350,000 files. It is also held
+   * to 1 MiB plus twice the archive's size, as every file it lists costs
+   * the archive more header bytes than the manifest line naming it.
+   */
+  manifestBytes: 64 << 20,
+  /** Zip entries, folders included. */
+  entries: 400_000,
+  /** The files' total size, unless `maxBytes` says otherwise: what an archive without Zip64 holds. */
+  maxBytes: ZIP_LIMIT,
+  /** Declared bytes per archive byte beyond `ratioFloor`: more is a zip bomb, not lab data. */
+  ratio: 200,
+  /** Declared bytes always allowed, however small the archive. */
+  ratioFloor: 64 << 20,
+};
+
 /** One file of an archive, as listed in its manifest. */
 export interface ArchiveFile {
   /** `data/` and the path inside the data folder, with `/` separators. */
@@ -212,23 +236,77 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
  * assert((await copy.importArchive(`${dir}/backup.zip`)).files > 0);
  * ```
  */
-export async function importArchive(storage: LabStorage, file: string): Promise<ArchiveImport> {
+export async function importArchive(
+  storage: LabStorage,
+  file: string,
+  options: ImportArchiveOptions = {},
+): Promise<ArchiveImport> {
   const context = `Cannot import ${quote(file)}`;
+  const maxBytes = options.maxBytes ?? ARCHIVE_LIMITS.maxBytes;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new LabosError(
+      "invalid",
+      `${context}: "maxBytes" must be a whole number of bytes >= 0: current value is ${
+        quote(maxBytes)
+      }`,
+    );
+  }
   try {
     return await storage.restore(async (sink) => {
-      if (!(await fs.stat(file).then((stat) => stat.isFile(), () => false))) {
-        throw new LabosError("not_found", `${context}: no such file`);
-      }
-      const manifest = await extract(file, sink, context);
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (!stat?.isFile()) throw new LabosError("not_found", `${context}: no such file`);
+      const manifest = await extract(file, sink, { context, archiveBytes: stat.size, maxBytes });
       await checkRestored(sink, manifest, context);
       return { dataDir: storage.location, files: manifest.files.length, audit: manifest.audit };
     }, { context });
   } catch (error) {
     if (error instanceof LabosError) throw error;
+    const failure = fileSystemFailure(error);
+    if (failure) {
+      const where = error instanceof EntryWriteError ? ` while writing ${quote(error.entry)}` : "";
+      throw new LabosError(
+        "internal",
+        `${context}: ${failure}${where}; nothing was restored`,
+        { cause: error },
+      );
+    }
     throw new LabosError(
       "invalid",
       `${context}: not a readable zip archive (${String((error as Error).message).split("\n")[0]})`,
     );
+  }
+}
+
+/** Options for {@linkcode importArchive}. */
+export interface ImportArchiveOptions {
+  /** The most bytes the archive's files may hold together. Default: `ARCHIVE_LIMITS.maxBytes`. */
+  maxBytes?: number;
+}
+
+const FILE_SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: "the disk is full (ENOSPC)",
+  EDQUOT: "the disk quota is exceeded (EDQUOT)",
+  EIO: "the disk reported an input/output error (EIO)",
+  EACCES: "permission was denied (EACCES)",
+  EPERM: "the operation is not permitted (EPERM)",
+  EROFS: "the file system is read-only (EROFS)",
+  EFBIG: "the file is too large for the file system (EFBIG)",
+  EMFILE: "too many files are open (EMFILE)",
+};
+
+/** What a file system error means, for the message, or undefined for any other error. */
+function fileSystemFailure(error: unknown): string | undefined {
+  const cause = error instanceof EntryWriteError ? error.cause : error;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? FILE_SYSTEM_ERRORS[code] : undefined;
+}
+
+/** A failed write of one archive entry, so that the message can name it. */
+class EntryWriteError extends Error {
+  readonly entry: string;
+  constructor(entry: string, cause: unknown) {
+    super(String((cause as Error)?.message ?? cause), { cause });
+    this.entry = entry;
   }
 }
 
@@ -285,83 +363,25 @@ export function isStateFile(inside: string): boolean {
     (name.startsWith(".") && name.endsWith(".tmp"));
 }
 
-async function extract(file: string, sink: RestoreSink, context: string): Promise<ArchiveManifest> {
+async function extract(
+  file: string,
+  sink: RestoreSink,
+  options: { context: string; archiveBytes: number; maxBytes: number },
+): Promise<ArchiveManifest> {
+  const { context, archiveBytes, maxBytes } = options;
+  const manifestLimit = Math.min(ARCHIVE_LIMITS.manifestBytes, (1 << 20) + 2 * archiveBytes);
   let manifest: ArchiveManifest | undefined;
-  let manifestText = "";
   const expected = new Map<string, ArchiveFile>();
   const seen = new Set<string>();
-  await readZip(file, {
-    async open(name) {
-      if (name.endsWith("/")) {
-        checkEntryName(name.slice(0, -1) + "/x");
-        return () => Promise.resolve();
-      }
-      const inside = checkEntryName(name);
-      if (isStateFile(inside)) {
-        throw new LabosError(
-          "invalid",
-          `${context}: entry ${
-            quote(name)
-          } is a journal, lock or temporary file, which archives never hold`,
-        );
-      }
-      if (seen.has(name)) {
-        throw new LabosError("invalid", `${context}: entry ${quote(name)} appears twice`);
-      }
-      seen.add(name);
-      if (inside === "") {
-        const decoder = new TextDecoder();
-        return (chunk, final) => {
-          manifestText += decoder.decode(chunk, { stream: !final });
-          if (manifestText.length > 256 << 20) {
-            throw new LabosError("invalid", `${context}: the manifest is too large`);
-          }
-          if (final) {
-            manifest = parseManifest(manifestText, context);
-            for (const entry of manifest.files) expected.set(entry.path, entry);
-          }
-          return Promise.resolve();
-        };
-      }
-      if (!manifest) {
-        throw new LabosError(
-          "invalid",
-          `${context}: ${ARCHIVE_MANIFEST} must be the first entry (found ${quote(name)} first)`,
-        );
-      }
-      const listed = expected.get(name);
-      if (!listed) {
-        throw new LabosError("invalid", `${context}: entry ${quote(name)} is not in the manifest`);
-      }
-      const handle = await sink.create(inside);
-      const hash = createHash("sha256");
-      let size = 0;
-      return async (chunk, final) => {
-        size += chunk.byteLength;
-        if (size > listed.size) {
-          await handle.close();
-          throw new LabosError(
-            "invalid",
-            `${context}: ${quote(name)} is larger than the manifest says (${listed.size} bytes)`,
-          );
-        }
-        hash.update(chunk);
-        await handle.write(chunk);
-        if (!final) return;
-        await handle.close();
-        const sha256 = hash.digest("hex");
-        if (size !== listed.size || sha256 !== listed.sha256) {
-          throw new LabosError(
-            "invalid",
-            `${context}: ${quote(name)} does not match the manifest (size ${size}, SHA-256 ${
-              sha256.slice(0, 12)
-            }…; expected ${listed.size}, ${listed.sha256.slice(0, 12)}…)`,
-          );
-        }
-        expected.delete(name);
-      };
-    },
-  });
+  const tooLarge = (what: string, limit: number) =>
+    new LabosError("invalid", `${context}: ${what} (${limit} bytes); nothing was restored`);
+  // The files being written when the reading stops, closed before the staging folder goes.
+  const open = new Set<{ close(): Promise<void> }>();
+  try {
+    await read();
+  } finally {
+    for (const handle of open) await handle.close().catch(() => undefined);
+  }
   if (!manifest) throw new LabosError("invalid", `${context}: it has no ${ARCHIVE_MANIFEST}`);
   const missing = [...expected.keys()];
   if (missing.length > 0) {
@@ -373,6 +393,148 @@ async function extract(file: string, sink: RestoreSink, context: string): Promis
     );
   }
   return manifest;
+
+  async function read(): Promise<void> {
+    await readZip(file, {
+      limit(name) {
+        if (name === ARCHIVE_MANIFEST) return manifestLimit;
+        // An entry the manifest does not list is refused when it opens, after this input chunk.
+        return (manifest && expected.get(name)?.size) ?? maxBytes;
+      },
+      tooLarge(name, limit) {
+        return name === ARCHIVE_MANIFEST
+          ? tooLarge(`${ARCHIVE_MANIFEST} is larger than the limit`, limit)
+          : tooLarge(`${quote(name)} is larger than the manifest says`, limit);
+      },
+      async open(name) {
+        if (name.endsWith("/")) {
+          checkEntryName(name.slice(0, -1) + "/x");
+          return () => Promise.resolve();
+        }
+        const inside = checkEntryName(name);
+        if (isStateFile(inside)) {
+          throw new LabosError(
+            "invalid",
+            `${context}: entry ${
+              quote(name)
+            } is a journal, lock or temporary file, which archives never hold`,
+          );
+        }
+        if (seen.has(name)) {
+          throw new LabosError("invalid", `${context}: entry ${quote(name)} appears twice`);
+        }
+        seen.add(name);
+        if (inside === "") {
+          const chunks: Uint8Array[] = [];
+          return (chunk, final) => {
+            chunks.push(chunk);
+            if (final) {
+              manifest = parseManifest(new TextDecoder().decode(concat(chunks)), context);
+              chunks.length = 0;
+              checkDeclared(manifest, { context, archiveBytes, maxBytes });
+              for (const entry of manifest.files) expected.set(entry.path, entry);
+            }
+            return Promise.resolve();
+          };
+        }
+        if (!manifest) {
+          throw new LabosError(
+            "invalid",
+            `${context}: ${ARCHIVE_MANIFEST} must be the first entry (found ${quote(name)} first)`,
+          );
+        }
+        const listed = expected.get(name);
+        if (!listed) {
+          throw new LabosError(
+            "invalid",
+            `${context}: entry ${quote(name)} is not in the manifest`,
+          );
+        }
+        const handle = await sink.create(inside).catch((error) => {
+          throw error instanceof LabosError ? error : new EntryWriteError(name, error);
+        });
+        open.add(handle);
+        const hash = createHash("sha256");
+        let size = 0;
+        return async (chunk, final) => {
+          size += chunk.byteLength;
+          if (size > listed.size) {
+            throw tooLarge(`${quote(name)} is larger than the manifest says`, listed.size);
+          }
+          hash.update(chunk);
+          try {
+            await handle.write(chunk);
+            if (final) {
+              open.delete(handle);
+              await handle.close();
+            }
+          } catch (error) {
+            throw new EntryWriteError(name, error);
+          }
+          if (!final) return;
+          const sha256 = hash.digest("hex");
+          if (size !== listed.size || sha256 !== listed.sha256) {
+            throw new LabosError(
+              "invalid",
+              `${context}: ${quote(name)} does not match the manifest (size ${size}, SHA-256 ${
+                sha256.slice(0, 12)
+              }…; expected ${listed.size}, ${listed.sha256.slice(0, 12)}…)`,
+            );
+          }
+          expected.delete(name);
+        };
+      },
+    }, {
+      maxEntries: ARCHIVE_LIMITS.entries,
+      maxTotalBytes: maxBytes + manifestLimit,
+      tooLarge(what, limit) {
+        return what === "entries"
+          ? new LabosError(
+            "invalid",
+            `${context}: it holds more than ${limit} entries; nothing was restored`,
+          )
+          : tooLarge("its files inflate beyond the limit", limit);
+      },
+    });
+  }
+}
+
+/** Refuses, before anything is written, a manifest declaring more than the limits allow. */
+function checkDeclared(
+  manifest: ArchiveManifest,
+  options: { context: string; archiveBytes: number; maxBytes: number },
+): void {
+  const { context, archiveBytes, maxBytes } = options;
+  if (manifest.files.length > ARCHIVE_LIMITS.entries) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the manifest lists ${manifest.files.length} files, more than the limit of ${ARCHIVE_LIMITS.entries}`,
+    );
+  }
+  const declared = manifest.files.reduce((sum, entry) => sum + entry.size, 0);
+  if (declared > maxBytes) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the manifest declares ${declared} bytes, more than the limit of ${maxBytes} bytes; nothing was restored`,
+    );
+  }
+  const allowed = Math.max(ARCHIVE_LIMITS.ratioFloor, ARCHIVE_LIMITS.ratio * archiveBytes);
+  if (declared > allowed) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the manifest declares ${declared} bytes for an archive of ${archiveBytes} bytes, a compression ratio above ${ARCHIVE_LIMITS.ratio}:1 that lab data never reaches (a zip bomb); nothing was restored`,
+    );
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 function parseManifest(text: string, context: string): ArchiveManifest {
