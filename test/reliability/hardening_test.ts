@@ -18,6 +18,10 @@ import { defineModule, ModuleError, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
 import { executableModule } from "../../src/plugins/_executable.ts";
 import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
+import { importArchive } from "../../src/exchange/archive.ts";
+import { FolderStorage } from "../../src/storage/folder/mod.ts";
+import type { LabStorage, RestoreSink } from "../../src/storage/mod.ts";
+import { LabosError } from "../../src/errors.ts";
 
 const TOKEN = "hardening-test-token-0123456789abcdef";
 const PORT = 8321;
@@ -777,6 +781,76 @@ Deno.test("item 2: a restore cross-checks every record against its last audited 
     // The untouched archive still restores.
     const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
     assertEquals((await restored.importArchive(`${dir}/clean.zip`)).files, manifest.files.length);
+  });
+});
+
+/** A data folder whose disk fills up (ENOSPC) when `full` says so, as a real full disk would. */
+function fillingDisk(
+  storage: LabStorage,
+  full: (path: string, step: "create" | "write") => boolean,
+): LabStorage {
+  const enospc = () =>
+    Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  return new Proxy(storage, {
+    get(target, key) {
+      if (key === "restore") {
+        return <T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }) =>
+          target.restore((sink) =>
+            fill({
+              ...sink,
+              async create(path) {
+                if (full(path, "create")) throw enospc();
+                const handle = await sink.create(path);
+                return {
+                  async write(chunk: Uint8Array) {
+                    if (full(path, "write")) throw enospc();
+                    await handle.write(chunk);
+                  },
+                  close: () => handle.close(),
+                };
+              },
+            }), options);
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("item 20: a full disk during import is reported as ENOSPC, naming the file, and nothing is left", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Titration" });
+    await lab.exportArchive(`${dir}/backup.zip`);
+    const file = `${dir}/backup.zip`;
+    for (
+      const [path, step] of [["audit/log.jsonl", "write"], ["labos.json", "create"]] as const
+    ) {
+      const storage = fillingDisk(
+        new FolderStorage(`${dir}/restored`),
+        (at, now) => at === path && now === step,
+      );
+      let error: unknown;
+      try {
+        await importArchive(storage, file);
+      } catch (caught) {
+        error = caught;
+      }
+      assert(error instanceof LabosError, String(error));
+      assertEquals(
+        error.message,
+        `Cannot import "${file}": the disk is full (ENOSPC) while writing "data/${path}"; nothing was restored`,
+      );
+      assertEquals(error.exitCode, 1);
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+      assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name).sort(), [
+        "backup.zip",
+        "data",
+      ]);
+    }
+    // The same archive restores on a disk with room.
+    await importArchive(new FolderStorage(`${dir}/restored`), file);
   });
 });
 
