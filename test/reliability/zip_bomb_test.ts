@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { assert, assertEquals, assertStringIncludes } from "../_assert.ts";
-import { withTempDir } from "../_cli.ts";
+import { runCli, withTempDir } from "../_cli.ts";
 import { openLab } from "../../src/service/mod.ts";
 import { type BombEntry, writeBomb } from "./_bomb.ts";
 
@@ -117,5 +117,31 @@ Deno.test("item 3: a manifest entry that inflates without end stops at the manif
       [{ name: "labos-archive.json", mib: BOMB_MIB, fill: 0x20 }],
       `labos-archive.json is larger than the limit (`,
     );
+  });
+});
+
+Deno.test("item 3: --max-mib caps what an archive may hold, before anything is written", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/source`, actor: "tester" });
+    await lab.init();
+    await Deno.mkdir(`${dir}/source/legacy`);
+    const random = new Uint8Array(2 << 20);
+    for (let at = 0; at < random.length; at += 65536) {
+      crypto.getRandomValues(random.subarray(at, at + 65536));
+    }
+    await Deno.writeFile(`${dir}/source/legacy/raw.bin`, random);
+    const exported = await lab.exportArchive(`${dir}/lab.zip`);
+    const args = ["--data-dir", `${dir}/restored`, "import-archive", `${dir}/lab.zip`];
+    const refused = await runCli([...args, "--max-mib", "1"]);
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(
+      refused.stderr,
+      `error: Cannot import "${dir}/lab.zip": the manifest declares ${exported.bytes} bytes, more than the limit of ${
+        1 << 20
+      } bytes; nothing was restored\n`,
+    );
+    assert(!existsSync(`${dir}/restored`), "the target was created");
+    const restored = await runCli([...args, "--max-mib", "3"]);
+    assertEquals(restored.code, 0, restored.stderr);
   });
 });
