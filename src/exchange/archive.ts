@@ -28,27 +28,34 @@ export const ARCHIVE_FORMAT = "labos-archive";
 // fflate writes no Zip64 records, so no file and no archive may reach 4 GiB.
 const ZIP_LIMIT = 0xffff_ffff - (64 << 20);
 
-/** The limits {@linkcode importArchive} holds an archive to. */
-export const ARCHIVE_LIMITS: {
-  readonly manifestBytes: number;
-  readonly entries: number;
-  readonly maxBytes: number;
-  readonly ratio: number;
-  readonly ratioFloor: number;
-} = {
+/** The limits {@linkcode importArchive} holds an archive to (see {@linkcode ARCHIVE_LIMITS}). */
+export interface ArchiveLimits {
   /**
-   * The manifest's size: 64 MiB lists about 350,000 files. It is also held
-   * to 1 MiB plus twice the archive's size, as every file it lists costs
-   * the archive more header bytes than the manifest line naming it.
+   * The manifest's size in bytes. It is also held to 1 MiB plus twice the
+   * archive's size: every file it lists costs the archive more header
+   * bytes than the manifest's line naming it.
    */
+  manifestBytes: number;
+  /** Zip entries, and files the manifest lists. */
+  entries: number;
+  /** The files' total size, unless `maxBytes` says otherwise. */
+  maxBytes: number;
+  /** Declared bytes per archive byte, beyond `ratioFloor`: more is a zip bomb, not lab data. */
+  ratio: number;
+  /** Declared bytes allowed however small the archive. */
+  ratioFloor: number;
+}
+
+/**
+ * The archive limits: a 64 MiB manifest (about 350,000 files), 400,000
+ * entries, just under 4 GiB of files (what a zip without Zip64 holds) and
+ * a declared ratio of 200:1 beyond 64 MiB.
+ */
+export const ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
   manifestBytes: 64 << 20,
-  /** Zip entries, folders included. */
   entries: 400_000,
-  /** The files' total size, unless `maxBytes` says otherwise: what an archive without Zip64 holds. */
   maxBytes: ZIP_LIMIT,
-  /** Declared bytes per archive byte beyond `ratioFloor`: more is a zip bomb, not lab data. */
   ratio: 200,
-  /** Declared bytes always allowed, however small the archive. */
   ratioFloor: 64 << 20,
 };
 
@@ -221,8 +228,10 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
  * missing) data folder. It extracts into a temporary sibling folder, checks
  * every entry name (no absolute paths, no `..`, nothing outside `data/`),
  * every file's size and SHA-256 against the manifest (no file missing, none
- * extra), the manifest and the archived audit chain, and only then renames
- * the folder into place, so a refused archive leaves nothing behind.
+ * extra), the manifest and the archived audit chain, then that every record
+ * is its last audited state, and only then renames the folder into place,
+ * so a refused archive leaves nothing behind. Entries are inflated as a
+ * stream and stopped at their declared sizes and at {@linkcode ARCHIVE_LIMITS}.
  *
  * @example
  * ```ts
