@@ -49,6 +49,7 @@ export {
 export type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,

@@ -23,6 +23,7 @@ export type {
   ArchiveExport,
   ArchiveImport,
   ArchiveManifest,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,
