@@ -60,6 +60,7 @@ export type {
   DatasetColumn,
   Experiment,
   ExperimentStatus,
+  InputConversion,
   Job,
   JobStatus,
   RecordBase,

@@ -36,5 +36,13 @@ export {
   type SafeParseResult,
   type Schema,
   type SchemaIssue,
+  type UnitMeta,
+  unitMeta,
 } from "./src/modules/contract.ts";
-export { type ModuleInfo, ModuleRegistry, type RegisteredModule } from "./src/modules/registry.ts";
+export {
+  type FieldUnit,
+  inputUnits,
+  type ModuleInfo,
+  ModuleRegistry,
+  type RegisteredModule,
+} from "./src/modules/registry.ts";

@@ -242,6 +242,7 @@ Deno.test("openLab and listExperiments load no heavy module until it is needed",
   }
   const heavy = [
     "fflate",
+    "ucum",
     "d3-",
     "papaparse",
     "src/exchange/",

@@ -235,6 +235,28 @@ function provenanceCard(ui: Ui, job: Job): Html {
         </tr>
       `
       : ""}
+    ${(job.conversions ?? []).length
+      ? html`
+        <tr>
+          <th scope="row">Unit conversions</th>
+          <td>${(job.conversions ?? []).map((c) =>
+            html`<div>${c.field}${
+              c.column === undefined ? "" : ` (column ${c.column})`
+            }: ${c.from} → ${c.to}, × ${c.factor}${
+              c.offset === undefined ? "" : ` + ${c.offset}`
+            }</div>`
+          )}</td>
+        </tr>
+      `
+      : ""}
+    ${(job.warnings ?? []).length
+      ? html`
+        <tr>
+          <th scope="row">Warnings</th>
+          <td>${(job.warnings ?? []).map((w) => html`<div>${w}</div>`)}</td>
+        </tr>
+      `
+      : ""}
     ${job.retryOf
       ? html`
         <tr>

@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
 import { fitLine, tidyNumbers } from "../_stats.ts";
 
 /** The molar gas constant R in J/(mol·K), exact since the 2019 SI redefinition (CODATA 2018). */
@@ -26,7 +32,7 @@ export interface ArrheniusOutput {
 }
 
 const inputSchema = z.object({
-  temperaturesK: z.array(z.number().positive()).min(2).describe(
+  temperaturesK: z.array(z.number().positive()).min(2).meta(unitMeta("K")).describe(
     "Absolute temperatures of the measurements, in kelvins",
   ),
   rateConstants: z.array(z.number().positive()).describe(
