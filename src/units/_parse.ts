@@ -80,7 +80,10 @@ export function ucumSpelling(text: string): string {
   );
 }
 
-const QUANTITY = /^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s+\-.].*?)\s*$/s;
+// A unit right after the number starts with a symbol (`5min`); after a space it
+// may start with a digit (`0.5 1/min`), as long as it is not a bare number.
+const QUANTITY =
+  /^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?:\s*([^\d\s+\-.].*?)|\s+((?=\S*[^\d\s+\-.])\S.*?))\s*$/s;
 
 /**
  * Splits a number written with a unit, such as `5 min` or `25 °C`; anything
@@ -100,5 +103,5 @@ export function parseQuantity(text: string): WrittenQuantity | undefined {
   if (!match) return undefined;
   const value = Number(match[1]);
   if (!Number.isFinite(value)) return undefined;
-  return { value, unit: match[2] };
+  return { value, unit: match[2] ?? match[3] };
 }

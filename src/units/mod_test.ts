@@ -94,6 +94,7 @@ Deno.test("units: quantities split into a number and a unit", () => {
   assert.deepEqual(parseQuantity("5 min"), { value: 5, unit: "min" });
   assert.deepEqual(parseQuantity(" -2.5e1 °C "), { value: -25, unit: "°C" });
   assert.deepEqual(parseQuantity("2mM"), { value: 2, unit: "mM" });
+  assert.deepEqual(parseQuantity("0.5 1/min"), { value: 0.5, unit: "1/min" });
   for (const text of ["5", "min", "[1,2]", "auto", "", "5 6", "- 5 s"]) {
     assert.equal(parseQuantity(text), undefined, text);
   }

@@ -99,6 +99,43 @@ Deno.test("units: the same kinetics data in s and mol/L and in min and mmol/L gi
   });
 });
 
+Deno.test("units: import records each column's unit as its UCUM code and refuses an unknown one", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = await initLab(dir);
+    await Deno.writeTextFile(`${dir}/minutes.csv`, MINUTES_MILLIMOLAR);
+    const dataset = await cliJson<{ table: { columns: Array<{ name: string; unit?: string }> } }>([
+      "--data-dir",
+      dataDir,
+      "import",
+      `${dir}/minutes.csv`,
+      "--units",
+      "conc_mM=mM",
+      "--units",
+      "T_C=°C",
+    ]);
+    assertEquals(
+      dataset.table.columns.map((column) => column.unit),
+      [undefined, "mmol/L", "Cel", undefined],
+    );
+    const before = await snapshotTree(dataDir);
+    const refused = await runCli([
+      "--data-dir",
+      dataDir,
+      "import",
+      `${dir}/minutes.csv`,
+      "--units",
+      "t_min=minutes please",
+    ]);
+    assertEquals(refused.code, 2);
+    assertEquals(
+      refused.stderr.trim(),
+      'error: Invalid "--units" "t_min=minutes please": "minutes please" is not a UCUM unit, ' +
+        'such as "s", "min", "mmol/L" or "Cel"',
+    );
+    assertEquals(await snapshotTree(dataDir), before);
+  });
+});
+
 Deno.test("units: Cel mapped to a concentration exits 2 naming both units and writes nothing", async () => {
   await withTempDir(async (dir) => {
     const dataDir = await initLab(dir);
