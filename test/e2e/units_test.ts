@@ -265,3 +265,38 @@ Deno.test("units: the panel form takes a value with a unit, shows field units an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("units: a Celsius column feeding an absolute temperature is shifted by 273.15 K", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = await initLab(dir);
+    await Deno.writeTextFile(`${dir}/rates.csv`, "T_C,k\n25,0.0012\n35,0.0031\n45,0.0075\n");
+    const dataset = await importCsv(dataDir, { file: `${dir}/rates.csv`, units: ["T_C=degC"] });
+    const mapped = await cliJson<RunJson>([
+      "--data-dir",
+      dataDir,
+      "run",
+      "kinetics.arrhenius",
+      "--from-dataset",
+      dataset,
+      "--map",
+      "temperaturesK=T_C",
+      "--map",
+      "rateConstants=k",
+    ]);
+    assertEquals(mapped.job.conversions, [
+      { field: "temperaturesK", column: "T_C", from: "Cel", to: "K", factor: 1, offset: 273.15 },
+    ]);
+    const kelvin = await cliJson<RunJson>([
+      "--data-dir",
+      dataDir,
+      "run",
+      "kinetics.arrhenius",
+      "--param",
+      "temperaturesK=[298.15,308.15,318.15]",
+      "--param",
+      "rateConstants=[0.0012,0.0031,0.0075]",
+    ]);
+    const ea = (result: RunJson) => result.output?.activationEnergyKJPerMol as number;
+    assert(Math.abs(ea(mapped) - ea(kelvin)) <= 1e-12 * ea(kelvin), `${ea(mapped)} ${ea(kelvin)}`);
+  });
+});
