@@ -31,6 +31,7 @@ export {
   type ModuleDescriptor,
   ModuleError,
   type ModuleExample,
+  type ModuleWarnings,
   type PlotSeries,
   type PlotSpec,
   type SafeParseResult,
@@ -44,5 +45,6 @@ export {
   inputUnits,
   type ModuleInfo,
   ModuleRegistry,
+  type OutputField,
   type RegisteredModule,
 } from "./src/modules/registry.ts";

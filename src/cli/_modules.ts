@@ -55,6 +55,11 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
           style.bold("Examples"),
           ...info.examples.map((example) => `- ${example.name}: ${JSON.stringify(example.input)}`),
           "",
+          style.bold("Outputs"),
+          ...info.outputs.map((field) =>
+            `- ${field.path}${field.unit ? ` [${field.unit}]` : ""}: ${field.description}`
+          ),
+          "",
           style.bold("Input JSON Schema"),
           JSON.stringify(info.inputSchema, null, 2),
           "",

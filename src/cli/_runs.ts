@@ -68,10 +68,8 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         const svg = await lab.jobPlotSvg(result.job.id);
         if (svg && plotFile) await fs.writeFile(plotFile, svg);
       }
-      for (const warning of result.job.warnings ?? []) {
-        cli.io.stderr(`${cli.style.yellow("warning")}: ${warning}\n`);
-      }
       cli.emit(command, result, () => describeRun(result, options.plot));
+      printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
 
@@ -121,6 +119,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .action(async (id: string, _options, command: Command) => {
       const result = await (await cli.lab(command)).retryJob(id);
       cli.emit(command, result, () => describeRun(result));
+      printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
 
@@ -226,6 +225,7 @@ async function runBatchCommand(
   );
   const seconds = (performance.now() - started) / 1000;
   const failed = results.filter((r) => r.job.status === "failed").length;
+  results.forEach((r, i) => printWarnings(cli, r.job, `line ${i + 1}: `));
   cli.emit(command, results, () =>
     table(
       ["LINE", "JOB", "STATUS", "MS", "DATASET"],
@@ -241,6 +241,13 @@ async function runBatchCommand(
       seconds.toFixed(2)
     } s (${(results.length / seconds).toFixed(1)} jobs/s)\n`);
   if (failed > 0) cli.fail(1);
+}
+
+/** A job's warnings on stderr, one line each, in text and JSON mode alike. */
+function printWarnings(cli: CliContext, job: Job, prefix = ""): void {
+  for (const warning of job.warnings ?? []) {
+    cli.io.stderr(`${prefix}${cli.style.yellow("warning")}: ${warning}\n`);
+  }
 }
 
 function describeRun(result: RunResult, plot?: string): string {

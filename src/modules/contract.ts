@@ -138,6 +138,19 @@ export interface PlotSpec {
 }
 
 /**
+ * The optional part of a module's output that the runtime reads: cautions
+ * about a result that is still valid, such as an extrapolated unknown or a
+ * negative activation energy. A module whose output object has a top-level
+ * `warnings` array of one-line strings gets them stored on the job and
+ * printed on stderr, one line each; a failure is thrown as a
+ * {@linkcode ModuleError} instead.
+ */
+export interface ModuleWarnings {
+  /** One-line cautions, sentence case, no trailing period. */
+  warnings?: string[];
+}
+
+/**
  * A complete analysis module.
  *
  * @typeParam I The validated input type.

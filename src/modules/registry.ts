@@ -18,6 +18,8 @@ export interface ModuleInfo extends ModuleDescriptor {
   inputSchema: Record<string, unknown>;
   /** The output JSON Schema. */
   outputSchema: Record<string, unknown>;
+  /** Every output field, flattened from the output JSON Schema. */
+  outputs: OutputField[];
   /** Whether the module draws a plot. */
   plots: boolean;
   /** The declared unit of each top-level input field that has one (see {@linkcode inputUnits}). */
@@ -30,6 +32,18 @@ export interface FieldUnit {
   unit: string;
   /** True for a difference (ΔT), which converts without an offset. */
   difference: boolean;
+}
+
+/** One output field of a module, as `labos modules show` lists it. */
+export interface OutputField {
+  /** Where it sits in the output: `unknowns[].concentrationM` is a field of each unknown. */
+  path: string;
+  /** Its description: meaning, unit and, for an uncertainty, the formula. */
+  description: string;
+  /** The JSON Schema type of the value, such as `number`, `string` or `array`. */
+  type?: string;
+  /** Its declared unit (the schema's `x-unit`), when it has one. */
+  unit?: string;
 }
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
@@ -118,6 +132,9 @@ export class ModuleRegistry {
 export function moduleInfo(registered: RegisteredModule): ModuleInfo {
   const { module, source } = registered;
   const inputSchema = inputJsonSchema(module);
+  const outputSchema = z.toJSONSchema(module.output as unknown as z.ZodType, {
+    unrepresentable: "any",
+  });
   return {
     key: module.key,
     version: module.version,
@@ -131,7 +148,8 @@ export function moduleInfo(registered: RegisteredModule): ModuleInfo {
     examples: module.examples,
     source,
     inputSchema,
-    outputSchema: z.toJSONSchema(module.output as unknown as z.ZodType, { unrepresentable: "any" }),
+    outputSchema,
+    outputs: outputFields(outputSchema),
     plots: typeof module.plot === "function",
     inputUnits: unitsOf(inputSchema),
   };
@@ -199,6 +217,66 @@ function unitMetaOf(schema: unknown): UnitMeta | undefined {
   if (schema === null || typeof schema !== "object") return undefined;
   const unit = (schema as Record<string, unknown>)["x-unit"];
   return typeof unit === "string" && unit !== "" ? schema as UnitMeta : undefined;
+}
+
+/**
+ * Flattens an output JSON Schema into its fields: objects are opened,
+ * arrays of objects become `name[].field`, and every other value (numbers,
+ * strings, arrays of numbers) is one field with its description.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { outputFields } from "./registry.ts";
+ * import assert from "node:assert";
+ * const schema = z.toJSONSchema(z.object({
+ *   k: z.number().describe("Rate constant, in 1/s"),
+ *   peaks: z.array(z.object({ mz: z.number().nullable().describe("m/z") })),
+ * }));
+ * assert.deepStrictEqual(outputFields(schema).map((field) => field.path), ["k", "peaks[].mz"]);
+ * ```
+ */
+export function outputFields(schema: Record<string, unknown>): OutputField[] {
+  const fields: OutputField[] = [];
+  visitField(schema, { path: "", description: "", fields });
+  return fields;
+}
+
+function visitField(
+  node: Record<string, unknown>,
+  at: { path: string; description: string; fields: OutputField[] },
+): void {
+  const description = typeof node.description === "string" ? node.description : at.description;
+  const unit = typeof node["x-unit"] === "string" ? node["x-unit"] : undefined;
+  const options = Array.isArray(node.anyOf) ? node.anyOf as Array<Record<string, unknown>> : [];
+  const value = options.find((option) => option.type !== "null");
+  if (value) {
+    visitField({ ...value, ...(unit ? { "x-unit": unit } : {}) }, { ...at, description });
+    return;
+  }
+  const properties = node.properties as Record<string, Record<string, unknown>> | undefined;
+  if (node.type === "object" && properties) {
+    for (const [key, child] of Object.entries(properties)) {
+      visitField(child, {
+        ...at,
+        path: at.path === "" ? key : `${at.path}.${key}`,
+        description: "",
+      });
+    }
+    return;
+  }
+  const items = node.items as Record<string, unknown> | undefined;
+  if (node.type === "array" && items?.type === "object" && items.properties) {
+    visitField(items, { ...at, path: `${at.path}[]`, description: "" });
+    return;
+  }
+  const type = typeof node.type === "string" ? node.type : undefined;
+  at.fields.push({
+    path: at.path,
+    description,
+    ...(type ? { type } : {}),
+    ...(unit ? { unit } : {}),
+  });
 }
 
 function describeContractProblem(module: LabModule): string | undefined {

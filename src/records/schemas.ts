@@ -273,7 +273,11 @@ export interface Job extends RecordBase {
   error: { message: string; stack?: string } | null;
   /** The unit conversions applied to the input; absent when there were none. */
   conversions?: InputConversion[];
-  /** Warnings about the input, such as a mapped column without a unit; absent when none. */
+  /**
+   * Warnings, one line each; absent when none: about the input (a mapped
+   * column without a unit), then the cautions the module returned with a
+   * successful result.
+   */
   warnings?: string[];
 }
 

@@ -159,6 +159,14 @@ async function jobPage(
         }`,
       )
       : ""}
+    ${job.warnings && job.warnings.length > 0
+      ? notice(
+        "warn",
+        html`<strong>${job.warnings.length === 1 ? "Warning" : "Warnings"}:</strong><ul>${
+          job.warnings.map((warning) => html`<li>${warning}</li>`)
+        }</ul>`,
+      )
+      : ""}
     <div class="grid-2">
       <div class="stack">
     ${job.status === "succeeded" && plots
@@ -246,14 +254,6 @@ function provenanceCard(ui: Ui, job: Job): Html {
               c.offset === undefined ? "" : ` + ${c.offset}`
             }</div>`
           )}</td>
-        </tr>
-      `
-      : ""}
-    ${(job.warnings ?? []).length
-      ? html`
-        <tr>
-          <th scope="row">Warnings</th>
-          <td>${(job.warnings ?? []).map((w) => html`<div>${w}</div>`)}</td>
         </tr>
       `
       : ""}

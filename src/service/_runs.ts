@@ -208,6 +208,13 @@ function recordRun(
     outputHash: outcome.status === "succeeded" ? outcome.outputHash : null,
     error: outcome.status === "failed" ? outcome.error : null,
   };
+  // Input warnings first, then the module's; only when there are some, so
+  // that jobs without warnings keep their old shape.
+  const warnings = [
+    ...plan.warnings,
+    ...(outcome.status === "succeeded" ? outcome.warnings : []),
+  ];
+  if (warnings.length > 0) finished.warnings = warnings;
   const moduleDetails = { module: module.key, moduleVersion: module.version, moduleSource: source };
   const events: AuditEventInput[] = [
     recordEvent(lab, "job.queued", {
@@ -337,7 +344,8 @@ export async function retryJob(lab: LabContext, jobId: string): Promise<RunResul
     inputDatasetIds: job.inputDatasetIds,
     retryOf: job.id,
     conversions: job.conversions ?? [],
-    warnings: job.warnings ?? [],
+    // The input was converted when the job was planned; its warnings stay on that job.
+    warnings: [],
   });
 }
 

@@ -179,13 +179,15 @@ const outputSchema = z.object({
       "positive when the temperature rises",
   ),
   heatJUncertainty: z.number().optional().describe(
-    "Combined standard uncertainty of heatJ (GUM first order), in joules",
+    "Combined standard uncertainty of heatJ, in joules (GUM first order): u(q) = " +
+      "√Σ(∂q/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's heat contributions",
   ),
   reactionEnthalpyKJPerMol: z.number().optional().describe(
     "Molar reaction enthalpy −heatJ/amountMol/1000, in kJ/mol; negative for an exothermic reaction",
   ),
   reactionEnthalpyKJPerMolUncertainty: z.number().optional().describe(
-    "Combined standard uncertainty of the molar enthalpy, in kJ/mol",
+    "Combined standard uncertainty of the molar enthalpy, in kJ/mol (GUM first order): u(ΔH) = " +
+      "√Σ(∂ΔH/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's enthalpy contributions",
   ),
   uncertaintyBudget: z.array(contributionSchema).optional().describe(
     "Contribution of each input with a stated uncertainty, largest first",
