@@ -251,7 +251,7 @@ function provenanceCard(ui: Ui, job: Job): Html {
             html`<div>${c.field}${
               c.column === undefined ? "" : ` (column ${c.column})`
             }: ${c.from} → ${c.to}, × ${c.factor}${
-              c.offset === undefined ? "" : ` + ${c.offset}`
+              c.offset === undefined ? "" : ` ${c.offset < 0 ? "−" : "+"} ${Math.abs(c.offset)}`
             }</div>`
           )}</td>
         </tr>
