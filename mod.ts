@@ -61,6 +61,7 @@ export type {
   DatasetColumn,
   Experiment,
   ExperimentStatus,
+  InputConversion,
   Job,
   JobStatus,
   RecordBase,

@@ -37,8 +37,12 @@ export {
   type SafeParseResult,
   type Schema,
   type SchemaIssue,
+  type UnitMeta,
+  unitMeta,
 } from "./src/modules/contract.ts";
 export {
+  type FieldUnit,
+  inputUnits,
   type ModuleInfo,
   ModuleRegistry,
   type OutputField,

@@ -43,6 +43,15 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
           style.bold("Citations"),
           ...info.citations.map((citation) => `- ${citation}`),
           "",
+          style.bold("Units"),
+          ...(Object.keys(info.inputUnits ?? {}).length === 0
+            ? ["- none declared"]
+            : Object.entries(info.inputUnits).map(([field, { unit, difference }]) =>
+              `- ${field}: ${unit}${
+                difference ? " (a difference: converted without an offset)" : ""
+              }`
+            )),
+          "",
           style.bold("Examples"),
           ...info.examples.map((example) => `- ${example.name}: ${JSON.stringify(example.input)}`),
           "",

@@ -4,7 +4,7 @@ import process from "node:process";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { Job } from "../records/mod.ts";
+import type { InputConversion, Job } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table, truncate } from "./_format.ts";
@@ -256,6 +256,9 @@ function describeRun(result: RunResult, plot?: string): string {
     `Job ${job.id} ${job.status} (${job.module}@${job.moduleVersion}, ${job.durationMs} ms)`,
   ];
   if (job.error) lines.push(`error: ${job.error.message}`);
+  for (const conversion of job.conversions ?? []) {
+    lines.push(`Converted ${describeConversion(conversion)}`);
+  }
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
   if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
   if (result.output !== null) lines.push("", describeValue(result.output));
@@ -294,7 +297,18 @@ function describeJob(job: Job): string {
     `finished    ${job.finishedAt ?? "-"} (${job.durationMs ?? "-"} ms)`,
     `by          ${job.createdBy}, LabOS ${job.labosVersion}`,
     ...(job.error ? [`error       ${job.error.message}`] : []),
+    ...(job.conversions ?? []).map((c) => `converted   ${describeConversion(c)}`),
     ...(job.warnings ?? []).map((warning) => `warning     ${warning}`),
     "",
   ].join("\n");
+}
+
+function describeConversion(conversion: InputConversion): string {
+  const { field, column, from, to, factor, offset } = conversion;
+  const formula = `× ${factor}${
+    offset === undefined ? "" : ` ${offset < 0 ? "−" : "+"} ${Math.abs(offset)}`
+  }`;
+  return `${field}${
+    column === undefined ? "" : ` (column ${column})`
+  } from ${from} to ${to}: ${formula}`;
 }

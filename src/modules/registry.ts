@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { LabosError, quote } from "../errors.ts";
-import type { LabModule, ModuleDescriptor } from "./contract.ts";
+import type { LabModule, ModuleDescriptor, UnitMeta } from "./contract.ts";
 
 /** A registered module and where it came from. */
 export interface RegisteredModule {
@@ -22,6 +22,16 @@ export interface ModuleInfo extends ModuleDescriptor {
   outputs: OutputField[];
   /** Whether the module draws a plot. */
   plots: boolean;
+  /** The declared unit of each top-level input field that has one (see {@linkcode inputUnits}). */
+  inputUnits: Record<string, FieldUnit>;
+}
+
+/** The unit an input field declares (`x-unit`, see {@linkcode UnitMeta}). */
+export interface FieldUnit {
+  /** The unit, as a UCUM code. */
+  unit: string;
+  /** True for a difference (ΔT), which converts without an offset. */
+  difference: boolean;
 }
 
 /** One output field of a module, as `labos modules show` lists it. */
@@ -121,6 +131,7 @@ export class ModuleRegistry {
  */
 export function moduleInfo(registered: RegisteredModule): ModuleInfo {
   const { module, source } = registered;
+  const inputSchema = inputJsonSchema(module);
   const outputSchema = z.toJSONSchema(module.output as unknown as z.ZodType, {
     unrepresentable: "any",
   });
@@ -136,14 +147,76 @@ export function moduleInfo(registered: RegisteredModule): ModuleInfo {
     learnerNotes: module.learnerNotes,
     examples: module.examples,
     source,
-    inputSchema: z.toJSONSchema(module.input as unknown as z.ZodType, {
-      io: "input",
-      unrepresentable: "any",
-    }),
+    inputSchema,
     outputSchema,
     outputs: outputFields(outputSchema),
     plots: typeof module.plot === "function",
+    inputUnits: unitsOf(inputSchema),
   };
+}
+
+function inputJsonSchema(module: LabModule): Record<string, unknown> {
+  return z.toJSONSchema(module.input as unknown as z.ZodType, {
+    io: "input",
+    unrepresentable: "any",
+  });
+}
+
+const UNITS = new WeakMap<LabModule, Record<string, FieldUnit>>();
+
+/**
+ * The units a module's top-level input fields declare in their JSON Schema
+ * (`x-unit`, on the field or on an array field's items), by field name.
+ *
+ * @example
+ * ```ts
+ * import * as z from "zod";
+ * import { defineModule, unitMeta } from "./contract.ts";
+ * import { inputUnits } from "./registry.ts";
+ * import assert from "node:assert";
+ * const module = defineModule({
+ *   key: "demo.wait", version: "1.0.0", title: "Wait", domain: "demo",
+ *   summary: "Waits", method: "None", citations: [], limitations: [], learnerNotes: [],
+ *   examples: [], input: z.object({ timeS: z.number().meta(unitMeta("s")) }),
+ *   output: z.object({}), run: () => ({}),
+ * });
+ * assert.deepStrictEqual(inputUnits(module), { timeS: { unit: "s", difference: false } });
+ * ```
+ */
+export function inputUnits(module: LabModule): Record<string, FieldUnit> {
+  let units = UNITS.get(module);
+  if (units === undefined) {
+    try {
+      units = unitsOf(inputJsonSchema(module));
+    } catch {
+      // A plugin schema that is not zod declares no units.
+      units = {};
+    }
+    UNITS.set(module, units);
+  }
+  return units;
+}
+
+function unitsOf(schema: Record<string, unknown>): Record<string, FieldUnit> {
+  const units: Record<string, FieldUnit> = {};
+  const properties = schema.properties;
+  if (properties === null || typeof properties !== "object") return units;
+  for (const [name, property] of Object.entries(properties as Record<string, unknown>)) {
+    const declared = unitMetaOf(property) ?? unitMetaOf((property as { items?: unknown }).items);
+    if (declared) {
+      Object.defineProperty(units, name, {
+        value: { unit: declared["x-unit"], difference: declared["x-unit-kind"] === "difference" },
+        enumerable: true,
+      });
+    }
+  }
+  return units;
+}
+
+function unitMetaOf(schema: unknown): UnitMeta | undefined {
+  if (schema === null || typeof schema !== "object") return undefined;
+  const unit = (schema as Record<string, unknown>)["x-unit"];
+  return typeof unit === "string" && unit !== "" ? schema as UnitMeta : undefined;
 }
 
 /**

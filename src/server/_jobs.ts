@@ -243,6 +243,20 @@ function provenanceCard(ui: Ui, job: Job): Html {
         </tr>
       `
       : ""}
+    ${(job.conversions ?? []).length
+      ? html`
+        <tr>
+          <th scope="row">Unit conversions</th>
+          <td>${(job.conversions ?? []).map((c) =>
+            html`<div>${c.field}${
+              c.column === undefined ? "" : ` (column ${c.column})`
+            }: ${c.from} → ${c.to}, × ${c.factor}${
+              c.offset === undefined ? "" : ` ${c.offset < 0 ? "−" : "+"} ${Math.abs(c.offset)}`
+            }</div>`
+          )}</td>
+        </tr>
+      `
+      : ""}
     ${job.retryOf
       ? html`
         <tr>

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
+import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
 import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One chromatographic peak as measured. */
@@ -65,20 +65,20 @@ const BASE_PER_HALF_HEIGHT = 4 / (2 * Math.sqrt(2 * Math.LN2));
 
 const peakSchema = z.object({
   name: z.string().min(1).describe("Compound name or label of the peak"),
-  retentionTimeMin: z.number().positive().describe(
+  retentionTimeMin: z.number().positive().meta(unitMeta("min")).describe(
     "Retention time at the peak maximum, in minutes",
   ),
-  baseWidthMin: z.number().positive().optional().describe(
+  baseWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
     "Peak width at the baseline, between the tangents through the inflection points, in minutes; " +
       "give this or halfHeightWidthMin",
   ),
-  halfHeightWidthMin: z.number().positive().optional().describe(
+  halfHeightWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
     "Full peak width at half height, in minutes; give this or baseWidthMin",
   ),
 });
 
 const inputSchema = z.object({
-  deadTimeMin: z.number().positive().optional().describe(
+  deadTimeMin: z.number().positive().optional().meta(unitMeta("min")).describe(
     "Dead time t0, the retention time of an unretained compound, in minutes; needed for retention " +
       "factors and selectivities",
   ),

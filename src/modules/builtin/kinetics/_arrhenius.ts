@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
 import { fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** The Avogadro constant N_A in 1/mol, a defining constant of the 2019 SI (exact). */
@@ -43,7 +49,7 @@ export interface ArrheniusOutput {
 }
 
 const inputSchema = z.object({
-  temperaturesK: z.array(z.number().positive()).min(2).describe(
+  temperaturesK: z.array(z.number().positive()).min(2).meta(unitMeta("K")).describe(
     "Absolute temperatures of the measurements, in kelvins",
   ),
   rateConstants: z.array(z.number().positive()).describe(

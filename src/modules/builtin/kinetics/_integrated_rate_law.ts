@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
 import { fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
 
 /** A reaction order the integrated rate laws cover. */
@@ -52,10 +58,10 @@ export interface IntegratedRateLawOutput {
 const UNITS = { 0: "M/s", 1: "1/s", 2: "1/(M·s)" } as const;
 
 const inputSchema = z.object({
-  timesS: z.array(z.number().nonnegative()).min(3).describe(
+  timesS: z.array(z.number().nonnegative()).min(3).meta(unitMeta("s")).describe(
     "Times at which the concentrations were measured, in seconds",
   ),
-  concentrationsM: z.array(z.number().nonnegative()).describe(
+  concentrationsM: z.array(z.number().nonnegative()).meta(unitMeta("mol/L")).describe(
     "Reactant concentration at each time, in mol/L; must be greater than 0 unless order is 0 " +
       "(ln C and 1/C need positive values)",
   ),

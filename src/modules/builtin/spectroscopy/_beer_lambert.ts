@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
 import { fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One calibration standard. */
@@ -56,11 +62,11 @@ export interface BeerLambertOutput {
 export const MAX_LINEAR_ABSORBANCE = 1.5;
 
 const inputSchema = z.object({
-  pathLengthCm: z.number().positive().default(1).describe(
+  pathLengthCm: z.number().positive().default(1).meta(unitMeta("cm")).describe(
     "Optical path length of the cuvette, in centimetres; 1 by default",
   ),
   standards: z.array(z.object({
-    concentrationM: z.number().nonnegative().describe(
+    concentrationM: z.number().nonnegative().meta(unitMeta("mol/L")).describe(
       "Concentration of the absorbing species in the standard, in mol/L (0 for a blank)",
     ),
     absorbance: z.number().describe("Measured absorbance of the standard (dimensionless)"),
