@@ -15,7 +15,8 @@ export interface DoctorProblem {
     | "pending-journal"
     | "damaged-journal"
     | "index-mismatch"
-    | "foreign-audit-log";
+    | "foreign-audit-log"
+    | "symbolic-link";
   /** The file concerned, when there is one. */
   path?: string;
   /** One line describing it. */

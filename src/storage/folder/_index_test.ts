@@ -4,7 +4,7 @@ import { newId } from "../../records/ids.ts";
 
 Deno.test("the id index pages newest first, counts, and never appends an id twice", async () => {
   const dir = await Deno.makeTempDir();
-  const index = new IdIndex(`${dir}/experiments.ids`, "exp");
+  const index = new IdIndex(`${dir}/experiments.ids`, { type: "experiment" });
   assertEquals(await index.count(), 0);
   const ids = Array.from({ length: 7 }, () => newId("experiment"));
   await index.append(ids.slice(0, 5));
@@ -18,7 +18,7 @@ Deno.test("the id index pages newest first, counts, and never appends an id twic
 
 Deno.test("a torn last line of the index is cut off before the next append", async () => {
   const dir = await Deno.makeTempDir();
-  const index = new IdIndex(`${dir}/jobs.ids`, "job");
+  const index = new IdIndex(`${dir}/jobs.ids`, { type: "job" });
   const [a, b] = [newId("job"), newId("job")];
   await index.append([a]);
   await Deno.writeTextFile(`${dir}/jobs.ids`, b.slice(0, 11), { append: true });
