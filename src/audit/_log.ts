@@ -12,6 +12,7 @@ import {
   durableAppend,
   ensureDirectory,
   fsyncDirectory,
+  linkRefusal,
   refuseLinks,
 } from "../durable/mod.ts";
 import { type FieldIssue, LabosError, quote } from "../errors.ts";
@@ -106,7 +107,8 @@ export class AuditLog {
   async #refuseLinks(): Promise<void> {
     if (this.#root === undefined) return;
     await refuseLinks(this.logFile, { root: this.#root });
-    await refuseLinks(this.headFile, { root: this.#root });
+    const head = await fs.lstat(this.headFile).catch(() => undefined);
+    if (head?.isSymbolicLink()) throw linkRefusal(this.headFile, { root: this.#root });
   }
 
   /**

@@ -301,7 +301,9 @@ export class FolderStorage implements LabStorage {
           if (error instanceof LabosError) throw error;
           throw new LabosError(
             "invalid",
-            `Cannot migrate: ${file.absolute} is not valid JSON (${excerpt((error as Error).message)})`,
+            `Cannot migrate: ${file.absolute} is not valid JSON (${
+              excerpt((error as Error).message)
+            })`,
           );
         }
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
