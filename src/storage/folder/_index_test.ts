@@ -1,4 +1,4 @@
-import { assertEquals } from "../../../test/_assert.ts";
+import { assertEquals, assertRejects } from "../../../test/_assert.ts";
 import { IdIndex } from "./_index.ts";
 import { newId } from "../../records/ids.ts";
 
@@ -25,5 +25,20 @@ Deno.test("a torn last line of the index is cut off before the next append", asy
   assertEquals(await index.count(), 1);
   await index.append([b]);
   assertEquals(await index.all(), [a, b]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("item 16: an index that is a symbolic link is neither read nor appended to", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/indexes`);
+  await Deno.writeTextFile(`${dir}/secret`, "SECRET".repeat(20));
+  await Deno.symlink(`${dir}/secret`, `${dir}/indexes/experiments.ids`);
+  const index = new IdIndex(`${dir}/indexes/experiments.ids`, { type: "experiment", root: dir });
+  const refusal =
+    /^Refusing to use "indexes\/experiments\.ids" in the data folder: it is a symbolic/;
+  await assertRejects(() => index.newest(0, 20), refusal);
+  await assertRejects(() => index.all(), refusal);
+  await assertRejects(() => index.append([newId("experiment")]), refusal);
+  assertEquals(await Deno.readTextFile(`${dir}/secret`), "SECRET".repeat(20));
   await Deno.remove(dir, { recursive: true });
 });
