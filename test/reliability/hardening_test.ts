@@ -1066,8 +1066,9 @@ Deno.test("item 17: a record folder that is a symbolic link is never written thr
     const data = `${dir}/data`;
     const lab = openLab({ dataDir: data, actor: "tester" });
     await lab.init();
+    await lab.createExperiment({ title: "Before" });
     await Deno.mkdir(`${dir}/outside`);
-    await Deno.remove(`${data}/experiments`);
+    await Deno.rename(`${data}/experiments`, `${dir}/moved`);
     await Deno.symlink(`${dir}/outside`, `${data}/experiments`);
     const log = await Deno.readTextFile(`${data}/audit/log.jsonl`);
 
@@ -1084,6 +1085,8 @@ Deno.test("item 17: a record folder that is a symbolic link is never written thr
     assertEquals(checked.code, 1, checked.stdout + checked.stderr);
     assertStringIncludes(checked.stdout, "symbolic-link");
     assertStringIncludes(checked.stdout, `"experiments" is a symbolic link to "${dir}/outside"`);
+    // What lies behind the link is unread, not missing.
+    assert(!checked.stdout.includes("missing-record"), checked.stdout);
     const repaired = await runCli(["--data-dir", data, "doctor", "--repair"], { cwd: dir });
     assertEquals(repaired.code, 1, repaired.stdout + repaired.stderr);
     assertStringIncludes(repaired.stdout, "leaves it in place");

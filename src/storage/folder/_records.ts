@@ -110,6 +110,10 @@ export class RecordStore {
     await this.#checkFolder(type);
     let text: string;
     try {
+      // Where there is no O_NOFOLLOW (Windows), an lstat stands in.
+      if (NO_FOLLOW === 0 && (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink()) {
+        throw Object.assign(new Error("symbolic link"), { code: "ELOOP" });
+      }
       text = await fs.readFile(file, { encoding: "utf8", flag: READ_NO_FOLLOW });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
