@@ -15,7 +15,8 @@ export interface DoctorProblem {
     | "pending-journal"
     | "damaged-journal"
     | "index-mismatch"
-    | "foreign-audit-log";
+    | "foreign-audit-log"
+    | "symbolic-link";
   /** The file concerned, when there is one. */
   path?: string;
   /** One line describing it. */
@@ -46,14 +47,16 @@ export async function runDoctor(
   const check = await lab.storage.check({ repair: options.repair, actor: lab.actor });
   const loaded = check.records;
   const references: DoctorProblem[] = [];
-  checkReferences(loaded, references, lab.storage);
+  // Behind a symbolic link nothing was read: cross-checks would report what is merely unread.
+  const partial = check.problems.some((problem) => problem.kind === "symbolic-link");
+  if (!partial) checkReferences(loaded, references, lab.storage);
   const problems: DoctorProblem[] = [
     ...check.problems.filter((problem) => !LATE.has(problem.kind)),
     ...references,
     ...check.problems.filter((problem) => LATE.has(problem.kind)),
   ];
   const result = check.audit;
-  if (result.ok) {
+  if (result.ok && !partial) {
     const foreign = await checkFolderIdentity(lab.storage);
     if (foreign) {
       problems.push({

@@ -122,7 +122,8 @@ export interface StorageProblem {
     | "pending-journal"
     | "damaged-journal"
     | "index-mismatch"
-    | "audit-damaged";
+    | "audit-damaged"
+    | "symbolic-link";
   /** Where, when known. */
   path?: string;
   /** One line describing it. */

@@ -1164,3 +1164,123 @@ Deno.test("item 11: an append checks the end of the log; damage in the middle st
     assertEquals(await Deno.readTextFile(log), before);
   });
 });
+
+/** The one-line refusal of a symbolic link at `relative` inside the data folder. */
+function linkRefusal(relative: string): string {
+  return `Refusing to use "${relative}" in the data folder: it is a symbolic link; LabOS never follows links inside the data folder (run "labos doctor")`;
+}
+
+Deno.test("item 16: an id index that is a symbolic link is refused by the CLI and the API; its target never shows", async () => {
+  await withPanel(async ({ lab, dir, request }) => {
+    const data = `${dir}/data`;
+    await lab.createExperiment({ title: "Real" });
+    const secret = "TOPSECRET-".repeat(40);
+    await Deno.writeTextFile(`${dir}/secret.txt`, `${secret}\n`);
+    await Deno.remove(`${data}/indexes/experiments.ids`);
+    await Deno.symlink(`${dir}/secret.txt`, `${data}/indexes/experiments.ids`);
+
+    const listed = await runCli(["--data-dir", data, "experiments", "list"], { cwd: dir });
+    assertEquals(listed.code, 1, listed.stdout + listed.stderr);
+    assertEquals(listed.stderr.trim(), `error: ${linkRefusal("indexes/experiments.ids")}`);
+    assert(!(listed.stdout + listed.stderr).includes("TOPSECRET"), listed.stderr);
+
+    const response = await request("/api/v1/experiments");
+    const body = await response.text();
+    assertEquals(response.status, 500, body);
+    assertEquals(JSON.parse(body).error.message, linkRefusal("indexes/experiments.ids"));
+    assert(!body.includes("TOPSECRET"), body);
+  });
+});
+
+Deno.test("item 16: a corrupt id index or manifest is named, and its error quotes at most 60 characters of it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    const real = await lab.createExperiment({ title: "Real" });
+    // Fixed-width lines of something that is not an id: the index is damaged, not a bad request.
+    await Deno.writeTextFile(`${data}/indexes/experiments.ids`, `${"Q".repeat(30)}\n`.repeat(50));
+    const listed = await runCli(["--data-dir", data, "experiments", "list"], { cwd: dir });
+    assertEquals(listed.code, 1, listed.stderr);
+    assertEquals(
+      listed.stderr.trim(),
+      `error: Corrupt id index "indexes/experiments.ids": line 1 is not an experiment id ("${
+        "Q".repeat(30)
+      }"); run "labos doctor --repair" to rebuild it`,
+    );
+
+    const manifest = JSON.parse(await Deno.readTextFile(`${data}/labos.json`));
+    await Deno.writeTextFile(
+      `${data}/labos.json`,
+      JSON.stringify({ ...manifest, format: "S".repeat(500) }),
+    );
+    const shown = await runCli(["--data-dir", data, "experiments", "show", real.id], { cwd: dir });
+    assertEquals(shown.code, 2, shown.stderr);
+    assertEquals(shown.stderr.trim().split("\n").length, 1);
+    assertStringIncludes(shown.stderr, `("format" is "${"S".repeat(60)}"..., expected`);
+    assert(!shown.stderr.includes("S".repeat(61)), shown.stderr);
+  });
+});
+
+Deno.test("item 17: a record folder that is a symbolic link is never written through; doctor reports it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Before" });
+    await Deno.mkdir(`${dir}/outside`);
+    await Deno.rename(`${data}/experiments`, `${dir}/moved`);
+    await Deno.symlink(`${dir}/outside`, `${data}/experiments`);
+    const log = await Deno.readTextFile(`${data}/audit/log.jsonl`);
+
+    const created = await runCli(["--data-dir", data, "experiments", "create", "--title", "X"], {
+      cwd: dir,
+    });
+    assertEquals(created.code, 1, created.stdout + created.stderr);
+    assertEquals(created.stderr.trim(), `error: ${linkRefusal("experiments/")}`);
+    assertEquals([...Deno.readDirSync(`${dir}/outside`)], []);
+    assertEquals(await Deno.readTextFile(`${data}/audit/log.jsonl`), log);
+    assert(!existsSync(`${data}/journal.json`), "refused before the journal");
+
+    const checked = await runCli(["--data-dir", data, "doctor"], { cwd: dir });
+    assertEquals(checked.code, 1, checked.stdout + checked.stderr);
+    assertStringIncludes(checked.stdout, "symbolic-link");
+    assertStringIncludes(checked.stdout, `"experiments" is a symbolic link to "${dir}/outside"`);
+    // What lies behind the link is unread, not missing.
+    assert(!checked.stdout.includes("missing-record"), checked.stdout);
+    const repaired = await runCli(["--data-dir", data, "doctor", "--repair"], { cwd: dir });
+    assertEquals(repaired.code, 1, repaired.stdout + repaired.stderr);
+    assertStringIncludes(repaired.stdout, "leaves it in place");
+    assert(Deno.lstatSync(`${data}/experiments`).isSymlink);
+    assertEquals([...Deno.readDirSync(`${dir}/outside`)], []);
+  });
+});
+
+Deno.test("item 17: an audit log that is a symbolic link is never appended through; doctor reports it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Before" });
+    // A verifying copy outside: following the link would append to it and doctor would pass.
+    await Deno.rename(`${data}/audit/log.jsonl`, `${dir}/outside.jsonl`);
+    await Deno.symlink(`${dir}/outside.jsonl`, `${data}/audit/log.jsonl`);
+    const before = await Deno.readTextFile(`${dir}/outside.jsonl`);
+
+    const created = await runCli(["--data-dir", data, "experiments", "create", "--title", "X"], {
+      cwd: dir,
+    });
+    assertEquals(created.code, 1, created.stdout + created.stderr);
+    assertEquals(created.stderr.trim(), `error: ${linkRefusal("audit/log.jsonl")}`);
+    assertEquals(await Deno.readTextFile(`${dir}/outside.jsonl`), before);
+    assertEquals((await lab.listExperiments()).items.map((item) => item.title), ["Before"]);
+
+    const checked = await runCli(["--data-dir", data, "doctor"], { cwd: dir });
+    assertEquals(checked.code, 1, checked.stdout + checked.stderr);
+    assertStringIncludes(checked.stdout, "symbolic-link");
+    assertStringIncludes(
+      checked.stdout,
+      `"audit/log.jsonl" is a symbolic link to "${dir}/outside.jsonl"`,
+    );
+  });
+});
