@@ -26,7 +26,7 @@ export function executableModule(
   options: { dir: string; limits: ExecutableLimits },
 ): LabModule<Record<string, unknown>, Record<string, unknown>> {
   const command = manifest.command ?? [];
-  const input = jsonSchemaToZod(manifest.inputSchema ?? {}, "inputSchema");
+  const input = jsonSchemaToZod(closeObjects(manifest.inputSchema ?? {}), "inputSchema");
   const output = manifest.outputSchema
     ? jsonSchemaToZod(manifest.outputSchema, "outputSchema")
     : z.record(z.string(), z.unknown());
@@ -50,6 +50,27 @@ export function executableModule(
         limits: options.limits,
       }),
   };
+}
+
+/**
+ * The schema with every object that declares properties but says nothing of
+ * others closed: an input field the plugin does not name is a misspelling.
+ */
+function closeObjects<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(closeObjects) as T;
+  if (schema === null || typeof schema !== "object") return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    copy[key] = key === "properties" || key === "$defs" || key === "definitions"
+      ? Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, closeObjects(v)]),
+      )
+      : closeObjects(value);
+  }
+  if (copy.properties !== undefined && !("additionalProperties" in copy)) {
+    copy.additionalProperties = false;
+  }
+  return copy as T;
 }
 
 function jsonSchemaToZod(

@@ -3,7 +3,13 @@ import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
 import { hashJson } from "../records/mod.ts";
-import { formatIssues, toFieldIssues } from "../validation.ts";
+import {
+  describeUnknown,
+  formatIssues,
+  jsonSchemaOf,
+  toFieldIssues,
+  unknownFields,
+} from "../validation.ts";
 
 /** A validated input, ready to run. */
 export interface PreparedRun {
@@ -55,6 +61,25 @@ export type RunOutcome =
  * ```
  */
 export function prepareRun(registered: RegisteredModule, raw: unknown): PreparedRun {
+  const schema = jsonSchemaOf(registered.module.input);
+  const unknown = schema === null ? [] : unknownFields(schema, raw);
+  if (unknown.length > 0) {
+    // A misspelt name must not fall back to a default: refuse it before the schema strips it.
+    throw new LabosError(
+      "invalid",
+      `Cannot run module ${quote(registered.module.key)}: ${
+        unknown.map((field) => describeUnknown(field.path, field.suggestion)).join("; ")
+      }`,
+      {
+        issues: unknown.map((field) => ({
+          path: field.path,
+          message: `is not a field of this module${
+            field.suggestion === undefined ? "" : `; did you mean ${quote(field.suggestion)}?`
+          }`,
+        })),
+      },
+    );
+  }
   const result = registered.module.input.safeParse(raw);
   if (!result.success) {
     const issues = toFieldIssues(result.error, raw);
@@ -229,45 +254,6 @@ export function plotOf(
   output: unknown,
 ): PlotSpec | undefined {
   return registered.module.plot?.(input, output);
-}
-
-/**
- * Parses `name=value` parameters. A value that is valid JSON (a number, an
- * array, `true`) is taken as JSON, anything else as a string.
- *
- * @example
- * ```ts
- * import { parseParams } from "./_runtime.ts";
- * import assert from "node:assert";
- * const input = parseParams(["massG=50", "formula=C8H10N4O2", "peaks=[1,2]"]);
- * assert.ok(input.massG === 50 && input.formula === "C8H10N4O2");
- * ```
- */
-export function parseParams(params: string[]): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  for (const param of params) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(param);
-    if (!match) {
-      throw new LabosError(
-        "invalid",
-        `Invalid "--param" ${quote(param)}: expected name=value, e.g. massG=50`,
-      );
-    }
-    const [, name, text] = match;
-    if (Object.hasOwn(input, name)) {
-      throw new LabosError("invalid", `Invalid "--param": ${quote(name)} is given twice`);
-    }
-    setOwn(input, name, parseValue(text));
-  }
-  return input;
-}
-
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 /** A table, as stored in an imported dataset. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { type FieldIssue, LabosError } from "../errors.ts";
+import { parseParamValue } from "../service/mod.ts";
 
 /** How a field is edited. */
 export type FieldKind =
@@ -261,7 +262,7 @@ function parseField(field: FormField, text: string): unknown {
       return parseJsonField(field.name, trimmed);
     case "numbers":
       if (trimmed.startsWith("[")) return parseJsonField(field.name, trimmed);
-      return trimmed.split(/[\s,;]+/).filter((part) => part !== "").map(numberOrText);
+      return parseParamValue(trimmed, { list: true });
     case "rows":
       if (trimmed.startsWith("[")) return parseJsonField(field.name, trimmed);
       return parseRows(field, trimmed);

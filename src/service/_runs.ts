@@ -12,7 +12,6 @@ import {
 import {
   executeRun,
   inputFromTable,
-  parseParams,
   plotOf,
   type PreparedRun,
   prepareRun,
@@ -21,6 +20,8 @@ import {
 import { VERSION } from "../version.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import { JobFilterSchema, parseFilter } from "./_requests.ts";
+import { parseParams } from "./_params.ts";
+import { jsonSchemaOf } from "../validation.ts";
 import type { Page, StorageTransaction } from "../storage/mod.ts";
 
 /** How to run a module: the input, and where else it comes from. */
@@ -99,7 +100,10 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
   } else if (request.map && request.map.length > 0) {
     throw new LabosError("invalid", `"--map" needs "--from-dataset": say which dataset to read`);
   }
-  raw = { ...raw, ...parseParams(request.params ?? []) };
+  raw = {
+    ...raw,
+    ...parseParams(request.params ?? [], { schema: jsonSchemaOf(registered.module.input) }),
+  };
   const prepared = prepareRun(registered, raw);
   const experimentId = request.experimentId ?? null;
   if (experimentId !== null) checkRunnable(await lab.storage.get("experiment", experimentId));

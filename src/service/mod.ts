@@ -11,6 +11,7 @@ export type { CreateExperimentInput, ExperimentFilter, PlanRunResult } from "./_
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
 export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
+export { parseParamValue } from "./_params.ts";
 export {
   CreateExperimentRequest,
   parseAuditTarget,
