@@ -250,3 +250,46 @@ Deno.test("arrays: --param reads 600,650 and 600, 650 for a list field, like [60
     assertEquals(form, json.job.input);
   });
 });
+
+Deno.test("strict names: API run and experiment bodies answer 400 naming the unknown field with a suggestion, and write nothing", async () => {
+  await withTempDir(async (dir) => {
+    const { createApp } = await import("../../src/server/mod.ts");
+    const token = "strict-names-token-0123456789abcdef";
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const app = createApp({ lab, token, port: 8322 });
+    const post = async (path: string, body: unknown) => {
+      const response = await app.request(`http://127.0.0.1:8322/api/v1${path}`, {
+        method: "POST",
+        headers: {
+          host: "127.0.0.1:8322",
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const before = await snapshotTree(`${dir}/data`);
+    const input = await post("/runs", {
+      module: "thermo.calorimetry",
+      input: { massG: 50, deltaTk: 3 },
+    });
+    assertEquals(input.status, 400);
+    assertEquals(
+      input.body.error.message,
+      'Cannot run module "thermo.calorimetry": unknown field "deltaTk"; did you mean "deltaTK"?',
+    );
+    assertEquals(input.body.error.issues[0].path, "deltaTk");
+    const request = await post("/runs", { modul: "thermo.calorimetry" });
+    assertEquals(request.status, 400);
+    assertStringIncludes(
+      request.body.error.message,
+      'unknown field "modul"; did you mean "module"?',
+    );
+    const experiment = await post("/experiments", { titel: "Coffee cup" });
+    assertEquals(experiment.status, 400);
+    assertStringIncludes(experiment.body.error.message, 'did you mean "title"?');
+    assertEquals(await snapshotTree(`${dir}/data`), before);
+  });
+});
