@@ -293,3 +293,16 @@ Deno.test("strict names: API run and experiment bodies answer 400 naming the unk
     assertEquals(await snapshotTree(`${dir}/data`), before);
   });
 });
+
+Deno.test("strict names: an unknown command or option suggests the nearest one on one line", async () => {
+  const command = await runCli(["rnu"]);
+  assertEquals([command.code, command.stderr], [
+    2,
+    "error: unknown command 'rnu' (Did you mean run?)\n",
+  ]);
+  const option = await runCli(["run", "thermo.calorimetry", "--parm", "massG=1"]);
+  assertEquals(
+    [option.code, option.stderr],
+    [2, "error: unknown option '--parm' (Did you mean --param?)\n"],
+  );
+});
