@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs/promises";
 import process from "node:process";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { Job } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
@@ -124,7 +124,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
   jobs.command("rerun")
     .description("rerun a job and check that its output is byte-identical")
     .argument("<id>", "job id")
-    .requiredOption("--check", "compare the output hashes (required)")
+    .addOption(new Option("--check", "accepted for scripts written for older versions").hideHelp())
     .action(async (id: string, _options, command: Command) => {
       const check = await (await cli.lab(command)).checkRerun(id);
       const { style } = cli;
