@@ -29,6 +29,7 @@ export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.t
 export {
   type BatchProgress,
   type CreateExperimentInput,
+  type EditExperimentInput,
   type DatasetFilter,
   type DoctorProblem,
   type DoctorReport,
