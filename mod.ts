@@ -29,10 +29,10 @@ export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.t
 export {
   type BatchProgress,
   type CreateExperimentInput,
-  type EditExperimentInput,
   type DatasetFilter,
   type DoctorProblem,
   type DoctorReport,
+  type EditExperimentInput,
   type ExperimentFilter,
   type ImportCsvRequest,
   type InitResult,
