@@ -306,3 +306,32 @@ Deno.test("strict names: an unknown command or option suggests the nearest one o
     [2, "error: unknown option '--parm' (Did you mean --param?)\n"],
   );
 });
+
+Deno.test("strict names: the panel's run form refuses a posted name that is not a field, with a suggestion", async () => {
+  await withTempDir(async (dir) => {
+    const { createApp, csrfToken } = await import("../../src/server/mod.ts");
+    const token = "strict-panel-token-0123456789abcdef";
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const app = createApp({ lab, token, port: 8324 });
+    const host = "127.0.0.1:8324";
+    const login = await app.request(`http://${host}/?token=${token}`, { headers: { host } });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const before = await snapshotTree(`${dir}/data`);
+    const post = (fields: Record<string, string>) =>
+      app.request(`http://${host}/modules/thermo.calorimetry/run`, {
+        method: "POST",
+        headers: { host, cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: csrfToken(token), ...fields }).toString(),
+      });
+    const response = await post({ massG: "50", deltaTk: "3", amountMol: "0.01" });
+    assertEquals(response.status, 400);
+    assertStringIncludes(
+      await response.text(),
+      "is not a field of this module; did you mean &quot;deltaTK&quot;?",
+    );
+    assertEquals(await snapshotTree(`${dir}/data`), before);
+    const ok = await post({ massG: "50", deltaTK: "3", amountMol: "0.01", experimentId: "" });
+    assertEquals(ok.status, 303);
+  });
+});
