@@ -364,3 +364,35 @@ export function describeUnknown(path: string, suggestion?: string): string {
     suggestion === undefined ? "" : `; did you mean ${quote(suggestion)}?`
   }`;
 }
+
+/**
+ * A copy of a JSON Schema in which every object that declares properties
+ * but says nothing of others is closed (`additionalProperties: false`), as
+ * LabOS treats module inputs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { closeObjects } from "./validation.ts";
+ * const schema: Record<string, unknown> = { type: "object", properties: { x: { type: "number" } } };
+ * assert.strictEqual(closeObjects(schema).additionalProperties, false);
+ * ```
+ */
+export function closeObjects<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(closeObjects) as T;
+  if (schema === null || typeof schema !== "object") return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    copy[key] = key === "properties" || key === "$defs" || key === "definitions"
+      ? Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, closeObjects(v)]),
+      )
+      : key === "enum" || key === "const" || key === "default" || key === "examples"
+      ? value
+      : closeObjects(value);
+  }
+  if (copy.properties !== undefined && !("additionalProperties" in copy)) {
+    copy.additionalProperties = false;
+  }
+  return copy as T;
+}

@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import * as z from "zod";
 import { LabosError, quote } from "../errors.ts";
+import { closeObjects } from "../validation.ts";
 import { type LabModule, LABOS_API_VERSION, ModuleError } from "../modules/contract.ts";
 import type { ModuleManifest } from "./_manifest.ts";
 
@@ -50,27 +51,6 @@ export function executableModule(
         limits: options.limits,
       }),
   };
-}
-
-/**
- * The schema with every object that declares properties but says nothing of
- * others closed: an input field the plugin does not name is a misspelling.
- */
-function closeObjects<T>(schema: T): T {
-  if (Array.isArray(schema)) return schema.map(closeObjects) as T;
-  if (schema === null || typeof schema !== "object") return schema;
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    copy[key] = key === "properties" || key === "$defs" || key === "definitions"
-      ? Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, closeObjects(v)]),
-      )
-      : closeObjects(value);
-  }
-  if (copy.properties !== undefined && !("additionalProperties" in copy)) {
-    copy.additionalProperties = false;
-  }
-  return copy as T;
 }
 
 function jsonSchemaToZod(
