@@ -25,7 +25,11 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("run an analysis module; every run becomes a job and an output dataset")
     .argument("<key>", "module key, e.g. thermo.calorimetry")
     .option("--input <file>", "input JSON file, or - for stdin")
-    .option("--param <name=value>", "an input field (repeatable); JSON values allowed", collect)
+    .option(
+      "--param <name=value>",
+      "an input field (repeatable): a number, text, JSON, or 600,650 for a list",
+      collect,
+    )
     .option("--from-dataset <id>", "take array inputs from an imported dataset")
     .option("--map <field=column>", "map a dataset column to an input field (repeatable)", collect)
     .option("--experiment <id>", "link the job and dataset to this experiment")
