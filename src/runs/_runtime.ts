@@ -42,7 +42,9 @@ export type RunOutcome =
 
 /**
  * Validates a raw input against a module's input schema. An invalid input is
- * an `invalid` LabosError that names every bad field.
+ * an `invalid` LabosError that names every bad field; a field the schema
+ * does not declare is one, with the nearest known name, unless the input
+ * is a job's `recorded` one (already validated when the job ran).
  *
  * @example
  * ```ts
@@ -60,8 +62,13 @@ export type RunOutcome =
  * assert.strictEqual(prepared.inputHash.length, 64);
  * ```
  */
-export function prepareRun(registered: RegisteredModule, raw: unknown): PreparedRun {
-  const schema = jsonSchemaOf(registered.module.input);
+export function prepareRun(
+  registered: RegisteredModule,
+  raw: unknown,
+  options: { recorded?: boolean } = {},
+): PreparedRun {
+  // A job's recorded input is the schema's output, which a transform may shape differently.
+  const schema = options.recorded ? null : jsonSchemaOf(registered.module.input);
   const unknown = schema === null ? [] : unknownFields(schema, raw);
   if (unknown.length > 0) {
     // A misspelt name must not fall back to a default: refuse it before the schema strips it.

@@ -316,7 +316,7 @@ export async function retryJob(lab: LabContext, jobId: string): Promise<RunResul
   await requireReady(lab);
   const job = await lab.storage.get("job", jobId);
   const registered = (await lab.modules()).get(job.module);
-  const prepared = prepareRun(registered, job.input);
+  const prepared = prepareRun(registered, job.input, { recorded: true });
   if (job.experimentId) checkRunnable(await lab.storage.get("experiment", job.experimentId));
   return await commitRun(lab, {
     prepared,
@@ -351,7 +351,7 @@ export async function checkRerun(lab: LabContext, jobId: string): Promise<RerunC
       } is now version ${registered.module.version}; the job used ${job.moduleVersion}`,
     };
   } else {
-    const outcome = await executeRun(prepareRun(registered, job.input));
+    const outcome = await executeRun(prepareRun(registered, job.input, { recorded: true }));
     const actualHash = outcome.status === "succeeded" ? outcome.outputHash : null;
     const matches = actualHash !== null && actualHash === job.outputHash;
     check = {
