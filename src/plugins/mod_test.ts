@@ -66,6 +66,26 @@ Deno.test("manifest errors name the file and the field", async () => {
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("an unknown manifest field suggests the nearest known one", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/labos-module.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      key: "x.y",
+      version: "1.0.0",
+      labosApi: "^1",
+      entry: "./mod.ts",
+      labosAPI: 1,
+    }),
+  );
+  await assertRejects(
+    () => Promise.resolve(readManifest(file)),
+    /input has unknown field "labosAPI"; did you mean "labosApi"\?$/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("an executable plugin gets one JSON request and answers with its output", async () => {
   const module = denoPlugin(ECHO);
   const input = module.input.parse({ x: 21 });
