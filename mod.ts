@@ -50,6 +50,7 @@ export {
 export type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,
@@ -61,6 +62,7 @@ export type {
   DatasetColumn,
   Experiment,
   ExperimentStatus,
+  InputConversion,
   Job,
   JobStatus,
   RecordBase,

@@ -36,7 +36,7 @@ export type RunOutcome =
     durationMs: number;
   }
   & (
-    | { status: "succeeded"; output: unknown; outputHash: string }
+    | { status: "succeeded"; output: unknown; outputHash: string; warnings: string[] }
     | { status: "failed"; error: { message: string; stack?: string } }
   );
 
@@ -191,10 +191,40 @@ export async function executeRun(
       };
     }
     const output = JSON.parse(JSON.stringify(checked.data));
-    return { status: "succeeded", output, outputHash: hashJson(output), ...timing() };
+    return {
+      status: "succeeded",
+      output,
+      outputHash: hashJson(output),
+      warnings: warningsOf(output),
+      ...timing(),
+    };
   } catch (error) {
     return { status: "failed", error: failureOf(error), ...timing() };
   }
+}
+
+/**
+ * The warnings a module returned: the top-level `warnings` strings of its
+ * output (see `ModuleWarnings` in the module contract), each cut to one line.
+ *
+ * @example
+ * ```ts
+ * import { warningsOf } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * assert.deepStrictEqual(warningsOf({ y: 1, warnings: ["Extrapolated"] }), ["Extrapolated"]);
+ * assert.deepStrictEqual(warningsOf({ y: 1 }), []);
+ * ```
+ */
+export function warningsOf(output: unknown): string[] {
+  if (output === null || typeof output !== "object" || Array.isArray(output)) return [];
+  const warnings = Object.hasOwn(output, "warnings")
+    ? (output as { warnings: unknown }).warnings
+    : undefined;
+  if (!Array.isArray(warnings)) return [];
+  return warnings
+    .filter((warning): warning is string => typeof warning === "string")
+    .map((warning) => capLength(warning.replace(/\s*\n\s*/g, " ").trim(), MAX_ERROR_MESSAGE))
+    .filter((warning) => warning !== "");
 }
 
 /** The longest message a failed job keeps; the rest goes to its capped details. */

@@ -47,6 +47,8 @@ export interface FormField {
   columns?: string[];
   /** Constraints shown as a hint, such as `> 0`. */
   constraints: string[];
+  /** The field's declared unit (`x-unit`, a UCUM code), when it has one. */
+  unit?: string;
 }
 
 type Schema = Record<string, unknown>;
@@ -101,6 +103,8 @@ export function formFields(schema: Record<string, unknown>): FormField[] {
       constraints: describeConstraints(property),
       ...("default" in property ? { default: property.default } : {}),
     };
+    const unit = property["x-unit"] ?? (property.items as Schema | undefined)?.["x-unit"];
+    if (typeof unit === "string") field.unit = unit;
     const variants = (property.anyOf ?? property.oneOf) as Schema[] | undefined;
     if (Array.isArray(property.enum)) {
       field.kind = "enum";

@@ -209,7 +209,12 @@ function fieldHint(ui: Ui, field: FormField): Html {
     : "";
   const description = field.description.replace(/\.?\s*$/, field.description ? "." : "");
   const constraints = field.constraints.length ? ` Expected: ${field.constraints.join(", ")}.` : "";
-  return html`${glossify(description, learner)}${constraints} ${format}`;
+  const unit = field.unit === undefined
+    ? ""
+    : field.kind === "number"
+    ? ` Unit: ${field.unit}; a value written with another unit of the same kind (such as 5 min for s) is converted.`
+    : ` Unit: ${field.unit}.`;
+  return html`${glossify(description, learner)}${constraints}${unit} ${format}`;
 }
 
 interface RunFormState {

@@ -13,6 +13,7 @@ import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   MigrateOptions,
@@ -381,9 +382,9 @@ export class Lab {
   }
 
   /** Restores an archive into this (empty or missing) data folder, after verifying it. */
-  async importArchive(file: string): Promise<ArchiveImport> {
+  async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
     const { importArchive } = await import("../exchange/archive.ts");
-    return await importArchive(this.#lab.storage, file);
+    return await importArchive(this.#lab.storage, file, options);
   }
 
   async #get<K extends "experiment" | "dataset" | "job">(

@@ -29,6 +29,7 @@ export type {
   ArchiveExport,
   ArchiveImport,
   ArchiveManifest,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,

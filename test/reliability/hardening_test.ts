@@ -18,6 +18,10 @@ import { defineModule, ModuleError, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
 import { executableModule } from "../../src/plugins/_executable.ts";
 import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
+import { importArchive } from "../../src/exchange/archive.ts";
+import { FolderStorage } from "../../src/storage/folder/mod.ts";
+import type { LabStorage, RestoreSink } from "../../src/storage/mod.ts";
+import { LabosError } from "../../src/errors.ts";
 
 const TOKEN = "hardening-test-token-0123456789abcdef";
 const PORT = 8321;
@@ -690,6 +694,163 @@ Deno.test("items 2 and 18: archives never carry a journal, a lock or temporary f
       );
       assert(!existsSync(`${dir}/restored`), "nothing written");
     }
+  });
+});
+
+Deno.test("item 2: a restore cross-checks every record against its last audited hash; an edited record with a rehashed manifest is refused", async () => {
+  const { unzipSync, zipSync } = await import("fflate");
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const experiment = await lab.createExperiment({ title: "Titration" });
+    await lab.exportArchive(`${dir}/clean.zip`);
+    const entries = unzipSync(await Deno.readFile(`${dir}/clean.zip`));
+    const manifest = JSON.parse(new TextDecoder().decode(entries["labos-archive.json"]));
+    const record = `data/experiments/${experiment.id}.json`;
+    const { seq } = (await lab.listAudit({ limit: 1 })).items[0];
+
+    /** Rewrites the archive with `change` applied and the manifest rehashed to match. */
+    async function forge(change: (files: Record<string, Uint8Array>) => void): Promise<string> {
+      const files: Record<string, Uint8Array> = { ...entries };
+      delete files["labos-archive.json"];
+      change(files);
+      const listed = Object.keys(files).sort().map((name) => ({
+        path: name,
+        size: files[name].byteLength,
+        sha256: hashBytes(files[name]),
+      }));
+      const forged = { ...manifest, files: listed };
+      const file = `${dir}/forged-${crypto.randomUUID()}.zip`;
+      await Deno.writeFile(
+        file,
+        zipSync({
+          "labos-archive.json": new TextEncoder().encode(JSON.stringify(forged, null, 2) + "\n"),
+          ...files,
+        }),
+      );
+      return file;
+    }
+
+    const cases: Array<[(files: Record<string, Uint8Array>) => void, string]> = [
+      [
+        (files) => {
+          const text = new TextDecoder().decode(files[record]).replace("Titration", "Titrati0n");
+          files[record] = new TextEncoder().encode(text);
+        },
+        `the archived experiment "${experiment.id}" differs from its last audited state (seq ${seq}): it was edited outside LabOS; nothing was restored`,
+      ],
+      [
+        (files) => {
+          delete files[record];
+        },
+        `the archived experiment "${experiment.id}" was audited at seq ${seq} but its file is missing; nothing was restored`,
+      ],
+      [
+        (files) => {
+          const text = new TextDecoder().decode(files[record]).replaceAll(
+            experiment.id,
+            "exp_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+          );
+          files["data/experiments/exp_01ARZ3NDEKTSV4RRFFQ69G5FAV.json"] = new TextEncoder().encode(
+            text,
+          );
+        },
+        `the archived experiment "exp_01ARZ3NDEKTSV4RRFFQ69G5FAV" has no audit event: it was not written by LabOS; nothing was restored`,
+      ],
+    ];
+    for (const [change, expected] of cases) {
+      const file = await forge(change);
+      const result = await runCli(["--data-dir", `${dir}/restored`, "import-archive", file], {
+        cwd: dir,
+      });
+      assertEquals(result.code, 1, result.stderr);
+      assertEquals(result.stderr, `error: Cannot import "${file}": ${expected}\n`);
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+      assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.includes("import-")), []);
+    }
+    const corrupt = await forge((files) => {
+      files[record] = new TextEncoder().encode("{");
+    });
+    const refused = await runCli(["--data-dir", `${dir}/restored`, "import-archive", corrupt]);
+    assertEquals(refused.code, 1, refused.stderr);
+    assertStringIncludes(
+      refused.stderr,
+      `: "data/experiments/${experiment.id}.json" is not a valid record (not valid JSON`,
+    );
+    assert(!existsSync(`${dir}/restored`), "nothing written");
+    // The untouched archive still restores.
+    const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+    assertEquals((await restored.importArchive(`${dir}/clean.zip`)).files, manifest.files.length);
+  });
+});
+
+/** A data folder whose disk fills up (ENOSPC) when `full` says so, as a real full disk would. */
+function fillingDisk(
+  storage: LabStorage,
+  full: (path: string, step: "create" | "write") => boolean,
+): LabStorage {
+  const enospc = () =>
+    Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  return new Proxy(storage, {
+    get(target, key) {
+      if (key === "restore") {
+        return <T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }) =>
+          target.restore((sink) =>
+            fill({
+              ...sink,
+              async create(path) {
+                if (full(path, "create")) throw enospc();
+                const handle = await sink.create(path);
+                return {
+                  async write(chunk: Uint8Array) {
+                    if (full(path, "write")) throw enospc();
+                    await handle.write(chunk);
+                  },
+                  close: () => handle.close(),
+                };
+              },
+            }), options);
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("item 20: a full disk during import is reported as ENOSPC, naming the file, and nothing is left", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Titration" });
+    await lab.exportArchive(`${dir}/backup.zip`);
+    const file = `${dir}/backup.zip`;
+    for (
+      const [path, step] of [["audit/log.jsonl", "write"], ["labos.json", "create"]] as const
+    ) {
+      const storage = fillingDisk(
+        new FolderStorage(`${dir}/restored`),
+        (at, now) => at === path && now === step,
+      );
+      let error: unknown;
+      try {
+        await importArchive(storage, file);
+      } catch (caught) {
+        error = caught;
+      }
+      assert(error instanceof LabosError, String(error));
+      assertEquals(
+        error.message,
+        `Cannot import "${file}": the disk is full (ENOSPC) while writing "data/${path}"; nothing was restored`,
+      );
+      assertEquals(error.exitCode, 1);
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+      assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name).sort(), [
+        "backup.zip",
+        "data",
+      ]);
+    }
+    // The same archive restores on a disk with room.
+    await importArchive(new FolderStorage(`${dir}/restored`), file);
   });
 });
 

@@ -644,6 +644,7 @@ export class FolderStorage implements LabStorage {
       `.${path.basename(target)}.import-${randomBytes(6).toString("hex")}`,
     );
     await fs.mkdir(staging);
+    const staged = new FolderStorage(staging);
     const sink: RestoreSink = {
       async create(relative) {
         const to = path.join(staging, relative);
@@ -667,6 +668,8 @@ export class FolderStorage implements LabStorage {
         );
         return { manifest, audit };
       },
+      check: () => staged.check({ repair: false, actor: "" }),
+      auditScan: () => staged.auditScan(),
     };
     try {
       const result = await fill(sink);
