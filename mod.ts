@@ -32,6 +32,7 @@ export {
   type DatasetFilter,
   type DoctorProblem,
   type DoctorReport,
+  type EditExperimentInput,
   type ExperimentFilter,
   type ImportCsvRequest,
   type InitResult,

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs/promises";
 import process from "node:process";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { InputConversion, Job } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
@@ -25,7 +25,11 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("run an analysis module; every run becomes a job and an output dataset")
     .argument("<key>", "module key, e.g. thermo.calorimetry")
     .option("--input <file>", "input JSON file, or - for stdin")
-    .option("--param <name=value>", "an input field (repeatable); JSON values allowed", collect)
+    .option(
+      "--param <name=value>",
+      "an input field (repeatable): a number, text, JSON, or 600,650 for a list",
+      collect,
+    )
     .option("--from-dataset <id>", "take array inputs from an imported dataset")
     .option("--map <field=column>", "map a dataset column to an input field (repeatable)", collect)
     .option("--experiment <id>", "link the job and dataset to this experiment")
@@ -126,7 +130,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
   jobs.command("rerun")
     .description("rerun a job and check that its output is byte-identical")
     .argument("<id>", "job id")
-    .requiredOption("--check", "compare the output hashes (required)")
+    .addOption(new Option("--check", "accepted for scripts written for older versions").hideHelp())
     .action(async (id: string, _options, command: Command) => {
       const check = await (await cli.lab(command)).checkRerun(id);
       const { style } = cli;

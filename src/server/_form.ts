@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { type FieldIssue, LabosError } from "../errors.ts";
+import { type FieldIssue, LabosError, quote } from "../errors.ts";
+import { nearestName } from "../validation.ts";
+import { parseParamValue } from "../service/mod.ts";
 
 /** How a field is edited. */
 export type FieldKind =
@@ -211,7 +213,8 @@ function parseJsonField(name: string, text: string): unknown {
  * out so the module's defaults apply; text that is not a number is kept as
  * text so the module's validation names it. Only malformed JSON (which
  * cannot be kept as a value) throws, as an `invalid` error with the field's
- * path; every such field is reported at once.
+ * path; every such field is reported at once. Given `others`, the form's
+ * own names, any other posted name is refused as an unknown field.
  *
  * @example
  * ```ts
@@ -224,9 +227,21 @@ function parseJsonField(name: string, text: string): unknown {
 export function formToInput(
   fields: FormField[],
   values: Record<string, string | undefined>,
+  options: { others?: string[] } = {},
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   const issues: FieldIssue[] = [];
+  if (options.others) {
+    // A posted name that is neither an input field nor one of the form's own is a misspelling.
+    const known = [...fields.map((field) => field.name), ...options.others];
+    for (const name of Object.keys(values).filter((name) => !known.includes(name))) {
+      const near = nearestName(name, fields.map((field) => field.name));
+      issues.push({
+        path: name,
+        message: `is not a field of this module${near ? `; did you mean ${quote(near)}?` : ""}`,
+      });
+    }
+  }
   for (const field of fields) {
     const text = values[field.name];
     if (field.kind === "boolean") {
@@ -265,7 +280,7 @@ function parseField(field: FormField, text: string): unknown {
       return parseJsonField(field.name, trimmed);
     case "numbers":
       if (trimmed.startsWith("[")) return parseJsonField(field.name, trimmed);
-      return trimmed.split(/[\s,;]+/).filter((part) => part !== "").map(numberOrText);
+      return parseParamValue(trimmed, { list: true });
     case "rows":
       if (trimmed.startsWith("[")) return parseJsonField(field.name, trimmed);
       return parseRows(field, trimmed);

@@ -33,6 +33,8 @@ import type { DoctorReport } from "./_doctor.ts";
 import {
   type CreateExperimentInput,
   createExperiments,
+  editExperiment,
+  type EditExperimentInput,
   type ExperimentFilter,
   experimentPlan,
   listExperiments,
@@ -177,6 +179,15 @@ export class Lab {
     request: { to?: unknown; reason?: unknown },
   ): Promise<Experiment> {
     return transitionExperiment(this.#lab, id, request);
+  }
+
+  /**
+   * Changes an experiment's title, purpose or tags (which replace the old
+   * ones). The reason is required and audited with the changed fields
+   * before and after.
+   */
+  editExperiment(id: string, request: EditExperimentInput | unknown): Promise<Experiment> {
+    return editExperiment(this.#lab, id, request);
   }
 
   /** Every experiment template, sorted by key. */

@@ -13,7 +13,6 @@ import {
 import {
   executeRun,
   inputFromTable,
-  parseParams,
   plotOf,
   type PreparedRun,
   prepareRun,
@@ -22,6 +21,8 @@ import {
 import { VERSION } from "../version.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import { JobFilterSchema, parseFilter } from "./_requests.ts";
+import { parseParams } from "./_params.ts";
+import { jsonSchemaOf } from "../validation.ts";
 import { convertMappedColumns, convertWrittenUnits } from "./_units.ts";
 import type { Page, StorageTransaction } from "../storage/mod.ts";
 
@@ -112,7 +113,10 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
   } else if (request.map && request.map.length > 0) {
     throw new LabosError("invalid", `"--map" needs "--from-dataset": say which dataset to read`);
   }
-  raw = { ...raw, ...parseParams(request.params ?? []) };
+  raw = {
+    ...raw,
+    ...parseParams(request.params ?? [], { schema: jsonSchemaOf(registered.module.input) }),
+  };
   const written = await convertWrittenUnits(raw, inputUnits(registered.module));
   conversions.push(...written.conversions);
   const prepared = prepareRun(registered, written.values);
@@ -336,7 +340,7 @@ export async function retryJob(lab: LabContext, jobId: string): Promise<RunResul
   await requireReady(lab);
   const job = await lab.storage.get("job", jobId);
   const registered = (await lab.modules()).get(job.module);
-  const prepared = prepareRun(registered, job.input);
+  const prepared = prepareRun(registered, job.input, { recorded: true });
   if (job.experimentId) checkRunnable(await lab.storage.get("experiment", job.experimentId));
   return await commitRun(lab, {
     prepared,
@@ -374,7 +378,7 @@ export async function checkRerun(lab: LabContext, jobId: string): Promise<RerunC
       } is now version ${registered.module.version}; the job used ${job.moduleVersion}`,
     };
   } else {
-    const outcome = await executeRun(prepareRun(registered, job.input));
+    const outcome = await executeRun(prepareRun(registered, job.input, { recorded: true }));
     const actualHash = outcome.status === "succeeded" ? outcome.outputHash : null;
     const matches = actualHash !== null && actualHash === job.outputHash;
     check = {
