@@ -34,6 +34,7 @@ export {
   DEFAULT_DATASET_LIMITS,
   type DoctorProblem,
   type DoctorReport,
+  type EditExperimentInput,
   type ExperimentFilter,
   type ImportCsvRequest,
   type InitResult,
@@ -51,6 +52,7 @@ export {
 export type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,
@@ -66,6 +68,7 @@ export type {
   DatasetTableSummary,
   Experiment,
   ExperimentStatus,
+  InputConversion,
   Job,
   JobStatus,
   RecordBase,

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
@@ -35,6 +35,14 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           throw new LabosError(
             "invalid",
             `Cannot read ${quote(file)}: ${(error as Error).message}`,
+          );
+        }
+        if (isZip(bytes) || /\.zip$/i.test(file)) {
+          throw new LabosError(
+            "invalid",
+            `Cannot import ${quote(file)}: it is a zip archive; to restore a LabOS archive use ${
+              quote(`labos import-archive ${file}`)
+            }`,
           );
         }
         const dataset = await (await cli.lab(command)).importCsv({
@@ -105,15 +113,20 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
   datasets.command("lineage")
     .description("print the provenance chain back to the source files")
     .argument("<id>", "dataset id")
-    .option("--svg <file>", "also draw the graph as SVG")
-    .action(async (id: string, options: { svg?: string }, command: Command) => {
+    .option("--plot <file.svg>", "also draw the graph as SVG, as run --plot does")
+    .addOption(new Option("--svg <file.svg>", "the old spelling of --plot").hideHelp())
+    .action(async (id: string, options: { plot?: string; svg?: string }, command: Command) => {
+      if (options.plot !== undefined && options.svg !== undefined) {
+        throw new LabosError("invalid", `"--svg" is the old spelling of "--plot": give only one`);
+      }
+      const plot = options.plot ?? options.svg;
       const lab = await cli.lab(command);
-      const svgFile = options.svg
+      const svgFile = plot
         ? await (await import("../durable/files.ts")).checkOutputFile(
-          path.resolve(cli.io.cwd, options.svg),
+          path.resolve(cli.io.cwd, plot),
           {
             dataDir: lab.dataDir,
-            label: '"--svg"',
+            label: options.plot === undefined ? '"--svg"' : '"--plot"',
           },
         )
         : undefined;
@@ -141,9 +154,16 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           for (const parent of parents.get(node) ?? []) walk(parent, depth + 1);
         }
         walk(id, 0);
+        if (plot) lines.push(`Plot written to ${plot}`);
         return lines.join("\n") + "\n";
       });
     });
+}
+
+/** A zip file starts with a local file header (or, when empty, the end of the central directory). */
+function isZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
 const PREVIEW_ROWS = 20;

@@ -378,7 +378,7 @@ export function checkRegistryDefaults(text: string): RegistryDefaults {
   const value = parseJsoncText(text, REGISTRY_DEFAULTS_FILE);
   const result = RegistryDefaultsSchema.safeParse(value);
   if (!result.success) {
-    const issues = toFieldIssues(result.error, value);
+    const issues = toFieldIssues(result.error, value, { schema: RegistryDefaultsSchema });
     throw new LabosError("internal", `Invalid ${REGISTRY_DEFAULTS_FILE}: ${formatIssues(issues)}`, {
       issues,
     });
@@ -408,7 +408,7 @@ function parseConfigText(text: string, file: string): ConfigFile {
   const value = parseJsoncText(text, file);
   const result = ConfigFileSchema.safeParse(value);
   if (!result.success) {
-    const issues = toFieldIssues(result.error, value);
+    const issues = toFieldIssues(result.error, value, { schema: ConfigFileSchema });
     throw new LabosError("invalid", `Invalid ${file}: ${formatIssues(issues)}`, { issues });
   }
   return result.data;

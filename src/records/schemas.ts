@@ -337,7 +337,43 @@ export interface Job extends RecordBase {
   durationMs: number | null;
   /** Why it failed. */
   error: { message: string; stack?: string } | null;
+  /** The unit conversions applied to the input; absent when there were none. */
+  conversions?: InputConversion[];
+  /**
+   * Warnings, one line each; absent when none: about the input (a mapped
+   * column without a unit), then the cautions the module returned with a
+   * successful result.
+   */
+  warnings?: string[];
 }
+
+/**
+ * A unit conversion applied to a job's input: `to = from × factor + offset`,
+ * for a mapped dataset column or a value written with a unit.
+ */
+export interface InputConversion {
+  /** The input field converted. */
+  field: string;
+  /** The dataset column it came from; absent for a value written with a unit. */
+  column?: string;
+  /** The unit converted from, as a UCUM code. */
+  from: string;
+  /** The field's unit, as a UCUM code. */
+  to: string;
+  /** The scale factor. */
+  factor: number;
+  /** The offset added after scaling (Cel → K for an absolute temperature); absent when 0. */
+  offset?: number;
+}
+
+const InputConversionSchema = z.strictObject({
+  field: z.string().min(1),
+  column: z.string().min(1).optional(),
+  from: z.string().min(1),
+  to: z.string().min(1),
+  factor: z.number(),
+  offset: z.number().optional(),
+});
 
 const jobObject = z.strictObject({
   ...base,
@@ -359,6 +395,8 @@ const jobObject = z.strictObject({
   finishedAt: timestamp.nullable(),
   durationMs: z.number().nonnegative().nullable(),
   error: z.strictObject({ message: z.string(), stack: z.string().optional() }).nullable(),
+  conversions: z.array(InputConversionSchema).optional(),
+  warnings: z.array(z.string()).optional(),
 });
 
 /** Schema of a job record. */

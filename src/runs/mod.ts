@@ -9,7 +9,6 @@ export {
   type ExecuteOptions,
   executeRun,
   inputFromTable,
-  parseParams,
   plotOf,
   type PreparedRun,
   prepareRun,

@@ -12,6 +12,7 @@ import {
   validateRecord,
 } from "../records/mod.ts";
 import type { Page } from "../storage/mod.ts";
+import { parseUnit } from "../units/mod.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 
 export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
@@ -55,7 +56,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
         `Invalid "--units" ${quote(entry)}: expected column=unit, e.g. time_s=s`,
       );
     }
-    units[match[1]] = match[2];
+    units[match[1]] = await checkedUnit(entry, match[2]);
   }
   const context = `Cannot import ${quote(request.fileName)}`;
   const { maxBytes, maxCells } = lab.datasetLimits;
@@ -157,6 +158,21 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
     }
     return dataset;
   });
+}
+
+/** A column's unit as its UCUM code; lab spellings such as `mM` are accepted. */
+async function checkedUnit(entry: string, unit: string): Promise<string> {
+  try {
+    return await parseUnit(unit);
+  } catch (error) {
+    if (!(error instanceof LabosError)) throw error;
+    throw new LabosError(
+      "invalid",
+      `Invalid "--units" ${quote(entry)}: ${
+        quote(unit.trim())
+      } is not a UCUM unit, such as "s", "min", "mmol/L" or "Cel"`,
+    );
+  }
 }
 
 function checkOpen(experiment: Experiment): void {

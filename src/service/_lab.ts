@@ -13,6 +13,7 @@ import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   MigrateOptions,
@@ -32,6 +33,8 @@ import type { DoctorReport } from "./_doctor.ts";
 import {
   type CreateExperimentInput,
   createExperiments,
+  editExperiment,
+  type EditExperimentInput,
   type ExperimentFilter,
   experimentPlan,
   listExperiments,
@@ -179,6 +182,15 @@ export class Lab {
     request: { to?: unknown; reason?: unknown },
   ): Promise<Experiment> {
     return transitionExperiment(this.#lab, id, request);
+  }
+
+  /**
+   * Changes an experiment's title, purpose or tags (which replace the old
+   * ones). The reason is required and audited with the changed fields
+   * before and after.
+   */
+  editExperiment(id: string, request: EditExperimentInput | unknown): Promise<Experiment> {
+    return editExperiment(this.#lab, id, request);
   }
 
   /** Every experiment template, sorted by key. */
@@ -379,9 +391,9 @@ export class Lab {
   }
 
   /** Restores an archive into this (empty or missing) data folder, after verifying it. */
-  async importArchive(file: string): Promise<ArchiveImport> {
+  async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
     const { importArchive } = await import("../exchange/archive.ts");
-    return await importArchive(this.#lab.storage, file);
+    return await importArchive(this.#lab.storage, file, options);
   }
 
   async #get<K extends "experiment" | "dataset" | "job">(

@@ -107,6 +107,10 @@ export interface RestoreSink {
   ): Promise<{ write(chunk: Uint8Array): Promise<void>; close(): Promise<void> }>;
   /** Whether the restored files hold a manifest, and whether their audit chain verifies. */
   verify(): Promise<{ manifest: boolean; audit: VerifyResult }>;
+  /** The storage's own read-only checks of the restored files, with their readable records. */
+  check(): Promise<StorageCheck>;
+  /** The restored audit events, oldest first. */
+  auditScan(): AsyncIterable<AuditEvent>;
 }
 
 /** One finding of the storage's own checks, for `labos doctor`. */
@@ -118,7 +122,8 @@ export interface StorageProblem {
     | "pending-journal"
     | "damaged-journal"
     | "index-mismatch"
-    | "audit-damaged";
+    | "audit-damaged"
+    | "symbolic-link";
   /** Where, when known. */
   path?: string;
   /** One line describing it. */

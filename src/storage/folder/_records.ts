@@ -1,12 +1,12 @@
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { atomicWriteFile } from "../../durable/mod.ts";
-import { LabosError, quote } from "../../errors.ts";
+import { atomicWriteFile, linkRefusal, NO_FOLLOW, refuseLinks } from "../../durable/mod.ts";
+import { excerpt, LabosError, quote } from "../../errors.ts";
 import { formatIssues, toFieldIssues } from "../../validation.ts";
 import { IdIndex } from "./_index.ts";
 import type { Page, RecordQuery } from "../types.ts";
-import { ID_PREFIXES, isId } from "../../records/ids.ts";
+import { isId } from "../../records/ids.ts";
 import { checkId, validateRecord } from "../../records/validate.ts";
 import { checkPage } from "../_paging.ts";
 import {
@@ -40,7 +40,7 @@ const LIST_CHUNK = 256;
 const INTERPRETED_READS = 64;
 
 // Records are never read through a symbolic link: one planted in a record folder could point out of the data folder.
-const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+const READ_NO_FOLLOW = constants.O_RDONLY | NO_FOLLOW;
 
 /** Options for {@linkcode RecordStore.list}. */
 export type ListOptions<T> = RecordQuery<T> & {
@@ -71,15 +71,17 @@ export class RecordStore {
   readonly dataDir: string;
   readonly #indexes: Readonly<Record<RecordType, IdIndex>>;
   readonly #reads: Record<RecordType, number> = { experiment: 0, dataset: 0, job: 0 };
+  // Record folders found not to be symbolic links, checked once per store for reads.
+  readonly #checked = new Set<RecordType>();
 
   /** Opens the store of a data folder. */
   constructor(dataDir: string) {
     this.dataDir = dataDir;
     const index = (type: RecordType) =>
-      new IdIndex(
-        path.join(dataDir, INDEX_FOLDER, `${RECORD_FOLDERS[type]}.ids`),
-        ID_PREFIXES[type] as "exp" | "ds" | "job",
-      );
+      new IdIndex(path.join(dataDir, INDEX_FOLDER, `${RECORD_FOLDERS[type]}.ids`), {
+        type,
+        root: dataDir,
+      });
     this.#indexes = {
       experiment: index("experiment"),
       dataset: index("dataset"),
@@ -127,6 +129,7 @@ export class RecordStore {
    */
   async get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
     const file = this.pathOf(type, id);
+    await this.#checkFolder(type);
     const text = await readRecordFile(file, { type, id });
     if (type !== "dataset") return this.#decode(type, id, text, file);
     const value = parseJson(text, { type, file });
@@ -135,15 +138,15 @@ export class RecordStore {
       const valuesFile = this.valuesPathOf(id);
       let values: unknown;
       try {
-        values = JSON.parse(
-          await fs.readFile(valuesFile, { encoding: "utf8", flag: READ_NO_FOLLOW }),
-        );
+        values = JSON.parse(await readNoFollow(valuesFile));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         const problem = code === "ENOENT"
           ? "is missing"
           : code === undefined
-          ? `is not valid JSON (${JSON.stringify((error as Error).message).slice(1, -1)})`
+          ? `is not valid JSON (${excerpt((error as Error).message)})`
+          : code === "ELOOP"
+          ? "is a symbolic link, which LabOS never follows"
           : `cannot be read (${code})`;
         throw new LabosError(
           "invalid",
@@ -165,6 +168,7 @@ export class RecordStore {
   /** Reads one record's summary: a dataset without its table's values, whose file is not read. */
   async summary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]> {
     const file = this.pathOf(type, id);
+    await this.#checkFolder(type);
     const text = await readRecordFile(file, { type, id });
     return this.#validate(type, id, parseJson(text, { type, file }), {
       file,
@@ -197,16 +201,28 @@ export class RecordStore {
       // The values first: a record file with a table always finds its values.
       await atomicWriteFile(this.valuesPathOf(record.id), JSON.stringify(table.values), {
         syncDirectory: false,
+        root: this.dataDir,
       });
       const { values: _values, ...rest } = table;
       record = { ...record, table: rest };
     }
+    // Every write checks the record folder again: a write through a link would leave the data folder.
     await atomicWriteFile(
       this.pathOf(type, record.id),
       `${JSON.stringify(record, null, 2)}\n`,
-      options,
+      { ...options, root: this.dataDir },
     );
     if (type === "dataset" && !table) await fs.rm(this.valuesPathOf(record.id), { force: true });
+  }
+
+  /**
+   * Refuses (`check_failed`) when the record folder of a type, its index or
+   * the index folder is a symbolic link; checked on every call, for writers
+   * that must refuse before writing anything.
+   */
+  async refuseLinks(type: RecordType): Promise<void> {
+    await refuseLinks(this.folderOf(type), { root: this.dataDir, folder: true });
+    await refuseLinks(this.indexPathOf(type), { root: this.dataDir });
   }
 
   /** The folder holding the records of a type. */
@@ -221,6 +237,7 @@ export class RecordStore {
 
   /** All record ids of a type, oldest first. Reads only the folder listing. */
   async ids(type: RecordType): Promise<string[]> {
+    await this.#checkFolder(type);
     let names: string[];
     try {
       names = await fs.readdir(path.join(this.dataDir, RECORD_FOLDERS[type]));
@@ -274,6 +291,15 @@ export class RecordStore {
     }
   }
 
+  /** Refuses a record folder that is a symbolic link; checked once per store. */
+  async #checkFolder(type: RecordType): Promise<void> {
+    if (this.#checked.has(type)) return;
+    const folder = this.folderOf(type);
+    const stat = await fs.lstat(folder).catch(() => undefined);
+    if (stat?.isSymbolicLink()) throw linkRefusal(folder, { root: this.dataDir, folder: true });
+    if (stat !== undefined) this.#checked.add(type);
+  }
+
   #decode<K extends RecordType>(type: K, id: string, text: string, file: string): RecordOf[K] {
     return this.#validate(type, id, parseJson(text, { type, file }), { file });
   }
@@ -297,7 +323,7 @@ export class RecordStore {
     if (record.id !== id) {
       throw new LabosError(
         "invalid",
-        `Corrupt ${type} record ${file}: "id" is ${quote(record.id)} but the file is named for ${
+        `Corrupt ${type} record ${file}: "id" is ${excerpt(record.id)} but the file is named for ${
           quote(id)
         }`,
       );
@@ -313,10 +339,18 @@ function parseJson(text: string, context: { type: RecordType; file: string }): u
     throw new LabosError(
       "invalid",
       `Corrupt ${context.type} record ${context.file}: not valid JSON (${
-        JSON.stringify((error as Error).message).slice(1, -1)
+        excerpt((error as Error).message)
       })`,
     );
   }
+}
+
+async function readNoFollow(file: string): Promise<string> {
+  // Where there is no O_NOFOLLOW (Windows), an lstat stands in.
+  if (NO_FOLLOW === 0 && (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink()) {
+    throw Object.assign(new Error("symbolic link"), { code: "ELOOP" });
+  }
+  return await fs.readFile(file, { encoding: "utf8", flag: READ_NO_FOLLOW });
 }
 
 async function readRecordFile(
@@ -325,7 +359,7 @@ async function readRecordFile(
 ): Promise<string> {
   const { type, id } = context;
   try {
-    return await fs.readFile(file, { encoding: "utf8", flag: READ_NO_FOLLOW });
+    return await readNoFollow(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
