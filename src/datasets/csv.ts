@@ -50,6 +50,12 @@ export interface ParsedTable {
   delimiter: string;
   /** The number of data rows. */
   rowCount: number;
+  /**
+   * Where data rows stop following the header line by line (blank lines,
+   * a `sep=` line, quoted line breaks): `[row, line]` pairs, see
+   * {@linkcode csvLineOf}. Absent when row `r` is on line `r + 2`.
+   */
+  lineJumps?: Array<[number, number]>;
 }
 
 /** Options for {@linkcode parseCsv}. */
@@ -147,7 +153,7 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
   source = source.slice(start);
   delimiter ??= detectDelimiter(source, decimalComma);
 
-  const { header, cells, rowCount } = readColumns(source, {
+  const { header, cells, rowCount, lineJumps } = readColumns(source, {
     delimiter,
     lines,
     offset: start,
@@ -168,7 +174,38 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
   const values = columns.map((column, index) =>
     convertColumn(cells[index], converter(column.type, decimalComma))
   );
-  return { columns, values, delimiter, rowCount };
+  return {
+    columns,
+    values,
+    delimiter,
+    rowCount,
+    ...(lineJumps.length > 0 ? { lineJumps } : {}),
+  };
+}
+
+/**
+ * The file line of a data row (from 0): line `row + 2` (the header is line
+ * 1) unless a line jump of the table says otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { csvLineOf, parseCsv } from "./csv.ts";
+ * const table = parseCsv("t,c\n0,1\n\n1,2\n");
+ * assert.equal(csvLineOf(table, 0), 2);
+ * assert.equal(csvLineOf(table, 1), 4);
+ * ```
+ */
+export function csvLineOf(
+  table: { lineJumps?: ReadonlyArray<readonly [number, number]> },
+  row: number,
+): number {
+  let line = row + 2;
+  for (const [from, at] of table.lineJumps ?? []) {
+    if (from > row) break;
+    line = at + (row - from);
+  }
+  return line;
 }
 
 interface CsvRecord {
@@ -196,7 +233,12 @@ class LineIndex {
 
   /** `line N` for a character offset. */
   line(offset: number): string {
-    return `line ${this.#lineIndex(offset) + 1}`;
+    return `line ${this.number(offset)}`;
+  }
+
+  /** The 1-based line number of a character offset. */
+  number(offset: number): number {
+    return this.#lineIndex(offset) + 1;
   }
 
   /** `line N, column M` for a character offset. */
@@ -294,8 +336,10 @@ function readColumns(
     maxColumns: number;
     maxCells: number;
   },
-): { header: CsvRecord; cells: string[][]; rowCount: number } {
+): { header: CsvRecord; cells: string[][]; rowCount: number; lineJumps: Array<[number, number]> } {
   const { lines, offset } = options;
+  const lineJumps: Array<[number, number]> = [];
+  let expectedLine = 2;
   let header: CsvRecord | undefined;
   let cells: string[][] = [];
   // Sized once from the line count (an upper bound on rows): growing millions of cells by push is slow.
@@ -339,12 +383,15 @@ function readColumns(
         });
       }
       for (let i = 0; i < expected; i++) cells[i][rowCount] = fields[i];
+      const line = lines.number(offset + start);
+      if (line !== expectedLine) lineJumps.push([rowCount, line]);
+      expectedLine = line + 1;
       rowCount++;
     },
   });
   if (header === undefined) fail(lines.line(offset), "the file is empty");
   for (const column of cells) column.length = rowCount;
-  return { header, cells, rowCount };
+  return { header, cells, rowCount, lineJumps };
 }
 
 function quoteError(
@@ -496,4 +543,39 @@ function converter(
     default:
       return (cell) => cell.trim() === "" ? null : cell;
   }
+}
+
+const DECIMAL_COMMA_CELL = /^\s*[-+]?\d+,\d+\s*$/;
+
+/**
+ * A one-line hint when a table imported without decimal commas has a text
+ * column whose every cell looks like a decimal-comma number (`1,23`), as a
+ * `;`-separated European export does; undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decimalCommaHint, parseCsv } from "./csv.ts";
+ * const hint = decimalCommaHint(parseCsv("t;A\n0;1,23\n1;0,98\n"));
+ * assert.equal(hint, 'the cells look like decimal commas ("1,23"); use --decimal-comma');
+ * assert.equal(decimalCommaHint(parseCsv("t;A\n0;1.23\n")), undefined);
+ * ```
+ */
+export function decimalCommaHint(
+  table: Pick<ParsedTable, "columns" | "values" | "delimiter">,
+): string | undefined {
+  if (table.delimiter === ",") return undefined;
+  for (const [index, column] of table.columns.entries()) {
+    if (column.type !== "string") continue;
+    const cells = table.values[index].filter((cell) => cell !== null);
+    if (
+      cells.length > 0 &&
+      cells.every((cell) => typeof cell === "string" && DECIMAL_COMMA_CELL.test(cell))
+    ) {
+      return `the cells look like decimal commas (${
+        quote(String(cells[0]).trim())
+      }); use --decimal-comma`;
+    }
+  }
+  return undefined;
 }
