@@ -53,7 +53,7 @@ export interface ParsedTable {
   /**
    * Where data rows stop following the header line by line (blank lines,
    * a `sep=` line, quoted line breaks): `[row, line]` pairs, see
-   * {@linkcode csvLineOf}. Absent when row `r` is on line `r + 2`.
+   * `csvLineOf` in the records. Absent when row `r` is on line `r + 2`.
    */
   lineJumps?: Array<[number, number]>;
 }
@@ -181,31 +181,6 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
     rowCount,
     ...(lineJumps.length > 0 ? { lineJumps } : {}),
   };
-}
-
-/**
- * The file line of a data row (from 0): line `row + 2` (the header is line
- * 1) unless a line jump of the table says otherwise.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { csvLineOf, parseCsv } from "./csv.ts";
- * const table = parseCsv("t,c\n0,1\n\n1,2\n");
- * assert.equal(csvLineOf(table, 0), 2);
- * assert.equal(csvLineOf(table, 1), 4);
- * ```
- */
-export function csvLineOf(
-  table: { lineJumps?: ReadonlyArray<readonly [number, number]> },
-  row: number,
-): number {
-  let line = row + 2;
-  for (const [from, at] of table.lineJumps ?? []) {
-    if (from > row) break;
-    line = at + (row - from);
-  }
-  return line;
 }
 
 interface CsvRecord {

@@ -88,3 +88,30 @@ export function datasetSummary(dataset: Dataset): DatasetSummary {
   const { values: _values, ...table } = dataset.table;
   return { ...dataset, table };
 }
+
+/**
+ * The CSV line of a data row (from 0) of an imported table: line `row + 2`
+ * (the header is line 1) unless the table's `lineJumps` say otherwise
+ * (blank lines, quoted line breaks).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { csvLineOf } from "./table.ts";
+ * assert.equal(csvLineOf({}, 0), 2);
+ * const table = { lineJumps: [[1, 4]] as Array<[number, number]> };
+ * assert.equal(csvLineOf(table, 0), 2);
+ * assert.equal(csvLineOf(table, 2), 5);
+ * ```
+ */
+export function csvLineOf(
+  table: { lineJumps?: ReadonlyArray<readonly [number, number]> },
+  row: number,
+): number {
+  let line = row + 2;
+  for (const [from, at] of table.lineJumps ?? []) {
+    if (from > row) break;
+    line = at + (row - from);
+  }
+  return line;
+}

@@ -1,7 +1,6 @@
-import { csvLineOf } from "../datasets/csv.ts";
 import { type FieldIssue, LabosError, quote } from "../errors.ts";
 import type { FieldUnit } from "../modules/registry.ts";
-import { type Cell, type DatasetTable, tableColumn } from "../records/mod.ts";
+import { type Cell, csvLineOf, type DatasetTable, tableColumn } from "../records/mod.ts";
 import { describeUnknown, formatIssues, type JsonSchema, nearestName } from "../validation.ts";
 
 /** One `--map` entry: `field=column`, or `field[].name=column` for a list of objects. */
@@ -164,10 +163,13 @@ export function checkMapSpecs(specs: MapSpec[], schema: JsonSchema | null): Chec
         optional = !(Array.isArray(required) && required.includes(spec.sub));
       }
     }
+    // A list's unit may sit on the list or on its items.
+    const unit = (spec.sub === undefined && property !== undefined ? unitOf(property) : {}).unit ??
+      (leaf === undefined ? undefined : unitOf(leaf).unit);
     checked.push({
       ...spec,
       target,
-      ...(leaf === undefined ? {} : unitOf(leaf)),
+      ...(unit === undefined ? {} : { unit }),
       numeric: leaf !== undefined && ["number", "integer"].includes(leaf.type as string),
       optional,
     });
