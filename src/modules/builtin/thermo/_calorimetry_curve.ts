@@ -275,6 +275,10 @@ interface Segments {
   rise: boolean;
 }
 
+function readings(count: number, kind = ""): string {
+  return `${count} ${kind}reading${count === 1 ? "" : "s"}`;
+}
+
 function segments(input: CalorimetryCurveInput): Segments {
   const { timesS: t, temperaturesC: y, mixingTimeS: mix } = input;
   const baselineEnd = input.baselineEndS;
@@ -286,7 +290,7 @@ function segments(input: CalorimetryCurveInput): Segments {
   }
   if (baseline.length < MIN_SEGMENT) {
     throw new ModuleError(
-      `Cannot find T_initial: only ${baseline.length} baseline readings before ${
+      `Cannot find T_initial: only ${readings(baseline.length, "baseline ")} before ${
         baselineEnd ?? mix
       } s (need at least ${MIN_SEGMENT})`,
     );
@@ -312,7 +316,7 @@ function segments(input: CalorimetryCurveInput): Segments {
       ? `after the ${rise ? "peak" : "trough"} at ${t[rise ? high : low]} s`
       : `from coolingStartS ${start} s`;
     throw new ModuleError(
-      `Cannot fit the cooling line: only ${cooling.length} readings ${where} ` +
+      `Cannot fit the cooling line: only ${readings(cooling.length)} ${where} ` +
         `(need at least ${MIN_SEGMENT}); record for longer or set coolingStartS`,
     );
   }
