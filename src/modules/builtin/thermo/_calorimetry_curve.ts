@@ -90,7 +90,6 @@ export interface CalorimetryCurveOutput {
 
 const ABSOLUTE_ZERO_C = -273.15;
 const MIN_SEGMENT = 3;
-const KELVIN_DIFFERENCE = unitMeta("K", { difference: true });
 
 function uncertainty(of: string, unit: string, meta: UnitMeta) {
   return z.number().nonnegative().optional().meta(meta).describe(
