@@ -97,8 +97,12 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .description("show one dataset")
     .argument("<id>", "dataset id")
     .action(async (id: string, _options, command: Command) => {
-      const dataset = await (await cli.lab(command)).getDataset(id);
-      cli.emit(command, dataset, () => describeDataset(dataset));
+      const lab = await cli.lab(command);
+      const dataset = await lab.getDataset(id);
+      const shown = command.optsWithGlobals().json || dataset.output === undefined
+        ? undefined
+        : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
+      cli.emit(command, dataset, () => describeDataset(dataset, shown));
     });
 
   datasets.command("lineage")
@@ -157,7 +161,7 @@ function isZip(bytes: Uint8Array): boolean {
     ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
-function describeDataset(dataset: Dataset): string {
+function describeDataset(dataset: Dataset, shown?: unknown): string {
   const lines = [
     `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
@@ -191,6 +195,6 @@ function describeDataset(dataset: Dataset): string {
     );
     if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);
   }
-  if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
+  if (dataset.output !== undefined) lines.push("", describeValue(shown ?? dataset.output));
   return lines.join("\n") + "\n";
 }

@@ -1,3 +1,5 @@
+import { formatQuantity } from "../units/mod.ts";
+
 /** Where the CLI writes, and what it knows of its environment. */
 export interface CliIo {
   /** Writes to standard output. */
@@ -118,7 +120,12 @@ export function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-/** Describes a module output for people: scalars as `key  value`, arrays of objects as tables. */
+/**
+ * Describes a module output for people: scalars as `key  value`, arrays of
+ * objects as tables. Give it the output as the service shows it
+ * (`Lab.showOutput`, with the display settings); a raw number is shown to
+ * 4 significant figures.
+ */
 export function describeValue(value: unknown): string {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return JSON.stringify(value, null, 2);
@@ -151,9 +158,7 @@ export function describeValue(value: unknown): string {
 }
 
 function formatCell(value: unknown): string {
-  if (typeof value === "number") {
-    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
-  }
+  if (typeof value === "number") return formatQuantity(value);
   if (typeof value === "string") return value;
   return JSON.stringify(value);
 }

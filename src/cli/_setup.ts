@@ -95,14 +95,16 @@ export class LabSetup {
    */
   async lab(command: Command): Promise<Lab> {
     const config = await this.config(command);
-    const { openLab } = await import("../service/mod.ts");
+    const { displayOptions, openLab } = await import("../service/mod.ts");
+    const display = displayOptions(config);
     if (this.#registry === undefined) {
-      return openLab({ dataDir: config.dataDir, actor: config.actor });
+      return openLab({ dataDir: config.dataDir, actor: config.actor, display });
     }
     const { TemplateCatalog } = await import("../templates/mod.ts");
     return openLab({
       dataDir: config.dataDir,
       actor: config.actor,
+      display,
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
     });

@@ -22,6 +22,7 @@ import type {
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
 import { type LabContext, requireReady, timestamp } from "./_context.ts";
+import { DEFAULT_DISPLAY, type DisplayOptions, type ShownValue } from "./_display.ts";
 import {
   type DatasetFilter,
   datasetLineage,
@@ -91,13 +92,16 @@ export class Lab {
   readonly dataDir: string;
   /** Who is acting. */
   readonly actor: string;
+  /** How results are shown to people (`display` in `labos.jsonc`). */
+  readonly display: DisplayOptions;
   readonly #lab: LabContext;
 
   /** Wraps a context; use `openLab`, the composition root. */
-  constructor(context: LabContext) {
+  constructor(context: LabContext, options: { display?: DisplayOptions } = {}) {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
+    this.display = options.display ?? DEFAULT_DISPLAY;
   }
 
   /**
@@ -227,6 +231,23 @@ export class Lab {
   async listModules(): Promise<ModuleInfo[]> {
     const { moduleInfo } = await import("../modules/registry.ts");
     return (await this.#lab.modules()).list().map(moduleInfo);
+  }
+
+  /**
+   * A module output as people see it, with this lab's display settings:
+   * numbers as text, uncertainties joined GUM-style, units after. The CLI
+   * and the control panel both show this; the stored output is unchanged.
+   * An unknown module (a plugin since removed) shows plain numbers.
+   */
+  async showOutput(module: string, output: unknown): Promise<ShownValue> {
+    const { moduleInfo } = await import("../modules/registry.ts");
+    const { showOutput } = await import("./_display.ts");
+    const registry = await this.#lab.modules();
+    const known = registry.list().find((entry) => entry.module.key === module);
+    return await showOutput(output, {
+      fields: known ? moduleInfo(known).outputs : [],
+      display: this.display,
+    });
   }
 
   /** One module's descriptor and JSON Schemas. */

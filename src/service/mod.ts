@@ -18,6 +18,14 @@ export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
 export { parseParamValue } from "./_params.ts";
 export {
+  DEFAULT_DISPLAY,
+  type DisplayOptions,
+  displayOptions,
+  type ShowOutputOptions,
+  showOutput,
+  type ShownValue,
+} from "./_display.ts";
+export {
   CreateExperimentRequest,
   parseAuditTarget,
   RunRequestSchema,

@@ -2,6 +2,7 @@ import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
+import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
 
 /** Options for {@linkcode openLab}. */
@@ -18,6 +19,8 @@ export interface OpenLabOptions {
   templates?: TemplateCatalog | (() => Promise<TemplateCatalog>);
   /** The storage. Default: the data folder `dataDir`. */
   storage?: LabStorage;
+  /** How results are shown (see `displayOptions`). Default: 4 significant figures. */
+  display?: DisplayOptions;
 }
 
 /**
@@ -51,7 +54,7 @@ export function openLab(options: OpenLabOptions): Lab {
       options.templates,
       async () => new (await import("../templates/mod.ts")).TemplateCatalog(),
     ),
-  });
+  }, { display: options.display });
 }
 
 function once<T extends object>(
