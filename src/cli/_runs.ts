@@ -218,7 +218,8 @@ async function runBatchCommand(
   }
   const started = performance.now();
   const showBar = cli.io.isTTY && !command.optsWithGlobals().json;
-  const results = await (await cli.lab(command)).runBatch(
+  const lab = await cli.lab(command);
+  const results = await lab.runBatch(
     { module: key, inputs, experimentId: options.experiment },
     {
       onProgress: ({ done, total }) => {
@@ -233,15 +234,24 @@ async function runBatchCommand(
   const seconds = (performance.now() - started) / 1000;
   const failed = results.filter((r) => r.job.status === "failed").length;
   results.forEach((r, i) => printWarnings(cli, r.job, `line ${i + 1}: `));
+  const json = command.optsWithGlobals().json === true;
+  const { mainOutputFields, mainResult } = await import("../service/mod.ts");
+  const main = json ? [] : mainOutputFields(await lab.getModule(key));
+  const mains = main.length === 0 ? [] : await Promise.all(
+    results.map(async (r) =>
+      r.output === null ? "-" : mainResult(await lab.showOutput(key, r.output), main)
+    ),
+  );
   cli.emit(command, results, () =>
     table(
-      ["LINE", "JOB", "STATUS", "MS", "DATASET"],
+      ["LINE", "JOB", "STATUS", "MS", "DATASET", ...(main.length > 0 ? ["RESULT"] : [])],
       results.map((r, i) => [
         String(i + 1),
         r.job.id,
         r.job.status,
         String(r.job.durationMs ?? ""),
         r.dataset?.id ?? truncate(r.job.error?.message ?? "", 50),
+        ...(main.length > 0 ? [mains[i]] : []),
       ]),
     ) +
     `${results.length} jobs: ${results.length - failed} succeeded, ${failed} failed in ${

@@ -135,6 +135,13 @@ export interface ModuleDescriptor {
   learnerNotes: string[];
   /** Worked examples with their expected outputs. */
   examples: ModuleExample[];
+  /**
+   * The output field that sums up a run, such as `reactionEnthalpyKJPerMol`
+   * (a path as `modules show` lists it), shown in the batch summary; a list
+   * names fallbacks for an optional field (the first one present is shown).
+   * Optional: by default, the first top-level numeric output field.
+   */
+  mainOutput?: string | string[];
 }
 
 /** One data series of a plot. */

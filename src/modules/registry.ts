@@ -153,6 +153,7 @@ export function moduleInfo(registered: RegisteredModule): ModuleInfo {
     limitations: module.limitations,
     learnerNotes: module.learnerNotes,
     examples: module.examples,
+    ...(module.mainOutput === undefined ? {} : { mainOutput: module.mainOutput }),
     source,
     inputSchema,
     outputSchema,

@@ -7,12 +7,14 @@
  *
  * @module
  */
-import type { LabosConfig } from "../config/mod.ts";
+import type { DisplayMode, LabosConfig } from "../config/mod.ts";
 import type { OutputField } from "../modules/registry.ts";
 import { formatQuantity, type NumberFormat } from "../units/_format.ts";
 
 /** The display settings that shape text output. */
 export interface DisplayOptions {
+  /** The control panel's starting mode, for a browser with no mode cookie. */
+  mode: DisplayMode;
   /** Significant figures or decimal places. */
   format: NumberFormat;
   /**
@@ -23,8 +25,9 @@ export interface DisplayOptions {
   units: Record<string, string>;
 }
 
-/** The embedded default: 4 significant figures, units as the module declares them. */
+/** The embedded default: learner mode, 4 significant figures, units as the module declares them. */
 export const DEFAULT_DISPLAY: DisplayOptions = {
+  mode: "learner",
   format: { significantFigures: 4, decimalPlaces: null },
   units: {},
 };
@@ -48,6 +51,7 @@ export function displayOptions(config: LabosConfig): DisplayOptions {
     if (config.sources[`display.units.${quantity}`] === "file") units[quantity] = unit;
   }
   return {
+    mode: config.display.mode,
     format: {
       significantFigures: config.display.significantFigures,
       decimalPlaces: config.display.decimalPlaces,
@@ -221,4 +225,62 @@ async function shownUnit(
     }
   }
   return plain;
+}
+
+/**
+ * The output fields that sum up a module's run, best first: its declared
+ * `mainOutput`, or else its first top-level numeric output field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mainOutputFields } from "./_display.ts";
+ * const outputs = [{ path: "peaks[].mz", description: "", type: "number" }, {
+ *   path: "rSquared", description: "", type: "number",
+ * }];
+ * assert.deepEqual(mainOutputFields({ outputs }), ["rSquared"]);
+ * assert.deepEqual(mainOutputFields({ outputs, mainOutput: "peaks[].mz" }), ["peaks[].mz"]);
+ * ```
+ */
+export function mainOutputFields(
+  info: { mainOutput?: string | string[]; outputs: readonly OutputField[] },
+): string[] {
+  if (info.mainOutput !== undefined) {
+    return typeof info.mainOutput === "string" ? [info.mainOutput] : [...info.mainOutput];
+  }
+  const first = info.outputs.find((field) => field.type === "number" && !/[.[]/.test(field.path));
+  return first ? [first.path] : [];
+}
+
+/**
+ * The main result of a run as text, `name value`: the first of `fields`
+ * present in the shown output, or "-".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mainResult } from "./_display.ts";
+ * const shown = { heatJ: "2887 J", basePeak: { mz: "58.04" } };
+ * assert.equal(mainResult(shown, ["reactionEnthalpyKJPerMol", "heatJ"]), "heatJ 2887 J");
+ * assert.equal(mainResult(shown, ["basePeak.mz"]), "basePeak.mz 58.04");
+ * assert.equal(mainResult(shown, ["peaks[].mz"]), "-");
+ * ```
+ */
+export function mainResult(shown: ShownValue, fields: readonly string[]): string {
+  for (const path of fields) {
+    const text = shownAt(shown, path);
+    if (text !== undefined) return `${path} ${text}`;
+  }
+  return "-";
+}
+
+function shownAt(shown: ShownValue, path: string): string | undefined {
+  let at: ShownValue | undefined = shown;
+  for (const key of path.split(".")) {
+    if (at === null || typeof at !== "object" || Array.isArray(at) || !Object.hasOwn(at, key)) {
+      return undefined;
+    }
+    at = (at as Record<string, ShownValue>)[key];
+  }
+  return typeof at === "string" ? at : undefined;
 }

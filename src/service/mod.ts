@@ -21,9 +21,11 @@ export {
   DEFAULT_DISPLAY,
   type DisplayOptions,
   displayOptions,
-  type ShowOutputOptions,
-  showOutput,
+  mainOutputFields,
+  mainResult,
   type ShownValue,
+  showOutput,
+  type ShowOutputOptions,
 } from "./_display.ts";
 export {
   CreateExperimentRequest,

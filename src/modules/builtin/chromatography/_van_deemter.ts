@@ -315,6 +315,7 @@ export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineMo
     "factor is larger than 2. The propagated uncertainties are first order and understate the " +
     "spread when B or C is barely significant.",
   ],
+  mainOutput: "optimumVelocity",
   learnerNotes: [
     "A chromatographic band spreads as it travels down the column. The plate height H is the " +
     "spreading per unit length: the smaller H, the more plates fit in the column and the sharper the " +

@@ -234,6 +234,7 @@ export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModul
     "a first-order estimate and understates the asymmetric (log-normal) spread of A when s(ln A) " +
     "is large.",
   ],
+  mainOutput: "activationEnergyKJPerMol",
   learnerNotes: [
     "Reactions speed up when heated because a larger fraction of molecular collisions have at least " +
     "the activation energy, the energy barrier between reactants and products. That fraction " +

@@ -322,6 +322,7 @@ export const integratedRateLaw: LabModule<IntegratedRateLawInput, IntegratedRate
       "The rate constant refers to the rate of loss of A; if the rate is defined per stoichiometric " +
       "coefficient (for example 2A → products with rate = −½ d[A]/dt), divide accordingly.",
     ],
+    mainOutput: "rateConstant",
     learnerNotes: [
       "A rate law says how fast a reactant is used up at a given concentration. Integrating it gives " +
       "the concentration as a function of time, which is what we actually measure.",

@@ -332,6 +332,7 @@ export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defin
     "The significance test of the slope uses |slope| ≥ 2·SE, a rough 95 % criterion; with few " +
     "standards the Student t factor is larger than 2.",
   ],
+  mainOutput: "molarAbsorptivity",
   learnerNotes: [
     "Absorbance A = log10(P0/P) measures how much light a sample removes. Beer's law says it is " +
     "proportional to the path length l and to the concentration c, with the molar absorptivity ε as " +

@@ -340,6 +340,7 @@ export const calorimetry: LabModule<CalorimetryInput, CalorimetryOutput> = defin
     "The uncertainty is first order and assumes independent inputs; correlated inputs (for example " +
     "two temperatures read on the same miscalibrated thermometer) need covariance terms.",
   ],
+  mainOutput: ["reactionEnthalpyKJPerMol", "heatJ"],
   learnerNotes: [
     "A calorimeter measures heat indirectly: the reaction exchanges heat with a known mass of water " +
     "(or solution) and the container, and we watch the temperature change.",
