@@ -1,5 +1,3 @@
-import { formatQuantity } from "../units/mod.ts";
-
 /** Where the CLI writes, and what it knows of its environment. */
 export interface CliIo {
   /** Writes to standard output. */
@@ -123,8 +121,7 @@ export function truncate(text: string, width: number): string {
 /**
  * Describes a module output for people: scalars as `key  value`, arrays of
  * objects as tables. Give it the output as the service shows it
- * (`Lab.showOutput`, with the display settings); a raw number is shown to
- * 4 significant figures.
+ * (`Lab.showOutput`, with the display settings).
  */
 export function describeValue(value: unknown): string {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -158,7 +155,10 @@ export function describeValue(value: unknown): string {
 }
 
 function formatCell(value: unknown): string {
-  if (typeof value === "number") return formatQuantity(value);
+  // Module outputs come shown (numbers as text); a raw number keeps 8 figures.
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
+  }
   if (typeof value === "string") return value;
   return JSON.stringify(value);
 }

@@ -77,12 +77,10 @@ function plain(value: number, format: NumberFormat): string {
     return signed(value.toFixed(format.decimalPlaces));
   }
   const figures = format.significantFigures;
-  const rounded = Number(value.toPrecision(figures));
-  const exponent = Math.floor(Math.log10(Math.abs(rounded)));
-  if (exponent < -4 || exponent >= Math.max(7, figures)) {
-    return exponential(rounded, figures - 1);
-  }
-  return signed(rounded.toFixed(Math.max(0, figures - 1 - exponent)));
+  // The exponent after rounding (9.996 to 3 figures is 10.0).
+  const exponent = Number(value.toExponential(figures - 1).split("e")[1]);
+  if (exponent < -4 || exponent >= Math.max(7, figures)) return exponential(value, figures - 1);
+  return signed(Number(value.toPrecision(figures)).toFixed(Math.max(0, figures - 1 - exponent)));
 }
 
 /** `(value ± uncertainty)`, both to the decimal position of the uncertainty's second significant figure. */
