@@ -177,3 +177,41 @@ Deno.test("display: the panel's job page follows significantFigures, and display
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * The README's "Display settings" example (section "Configuration"), run as
+ * written: the `labos.jsonc`, the command and the lines it prints.
+ */
+export const README_DISPLAY_EXAMPLE = `\`\`\`jsonc
+{ "display": { "significantFigures": 3, "units": { "energy": "kcal/mol" } } }
+\`\`\`
+
+\`\`\`console
+$ labos run thermo.calorimetry --param massG=100 --param initialTempC=22 --param finalTempC=28.9 \\
+    --param amountMol=0.05 --param massGUncertainty=0.05 --param initialTempCUncertainty=0.1 \\
+    --param finalTempCUncertainty=0.1 --param amountMolUncertainty=0.001
+deltaTK                   6.90 K
+heatCapacityJPerK         418
+heatJ                     2887 ± 59 J
+reactionEnthalpyKJPerMol  −13.80 ± 0.40 kcal/mol
+\`\`\``;
+
+Deno.test("display: the README's display example prints what it shows", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  // Once the README carries the example, it must be this one, so the two never drift.
+  if (readme.includes("### Display settings")) {
+    assertStringIncludes(readme, README_DISPLAY_EXAMPLE);
+  }
+  const config = /```jsonc\n([\s\S]*?)```/.exec(README_DISPLAY_EXAMPLE)?.[1] ?? "";
+  const [command, ...shown] = (/```console\n([\s\S]*?)```/.exec(README_DISPLAY_EXAMPLE)?.[1] ?? "")
+    .replaceAll("\\\n", " ").trimEnd().split("\n");
+  const args = command.replace(/^\$ labos /, "").trim().split(/\s+/);
+  const { dir, run } = await setUp();
+  try {
+    await Deno.writeTextFile(`${dir}/labos.jsonc`, config);
+    const out = await run(...args);
+    assertStringIncludes(out, `\n${shown.join("\n")}\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
