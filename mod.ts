@@ -32,6 +32,7 @@ export {
   type DatasetFilter,
   type DoctorProblem,
   type DoctorReport,
+  type DisplayOptions,
   type EditExperimentInput,
   type ExperimentFilter,
   type ImportCsvRequest,
@@ -46,6 +47,7 @@ export {
   type RerunCheck,
   type RunRequest,
   type RunResult,
+  type ShownValue,
 } from "./src/service/mod.ts";
 export type {
   ArchiveExport,

@@ -58,7 +58,10 @@ Deno.test("format: decimal places replace significant figures", () => {
 Deno.test("format: noise below the fit's precision prints as 0", () => {
   // The beer-lambert example: an exact line leaves rounding noise in the intercept.
   assert.equal(formatQuantity(-5.5511151e-17, { scale: 6220 }), "0");
-  assert.equal(formatQuantity(-5.5511151e-17, { uncertainty: 5.1476344e-17, scale: 6220 }), "0 ± 0");
+  assert.equal(
+    formatQuantity(-5.5511151e-17, { uncertainty: 5.1476344e-17, scale: 6220 }),
+    "0 ± 0",
+  );
   assert.equal(formatQuantity(6220, { uncertainty: 6.0983909e-13, scale: 6220 }), "6220 ± 0");
   // A small value is not noise on its own, nor next to numbers of its own size.
   assert.equal(formatQuantity(-5.5511151e-17), "−5.551e−17");
