@@ -30,9 +30,9 @@ export {
   type BatchProgress,
   type CreateExperimentInput,
   type DatasetFilter,
+  type DisplayOptions,
   type DoctorProblem,
   type DoctorReport,
-  type DisplayOptions,
   type EditExperimentInput,
   type ExperimentFilter,
   type ImportCsvRequest,
@@ -70,3 +70,5 @@ export type {
   RecordBase,
 } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";
+export type { DisplayMode } from "./src/config/mod.ts";
+export type { NumberFormat } from "./src/units/mod.ts";

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
 import type { Dataset, Experiment, Job, RecordOf } from "../records/mod.ts";
-import type { ModuleInfo } from "../modules/registry.ts";
+import type { LabModule } from "../modules/contract.ts";
+import type { ModuleInfo, OutputField } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
   DATA_FORMAT,
@@ -81,6 +82,9 @@ export interface LabStatus {
   /** The audit head. */
   auditHead: AuditHead;
 }
+
+// A batch shows many outputs of one module: its output fields are read once.
+const OUTPUT_FIELDS = new WeakMap<LabModule, OutputField[]>();
 
 /**
  * The LabOS service over one store: a thin facade that parses each request
@@ -244,10 +248,12 @@ export class Lab {
     const { showOutput } = await import("./_display.ts");
     const registry = await this.#lab.modules();
     const known = registry.list().find((entry) => entry.module.key === module);
-    return await showOutput(output, {
-      fields: known ? moduleInfo(known).outputs : [],
-      display: this.display,
-    });
+    let fields = known ? OUTPUT_FIELDS.get(known.module) : [];
+    if (known && fields === undefined) {
+      fields = moduleInfo(known).outputs;
+      OUTPUT_FIELDS.set(known.module, fields);
+    }
+    return await showOutput(output, { fields, display: this.display });
   }
 
   /** One module's descriptor and JSON Schemas. */
