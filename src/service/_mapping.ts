@@ -124,7 +124,7 @@ export function checkMapSpecs(specs: MapSpec[], schema: JsonSchema | null): Chec
       continue;
     }
     const properties = propertiesOf(schema);
-    const property = properties?.[spec.field];
+    const property = ownAt(properties, spec.field);
     if (properties !== undefined && property === undefined) {
       fail(describeUnknown(spec.field, nearestName(spec.field, Object.keys(properties))));
     }
@@ -154,7 +154,7 @@ export function checkMapSpecs(specs: MapSpec[], schema: JsonSchema | null): Chec
           );
         }
       } else {
-        leaf = itemProperties[spec.sub];
+        leaf = ownAt(itemProperties, spec.sub);
         if (leaf === undefined) {
           const near = nearestName(spec.sub, Object.keys(itemProperties));
           fail(describeUnknown(target, near === undefined ? undefined : `${spec.field}[].${near}`));
@@ -175,6 +175,13 @@ export function checkMapSpecs(specs: MapSpec[], schema: JsonSchema | null): Chec
     });
   }
   return checked;
+}
+
+function ownAt(
+  properties: Record<string, JsonSchema> | undefined,
+  name: string,
+): JsonSchema | undefined {
+  return properties !== undefined && Object.hasOwn(properties, name) ? properties[name] : undefined;
 }
 
 function isSchema(value: unknown): value is JsonSchema {

@@ -82,3 +82,24 @@ Deno.test("mapColumns: every kept row is whole, every skipped line is named once
     ),
   );
 });
+
+Deno.test("checkMapSpecs: inherited names such as __proto__ are unknown fields, not the prototype", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      standards: {
+        type: "array",
+        items: { type: "object", properties: { absorbance: { type: "number" } } },
+      },
+    },
+  };
+  for (const entry of ["__proto__=A", "constructor=A", "standards[].__proto__=A"]) {
+    try {
+      checkMapSpecs([parseMapSpec(entry)], schema);
+    } catch (error) {
+      assert(error instanceof LabosError && /unknown field/.test(error.message), String(error));
+      continue;
+    }
+    throw new Error(`accepted ${entry}`);
+  }
+});
