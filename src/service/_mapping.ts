@@ -395,6 +395,7 @@ export function mappedIssues(
   },
 ): FieldIssue[] | undefined {
   let found = false;
+  let hinted = false;
   const rewritten = issues.map((issue) => {
     const [field, index, sub] = issue.path.split(".");
     if (index === undefined || !/^\d+$/.test(index)) return issue;
@@ -412,11 +413,11 @@ export function mappedIssues(
       ? `CSV line ${line}`
       : `column ${quote(spec.column)} at CSV line ${line}`;
     const value = valueAt(mapping.values, [field, index, sub]);
-    const hint = typeof value === "string" && DECIMAL_COMMA.test(value)
-      ? `; hint: the cells look like decimal commas (${
-        quote(value.trim())
-      }); import the file with --decimal-comma`
+    // Said once: every cell of such a column would repeat it.
+    const hint = !hinted && typeof value === "string" && DECIMAL_COMMA.test(value)
+      ? "; hint: the cells look like decimal commas; import the file with --decimal-comma"
       : "";
+    if (hint !== "") hinted = true;
     return { path: "map", message: `${where}: ${quote(name)} ${issue.message}${hint}` };
   });
   return found ? rewritten : undefined;
