@@ -1,9 +1,8 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { type Command, Option } from "commander";
-import { decimalCommaHint } from "../datasets/csv.ts";
 import { LabosError, quote } from "../errors.ts";
-import type { Cell, Dataset } from "../records/mod.ts";
+import { type Cell, type Dataset, decimalCommaHint } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 

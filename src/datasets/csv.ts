@@ -519,38 +519,3 @@ function converter(
       return (cell) => cell.trim() === "" ? null : cell;
   }
 }
-
-const DECIMAL_COMMA_CELL = /^\s*[-+]?\d+,\d+\s*$/;
-
-/**
- * A one-line hint when a table imported without decimal commas has a text
- * column whose every cell looks like a decimal-comma number (`1,23`), as a
- * `;`-separated European export does; undefined otherwise.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { decimalCommaHint, parseCsv } from "./csv.ts";
- * const hint = decimalCommaHint(parseCsv("t;A\n0;1,23\n1;0,98\n"));
- * assert.equal(hint, 'the cells look like decimal commas ("1,23"); use --decimal-comma');
- * assert.equal(decimalCommaHint(parseCsv("t;A\n0;1.23\n")), undefined);
- * ```
- */
-export function decimalCommaHint(
-  table: Pick<ParsedTable, "columns" | "values" | "delimiter">,
-): string | undefined {
-  if (table.delimiter === ",") return undefined;
-  for (const [index, column] of table.columns.entries()) {
-    if (column.type !== "string") continue;
-    const cells = table.values[index].filter((cell) => cell !== null);
-    if (
-      cells.length > 0 &&
-      cells.every((cell) => typeof cell === "string" && DECIMAL_COMMA_CELL.test(cell))
-    ) {
-      return `the cells look like decimal commas (${
-        quote(String(cells[0]).trim())
-      }); use --decimal-comma`;
-    }
-  }
-  return undefined;
-}

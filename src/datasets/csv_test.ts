@@ -1,14 +1,8 @@
 import fc from "fast-check";
 import { LabosError } from "../errors.ts";
 import { assert, assertEquals, assertMatch } from "../../test/_assert.ts";
-import {
-  CSV_DELIMITERS,
-  CsvCellLimitError,
-  decimalCommaHint,
-  parseCsv,
-  type ParsedTable,
-} from "./csv.ts";
-import { csvLineOf } from "../records/mod.ts";
+import { CSV_DELIMITERS, CsvCellLimitError, parseCsv, type ParsedTable } from "./csv.ts";
+import { csvLineOf, decimalCommaHint } from "../records/mod.ts";
 
 /** The rows of a parsed table as objects keyed by column name, for readable assertions. */
 function rowsOf(table: ParsedTable): Array<Record<string, unknown>> {

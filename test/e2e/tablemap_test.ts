@@ -329,7 +329,7 @@ Deno.test("tablemap: a decimal-comma file imported without --decimal-comma is hi
   });
 });
 
-Deno.test("tablemap: the API and the panel form map lists of objects and skip blank rows like the CLI", async () => {
+Deno.test("tablemap: the API and the panel form map lists of objects and skip blank rows like the CLI; the panel hints decimal commas", async () => {
   await withTempDir(async (dir) => {
     const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
     await lab.init();
@@ -388,6 +388,16 @@ Deno.test("tablemap: the API and the panel form map lists of objects and skip bl
     assertEquals(formJob.inputHash, apiJob.inputHash);
     const jobPage = await (await request(`/jobs/${jobId}`, { headers: { cookie } })).text();
     assertStringIncludes(jobPage, "CSV lines 3");
+    const european = await lab.importCsv({
+      fileName: "eu.csv",
+      bytes: new TextEncoder().encode("t;c\n0;0,0100\n30;0,0061\n"),
+    });
+    const europeanPage = await (await request(`/datasets/${european.id}`, { headers: { cookie } }))
+      .text();
+    assertStringIncludes(europeanPage, "the cells look like decimal commas");
+    const plainPage = await (await request(`/datasets/${dataset.id}`, { headers: { cookie } }))
+      .text();
+    assert(!plainPage.includes("decimal commas"));
   });
 });
 
