@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
-import { fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode vanDeemter}. */
 export interface VanDeemterInput {
@@ -110,7 +110,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
   if (b > 0 && c > 0 && Number.isFinite(b / c)) {
     optimumVelocity = roundToSignificant(Math.sqrt(b / c), 15);
     minimumPlateHeight = roundToSignificant(a + 2 * Math.sqrt(b * c), 15);
-    const [low, high] = [Math.min(...u), Math.max(...u)];
+    const [low, high] = extent(u);
     if (optimumVelocity < low || optimumVelocity > high) {
       warnings.push(
         `The optimum velocity ${optimumVelocity} lies outside the measured range ${low}–${high}, ` +
@@ -134,8 +134,9 @@ function run(input: VanDeemterInput): VanDeemterOutput {
 function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
   const u = input.linearVelocities;
   const optimum = output.optimumVelocity;
-  const low = Math.min(...u, optimum ?? Infinity);
-  const high = Math.max(...u, optimum ?? -Infinity);
+  const [uLow, uHigh] = extent(u);
+  const low = Math.min(uLow, optimum ?? Infinity);
+  const high = Math.max(uHigh, optimum ?? -Infinity);
   const curve = linspace(low * 0.9, high * 1.1, 200).map((v): [number, number] => [
     v,
     output.a + output.b / v + output.c * v,

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
-import { fitLine, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, tidyNumbers } from "../_stats.ts";
 
 /** The molar gas constant R in J/(mol·K), exact since the 2019 SI redefinition (CODATA 2018). */
 export const GAS_CONSTANT_J_PER_MOL_K = 8.314462618;
@@ -85,7 +85,7 @@ function plot(input: ArrheniusInput, output: ArrheniusOutput): PlotSpec {
   const x = input.temperaturesK.map((value) => 1 / value);
   const slope = (-output.activationEnergyKJPerMol * 1000) / GAS_CONSTANT_J_PER_MOL_K;
   const intercept = Math.log(output.preExponentialFactor);
-  const ends = [Math.min(...x), Math.max(...x)];
+  const ends = extent(x);
   return {
     title: "Arrhenius plot",
     xLabel: "1/T (1/K)",

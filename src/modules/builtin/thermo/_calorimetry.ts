@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, ModuleError } from "../../contract.ts";
-import { tidyNumbers } from "../_stats.ts";
+import { hypot, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode calorimetry}. */
 export interface CalorimetryInput {
@@ -230,7 +230,7 @@ function run(input: CalorimetryInput): CalorimetryOutput {
       ? {}
       : { enthalpyContributionKJPerMol: Math.abs(term.sensitivity / n / 1000) * term.value! }),
   }));
-  output.heatJUncertainty = Math.hypot(...budget.map((entry) => entry.heatContributionJ));
+  output.heatJUncertainty = hypot(budget.map((entry) => entry.heatContributionJ));
   if (n !== undefined) {
     const enthalpyTerms = budget.map((entry) => entry.enthalpyContributionKJPerMol!);
     if (amountUncertainty !== undefined) {
@@ -245,7 +245,7 @@ function run(input: CalorimetryInput): CalorimetryOutput {
       });
       enthalpyTerms.push(fromAmount);
     }
-    output.reactionEnthalpyKJPerMolUncertainty = Math.hypot(...enthalpyTerms);
+    output.reactionEnthalpyKJPerMolUncertainty = hypot(enthalpyTerms);
   }
   budget.sort((a, b) =>
     (b.enthalpyContributionKJPerMol ?? b.heatContributionJ) -
