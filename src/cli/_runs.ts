@@ -4,7 +4,7 @@ import process from "node:process";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { Job } from "../records/mod.ts";
+import { type Job, mib } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table, truncate } from "./_format.ts";
@@ -64,11 +64,25 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         map: options.map,
         experimentId: options.experiment,
       });
-      if (options.plot !== undefined && result.job.status === "succeeded") {
-        const svg = await lab.jobPlotSvg(result.job.id);
-        if (svg && plotFile) await fs.writeFile(plotFile, svg);
+      // The job is recorded: a plot that cannot be drawn or written is a warning, never a failure.
+      let plotted = false;
+      if (options.plot !== undefined && result.job.status === "succeeded" && plotFile) {
+        try {
+          const svg = await lab.jobPlotSvg(result.job.id);
+          if (svg) {
+            await fs.writeFile(plotFile, svg);
+            plotted = true;
+          }
+        } catch (error) {
+          const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+          cli.io.stderr(
+            `warning: job ${result.job.id} ${result.job.status}, but its plot could not be written to ${
+              quote(options.plot)
+            }: ${reason}\n`,
+          );
+        }
       }
-      cli.emit(command, result, () => describeRun(result, options.plot));
+      cli.emit(command, result, () => describeRun(result, plotted ? options.plot : undefined));
       if (result.job.status === "failed") cli.fail(1);
     });
 
@@ -272,7 +286,11 @@ function describeJob(job: Job): string {
   return [
     `${job.id}  ${job.module}@${job.moduleVersion} (${job.moduleSource})`,
     `status      ${job.status}`,
-    `input       ${JSON.stringify(job.input)}`,
+    `input       ${
+      job.inputOmitted
+        ? `not stored (${mib(job.inputOmitted.bytes)}; the job failed, so only its hash is kept)`
+        : truncate(JSON.stringify(job.input) ?? "null", 2000)
+    }`,
     `inputHash   ${job.inputHash}`,
     `output      ${job.outputDatasetId ?? "-"}${
       job.outputHash ? ` (sha256 ${job.outputHash})` : ""

@@ -1,8 +1,10 @@
+import { Buffer } from "node:buffer";
+import process from "node:process";
 import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
-import { hashJson } from "../records/mod.ts";
+import { canonicalJson, hashJson, sha256Hex } from "../records/mod.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
 
 /** A validated input, ready to run. */
@@ -17,6 +19,8 @@ export interface PreparedRun {
   input: unknown;
   /** SHA-256 of the input's canonical JSON. */
   inputHash: string;
+  /** The size of the input's canonical JSON, in UTF-8 bytes. */
+  inputBytes: number;
 }
 
 /** What running a module produced. */
@@ -31,7 +35,7 @@ export type RunOutcome =
   }
   & (
     | { status: "succeeded"; output: unknown; outputHash: string }
-    | { status: "failed"; error: { message: string; stack?: string } }
+    | { status: "failed"; error: JobFailure }
   );
 
 /**
@@ -69,7 +73,13 @@ export function prepareRun(registered: RegisteredModule, raw: unknown): Prepared
   // that sorts its input in place cannot change what the job records.
   const text = JSON.stringify(result.data);
   const input = text === undefined ? result.data : deepFreeze(JSON.parse(text));
-  const prepared: PreparedRun = { registered, input, inputHash: hashJson(input) };
+  const canonical = canonicalJson(input);
+  const prepared: PreparedRun = {
+    registered,
+    input,
+    inputHash: sha256Hex(canonical),
+    inputBytes: Buffer.byteLength(canonical),
+  };
   PARSED.set(prepared, result.data);
   return prepared;
 }
@@ -96,8 +106,20 @@ function moduleInput(prepared: PreparedRun): unknown {
   }
 }
 
+/** A failed job's error: a one-line message, a capped detail, and a stack only when debugging. */
+export interface JobFailure {
+  /** What went wrong, on one line (at most 500 characters). */
+  message: string;
+  /** The rest of a multi-line message, or a plugin's stderr; at most 4 KiB. */
+  detail?: string;
+  /** The stack trace, kept only with `LABOS_DEBUG=1`; at most 16 KiB. */
+  stack?: string;
+}
+
 /** Options for {@linkcode executeRun}. */
 export interface ExecuteOptions {
+  /** Keep the stack trace of a failure on the job. Default: `LABOS_DEBUG=1` in the environment. */
+  debug?: boolean;
   /** The clock. Default: `() => new Date()`. */
   now?: () => Date;
   /** Receives the module's progress reports. */
@@ -161,19 +183,22 @@ export async function executeRun(
     const output = JSON.parse(JSON.stringify(checked.data));
     return { status: "succeeded", output, outputHash: hashJson(output), ...timing() };
   } catch (error) {
-    return { status: "failed", error: failureOf(error), ...timing() };
+    const debug = options.debug ?? process.env.LABOS_DEBUG === "1";
+    return { status: "failed", error: failureOf(error, { debug }), ...timing() };
   }
 }
 
 /** The longest message a failed job keeps; the rest goes to its capped details. */
 const MAX_ERROR_MESSAGE = 500;
-/** The longest details (full message, stack or plugin stderr) a failed job keeps. */
-const MAX_ERROR_DETAILS = 16 * 1024;
+/** The longest detail (the whole message, a plugin's stderr) a failed job keeps. */
+const MAX_ERROR_DETAIL = 4 * 1024;
+/** The longest stack trace a failed job keeps, with `debug`. */
+const MAX_ERROR_STACK = 16 * 1024;
 
 /**
- * A failed job's error: a one-line message, at most 500 characters, and
- * the details (the whole message when it spans lines, the stack or the
- * plugin's stderr) capped at 16 KiB.
+ * A failed job's error: a one-line message, at most 500 characters; the
+ * detail (the whole message when it spans lines, a plugin's stderr) capped
+ * at 4 KiB; and the stack trace, capped at 16 KiB, only with `debug`.
  *
  * @example
  * ```ts
@@ -182,20 +207,22 @@ const MAX_ERROR_DETAILS = 16 * 1024;
  * import { failureOf } from "./_runtime.ts";
  * const failure = failureOf(new ModuleError("Bad input\n  at row 3"));
  * assert.strictEqual(failure.message, "Bad input");
- * assert.ok(failure.stack?.includes("at row 3"));
+ * assert.ok(failure.detail?.includes("at row 3"));
+ * assert.strictEqual(failure.stack, undefined);
  * ```
  */
-export function failureOf(error: unknown): { message: string; stack?: string } {
+export function failureOf(error: unknown, options: { debug?: boolean } = {}): JobFailure {
   const full = error instanceof Error ? error.message : String(error);
   const prefix = error instanceof ModuleError ? "" : "Unexpected error in module: ";
   const line = full.split("\n").map((part) => part.trim()).find((part) => part !== "") ?? "";
-  const message = capLength(`${prefix}${line}`, MAX_ERROR_MESSAGE);
+  const failure: JobFailure = { message: capLength(`${prefix}${line}`, MAX_ERROR_MESSAGE) };
+  const extra = error instanceof ModuleError ? error.detail ?? "" : "";
+  const detail = [full.trim() !== line ? full : "", extra].filter((part) => part.trim() !== "")
+    .join("\n");
+  if (detail !== "") failure.detail = capLength(detail, MAX_ERROR_DETAIL);
   const stack = error instanceof Error ? error.stack ?? "" : "";
-  // A stack usually starts with the whole message; otherwise (plugin stderr) both are kept.
-  const details = stack.includes(full)
-    ? stack
-    : [full.trim() !== line ? full : "", stack].filter((part) => part.trim() !== "").join("\n");
-  return details === "" ? { message } : { message, stack: capLength(details, MAX_ERROR_DETAILS) };
+  if (options.debug && stack.trim() !== "") failure.stack = capLength(stack, MAX_ERROR_STACK);
+  return failure;
 }
 
 function capLength(text: string, max: number): string {

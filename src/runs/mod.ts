@@ -9,6 +9,7 @@ export {
   type ExecuteOptions,
   executeRun,
   inputFromTable,
+  type JobFailure,
   parseParams,
   plotOf,
   type PreparedRun,
