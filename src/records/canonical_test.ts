@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assertEquals } from "../../test/_assert.ts";
-import { canonicalJson, hashJson, sha256Hex } from "./canonical.ts";
+import { canonicalBytes, canonicalJson, hashJson, sha256Hex } from "./canonical.ts";
 
 Deno.test('sha256Hex matches the FIPS 180-2 test vector for "abc"', () => {
   // FIPS 180-2, Appendix B.1.
@@ -23,4 +23,68 @@ Deno.test("canonical JSON does not depend on key order and round-trips", () => {
     }),
     { numRuns: 500 },
   );
+});
+
+/** The former definition: JSON.stringify of a copy with keys sorted at every level. */
+function reference(value: unknown): string {
+  function sortKeys(item: unknown): unknown {
+    if (Array.isArray(item)) return item.map(sortKeys);
+    if (item !== null && typeof item === "object") {
+      const sorted: Record<string, unknown> = Object.create(null);
+      for (const key of Object.keys(item).sort()) {
+        const inner = (item as Record<string, unknown>)[key];
+        if (inner !== undefined) sorted[key] = sortKeys(inner);
+      }
+      return sorted;
+    }
+    return item;
+  }
+  return JSON.stringify(sortKeys(value));
+}
+
+Deno.test("canonical JSON is written directly, with the same text as before", () => {
+  const odd = {
+    z: [1, -0, NaN, Infinity, undefined, () => 1, "x", null, [true, { b: 1, a: undefined }]],
+    a: { f: () => 1, u: undefined, d: new Date(0) },
+    ["__proto__"]: 3,
+  };
+  Object.defineProperty(odd, "__proto__", { value: 3, enumerable: true });
+  assertEquals(canonicalJson(odd), reference(odd));
+  const keys = { b: 1, "4294967295": 2, "10": 3, "2": 4, "": 5, "4294967294": 6 };
+  assertEquals(canonicalJson(keys), reference(keys));
+  fc.assert(
+    fc.property(fc.anything({ withNullPrototype: true }), (value) => {
+      return canonicalJson(value) === reference(value);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("canonical JSON reuses the text of a large frozen value, never of one that can change", () => {
+  const big = Object.freeze({ values: Object.freeze(Array.from({ length: 20_000 }, (_, i) => i)) });
+  const first = canonicalJson({ input: big, n: 1 });
+  assertEquals(first, reference({ input: big, n: 1 }));
+  assertEquals(canonicalJson({ input: big, n: 2 }), reference({ input: big, n: 2 }));
+  const open = { values: Array.from({ length: 20_000 }, (_, i) => i) };
+  const frozenShell = Object.freeze({ open });
+  canonicalJson(frozenShell);
+  open.values[0] = -1;
+  assertEquals(canonicalJson(frozenShell), reference(frozenShell));
+});
+
+Deno.test("canonical bytes and hashes agree with the canonical text", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => {
+      const text = canonicalJson(value);
+      return new TextDecoder().decode(canonicalBytes(value)) === text &&
+        hashJson(value) === sha256Hex(text);
+    }),
+    { numRuns: 300 },
+  );
+  const big = Object.freeze({ v: Object.freeze(Array.from({ length: 30_000 }, (_, i) => i / 7)) });
+  const record = { id: "x", input: big, note: "é" };
+  for (let i = 0; i < 2; i++) {
+    assertEquals(hashJson(record), sha256Hex(reference(record)));
+    assertEquals(new TextDecoder().decode(canonicalBytes(record)), reference(record));
+  }
 });

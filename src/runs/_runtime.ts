@@ -1,10 +1,9 @@
-import { Buffer } from "node:buffer";
 import process from "node:process";
 import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
-import { canonicalJson, hashJson, sha256Hex } from "../records/mod.ts";
+import { canonicalBytes, hashJson, sha256Hex } from "../records/mod.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
 
 /** A validated input, ready to run. */
@@ -71,14 +70,14 @@ export function prepareRun(registered: RegisteredModule, raw: unknown): Prepared
   // The job records exactly what is hashed: a deep-frozen JSON copy. The
   // module gets its own copy of the parsed input at each run, so a module
   // that sorts its input in place cannot change what the job records.
-  const text = JSON.stringify(result.data);
-  const input = text === undefined ? result.data : deepFreeze(JSON.parse(text));
-  const canonical = canonicalJson(input);
+  const input = result.data === undefined ? result.data : deepFreeze(jsonCopy(result.data));
+  // The input is frozen: its canonical bytes are kept and reused by the job record.
+  const canonical = canonicalBytes(input);
   const prepared: PreparedRun = {
     registered,
     input,
     inputHash: sha256Hex(canonical),
-    inputBytes: Buffer.byteLength(canonical),
+    inputBytes: canonical.length,
   };
   PARSED.set(prepared, result.data);
   return prepared;
@@ -90,16 +89,78 @@ const PARSED = new WeakMap<PreparedRun, unknown>();
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] !== null && typeof value[i] === "object") deepFreeze(value[i]);
+      }
+    } else {
+      for (const item of Object.values(value)) deepFreeze(item);
+    }
   }
   return value;
+}
+
+/**
+ * `JSON.parse(JSON.stringify(value))` without the text: plain objects,
+ * arrays and primitives are copied as JSON would (-0 to 0, a non-finite
+ * number to null, undefined and functions left out of objects and null in
+ * arrays); anything else takes the JSON round trip.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { jsonCopy } from "./_runtime.ts";
+ * const value = { a: [1, -0, NaN, undefined], b: undefined, d: new Date(0) };
+ * assert.deepStrictEqual(jsonCopy(value), JSON.parse(JSON.stringify(value)));
+ * ```
+ */
+export function jsonCopy(value: unknown): unknown {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+    case "string":
+    case "boolean":
+      return value;
+    case "object":
+      break;
+    default:
+      return JSON.parse(JSON.stringify(value) ?? "null");
+  }
+  if (value === null) return null;
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      copy[i] = typeof item === "number"
+        ? (Number.isFinite(item) ? (item === 0 ? 0 : item) : null)
+        : item === undefined || typeof item === "function" || typeof item === "symbol"
+        ? null
+        : jsonCopy(item);
+    }
+    return copy;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (
+    (prototype !== Object.prototype && prototype !== null) ||
+    typeof (value as { toJSON?: unknown }).toJSON === "function"
+  ) {
+    return JSON.parse(JSON.stringify(value));
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+    if (key === "__proto__") setOwn(copy, key, jsonCopy(item));
+    else copy[key] = jsonCopy(item);
+  }
+  return copy;
 }
 
 /** A fresh copy of a prepared input for one run of the module. */
 function moduleInput(prepared: PreparedRun): unknown {
   const parsed = PARSED.has(prepared) ? PARSED.get(prepared) : prepared.input;
   try {
-    return structuredClone(parsed);
+    return cloneData(parsed);
   } catch {
     // Not cloneable (a schema that outputs functions, say): a copy of the recorded JSON.
     return JSON.parse(JSON.stringify(prepared.input));
@@ -114,6 +175,27 @@ export interface JobFailure {
   detail?: string;
   /** The stack trace, kept only with `LABOS_DEBUG=1`; at most 16 KiB. */
   stack?: string;
+}
+
+/** A deep copy: plain objects and arrays by loops (fast for big number arrays), the rest by structuredClone. */
+function cloneData(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      copy[i] = item !== null && typeof item === "object" ? cloneData(item) : item;
+    }
+    return copy;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = cloneData((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") setOwn(copy, key, item);
+    else copy[key] = item;
+  }
+  return copy;
 }
 
 /** Options for {@linkcode executeRun}. */
@@ -180,7 +262,7 @@ export async function executeRun(
         ...timing(),
       };
     }
-    const output = JSON.parse(JSON.stringify(checked.data));
+    const output = jsonCopy(checked.data);
     return { status: "succeeded", output, outputHash: hashJson(output), ...timing() };
   } catch (error) {
     const debug = options.debug ?? process.env.LABOS_DEBUG === "1";

@@ -8,6 +8,7 @@ import { IdIndex } from "./_index.ts";
 import type { Page, RecordQuery } from "../types.ts";
 import { ID_PREFIXES, isId } from "../../records/ids.ts";
 import { checkId, validateRecord } from "../../records/validate.ts";
+import { recordText } from "../../records/size.ts";
 import { checkPage } from "../_paging.ts";
 import {
   RECORD_FOLDERS,
@@ -143,14 +144,14 @@ export class RecordStore {
   async put<K extends RecordType>(
     type: K,
     record: RecordOf[K],
-    options: { syncDirectory?: boolean } = {},
+    options: { syncDirectory?: boolean; text?: string | Uint8Array } = {},
   ): Promise<void> {
     this.validate(type, record);
-    await atomicWriteFile(
-      this.pathOf(type, record.id),
-      `${JSON.stringify(record, null, 2)}\n`,
-      options,
-    );
+    const text = options.text ??
+      recordText(record, `Cannot store ${type} ${quote(String(record.id))}`);
+    await atomicWriteFile(this.pathOf(type, record.id), text, {
+      syncDirectory: options.syncDirectory,
+    });
   }
 
   /** The folder holding the records of a type. */
