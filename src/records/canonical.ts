@@ -112,8 +112,12 @@ function write(value: unknown, parts: Part[]): boolean {
   const from = parts.length;
   let mutable = !Object.isFrozen(value);
   if (Array.isArray(value)) {
-    if (flatArray(value)) parts.push(JSON.stringify(value));
-    else {
+    const rows = flatArray(value) ? undefined : rowsText(value);
+    if (rows === undefined) parts.push(JSON.stringify(value));
+    else if (rows !== null) {
+      parts.push(rows.text);
+      if (rows.mutable) mutable = true;
+    } else {
       parts.push("[");
       for (let i = 0; i < value.length; i++) {
         if (i > 0) parts.push(",");
@@ -160,6 +164,49 @@ const INTEGER_KEY = /^(?:0|[1-9]\d*)$/;
 
 function isIndex(key: string): boolean {
   return INTEGER_KEY.test(key) && (key.length < 10 || Number(key) < 4294967295);
+}
+
+/**
+ * The canonical text of an array of flat objects that all have the same
+ * keys in the same order (a table's rows, a list of peaks), one string per
+ * row; null for any other array.
+ */
+function rowsText(values: unknown[]): { text: string; mutable: boolean } | null {
+  const first = values[0];
+  if (first === null || typeof first !== "object" || Array.isArray(first)) return null;
+  const keys = Object.keys(first);
+  if (keys.length === 0) return null;
+  const sorted = sortedKeys(first);
+  const order = sorted.map((key) => keys.indexOf(key));
+  const labels = sorted.map((key, i) => `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`);
+  const rows = new Array<string>(values.length);
+  let mutable = false;
+  for (let i = 0; i < values.length; i++) {
+    const row = values[i] as Record<string, unknown>;
+    if (
+      row === null || typeof row !== "object" || Object.getPrototypeOf(row) !== Object.prototype
+    ) {
+      return null;
+    }
+    const rowKeys = Object.keys(row);
+    if (rowKeys.length !== keys.length) return null;
+    for (let k = 0; k < keys.length; k++) if (rowKeys[k] !== keys[k]) return null;
+    if (!Object.isFrozen(row)) mutable = true;
+    let text = "";
+    for (let k = 0; k < order.length; k++) {
+      const item = row[keys[order[k]]];
+      let itemText: string;
+      if (typeof item === "number") {
+        itemText = Number.isFinite(item) ? JSON.stringify(item) : "null";
+      } else if (typeof item === "string") itemText = JSON.stringify(item);
+      else if (typeof item === "boolean") itemText = item ? "true" : "false";
+      else if (item === null) itemText = "null";
+      else return null;
+      text += labels[k] + itemText;
+    }
+    rows[i] = `${text}}`;
+  }
+  return { text: `[${rows.join(",")}]`, mutable };
 }
 
 /** Whether an array holds only values that JSON.stringify writes as canonical JSON already. */

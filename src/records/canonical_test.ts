@@ -88,3 +88,23 @@ Deno.test("canonical bytes and hashes agree with the canonical text", () => {
     assertEquals(new TextDecoder().decode(canonicalBytes(record)), reference(record));
   }
 });
+
+Deno.test("canonical JSON of table-like rows matches the general definition", () => {
+  const row = fc.record({
+    z: fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.constant(null)),
+    a: fc.oneof(fc.double(), fc.string(), fc.constant(null)),
+    "10": fc.integer(),
+    "2": fc.string(),
+  });
+  fc.assert(
+    fc.property(fc.array(row, { minLength: 1, maxLength: 20 }), (rows) => {
+      const mixed = [...rows, { a: 1, z: { nested: true }, "10": 1, "2": "x" }];
+      return canonicalJson(rows) === reference(rows) &&
+        hashJson(rows) === sha256Hex(reference(rows)) &&
+        canonicalJson(mixed) === reference(mixed);
+    }),
+    { numRuns: 300 },
+  );
+  const reordered = [{ b: 1, a: 2 }, { a: 3, b: 4 }, { b: undefined, a: 5 }];
+  assertEquals(canonicalJson(reordered), reference(reordered));
+});
