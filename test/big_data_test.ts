@@ -115,7 +115,7 @@ function failing(key: string, run: () => never) {
 Deno.test("item 2: a failed job stores a one-line reason and a capped detail, a stack only with LABOS_DEBUG=1", async () => {
   const registry = new ModuleRegistry();
   registry.register(failing("test.deep", () => {
-    throw new Error(`Deep failure\n${"context ".repeat(2000)}`);
+    throw new Error(`Deep failure\n${"context ".repeat(4000)}`);
   }));
   await withTempDir(async (dir) => {
     const lab = openLab({ dataDir: `${dir}/data`, actor: "tester", modules: registry });
@@ -123,7 +123,7 @@ Deno.test("item 2: a failed job stores a one-line reason and a capped detail, a 
     const plain = await lab.run({ module: "test.deep", input: {} });
     const error = (await lab.getJob(plain.job.id)).error!;
     assertEquals(error.message, "Unexpected error in module: Deep failure");
-    assert(error.detail!.length <= 4 * 1024 + 40, `${error.detail!.length} characters`);
+    assert(error.detail!.length <= 8 * 1024 + 40, `${error.detail!.length} characters`);
     assertEquals(error.stack, undefined);
     assert(!JSON.stringify(error).includes("    at "), "no stack frame is stored");
     Deno.env.set("LABOS_DEBUG", "1");

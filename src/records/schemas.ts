@@ -277,7 +277,7 @@ export interface Job extends RecordBase {
   inputOmitted?: { bytes: number };
   /**
    * Why it failed: a one-line `message`, the `detail` (the rest of a
-   * multi-line message, a plugin's stderr; at most 4 KiB), and a `stack`
+   * multi-line message, a plugin's stderr; at most 8 KiB), and a `stack`
    * trace only when run with `LABOS_DEBUG=1`.
    */
   error: { message: string; detail?: string; stack?: string } | null;

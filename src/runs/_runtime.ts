@@ -171,7 +171,7 @@ function moduleInput(prepared: PreparedRun): unknown {
 export interface JobFailure {
   /** What went wrong, on one line (at most 500 characters). */
   message: string;
-  /** The rest of a multi-line message, or a plugin's stderr; at most 4 KiB. */
+  /** The rest of a multi-line message, or a plugin's stderr (its last 4 KiB); at most 8 KiB. */
   detail?: string;
   /** The stack trace, kept only with `LABOS_DEBUG=1`; at most 16 KiB. */
   stack?: string;
@@ -273,14 +273,15 @@ export async function executeRun(
 /** The longest message a failed job keeps; the rest goes to its capped details. */
 const MAX_ERROR_MESSAGE = 500;
 /** The longest detail (the whole message, a plugin's stderr) a failed job keeps. */
-const MAX_ERROR_DETAIL = 4 * 1024;
+const MAX_ERROR_DETAIL = 8 * 1024;
 /** The longest stack trace a failed job keeps, with `debug`. */
 const MAX_ERROR_STACK = 16 * 1024;
 
 /**
  * A failed job's error: a one-line message, at most 500 characters; the
- * detail (the whole message when it spans lines, a plugin's stderr) capped
- * at 4 KiB; and the stack trace, capped at 16 KiB, only with `debug`.
+ * detail (the whole message when it spans lines, a plugin's stderr, of
+ * which it keeps the last 4 KiB) capped at 8 KiB; and the stack trace,
+ * capped at 16 KiB, only with `debug`.
  *
  * @example
  * ```ts

@@ -794,7 +794,7 @@ Deno.test("item 26: module errors are one line; the details go to the job record
     assertEquals(lines.job.status, "failed");
     assertEquals(lines.job.error?.message, "Bad calibration");
     assertStringIncludes(lines.job.error?.detail ?? "", "at point 3");
-    assert((lines.job.error?.detail ?? "").length <= 4 * 1024 + 40, "the details are capped");
+    assert((lines.job.error?.detail ?? "").length <= 8 * 1024 + 40, "the details are capped");
     assertEquals(lines.job.error?.stack, undefined, "no stack trace without LABOS_DEBUG=1");
     const zod = await lab.run({ module: "test.zod", input: {} });
     assertEquals(zod.job.status, "failed");
