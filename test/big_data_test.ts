@@ -115,7 +115,7 @@ function failing(key: string, run: () => never) {
 Deno.test("item 2: a failed job stores a one-line reason and a capped detail, a stack only with LABOS_DEBUG=1", async () => {
   const registry = new ModuleRegistry();
   registry.register(failing("test.deep", () => {
-    throw new Error(`Deep failure\n${"context ".repeat(4000)}`);
+    throw new Error(`Deep failure\n${"context ".repeat(1500)}`);
   }));
   await withTempDir(async (dir) => {
     const lab = openLab({ dataDir: `${dir}/data`, actor: "tester", modules: registry });
