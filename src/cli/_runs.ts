@@ -82,7 +82,8 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
           );
         }
       }
-      cli.emit(command, result, () => describeRun(result, plotted ? options.plot : undefined));
+      if (command.optsWithGlobals().json) writeRunJson(cli, result);
+      else cli.emit(command, result, () => describeRun(result, plotted ? options.plot : undefined));
       if (result.job.status === "failed") cli.fail(1);
     });
 
@@ -253,6 +254,29 @@ async function runBatchCommand(
       seconds.toFixed(2)
     } s (${(results.length / seconds).toFixed(1)} jobs/s)\n`);
   if (failed > 0) cli.fail(1);
+}
+
+/**
+ * `--json` of a run, written part by part: the same text as one
+ * JSON.stringify(result, null, 2), but a result too large for one string
+ * (a big input and a big output together) still prints, each part that is
+ * too large on one compact line, so that a recorded success never ends in
+ * an error.
+ */
+function writeRunJson(cli: CliContext, result: RunResult): void {
+  const entries = Object.entries(result);
+  cli.io.stdout("{\n");
+  entries.forEach(([key, value], index) => {
+    let text: string;
+    try {
+      text = JSON.stringify(value, null, 2).replaceAll("\n", "\n  ");
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      text = JSON.stringify(value);
+    }
+    cli.io.stdout(`  ${JSON.stringify(key)}: ${text}${index < entries.length - 1 ? "," : ""}\n`);
+  });
+  cli.io.stdout("}\n");
 }
 
 function describeRun(result: RunResult, plot?: string): string {
