@@ -30,8 +30,11 @@ export {
   type BatchProgress,
   type CreateExperimentInput,
   type DatasetFilter,
+  type DatasetLimits,
+  DEFAULT_DATASET_LIMITS,
   type DoctorProblem,
   type DoctorReport,
+  type EditExperimentInput,
   type ExperimentFilter,
   type ImportCsvRequest,
   type InitResult,
@@ -49,6 +52,7 @@ export {
 export type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,
@@ -56,12 +60,18 @@ export type {
   MigrateReport,
 } from "./src/service/mod.ts";
 export type {
+  Cell,
   Dataset,
   DatasetColumn,
+  DatasetSummary,
+  DatasetTable,
+  DatasetTableSummary,
   Experiment,
   ExperimentStatus,
+  InputConversion,
   Job,
   JobStatus,
   RecordBase,
 } from "./src/records/mod.ts";
+export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

@@ -31,10 +31,20 @@ export {
   type ModuleDescriptor,
   ModuleError,
   type ModuleExample,
+  type ModuleWarnings,
   type PlotSeries,
   type PlotSpec,
   type SafeParseResult,
   type Schema,
   type SchemaIssue,
+  type UnitMeta,
+  unitMeta,
 } from "./src/modules/contract.ts";
-export { type ModuleInfo, ModuleRegistry, type RegisteredModule } from "./src/modules/registry.ts";
+export {
+  type FieldUnit,
+  inputUnits,
+  type ModuleInfo,
+  ModuleRegistry,
+  type OutputField,
+  type RegisteredModule,
+} from "./src/modules/registry.ts";

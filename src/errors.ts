@@ -97,3 +97,35 @@ export function quote(value: unknown): string {
   const text = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
+
+/** How many characters of file content an error message quotes at most. */
+export const EXCERPT_LENGTH = 60;
+
+/**
+ * Quotes the start of a value read from a file for an error message: at
+ * most {@linkcode EXCERPT_LENGTH} characters, control characters escaped,
+ * `...` after the closing quote when it was cut. Messages never carry more
+ * of a file than this.
+ *
+ * @example
+ * ```ts
+ * import { excerpt } from "./errors.ts";
+ * import assert from "node:assert";
+ * assert.strictEqual(excerpt("a\tb"), '"a\\tb"');
+ * assert.strictEqual(excerpt("x".repeat(100)), `"${"x".repeat(60)}"...`);
+ * assert.strictEqual(excerpt({ seq: 1 }), '{"seq":1}');
+ * ```
+ */
+export function excerpt(value: unknown): string {
+  if (typeof value === "string") {
+    const cut = value.length > EXCERPT_LENGTH;
+    return `${JSON.stringify(value.slice(0, EXCERPT_LENGTH))}${cut ? "..." : ""}`;
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = `a ${typeof value}`;
+  }
+  return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}...` : text;
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { assertEquals } from "../test/_assert.ts";
-import { formatIssues, toFieldIssues } from "./validation.ts";
+import { formatIssues, nearestName, toFieldIssues, unknownFields } from "./validation.ts";
 
 Deno.test("issues name the field, the expectation and the current value", () => {
   const schema = z.strictObject({
@@ -24,4 +24,38 @@ Deno.test("issues name the field, the expectation and the current value", () => 
       'input has unknown field "extra"',
     ].sort(),
   );
+});
+
+Deno.test("unknownFields follows unions, $refs and arrays, and leaves open objects open", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      peaks: { type: "array", items: { $ref: "#/$defs/peak" } },
+      shape: { anyOf: [{ type: "number" }, { type: "object", properties: { width: {} } }] },
+      labels: { type: "object", additionalProperties: { type: "string" } },
+      loose: { type: "object", properties: { a: {} }, additionalProperties: {} },
+    },
+    $defs: { peak: { type: "object", properties: { mz: {}, intensity: {} } } },
+  };
+  assertEquals(
+    unknownFields(schema, {
+      peaks: [{ mz: 1, intensity: 2 }, { mz: 1, intensty: 2 }],
+      shape: { widht: 2 },
+      labels: { anything: "x" },
+      loose: { b: 1 },
+      Peaks: [],
+    }),
+    [
+      { path: "peaks.1.intensty", suggestion: "peaks.1.intensity" },
+      { path: "shape.widht", suggestion: "shape.width" },
+      { path: "Peaks", suggestion: "peaks" },
+    ],
+  );
+  assertEquals(unknownFields(schema, { shape: 3, peaks: "not an array" }), []);
+});
+
+Deno.test("nearestName prefers a case-only difference, counts a swap as one edit, and gives up when far", () => {
+  assertEquals(nearestName("MASSG", ["massG", "mass"]), "massG");
+  assertEquals(nearestName("dletaTK", ["deltaTK", "massG"]), "deltaTK");
+  assertEquals(nearestName("temperature", ["massG", "deltaTK"]), undefined);
 });

@@ -91,7 +91,7 @@ Deno.test("nothing below the adapters imports the CLI or the server", () => {
   assertEquals(bad, []);
 });
 
-Deno.test("the domain (records, audit, modules) does not import the service or the runtime", () => {
+Deno.test("the domain (records, audit, modules, units) does not import the service or the runtime", () => {
   const domain = [
     "src/records/",
     "src/audit/",
@@ -99,6 +99,7 @@ Deno.test("the domain (records, audit, modules) does not import the service or t
     "src/durable/",
     "src/plots/",
     "src/datasets/",
+    "src/units/",
   ];
   const upper = ["src/service/", "src/runs/", "src/cli/", "src/server/"];
   const bad = [...edges].flatMap(([from, deps]) =>
@@ -242,6 +243,7 @@ Deno.test("openLab and listExperiments load no heavy module until it is needed",
   }
   const heavy = [
     "fflate",
+    "ucum",
     "d3-",
     "papaparse",
     "src/exchange/",

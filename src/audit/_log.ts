@@ -7,7 +7,14 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { atomicWriteFile, durableAppend, ensureDirectory, fsyncDirectory } from "../durable/mod.ts";
+import {
+  atomicWriteFile,
+  durableAppend,
+  ensureDirectory,
+  fsyncDirectory,
+  linkRefusal,
+  refuseLinks,
+} from "../durable/mod.ts";
 import { type FieldIssue, LabosError, quote } from "../errors.ts";
 import { newId } from "../records/ids.ts";
 import {
@@ -46,6 +53,12 @@ export interface StagedAppend {
 export interface AuditLogOptions {
   /** The clock, for tests. Default: `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The data folder holding `auditDir`. When set, every use refuses (never
+   * follows) a symbolic link at the audit folder, `log.jsonl` or
+   * `head.json`, or at a folder between them and the data folder.
+   */
+  root?: string;
 }
 
 /** What {@linkcode AuditLog.exportTo} wrote. */
@@ -78,6 +91,7 @@ export class AuditLog {
   /** The path of `head.json`. */
   readonly headFile: string;
   #now: () => Date;
+  readonly #root: string | undefined;
   #writing: Promise<unknown> = Promise.resolve();
 
   /** Opens the log in `auditDir`; nothing is read or created until used. */
@@ -86,6 +100,15 @@ export class AuditLog {
     this.logFile = path.join(auditDir, LOG_FILE);
     this.headFile = path.join(auditDir, HEAD_FILE);
     this.#now = options.now ?? (() => new Date());
+    this.#root = options.root;
+  }
+
+  /** Refuses symbolic links on the way to the log and its head (a few lstats per use). */
+  async #refuseLinks(): Promise<void> {
+    if (this.#root === undefined) return;
+    await refuseLinks(this.logFile, { root: this.#root });
+    const head = await fs.lstat(this.headFile).catch(() => undefined);
+    if (head?.isSymbolicLink()) throw linkRefusal(this.headFile, { root: this.#root });
   }
 
   /**
@@ -182,6 +205,7 @@ export class AuditLog {
     const checked = inputs.map((input, index) =>
       checkInput(input, inputs.length > 1 ? `${index}.` : "")
     );
+    await this.#refuseLinks();
     const { tail } = await resolveHead(this.logFile, {
       headFile: this.headFile,
       context: "Cannot append to the audit log",
@@ -221,7 +245,7 @@ export class AuditLog {
       prev = hash;
     }
     const write = async (): Promise<void> => {
-      const size = await fs.stat(this.logFile).then((stat) => stat.size, () => 0);
+      const size = await fs.lstat(this.logFile).then((stat) => stat.size, () => 0);
       if (size !== tail.size) {
         throw new LabosError(
           "conflict",
@@ -229,10 +253,11 @@ export class AuditLog {
         );
       }
       if (tail.size === 0) await ensureDirectory(this.auditDir);
-      await durableAppend(this.logFile, lines.join(""));
+      await durableAppend(this.logFile, lines.join(""), { root: this.#root });
       await atomicWriteFile(
         this.headFile,
         formatHead({ seq: events[events.length - 1].seq, hash: prev }),
+        { root: this.#root },
       );
     };
     return { baseSeq: tail.seq, events, write };
@@ -253,6 +278,7 @@ export class AuditLog {
    */
   async head(): Promise<AuditHead> {
     const context = "Cannot read the audit log head";
+    await this.#refuseLinks();
     return (await resolveHead(this.logFile, { headFile: this.headFile, context })).head;
   }
 
@@ -296,6 +322,10 @@ export class AuditLog {
   }
 
   async #quarantineNow(quarantineDir: string): Promise<string> {
+    await this.#refuseLinks();
+    if (this.#root !== undefined) {
+      await refuseLinks(quarantineDir, { root: this.#root, folder: true });
+    }
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.logFile, "r+");
@@ -320,7 +350,7 @@ export class AuditLog {
       await ensureDirectory(quarantineDir);
       const stamp = this.#now().toISOString().replace(/[:.]/g, "-");
       const file = path.join(quarantineDir, `log-${stamp}-${randomBytes(3).toString("hex")}.part`);
-      await atomicWriteFile(file, torn);
+      await atomicWriteFile(file, torn, { root: this.#root });
       await handle.truncate(end);
       await handle.sync();
       return file;
@@ -343,8 +373,9 @@ export class AuditLog {
    * assert.ok(result.ok && result.events === 0);
    * ```
    */
-  verify(): Promise<VerifyResult> {
-    return verifyLogFile(this.logFile, { headFile: this.headFile });
+  async verify(): Promise<VerifyResult> {
+    await this.#refuseLinks();
+    return await verifyLogFile(this.logFile, { headFile: this.headFile });
   }
 
   /**
@@ -378,8 +409,9 @@ export class AuditLog {
    * assert.ok(page.events.length === 0 && !page.hasMore);
    * ```
    */
-  list(filter: AuditFilter = {}): Promise<AuditPage> {
-    return listEvents(this.logFile, filter);
+  async list(filter: AuditFilter = {}): Promise<AuditPage> {
+    await this.#refuseLinks();
+    return await listEvents(this.logFile, filter);
   }
 
   /**
@@ -392,8 +424,9 @@ export class AuditLog {
    * for await (const event of new AuditLog(await mkdtemp("/tmp/labos-audit-")).scan()) console.log(event.action);
    * ```
    */
-  scan(): AsyncIterable<AuditEvent> {
-    return scanEvents(this.logFile);
+  async *scan(): AsyncIterable<AuditEvent> {
+    await this.#refuseLinks();
+    yield* scanEvents(this.logFile);
   }
 
   /**
@@ -415,6 +448,7 @@ export class AuditLog {
    */
   async exportTo(outFile: string): Promise<AuditExport> {
     const context = "Cannot export the audit log";
+    await this.#refuseLinks();
     const { tail, head } = await resolveHead(this.logFile, { headFile: this.headFile, context });
     const dir = path.dirname(outFile);
     if (!(await fs.stat(dir).then((stat) => stat.isDirectory(), () => false))) {

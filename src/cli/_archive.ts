@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { Command } from "commander";
-import type { CliContext } from "./_context.ts";
+import { type CliContext, wholeNumber } from "./_context.ts";
 
 /** `labos export --out FILE.zip` and `labos import-archive FILE.zip`. */
 export function registerArchiveCommands(program: Command, cli: CliContext): void {
@@ -26,8 +26,16 @@ export function registerArchiveCommands(program: Command, cli: CliContext): void
       "verify an archive written by `labos export` and restore it into an empty data folder",
     )
     .argument("<file>", "the archive (.zip)")
-    .action(async (file: string, _options, command: Command) => {
-      const result = await (await cli.lab(command)).importArchive(path.resolve(cli.io.cwd, file));
+    .option(
+      "--max-mib <n>",
+      "the most MiB the archive's files may hold together (default: just under 4 GiB)",
+      wholeNumber,
+    )
+    .action(async (file: string, options: { maxMib?: number }, command: Command) => {
+      const result = await (await cli.lab(command)).importArchive(
+        path.resolve(cli.io.cwd, file),
+        options.maxMib === undefined ? {} : { maxBytes: options.maxMib * 2 ** 20 },
+      );
       cli.emit(
         command,
         result,

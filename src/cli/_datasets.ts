@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { Dataset } from "../records/mod.ts";
+import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 
@@ -37,6 +37,14 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
             `Cannot read ${quote(file)}: ${(error as Error).message}`,
           );
         }
+        if (isZip(bytes) || /\.zip$/i.test(file)) {
+          throw new LabosError(
+            "invalid",
+            `Cannot import ${quote(file)}: it is a zip archive; to restore a LabOS archive use ${
+              quote(`labos import-archive ${file}`)
+            }`,
+          );
+        }
         const dataset = await (await cli.lab(command)).importCsv({
           fileName: path.basename(file),
           bytes,
@@ -50,7 +58,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           command,
           dataset,
           () =>
-            `Imported ${dataset.id}: ${dataset.table?.rows.length} rows, columns ${
+            `Imported ${dataset.id}: ${dataset.table?.rowCount} rows, columns ${
               dataset.table?.columns.map((c) =>
                 printable(`${c.name} (${c.type}${c.unit ? `, ${c.unit}` : ""})`)
               )
@@ -79,8 +87,14 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         });
         cli.emit(command, page.items, () =>
           page.items.length === 0 ? "No datasets\n" : table(
-            ["ID", "KIND", "CREATED", "TITLE"],
-            page.items.map((d) => [d.id, d.kind, d.createdAt.slice(0, 16), d.title]),
+            ["ID", "KIND", "ROWS", "CREATED", "TITLE"],
+            page.items.map((d) => [
+              d.id,
+              d.kind,
+              d.table ? String(d.table.rowCount) : "",
+              d.createdAt.slice(0, 16),
+              d.title,
+            ]),
           ));
       },
     );
@@ -90,21 +104,29 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .argument("<id>", "dataset id")
     .action(async (id: string, _options, command: Command) => {
       const dataset = await (await cli.lab(command)).getDataset(id);
-      cli.emit(command, dataset, () => describeDataset(dataset));
+      // Loaded here: the command definitions load commander only.
+      const { tableRows } = await import("../records/table.ts");
+      const preview = dataset.table ? tableRows(dataset.table, { limit: PREVIEW_ROWS }) : [];
+      cli.emit(command, dataset, () => describeDataset(dataset, preview));
     });
 
   datasets.command("lineage")
     .description("print the provenance chain back to the source files")
     .argument("<id>", "dataset id")
-    .option("--svg <file>", "also draw the graph as SVG")
-    .action(async (id: string, options: { svg?: string }, command: Command) => {
+    .option("--plot <file.svg>", "also draw the graph as SVG, as run --plot does")
+    .addOption(new Option("--svg <file.svg>", "the old spelling of --plot").hideHelp())
+    .action(async (id: string, options: { plot?: string; svg?: string }, command: Command) => {
+      if (options.plot !== undefined && options.svg !== undefined) {
+        throw new LabosError("invalid", `"--svg" is the old spelling of "--plot": give only one`);
+      }
+      const plot = options.plot ?? options.svg;
       const lab = await cli.lab(command);
-      const svgFile = options.svg
+      const svgFile = plot
         ? await (await import("../durable/files.ts")).checkOutputFile(
-          path.resolve(cli.io.cwd, options.svg),
+          path.resolve(cli.io.cwd, plot),
           {
             dataDir: lab.dataDir,
-            label: '"--svg"',
+            label: options.plot === undefined ? '"--svg"' : '"--plot"',
           },
         )
         : undefined;
@@ -132,12 +154,21 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           for (const parent of parents.get(node) ?? []) walk(parent, depth + 1);
         }
         walk(id, 0);
+        if (plot) lines.push(`Plot written to ${plot}`);
         return lines.join("\n") + "\n";
       });
     });
 }
 
-function describeDataset(dataset: Dataset): string {
+/** A zip file starts with a local file header (or, when empty, the end of the central directory). */
+function isZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
+
+const PREVIEW_ROWS = 20;
+
+function describeDataset(dataset: Dataset, preview: Cell[][]): string {
   const lines = [
     `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
@@ -159,17 +190,15 @@ function describeDataset(dataset: Dataset): string {
     );
   }
   if (dataset.table) {
-    const { columns, rows } = dataset.table;
+    const { columns, rowCount } = dataset.table;
     lines.push(
       "",
       table(
         columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
-        rows.slice(0, 20).map((row) =>
-          columns.map((c) => String((Object.hasOwn(row, c.name) ? row[c.name] : undefined) ?? ""))
-        ),
+        preview.map((row) => row.map((value) => String(value ?? ""))),
       ).trimEnd(),
     );
-    if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);
+    if (rowCount > PREVIEW_ROWS) lines.push(`… ${rowCount - PREVIEW_ROWS} more rows`);
   }
   if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
   return lines.join("\n") + "\n";

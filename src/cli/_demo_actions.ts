@@ -5,7 +5,37 @@ import { readAsset } from "../../assets/mod.ts";
 import { loadConfig } from "../config/mod.ts";
 import { type Lab, openLab, type RunResult } from "../service/mod.ts";
 import type { CliContext } from "./_context.ts";
-import { describeValue, table } from "./_format.ts";
+import { describeValue, json, table } from "./_format.ts";
+
+/** What `labos demo --json` prints: one object describing what the tour made. */
+export interface DemoSummary {
+  /** The demo data folder. */
+  dataDir: string;
+  /** False when the folder existed and was reused. */
+  initialised: boolean;
+  /** The experiments, newest first. */
+  experiments: Array<{ id: string; title: string; status: string }>;
+  /** The dataset imported from the bundled CSV. */
+  importedDatasetId: string;
+  /** Each analysis job, its output dataset and plot file. */
+  jobs: Array<{
+    label: string;
+    id: string;
+    module: string;
+    status: string;
+    datasetId: string | null;
+    experimentId: string | null;
+    plot: string | null;
+  }>;
+  /** Where the plots were written. */
+  plotsDir: string;
+  /** The template plan of the calorimetry experiment. */
+  plan: { experimentId: string; done: number; total: number };
+  /** The lineage of the fitted rate law, from the dataset back to its file. */
+  lineage: Array<{ kind: string; id: string }>;
+  /** The audit verification. */
+  audit: { ok: true; events: number; head: string } | { ok: false; message: string };
+}
 
 async function exampleInput(
   lab: Lab,
@@ -19,7 +49,11 @@ async function exampleInput(
 
 /** `labos demo`: a guided tour on a demo data folder. */
 export async function runDemo(cli: CliContext, command: Command): Promise<void> {
-  const globals = command.optsWithGlobals() as { dataDir?: string; actor?: string };
+  const globals = command.optsWithGlobals() as {
+    dataDir?: string;
+    actor?: string;
+    json?: boolean;
+  };
   const config = loadConfig({
     cwd: cli.io.cwd,
     env: cli.io.env,
@@ -28,7 +62,8 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
   });
   const lab = openLab({ dataDir: config.dataDir, actor: config.actor });
   const { style } = cli;
-  const say = (text = "") => cli.io.stdout(`${text}\n`);
+  // With --json the tour is silent and one object describes what it made.
+  const say = (text = "") => globals.json ? undefined : cli.io.stdout(`${text}\n`);
   const plotsDir = path.join(config.dataDir, "plots");
 
   say(style.bold(`LabOS demo in ${config.dataDir}`));
@@ -70,7 +105,7 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
     units: ["time_s=s", "absorbance_590nm=1", "concentration_M=mol/L"],
   });
   say(
-    `3. Imported the bundled ${csvName} as ${imported.id} (${imported.table?.rows.length} rows)`,
+    `3. Imported the bundled ${csvName} as ${imported.id} (${imported.table?.rowCount} rows)`,
   );
 
   const runs: Array<[string, RunResult]> = [];
@@ -115,11 +150,21 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
   ]);
   await fs.mkdir(plotsDir, { recursive: true });
   say(`4. Ran ${runs.length} analysis jobs; plots are in ${plotsDir}`);
+  const jobs: DemoSummary["jobs"] = [];
   for (const [label, result] of runs) {
     const { job, dataset } = result;
     const svg = await lab.jobPlotSvg(job.id);
     const plotFile = path.join(plotsDir, `${job.module}.svg`);
     if (svg) await fs.writeFile(plotFile, svg);
+    jobs.push({
+      label,
+      id: job.id,
+      module: job.module,
+      status: job.status,
+      datasetId: dataset?.id ?? null,
+      experimentId: job.experimentId,
+      plot: svg ? plotFile : null,
+    });
     say();
     say(style.bold(`   ${label}`));
     say(
@@ -164,12 +209,30 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
 
   const page = await lab.listExperiments({ limit: 4 });
   say();
-  cli.io.stdout(table(
-    ["ID", "STATUS", "JOBS", "TITLE"],
-    page.items.map((e) => [e.id, e.status, String(e.jobIds.length), e.title]),
-  ));
+  say(
+    table(
+      ["ID", "STATUS", "JOBS", "TITLE"],
+      page.items.map((e) => [e.id, e.status, String(e.jobIds.length), e.title]),
+    ).replace(/\n$/, ""),
+  );
   say();
   const result = await lab.verifyAudit();
+  if (globals.json) {
+    const summary: DemoSummary = {
+      dataDir: config.dataDir,
+      initialised: init.created,
+      experiments: page.items.map((e) => ({ id: e.id, title: e.title, status: e.status })),
+      importedDatasetId: imported.id,
+      jobs,
+      plotsDir,
+      plan: { experimentId: calorimetry.id, done: planned.plan.done, total: planned.plan.total },
+      lineage: lineage.nodes.map((node) => ({ kind: node.kind, id: node.id })),
+      audit: result.ok
+        ? { ok: true, events: result.events, head: result.head }
+        : { ok: false, message: result.message },
+    };
+    cli.io.stdout(json(summary));
+  }
   if (result.ok) {
     say(
       `8. Audit log verified: ${style.green(`ok: ${result.events} events, head ${result.head}`)}`,

@@ -62,7 +62,7 @@ function describePlan(plan: ExperimentPlan, style: Style): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** `labos experiments create|list|show|plan|run-plan|transition`. */
+/** `labos experiments create|list|show|plan|run-plan|edit|transition`. */
 export function registerExperimentCommands(program: Command, cli: CliContext): void {
   const experiments = program.command("experiments").description("create and manage experiments");
 
@@ -178,6 +178,38 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           return `${lines.join("\n")}\n\n${describePlan(result.plan, cli.style)}`;
         });
         if (result.runs.some(({ result: run }) => run.job.status === "failed")) cli.fail(1);
+      },
+    );
+
+  experiments.command("edit")
+    .description("change an experiment's title, purpose or tags, with an audited reason")
+    .argument("<id>", "experiment id")
+    .option("--title <title>", "a new title")
+    .option("--purpose <text>", "a new purpose (empty clears it)")
+    .option("--tag <tag>", "the new tags, replacing the old ones (repeatable)", collect)
+    .option("--reason <text>", "why (required, audited)")
+    .action(
+      async (
+        id: string,
+        options: { title?: string; purpose?: string; tag?: string[]; reason?: string },
+        command: Command,
+      ) => {
+        const lab = await cli.lab(command);
+        const before = await lab.getExperiment(id);
+        const experiment = await lab.editExperiment(id, {
+          title: options.title,
+          purpose: options.purpose,
+          tags: options.tag,
+          reason: options.reason,
+        });
+        const changed = (["title", "purpose", "tags"] as const).filter((field) =>
+          JSON.stringify(before[field]) !== JSON.stringify(experiment[field])
+        );
+        cli.emit(
+          command,
+          experiment,
+          () => `Edited ${experiment.id}: ${changed.join(", ")} (the change is audited)\n`,
+        );
       },
     );
 

@@ -43,8 +43,22 @@ export function registerModuleCommands(program: Command, cli: CliContext): void 
           style.bold("Citations"),
           ...info.citations.map((citation) => `- ${citation}`),
           "",
+          style.bold("Units"),
+          ...(Object.keys(info.inputUnits ?? {}).length === 0
+            ? ["- none declared"]
+            : Object.entries(info.inputUnits).map(([field, { unit, difference }]) =>
+              `- ${field}: ${unit}${
+                difference ? " (a difference: converted without an offset)" : ""
+              }`
+            )),
+          "",
           style.bold("Examples"),
           ...info.examples.map((example) => `- ${example.name}: ${JSON.stringify(example.input)}`),
+          "",
+          style.bold("Outputs"),
+          ...info.outputs.map((field) =>
+            `- ${field.path}${field.unit ? ` [${field.unit}]` : ""}: ${field.description}`
+          ),
           "",
           style.bold("Input JSON Schema"),
           JSON.stringify(info.inputSchema, null, 2),

@@ -67,7 +67,8 @@ export async function runProgram(
     .configureOutput({
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
-      outputError: (text, write) => write(text.split("\n")[0] + "\n"),
+      // One line: the message, and commander's "(Did you mean …?)" when it has one.
+      outputError: (text, write) => write(oneLineError(text)),
       // Commander's defaults, asking process.stdout only when it is a
       // terminal: some runtimes build that stream on first use, at a cost
       // larger than --help.
@@ -134,6 +135,24 @@ export function commandName(args: readonly string[]): string | undefined {
     else if (!(arg.length > 1 && arg.startsWith("-"))) return arg;
   }
   return undefined;
+}
+
+/**
+ * A commander error on one line: its first line, and the suggestion that
+ * commander prints on the next one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { oneLineError } from "./_program.ts";
+ * const text = "error: unknown command 'rnu'\n(Did you mean run?)\n";
+ * assert.strictEqual(oneLineError(text), "error: unknown command 'rnu' (Did you mean run?)\n");
+ * ```
+ */
+export function oneLineError(text: string): string {
+  const [first, ...rest] = text.split("\n").map((line) => line.trim());
+  const hint = rest.find((line) => /^\(Did you mean /.test(line));
+  return `${first}${hint ? ` ${hint}` : ""}\n`;
 }
 
 function reportError(error: unknown, io: CliIo): number {

@@ -2,9 +2,9 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs/promises";
 import process from "node:process";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import { type Job, mib } from "../records/mod.ts";
+import { type InputConversion, type Job, mib } from "../records/mod.ts";
 import type { RunResult } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table, truncate } from "./_format.ts";
@@ -25,7 +25,11 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("run an analysis module; every run becomes a job and an output dataset")
     .argument("<key>", "module key, e.g. thermo.calorimetry")
     .option("--input <file>", "input JSON file, or - for stdin")
-    .option("--param <name=value>", "an input field (repeatable); JSON values allowed", collect)
+    .option(
+      "--param <name=value>",
+      "an input field (repeatable): a number, text, JSON, or 600,650 for a list",
+      collect,
+    )
     .option("--from-dataset <id>", "take array inputs from an imported dataset")
     .option("--map <field=column>", "map a dataset column to an input field (repeatable)", collect)
     .option("--experiment <id>", "link the job and dataset to this experiment")
@@ -84,6 +88,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       }
       if (command.optsWithGlobals().json) writeRunJson(cli, result);
       else cli.emit(command, result, () => describeRun(result, plotted ? options.plot : undefined));
+      printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
 
@@ -133,13 +138,14 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .action(async (id: string, _options, command: Command) => {
       const result = await (await cli.lab(command)).retryJob(id);
       cli.emit(command, result, () => describeRun(result));
+      printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
 
   jobs.command("rerun")
     .description("rerun a job and check that its output is byte-identical")
     .argument("<id>", "job id")
-    .requiredOption("--check", "compare the output hashes (required)")
+    .addOption(new Option("--check", "accepted for scripts written for older versions").hideHelp())
     .action(async (id: string, _options, command: Command) => {
       const check = await (await cli.lab(command)).checkRerun(id);
       const { style } = cli;
@@ -239,6 +245,7 @@ async function runBatchCommand(
   );
   const seconds = (performance.now() - started) / 1000;
   const failed = results.filter((r) => r.job.status === "failed").length;
+  results.forEach((r, i) => printWarnings(cli, r.job, `line ${i + 1}: `));
   cli.emit(command, results, () =>
     table(
       ["LINE", "JOB", "STATUS", "MS", "DATASET"],
@@ -279,12 +286,22 @@ function writeRunJson(cli: CliContext, result: RunResult): void {
   cli.io.stdout("}\n");
 }
 
+/** A job's warnings on stderr, one line each, in text and JSON mode alike. */
+function printWarnings(cli: CliContext, job: Job, prefix = ""): void {
+  for (const warning of job.warnings ?? []) {
+    cli.io.stderr(`${prefix}${cli.style.yellow("warning")}: ${warning}\n`);
+  }
+}
+
 function describeRun(result: RunResult, plot?: string): string {
   const { job } = result;
   const lines = [
     `Job ${job.id} ${job.status} (${job.module}@${job.moduleVersion}, ${job.durationMs} ms)`,
   ];
   if (job.error) lines.push(`error: ${job.error.message}`);
+  for (const conversion of job.conversions ?? []) {
+    lines.push(`Converted ${describeConversion(conversion)}`);
+  }
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
   if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
   if (result.output !== null) lines.push("", describeValue(result.output));
@@ -327,6 +344,18 @@ function describeJob(job: Job): string {
     `finished    ${job.finishedAt ?? "-"} (${job.durationMs ?? "-"} ms)`,
     `by          ${job.createdBy}, LabOS ${job.labosVersion}`,
     ...(job.error ? [`error       ${job.error.message}`] : []),
+    ...(job.conversions ?? []).map((c) => `converted   ${describeConversion(c)}`),
+    ...(job.warnings ?? []).map((warning) => `warning     ${warning}`),
     "",
   ].join("\n");
+}
+
+function describeConversion(conversion: InputConversion): string {
+  const { field, column, from, to, factor, offset } = conversion;
+  const formula = `× ${factor}${
+    offset === undefined ? "" : ` ${offset < 0 ? "−" : "+"} ${Math.abs(offset)}`
+  }`;
+  return `${field}${
+    column === undefined ? "" : ` (column ${column})`
+  } from ${from} to ${to}: ${formula}`;
 }

@@ -17,7 +17,11 @@ export interface ServeOptions {
   allowHost?: string[];
 }
 
-/** `labos serve`: starts the control panel and serves until SIGINT or SIGTERM. */
+/**
+ * `labos serve`: starts the control panel and serves until SIGINT or
+ * SIGTERM. With `--json`, prints one JSON line, `{"url","port","pid"}`,
+ * once listening, and nothing else on stdout.
+ */
 export async function serve(
   cli: CliContext,
   options: ServeOptions,
@@ -60,20 +64,26 @@ export async function serve(
     debug: cli.io.env.LABOS_DEBUG === "1",
   });
   const { counts } = status;
-  cli.io.stdout(
-    [
-      `LabOS control panel for ${lab.dataDir}`,
-      `  acting as ${lab.actor}; ${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`,
-      `  API: ${server.origin}/api/v1 (Authorization: Bearer <token>)`,
-      `  Open: ${server.url}`,
-      "Press Ctrl+C to stop.",
-      "",
-    ].join("\n"),
-  );
+  const asJson = command.optsWithGlobals().json === true;
+  // One line a script can read to find the panel once it is listening.
+  if (asJson) {
+    cli.io.stdout(`${JSON.stringify({ url: server.url, port: server.port, pid: process.pid })}\n`);
+  } else {
+    cli.io.stdout(
+      [
+        `LabOS control panel for ${lab.dataDir}`,
+        `  acting as ${lab.actor}; ${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`,
+        `  API: ${server.origin}/api/v1 (Authorization: Bearer <token>)`,
+        `  Open: ${server.url}`,
+        "Press Ctrl+C to stop.",
+        "",
+      ].join("\n"),
+    );
+  }
   if (options.open) openBrowser(server.url);
   const signal = await untilSignal();
   await server.close();
-  cli.io.stdout(`Stopped (${signal})\n`);
+  if (!asJson) cli.io.stdout(`Stopped (${signal})\n`);
 }
 
 function untilSignal(): Promise<string> {

@@ -27,6 +27,19 @@ Deno.test("unknown keys and wrong types in labos.jsonc name the field", async ()
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("an unknown key in labos.jsonc suggests the nearest known one, at any depth", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/labos.jsonc`,
+    `{ "dataDri": "x", "display": { "significantfigures": 3 } }`,
+  );
+  await assertRejects(
+    () => Promise.resolve(readConfigFile(`${dir}/labos.jsonc`)),
+    /labos\.jsonc: "display" has unknown field "significantfigures"; did you mean "significantFigures"\?; input has unknown field "dataDri"; did you mean "dataDir"\?$/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("any labos.jsonc text either parses or gives a one-line LabosError", async () => {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/labos.jsonc`;

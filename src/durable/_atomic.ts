@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { openNoFollow, refuseLinks } from "./_links.ts";
 
 export interface AtomicWriteOptions {
   /**
@@ -8,6 +9,20 @@ export interface AtomicWriteOptions {
    * many files to one directory may pass false and fsync the directory once.
    */
   syncDirectory?: boolean;
+  /**
+   * The data folder the file is in: the write is refused (never followed)
+   * when the file or a folder between it and `root` is a symbolic link.
+   */
+  root?: string;
+}
+
+/** Options for {@linkcode durableAppend}. */
+export interface DurableAppendOptions {
+  /**
+   * The data folder the file is in: the append is refused when the file or
+   * a folder between it and `root` is a symbolic link.
+   */
+  root?: string;
 }
 
 /**
@@ -26,6 +41,7 @@ export async function atomicWriteFile(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = path.dirname(file);
+  if (options.root !== undefined) await refuseLinks(file, { root: options.root });
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   const handle = await fs.open(temp, "wx");
   try {
@@ -44,7 +60,8 @@ export async function atomicWriteFile(
 }
 
 /**
- * Appends bytes to a file and fsyncs it before returning.
+ * Appends bytes to a file and fsyncs it before returning. It never appends
+ * through a symbolic link at the file's name.
  *
  * @example
  * ```ts
@@ -52,8 +69,14 @@ export async function atomicWriteFile(
  * await durableAppend("/tmp/labos-example.log", "line\n");
  * ```
  */
-export async function durableAppend(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fs.open(file, "a");
+export async function durableAppend(
+  file: string,
+  data: string | Uint8Array,
+  options: DurableAppendOptions = {},
+): Promise<void> {
+  const root = options.root ?? path.dirname(file);
+  if (options.root !== undefined) await refuseLinks(path.dirname(file), { root });
+  const handle = await openNoFollow(file, { root, flags: "a" });
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -2,7 +2,11 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import { hostname } from "node:os";
 import * as path from "node:path";
-import { LabosError } from "../errors.ts";
+import { constants } from "node:fs";
+import { excerpt, LabosError } from "../errors.ts";
+import { NO_FOLLOW } from "./_links.ts";
+
+const READ_NO_FOLLOW = constants.O_RDONLY | NO_FOLLOW;
 
 /** Options for {@linkcode withLock}. */
 export interface LockOptions {
@@ -54,7 +58,7 @@ export async function withLock<T>(
   await acquire(lockPath, owner, timeoutMs, staleMs);
   const heartbeat = setInterval(() => {
     const now = new Date();
-    fs.utimes(lockPath, now, now).catch(() => {});
+    fs.lutimes(lockPath, now, now).catch(() => {});
   }, Math.max(250, Math.floor(staleMs / 3)));
   (heartbeat as { unref?: () => void }).unref?.();
   try {
@@ -98,7 +102,7 @@ async function acquire(
       throw new LabosError(
         "locked",
         `Cannot lock data folder: another LabOS process${
-          holder ? ` (pid ${holder.pid} on ${holder.host})` : ""
+          holder ? ` (pid ${excerpt(holder.pid)} on ${excerpt(holder.host)})` : ""
         } held ${lockPath} for more than ${timeoutMs} ms`,
       );
     }
@@ -109,7 +113,9 @@ async function acquire(
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
-    return JSON.parse(await fs.readFile(lockPath, "utf8")) as LockOwner;
+    // Never through a link: a planted one could point anywhere.
+    const text = await fs.readFile(lockPath, { encoding: "utf8", flag: READ_NO_FOLLOW });
+    return JSON.parse(text) as LockOwner;
   } catch {
     return undefined;
   }
@@ -118,7 +124,7 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
 async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
   let stat;
   try {
-    stat = await fs.stat(lockPath);
+    stat = await fs.lstat(lockPath);
   } catch {
     return;
   }

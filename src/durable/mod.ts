@@ -9,7 +9,9 @@ export {
   atomicWriteFile,
   type AtomicWriteOptions,
   durableAppend,
+  type DurableAppendOptions,
   ensureDirectory,
   fsyncDirectory,
 } from "./_atomic.ts";
+export { linkRefusal, NO_FOLLOW, openNoFollow, readNoFollow, refuseLinks } from "./_links.ts";
 export { LOCK_FILE, type LockOptions, withLock } from "./_lock.ts";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { assert, assertEquals, assertRejects } from "../../test/_assert.ts";
-import { atomicWriteFile, LOCK_FILE, withLock } from "./mod.ts";
+import { atomicWriteFile, durableAppend, LOCK_FILE, withLock } from "./mod.ts";
 
 Deno.test("atomicWriteFile replaces the content and leaves no temp file", async () => {
   const dir = await Deno.makeTempDir();
@@ -68,5 +68,28 @@ Deno.test("a waiting writer fails clearly after the timeout while the holder is 
     /Cannot lock data folder: another LabOS process \(pid \d+ on .*\) held .* for more than 300 ms/,
   );
   assertEquals((error as { kind?: string }).kind, "locked");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("item 17: writes with a root refuse a linked folder or file; appends never follow a link", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/data`);
+  await Deno.mkdir(`${dir}/outside`);
+  await Deno.writeTextFile(`${dir}/outside/log`, "kept\n");
+  await Deno.symlink(`${dir}/outside`, `${dir}/data/records`);
+  await Deno.symlink(`${dir}/outside/log`, `${dir}/data/log`);
+  const root = `${dir}/data`;
+  await assertRejects(
+    () => atomicWriteFile(`${root}/records/a.json`, "{}", { root }),
+    /^Refusing to use "records\/" in the data folder: it is a symbolic link/,
+  );
+  await assertRejects(
+    () => atomicWriteFile(`${root}/log`, "x", { root }),
+    /^Refusing to use "log" in the data folder/,
+  );
+  await assertRejects(() => durableAppend(`${root}/log`, "x\n", { root }), /symbolic link/);
+  await assertRejects(() => durableAppend(`${root}/log`, "x\n"), /symbolic link/);
+  assertEquals([...Deno.readDirSync(`${dir}/outside`)].map((e) => e.name), ["log"]);
+  assertEquals(await Deno.readTextFile(`${dir}/outside/log`), "kept\n");
   await Deno.remove(dir, { recursive: true });
 });

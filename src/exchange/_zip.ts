@@ -51,11 +51,14 @@ export class ZipWriter {
   }
 }
 
-/** Reads a file in chunks of at most 1 MiB. */
-export async function* fileChunks(handle: fs.FileHandle): AsyncIterable<Uint8Array> {
+/** Reads a file in chunks of at most `size` bytes (default 1 MiB), each in a fresh buffer. */
+export async function* fileChunks(
+  handle: fs.FileHandle,
+  size: number = CHUNK,
+): AsyncIterable<Uint8Array> {
   for (;;) {
-    const buffer = new Uint8Array(CHUNK);
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+    const buffer = new Uint8Array(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, null);
     if (bytesRead === 0) return;
     yield buffer.subarray(0, bytesRead);
   }
@@ -65,40 +68,91 @@ export async function* fileChunks(handle: fs.FileHandle): AsyncIterable<Uint8Arr
 export interface ZipEntryHandler {
   /** An entry starts; return the chunk sink (async allowed), or throw to refuse it. */
   open(name: string): Promise<(chunk: Uint8Array, final: boolean) => Promise<void>>;
+  /**
+   * The most bytes an entry may inflate to, asked as its bytes arrive (so a
+   * limit that becomes known mid-archive applies from then on). Exceeding it
+   * stops the reading: the error returned by `tooLarge` is thrown.
+   */
+  limit(name: string): number;
+  /** The error for an entry that inflates beyond `limit`. */
+  tooLarge(name: string, limit: number): Error;
+}
+
+/** Limits of {@linkcode readZip} over the whole archive. */
+export interface ZipLimits {
+  /** The most entries (folders included). */
+  maxEntries: number;
+  /** The most inflated bytes of all entries together. */
+  maxTotalBytes: number;
+  /** The error for an archive beyond one of these limits. */
+  tooLarge(what: "entries" | "bytes", limit: number): Error;
 }
 
 /**
- * Streams a zip file's entries, in order, to a handler. Entries are
- * decompressed as the file is read, 1 MiB at a time, and each chunk is
- * handed over (and awaited) before more input is read.
+ * Input is pushed 8 KiB at a time: deflate inflates at most 1032:1, so one
+ * push yields at most about 8 MiB, however the archive was built.
  */
-export async function readZip(file: string, handler: ZipEntryHandler): Promise<void> {
+const INPUT_CHUNK = 8 << 10;
+
+/**
+ * Streams a zip file's entries, in order, to a handler. Entries are
+ * inflated as the file is read, 8 KiB of input at a time, and the inflated
+ * bytes are counted as they appear: an entry beyond its limit or an archive
+ * beyond its limits stops the reading at once. The handler's sinks are
+ * awaited before more input is read, so memory stays bounded whatever the
+ * archive holds.
+ */
+export async function readZip(
+  file: string,
+  handler: ZipEntryHandler,
+  limits: ZipLimits,
+): Promise<void> {
   const handle = await fs.open(file, "r");
   let failure: unknown;
   let chain: Promise<void> = Promise.resolve();
+  let entries = 0;
+  let total = 0;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+  };
   const enqueue = (step: () => Promise<void>): void => {
-    chain = chain.then(() => (failure === undefined ? step() : undefined)).catch((error) => {
-      failure ??= error;
-    });
+    chain = chain.then(() => (failure === undefined ? step() : undefined)).catch(fail);
   };
   try {
     const unzip = new Unzip((entry: UnzipFile) => {
+      if (failure !== undefined) return;
+      if (++entries > limits.maxEntries) {
+        fail(limits.tooLarge("entries", limits.maxEntries));
+        return;
+      }
+      // A size in the entry's header beyond its limit is refused before inflating anything.
+      const declared = entry.originalSize ?? 0;
+      if (declared > handler.limit(entry.name)) {
+        fail(handler.tooLarge(entry.name, handler.limit(entry.name)));
+        return;
+      }
       let sink: ((chunk: Uint8Array, final: boolean) => Promise<void>) | undefined;
+      let inflated = 0;
       enqueue(async () => {
         sink = await handler.open(entry.name);
       });
       entry.ondata = (error, chunk, final) => {
-        if (error) {
-          failure ??= error;
-          return;
+        if (failure !== undefined) return;
+        if (error) return fail(error);
+        inflated += chunk.byteLength;
+        total += chunk.byteLength;
+        const limit = handler.limit(entry.name);
+        if (inflated > limit) return fail(handler.tooLarge(entry.name, limit));
+        if (total > limits.maxTotalBytes) {
+          return fail(limits.tooLarge("bytes", limits.maxTotalBytes));
         }
-        const copy = chunk.slice();
-        enqueue(() => sink!(copy, final));
+        // fflate hands over fresh arrays (inflated copies, or views of fresh input buffers).
+        enqueue(() => sink!(chunk, final));
       };
       entry.start();
     });
     unzip.register(UnzipInflate);
-    for await (const chunk of fileChunks(handle)) {
+    for await (const chunk of fileChunks(handle, INPUT_CHUNK)) {
       unzip.push(chunk, false);
       await chain;
       if (failure !== undefined) throw failure;

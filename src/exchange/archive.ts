@@ -14,7 +14,7 @@ import type { AuditHead } from "../audit/mod.ts";
 import { checkOutputFile } from "../durable/files.ts";
 import { fsyncDirectory, LOCK_FILE } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
-import type { LabStorage, RestoreSink } from "../storage/mod.ts";
+import { compareWithAudit, type LabStorage, type RestoreSink } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
 import type { ExchangeContext } from "./_upgrade.ts";
 import { readZip, ZipWriter } from "./_zip.ts";
@@ -27,6 +27,37 @@ export const ARCHIVE_FORMAT = "labos-archive";
 
 // fflate writes no Zip64 records, so no file and no archive may reach 4 GiB.
 const ZIP_LIMIT = 0xffff_ffff - (64 << 20);
+
+/** The limits {@linkcode importArchive} holds an archive to (see {@linkcode ARCHIVE_LIMITS}). */
+export interface ArchiveLimits {
+  /**
+   * The manifest's size in bytes. It is also held to 1 MiB plus twice the
+   * archive's size: every file it lists costs the archive more header
+   * bytes than the manifest's line naming it.
+   */
+  manifestBytes: number;
+  /** Zip entries, and files the manifest lists. */
+  entries: number;
+  /** The files' total size, unless `maxBytes` says otherwise. */
+  maxBytes: number;
+  /** Declared bytes per archive byte, beyond `ratioFloor`: more is a zip bomb, not lab data. */
+  ratio: number;
+  /** Declared bytes allowed however small the archive. */
+  ratioFloor: number;
+}
+
+/**
+ * The archive limits: a 64 MiB manifest (about 350,000 files), 400,000
+ * entries, just under 4 GiB of files (what a zip without Zip64 holds) and
+ * a declared ratio of 200:1 beyond 64 MiB.
+ */
+export const ARCHIVE_LIMITS: Readonly<ArchiveLimits> = {
+  manifestBytes: 64 << 20,
+  entries: 400_000,
+  maxBytes: ZIP_LIMIT,
+  ratio: 200,
+  ratioFloor: 64 << 20,
+};
 
 /** One file of an archive, as listed in its manifest. */
 export interface ArchiveFile {
@@ -197,8 +228,10 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
  * missing) data folder. It extracts into a temporary sibling folder, checks
  * every entry name (no absolute paths, no `..`, nothing outside `data/`),
  * every file's size and SHA-256 against the manifest (no file missing, none
- * extra), the manifest and the archived audit chain, and only then renames
- * the folder into place, so a refused archive leaves nothing behind.
+ * extra), the manifest and the archived audit chain, then that every record
+ * is its last audited state, and only then renames the folder into place,
+ * so a refused archive leaves nothing behind. Entries are inflated as a
+ * stream and stopped at their declared sizes and at {@linkcode ARCHIVE_LIMITS}.
  *
  * @example
  * ```ts
@@ -212,23 +245,77 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
  * assert((await copy.importArchive(`${dir}/backup.zip`)).files > 0);
  * ```
  */
-export async function importArchive(storage: LabStorage, file: string): Promise<ArchiveImport> {
+export async function importArchive(
+  storage: LabStorage,
+  file: string,
+  options: ImportArchiveOptions = {},
+): Promise<ArchiveImport> {
   const context = `Cannot import ${quote(file)}`;
+  const maxBytes = options.maxBytes ?? ARCHIVE_LIMITS.maxBytes;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new LabosError(
+      "invalid",
+      `${context}: "maxBytes" must be a whole number of bytes >= 0: current value is ${
+        quote(maxBytes)
+      }`,
+    );
+  }
   try {
     return await storage.restore(async (sink) => {
-      if (!(await fs.stat(file).then((stat) => stat.isFile(), () => false))) {
-        throw new LabosError("not_found", `${context}: no such file`);
-      }
-      const manifest = await extract(file, sink, context);
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (!stat?.isFile()) throw new LabosError("not_found", `${context}: no such file`);
+      const manifest = await extract(file, sink, { context, archiveBytes: stat.size, maxBytes });
       await checkRestored(sink, manifest, context);
       return { dataDir: storage.location, files: manifest.files.length, audit: manifest.audit };
     }, { context });
   } catch (error) {
     if (error instanceof LabosError) throw error;
+    const failure = fileSystemFailure(error);
+    if (failure) {
+      const where = error instanceof EntryWriteError ? ` while writing ${quote(error.entry)}` : "";
+      throw new LabosError(
+        "internal",
+        `${context}: ${failure}${where}; nothing was restored`,
+        { cause: error },
+      );
+    }
     throw new LabosError(
       "invalid",
       `${context}: not a readable zip archive (${String((error as Error).message).split("\n")[0]})`,
     );
+  }
+}
+
+/** Options for {@linkcode importArchive}. */
+export interface ImportArchiveOptions {
+  /** The most bytes the archive's files may hold together. Default: `ARCHIVE_LIMITS.maxBytes`. */
+  maxBytes?: number;
+}
+
+const FILE_SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: "the disk is full (ENOSPC)",
+  EDQUOT: "the disk quota is exceeded (EDQUOT)",
+  EIO: "the disk reported an input/output error (EIO)",
+  EACCES: "permission was denied (EACCES)",
+  EPERM: "the operation is not permitted (EPERM)",
+  EROFS: "the file system is read-only (EROFS)",
+  EFBIG: "the file is too large for the file system (EFBIG)",
+  EMFILE: "too many files are open (EMFILE)",
+};
+
+/** What a file system error means, for the message, or undefined for any other error. */
+function fileSystemFailure(error: unknown): string | undefined {
+  const cause = error instanceof EntryWriteError ? error.cause : error;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? FILE_SYSTEM_ERRORS[code] : undefined;
+}
+
+/** A failed write of one archive entry, so that the message can name it. */
+class EntryWriteError extends Error {
+  readonly entry: string;
+  constructor(entry: string, cause: unknown) {
+    super(String((cause as Error)?.message ?? cause), { cause });
+    this.entry = entry;
   }
 }
 
@@ -285,83 +372,25 @@ export function isStateFile(inside: string): boolean {
     (name.startsWith(".") && name.endsWith(".tmp"));
 }
 
-async function extract(file: string, sink: RestoreSink, context: string): Promise<ArchiveManifest> {
+async function extract(
+  file: string,
+  sink: RestoreSink,
+  options: { context: string; archiveBytes: number; maxBytes: number },
+): Promise<ArchiveManifest> {
+  const { context, archiveBytes, maxBytes } = options;
+  const manifestLimit = Math.min(ARCHIVE_LIMITS.manifestBytes, (1 << 20) + 2 * archiveBytes);
   let manifest: ArchiveManifest | undefined;
-  let manifestText = "";
   const expected = new Map<string, ArchiveFile>();
   const seen = new Set<string>();
-  await readZip(file, {
-    async open(name) {
-      if (name.endsWith("/")) {
-        checkEntryName(name.slice(0, -1) + "/x");
-        return () => Promise.resolve();
-      }
-      const inside = checkEntryName(name);
-      if (isStateFile(inside)) {
-        throw new LabosError(
-          "invalid",
-          `${context}: entry ${
-            quote(name)
-          } is a journal, lock or temporary file, which archives never hold`,
-        );
-      }
-      if (seen.has(name)) {
-        throw new LabosError("invalid", `${context}: entry ${quote(name)} appears twice`);
-      }
-      seen.add(name);
-      if (inside === "") {
-        const decoder = new TextDecoder();
-        return (chunk, final) => {
-          manifestText += decoder.decode(chunk, { stream: !final });
-          if (manifestText.length > 256 << 20) {
-            throw new LabosError("invalid", `${context}: the manifest is too large`);
-          }
-          if (final) {
-            manifest = parseManifest(manifestText, context);
-            for (const entry of manifest.files) expected.set(entry.path, entry);
-          }
-          return Promise.resolve();
-        };
-      }
-      if (!manifest) {
-        throw new LabosError(
-          "invalid",
-          `${context}: ${ARCHIVE_MANIFEST} must be the first entry (found ${quote(name)} first)`,
-        );
-      }
-      const listed = expected.get(name);
-      if (!listed) {
-        throw new LabosError("invalid", `${context}: entry ${quote(name)} is not in the manifest`);
-      }
-      const handle = await sink.create(inside);
-      const hash = createHash("sha256");
-      let size = 0;
-      return async (chunk, final) => {
-        size += chunk.byteLength;
-        if (size > listed.size) {
-          await handle.close();
-          throw new LabosError(
-            "invalid",
-            `${context}: ${quote(name)} is larger than the manifest says (${listed.size} bytes)`,
-          );
-        }
-        hash.update(chunk);
-        await handle.write(chunk);
-        if (!final) return;
-        await handle.close();
-        const sha256 = hash.digest("hex");
-        if (size !== listed.size || sha256 !== listed.sha256) {
-          throw new LabosError(
-            "invalid",
-            `${context}: ${quote(name)} does not match the manifest (size ${size}, SHA-256 ${
-              sha256.slice(0, 12)
-            }…; expected ${listed.size}, ${listed.sha256.slice(0, 12)}…)`,
-          );
-        }
-        expected.delete(name);
-      };
-    },
-  });
+  const tooLarge = (what: string, limit: number) =>
+    new LabosError("invalid", `${context}: ${what} (${limit} bytes); nothing was restored`);
+  // The files being written when the reading stops, closed before the staging folder goes.
+  const open = new Set<{ close(): Promise<void> }>();
+  try {
+    await read();
+  } finally {
+    for (const handle of open) await handle.close().catch(() => undefined);
+  }
   if (!manifest) throw new LabosError("invalid", `${context}: it has no ${ARCHIVE_MANIFEST}`);
   const missing = [...expected.keys()];
   if (missing.length > 0) {
@@ -373,6 +402,148 @@ async function extract(file: string, sink: RestoreSink, context: string): Promis
     );
   }
   return manifest;
+
+  async function read(): Promise<void> {
+    await readZip(file, {
+      limit(name) {
+        if (name === ARCHIVE_MANIFEST) return manifestLimit;
+        // An entry the manifest does not list is refused when it opens, after this input chunk.
+        return (manifest && expected.get(name)?.size) ?? maxBytes;
+      },
+      tooLarge(name, limit) {
+        return name === ARCHIVE_MANIFEST
+          ? tooLarge(`${ARCHIVE_MANIFEST} is larger than the limit`, limit)
+          : tooLarge(`${quote(name)} is larger than the manifest says`, limit);
+      },
+      async open(name) {
+        if (name.endsWith("/")) {
+          checkEntryName(name.slice(0, -1) + "/x");
+          return () => Promise.resolve();
+        }
+        const inside = checkEntryName(name);
+        if (isStateFile(inside)) {
+          throw new LabosError(
+            "invalid",
+            `${context}: entry ${
+              quote(name)
+            } is a journal, lock or temporary file, which archives never hold`,
+          );
+        }
+        if (seen.has(name)) {
+          throw new LabosError("invalid", `${context}: entry ${quote(name)} appears twice`);
+        }
+        seen.add(name);
+        if (inside === "") {
+          const chunks: Uint8Array[] = [];
+          return (chunk, final) => {
+            chunks.push(chunk);
+            if (final) {
+              manifest = parseManifest(new TextDecoder().decode(concat(chunks)), context);
+              chunks.length = 0;
+              checkDeclared(manifest, { context, archiveBytes, maxBytes });
+              for (const entry of manifest.files) expected.set(entry.path, entry);
+            }
+            return Promise.resolve();
+          };
+        }
+        if (!manifest) {
+          throw new LabosError(
+            "invalid",
+            `${context}: ${ARCHIVE_MANIFEST} must be the first entry (found ${quote(name)} first)`,
+          );
+        }
+        const listed = expected.get(name);
+        if (!listed) {
+          throw new LabosError(
+            "invalid",
+            `${context}: entry ${quote(name)} is not in the manifest`,
+          );
+        }
+        const handle = await sink.create(inside).catch((error) => {
+          throw error instanceof LabosError ? error : new EntryWriteError(name, error);
+        });
+        open.add(handle);
+        const hash = createHash("sha256");
+        let size = 0;
+        return async (chunk, final) => {
+          size += chunk.byteLength;
+          if (size > listed.size) {
+            throw tooLarge(`${quote(name)} is larger than the manifest says`, listed.size);
+          }
+          hash.update(chunk);
+          try {
+            await handle.write(chunk);
+            if (final) {
+              open.delete(handle);
+              await handle.close();
+            }
+          } catch (error) {
+            throw new EntryWriteError(name, error);
+          }
+          if (!final) return;
+          const sha256 = hash.digest("hex");
+          if (size !== listed.size || sha256 !== listed.sha256) {
+            throw new LabosError(
+              "invalid",
+              `${context}: ${quote(name)} does not match the manifest (size ${size}, SHA-256 ${
+                sha256.slice(0, 12)
+              }…; expected ${listed.size}, ${listed.sha256.slice(0, 12)}…)`,
+            );
+          }
+          expected.delete(name);
+        };
+      },
+    }, {
+      maxEntries: ARCHIVE_LIMITS.entries,
+      maxTotalBytes: maxBytes + manifestLimit,
+      tooLarge(what, limit) {
+        return what === "entries"
+          ? new LabosError(
+            "invalid",
+            `${context}: it holds more than ${limit} entries; nothing was restored`,
+          )
+          : tooLarge("its files inflate beyond the limit", limit);
+      },
+    });
+  }
+}
+
+/** Refuses, before anything is written, a manifest declaring more than the limits allow. */
+function checkDeclared(
+  manifest: ArchiveManifest,
+  options: { context: string; archiveBytes: number; maxBytes: number },
+): void {
+  const { context, archiveBytes, maxBytes } = options;
+  if (manifest.files.length > ARCHIVE_LIMITS.entries) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the manifest lists ${manifest.files.length} files, more than the limit of ${ARCHIVE_LIMITS.entries}`,
+    );
+  }
+  const declared = manifest.files.reduce((sum, entry) => sum + entry.size, 0);
+  if (declared > maxBytes) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the manifest declares ${declared} bytes, more than the limit of ${maxBytes} bytes; nothing was restored`,
+    );
+  }
+  const allowed = Math.max(ARCHIVE_LIMITS.ratioFloor, ARCHIVE_LIMITS.ratio * archiveBytes);
+  if (declared > allowed) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the manifest declares ${declared} bytes for an archive of ${archiveBytes} bytes, a compression ratio above ${ARCHIVE_LIMITS.ratio}:1 that lab data never reaches (a zip bomb); nothing was restored`,
+    );
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 function parseManifest(text: string, context: string): ArchiveManifest {
@@ -427,4 +598,34 @@ async function checkRestored(
       }…) but the manifest says seq ${manifest.audit.seq} (${manifest.audit.hash.slice(0, 12)}…)`,
     );
   }
+  await crossCheck(sink, context);
+}
+
+/** Every restored record must be its last audited state, as doctor checks it. */
+async function crossCheck(sink: RestoreSink, context: string): Promise<void> {
+  const check = await sink.check();
+  const corrupt = check.problems.find((problem) => problem.kind === "corrupt-record");
+  if (corrupt) {
+    const file = corrupt.path ?? "";
+    const inside = `data/${file.split(/[\\/]/).slice(-2).join("/")}`;
+    throw new LabosError(
+      "check_failed",
+      `${context}: ${quote(inside)} is not a valid record (${
+        corrupt.message.split(`${file}: `).at(-1)
+      })`,
+    );
+  }
+  const found = await compareWithAudit(sink.auditScan(), check);
+  if (found.length === 0) return;
+  const { kind, type, id, seq } = found[0];
+  const what = kind === "unaudited"
+    ? "has no audit event: it was not written by LabOS"
+    : kind === "edited"
+    ? `differs from its last audited state (seq ${seq}): it was edited outside LabOS`
+    : `was audited at seq ${seq} but its file is missing`;
+  const more = found.length > 1 ? ` (and ${found.length - 1} more record(s))` : "";
+  throw new LabosError(
+    "check_failed",
+    `${context}: the archived ${type} ${quote(id)} ${what}${more}; nothing was restored`,
+  );
 }

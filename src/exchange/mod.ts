@@ -6,7 +6,13 @@
  *
  * @module
  */
-export type { ArchiveExport, ArchiveFile, ArchiveImport, ArchiveManifest } from "./archive.ts";
+export type {
+  ArchiveExport,
+  ArchiveFile,
+  ArchiveImport,
+  ArchiveManifest,
+  ImportArchiveOptions,
+} from "./archive.ts";
 export type {
   ExchangeContext,
   LegacyImportOptions,

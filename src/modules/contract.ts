@@ -34,6 +34,45 @@ export interface Schema<T> {
 /** The API version of this contract, checked against a plugin's `labosApi` range. */
 export const LABOS_API_VERSION = "1.0.0";
 
+/**
+ * How a numeric input field declares its unit: JSON Schema keywords on the
+ * field, `x-unit` (a UCUM code such as `s`, `mol/L`, `Cel`, `kJ/mol`) and,
+ * for a temperature change, `x-unit-kind: "difference"`. A zod schema takes
+ * them with `.meta(unitMeta("s"))`; an executable plugin writes them in its
+ * `inputSchema`. On an array field the unit is that of each element.
+ *
+ * LabOS converts into the declared unit whatever comes with another one: a
+ * mapped dataset column with a unit (`min` into `s`) and a value written
+ * with a unit (`--param "timeS=5 min"`, the panel form). An absolute
+ * temperature is shifted (0 Cel is 273.15 K); a difference is only scaled.
+ */
+export interface UnitMeta {
+  /** The unit, as a UCUM code. */
+  "x-unit": string;
+  /** `difference` for a change (ΔT), which converts without an offset. */
+  "x-unit-kind"?: "difference";
+  /** Other JSON Schema keywords, as zod's `.meta()` takes them. */
+  [keyword: string]: unknown;
+}
+
+/**
+ * The JSON Schema keywords that declare a field's unit, for zod's `.meta()`.
+ *
+ * @example
+ * ```ts
+ * import * as z from "zod";
+ * import { unitMeta } from "./contract.ts";
+ * import assert from "node:assert";
+ * const input = z.object({ timesS: z.array(z.number()).meta(unitMeta("s")) });
+ * const schema = z.toJSONSchema(input) as { properties: Record<string, Record<string, unknown>> };
+ * assert.strictEqual(schema.properties.timesS["x-unit"], "s");
+ * assert.deepStrictEqual(unitMeta("K", { difference: true })["x-unit-kind"], "difference");
+ * ```
+ */
+export function unitMeta(unit: string, options: { difference?: boolean } = {}): UnitMeta {
+  return options.difference ? { "x-unit": unit, "x-unit-kind": "difference" } : { "x-unit": unit };
+}
+
 /** What the runtime hands to `run`: progress reporting and nothing else. */
 export interface ModuleContext {
   /** Reports progress as a fraction from 0 to 1, with an optional message. */
@@ -96,6 +135,19 @@ export interface PlotSpec {
   yLabel: string;
   /** The series, drawn in order. */
   series: PlotSeries[];
+}
+
+/**
+ * The optional part of a module's output that the runtime reads: cautions
+ * about a result that is still valid, such as an extrapolated unknown or a
+ * negative activation energy. A module whose output object has a top-level
+ * `warnings` array of one-line strings gets them stored on the job and
+ * printed on stderr, one line each; a failure is thrown as a
+ * {@linkcode ModuleError} instead.
+ */
+export interface ModuleWarnings {
+  /** One-line cautions, sentence case, no trailing period. */
+  warnings?: string[];
 }
 
 /**

@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import * as z from "zod";
 import { LabosError, quote } from "../errors.ts";
+import { closeObjects } from "../validation.ts";
 import { type LabModule, LABOS_API_VERSION, ModuleError } from "../modules/contract.ts";
 import type { ModuleManifest } from "./_manifest.ts";
 
@@ -26,7 +27,7 @@ export function executableModule(
   options: { dir: string; limits: ExecutableLimits },
 ): LabModule<Record<string, unknown>, Record<string, unknown>> {
   const command = manifest.command ?? [];
-  const input = jsonSchemaToZod(manifest.inputSchema ?? {}, "inputSchema");
+  const input = jsonSchemaToZod(closeObjects(manifest.inputSchema ?? {}), "inputSchema");
   const output = manifest.outputSchema
     ? jsonSchemaToZod(manifest.outputSchema, "outputSchema")
     : z.record(z.string(), z.unknown());

@@ -123,7 +123,7 @@ export function readManifest(file: string): ModuleManifest {
   }
   const result = ManifestSchema.safeParse(value);
   if (!result.success) {
-    const issues = toFieldIssues(result.error, value);
+    const issues = toFieldIssues(result.error, value, { schema: ManifestSchema });
     throw new LabosError("invalid", `${file}: ${formatIssues(issues)}`, { issues });
   }
   return result.data;

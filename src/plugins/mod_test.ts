@@ -3,6 +3,8 @@ import { readAsset } from "../../assets/mod.ts";
 import { loadConfig, parseJsoncText, registryDefaults } from "../config/mod.ts";
 import { BUILTIN_MODULES, loadBuiltinModules, ModuleError } from "../modules/mod.ts";
 import { executableModule } from "./_executable.ts";
+import { LabosError } from "../errors.ts";
+import { prepareRun } from "../runs/mod.ts";
 import { apiProblem, type ModuleManifest, readManifest } from "./_manifest.ts";
 import { builtinModuleRegistry, loadModuleRegistry } from "./mod.ts";
 
@@ -64,6 +66,26 @@ Deno.test("manifest errors name the file and the field", async () => {
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("an unknown manifest field suggests the nearest known one", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/labos-module.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      key: "x.y",
+      version: "1.0.0",
+      labosApi: "^1",
+      entry: "./mod.ts",
+      labosAPI: 1,
+    }),
+  );
+  await assertRejects(
+    () => Promise.resolve(readManifest(file)),
+    /input has unknown field "labosAPI"; did you mean "labosApi"\?$/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("an executable plugin gets one JSON request and answers with its output", async () => {
   const module = denoPlugin(ECHO);
   const input = module.input.parse({ x: 21 });
@@ -74,6 +96,26 @@ Deno.test("an executable plugin gets one JSON request and answers with its outpu
   });
   assertEquals(module.input.safeParse({ x: -1 }).success, false);
 });
+
+Deno.test("an executable plugin's input is strict: a misspelt field is refused with the nearest name", () => {
+  const registered = { module: denoPlugin(ECHO), source: "test" };
+  const error = assertThrowsLabos(() => prepareRun(registered, { X: 2 }));
+  assertEquals(
+    error.message,
+    'Cannot run module "test.plugin": unknown field "X"; did you mean "x"?',
+  );
+  assertEquals(denoPlugin(ECHO).input.safeParse({ x: 1, extra: 2 }).success, false);
+});
+
+function assertThrowsLabos(fn: () => unknown): LabosError {
+  try {
+    fn();
+  } catch (error) {
+    assert(error instanceof LabosError && error.kind === "invalid", String(error));
+    return error;
+  }
+  throw new Error("expected an invalid LabosError");
+}
 
 Deno.test("an executable plugin's error answer, crash, silence and flood are module errors", async () => {
   const cases: Array<[string, RegExp]> = [

@@ -25,7 +25,7 @@ Deno.test("canonical JSON does not depend on key order and round-trips", () => {
   );
 });
 
-/** The former definition: JSON.stringify of a copy with keys sorted at every level. */
+/** The first implementation: keys sorted into prototype-less copies, then JSON.stringify. */
 function reference(value: unknown): string {
   function sortKeys(item: unknown): unknown {
     if (Array.isArray(item)) return item.map(sortKeys);
@@ -107,4 +107,17 @@ Deno.test("canonical JSON of table-like rows matches the general definition", ()
   );
   const reordered = [{ b: 1, a: 2 }, { a: 3, b: 4 }, { b: undefined, a: 5 }];
   assertEquals(canonicalJson(reordered), reference(reordered));
+});
+
+Deno.test("canonical JSON is byte for byte the first implementation's, so stored hashes still match", () => {
+  const awkward = JSON.parse('{"__proto__":[1,{"b":null,"a":-0}],"constructor":{"x":[[],{}]}}');
+  assertEquals(canonicalJson(awkward), reference(awkward));
+  assertEquals(
+    canonicalJson({ a: undefined, b: [undefined, NaN, () => 1], c: new Date(0) }),
+    reference({ a: undefined, b: [undefined, NaN, () => 1], c: new Date(0) }),
+  );
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => canonicalJson(value) === reference(value)),
+    { numRuns: 1000 },
+  );
 });

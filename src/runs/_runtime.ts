@@ -3,8 +3,20 @@ import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
-import { canonicalBytes, hashJson, sha256Hex } from "../records/mod.ts";
-import { formatIssues, toFieldIssues } from "../validation.ts";
+import {
+  canonicalBytes,
+  type DatasetTable,
+  hashJson,
+  sha256Hex,
+  tableColumn,
+} from "../records/mod.ts";
+import {
+  describeUnknown,
+  formatIssues,
+  jsonSchemaOf,
+  toFieldIssues,
+  unknownFields,
+} from "../validation.ts";
 
 /** A validated input, ready to run. */
 export interface PreparedRun {
@@ -33,13 +45,15 @@ export type RunOutcome =
     durationMs: number;
   }
   & (
-    | { status: "succeeded"; output: unknown; outputHash: string }
+    | { status: "succeeded"; output: unknown; outputHash: string; warnings: string[] }
     | { status: "failed"; error: JobFailure }
   );
 
 /**
  * Validates a raw input against a module's input schema. An invalid input is
- * an `invalid` LabosError that names every bad field.
+ * an `invalid` LabosError that names every bad field; a field the schema
+ * does not declare is one, with the nearest known name, unless the input
+ * is a job's `recorded` one (already validated when the job ran).
  *
  * @example
  * ```ts
@@ -57,7 +71,31 @@ export type RunOutcome =
  * assert.strictEqual(prepared.inputHash.length, 64);
  * ```
  */
-export function prepareRun(registered: RegisteredModule, raw: unknown): PreparedRun {
+export function prepareRun(
+  registered: RegisteredModule,
+  raw: unknown,
+  options: { recorded?: boolean } = {},
+): PreparedRun {
+  // A job's recorded input is the schema's output, which a transform may shape differently.
+  const schema = options.recorded ? null : jsonSchemaOf(registered.module.input);
+  const unknown = schema === null ? [] : unknownFields(schema, raw);
+  if (unknown.length > 0) {
+    // A misspelt name must not fall back to a default: refuse it before the schema strips it.
+    throw new LabosError(
+      "invalid",
+      `Cannot run module ${quote(registered.module.key)}: ${
+        unknown.map((field) => describeUnknown(field.path, field.suggestion)).join("; ")
+      }`,
+      {
+        issues: unknown.map((field) => ({
+          path: field.path,
+          message: `is not a field of this module${
+            field.suggestion === undefined ? "" : `; did you mean ${quote(field.suggestion)}?`
+          }`,
+        })),
+      },
+    );
+  }
   const result = registered.module.input.safeParse(raw);
   if (!result.success) {
     const issues = toFieldIssues(result.error, raw);
@@ -263,11 +301,41 @@ export async function executeRun(
       };
     }
     const output = jsonCopy(checked.data);
-    return { status: "succeeded", output, outputHash: hashJson(output), ...timing() };
+    return {
+      status: "succeeded",
+      output,
+      outputHash: hashJson(output),
+      warnings: warningsOf(output),
+      ...timing(),
+    };
   } catch (error) {
     const debug = options.debug ?? process.env.LABOS_DEBUG === "1";
     return { status: "failed", error: failureOf(error, { debug }), ...timing() };
   }
+}
+
+/**
+ * The warnings a module returned: the top-level `warnings` strings of its
+ * output (see `ModuleWarnings` in the module contract), each cut to one line.
+ *
+ * @example
+ * ```ts
+ * import { warningsOf } from "./_runtime.ts";
+ * import assert from "node:assert";
+ * assert.deepStrictEqual(warningsOf({ y: 1, warnings: ["Extrapolated"] }), ["Extrapolated"]);
+ * assert.deepStrictEqual(warningsOf({ y: 1 }), []);
+ * ```
+ */
+export function warningsOf(output: unknown): string[] {
+  if (output === null || typeof output !== "object" || Array.isArray(output)) return [];
+  const warnings = Object.hasOwn(output, "warnings")
+    ? (output as { warnings: unknown }).warnings
+    : undefined;
+  if (!Array.isArray(warnings)) return [];
+  return warnings
+    .filter((warning): warning is string => typeof warning === "string")
+    .map((warning) => capLength(warning.replace(/\s*\n\s*/g, " ").trim(), MAX_ERROR_MESSAGE))
+    .filter((warning) => warning !== "");
 }
 
 /** The longest message a failed job keeps; the rest goes to its capped details. */
@@ -341,52 +409,8 @@ export function plotOf(
   return registered.module.plot?.(input, output);
 }
 
-/**
- * Parses `name=value` parameters. A value that is valid JSON (a number, an
- * array, `true`) is taken as JSON, anything else as a string.
- *
- * @example
- * ```ts
- * import { parseParams } from "./_runtime.ts";
- * import assert from "node:assert";
- * const input = parseParams(["massG=50", "formula=C8H10N4O2", "peaks=[1,2]"]);
- * assert.ok(input.massG === 50 && input.formula === "C8H10N4O2");
- * ```
- */
-export function parseParams(params: string[]): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  for (const param of params) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(param);
-    if (!match) {
-      throw new LabosError(
-        "invalid",
-        `Invalid "--param" ${quote(param)}: expected name=value, e.g. massG=50`,
-      );
-    }
-    const [, name, text] = match;
-    if (Object.hasOwn(input, name)) {
-      throw new LabosError("invalid", `Invalid "--param": ${quote(name)} is given twice`);
-    }
-    setOwn(input, name, parseValue(text));
-  }
-  return input;
-}
-
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 /** A table, as stored in an imported dataset. */
-export interface TableLike {
-  /** The columns. */
-  columns: Array<{ name: string }>;
-  /** The rows, keyed by column name. */
-  rows: Array<Record<string, unknown>>;
-}
+export type TableLike = DatasetTable;
 
 /**
  * Maps table columns to array inputs: `timesS=time_s` makes `timesS` the
@@ -396,7 +420,12 @@ export interface TableLike {
  * ```ts
  * import { inputFromTable } from "./_runtime.ts";
  * import assert from "node:assert";
- * const table = { columns: [{ name: "t" }], rows: [{ t: 0 }, { t: 10 }] };
+ * const table = {
+ *   columns: [{ name: "t", type: "integer" as const }],
+ *   rowCount: 2,
+ *   values: [[0, 10]],
+ *   delimiter: ",",
+ * };
  * assert.strictEqual(inputFromTable(table, ["timesS=t"]).timesS.length, 2);
  * ```
  */
@@ -423,8 +452,7 @@ export function inputFromTable(table: TableLike, map: string[]): Record<string, 
     setOwn(
       input,
       field,
-      table.rows.map((row, index) => {
-        const value = Object.hasOwn(row, column) ? row[column] : undefined;
+      tableColumn(table, column).map((value, index) => {
         if (value === null || value === undefined) {
           throw new LabosError(
             "invalid",

@@ -10,7 +10,6 @@ export {
   executeRun,
   inputFromTable,
   type JobFailure,
-  parseParams,
   plotOf,
   type PreparedRun,
   prepareRun,

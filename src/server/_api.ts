@@ -63,6 +63,10 @@ const experiments = new Hono<ServerEnv>()
     return c.json(await c.var.lab.createExperiment(body), 201);
   })
   .get("/:id", async (c) => c.json(await c.var.lab.getExperiment(c.req.param("id"))))
+  .patch("/:id", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.editExperiment(c.req.param("id"), body));
+  })
   .post("/:id/transition", async (c) => {
     const body = await parseJsonBody(c.req.raw) as { to?: unknown; reason?: unknown };
     return c.json(await c.var.lab.transitionExperiment(c.req.param("id"), body));

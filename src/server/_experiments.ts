@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuditEvent } from "../audit/mod.ts";
 import {
-  type Dataset,
+  type DatasetSummary,
   type Experiment,
   EXPERIMENT_STATUSES,
   EXPERIMENT_TRANSITIONS,
@@ -140,6 +140,31 @@ experiments.post("/:id/transition", async (c) => {
   }
 });
 
+experiments.post("/:id/edit", async (c) => {
+  const id = c.req.param("id");
+  const values = await formValues(c);
+  try {
+    await c.var.lab.editExperiment(id, {
+      title: values.title,
+      purpose: values.purpose,
+      tags: splitTags(values.tags) ?? [],
+      reason: values.reason,
+    });
+    return c.redirect(href(`/experiments/${id}`, { edited: "1" }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "conflict"]);
+    const issues = error.issues.length > 0 ? error.issues : [{ path: "", message: error.message }];
+    return detailPage(c, {
+      id,
+      edit: { values, errors: issuesByField(issues, EDIT_FIELDS) },
+      message: notice("bad", html`<strong>Cannot edit the experiment.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
+const EDIT_FIELDS = ["title", "purpose", "tags", "reason"];
+
 function filterForm(filter: { status?: string; tag?: string }): Html {
   return html`
     <form class="card filters" method="get" action="/experiments" role="search"
@@ -263,6 +288,8 @@ ${text("reason", "Reason", "Why it is created; kept in the audit log.")}
 
 interface DetailOptions {
   id: string;
+  /** A refused edit: what was typed and what is wrong with it. */
+  edit?: { values: Record<string, string>; errors: Map<string, string[]> };
   errors?: Map<string, string[]>;
   values?: Record<string, string>;
   message?: Html;
@@ -285,8 +312,10 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
     linkedRecords(lab, experiment),
   ]);
   const moved = c.req.query("moved");
+  const edited = c.req.query("edited");
   const body = html`
     ${options.message ?? ""}
+    ${edited ? notice("ok", html`Saved. The change and its reason are in the audit log.`) : ""}
     ${moved
       ? notice(
         "ok",
@@ -306,6 +335,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
       errors: options.errors ?? new Map(),
       values: options.values ?? {},
     })}
+    ${editCard(ui, { experiment, ...(options.edit ?? { values: {}, errors: new Map() }) })}
     ${timelineCard(ui, { id, timeline })}
       </div>
     </div>
@@ -322,16 +352,16 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
 async function linkedRecords(
   lab: Lab,
   experiment: Experiment,
-): Promise<{ jobs: Job[]; datasets: Dataset[] }> {
+): Promise<{ jobs: Job[]; datasets: DatasetSummary[] }> {
   const jobIds = experiment.jobIds.slice(-LINKED_SHOWN).reverse();
   const datasetIds = experiment.datasetIds.slice(-LINKED_SHOWN).reverse();
   const [jobs, datasets] = await Promise.all([
     Promise.all(jobIds.map((id) => lab.getJob(id).catch(() => undefined))),
-    Promise.all(datasetIds.map((id) => lab.getDataset(id).catch(() => undefined))),
+    Promise.all(datasetIds.map((id) => lab.getDatasetSummary(id).catch(() => undefined))),
   ]);
   return {
     jobs: jobs.filter((job): job is Job => job !== undefined),
-    datasets: datasets.filter((dataset): dataset is Dataset => dataset !== undefined),
+    datasets: datasets.filter((dataset): dataset is DatasetSummary => dataset !== undefined),
   };
 }
 
@@ -409,7 +439,7 @@ function jobsCard(experiment: Experiment, jobs: Job[]): Html {
   `;
 }
 
-function datasetsCard(experiment: Experiment, datasets: Dataset[]): Html {
+function datasetsCard(experiment: Experiment, datasets: DatasetSummary[]): Html {
   return html`
     <section class="card" aria-labelledby="datasets-title">
     <h2 id="datasets-title">Datasets (${experiment.datasetIds.length})</h2>
@@ -480,6 +510,62 @@ ${
   }`;
 }
 
+function editCard(
+  ui: Ui,
+  state: { experiment: Experiment; values: Record<string, string>; errors: Map<string, string[]> },
+): Html {
+  const { experiment, values, errors } = state;
+  if (experiment.status === "archived") return html``;
+  const value = (name: string, current: string) => values[name] ?? current;
+  const text = (name: string, label: string, current: string, hint?: string) =>
+    fieldBlock({
+      id: `edit-${name}`,
+      label,
+      hint,
+      errors: errors.get(name),
+      control: (attrs) =>
+        html`<input type="text" name="${name}" value="${value(name, current)}" ${attrs}>`,
+    });
+  const general = errors.get("") ?? [];
+  return html`
+    <section class="card" aria-labelledby="edit-title">
+      <h2 id="edit-title">Edit</h2>
+      <form class="stacked" method="post" action="/experiments/${experiment.id}/edit">
+    ${csrfInput(ui.csrf)}
+    ${general.length
+      ? html`<ul class="errors">${general.map((e) => html`<li>${e}</li>`)}</ul>`
+      : ""}
+    ${text("title", "Title", experiment.title)}
+    ${fieldBlock({
+      id: "edit-purpose",
+      label: "Purpose",
+      errors: errors.get("purpose"),
+      control: (attrs) =>
+        html`<textarea name="purpose" rows="3" ${attrs}>${
+          value("purpose", experiment.purpose)
+        }</textarea>`,
+    })}
+    ${text(
+      "tags",
+      "Tags",
+      experiment.tags.join(", "),
+      "Words separated by commas; they replace the old tags.",
+    )}
+    ${fieldBlock({
+      id: "edit-reason",
+      label: "Reason",
+      hint: "Why you change it; kept in the audit log with the values before and after.",
+      required: true,
+      errors: errors.get("reason"),
+      control: (attrs) =>
+        html`<input type="text" name="reason" required value="${values.reason ?? ""}" ${attrs}>`,
+    })}
+    <div class="actions"><button type="submit">Save changes</button></div>
+      </form>
+    </section>
+  `;
+}
+
 function timelineCard(ui: Ui, options: { id: string; timeline: Page<AuditEvent> }): Html {
   const { id, timeline } = options;
   const events = [...timeline.items].reverse();
@@ -513,6 +599,10 @@ function timelineText(event: AuditEvent): Html {
   switch (event.action) {
     case "experiment.created":
       return html`Created as ${badge("draft")}`;
+    case "experiment.edited":
+      return html`Edited ${
+        (Array.isArray(details.changed) ? details.changed : []).map(String).join(", ")
+      }`;
     case "experiment.transitioned":
       return html`Moved ${badge(String(details.from))} → ${badge(String(details.to))}`;
     case "experiment.linked":

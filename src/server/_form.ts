@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { type FieldIssue, LabosError } from "../errors.ts";
+import { type FieldIssue, LabosError, quote } from "../errors.ts";
+import { nearestName } from "../validation.ts";
+import { parseParamValue } from "../service/mod.ts";
 
 /** How a field is edited. */
 export type FieldKind =
@@ -45,6 +47,8 @@ export interface FormField {
   columns?: string[];
   /** Constraints shown as a hint, such as `> 0`. */
   constraints: string[];
+  /** The field's declared unit (`x-unit`, a UCUM code), when it has one. */
+  unit?: string;
 }
 
 type Schema = Record<string, unknown>;
@@ -99,6 +103,8 @@ export function formFields(schema: Record<string, unknown>): FormField[] {
       constraints: describeConstraints(property),
       ...("default" in property ? { default: property.default } : {}),
     };
+    const unit = property["x-unit"] ?? (property.items as Schema | undefined)?.["x-unit"];
+    if (typeof unit === "string") field.unit = unit;
     const variants = (property.anyOf ?? property.oneOf) as Schema[] | undefined;
     if (Array.isArray(property.enum)) {
       field.kind = "enum";
@@ -207,7 +213,8 @@ function parseJsonField(name: string, text: string): unknown {
  * out so the module's defaults apply; text that is not a number is kept as
  * text so the module's validation names it. Only malformed JSON (which
  * cannot be kept as a value) throws, as an `invalid` error with the field's
- * path; every such field is reported at once.
+ * path; every such field is reported at once. Given `others`, the form's
+ * own names, any other posted name is refused as an unknown field.
  *
  * @example
  * ```ts
@@ -220,9 +227,21 @@ function parseJsonField(name: string, text: string): unknown {
 export function formToInput(
   fields: FormField[],
   values: Record<string, string | undefined>,
+  options: { others?: string[] } = {},
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   const issues: FieldIssue[] = [];
+  if (options.others) {
+    // A posted name that is neither an input field nor one of the form's own is a misspelling.
+    const known = [...fields.map((field) => field.name), ...options.others];
+    for (const name of Object.keys(values).filter((name) => !known.includes(name))) {
+      const near = nearestName(name, fields.map((field) => field.name));
+      issues.push({
+        path: name,
+        message: `is not a field of this module${near ? `; did you mean ${quote(near)}?` : ""}`,
+      });
+    }
+  }
   for (const field of fields) {
     const text = values[field.name];
     if (field.kind === "boolean") {
@@ -261,7 +280,7 @@ function parseField(field: FormField, text: string): unknown {
       return parseJsonField(field.name, trimmed);
     case "numbers":
       if (trimmed.startsWith("[")) return parseJsonField(field.name, trimmed);
-      return trimmed.split(/[\s,;]+/).filter((part) => part !== "").map(numberOrText);
+      return parseParamValue(trimmed, { list: true });
     case "rows":
       if (trimmed.startsWith("[")) return parseJsonField(field.name, trimmed);
       return parseRows(field, trimmed);

@@ -159,6 +159,14 @@ async function jobPage(
         }`,
       )
       : ""}
+    ${job.warnings && job.warnings.length > 0
+      ? notice(
+        "warn",
+        html`<strong>${job.warnings.length === 1 ? "Warning" : "Warnings"}:</strong><ul>${
+          job.warnings.map((warning) => html`<li>${warning}</li>`)
+        }</ul>`,
+      )
+      : ""}
     <div class="grid-2">
       <div class="stack">
     ${job.status === "succeeded" && plots
@@ -231,6 +239,20 @@ function provenanceCard(ui: Ui, job: Job): Html {
             html`
               ${idLink("/datasets/", d)}
             `
+          )}</td>
+        </tr>
+      `
+      : ""}
+    ${(job.conversions ?? []).length
+      ? html`
+        <tr>
+          <th scope="row">Unit conversions</th>
+          <td>${(job.conversions ?? []).map((c) =>
+            html`<div>${c.field}${
+              c.column === undefined ? "" : ` (column ${c.column})`
+            }: ${c.from} → ${c.to}, × ${c.factor}${
+              c.offset === undefined ? "" : ` ${c.offset < 0 ? "−" : "+"} ${Math.abs(c.offset)}`
+            }</div>`
           )}</td>
         </tr>
       `

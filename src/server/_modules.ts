@@ -10,6 +10,7 @@ import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { type FormField, formFields, formToInput, inputToForm, issuesByField } from "./_form.ts";
 import { formValues, linesOf, wholeNumberParam } from "./_input.ts";
+import { CSRF_FIELD } from "./_security.ts";
 import { renderPage } from "./_layout.ts";
 import type { ServerEnv } from "./_state.ts";
 import {
@@ -84,7 +85,7 @@ modules.post("/:key/run", async (c) => {
   try {
     const result = await c.var.lab.run({
       module: key,
-      input: formToInput(fields, values),
+      input: formToInput(fields, values, { others: [...RUN_FIELDS, CSRF_FIELD] }),
       experimentId: values.experimentId?.trim() || undefined,
       fromDataset: values.fromDataset?.trim() || undefined,
       map: linesOf(values.map),
@@ -208,7 +209,12 @@ function fieldHint(ui: Ui, field: FormField): Html {
     : "";
   const description = field.description.replace(/\.?\s*$/, field.description ? "." : "");
   const constraints = field.constraints.length ? ` Expected: ${field.constraints.join(", ")}.` : "";
-  return html`${glossify(description, learner)}${constraints} ${format}`;
+  const unit = field.unit === undefined
+    ? ""
+    : field.kind === "number"
+    ? ` Unit: ${field.unit}; a value written with another unit of the same kind (such as 5 min for s) is converted.`
+    : ` Unit: ${field.unit}.`;
+  return html`${glossify(description, learner)}${constraints}${unit} ${format}`;
 }
 
 interface RunFormState {

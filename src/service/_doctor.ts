@@ -1,5 +1,5 @@
-import { hashJson, isId, type RecordType } from "../records/mod.ts";
-import type { LabStorage, StorageCheck } from "../storage/mod.ts";
+import type { RecordType } from "../records/mod.ts";
+import { compareWithAudit, type LabStorage, type StorageCheck } from "../storage/mod.ts";
 import type { LabContext } from "./_context.ts";
 
 /** One finding of `labos doctor`. */
@@ -15,7 +15,8 @@ export interface DoctorProblem {
     | "pending-journal"
     | "damaged-journal"
     | "index-mismatch"
-    | "foreign-audit-log";
+    | "foreign-audit-log"
+    | "symbolic-link";
   /** The file concerned, when there is one. */
   path?: string;
   /** One line describing it. */
@@ -46,14 +47,16 @@ export async function runDoctor(
   const check = await lab.storage.check({ repair: options.repair, actor: lab.actor });
   const loaded = check.records;
   const references: DoctorProblem[] = [];
-  checkReferences(loaded, references, lab.storage);
+  // Behind a symbolic link nothing was read: cross-checks would report what is merely unread.
+  const partial = check.problems.some((problem) => problem.kind === "symbolic-link");
+  if (!partial) checkReferences(loaded, references, lab.storage);
   const problems: DoctorProblem[] = [
     ...check.problems.filter((problem) => !LATE.has(problem.kind)),
     ...references,
     ...check.problems.filter((problem) => LATE.has(problem.kind)),
   ];
   const result = check.audit;
-  if (result.ok) {
+  if (result.ok && !partial) {
     const foreign = await checkFolderIdentity(lab.storage);
     if (foreign) {
       problems.push({
@@ -149,45 +152,16 @@ async function crossCheckAudit(
   check: StorageCheck,
   problems: DoctorProblem[],
 ): Promise<void> {
-  const loaded = check.records;
-  const lastHash = new Map<string, { hash: string; seq: number }>();
-  for await (const event of storage.auditScan()) {
-    const recordHash = event.details.recordHash;
-    if (typeof recordHash === "string") {
-      lastHash.set(`${event.target.type}:${event.target.id}`, { hash: recordHash, seq: event.seq });
-    }
-  }
-  for (const type of ["experiment", "dataset", "job"] as const) {
-    for (const [id, record] of loaded[type]) {
-      const audited = lastHash.get(`${type}:${id}`);
-      if (!audited) {
-        problems.push({
-          kind: "unaudited-change",
-          path: storage.locate(type, id),
-          message: `The ${type} has no audit event: it was not written by LabOS`,
-          repaired: false,
-        });
-      } else if (audited.hash !== hashJson(record)) {
-        problems.push({
-          kind: "unaudited-change",
-          path: storage.locate(type, id),
-          message:
-            `The ${type} differs from its last audited state (seq ${audited.seq}): it was edited outside LabOS`,
-          repaired: false,
-        });
-      }
-      lastHash.delete(`${type}:${id}`);
-    }
-  }
-  for (const [key, audited] of lastHash) {
-    const [type, id] = key.split(":") as [RecordType, string];
-    if (!(type in loaded) || !isId(id, type)) continue;
-    const file = storage.locate(type, id);
-    if (await check.exists(type, id)) continue; // corrupt, already reported
+  for (const found of await compareWithAudit(storage.auditScan(), check)) {
+    const { type, id, seq } = found;
     problems.push({
-      kind: "missing-record",
-      path: file,
-      message: `The ${type} was audited at seq ${audited.seq} but its file is missing`,
+      kind: found.kind === "missing" ? "missing-record" : "unaudited-change",
+      path: storage.locate(type, id),
+      message: found.kind === "unaudited"
+        ? `The ${type} has no audit event: it was not written by LabOS`
+        : found.kind === "edited"
+        ? `The ${type} differs from its last audited state (seq ${seq}): it was edited outside LabOS`
+        : `The ${type} was audited at seq ${seq} but its file is missing`,
       repaired: false,
     });
   }

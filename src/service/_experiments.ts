@@ -15,6 +15,7 @@ import { type LabContext, recordEvent, requireReady, timestamp } from "./_contex
 import {
   CreateExperimentInputSchema,
   CreateExperimentRequest,
+  EditExperimentRequest,
   ExperimentFilterSchema,
   parseFilter,
   parseStatus,
@@ -176,6 +177,82 @@ export async function transitionExperiment(
         to: target,
         before: { status: before.status, updatedAt: before.updatedAt },
         after: { status: after.status, updatedAt: after.updatedAt },
+      },
+    }));
+    return after;
+  });
+}
+
+/** What `Lab.editExperiment` takes: the fields to change, and the audited reason. */
+export interface EditExperimentInput {
+  /** A new title. */
+  title?: string;
+  /** A new purpose; empty clears it. */
+  purpose?: string;
+  /** The new tags, replacing the old ones; empty clears them. */
+  tags?: string[];
+  /** Why, recorded in the audit log. Required. */
+  reason?: string;
+}
+
+const EDITABLE = ["title", "purpose", "tags"] as const;
+
+/**
+ * Changes an experiment's title, purpose or tags. The reason is required;
+ * one `experiment.edited` event records the changed fields before and after.
+ */
+export async function editExperiment(
+  lab: LabContext,
+  id: string,
+  request: unknown,
+): Promise<Experiment> {
+  await requireReady(lab);
+  const { reason, ...changes } = parseOrThrow(EditExperimentRequest, request, "Invalid edit");
+  if (EDITABLE.every((field) => changes[field] === undefined)) {
+    throw new LabosError(
+      "invalid",
+      `Nothing to edit: give a new "title", "purpose" or "tags"`,
+    );
+  }
+  const why = requireReason(reason);
+  checkId("experiment", id);
+  return await lab.storage.transaction(async (tx) => {
+    const before = await tx.get("experiment", id);
+    if (before.status === "archived") {
+      throw new LabosError(
+        "conflict",
+        `Cannot edit experiment ${quote(id)}: it is "archived", which is final`,
+      );
+    }
+    const next = {
+      title: changes.title?.trim() ?? before.title,
+      purpose: changes.purpose ?? before.purpose,
+      tags: changes.tags === undefined ? before.tags : [...new Set(changes.tags)],
+    };
+    const changed = EDITABLE.filter((field) =>
+      JSON.stringify(next[field]) !== JSON.stringify(before[field])
+    );
+    if (changed.length === 0) {
+      throw new LabosError(
+        "invalid",
+        `Nothing changed: experiment ${quote(id)} already has this ${
+          EDITABLE.filter((field) => changes[field] !== undefined).join(", ")
+        }`,
+      );
+    }
+    const pick = (record: typeof next) =>
+      Object.fromEntries(changed.map((field) => [field, record[field]]));
+    const after: Experiment = { ...before, ...next, updatedAt: timestamp(lab) };
+    validateRecord("experiment", after);
+    tx.put("experiment", after);
+    tx.audit(recordEvent(lab, "experiment.edited", {
+      type: "experiment",
+      record: after,
+      reason: why,
+      details: {
+        changed,
+        before: { ...pick(before), updatedAt: before.updatedAt },
+        after: { ...pick(after), updatedAt: after.updatedAt },
       },
     }));
     return after;

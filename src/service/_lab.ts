@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import type { Dataset, Experiment, Job, RecordOf } from "../records/mod.ts";
+import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
@@ -13,6 +13,7 @@ import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,
   ArchiveImport,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   MigrateOptions,
@@ -20,7 +21,7 @@ import type {
 } from "../exchange/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
-import { type LabContext, requireReady, timestamp } from "./_context.ts";
+import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
 import {
   type DatasetFilter,
   datasetLineage,
@@ -32,6 +33,8 @@ import type { DoctorReport } from "./_doctor.ts";
 import {
   type CreateExperimentInput,
   createExperiments,
+  editExperiment,
+  type EditExperimentInput,
   type ExperimentFilter,
   experimentPlan,
   listExperiments,
@@ -88,6 +91,8 @@ export class Lab {
   readonly dataDir: string;
   /** Who is acting. */
   readonly actor: string;
+  /** The size limits of an imported dataset (the panel's upload limit follows them). */
+  readonly datasetLimits: Readonly<DatasetLimits>;
   readonly #lab: LabContext;
 
   /** Wraps a context; use `openLab`, the composition root. */
@@ -95,6 +100,7 @@ export class Lab {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
+    this.datasetLimits = context.datasetLimits;
   }
 
   /**
@@ -176,6 +182,15 @@ export class Lab {
     request: { to?: unknown; reason?: unknown },
   ): Promise<Experiment> {
     return transitionExperiment(this.#lab, id, request);
+  }
+
+  /**
+   * Changes an experiment's title, purpose or tags (which replace the old
+   * ones). The reason is required and audited with the changed fields
+   * before and after.
+   */
+  editExperiment(id: string, request: EditExperimentInput | unknown): Promise<Experiment> {
+    return editExperiment(this.#lab, id, request);
   }
 
   /** Every experiment template, sorted by key. */
@@ -275,8 +290,14 @@ export class Lab {
     return this.#get("dataset", id);
   }
 
-  /** Lists datasets, newest first. */
-  listDatasets(filter: DatasetFilter = {}): Promise<Page<Dataset>> {
+  /** Reads one dataset without its table's values, which are not read. */
+  async getDatasetSummary(id: string): Promise<DatasetSummary> {
+    await requireReady(this.#lab);
+    return await this.#lab.storage.getSummary("dataset", id);
+  }
+
+  /** Lists datasets, newest first, without their tables' values. */
+  listDatasets(filter: DatasetFilter = {}): Promise<Page<DatasetSummary>> {
     return listDatasets(this.#lab, filter);
   }
 
@@ -370,9 +391,9 @@ export class Lab {
   }
 
   /** Restores an archive into this (empty or missing) data folder, after verifying it. */
-  async importArchive(file: string): Promise<ArchiveImport> {
+  async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
     const { importArchive } = await import("../exchange/archive.ts");
-    return await importArchive(this.#lab.storage, file);
+    return await importArchive(this.#lab.storage, file, options);
   }
 
   async #get<K extends "experiment" | "dataset" | "job">(

@@ -36,6 +36,14 @@ export const TransitionRequest = z.strictObject({
   reason: z.string().optional(),
 });
 
+/** The shape of an edit-experiment request: the fields to change and why. */
+export const EditExperimentRequest = z.strictObject({
+  title: z.string().optional(),
+  purpose: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  reason: z.string().optional(),
+});
+
 /** The shape of a run request. */
 export const RunRequestSchema = z.strictObject({
   module: z.string(),

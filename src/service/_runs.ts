@@ -1,10 +1,11 @@
 import type { AuditEventInput } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
-import type { RegisteredModule } from "../modules/registry.ts";
+import { inputUnits, type RegisteredModule } from "../modules/registry.ts";
 import {
   type Dataset,
   type Experiment,
+  type InputConversion,
   type Job,
   mib,
   newId,
@@ -13,7 +14,6 @@ import {
 import {
   executeRun,
   inputFromTable,
-  parseParams,
   plotOf,
   type PreparedRun,
   prepareRun,
@@ -22,6 +22,9 @@ import {
 import { VERSION } from "../version.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import { JobFilterSchema, parseFilter } from "./_requests.ts";
+import { parseParams } from "./_params.ts";
+import { jsonSchemaOf } from "../validation.ts";
+import { convertMappedColumns, convertWrittenUnits } from "./_units.ts";
 import type { Page, StorageTransaction } from "../storage/mod.ts";
 
 /** How to run a module: the input, and where else it comes from. */
@@ -69,6 +72,8 @@ interface PlannedRun {
   experimentId: string | null;
   inputDatasetIds: string[];
   retryOf: string | null;
+  conversions: InputConversion[];
+  warnings: string[];
 }
 
 const RUNNABLE: ReadonlyArray<Experiment["status"]> = ["draft", "running"];
@@ -82,6 +87,8 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
   const registered = (await lab.modules()).get(request.module);
   let raw: Record<string, unknown> = { ...request.input };
   const inputDatasetIds: string[] = [];
+  const conversions: InputConversion[] = [];
+  const warnings: string[] = [];
   if (request.fromDataset !== undefined) {
     const dataset = await lab.storage.get("dataset", request.fromDataset);
     if (!dataset.table) {
@@ -98,16 +105,28 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
         `"--map" is required with "--from-dataset": map fields to columns, e.g. --map timesS=time_s`,
       );
     }
-    raw = { ...raw, ...inputFromTable(dataset.table, request.map) };
+    const mapped = await convertMappedColumns(inputFromTable(dataset.table, request.map), {
+      map: request.map,
+      columns: dataset.table.columns,
+      units: inputUnits(registered.module),
+    });
+    raw = { ...raw, ...mapped.values };
+    conversions.push(...mapped.conversions);
+    warnings.push(...mapped.warnings);
     inputDatasetIds.push(dataset.id);
   } else if (request.map && request.map.length > 0) {
     throw new LabosError("invalid", `"--map" needs "--from-dataset": say which dataset to read`);
   }
-  raw = { ...raw, ...parseParams(request.params ?? []) };
-  const prepared = prepareRun(registered, raw);
+  raw = {
+    ...raw,
+    ...parseParams(request.params ?? [], { schema: jsonSchemaOf(registered.module.input) }),
+  };
+  const written = await convertWrittenUnits(raw, inputUnits(registered.module));
+  conversions.push(...written.conversions);
+  const prepared = prepareRun(registered, written.values);
   const experimentId = request.experimentId ?? null;
   if (experimentId !== null) checkRunnable(await lab.storage.get("experiment", experimentId));
-  return { prepared, experimentId, inputDatasetIds, retryOf: null };
+  return { prepared, experimentId, inputDatasetIds, retryOf: null, conversions, warnings };
 }
 
 function checkRunnable(experiment: Experiment): void {
@@ -182,6 +201,8 @@ function recordRun(
     finishedAt: null,
     durationMs: null,
     error: null,
+    ...(plan.conversions.length > 0 ? { conversions: plan.conversions } : {}),
+    ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
   };
   const running: Job = {
     ...queued,
@@ -199,6 +220,13 @@ function recordRun(
     outputHash: outcome.status === "succeeded" ? outcome.outputHash : null,
     error: outcome.status === "failed" ? outcome.error : null,
   };
+  // Input warnings first, then the module's; only when there are some, so
+  // that jobs without warnings keep their old shape.
+  const warnings = [
+    ...plan.warnings,
+    ...(outcome.status === "succeeded" ? outcome.warnings : []),
+  ];
+  if (warnings.length > 0) finished.warnings = warnings;
   const moduleDetails = { module: module.key, moduleVersion: module.version, moduleSource: source };
   const events: AuditEventInput[] = [
     recordEvent(lab, "job.queued", {
@@ -328,13 +356,16 @@ export async function retryJob(lab: LabContext, jobId: string): Promise<RunResul
     );
   }
   const registered = (await lab.modules()).get(job.module);
-  const prepared = prepareRun(registered, job.input);
+  const prepared = prepareRun(registered, job.input, { recorded: true });
   if (job.experimentId) checkRunnable(await lab.storage.get("experiment", job.experimentId));
   return await commitRun(lab, {
     prepared,
     experimentId: job.experimentId,
     inputDatasetIds: job.inputDatasetIds,
     retryOf: job.id,
+    conversions: job.conversions ?? [],
+    // The input was converted when the job was planned; its warnings stay on that job.
+    warnings: [],
   });
 }
 
@@ -363,7 +394,7 @@ export async function checkRerun(lab: LabContext, jobId: string): Promise<RerunC
       } is now version ${registered.module.version}; the job used ${job.moduleVersion}`,
     };
   } else {
-    const outcome = await executeRun(prepareRun(registered, job.input));
+    const outcome = await executeRun(prepareRun(registered, job.input, { recorded: true }));
     const actualHash = outcome.status === "succeeded" ? outcome.outputHash : null;
     const matches = actualHash !== null && actualHash === job.outputHash;
     check = {

@@ -7,10 +7,17 @@
  */
 export { openLab, type OpenLabOptions } from "./open_lab.ts";
 export { type InitResult, Lab, type LabStatus } from "./_lab.ts";
-export type { CreateExperimentInput, ExperimentFilter, PlanRunResult } from "./_experiments.ts";
+export type {
+  CreateExperimentInput,
+  EditExperimentInput,
+  ExperimentFilter,
+  PlanRunResult,
+} from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
+export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
+export { parseParamValue } from "./_params.ts";
 export {
   CreateExperimentRequest,
   parseAuditTarget,
@@ -23,6 +30,7 @@ export type {
   ArchiveExport,
   ArchiveImport,
   ArchiveManifest,
+  ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   LegacyRecordReport,

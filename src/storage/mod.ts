@@ -11,3 +11,4 @@ export * from "./types.ts";
 export { checkPage } from "./_paging.ts";
 export { newFolderId } from "./_folder_id.ts";
 export { type RecordChange, recordEvent } from "./_events.ts";
+export { type AuditMismatch, compareWithAudit } from "./_audited.ts";

@@ -30,7 +30,7 @@ export function parseTemplate(text: string, file: string): LabTemplate {
   const value = parseJsoncText(text, file);
   const result = TemplateSchema.safeParse(value);
   if (!result.success) {
-    const issues = toFieldIssues(result.error, value);
+    const issues = toFieldIssues(result.error, value, { schema: TemplateSchema });
     throw new LabosError("invalid", `Invalid template ${file}: ${formatIssues(issues)}`, {
       issues,
     });

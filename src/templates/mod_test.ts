@@ -69,7 +69,15 @@ Deno.test("template errors name the file and the field", async () => {
     { ...MINIMAL, steps: [{ ...MINIMAL.steps[0], expected: [{ field: "heatJ", value: 3 }] }] },
     /"steps\.0\.expected\.0" "value" and "tolerance" go together/,
   );
-  await rejects({ ...MINIMAL, colour: "red" }, /input has unknown field "colour"/);
+  await rejects({ ...MINIMAL, colour: "red" }, /input has unknown field "colour"$/);
+  await rejects(
+    { ...MINIMAL, titel: "x" },
+    /input has unknown field "titel"; did you mean "title"\?$/,
+  );
+  await rejects(
+    { ...MINIMAL, steps: [{ ...MINIMAL.steps[0], Input: {} }] },
+    /"steps\.0" has unknown field "Input"; did you mean "input"\?$/,
+  );
   const error = await assertRejects(
     () => Promise.resolve(parseTemplate('{\n  "key": "x",\n  oops\n}', "bad.jsonc")),
     /^Cannot read bad\.jsonc: line 3, column 3: /,

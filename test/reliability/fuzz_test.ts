@@ -394,7 +394,7 @@ Deno.test("records are never read through a symbolic link, inside or out of the 
       assertMatch(error.message, /symbolic link/);
       const report = await lab.doctor();
       assert(
-        report.problems.some((p) => p.kind === "corrupt-record" && /symbolic link/.test(p.message)),
+        report.problems.some((p) => p.kind === "symbolic-link" && /symbolic link/.test(p.message)),
       );
       await fs.rm(folderInternals(lab.dataDir).store.pathOf("experiment", id));
     }

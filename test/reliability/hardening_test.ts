@@ -18,6 +18,10 @@ import { defineModule, ModuleError, ModuleRegistry } from "../../module.ts";
 import { hashJson } from "../../src/records/mod.ts";
 import { executableModule } from "../../src/plugins/_executable.ts";
 import type { ModuleManifest } from "../../src/plugins/_manifest.ts";
+import { importArchive } from "../../src/exchange/archive.ts";
+import { FolderStorage } from "../../src/storage/folder/mod.ts";
+import type { LabStorage, RestoreSink } from "../../src/storage/mod.ts";
+import { LabosError } from "../../src/errors.ts";
 
 const TOKEN = "hardening-test-token-0123456789abcdef";
 const PORT = 8321;
@@ -263,7 +267,9 @@ Deno.test("item 24: invalid UTF-8 and unpaired surrogates in a JSON body are 400
 async function importCsv(
   request: Panel["request"],
   csv: string,
-): Promise<{ id: string; table: { columns: Array<{ name: string }>; rows: unknown[] } }> {
+): Promise<
+  { id: string; table: { columns: Array<{ name: string }>; rowCount: number; values: unknown[][] } }
+> {
   const response = await request("/api/v1/datasets/import?fileName=t.csv", {
     method: "POST",
     headers: { "content-type": "text/csv" },
@@ -307,15 +313,16 @@ Deno.test("item 6: columns named __proto__ and constructor keep their values in 
   await withPanel(async ({ lab, request }) => {
     const csv = "__proto__,constructor,toString\n650,1.66,a\n700,7.39,b\n750,28.1,c\n";
     const imported = await importCsv(request, csv);
-    // An object literal cannot hold an own "__proto__": build the rows from JSON.
-    const rows = JSON.parse(
-      '[{"__proto__":650,"constructor":1.66,"toString":"a"},{"__proto__":700,"constructor":7.39,"toString":"b"},{"__proto__":750,"constructor":28.1,"toString":"c"}]',
-    );
-    assertEquals(JSON.stringify(imported.table.rows), JSON.stringify(rows));
+    // Tables are stored column by column: names only in "columns", never as object keys.
+    const names = ["__proto__", "constructor", "toString"];
+    const values = [[650, 700, 750], [1.66, 7.39, 28.1], ["a", "b", "c"]];
     const stored = await lab.getDataset(imported.id);
-    assertEquals(JSON.stringify(stored.table?.rows), JSON.stringify(rows));
     const api = await (await request(`/api/v1/datasets/${imported.id}`)).json();
-    assertEquals(JSON.stringify(api.table.rows), JSON.stringify(rows));
+    for (const table of [imported.table, stored.table, api.table]) {
+      assertEquals(table.columns.map((column: { name: string }) => column.name), names);
+      assertEquals(table.values, values);
+      assertEquals(table.rowCount, 3);
+    }
 
     const doctor = await lab.doctor();
     assertEquals(doctor.problems, []);
@@ -341,6 +348,125 @@ Deno.test("item 6: columns named __proto__ and constructor keep their values in 
       "__proto__,constructor,toString\r\n650,1.66,a\r\n700,7.39,b\r\n750,28.1,c\r\n",
     );
     assertEquals((await lab.doctor()).ok, true);
+  });
+});
+
+Deno.test("item 7: tables are stored as column arrays with nulls for blanks, near the CSV's size", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const header = Array.from({ length: 100 }, (_, i) => `c${i}`).join(",");
+    const stored = async (name: string, csv: string) => {
+      const bytes = new TextEncoder().encode(csv);
+      const dataset = await lab.importCsv({ fileName: name, bytes });
+      let size = 0;
+      for (const entry of Deno.readDirSync(`${dir}/data/datasets`)) {
+        if (entry.name.startsWith(dataset.id)) {
+          size += Deno.statSync(`${dir}/data/datasets/${entry.name}`).size;
+        }
+      }
+      return { dataset, ratio: size / bytes.byteLength };
+    };
+
+    const blank = await stored("blank.csv", `${header}\n${`${",".repeat(99)}\n`.repeat(2000)}`);
+    assertEquals(blank.dataset.table?.rowCount, 2000);
+    assertEquals(blank.dataset.table?.values.length, 100);
+    assert(blank.dataset.table?.values.every((column) => column.every((cell) => cell === null)));
+    // Row objects took about 20 characters per blank cell; a null in a column takes 5.
+    assert(blank.ratio < 6, `blank cells stored at ${blank.ratio.toFixed(1)}x the CSV`);
+
+    const row = Array.from({ length: 100 }, (_, i) => (i * 0.37 + 1.5).toFixed(4)).join(",");
+    const numbers = await stored("numbers.csv", `${header}\n${`${row}\n`.repeat(500)}`);
+    assertEquals(numbers.dataset.table?.values[1][499], 1.87);
+    assert(numbers.ratio < 1.5, `numbers stored at ${numbers.ratio.toFixed(2)}x the CSV`);
+    assertEquals(await lab.getDataset(numbers.dataset.id), numbers.dataset);
+    assertEquals((await lab.doctor()).problems, []);
+  });
+});
+
+Deno.test("item 7: a dataset past the size limit is refused before anything is written, naming the file, its size and the limit", async () => {
+  await withTempDir(async (dir) => {
+    assertEquals((await runCli(["--data-dir", `${dir}/data`, "init"], { cwd: dir })).code, 0);
+    const log = () => Deno.readTextFileSync(`${dir}/data/audit/log.jsonl`);
+    const before = log();
+    const file = await Deno.open(`${dir}/big.csv`, { write: true, create: true });
+    await file.write(new TextEncoder().encode("a,b\n"));
+    const chunk = new TextEncoder().encode("1,2\n".repeat(1 << 18));
+    for (let i = 0; i < 65; i++) await file.write(chunk);
+    file.close();
+    const result = await runCli(["--data-dir", `${dir}/data`, "import", "big.csv"], { cwd: dir });
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      'error: Cannot import "big.csv": the file is 65 MiB, more than the 64 MiB limit of a dataset\n',
+    );
+
+    // The limits are set in labos.jsonc.
+    Deno.writeTextFileSync(`${dir}/labos.jsonc`, '{ "limits": { "datasetCells": 1000 } }');
+    Deno.writeTextFileSync(`${dir}/wide.csv`, `a,b,c,d\n${"1,2,3,4\n".repeat(251)}`);
+    const wide = await runCli(["--data-dir", `${dir}/data`, "import", "wide.csv"], { cwd: dir });
+    assertEquals(wide.code, 2, wide.stderr);
+    assertEquals(
+      wide.stderr,
+      'error: Cannot import "wide.csv": its table of 4 columns passes the 1,000-cell limit of a dataset at line 252 (the file is 2 KiB)\n',
+    );
+    assertEquals(log(), before);
+    assertEquals([...Deno.readDirSync(`${dir}/data/datasets`)], []);
+  });
+});
+
+Deno.test("item 7: lists never read a dataset's values; show and doctor report damaged values", async () => {
+  await withPanel(async ({ lab, dir, request }) => {
+    const experiment = await lab.createExperiment({ title: "Kinetics" });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const bytes = new TextEncoder().encode(`t,c\n0,1\n${i},2\n`);
+      const dataset = await lab.importCsv({
+        fileName: `run${i}.csv`,
+        bytes,
+        experimentId: experiment.id,
+      });
+      ids.push(dataset.id);
+    }
+    const data = `${dir}/data`;
+    // Every values file is damaged: a list that read one would fail.
+    for (const id of ids) Deno.writeTextFileSync(`${data}/datasets/${id}.values.json`, "[[0,");
+
+    const list = await runCli(["--data-dir", data, "datasets", "list", "--json"]);
+    assertEquals(list.code, 0, list.stderr);
+    const items = JSON.parse(list.stdout);
+    assertEquals(items.map((item: { id: string }) => item.id), [...ids].reverse());
+    assertEquals(items[0].table, {
+      columns: [{ name: "t", type: "integer" }, { name: "c", type: "integer" }],
+      rowCount: 2,
+      delimiter: ",",
+    });
+    const api = await request("/api/v1/datasets");
+    assertEquals(api.status, 200);
+    assertEquals((await api.json()).items.length, 3);
+    for (const page of ["/datasets", `/experiments/${experiment.id}`]) {
+      const response = await request(page);
+      assertEquals(response.status, 200, page);
+      assertStringIncludes(await response.text(), "run2.csv");
+    }
+
+    const show = await runCli(["--data-dir", data, "datasets", "show", ids[0]]);
+    assertEquals(show.code, 2);
+    assertMatch(show.stderr, /its values file .*\.values\.json is not valid JSON/);
+    let doctor = await lab.doctor();
+    assertEquals(doctor.problems.filter((p) => p.kind === "corrupt-record").length, 3);
+
+    Deno.removeSync(`${data}/datasets/${ids[0]}.values.json`);
+    Deno.writeTextFileSync(`${data}/datasets/${ids[1]}.values.json`, "[[0,1],[1,3]]");
+    Deno.writeTextFileSync(`${data}/datasets/${ids[2]}.values.json`, "[[0,2],[1,2]]");
+    doctor = await lab.doctor();
+    const messages = doctor.problems.map((p) => `${p.kind}: ${p.message}`).join("\n");
+    assertMatch(messages, /corrupt-record: .*its values file .*\.values\.json is missing/);
+    // The experiment still lists the unreadable dataset.
+    assertMatch(messages, new RegExp(`dangling-reference: Dataset "${ids[0]}" does not exist`));
+    // Edited values change the record's hash: the edit is reported, the untouched rewrite is not.
+    assertMatch(messages, /unaudited-change: The dataset differs from its last audited state/);
+    assertEquals(doctor.problems.length, 3, messages);
   });
 });
 
@@ -576,14 +702,15 @@ with open("child.pid", "w") as f:
     f.write(str(child.pid))
 time.sleep(300)
 `,
-        1500,
+        // Generous: under load Python can take over a second to start and write child.pid.
+        5000,
       );
       let failed = false;
       try {
         await module.run({}, { progress() {} });
       } catch (error) {
         failed = true;
-        assertMatch((error as Error).message, /did not answer within 1500 ms and was stopped/);
+        assertMatch((error as Error).message, /did not answer within 5000 ms and was stopped/);
       }
       assert(failed);
       const pid = (await Deno.readTextFile(`${dir}/child.pid`)).trim();
@@ -690,6 +817,163 @@ Deno.test("items 2 and 18: archives never carry a journal, a lock or temporary f
       );
       assert(!existsSync(`${dir}/restored`), "nothing written");
     }
+  });
+});
+
+Deno.test("item 2: a restore cross-checks every record against its last audited hash; an edited record with a rehashed manifest is refused", async () => {
+  const { unzipSync, zipSync } = await import("fflate");
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const experiment = await lab.createExperiment({ title: "Titration" });
+    await lab.exportArchive(`${dir}/clean.zip`);
+    const entries = unzipSync(await Deno.readFile(`${dir}/clean.zip`));
+    const manifest = JSON.parse(new TextDecoder().decode(entries["labos-archive.json"]));
+    const record = `data/experiments/${experiment.id}.json`;
+    const { seq } = (await lab.listAudit({ limit: 1 })).items[0];
+
+    /** Rewrites the archive with `change` applied and the manifest rehashed to match. */
+    async function forge(change: (files: Record<string, Uint8Array>) => void): Promise<string> {
+      const files: Record<string, Uint8Array> = { ...entries };
+      delete files["labos-archive.json"];
+      change(files);
+      const listed = Object.keys(files).sort().map((name) => ({
+        path: name,
+        size: files[name].byteLength,
+        sha256: hashBytes(files[name]),
+      }));
+      const forged = { ...manifest, files: listed };
+      const file = `${dir}/forged-${crypto.randomUUID()}.zip`;
+      await Deno.writeFile(
+        file,
+        zipSync({
+          "labos-archive.json": new TextEncoder().encode(JSON.stringify(forged, null, 2) + "\n"),
+          ...files,
+        }),
+      );
+      return file;
+    }
+
+    const cases: Array<[(files: Record<string, Uint8Array>) => void, string]> = [
+      [
+        (files) => {
+          const text = new TextDecoder().decode(files[record]).replace("Titration", "Titrati0n");
+          files[record] = new TextEncoder().encode(text);
+        },
+        `the archived experiment "${experiment.id}" differs from its last audited state (seq ${seq}): it was edited outside LabOS; nothing was restored`,
+      ],
+      [
+        (files) => {
+          delete files[record];
+        },
+        `the archived experiment "${experiment.id}" was audited at seq ${seq} but its file is missing; nothing was restored`,
+      ],
+      [
+        (files) => {
+          const text = new TextDecoder().decode(files[record]).replaceAll(
+            experiment.id,
+            "exp_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+          );
+          files["data/experiments/exp_01ARZ3NDEKTSV4RRFFQ69G5FAV.json"] = new TextEncoder().encode(
+            text,
+          );
+        },
+        `the archived experiment "exp_01ARZ3NDEKTSV4RRFFQ69G5FAV" has no audit event: it was not written by LabOS; nothing was restored`,
+      ],
+    ];
+    for (const [change, expected] of cases) {
+      const file = await forge(change);
+      const result = await runCli(["--data-dir", `${dir}/restored`, "import-archive", file], {
+        cwd: dir,
+      });
+      assertEquals(result.code, 1, result.stderr);
+      assertEquals(result.stderr, `error: Cannot import "${file}": ${expected}\n`);
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+      assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.includes("import-")), []);
+    }
+    const corrupt = await forge((files) => {
+      files[record] = new TextEncoder().encode("{");
+    });
+    const refused = await runCli(["--data-dir", `${dir}/restored`, "import-archive", corrupt]);
+    assertEquals(refused.code, 1, refused.stderr);
+    assertStringIncludes(
+      refused.stderr,
+      `: "data/experiments/${experiment.id}.json" is not a valid record (not valid JSON`,
+    );
+    assert(!existsSync(`${dir}/restored`), "nothing written");
+    // The untouched archive still restores.
+    const restored = openLab({ dataDir: `${dir}/restored`, actor: "tester" });
+    assertEquals((await restored.importArchive(`${dir}/clean.zip`)).files, manifest.files.length);
+  });
+});
+
+/** A data folder whose disk fills up (ENOSPC) when `full` says so, as a real full disk would. */
+function fillingDisk(
+  storage: LabStorage,
+  full: (path: string, step: "create" | "write") => boolean,
+): LabStorage {
+  const enospc = () =>
+    Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+  return new Proxy(storage, {
+    get(target, key) {
+      if (key === "restore") {
+        return <T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }) =>
+          target.restore((sink) =>
+            fill({
+              ...sink,
+              async create(path) {
+                if (full(path, "create")) throw enospc();
+                const handle = await sink.create(path);
+                return {
+                  async write(chunk: Uint8Array) {
+                    if (full(path, "write")) throw enospc();
+                    await handle.write(chunk);
+                  },
+                  close: () => handle.close(),
+                };
+              },
+            }), options);
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("item 20: a full disk during import is reported as ENOSPC, naming the file, and nothing is left", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Titration" });
+    await lab.exportArchive(`${dir}/backup.zip`);
+    const file = `${dir}/backup.zip`;
+    for (
+      const [path, step] of [["audit/log.jsonl", "write"], ["labos.json", "create"]] as const
+    ) {
+      const storage = fillingDisk(
+        new FolderStorage(`${dir}/restored`),
+        (at, now) => at === path && now === step,
+      );
+      let error: unknown;
+      try {
+        await importArchive(storage, file);
+      } catch (caught) {
+        error = caught;
+      }
+      assert(error instanceof LabosError, String(error));
+      assertEquals(
+        error.message,
+        `Cannot import "${file}": the disk is full (ENOSPC) while writing "data/${path}"; nothing was restored`,
+      );
+      assertEquals(error.exitCode, 1);
+      assert(!existsSync(`${dir}/restored`), "nothing written");
+      assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name).sort(), [
+        "backup.zip",
+        "data",
+      ]);
+    }
+    // The same archive restores on a disk with room.
+    await importArchive(new FolderStorage(`${dir}/restored`), file);
   });
 });
 
@@ -810,11 +1094,11 @@ Deno.test("item 25: a cell too big to store is refused with the size and the lim
   await withTempDir(async (dir) => {
     assertEquals((await runCli(["--data-dir", `${dir}/data`, "init"], { cwd: dir })).code, 0);
     const before = await Deno.readTextFile(`${dir}/data/audit/log.jsonl`);
-    // 100 M control characters: each takes six characters in JSON, past the string limit.
     const file = await Deno.open(`${dir}/big.csv`, { write: true, create: true });
     await file.write(new TextEncoder().encode("note\n"));
     const chunk = new Uint8Array(1 << 20).fill(1);
-    for (let i = 0; i < 100; i++) await file.write(chunk);
+    // 60 M control characters: under the 64 MiB file limit, but six characters each in JSON.
+    for (let i = 0; i < 60; i++) await file.write(chunk);
     await file.write(new TextEncoder().encode("\n"));
     file.close();
     const result = await runCli(["--data-dir", `${dir}/data`, "import", "big.csv"], { cwd: dir });
@@ -1002,5 +1286,125 @@ Deno.test("item 11: an append checks the end of the log; damage in the middle st
     assertEquals(refused.code, 1);
     assertStringIncludes(refused.stderr, "the last line is not a valid audit record");
     assertEquals(await Deno.readTextFile(log), before);
+  });
+});
+
+/** The one-line refusal of a symbolic link at `relative` inside the data folder. */
+function linkRefusal(relative: string): string {
+  return `Refusing to use "${relative}" in the data folder: it is a symbolic link; LabOS never follows links inside the data folder (run "labos doctor")`;
+}
+
+Deno.test("item 16: an id index that is a symbolic link is refused by the CLI and the API; its target never shows", async () => {
+  await withPanel(async ({ lab, dir, request }) => {
+    const data = `${dir}/data`;
+    await lab.createExperiment({ title: "Real" });
+    const secret = "TOPSECRET-".repeat(40);
+    await Deno.writeTextFile(`${dir}/secret.txt`, `${secret}\n`);
+    await Deno.remove(`${data}/indexes/experiments.ids`);
+    await Deno.symlink(`${dir}/secret.txt`, `${data}/indexes/experiments.ids`);
+
+    const listed = await runCli(["--data-dir", data, "experiments", "list"], { cwd: dir });
+    assertEquals(listed.code, 1, listed.stdout + listed.stderr);
+    assertEquals(listed.stderr.trim(), `error: ${linkRefusal("indexes/experiments.ids")}`);
+    assert(!(listed.stdout + listed.stderr).includes("TOPSECRET"), listed.stderr);
+
+    const response = await request("/api/v1/experiments");
+    const body = await response.text();
+    assertEquals(response.status, 500, body);
+    assertEquals(JSON.parse(body).error.message, linkRefusal("indexes/experiments.ids"));
+    assert(!body.includes("TOPSECRET"), body);
+  });
+});
+
+Deno.test("item 16: a corrupt id index or manifest is named, and its error quotes at most 60 characters of it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    const real = await lab.createExperiment({ title: "Real" });
+    // Fixed-width lines of something that is not an id: the index is damaged, not a bad request.
+    await Deno.writeTextFile(`${data}/indexes/experiments.ids`, `${"Q".repeat(30)}\n`.repeat(50));
+    const listed = await runCli(["--data-dir", data, "experiments", "list"], { cwd: dir });
+    assertEquals(listed.code, 1, listed.stderr);
+    assertEquals(
+      listed.stderr.trim(),
+      `error: Corrupt id index "indexes/experiments.ids": line 1 is not an experiment id ("${
+        "Q".repeat(30)
+      }"); run "labos doctor --repair" to rebuild it`,
+    );
+
+    const manifest = JSON.parse(await Deno.readTextFile(`${data}/labos.json`));
+    await Deno.writeTextFile(
+      `${data}/labos.json`,
+      JSON.stringify({ ...manifest, format: "S".repeat(500) }),
+    );
+    const shown = await runCli(["--data-dir", data, "experiments", "show", real.id], { cwd: dir });
+    assertEquals(shown.code, 2, shown.stderr);
+    assertEquals(shown.stderr.trim().split("\n").length, 1);
+    assertStringIncludes(shown.stderr, `("format" is "${"S".repeat(60)}"..., expected`);
+    assert(!shown.stderr.includes("S".repeat(61)), shown.stderr);
+  });
+});
+
+Deno.test("item 17: a record folder that is a symbolic link is never written through; doctor reports it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Before" });
+    await Deno.mkdir(`${dir}/outside`);
+    await Deno.rename(`${data}/experiments`, `${dir}/moved`);
+    await Deno.symlink(`${dir}/outside`, `${data}/experiments`);
+    const log = await Deno.readTextFile(`${data}/audit/log.jsonl`);
+
+    const created = await runCli(["--data-dir", data, "experiments", "create", "--title", "X"], {
+      cwd: dir,
+    });
+    assertEquals(created.code, 1, created.stdout + created.stderr);
+    assertEquals(created.stderr.trim(), `error: ${linkRefusal("experiments/")}`);
+    assertEquals([...Deno.readDirSync(`${dir}/outside`)], []);
+    assertEquals(await Deno.readTextFile(`${data}/audit/log.jsonl`), log);
+    assert(!existsSync(`${data}/journal.json`), "refused before the journal");
+
+    const checked = await runCli(["--data-dir", data, "doctor"], { cwd: dir });
+    assertEquals(checked.code, 1, checked.stdout + checked.stderr);
+    assertStringIncludes(checked.stdout, "symbolic-link");
+    assertStringIncludes(checked.stdout, `"experiments" is a symbolic link to "${dir}/outside"`);
+    // What lies behind the link is unread, not missing.
+    assert(!checked.stdout.includes("missing-record"), checked.stdout);
+    const repaired = await runCli(["--data-dir", data, "doctor", "--repair"], { cwd: dir });
+    assertEquals(repaired.code, 1, repaired.stdout + repaired.stderr);
+    assertStringIncludes(repaired.stdout, "leaves it in place");
+    assert(Deno.lstatSync(`${data}/experiments`).isSymlink);
+    assertEquals([...Deno.readDirSync(`${dir}/outside`)], []);
+  });
+});
+
+Deno.test("item 17: an audit log that is a symbolic link is never appended through; doctor reports it", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    const lab = openLab({ dataDir: data, actor: "tester" });
+    await lab.init();
+    await lab.createExperiment({ title: "Before" });
+    // A verifying copy outside: following the link would append to it and doctor would pass.
+    await Deno.rename(`${data}/audit/log.jsonl`, `${dir}/outside.jsonl`);
+    await Deno.symlink(`${dir}/outside.jsonl`, `${data}/audit/log.jsonl`);
+    const before = await Deno.readTextFile(`${dir}/outside.jsonl`);
+
+    const created = await runCli(["--data-dir", data, "experiments", "create", "--title", "X"], {
+      cwd: dir,
+    });
+    assertEquals(created.code, 1, created.stdout + created.stderr);
+    assertEquals(created.stderr.trim(), `error: ${linkRefusal("audit/log.jsonl")}`);
+    assertEquals(await Deno.readTextFile(`${dir}/outside.jsonl`), before);
+    assertEquals((await lab.listExperiments()).items.map((item) => item.title), ["Before"]);
+
+    const checked = await runCli(["--data-dir", data, "doctor"], { cwd: dir });
+    assertEquals(checked.code, 1, checked.stdout + checked.stderr);
+    assertStringIncludes(checked.stdout, "symbolic-link");
+    assertStringIncludes(
+      checked.stdout,
+      `"audit/log.jsonl" is a symbolic link to "${dir}/outside.jsonl"`,
+    );
   });
 });

@@ -8,6 +8,12 @@
  */
 import { ModuleError } from "../contract.ts";
 
+/**
+ * The smallest positive normal double, 2⁻¹⁰²²; below it numbers (and squares)
+ * lose precision and then vanish.
+ */
+export const MIN_NORMAL_DOUBLE = 2.2250738585072014e-308;
+
 /** The result of a straight-line least-squares fit `y = slope·x + intercept`. */
 export interface LineFit {
   /** Slope, in units of y per unit of x. */
@@ -22,6 +28,14 @@ export interface LineFit {
   interceptStandardError: number | null;
   /** Residual standard deviation s_r = √(SS_res/(n − 2)); null with only two points. */
   residualStandardDeviation: number | null;
+  /** Covariance of slope and intercept, −x̄·s_r²/Sxx; null with only two points. */
+  slopeInterceptCovariance: number | null;
+  /** Mean of the x values, x̄. */
+  meanX: number;
+  /** Mean of the y values, ȳ. */
+  meanY: number;
+  /** Sum of squared deviations of x from its mean, Sxx = Σ(xᵢ − x̄)². */
+  xSumOfSquares: number;
   /** Number of points fitted. */
   count: number;
 }
@@ -30,6 +44,8 @@ export interface LineFit {
 export interface FitLineOptions {
   /** What the x values are, for the error message of a singular fit, such as `times`. */
   xName?: string;
+  /** What the y values are, for the error message of a fit out of range, such as `ln k`. */
+  yName?: string;
 }
 
 /**
@@ -38,7 +54,9 @@ export interface FitLineOptions {
  * conditioned even when x sits far from zero, as 1/T does.
  *
  * @throws {ModuleError} When there are fewer than two points, the arrays
- * differ in length, or all x values are equal.
+ * differ in length, all x values are equal, a value is not finite, or the
+ * spread of x or y is too small or too large for its squares to be
+ * represented in double precision (underflow or overflow).
  *
  * @example
  * ```ts
@@ -54,7 +72,10 @@ export function fitLine(
   options: FitLineOptions = {},
 ): LineFit {
   const xName = options.xName ?? "x values";
+  const yName = options.yName ?? "y values";
   checkData(x, y, 2);
+  checkFinite(x, xName);
+  checkFinite(y, yName);
   if (isConstant(x)) {
     throw new ModuleError(`Cannot fit a line: all ${xName} are equal (${x[0]})`);
   }
@@ -67,6 +88,8 @@ export function fitLine(
     sxx += (x[i] - meanX) ** 2;
     sxy += (x[i] - meanX) * (y[i] - meanY);
   }
+  checkSpread(x, { name: xName, meanValue: meanX, sumOfSquares: sxx });
+  checkSpread(y, { name: yName, meanValue: meanY });
   const slope = sxy / sxx;
   const intercept = meanY - slope * meanX;
   if (!Number.isFinite(slope) || !Number.isFinite(intercept)) {
@@ -84,6 +107,10 @@ export function fitLine(
     slopeStandardError: sr === null ? null : sr / Math.sqrt(sxx),
     interceptStandardError: sr === null ? null : sr * Math.sqrt(1 / n + (meanX * meanX) / sxx),
     residualStandardDeviation: sr,
+    slopeInterceptCovariance: sr === null ? null : (-meanX * sr * sr) / sxx,
+    meanX,
+    meanY,
+    xSumOfSquares: sxx,
     count: n,
   };
 }
@@ -143,6 +170,11 @@ export interface BasisFit {
   coefficients: number[];
   /** Standard error of each coefficient; null when there are no more points than coefficients. */
   standardErrors: Array<number | null>;
+  /**
+   * Covariance matrix of the coefficients, s²·(AᵀA)⁻¹ with s² = SS_res/(n − p), in
+   * the order of the basis; null when there are no more points than coefficients.
+   */
+  covariance: number[][] | null;
   /** Coefficient of determination, 1 − SS_res/SS_tot (1 when y does not vary). */
   rSquared: number;
   /** Sum of squared residuals. */
@@ -157,6 +189,8 @@ export interface FitBasisOptions {
   basis: ReadonlyArray<(x: number) => number>;
   /** What the x values are, for the error message of a singular fit, such as `velocities`. */
   xName?: string;
+  /** What the y values are, for the error message of a fit out of range, such as `plateHeights`. */
+  yName?: string;
 }
 
 /**
@@ -169,8 +203,9 @@ export interface FitBasisOptions {
  * s²·(RᵀR)⁻¹ with s² = SS_res/(n − p).
  *
  * @throws {ModuleError} When there are fewer points than basis functions, a
- * value of the basis is not finite, or the columns are linearly dependent
- * (for example too few distinct x values).
+ * value of the basis is not finite, the columns are linearly dependent
+ * (for example too few distinct x values), or the spread of y is too small
+ * or too large for its squares to be represented in double precision.
  *
  * @example
  * ```ts
@@ -191,6 +226,8 @@ export function fitBasis(
   const xName = options.xName ?? "x values";
   const p = basis.length;
   checkData(x, y, Math.max(p, 1));
+  checkFinite(y, options.yName ?? "y values");
+  checkSpread(y, { name: options.yName ?? "y values", meanValue: mean(y) });
   const n = x.length;
   const columns = basis.map((f) => x.map((xi) => f(xi)));
   for (const column of columns) {
@@ -237,16 +274,23 @@ export function fitBasis(
   const ssRes = sumOfSquaredResiduals(y, fitted);
 
   let standardErrors: Array<number | null> = new Array(p).fill(null);
+  let covariance: number[][] | null = null;
   if (n > p) {
     const variance = ssRes / (n - p);
     const rInverse = invertUpperTriangular(r);
-    standardErrors = rInverse.map((row, j) =>
-      Math.sqrt(variance * row.reduce((sum, value) => sum + value * value, 0)) / scales[j]
+    // (AᵀA)⁻¹ = R⁻¹R⁻ᵀ in the scaled columns; undo the scaling on both sides.
+    covariance = rInverse.map((rowI, i) =>
+      rInverse.map((rowJ, j) =>
+        (variance * rowI.reduce((sum, value, k) => sum + value * rowJ[k], 0)) /
+        (scales[i] * scales[j])
+      )
     );
+    standardErrors = covariance.map((row, j) => Math.sqrt(row[j]));
   }
   return {
     coefficients,
     standardErrors,
+    covariance,
     rSquared: coefficientOfDetermination(y, fitted),
     residualSumOfSquares: ssRes,
     count: n,
@@ -425,6 +469,50 @@ function checkData(x: readonly number[], y: readonly number[], minimum: number):
   }
   if (x.length < minimum) {
     throw new ModuleError(`Cannot fit: need at least ${minimum} points, got ${x.length}`);
+  }
+}
+
+function checkFinite(values: readonly number[], name: string): void {
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new ModuleError(
+      `Cannot fit: ${name} value ${bad + 1} is not finite (${values[bad]}); ` +
+        "the data overflow double precision",
+    );
+  }
+}
+
+/**
+ * Fails when the squared deviations of varying values underflow (fall below
+ * the normal range) or overflow, where R² and the standard errors would
+ * silently become 1, 0 or NaN.
+ */
+function checkSpread(
+  values: readonly number[],
+  options: { name: string; meanValue: number; sumOfSquares?: number },
+): void {
+  if (isConstant(values)) return;
+  let spread = 0;
+  let sum = 0;
+  for (const v of values) {
+    const deviation = Math.abs(v - options.meanValue);
+    spread = Math.max(spread, deviation);
+    sum += deviation * deviation;
+  }
+  const sumOfSquares = options.sumOfSquares ?? sum;
+  if (!Number.isFinite(sumOfSquares) || !Number.isFinite(options.meanValue)) {
+    throw new ModuleError(
+      `Cannot fit: the ${options.name} overflow double precision (spread ${
+        spread.toPrecision(3)
+      }, whose squares exceed 1.8e308); express them in a larger unit`,
+    );
+  }
+  if (spread * spread < MIN_NORMAL_DOUBLE) {
+    throw new ModuleError(
+      `Cannot fit: the ${options.name} underflow double precision (spread ${
+        spread.toPrecision(3)
+      }, whose squares fall below 2.2e-308); express them in a smaller unit`,
+    );
   }
 }
 

@@ -91,8 +91,14 @@ Deno.test("fitBasis rejects linearly dependent columns", () => {
   throwsModuleError(() => fitBasis([1, 2, 3], [1, 2, 3], { basis: [() => 0] }));
 });
 
+// Values so small that their squares underflow are refused (see the underflow test), so the
+// properties draw from normal-range numbers and exact zeros.
+function normalRange(value: number): number {
+  return Math.abs(value) < 1e-100 ? 0 : value;
+}
+
 Deno.test("fitBasis recovers the coefficients of exact data (property)", () => {
-  const coefficient = fc.double({ min: -100, max: 100, noNaN: true });
+  const coefficient = fc.double({ min: -100, max: 100, noNaN: true }).map(normalRange);
   fc.assert(
     fc.property(coefficient, coefficient, coefficient, (a, b, c) => {
       const u = [0.5, 1, 2, 3, 5, 8, 13];
@@ -105,7 +111,7 @@ Deno.test("fitBasis recovers the coefficients of exact data (property)", () => {
 });
 
 Deno.test("R² never exceeds 1 and residuals of a line sum to zero (property)", () => {
-  const point = fc.double({ min: -1e3, max: 1e3, noNaN: true });
+  const point = fc.double({ min: -1e3, max: 1e3, noNaN: true }).map(normalRange);
   fc.assert(
     fc.property(fc.array(fc.tuple(point, point), { minLength: 3, maxLength: 20 }), (pairs) => {
       const x = pairs.map(([a], i) => a + i * 1e-3 * (1 + Math.abs(a)));
@@ -169,4 +175,45 @@ Deno.test("expectedSubsetMismatches compares to significant figures", () => {
   ]);
   assert.deepEqual(expectedSubsetMismatches({}, { a: 1 }), ["a: expected 1, got undefined"]);
   assert.deepEqual(expectedSubsetMismatches([1], { a: 1 }), ["value: expected an object, got [1]"]);
+});
+
+// Harvey §5.4: cov(slope, intercept) = −x̄·s_r²/Sxx, so SE(b0)² = s_r²/n + x̄²·s_r²/Sxx.
+Deno.test("fitLine reports the slope–intercept covariance and the sums eq. 5.25 needs", () => {
+  const fit = fitLine(harveyX, harveyY);
+  close(fit.meanX, 0.25, 1e-15);
+  close(fit.xSumOfSquares, 0.175, 1e-15);
+  close(fit.meanY, 30.385, 1e-12);
+  const sr2 = fit.residualStandardDeviation! ** 2;
+  close(fit.slopeInterceptCovariance!, (-0.25 * sr2) / 0.175, 1e-15);
+  close(fit.interceptStandardError! ** 2, sr2 / 6 - 0.25 * fit.slopeInterceptCovariance!, 1e-12);
+  assert.equal(fitLine([1, 3], [2, 6]).slopeInterceptCovariance, null);
+});
+
+Deno.test("fitBasis's covariance is symmetric, with the squared standard errors on its diagonal", () => {
+  const line = fitLine(harveyX, harveyY);
+  const basis = fitBasis(harveyX, harveyY, { basis: [() => 1, (x) => x] });
+  const cov = basis.covariance!;
+  close(cov[0][1], cov[1][0], 1e-18);
+  close(cov[0][1], line.slopeInterceptCovariance!, 1e-12);
+  basis.standardErrors.forEach((se, j) => close(cov[j][j], se! ** 2, 1e-12));
+  assert.equal(fitBasis([1, 2], [1, 2], { basis: [() => 1, (x) => x] }).covariance, null);
+});
+
+Deno.test("fits refuse values whose squared spread underflows or overflows", () => {
+  throwsModuleError(
+    () => fitLine([0, 1, 2], [1e-300, 2e-300, 3e-300], { yName: "ln k values" }),
+    "the ln k values underflow double precision (spread 1.00e-300",
+  );
+  throwsModuleError(
+    () => fitLine([1e-300, 2e-300, 3e-300], [0, 1, 2], { xName: "times" }),
+    "the times underflow double precision",
+  );
+  throwsModuleError(() => fitLine([0, 1, 2], [1e200, -1e200, 3e200]), "the y values overflow");
+  throwsModuleError(() => fitLine([0, 1, 2], [1, Infinity, 2]), "y values value 2 is not finite");
+  throwsModuleError(
+    () => fitBasis([1, 2, 3], [1e-300, 2e-300, 4e-300], { basis: [() => 1, (x) => x] }),
+    "underflow",
+  );
+  // Constant values have no spread to lose: they stay a valid (if trivial) fit.
+  assert.equal(fitLine([0, 1, 2], [1e-300, 1e-300, 1e-300]).slope, 0);
 });

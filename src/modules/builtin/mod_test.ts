@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { expectedSubsetMismatches } from "./_stats.ts";
 import { BUILTIN_MODULES } from "./mod.ts";
+import { moduleInfo } from "../registry.ts";
 
 for (const module of BUILTIN_MODULES) {
   Deno.test(`${module.key}: descriptor is complete`, () => {
@@ -25,4 +26,29 @@ for (const module of BUILTIN_MODULES) {
       }
     });
   }
+}
+
+// Issue 13: `modules show` lists every output with its unit and, for an uncertainty, its formula.
+for (const module of BUILTIN_MODULES) {
+  Deno.test(`${module.key}: every output field states its unit, every uncertainty its formula`, () => {
+    const { outputs } = moduleInfo({ module, source: "builtin" });
+    assert.ok(outputs.length > 0);
+    for (const field of outputs) {
+      assert.ok(field.description.length > 0, `${field.path} has no description`);
+      if (field.type === "number" || field.type === "integer") {
+        assert.match(
+          field.description,
+          /\b(in|unit|dimensionless)\b|%|\bDa\b/,
+          `${module.key} ${field.path} names no unit`,
+        );
+      }
+      // A budget row's standardUncertainty is the one stated for an input, not a computed one.
+      const computed = !field.path.startsWith("uncertaintyBudget[]");
+      if (
+        computed && /StandardError|Uncertainty|[cC]ovariance|^standardErrors\./.test(field.path)
+      ) {
+        assert.match(field.description, /=/, `${module.key} ${field.path} gives no formula`);
+      }
+    }
+  });
 }

@@ -1,42 +1,73 @@
 import * as fs from "node:fs/promises";
-import { durableAppend } from "../../durable/mod.ts";
+import * as path from "node:path";
+import {
+  durableAppend,
+  linkRefusal,
+  openNoFollow,
+  readNoFollow,
+  refuseLinks,
+} from "../../durable/mod.ts";
+import { excerpt, LabosError } from "../../errors.ts";
+import { ID_PREFIXES, isId } from "../../records/ids.ts";
+import type { RecordType } from "../../records/schemas.ts";
 
 const ID_LENGTH: Readonly<Record<string, number>> = { exp: 30, ds: 29, job: 30 };
+
+/** Options for {@linkcode IdIndex}. */
+export interface IdIndexOptions {
+  /** The type of the ids. */
+  type: RecordType;
+  /** The data folder: no entry between it and the file may be a symbolic link. Default: the file's folder. */
+  root?: string;
+}
 
 /**
  * An append-only list of record ids in commit order, one fixed-width line per
  * id. Because every line has the same width, the newest page and the count
  * are read from the end of the file without listing the record folder.
  * The index is derived data: doctor checks it against the folder and can
- * rebuild it.
+ * rebuild it. It is never read or written through a symbolic link.
  */
 export class IdIndex {
   readonly file: string;
+  readonly #type: RecordType;
+  readonly #root: string;
   readonly #width: number;
+  #folderChecked = false;
 
-  constructor(file: string, prefix: "exp" | "ds" | "job") {
+  constructor(file: string, options: IdIndexOptions) {
     this.file = file;
-    this.#width = ID_LENGTH[prefix] + 1;
+    this.#type = options.type;
+    this.#root = options.root ?? path.dirname(file);
+    this.#width = ID_LENGTH[ID_PREFIXES[options.type]] + 1;
+  }
+
+  /** The index file's size, or undefined when it does not exist; refuses a link. */
+  async #size(): Promise<number | undefined> {
+    if (!this.#folderChecked) {
+      // Once per index object: the folders above the file do not move under a running LabOS.
+      await refuseLinks(path.dirname(this.file), { root: this.#root });
+      this.#folderChecked = true;
+    }
+    let stat;
+    try {
+      stat = await fs.lstat(this.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    if (stat.isSymbolicLink()) throw linkRefusal(this.file, { root: this.#root });
+    return stat.size;
   }
 
   /** Whether the index file exists. */
   async exists(): Promise<boolean> {
-    try {
-      await fs.stat(this.file);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.#size()) !== undefined;
   }
 
   /** How many ids the index holds. */
   async count(): Promise<number> {
-    try {
-      return Math.floor((await fs.stat(this.file)).size / this.#width);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
-      throw error;
-    }
+    return Math.floor((await this.#size() ?? 0) / this.#width);
   }
 
   /**
@@ -47,17 +78,19 @@ export class IdIndex {
    */
   async append(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    let size = 0;
-    try {
-      size = (await fs.stat(this.file)).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const size = await this.#size() ?? 0;
+    if (size % this.#width !== 0) {
+      const handle = await openNoFollow(this.file, { root: this.#root, flags: "r+" });
+      try {
+        await handle.truncate(size - (size % this.#width));
+      } finally {
+        await handle.close();
+      }
     }
-    if (size % this.#width !== 0) await fs.truncate(this.file, size - (size % this.#width));
     const present = new Set(await this.newest(0, ids.length));
     const missing = ids.filter((id) => !present.has(id));
     if (missing.length === 0) return;
-    await durableAppend(this.file, missing.map((id) => `${id}\n`).join(""));
+    await durableAppend(this.file, missing.map((id) => `${id}\n`).join(""), { root: this.#root });
   }
 
   /** The newest `count` ids before `skip` newer ones, newest first. */
@@ -66,28 +99,41 @@ export class IdIndex {
     const end = Math.max(0, total - skip);
     const start = Math.max(0, end - count);
     if (end <= start) return [];
-    const handle = await fs.open(this.file, "r");
+    const handle = await openNoFollow(this.file, { root: this.#root, flags: "r" });
     try {
       const buffer = new Uint8Array((end - start) * this.#width);
       await handle.read(buffer, 0, buffer.length, start * this.#width);
       const ids = new TextDecoder().decode(buffer).split("\n");
       ids.pop();
+      for (const [offset, id] of ids.entries()) {
+        if (!isId(id, this.#type)) throw this.#corrupt(start + offset + 1, id);
+      }
       return ids.reverse();
     } finally {
       await handle.close();
     }
   }
 
-  /** Every id, oldest first. */
+  /** Every line, oldest first, as stored (doctor compares them with the folder). */
   async all(): Promise<string[]> {
+    if (await this.#size() === undefined) return [];
     try {
-      const text = await fs.readFile(this.file, "utf8");
-      const ids = text.split("\n");
+      const ids = (await readNoFollow(this.file, { root: this.#root })).split("\n");
       ids.pop();
       return ids;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw error;
     }
+  }
+
+  #corrupt(line: number, text: string): LabosError {
+    const relative = path.relative(this.#root, this.file).split(path.sep).join("/");
+    return new LabosError(
+      "check_failed",
+      `Corrupt id index "${relative}": line ${line} is not ${
+        this.#type === "experiment" ? "an" : "a"
+      } ${this.#type} id (${excerpt(text)}); run "labos doctor --repair" to rebuild it`,
+    );
   }
 }

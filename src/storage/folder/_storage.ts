@@ -11,10 +11,23 @@ import {
   AuditLog,
   type VerifyResult,
 } from "../../audit/mod.ts";
-import { ensureDirectory, fsyncDirectory, LOCK_FILE, withLock } from "../../durable/mod.ts";
+import {
+  ensureDirectory,
+  fsyncDirectory,
+  LOCK_FILE,
+  readNoFollow,
+  refuseLinks,
+  withLock,
+} from "../../durable/mod.ts";
 import { copyFile, copyFiles, fileDigest, sha256File, walkFiles } from "../../durable/files.ts";
-import { LabosError, quote } from "../../errors.ts";
-import { isId, RECORD_FOLDERS, type RecordOf, type RecordType } from "../../records/mod.ts";
+import { excerpt, LabosError, quote } from "../../errors.ts";
+import {
+  isId,
+  RECORD_FOLDERS,
+  type RecordOf,
+  type RecordType,
+  type SummaryOf,
+} from "../../records/mod.ts";
 import { VERSION } from "../../version.ts";
 import { checkPage } from "../_paging.ts";
 import {
@@ -33,7 +46,7 @@ import {
   type StorageProblem,
   type StorageTransaction,
 } from "../types.ts";
-import { INDEX_FOLDER, RecordStore } from "./_records.ts";
+import { INDEX_FOLDER, RecordStore, VALUES_SUFFIX } from "./_records.ts";
 import {
   FolderTransaction,
   JOURNAL_FILE,
@@ -99,7 +112,10 @@ export class FolderStorage implements LabStorage {
     this.location = path.resolve(dataDir);
     this.manifestLocation = path.join(this.location, MANIFEST_FILE);
     this.#store = new RecordStore(this.location);
-    this.#audit = new AuditLog(path.join(this.location, "audit"), { now: options.now });
+    this.#audit = new AuditLog(path.join(this.location, "audit"), {
+      now: options.now,
+      root: this.location,
+    });
   }
 
   /** The checked manifest, or undefined when the folder is not initialised. */
@@ -111,7 +127,7 @@ export class FolderStorage implements LabStorage {
       throw new LabosError(
         "invalid",
         `Cannot use ${quote(this.location)}: ${file} is not a LabOS manifest ("format" is ${
-          quote(manifest?.format)
+          excerpt(manifest?.format)
         }, expected "${DATA_FORMAT}")`,
       );
     }
@@ -120,7 +136,9 @@ export class FolderStorage implements LabStorage {
         manifest.schemaVersion > DATA_SCHEMA_VERSION;
       throw new LabosError(
         "invalid",
-        `Cannot use ${quote(this.location)}: "schemaVersion" is ${quote(manifest.schemaVersion)}, ${
+        `Cannot use ${quote(this.location)}: "schemaVersion" is ${
+          excerpt(manifest.schemaVersion)
+        }, ${
           newer
             ? `newer than this LabOS ${VERSION} supports (${DATA_SCHEMA_VERSION}); upgrade LabOS`
             : `expected ${DATA_SCHEMA_VERSION}; run "labos migrate" to upgrade it`
@@ -135,7 +153,7 @@ export class FolderStorage implements LabStorage {
     const file = path.join(this.location, MANIFEST_FILE);
     let text: string;
     try {
-      text = await fs.readFile(file, "utf8");
+      text = await readNoFollow(file, { root: this.location });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
@@ -209,6 +227,23 @@ export class FolderStorage implements LabStorage {
     return this.#store.list(type, query);
   }
 
+  /** Reads one record's summary: a dataset without its values file read. */
+  getSummary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]> {
+    return this.#store.summary(type, id);
+  }
+
+  /** One page of summaries, newest first: datasets without their values files read. */
+  listSummaries<K extends RecordType>(
+    type: K,
+    query: RecordQuery<SummaryOf[K]> = {},
+  ): Promise<Page<SummaryOf[K]>> {
+    return this.#store.list(type, {
+      ...query,
+      where: query.where as ((record: RecordOf[K]) => boolean) | undefined,
+      summary: true,
+    }) as unknown as Promise<Page<SummaryOf[K]>>;
+  }
+
   /** How many records of a type exist. */
   count(type: RecordType): Promise<number> {
     return this.#store.count(type);
@@ -262,6 +297,7 @@ export class FolderStorage implements LabStorage {
     const records: RawRecords = { experiment: new Map(), dataset: new Map(), job: new Map() };
     for (const type of TYPES) {
       const folder = path.join(this.location, RECORD_FOLDERS[type]);
+      await refuseLinks(folder, { root: this.location });
       const { files, skipped } = await walkFiles(folder, {
         exclude: (relative, isDirectory) => isDirectory || relative.startsWith("."),
       });
@@ -273,7 +309,13 @@ export class FolderStorage implements LabStorage {
           } is not a regular file; run "labos doctor"`,
         );
       }
+      const valuesFiles = new Map<string, string>();
       for (const file of files) {
+        const owner = valuesOwner(type, file.relative);
+        if (owner) valuesFiles.set(owner, file.absolute);
+      }
+      for (const file of files) {
+        if (valuesOwner(type, file.relative)) continue;
         const id = file.relative.endsWith(".json") ? file.relative.slice(0, -5) : "";
         if (!isId(id, type)) {
           throw new LabosError(
@@ -283,11 +325,14 @@ export class FolderStorage implements LabStorage {
         }
         let value: unknown;
         try {
-          value = JSON.parse(await fs.readFile(file.absolute, "utf8"));
+          value = JSON.parse(await readNoFollow(file.absolute, { root: this.location }));
         } catch (error) {
+          if (error instanceof LabosError) throw error;
           throw new LabosError(
             "invalid",
-            `Cannot migrate: ${file.absolute} is not valid JSON (${(error as Error).message})`,
+            `Cannot migrate: ${file.absolute} is not valid JSON (${
+              excerpt((error as Error).message)
+            })`,
           );
         }
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -296,10 +341,30 @@ export class FolderStorage implements LabStorage {
         if ((value as RawRecord).id !== id) {
           throw new LabosError(
             "invalid",
-            `Cannot migrate: ${file.absolute} has "id" ${quote((value as RawRecord).id)}`,
+            `Cannot migrate: ${file.absolute} has "id" ${excerpt((value as RawRecord).id)}`,
           );
         }
+        const valuesFile = valuesFiles.get(id);
+        const table = (value as RawRecord).table as RawRecord | undefined;
+        if (valuesFile && table && typeof table === "object") {
+          try {
+            table.values = JSON.parse(await fs.readFile(valuesFile, "utf8"));
+          } catch (error) {
+            throw new LabosError(
+              "invalid",
+              `Cannot migrate: ${valuesFile} is not valid JSON (${(error as Error).message})`,
+            );
+          }
+        }
+        valuesFiles.delete(id);
         records[type].set(id, value as RawRecord);
+      }
+      const orphan = [...valuesFiles.values()][0];
+      if (orphan !== undefined) {
+        throw new LabosError(
+          "invalid",
+          `Cannot migrate: unexpected file ${orphan} (the values of a dataset that does not exist); move it aside first`,
+        );
       }
     }
     return records;
@@ -324,14 +389,16 @@ export class FolderStorage implements LabStorage {
 
   /** The SHA-256 of an attachment under `legacy/`, or undefined. */
   async attachmentHash(name: string): Promise<string | undefined> {
-    return await sha256File(path.join(this.location, ATTACHMENT_FOLDER, name)).catch(() =>
-      undefined
-    );
+    const file = path.join(this.location, ATTACHMENT_FOLDER, name);
+    await refuseLinks(file, { root: this.location });
+    return await sha256File(file).catch(() => undefined);
   }
 
   /** Copies a file under `legacy/`. */
   async attach(name: string, sourceFile: string): Promise<void> {
-    await copyFile(sourceFile, path.join(this.location, ATTACHMENT_FOLDER, name));
+    const target = path.join(this.location, ATTACHMENT_FOLDER, name);
+    await refuseLinks(target, { root: this.location });
+    await copyFile(sourceFile, target);
   }
 
   /** The folder's own checks; with `repair`, under the lock. */
@@ -340,9 +407,30 @@ export class FolderStorage implements LabStorage {
     return await withLock(this.location, () => this.#check(options));
   }
 
-  async #check(options: { repair: boolean; actor: string }): Promise<StorageCheck> {
-    const { repair } = options;
+  async #check(checkOptions: { repair: boolean; actor: string }): Promise<StorageCheck> {
     const problems: StorageProblem[] = [];
+    const links = await findLinks(this.location);
+    for (const link of links) {
+      problems.push({
+        kind: "symbolic-link",
+        path: link.absolute,
+        message: `"${link.relative}" is a symbolic link to ${
+          quote(link.target)
+        }: LabOS never follows links inside the data folder; replace it with the real ${
+          link.folder ? "folder" : "file"
+        }${
+          checkOptions.repair
+            ? " (doctor --repair leaves it in place and repairs nothing until it is gone)"
+            : ""
+        }`,
+        repaired: false,
+      });
+    }
+    // Whether a path (relative, with "/") is or lies under a link: it is neither read nor repaired.
+    const linked = (relative: string) =>
+      links.some((link) => relative === link.relative || relative.startsWith(`${link.relative}/`));
+    const options = { ...checkOptions, repair: checkOptions.repair && links.length === 0 };
+    const { repair } = options;
     const logFile = path.join(this.location, "audit", "log.jsonl");
     // A torn tail is moved aside before a pending journal is replayed: the replay appends events.
     let torn: { moved: string; seq: number; message: string } | undefined;
@@ -356,8 +444,8 @@ export class FolderStorage implements LabStorage {
       }
     }
     const journal = path.join(this.location, JOURNAL_FILE);
-    if (await exists(journal)) {
-      const damage = parseJournal(await fs.readFile(journal, "utf8"));
+    if (!linked(JOURNAL_FILE) && await exists(journal)) {
+      const damage = parseJournal(await readNoFollow(journal, { root: this.location }));
       if (typeof damage === "string") {
         await this.#damagedJournal(journal, damage, problems, options);
       } else {
@@ -370,15 +458,28 @@ export class FolderStorage implements LabStorage {
         });
       }
     }
-    await this.#sweepTempFiles(problems, options);
+    await this.#sweepTempFiles(problems, { ...options, linked });
     const records: StorageCheck["records"] = {
       experiment: new Map(),
       dataset: new Map(),
       job: new Map(),
     };
-    for (const type of TYPES) await this.#loadRecords(type, records, problems, options);
-    for (const type of TYPES) await this.#checkIndex(type, problems, options);
-    let audit = await this.#audit.verify();
+    for (const type of TYPES) {
+      if (linked(RECORD_FOLDERS[type])) continue;
+      await this.#loadRecords(type, records, problems, { ...options, linked });
+      const index = path.relative(this.location, this.#store.indexPathOf(type));
+      if (!linked(index.split(path.sep).join("/"))) await this.#checkIndex(type, problems, options);
+    }
+    const auditLinked = linked("audit/log.jsonl") || linked("audit/head.json");
+    let audit: VerifyResult = auditLinked
+      ? {
+        ok: false,
+        events: 0,
+        seq: 0,
+        kind: "missing",
+        message: "The audit log was not verified: it is behind a symbolic link",
+      }
+      : await this.#audit.verify();
     if (torn) {
       // LabOS never appends after damage: the event is recorded only if the rest verifies.
       if (audit.ok) {
@@ -404,7 +505,7 @@ export class FolderStorage implements LabStorage {
       });
       audit = await this.#audit.verify();
     }
-    if (!audit.ok) {
+    if (!audit.ok && !auditLinked) {
       problems.push({
         kind: "audit-damaged",
         path: logFile,
@@ -448,7 +549,7 @@ export class FolderStorage implements LabStorage {
     type: RecordType,
     loaded: StorageCheck["records"],
     problems: StorageProblem[],
-    options: { repair: boolean; actor: string },
+    options: { repair: boolean; actor: string; linked: (relative: string) => boolean },
   ): Promise<void> {
     const folder = path.join(this.location, RECORD_FOLDERS[type]);
     let names: string[];
@@ -458,13 +559,20 @@ export class FolderStorage implements LabStorage {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;
     }
+    const present = new Set(names);
     for (const name of names) {
+      if (options.linked(`${RECORD_FOLDERS[type]}/${name}`)) continue;
       const file = path.join(folder, name);
+      const owner = valuesOwner(type, name);
+      // A values file is read (and checked) with its record; one without a record is stray.
+      if (owner && present.has(`${owner}.json`)) continue;
       const id = name.endsWith(".json") ? name.slice(0, -5) : "";
       if (!isId(id, type)) {
         const temp = name.startsWith(".") && name.endsWith(".tmp");
         let message = temp
           ? `Leftover temporary file from an interrupted write`
+          : owner
+          ? `Table values of a dataset that does not exist (${owner})`
           : `Unexpected file in ${RECORD_FOLDERS[type]}/: expected "<${type} id>.json"`;
         if (options.repair) {
           message += `; moved to ${await this.#quarantine(file, RECORD_FOLDERS[type], options)}`;
@@ -519,9 +627,10 @@ export class FolderStorage implements LabStorage {
   /** Temporary files left by interrupted atomic writes outside the record folders. */
   async #sweepTempFiles(
     problems: StorageProblem[],
-    options: { repair: boolean; actor: string },
+    options: { repair: boolean; actor: string; linked: (relative: string) => boolean },
   ): Promise<void> {
     for (const folder of [".", "audit", "indexes"]) {
+      if (folder !== "." && options.linked(folder)) continue;
       let names: string[];
       try {
         names = (await fs.readdir(path.join(this.location, folder))).sort();
@@ -530,6 +639,7 @@ export class FolderStorage implements LabStorage {
       }
       for (const name of names) {
         if (!(name.startsWith(".") && name.endsWith(".tmp"))) continue;
+        if (options.linked(folder === "." ? name : `${folder}/${name}`)) continue;
         const file = path.join(this.location, folder, name);
         let message = "Leftover temporary file from an interrupted write";
         if (options.repair) {
@@ -550,6 +660,8 @@ export class FolderStorage implements LabStorage {
     options: { actor: string; reason?: string },
   ): Promise<string> {
     const dir = path.join(this.location, "quarantine", folder);
+    // A rename into a linked quarantine folder would move the file out of the data folder.
+    await refuseLinks(dir, { root: this.location, folder: true });
     await ensureDirectory(dir);
     const target = path.join(dir, `${Date.now()}-${path.basename(file)}`);
     await fs.rename(file, target);
@@ -644,6 +756,7 @@ export class FolderStorage implements LabStorage {
       `.${path.basename(target)}.import-${randomBytes(6).toString("hex")}`,
     );
     await fs.mkdir(staging);
+    const staged = new FolderStorage(staging);
     const sink: RestoreSink = {
       async create(relative) {
         const to = path.join(staging, relative);
@@ -667,6 +780,8 @@ export class FolderStorage implements LabStorage {
         );
         return { manifest, audit };
       },
+      check: () => staged.check({ repair: false, actor: "" }),
+      auditScan: () => staged.auditScan(),
     };
     try {
       const result = await fill(sink);
@@ -688,6 +803,43 @@ export class FolderStorage implements LabStorage {
       throw error;
     }
   }
+}
+
+/** A symbolic link inside the data folder, found by {@linkcode findLinks}. */
+interface FoundLink {
+  relative: string;
+  absolute: string;
+  target: string;
+  /** Whether it points to a folder. */
+  folder: boolean;
+}
+
+/** Every symbolic link among LabOS's own entries of a data folder, never followed. */
+async function findLinks(root: string): Promise<FoundLink[]> {
+  const found: FoundLink[] = [];
+  async function visit(dir: string, prefix: string): Promise<void> {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      // Only LabOS's own entries: never what else lives in a folder initialised with --force.
+      if (prefix === "" && !OWN_ENTRIES.has(entry.name) && !isStateEntry(entry.name)) continue;
+      const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      const absolute = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        const target = await fs.readlink(absolute).catch(() => "?");
+        const folder = await fs.stat(absolute).then((stat) => stat.isDirectory(), () => false);
+        found.push({ relative, absolute, target, folder });
+      } else if (entry.isDirectory()) await visit(absolute, relative);
+    }
+  }
+  await visit(root, "");
+  return found;
 }
 
 /** The folders of `dir`'s path, outermost first, that do not exist yet. */
@@ -715,7 +867,10 @@ async function missingFolders(dir: string): Promise<string[]> {
  */
 export function folderInternals(dataDir: string): { store: RecordStore; audit: AuditLog } {
   const location = path.resolve(dataDir);
-  return { store: new RecordStore(location), audit: new AuditLog(path.join(location, "audit")) };
+  return {
+    store: new RecordStore(location),
+    audit: new AuditLog(path.join(location, "audit"), { root: location }),
+  };
 }
 
 /** Whether nothing can be created in `dir` (a read-only mount, or no write permission). */
@@ -731,8 +886,16 @@ async function isReadOnly(dir: string): Promise<boolean> {
   return false;
 }
 
+/** The dataset id whose table values a file name in a record folder holds, if it is one. */
+function valuesOwner(type: RecordType, name: string): string | undefined {
+  if (type !== "dataset" || !name.endsWith(VALUES_SUFFIX)) return undefined;
+  const id = name.slice(0, -VALUES_SUFFIX.length);
+  return isId(id, "dataset") ? id : undefined;
+}
+
+/** Whether an entry exists, a symbolic link included (never followed). */
 async function exists(file: string): Promise<boolean> {
-  return await fs.stat(file).then(() => true, () => false);
+  return await fs.lstat(file).then(() => true, () => false);
 }
 
 async function listDataFiles(

@@ -1,7 +1,12 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { AuditEvent, AuditEventInput, AuditLog } from "../../audit/mod.ts";
-import { atomicWriteFile, ensureDirectory, fsyncDirectory } from "../../durable/mod.ts";
+import {
+  atomicWriteFile,
+  ensureDirectory,
+  fsyncDirectory,
+  readNoFollow,
+} from "../../durable/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
 import { canonicalJson, type RecordOf, recordText, type RecordType } from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
@@ -84,6 +89,10 @@ export class FolderTransaction implements StorageTransaction {
         store.validate(type, record);
         return recordText(record, `Cannot store ${type} ${quote(String(record.id))}`);
       });
+      // Refused before the journal: a journal that cannot be applied would block every write.
+      for (const type of new Set(this.#records.map((entry) => entry.type))) {
+        await store.refuseLinks(type);
+      }
       const staged = await audit.stage(this.#events);
       const journal: Journal = {
         v: 1,
@@ -102,7 +111,7 @@ export class FolderTransaction implements StorageTransaction {
           `Cannot store this change: its records together exceed what one write can hold (about 512 MiB); make it smaller`,
         );
       }
-      await atomicWriteFile(journalPath, text);
+      await atomicWriteFile(journalPath, text, { root: store.dataDir });
       await applyRecords(journal, store, texts);
       if (staged.events.length > 0) await staged.write();
       events = staged.events;
@@ -125,6 +134,7 @@ export async function writeManifestFile(
   await atomicWriteFile(
     path.join(dataDir, MANIFEST_FILE),
     `${JSON.stringify(manifest, null, 2)}\n`,
+    { root: dataDir },
   );
 }
 
@@ -252,7 +262,7 @@ export async function recoverJournal(store: RecordStore, audit: AuditLog): Promi
   const journalPath = path.join(store.dataDir, JOURNAL_FILE);
   let text: string;
   try {
-    text = await fs.readFile(journalPath, "utf8");
+    text = await readNoFollow(journalPath, { root: store.dataDir });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;

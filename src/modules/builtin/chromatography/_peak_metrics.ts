@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
-import { extent, linspace, tidyNumbers } from "../_stats.ts";
+import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
+import { extent, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One chromatographic peak as measured. */
 export interface PeakInput {
@@ -56,6 +56,8 @@ export interface PeakMetricsOutput {
   peaks: PeakResult[];
   /** Every pair of neighbouring peaks, in order of retention time. */
   pairs: PairResult[];
+  /** Plate counts below 1 and other cautions. */
+  warnings: string[];
 }
 
 // For a Gaussian peak the tangent base width is 4σ and the half-height width 2√(2 ln 2)·σ.
@@ -63,20 +65,20 @@ const BASE_PER_HALF_HEIGHT = 4 / (2 * Math.sqrt(2 * Math.LN2));
 
 const peakSchema = z.object({
   name: z.string().min(1).describe("Compound name or label of the peak"),
-  retentionTimeMin: z.number().positive().describe(
+  retentionTimeMin: z.number().positive().meta(unitMeta("min")).describe(
     "Retention time at the peak maximum, in minutes",
   ),
-  baseWidthMin: z.number().positive().optional().describe(
+  baseWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
     "Peak width at the baseline, between the tangents through the inflection points, in minutes; " +
       "give this or halfHeightWidthMin",
   ),
-  halfHeightWidthMin: z.number().positive().optional().describe(
+  halfHeightWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
     "Full peak width at half height, in minutes; give this or baseWidthMin",
   ),
 });
 
 const inputSchema = z.object({
-  deadTimeMin: z.number().positive().optional().describe(
+  deadTimeMin: z.number().positive().optional().meta(unitMeta("min")).describe(
     "Dead time t0, the retention time of an unretained compound, in minutes; needed for retention " +
       "factors and selectivities",
   ),
@@ -130,7 +132,8 @@ const outputSchema = z.object({
       "Retention factor k = (tR − t0)/t0 (dimensionless); null without deadTimeMin",
     ),
     plates: z.number().describe(
-      "Theoretical plates N = 16(tR/wb)² from the base width or 5.54(tR/wh)² from the half-height width",
+      "Theoretical plates N = 16(tR/wb)² from the base width or 5.54(tR/wh)² from the half-height " +
+        "width (dimensionless)",
     ),
   })).describe("Every peak, in order of retention time"),
   pairs: z.array(z.object({
@@ -138,13 +141,18 @@ const outputSchema = z.object({
     second: z.string().describe("The later peak"),
     resolution: z.number().describe(
       "Resolution Rs = 2(tR2 − tR1)/(wb1 + wb2), or 1.18(tR2 − tR1)/(wh1 + wh2) for half-height " +
-        "widths; mixed pairs convert half-height to base width as wb = 1.699·wh (Gaussian)",
+        "widths; mixed pairs convert half-height to base width as wb = 1.699·wh (Gaussian); " +
+        "dimensionless",
     ),
     selectivity: z.number().nullable().describe(
-      "Selectivity α = k2/k1 of the later to the earlier peak; null without deadTimeMin",
+      "Selectivity α = k2/k1 of the later to the earlier peak (dimensionless); null without " +
+        "deadTimeMin",
     ),
     widthBasis: z.enum(["base", "halfHeight", "mixed"]).describe("Widths used for the resolution"),
   })).describe("Every pair of neighbouring peaks, in order of retention time"),
+  warnings: z.array(z.string()).describe(
+    "Plate counts below 1 (a peak wider than its retention time allows) and other cautions",
+  ),
 });
 
 function run(input: PeakMetricsInput): PeakMetricsOutput {
@@ -191,7 +199,14 @@ function run(input: PeakMetricsInput): PeakMetricsOutput {
       widthBasis,
     });
   }
-  return tidyNumbers({ peaks, pairs });
+  const warnings = peaks
+    .filter((peak) => peak.plates < 1)
+    .map((peak) =>
+      `Peak ${JSON.stringify(peak.name)} has a plate count below 1 (N = ${
+        roundToSignificant(peak.plates, 3)
+      }): its width is too large for its retention time; check the width and its unit`
+    );
+  return tidyNumbers({ peaks, pairs, warnings });
 }
 
 function baseWidth(peak: PeakInput): number {
@@ -275,7 +290,9 @@ export const peakMetrics: LabModule<PeakMetricsInput, PeakMetricsOutput> = defin
     "When one peak has a base width and the other a half-height width, the half-height width is " +
     "converted to a base width assuming a Gaussian profile, wb = 4wh/(2√(2 ln 2)) ≈ 1.699·wh, and the " +
     "base-width formula is used; the pair is flagged as mixed. The selectivity is α = k2/k1, the " +
-    "later peak's retention factor over the earlier one's." +
+    "later peak's retention factor over the earlier one's. A plate count below 1 (wb > 4·tR or " +
+    "wh > 2.35·tR) cannot describe a real column and is reported with a " +
+    "warning." +
     " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
   citations: [
     HARVEY_12 + ".",

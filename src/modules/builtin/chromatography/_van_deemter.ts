@@ -30,10 +30,18 @@ export interface VanDeemterOutput {
   c: number;
   /** Standard errors of a, b and c. */
   standardErrors: VanDeemterStandardErrors;
-  /** Velocity of minimum plate height √(b/c), in the unit of u; null unless b > 0 and c > 0. */
+  /** Covariance matrix of (a, b, c), in the products of their units; null with only three points. */
+  covariance: number[][] | null;
+  /** Velocity of minimum plate height √(b/c), in the unit of u; null unless b and c are significantly positive. */
   optimumVelocity: number | null;
-  /** Minimum plate height a + 2√(bc), in the unit of H; null unless b > 0 and c > 0. */
+  /** Standard uncertainty of the optimum velocity, in the unit of u; null without an optimum or with only three points. */
+  optimumVelocityStandardError: number | null;
+  /** Minimum plate height a + 2√(bc), in the unit of H; null unless b and c are significantly positive. */
   minimumPlateHeight: number | null;
+  /** Standard uncertainty of the minimum plate height, in the unit of H; null without an optimum or with only three points. */
+  minimumPlateHeightStandardError: number | null;
+  /** Why no optimum is reported, or null when one is. */
+  noOptimumReason: string | null;
   /** R² of the fit. */
   rSquared: number;
   /** Notes on coefficients without physical meaning or an extrapolated optimum. */
@@ -67,17 +75,44 @@ const outputSchema = z.object({
   ),
   c: z.number().describe("Mass-transfer coefficient C, in plate-height unit / velocity unit"),
   standardErrors: z.object({
-    a: z.number().nullable().describe("Standard error of a; null with only three points"),
-    b: z.number().nullable().describe("Standard error of b; null with only three points"),
-    c: z.number().nullable().describe("Standard error of c; null with only three points"),
+    a: z.number().nullable().describe(
+      "Standard uncertainty of a, in the plate-height unit: s(a) = √Σ₁₁ of the covariance " +
+        "matrix; null with only three points",
+    ),
+    b: z.number().nullable().describe(
+      "Standard uncertainty of b, in plate-height unit × velocity unit: s(b) = √Σ₂₂; null " +
+        "with only three points",
+    ),
+    c: z.number().nullable().describe(
+      "Standard uncertainty of c, in plate-height unit / velocity unit: s(c) = √Σ₃₃; null " +
+        "with only three points",
+    ),
   }).describe("Standard errors of the coefficients"),
+  covariance: z.array(z.array(z.number())).nullable().describe(
+    "Covariance matrix Σ of (a, b, c) from the fit, s²·(XᵀX)⁻¹ with s² = SS_res/(n − 3) and X " +
+      "the design matrix [1, 1/u, u]; entries in the products of the coefficients' units; null " +
+      "with only three points",
+  ),
   optimumVelocity: z.number().nullable().describe(
-    "Velocity of minimum plate height √(b/c), in the velocity unit; null unless b > 0 and c > 0",
+    "Velocity of minimum plate height u_opt = √(b/c), in the velocity unit; null unless b and c " +
+      "are both significantly positive (b ≥ 2·SE(b) and c ≥ 2·SE(c))",
+  ),
+  optimumVelocityStandardError: z.number().nullable().describe(
+    "Standard uncertainty of u_opt, in the velocity unit: s = √(gᵀΣg) with gradient g = (0, " +
+      "u_opt/(2b), −u_opt/(2c)) over (a, b, c); null without an optimum or with only three points",
   ),
   minimumPlateHeight: z.number().nullable().describe(
-    "Minimum plate height a + 2√(b·c), in the plate-height unit; null unless b > 0 and c > 0",
+    "Minimum plate height H_min = a + 2√(b·c), in the plate-height unit; null unless b and c are " +
+      "both significantly positive",
   ),
-  rSquared: z.number().describe("R² of the fit"),
+  minimumPlateHeightStandardError: z.number().nullable().describe(
+    "Standard uncertainty of H_min, in the plate-height unit: s = √(gᵀΣg) with gradient g = (1, " +
+      "√(c/b), √(b/c)) over (a, b, c); null without an optimum or with only three points",
+  ),
+  noOptimumReason: z.string().nullable().describe(
+    "Why no optimum is reported (b or c not significantly positive); null when there is one",
+  ),
+  rSquared: z.number().describe("R² of the fit (dimensionless)"),
   warnings: z.array(z.string()).describe(
     "Coefficients without physical meaning, an undefined or extrapolated optimum",
   ),
@@ -87,29 +122,69 @@ const BASIS = [() => 1, (u: number) => 1 / u, (u: number) => u];
 
 function run(input: VanDeemterInput): VanDeemterOutput {
   const u = input.linearVelocities;
-  const fit = fitBasis(u, input.plateHeights, { basis: BASIS, xName: "linearVelocities" });
+  const fit = fitBasis(u, input.plateHeights, {
+    basis: BASIS,
+    xName: "linearVelocities",
+    yName: "plateHeights",
+  });
   const [a, b, c] = fit.coefficients.map((value) => roundToSignificant(value, 15));
+  const [seA, seB, seC] = fit.standardErrors;
   const warnings: string[] = [];
   if (a < 0) {
     warnings.push(`Fitted a is negative (${a}), which has no physical meaning`);
   }
+  const reasons: string[] = [];
   if (b <= 0) {
-    warnings.push(
+    reasons.push(
       `Fitted b is not positive (${b}), so there is no optimum velocity; ` +
         "measure at lower velocities, where longitudinal diffusion dominates",
     );
+  } else if (seB !== null && b < 2 * seB) {
+    reasons.push(
+      `Fitted b (${b}) is not significantly positive (b < 2·SE(b) = ${
+        roundToSignificant(2 * seB, 4)
+      }), so there is no optimum velocity; measure at lower velocities, where longitudinal ` +
+        "diffusion dominates",
+    );
   }
   if (c <= 0) {
-    warnings.push(
+    reasons.push(
       `Fitted c is not positive (${c}), so there is no optimum velocity; ` +
         "measure at higher velocities, where mass transfer dominates",
     );
+  } else if (seC !== null && c < 2 * seC) {
+    reasons.push(
+      `Fitted c (${c}) is not significantly positive (c < 2·SE(c) = ${
+        roundToSignificant(2 * seC, 4)
+      }), so there is no optimum velocity; measure at higher velocities, where mass transfer ` +
+        "dominates",
+    );
   }
+  if (reasons.length === 0 && !Number.isFinite(b / c)) {
+    reasons.push(`The optimum velocity √(b/c) is too large to represent (b = ${b}, c = ${c})`);
+  }
+  for (const reason of reasons) warnings.push(reason);
   let optimumVelocity: number | null = null;
   let minimumPlateHeight: number | null = null;
-  if (b > 0 && c > 0 && Number.isFinite(b / c)) {
+  let optimumVelocityStandardError: number | null = null;
+  let minimumPlateHeightStandardError: number | null = null;
+  if (reasons.length === 0) {
     optimumVelocity = roundToSignificant(Math.sqrt(b / c), 15);
     minimumPlateHeight = roundToSignificant(a + 2 * Math.sqrt(b * c), 15);
+    if (fit.covariance === null) {
+      warnings.push(
+        "With three velocities the fit has no degrees of freedom left, so the significance of b " +
+          "and c and the optimum's uncertainty cannot be estimated",
+      );
+    } else {
+      const uOpt = Math.sqrt(b / c);
+      optimumVelocityStandardError = propagate(fit.covariance, [
+        0,
+        uOpt / (2 * b),
+        -uOpt / (2 * c),
+      ]);
+      minimumPlateHeightStandardError = propagate(fit.covariance, [1, 1 / uOpt, uOpt]);
+    }
     const [low, high] = extent(u);
     if (optimumVelocity < low || optimumVelocity > high) {
       warnings.push(
@@ -118,17 +193,31 @@ function run(input: VanDeemterInput): VanDeemterOutput {
       );
     }
   }
-  const [seA, seB, seC] = fit.standardErrors;
   return tidyNumbers({
     a,
     b,
     c,
     standardErrors: { a: seA, b: seB, c: seC },
+    covariance: fit.covariance,
     optimumVelocity,
+    optimumVelocityStandardError,
     minimumPlateHeight,
+    minimumPlateHeightStandardError,
+    noOptimumReason: reasons.length === 0 ? null : reasons.join("; "),
     rSquared: fit.rSquared,
     warnings,
   });
+}
+
+/** First-order propagation √(gᵀΣg) of a function with gradient g. */
+function propagate(covariance: number[][], gradient: number[]): number {
+  let variance = 0;
+  for (let i = 0; i < gradient.length; i++) {
+    for (let j = 0; j < gradient.length; j++) {
+      variance += gradient[i] * covariance[i][j] * gradient[j];
+    }
+  }
+  return Math.sqrt(Math.max(0, variance));
 }
 
 function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
@@ -191,8 +280,12 @@ export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineMo
     "it by linear least squares on the basis functions 1, 1/u and u. The design matrix is factored " +
     "by Householder QR after scaling each column to unit length, which avoids the squared " +
     "condition number of the normal equations. Setting dH/du = −B/u² + C = 0 gives the optimum " +
-    "velocity u_opt = √(B/C) and the minimum plate height H_min = A + 2√(B·C); these exist only when " +
-    "B > 0 and C > 0, otherwise they are reported as null with a warning. Units are the user's: " +
+    "velocity u_opt = √(B/C) and the minimum plate height H_min = A + 2√(B·C); these are reported " +
+    "only when B and C are both significantly positive (B ≥ 2·SE(B) and C ≥ 2·SE(C)), otherwise " +
+    "they are null and noOptimumReason and a warning say why. Their standard uncertainties are " +
+    "propagated to first order from the full covariance matrix Σ = s²·(XᵀX)⁻¹ of (A, B, C): " +
+    "s = √(gᵀΣg), with gradients g = (0, u_opt/(2B), −u_opt/(2C)) for u_opt and (1, √(C/B), " +
+    "√(B/C)) for H_min. Units are the user's: " +
     "A has the unit of H, B the unit of H times that of u, C the unit of H divided by that of u." +
     " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
   citations: [
@@ -215,7 +308,11 @@ export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineMo
     "velocities are usually less precise; a fit dominated by a few points can give negative " +
     "coefficients, which are reported with a warning.",
     "With exactly three velocities the curve passes through every point and no standard errors " +
-    "can be estimated.",
+    "can be estimated, so the significance of B and C cannot be tested; the optimum is then " +
+    "reported with a warning and without an uncertainty.",
+    "The significance test uses 2·SE, a rough 95 % criterion; with few velocities the Student t " +
+    "factor is larger than 2. The propagated uncertainties are first order and understate the " +
+    "spread when B or C is barely significant.",
   ],
   learnerNotes: [
     "A chromatographic band spreads as it travels down the column. The plate height H is the " +

@@ -1,9 +1,22 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
-import { extent, fitLine, tidyNumbers } from "../_stats.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
+import { extent, fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
-/** The molar gas constant R in J/(mol·K), exact since the 2019 SI redefinition (CODATA 2018). */
-export const GAS_CONSTANT_J_PER_MOL_K = 8.314462618;
+/** The Avogadro constant N_A in 1/mol, a defining constant of the 2019 SI (exact). */
+const AVOGADRO_PER_MOL = 6.02214076e23;
+/** The Boltzmann constant k_B in J/K, a defining constant of the 2019 SI (exact). */
+const BOLTZMANN_J_PER_K = 1.380649e-23;
+/**
+ * The molar gas constant R = N_A·k_B in J/(mol·K), exact in the 2019 SI
+ * (8.31446261815324…; CODATA 2018 prints it truncated as 8.314462618).
+ */
+export const GAS_CONSTANT_J_PER_MOL_K: number = AVOGADRO_PER_MOL * BOLTZMANN_J_PER_K;
 
 /** Validated input of {@linkcode arrhenius}. */
 export interface ArrheniusInput {
@@ -21,12 +34,22 @@ export interface ArrheniusOutput {
   activationEnergyStandardErrorKJPerMol: number | null;
   /** Pre-exponential factor A, in the unit of the rate constants. */
   preExponentialFactor: number;
+  /** Standard uncertainty of A, A·s(ln A), in the unit of the rate constants; null with only two temperatures. */
+  preExponentialFactorStandardError: number | null;
+  /** ln A, the fitted intercept (A in the unit of the rate constants). */
+  lnPreExponentialFactor: number;
+  /** Standard error of ln A; null with only two temperatures. */
+  lnPreExponentialFactorStandardError: number | null;
+  /** Covariance of Ea and ln A, in kJ/mol; null with only two temperatures. */
+  activationEnergyLnACovarianceKJPerMol: number | null;
   /** R² of ln k against 1/T (exactly 1 for two points). */
   rSquared: number;
+  /** A negative activation energy and other cautions. */
+  warnings: string[];
 }
 
 const inputSchema = z.object({
-  temperaturesK: z.array(z.number().positive()).min(2).describe(
+  temperaturesK: z.array(z.number().positive()).min(2).meta(unitMeta("K")).describe(
     "Absolute temperatures of the measurements, in kelvins",
   ),
   rateConstants: z.array(z.number().positive()).describe(
@@ -49,12 +72,31 @@ const outputSchema = z.object({
     "Activation energy Ea = −slope·R of ln k against 1/T, in kJ/mol",
   ),
   activationEnergyStandardErrorKJPerMol: z.number().nullable().describe(
-    "Standard error of Ea from the fit, in kJ/mol; null with only two temperatures",
+    "Standard uncertainty of Ea, in kJ/mol: s(Ea) = R·s_m, s_m = s_r/√Σ(xᵢ − x̄)² the slope's " +
+      "standard error (x = 1/T); null with only two temperatures",
   ),
   preExponentialFactor: z.number().describe(
     "Pre-exponential factor A = exp(intercept), in the unit of the rate constants",
   ),
-  rSquared: z.number().describe("R² of ln k against 1/T; 1 for two points"),
+  preExponentialFactorStandardError: z.number().nullable().describe(
+    "Standard uncertainty of A, in the unit of the rate constants: s(A) = A·s(ln A) (first-order " +
+      "propagation; A is log-normal, so quote ln A ± s(ln A) when s(ln A) is large); null with " +
+      "only two temperatures",
+  ),
+  lnPreExponentialFactor: z.number().describe(
+    "ln A, the intercept of ln k against 1/T (dimensionless, A in the unit of the rate constants)",
+  ),
+  lnPreExponentialFactorStandardError: z.number().nullable().describe(
+    "Standard uncertainty of ln A (dimensionless): s(ln A) = s_r·√(1/n + x̄²/Σ(xᵢ − x̄)²), the " +
+      "intercept's standard error; null with only two temperatures",
+  ),
+  activationEnergyLnACovarianceKJPerMol: z.number().nullable().describe(
+    "Covariance of Ea and ln A, in kJ/mol: cov(Ea, ln A) = −R·cov(m, b) = R·x̄·s_r²/Σ(xᵢ − x̄)² " +
+      "with m, b the slope and intercept (positive: a larger Ea comes with a larger ln A); null " +
+      "with only two temperatures",
+  ),
+  rSquared: z.number().describe("R² of ln k against 1/T (dimensionless); 1 for two points"),
+  warnings: z.array(z.string()).describe("A negative activation energy and other cautions"),
 });
 
 function run(input: ArrheniusInput): ArrheniusOutput {
@@ -64,6 +106,7 @@ function run(input: ArrheniusInput): ArrheniusOutput {
   }
   const fit = fitLine(t.map((value) => 1 / value), k.map(Math.log), {
     xName: "inverse temperatures",
+    yName: "ln k values",
   });
   const preExponentialFactor = Math.exp(fit.intercept);
   if (!Number.isFinite(preExponentialFactor)) {
@@ -71,13 +114,32 @@ function run(input: ArrheniusInput): ArrheniusOutput {
       `The pre-exponential factor exp(${fit.intercept}) is too large to represent`,
     );
   }
+  const activationEnergyKJPerMol = (-fit.slope * GAS_CONSTANT_J_PER_MOL_K) / 1000;
+  const warnings: string[] = [];
+  if (activationEnergyKJPerMol < 0) {
+    warnings.push(
+      `The activation energy is negative (${
+        roundToSignificant(activationEnergyKJPerMol, 4)
+      } kJ/mol): the rate falls as the temperature rises; check the data, or a pre-equilibrium ` +
+        "or barrierless mechanism",
+    );
+  }
+  const lnASe = fit.interceptStandardError;
+  const covariance = fit.slopeInterceptCovariance;
   return tidyNumbers({
-    activationEnergyKJPerMol: (-fit.slope * GAS_CONSTANT_J_PER_MOL_K) / 1000,
+    activationEnergyKJPerMol,
     activationEnergyStandardErrorKJPerMol: fit.slopeStandardError === null
       ? null
       : (fit.slopeStandardError * GAS_CONSTANT_J_PER_MOL_K) / 1000,
     preExponentialFactor,
+    preExponentialFactorStandardError: lnASe === null ? null : preExponentialFactor * lnASe,
+    lnPreExponentialFactor: fit.intercept,
+    lnPreExponentialFactorStandardError: lnASe,
+    activationEnergyLnACovarianceKJPerMol: covariance === null
+      ? null
+      : (-GAS_CONSTANT_J_PER_MOL_K * covariance) / 1000,
     rSquared: fit.rSquared,
+    warnings,
   });
 }
 
@@ -135,9 +197,13 @@ export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModul
   method: "The Arrhenius equation k = A·exp(−Ea/(R·T)) becomes linear on taking logarithms: " +
     "ln k = ln A − (Ea/R)·(1/T). The module fits a straight line to ln k against 1/T by ordinary " +
     "least squares (sums taken about the means, which keeps the fit accurate although 1/T varies " +
-    "only in its third significant figure), then reports Ea = −slope·R with R = 8.314462618 " +
-    "J/(mol·K) (exact, CODATA 2018) and A = exp(intercept). The standard error of Ea is the slope's " +
-    "standard error times R. With two temperatures the line passes through both points and R² = 1." +
+    "only in its third significant figure), then reports Ea = −slope·R with R = N_A·k_B = " +
+    "8.31446261815324 J/(mol·K) (exact in the 2019 SI; CODATA 2018) and A = exp(intercept). The standard error of Ea is the slope's " +
+    "standard error times R. ln A is the intercept with its standard error s(ln A) = " +
+    "s_r·√(1/n + x̄²/Σ(xᵢ − x̄)²) (x = 1/T), s(A) = A·s(ln A) by first-order propagation, and " +
+    "since Ea = −R·m and ln A = b for slope m and intercept b, cov(Ea, ln A) = −R·cov(m, b) = " +
+    "R·x̄·s_r²/Σ(xᵢ − x̄)². A negative Ea is reported with a warning. With two temperatures the " +
+    "line passes through both points, R² = 1 and no uncertainty can be estimated." +
     " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
   citations: [
     OPENSTAX_12_5 + ". https://openstax.org/details/books/chemistry-2e",
@@ -155,8 +221,11 @@ export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModul
     "errors in k are similar, the slow (low-temperature) points are over-weighted.",
     "A is found by extrapolating to 1/T = 0, far outside the data, so it is much less certain than " +
     "Ea and strongly correlated with it.",
-    "A negative fitted Ea is reported as is: it can be real (for example pre-equilibria or " +
-    "barrierless radical reactions) but more often signals a problem with the data.",
+    "A negative fitted Ea is reported with a warning: it can be real (for example pre-equilibria " +
+    "or barrierless radical reactions) but more often signals a problem with the data.",
+    "The uncertainties assume independent, equal errors in ln k and exact temperatures; s(A) is " +
+    "a first-order estimate and understates the asymmetric (log-normal) spread of A when s(ln A) " +
+    "is large.",
   ],
   learnerNotes: [
     "Reactions speed up when heated because a larger fraction of molecular collisions have at least " +

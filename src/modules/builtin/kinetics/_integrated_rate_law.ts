@@ -1,6 +1,12 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
-import { extent, fitLine, linspace, tidyNumbers } from "../_stats.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
+import { extent, fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
 
 /** A reaction order the integrated rate laws cover. */
 export type ReactionOrder = 0 | 1 | 2;
@@ -37,8 +43,12 @@ export interface IntegratedRateLawOutput {
   rateConstantStandardError: number | null;
   /** Half-life at the concentration measured first, in seconds. */
   halfLifeS: number;
+  /** Standard uncertainty of the half-life, t½·s(k)/k, in seconds; null with fewer than three points. */
+  halfLifeStandardErrorS: number | null;
   /** Initial concentration implied by the fitted intercept, in mol/L; null when the intercept implies none (a non-positive value). */
   fittedInitialConcentrationM: number | null;
+  /** Standard uncertainty of the fitted initial concentration, in mol/L; null when it or the intercept's standard error is. */
+  fittedInitialConcentrationStandardErrorM: number | null;
   /** R² of the chosen order's linear plot. */
   rSquared: number;
   /** The fit of every order 0, 1 and 2, for comparison. */
@@ -48,10 +58,10 @@ export interface IntegratedRateLawOutput {
 const UNITS = { 0: "M/s", 1: "1/s", 2: "1/(M·s)" } as const;
 
 const inputSchema = z.object({
-  timesS: z.array(z.number().nonnegative()).min(3).describe(
+  timesS: z.array(z.number().nonnegative()).min(3).meta(unitMeta("s")).describe(
     "Times at which the concentrations were measured, in seconds",
   ),
-  concentrationsM: z.array(z.number().nonnegative()).describe(
+  concentrationsM: z.array(z.number().nonnegative()).meta(unitMeta("mol/L")).describe(
     "Reactant concentration at each time, in mol/L; must be greater than 0 unless order is 0 " +
       "(ln C and 1/C need positive values)",
   ),
@@ -82,31 +92,48 @@ const inputSchema = z.object({
 });
 
 const orderFitSchema = z.object({
-  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe("The order"),
+  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe(
+    "The order: 0, 1 or 2 (dimensionless)",
+  ),
   rateConstant: z.number().nullable().describe(
     "Rate constant in M/s, 1/s or 1/(M·s) for orders 0, 1, 2; null if the data cannot be transformed",
   ),
-  rSquared: z.number().nullable().describe("R² of the linear plot; null if not computable"),
+  rSquared: z.number().nullable().describe(
+    "R² of the linear plot (dimensionless); null if not computable",
+  ),
 });
 
 const outputSchema = z.object({
-  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe("The order used"),
+  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe(
+    "The order used: 0, 1 or 2 (dimensionless)",
+  ),
   rateConstant: z.number().describe(
-    "Rate constant k: M/s for order 0 (from C vs t), 1/s for order 1 (ln C vs t), " +
+    "Rate constant k, in M/s for order 0 (from C vs t), 1/s for order 1 (ln C vs t), " +
       "1/(M·s) for order 2 (1/C vs t)",
   ),
   rateConstantUnit: z.enum(["M/s", "1/s", "1/(M·s)"]).describe("Unit of rateConstant"),
   rateConstantStandardError: z.number().nullable().describe(
-    "Standard error of the rate constant from the linear fit, same unit",
+    "Standard uncertainty of the rate constant, same unit: s(k) = s_b = s_r/√Σ(tᵢ − t̄)², the " +
+      "slope's standard error; null with fewer than three points",
   ),
   halfLifeS: z.number().describe(
     "Half-life at the first measured concentration [A]0, in seconds: [A]0/(2k), ln 2/k or 1/(k·[A]0)",
   ),
-  fittedInitialConcentrationM: z.number().nullable().describe(
-    "Initial concentration implied by the fitted line's intercept, in mol/L; null when that is " +
-      "not a positive number",
+  halfLifeStandardErrorS: z.number().nullable().describe(
+    "Standard uncertainty of the half-life, in seconds: s(t½) = t½·s(k)/k for every order " +
+      "(ln 2·s(k)/k² for order 1, [A]0·s(k)/(2k²) for order 0, s(k)/(k²·[A]0) for order 2), with " +
+      "the measured [A]0 taken as exact; null with fewer than three points",
   ),
-  rSquared: z.number().describe("R² of the chosen order's linear plot"),
+  fittedInitialConcentrationM: z.number().nullable().describe(
+    "Initial concentration implied by the fitted line's intercept a, in mol/L: a, exp(a) or 1/a " +
+      "for orders 0, 1, 2; null when that is not a positive number",
+  ),
+  fittedInitialConcentrationStandardErrorM: z.number().nullable().describe(
+    "Standard uncertainty of the fitted initial concentration, in mol/L, from the intercept's " +
+      "standard error s_a = s_r·√(1/n + t̄²/Σ(tᵢ − t̄)²): s_a, exp(a)·s_a or s_a/a² for orders " +
+      "0, 1, 2; null with fewer than three points or without a fitted [A]0",
+  ),
+  rSquared: z.number().describe("R² of the chosen order's linear plot (dimensionless)"),
   fits: z.array(orderFitSchema).describe("Fits of orders 0, 1 and 2"),
 });
 
@@ -116,17 +143,46 @@ const TRANSFORMS: Record<ReactionOrder, (c: number) => number> = {
   2: (c) => 1 / c,
 };
 
+const TRANSFORM_NAMES = { 0: "concentrationsM", 1: "ln C values", 2: "1/C values" } as const;
+
 function fitOrder(order: ReactionOrder, t: number[], c: number[]) {
-  const fit = fitLine(t, c.map(TRANSFORMS[order]), { xName: "timesS" });
+  const fit = fitLine(t, c.map(TRANSFORMS[order]), {
+    xName: "timesS",
+    yName: TRANSFORM_NAMES[order],
+  });
   return { fit, rateConstant: order === 2 ? fit.slope : -fit.slope };
+}
+
+/** Fits one order; a fit the numbers cannot carry fails, with the order in the reason. */
+function tryOrder(order: ReactionOrder, t: number[], c: number[]) {
+  try {
+    return fitOrder(order, t, c);
+  } catch (error) {
+    if (!(error instanceof ModuleError)) throw error;
+    return new ModuleError(error.message.replace(/^Cannot fit: /, `Cannot fit order ${order}: `));
+  }
 }
 
 function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
   const t = input.timesS;
   const c = input.concentrationsM;
+  const tiny = c.findIndex((value) => value !== 0 && value < MIN_NORMAL_DOUBLE);
+  if (tiny >= 0) {
+    throw new ModuleError(
+      `Cannot fit: concentrationsM value ${tiny + 1} (${c[tiny]}) underflows double precision ` +
+        "(below 2.2e-308); express the concentrations in a smaller unit",
+    );
+  }
   const positive = c.every((value) => value > 0);
   const orders: ReactionOrder[] = [0, 1, 2];
-  const fitted = orders.map((order) => (order === 0 || positive ? fitOrder(order, t, c) : null));
+  const attempts = orders.map((order) => (order === 0 || positive ? tryOrder(order, t, c) : null));
+  // In auto mode every order competes, so one the numbers cannot carry fails the run rather
+  // than let another win by default (concentrations near 1e-300 M once chose order 0, R² = 1).
+  const failure = attempts.find((attempt, order) =>
+    attempt instanceof ModuleError && (input.order === "auto" || input.order === order)
+  );
+  if (failure instanceof ModuleError) throw failure;
+  const fitted = attempts.map((attempt) => (attempt instanceof ModuleError ? null : attempt));
   const fits: OrderFit[] = orders.map((order, i) => ({
     order,
     rateConstant: fitted[i]?.rateConstant ?? null,
@@ -161,15 +217,20 @@ function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
   }
   const intercept = fit.intercept;
   const fittedInitial = order === 0 ? intercept : order === 1 ? Math.exp(intercept) : 1 / intercept;
+  const hasInitial = fittedInitial > 0 && Number.isFinite(fittedInitial);
+  const sk = fit.slopeStandardError;
+  const sa = fit.interceptStandardError;
+  // First-order propagation of the intercept a: d[A]0/da = 1, exp(a) and −1/a².
+  const initialSlope = order === 0 ? 1 : order === 1 ? fittedInitial : 1 / (intercept * intercept);
   return tidyNumbers({
     order,
     rateConstant: k,
     rateConstantUnit: UNITS[order],
-    rateConstantStandardError: fit.slopeStandardError,
+    rateConstantStandardError: sk,
     halfLifeS: halfLife,
-    fittedInitialConcentrationM: fittedInitial > 0 && Number.isFinite(fittedInitial)
-      ? fittedInitial
-      : null,
+    halfLifeStandardErrorS: sk === null ? null : (halfLife * sk) / k,
+    fittedInitialConcentrationM: hasInitial ? fittedInitial : null,
+    fittedInitialConcentrationStandardErrorM: hasInitial && sa !== null ? initialSlope * sa : null,
     rSquared: fit.rSquared,
     fits,
   });
@@ -233,7 +294,12 @@ export const integratedRateLaw: LabModule<IntegratedRateLawInput, IntegratedRate
       "line by ordinary least squares to [A], ln[A] and 1/[A] against t, and reads the rate constant " +
       "as −slope, −slope and +slope respectively; the intercept gives the fitted [A]0. In auto mode " +
       "the order with the highest R² = 1 − SS_res/SS_tot is chosen (ties go to the lower order). The " +
-      "half-life is evaluated at the concentration measured first: [A]0/(2k), ln 2/k or 1/(k·[A]0)." +
+      "half-life is evaluated at the concentration measured first: [A]0/(2k), ln 2/k or 1/(k·[A]0). " +
+      "Uncertainties: s(k) is the slope's standard error s_r/√Σ(tᵢ − t̄)²; since t½ ∝ 1/k in every " +
+      "order, s(t½) = t½·s(k)/k (ln 2·s(k)/k² for order 1), the measured [A]0 being taken as exact; " +
+      "the fitted [A]0 = a, exp(a) or 1/a from the intercept a has s = s_a, exp(a)·s_a or s_a/a², " +
+      "with s_a = s_r·√(1/n + t̄²/Σ(tᵢ − t̄)²) (first-order propagation). Data whose transformed " +
+      "values underflow or overflow double precision fail with the reason rather than give R² = 1." +
       " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
     citations: [
       OPENSTAX_12_4 + ". https://openstax.org/details/books/chemistry-2e",

@@ -8,7 +8,7 @@ import * as z from "zod";
 import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
 import { tidyNumbers } from "../_stats.ts";
 import { FormulaError, hillFormula, parseFormula } from "./_formula.ts";
-import { averageMass, ELECTRON_MASS_DA, monoisotopicMass } from "./_isotopes.ts";
+import { averageMass, ELECTRON_MASS_DA, electronCount, monoisotopicMass } from "./_isotopes.ts";
 import { DistributionTooLargeError, isotopeDistribution, type MassPeak } from "./_pattern.ts";
 
 /** Validated input of `ms.isotope-pattern`. */
@@ -85,7 +85,9 @@ const outputSchema: z.ZodType<IsotopePatternOutput> = z.object({
   averageMass: z.number().describe(
     "Neutral average mass in Da, from the natural isotopic compositions of the elements",
   ),
-  charge: z.number().int().describe("Ion charge z used for the m/z values"),
+  charge: z.number().int().describe(
+    "Ion charge z used for the m/z values, in elementary charges (dimensionless)",
+  ),
   peaks: z.array(z.object({
     mz: z.number().describe(
       "Abundance-weighted mean m/z, (M − z·mₑ)/|z|; the neutral mass in Da when z = 0",
@@ -97,6 +99,7 @@ const outputSchema: z.ZodType<IsotopePatternOutput> = z.object({
 function run(input: IsotopePatternInput): IsotopePatternOutput {
   const counts = parseFormula(input.formula);
   const z = input.charge;
+  checkCharge(counts, z);
   const perCharge = Math.max(1, Math.abs(z));
   // The requested resolution is on the m/z axis; the distribution is computed in neutral mass.
   let distribution: MassPeak[];
@@ -120,6 +123,12 @@ function run(input: IsotopePatternInput): IsotopePatternOutput {
     peaks.push({ mz, abundance });
   }
   peaks.sort((a, b) => a.mz - b.mz);
+  const nonPositive = peaks.find((peak) => !(peak.mz > 0));
+  if (nonPositive) {
+    throw new ModuleError(
+      `The charge ${z} gives a non-positive m/z (${nonPositive.mz}) for "${hillFormula(counts)}"`,
+    );
+  }
   return tidyNumbers({
     formula: hillFormula(counts),
     monoisotopicMass: monoisotopicMass(counts),
@@ -127,6 +136,24 @@ function run(input: IsotopePatternInput): IsotopePatternOutput {
     charge: z,
     peaks,
   });
+}
+
+/**
+ * A cation cannot lose more electrons than the neutral formula has; the same
+ * bound caps an anion's extra electrons, as a sanity limit.
+ */
+function checkCharge(counts: Record<string, number>, z: number): void {
+  const electrons = electronCount(counts);
+  if (Math.abs(z) > electrons) {
+    const formula = hillFormula(counts);
+    throw new ModuleError(
+      z > 0
+        ? `The charge +${z} removes more electrons than "${formula}" has (${electrons}); ` +
+          `a cation of it can have at most z = +${electrons}`
+        : `The charge ${z} adds more electrons than "${formula}" has (${electrons}); ` +
+          `LabOS accepts anions of it down to z = -${electrons}`,
+    );
+  }
 }
 
 function plot(input: IsotopePatternInput, output: IsotopePatternOutput): PlotSpec {
@@ -181,7 +208,10 @@ export const isotopePattern: LabModule<IsotopePatternInput, IsotopePatternOutput
     "still sum to 1 within 1e-9. Isotope masses and abundances are the NIST (SRD 144) values " +
     "shipped by the chemical-elements package; the monoisotopic mass uses each element's most " +
     "abundant isotope, the average mass the abundance-weighted isotope masses. Ions are handled " +
-    "by removing z electron masses (mₑ = 5.4857990907e-4 Da) and dividing by |z|. Reported " +
+    "by removing z electron masses (mₑ = 5.4857990907e-4 Da) and dividing by |z|. A charge " +
+    "whose size exceeds the neutral's electron count N_e = Σ Zᵢ·nᵢ (the sum of atomic numbers) " +
+    "fails the run: a cation cannot lose more electrons than it has (H at z = +2 is refused), and " +
+    "the same bound caps anions as a sanity limit; every m/z must come out positive. Reported " +
     "numbers are rounded to 15 significant figures, which removes binary floating-point noise " +
     "and nothing else.",
   citations: [

@@ -42,9 +42,11 @@ export const ELECTRON_MASS_DA: number = ELECTRON_MASS;
 
 const KNOWN = new Set<string>();
 const NATURAL = new Map<string, ElementIsotopes>();
+const ATOMIC_NUMBERS = new Map<string, number>();
 
 for (const element of elementsAndIsotopes) {
   KNOWN.add(element.symbol);
+  ATOMIC_NUMBERS.set(element.symbol, element.number);
   const natural = element.isotopes
     .filter((isotope) => typeof isotope.abundance === "number" && isotope.abundance > 0)
     .sort((a, b) => a.nominal - b.nominal);
@@ -129,6 +131,29 @@ export function monoisotopicMass(counts: Readonly<Record<string, number>>): numb
  */
 export function averageMass(counts: Readonly<Record<string, number>>): number {
   return sumOver(counts, (element) => element.averageMassDa);
+}
+
+/**
+ * Number of electrons of the neutral composition: the sum of the atomic
+ * numbers (from `chemical-elements`) times the atom counts. Its parity tells
+ * an odd-electron species (a radical) from an even-electron one.
+ *
+ * @example
+ * ```ts
+ * import { electronCount } from "./_isotopes.ts";
+ * import assert from "node:assert";
+ * assert.strictEqual(electronCount({ H: 2, O: 1 }), 10);
+ * assert.strictEqual(electronCount({ C: 1, H: 3 }) % 2, 1);
+ * ```
+ */
+export function electronCount(counts: Readonly<Record<string, number>>): number {
+  let total = 0;
+  for (const [symbol, count] of Object.entries(counts)) {
+    const z = ATOMIC_NUMBERS.get(symbol);
+    if (z === undefined) throw new RangeError(`Unknown element "${symbol}"`);
+    total += z * count;
+  }
+  return total;
 }
 
 function sumOver(

@@ -3,12 +3,13 @@
  * spectra, after the tables of McLafferty & Tureček (1993) and Lange's
  * Handbook (15th ed., §7.8.2.4). The table holds formulas only; masses are
  * monoisotopic and computed from the same isotope data as the isotope
- * pattern module.
+ * pattern module, and the odd-electron flag from the parity of the electron
+ * count (the sum of atomic numbers).
  *
  * @module
  */
 import { parseFormula } from "./_formula.ts";
-import { monoisotopicMass } from "./_isotopes.ts";
+import { electronCount, monoisotopicMass } from "./_isotopes.ts";
 
 /** One tabulated neutral loss. */
 export interface NeutralLoss {
@@ -18,65 +19,70 @@ export interface NeutralLoss {
   name: string;
   /** Monoisotopic mass of the neutral, in Da. */
   massDa: number;
-  /** True for odd-electron neutrals (radicals), false for closed-shell molecules. */
+  /**
+   * True for odd-electron neutrals: an odd number of electrons, so one
+   * unpaired electron (a radical such as CH3•). Even-electron neutrals are
+   * false, the O atom (8 electrons, a triplet diradical) included.
+   */
   radical: boolean;
 }
 
-const TABLE: ReadonlyArray<readonly [formula: string, name: string, radical: boolean]> = [
-  ["H", "hydrogen atom", true],
-  ["H2", "hydrogen", false],
-  ["CH3", "methyl radical", true],
-  ["CH4", "methane", false],
-  ["NH2", "amino radical", true],
-  ["O", "oxygen atom (N-oxides, nitro compounds)", true],
-  ["OH", "hydroxyl radical", true],
-  ["NH3", "ammonia", false],
-  ["H2O", "water", false],
-  ["F", "fluorine atom", true],
-  ["HF", "hydrogen fluoride", false],
-  ["C2H2", "acetylene", false],
-  ["HCN", "hydrogen cyanide", false],
-  ["CO", "carbon monoxide", false],
-  ["C2H4", "ethylene", false],
-  ["CHO", "formyl radical", true],
-  ["C2H5", "ethyl radical", true],
-  ["CH2O", "formaldehyde", false],
-  ["NO", "nitric oxide", true],
-  ["CH3O", "methoxy radical", true],
-  ["CH3OH", "methanol", false],
-  ["SH", "sulfanyl radical", true],
-  ["H2S", "hydrogen sulfide", false],
-  ["Cl", "chlorine atom", true],
-  ["HCl", "hydrogen chloride", false],
-  ["C3H5", "allyl radical", true],
-  ["CH2CO", "ketene", false],
-  ["C3H6", "propene", false],
-  ["C3H7", "propyl radical", true],
-  ["CH3CO", "acetyl radical", true],
-  ["CO2", "carbon dioxide", false],
-  ["C2H5O", "ethoxy radical", true],
-  ["COOH", "carboxyl radical", true],
-  ["NO2", "nitrogen dioxide", true],
-  ["C2H5OH", "ethanol", false],
-  ["C4H8", "butene", false],
-  ["C4H9", "butyl radical", true],
-  ["CH3COO", "acetoxy radical", true],
-  ["CH3COOH", "acetic acid", false],
-  ["SO2", "sulfur dioxide", false],
-  ["C6H5", "phenyl radical", true],
-  ["Br", "bromine atom", true],
-  ["HBr", "hydrogen bromide", false],
-  ["I", "iodine atom", true],
-  ["HI", "hydrogen iodide", false],
+const TABLE: ReadonlyArray<readonly [formula: string, name: string]> = [
+  ["H", "hydrogen atom"],
+  ["H2", "hydrogen"],
+  ["CH3", "methyl radical"],
+  ["CH4", "methane"],
+  ["NH2", "amino radical"],
+  ["O", "oxygen atom (N-oxides, nitro compounds)"],
+  ["OH", "hydroxyl radical"],
+  ["NH3", "ammonia"],
+  ["H2O", "water"],
+  ["F", "fluorine atom"],
+  ["HF", "hydrogen fluoride"],
+  ["C2H2", "acetylene"],
+  ["HCN", "hydrogen cyanide"],
+  ["CO", "carbon monoxide"],
+  ["C2H4", "ethylene"],
+  ["CHO", "formyl radical"],
+  ["C2H5", "ethyl radical"],
+  ["CH2O", "formaldehyde"],
+  ["NO", "nitric oxide"],
+  ["CH3O", "methoxy radical"],
+  ["CH3OH", "methanol"],
+  ["SH", "sulfanyl radical"],
+  ["H2S", "hydrogen sulfide"],
+  ["Cl", "chlorine atom"],
+  ["HCl", "hydrogen chloride"],
+  ["C3H5", "allyl radical"],
+  ["CH2CO", "ketene"],
+  ["C3H6", "propene"],
+  ["C3H7", "propyl radical"],
+  ["CH3CO", "acetyl radical"],
+  ["CO2", "carbon dioxide"],
+  ["C2H5O", "ethoxy radical"],
+  ["COOH", "carboxyl radical"],
+  ["NO2", "nitrogen dioxide"],
+  ["C2H5OH", "ethanol"],
+  ["C4H8", "butene"],
+  ["C4H9", "butyl radical"],
+  ["CH3COO", "acetoxy radical"],
+  ["CH3COOH", "acetic acid"],
+  ["SO2", "sulfur dioxide"],
+  ["C6H5", "phenyl radical"],
+  ["Br", "bromine atom"],
+  ["HBr", "hydrogen bromide"],
+  ["I", "iodine atom"],
+  ["HI", "hydrogen iodide"],
 ];
 
 /** The neutral-loss table, lightest first, with computed monoisotopic masses. */
 export const NEUTRAL_LOSSES: readonly NeutralLoss[] = TABLE
-  .map(([formula, name, radical]) => ({
+  .map(([formula, name]) => ({
     formula,
     name,
     massDa: monoisotopicMass(parseFormula(formula)),
-    radical,
+    // Electron parity, as in the odd-/even-electron bookkeeping of McLafferty & Tureček.
+    radical: electronCount(parseFormula(formula)) % 2 === 1,
   }))
   .sort((a, b) => a.massDa - b.massDa);
 

@@ -35,7 +35,7 @@ export interface LossAssignment {
   name: string;
   /** Monoisotopic mass of the neutral, in Da. */
   massDa: number;
-  /** True for odd-electron neutrals (radicals). */
+  /** True for odd-electron neutrals (an odd electron count); false for even-electron ones, the O atom included. */
   radical: boolean;
 }
 
@@ -59,6 +59,8 @@ export interface NeutralLossesOutput {
   basePeak: SpectrumPeak;
   /** Every peak, sorted by decreasing m/z (smallest loss first). */
   peaks: LossPeak[];
+  /** Peaks above the precursor and other cautions. */
+  warnings: string[];
 }
 
 const peakSchema = z.object({
@@ -83,20 +85,29 @@ const assignmentSchema = z.object({
   formula: z.string().describe("Formula of the neutral lost"),
   name: z.string().describe("Name of the neutral lost"),
   massDa: z.number().describe("Monoisotopic mass of the neutral in Da"),
-  radical: z.boolean().describe("True for odd-electron neutrals"),
+  radical: z.boolean().describe(
+    "True for odd-electron neutrals (odd total electron count Σ Zᵢ·nᵢ, one unpaired electron); " +
+      "false for even-electron neutrals, including the triplet O atom",
+  ),
 });
 
 const outputSchema: z.ZodType<NeutralLossesOutput> = z.object({
-  basePeak: peakSchema.describe("The most intense peak"),
+  basePeak: z.object({
+    mz: z.number().describe("m/z of the base peak (Th, taken as Da for singly charged ions)"),
+    intensity: z.number().describe("Intensity of the base peak, in the input's unit"),
+  }).describe("The most intense peak"),
   peaks: z.array(z.object({
-    mz: z.number().describe("m/z of the peak"),
-    intensity: z.number().describe("Intensity as given"),
+    mz: z.number().describe("m/z of the peak (Th, taken as Da for singly charged ions)"),
+    intensity: z.number().describe("Intensity as given, in the input's unit"),
     relativeIntensity: z.number().describe("Intensity in % of the base peak"),
     loss: z.number().describe("precursorMz − mz in Da"),
     assignments: z.array(assignmentSchema).describe(
       "Every tabulated neutral loss within the tolerance, closest first",
     ),
   })).describe("Peaks sorted by decreasing m/z"),
+  warnings: z.array(z.string()).describe(
+    "Peaks above the precursor (isotope peaks, or a precursor that is not the molecular ion)",
+  ),
 });
 
 function run(input: NeutralLossesInput): NeutralLossesOutput {
@@ -105,6 +116,7 @@ function run(input: NeutralLossesInput): NeutralLossesOutput {
   const basePeak = sorted.reduce((best, peak) => peak.intensity > best.intensity ? peak : best);
   return tidyNumbers({
     basePeak,
+    warnings: aboveThePrecursor(sorted, input.precursorMz),
     peaks: sorted.map((peak) => {
       // Matching the reported (tidied) loss keeps the assignments consistent with the output.
       const loss = roundToSignificant(input.precursorMz - peak.mz, 15);
@@ -123,6 +135,19 @@ function run(input: NeutralLossesInput): NeutralLossesOutput {
       };
     }),
   });
+}
+
+/** One warning for every peak above the precursor, listing the first few. */
+function aboveThePrecursor(sorted: SpectrumPeak[], precursorMz: number): string[] {
+  const above = sorted.filter((peak) => peak.mz > precursorMz).reverse();
+  if (above.length === 0) return [];
+  const shown = above.slice(0, 5).map((peak) => peak.mz).join(", ");
+  const more = above.length > 5 ? ` and ${above.length - 5} more` : "";
+  return [
+    `${above.length} ${above.length === 1 ? "peak lies" : "peaks lie"} above the precursor ` +
+    `m/z ${precursorMz} (m/z ${shown}${more}): isotope peaks, or the precursor is not the ` +
+    "molecular ion; they get no assignments",
+  ];
 }
 
 function plot(input: NeutralLossesInput, output: NeutralLossesOutput): PlotSpec {
@@ -178,7 +203,10 @@ export const neutralLosses: LabModule<NeutralLossesInput, NeutralLossesOutput> =
     "tolerance is listed, closest first, so isobaric candidates such as CO and C2H4 at 28 Da " +
     "are all shown. The table stores only formulas; their monoisotopic masses are computed from " +
     "the NIST isotope data of the chemical-elements package. Peaks at or above the precursor " +
-    "have a loss of zero or less and no assignments. Reported numbers are rounded to 15 " +
+    "have a loss of zero or less and no assignments, and peaks above it raise a warning. A " +
+    "neutral is flagged odd-electron (radical) when its electron count Σ Zᵢ·nᵢ is odd, so CH3 " +
+    "and NO are, while H2O and the O atom (8 electrons, a triplet diradical but even-electron) " +
+    "are not. Reported numbers are rounded to 15 " +
     "significant figures, which removes binary floating-point noise and nothing else.",
   citations: [
     "McLafferty, F. W.; Tureček, F. Interpretation of Mass Spectra, 4th ed.; University Science " +

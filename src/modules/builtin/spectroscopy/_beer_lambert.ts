@@ -1,6 +1,12 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
-import { extent, fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
+import { extent, fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One calibration standard. */
 export interface Standard {
@@ -18,6 +24,8 @@ export interface BeerLambertInput {
   standards: Standard[];
   /** Absorbances of unknown samples measured in the same way. */
   unknownAbsorbances?: number[];
+  /** Replicate readings averaged into each unknown absorbance, m in Harvey eq. 5.25. */
+  replicateReadings: number;
 }
 
 /** An unknown sample's concentration. */
@@ -26,6 +34,8 @@ export interface UnknownResult {
   absorbance: number;
   /** Its concentration from the calibration line, in mol/L. */
   concentrationM: number;
+  /** Standard uncertainty of the concentration from the calibration (Harvey eq. 5.25), in mol/L; null with only two standards. */
+  concentrationStandardErrorM: number | null;
 }
 
 /** Output of {@linkcode beerLambert}. */
@@ -36,6 +46,10 @@ export interface BeerLambertOutput {
   molarAbsorptivityStandardError: number | null;
   /** Intercept of absorbance against concentration (absorbance at zero concentration). */
   intercept: number;
+  /** Standard error of the intercept (absorbance); null with only two standards. */
+  interceptStandardError: number | null;
+  /** Residual standard deviation s_r of the calibration (absorbance); null with only two standards. */
+  residualStandardDeviation: number | null;
   /** R² of the calibration line. */
   rSquared: number;
   /** Concentrations of the unknowns, in input order. */
@@ -48,11 +62,11 @@ export interface BeerLambertOutput {
 export const MAX_LINEAR_ABSORBANCE = 1.5;
 
 const inputSchema = z.object({
-  pathLengthCm: z.number().positive().default(1).describe(
+  pathLengthCm: z.number().positive().default(1).meta(unitMeta("cm")).describe(
     "Optical path length of the cuvette, in centimetres; 1 by default",
   ),
   standards: z.array(z.object({
-    concentrationM: z.number().nonnegative().describe(
+    concentrationM: z.number().nonnegative().meta(unitMeta("mol/L")).describe(
       "Concentration of the absorbing species in the standard, in mol/L (0 for a blank)",
     ),
     absorbance: z.number().describe("Measured absorbance of the standard (dimensionless)"),
@@ -62,6 +76,10 @@ const inputSchema = z.object({
   unknownAbsorbances: z.array(z.number()).optional().describe(
     "Absorbances of unknown samples measured at the same wavelength and path length",
   ),
+  replicateReadings: z.number().int().positive().default(1).describe(
+    "Number of replicate readings averaged into each unknown absorbance (m in Harvey eq. 5.25); " +
+      "1 by default",
+  ),
 });
 
 const outputSchema = z.object({
@@ -69,16 +87,32 @@ const outputSchema = z.object({
     "Molar absorptivity ε = slope/pathLengthCm from absorbance against concentration, in L/(mol·cm)",
   ),
   molarAbsorptivityStandardError: z.number().nullable().describe(
-    "Standard error of ε from the fit, in L/(mol·cm); null with only two standards",
+    "Standard uncertainty of ε, in L/(mol·cm): s(ε) = s_b/l with s_b = s_r/√Sxx the slope's " +
+      "standard error; null with only two standards",
   ),
   intercept: z.number().describe(
-    "Absorbance at zero concentration from the fit (ideally near 0; a blank offset otherwise)",
+    "Absorbance at zero concentration from the fit (dimensionless; ideally near 0, a blank " +
+      "offset otherwise)",
   ),
-  rSquared: z.number().describe("R² of the calibration line"),
+  interceptStandardError: z.number().nullable().describe(
+    "Standard uncertainty of the intercept (dimensionless absorbance): s_a = s_r·√(1/n + c̄²/Sxx), " +
+      "Sxx = Σ(cᵢ − c̄)²; null with only two standards",
+  ),
+  residualStandardDeviation: z.number().nullable().describe(
+    "Residual standard deviation of the calibration (dimensionless absorbance): " +
+      "s_r = √(Σ(Aᵢ − Âᵢ)²/(n − 2)); null with only two standards",
+  ),
+  rSquared: z.number().describe("R² of the calibration line (dimensionless)"),
   unknowns: z.array(z.object({
-    absorbance: z.number().describe("The unknown's absorbance"),
+    absorbance: z.number().describe("The unknown's absorbance (dimensionless)"),
     concentrationM: z.number().describe(
       "Concentration (absorbance − intercept)/(ε·pathLengthCm), in mol/L",
+    ),
+    concentrationStandardErrorM: z.number().nullable().describe(
+      "Standard uncertainty of the concentration from the calibration, in mol/L (Harvey eq. " +
+        "5.25): s_c = (s_r/b)·√(1/m + 1/n + (A − Ā_std)²/(b²·Sxx)), b = slope, m = " +
+        "replicateReadings, n = standards, Ā_std = mean standard absorbance; null with only " +
+        "two standards",
     ),
   })).describe("Concentrations of the unknowns, in input order"),
   warnings: z.array(z.string()).describe(
@@ -92,8 +126,9 @@ function run(input: BeerLambertInput): BeerLambertOutput {
   const fit = fitLine(
     standards.map((s) => s.concentrationM),
     standards.map((s) => s.absorbance),
-    { xName: "standard concentrations" },
+    { xName: "standard concentrations", yName: "standard absorbances" },
   );
+  checkCalibration(standards, fit);
   const warnings: string[] = [];
   standards.forEach((s, i) => {
     if (s.absorbance > MAX_LINEAR_ABSORBANCE) {
@@ -120,11 +155,6 @@ function run(input: BeerLambertInput): BeerLambertOutput {
       }); check the standards`,
     );
   }
-  if (unknownAbsorbances.length > 0 && fit.slope === 0) {
-    throw new ModuleError(
-      "Calibration slope is zero, so unknown concentrations cannot be computed",
-    );
-  }
   const concentrations = standards.map((s) => s.concentrationM);
   const [low, high] = extent(concentrations);
   const unknowns = unknownAbsorbances.map((absorbance, i) => {
@@ -140,7 +170,14 @@ function run(input: BeerLambertInput): BeerLambertOutput {
           `standards' range ${low}–${high} M, so it is extrapolated`,
       );
     }
-    return { absorbance, concentrationM };
+    return {
+      absorbance,
+      concentrationM,
+      concentrationStandardErrorM: concentrationUncertainty(fit, {
+        absorbance,
+        replicates: input.replicateReadings,
+      }),
+    };
   });
   return tidyNumbers({
     molarAbsorptivity: fit.slope / pathLengthCm,
@@ -148,10 +185,50 @@ function run(input: BeerLambertInput): BeerLambertOutput {
       ? null
       : fit.slopeStandardError / pathLengthCm,
     intercept: fit.intercept,
+    interceptStandardError: fit.interceptStandardError,
+    residualStandardDeviation: fit.residualStandardDeviation,
     rSquared: fit.rSquared,
     unknowns,
     warnings,
   });
+}
+
+/**
+ * A flat calibration cannot turn absorbance into concentration: it fails
+ * rather than report ε = 0 with R² = 1.
+ */
+function checkCalibration(standards: Standard[], fit: LineFit): void {
+  const first = standards[0].absorbance;
+  if (standards.every((s) => s.absorbance === first)) {
+    throw new ModuleError(
+      `Cannot calibrate: every standard has the same absorbance (${first}), so the line is flat ` +
+        "and no concentration can be read from it",
+    );
+  }
+  const se = fit.slopeStandardError;
+  if (fit.slope === 0 || (se !== null && Math.abs(fit.slope) < 2 * se)) {
+    throw new ModuleError(
+      `Cannot calibrate: the slope ${roundToSignificant(fit.slope, 4)} is not significantly ` +
+        `different from zero (|slope| < 2·SE = ${
+          roundToSignificant(2 * (se ?? 0), 4)
+        }), so absorbance does not follow concentration`,
+    );
+  }
+}
+
+/** Harvey, Analytical Chemistry 2.1, eq. 5.25. */
+function concentrationUncertainty(
+  fit: LineFit,
+  unknown: { absorbance: number; replicates: number },
+): number | null {
+  const sr = fit.residualStandardDeviation;
+  if (sr === null) return null;
+  const b = fit.slope;
+  const offset = unknown.absorbance - fit.meanY;
+  return Math.abs(sr / b) *
+    Math.sqrt(
+      1 / unknown.replicates + 1 / fit.count + (offset * offset) / (b * b * fit.xSumOfSquares),
+    );
 }
 
 function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
@@ -220,7 +297,11 @@ export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defin
     "c with slope ε·l. The module fits A = slope·c + intercept to the standards by ordinary least " +
     "squares, reports ε = slope/l in L/(mol·cm) with its standard error, and keeps the intercept to " +
     "absorb a blank offset. Each unknown's concentration is read back from the line as " +
-    "c = (A − intercept)/slope. Any absorbance above 1.5 raises a warning, since stray light and " +
+    "c = (A − intercept)/slope, with its standard uncertainty from the calibration (Harvey eq. " +
+    "5.25) s_c = (s_r/b)·√(1/m + 1/n + (A − Ā_std)²/(b²·Σ(cᵢ − c̄)²)), where m is the number of " +
+    "replicate readings averaged into A and n the number of standards; the intercept's standard " +
+    "error is s_r·√(1/n + c̄²/Σ(cᵢ − c̄)²). A flat calibration (all absorbances equal, or a slope " +
+    "within two standard errors of zero) fails rather than report ε = 0 with R² = 1. Any absorbance above 1.5 raises a warning, since stray light and " +
     "instrument noise usually bend the calibration there, as does an unknown whose concentration " +
     "falls outside the range of the standards." +
     " Reported numbers are rounded to 15 significant figures, which removes binary floating-point noise and nothing else.",
@@ -239,8 +320,12 @@ export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defin
     "unreliable on most spectrophotometers; such values are flagged rather than removed.",
     "Chemical equilibria (association, acid–base or complexation) change the absorbing species with " +
     "concentration and break linearity even at low absorbance.",
-    "Unweighted least squares assumes the absorbance errors are the same for all standards, and the " +
-    "reported concentrations carry the calibration's uncertainty, which is not propagated here.",
+    "Unweighted least squares assumes the absorbance errors are the same for all standards. The " +
+    "concentration uncertainty (Harvey eq. 5.25) covers the calibration and the scatter of the " +
+    "unknown's replicate readings only; errors in the standards' concentrations, the path length " +
+    "and sample preparation are not included.",
+    "The significance test of the slope uses |slope| ≥ 2·SE, a rough 95 % criterion; with few " +
+    "standards the Student t factor is larger than 2.",
   ],
   learnerNotes: [
     "Absorbance A = log10(P0/P) measures how much light a sample removes. Beer's law says it is " +

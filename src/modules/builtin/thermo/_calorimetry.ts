@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type UnitMeta,
+  unitMeta,
+} from "../../contract.ts";
 import { hypot, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode calorimetry}. */
@@ -68,45 +74,52 @@ export interface CalorimetryOutput {
 
 const ABSOLUTE_ZERO_C = -273.15;
 
-function uncertainty(of: string, unit: string) {
-  return z.number().nonnegative().optional().describe(
+// A temperature change, and the uncertainty of any temperature: scaled from Cel, never offset.
+const KELVIN_DIFFERENCE = unitMeta("K", { difference: true });
+
+function uncertainty(of: string, unit: string, meta: UnitMeta) {
+  return z.number().nonnegative().optional().meta(meta).describe(
     `Standard uncertainty (one standard deviation) of ${of}, in ${unit}`,
   );
 }
 
 function temperature(which: string) {
-  return z.number().gt(ABSOLUTE_ZERO_C).optional()
+  return z.number().gt(ABSOLUTE_ZERO_C).optional().meta(unitMeta("Cel"))
     .describe(
       `${which} temperature of the contents, in degrees Celsius; give both temperatures or deltaTK`,
     );
 }
 
 const inputSchema = z.object({
-  massG: z.number().positive().describe(
+  massG: z.number().positive().meta(unitMeta("g")).describe(
     "Mass of the calorimeter contents (the solution or water that takes up the heat), in grams",
   ),
-  specificHeatJPerGK: z.number().positive().default(4.184).describe(
+  specificHeatJPerGK: z.number().positive().default(4.184).meta(unitMeta("J/(g.K)")).describe(
     "Specific heat capacity of the contents, in J/(g·K); 4.184 (water) by default",
   ),
-  deltaTK: z.number().optional().describe(
+  deltaTK: z.number().optional().meta(KELVIN_DIFFERENCE).describe(
     "Temperature change T_final − T_initial, in kelvins (equal to °C differences); " +
       "give this or both initialTempC and finalTempC",
   ),
   initialTempC: temperature("Initial"),
   finalTempC: temperature("Final (extreme)"),
-  calorimeterConstantJPerK: z.number().nonnegative().default(0).describe(
+  calorimeterConstantJPerK: z.number().nonnegative().default(0).meta(unitMeta("J/K")).describe(
     "Heat capacity of the calorimeter itself (cup, bomb, stirrer), in J/K; 0 by default",
   ),
-  amountMol: z.number().positive().optional().describe(
+  amountMol: z.number().positive().optional().meta(unitMeta("mol")).describe(
     "Amount of the limiting reactant, in moles; when given, the molar reaction enthalpy is reported",
   ),
-  massGUncertainty: uncertainty("massG", "grams"),
-  specificHeatJPerGKUncertainty: uncertainty("specificHeatJPerGK", "J/(g·K)"),
-  deltaTKUncertainty: uncertainty("deltaTK", "kelvins"),
-  initialTempCUncertainty: uncertainty("initialTempC", "kelvins"),
-  finalTempCUncertainty: uncertainty("finalTempC", "kelvins"),
-  calorimeterConstantJPerKUncertainty: uncertainty("calorimeterConstantJPerK", "J/K"),
-  amountMolUncertainty: uncertainty("amountMol", "moles"),
+  massGUncertainty: uncertainty("massG", "grams", unitMeta("g")),
+  specificHeatJPerGKUncertainty: uncertainty("specificHeatJPerGK", "J/(g·K)", unitMeta("J/(g.K)")),
+  deltaTKUncertainty: uncertainty("deltaTK", "kelvins", KELVIN_DIFFERENCE),
+  initialTempCUncertainty: uncertainty("initialTempC", "kelvins", KELVIN_DIFFERENCE),
+  finalTempCUncertainty: uncertainty("finalTempC", "kelvins", KELVIN_DIFFERENCE),
+  calorimeterConstantJPerKUncertainty: uncertainty(
+    "calorimeterConstantJPerK",
+    "J/K",
+    unitMeta("J/K"),
+  ),
+  amountMolUncertainty: uncertainty("amountMol", "moles", unitMeta("mol")),
 }).superRefine((input, ctx) => {
   const hasDelta = input.deltaTK !== undefined;
   const hasInitial = input.initialTempC !== undefined;
@@ -166,13 +179,15 @@ const outputSchema = z.object({
       "positive when the temperature rises",
   ),
   heatJUncertainty: z.number().optional().describe(
-    "Combined standard uncertainty of heatJ (GUM first order), in joules",
+    "Combined standard uncertainty of heatJ, in joules (GUM first order): u(q) = " +
+      "√Σ(∂q/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's heat contributions",
   ),
   reactionEnthalpyKJPerMol: z.number().optional().describe(
     "Molar reaction enthalpy −heatJ/amountMol/1000, in kJ/mol; negative for an exothermic reaction",
   ),
   reactionEnthalpyKJPerMolUncertainty: z.number().optional().describe(
-    "Combined standard uncertainty of the molar enthalpy, in kJ/mol",
+    "Combined standard uncertainty of the molar enthalpy, in kJ/mol (GUM first order): u(ΔH) = " +
+      "√Σ(∂ΔH/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's enthalpy contributions",
   ),
   uncertaintyBudget: z.array(contributionSchema).optional().describe(
     "Contribution of each input with a stated uncertainty, largest first",

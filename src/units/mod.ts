@@ -1,0 +1,15 @@
+/**
+ * Units of measure: UCUM codes (the Unified Code for Units of Measure), the
+ * lab spellings students type (`mM`, `°C`), and conversions between them.
+ * NLM's UCUM library is loaded on the first conversion, never at start-up.
+ *
+ * @module
+ */
+export { parseQuantity, ucumSpelling, type WrittenQuantity } from "./_parse.ts";
+export {
+  type ConvertOptions,
+  convertValues,
+  parseUnit,
+  type UnitConversion,
+  unitConversion,
+} from "./_convert.ts";
