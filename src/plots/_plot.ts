@@ -36,6 +36,7 @@ const LEGEND_SIZE = 12;
 const TICK_LENGTH = 5;
 const MARKER_RADIUS = 3.5;
 const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
+const EXTRAPOLATED_DASH = "7 4";
 const KINDS = new Set(["points", "line", "sticks"]);
 
 type Scale = ScaleContinuousNumeric<number, number>;
@@ -490,10 +491,15 @@ function drawAxisLabels(spec: PlotSpec, plot: Box, options: { yTickWidth: number
   return parts.length ? `<g class="labels">\n${parts.join("\n")}\n</g>` : "";
 }
 
-function style(index: number): { color: string; dash: string; marker: number } {
+function style(
+  index: number,
+  series?: PlotSeries,
+): { color: string; dash: string; marker: number } {
   return {
     color: PALETTE[index % PALETTE.length],
-    dash: DASHES[Math.floor(index / PALETTE.length) % DASHES.length],
+    dash: series?.dashed
+      ? EXTRAPOLATED_DASH
+      : DASHES[Math.floor(index / PALETTE.length) % DASHES.length],
     marker: index % 4,
   };
 }
@@ -519,7 +525,7 @@ function marker(shape: number, at: { x: number; y: number; r: number }): string 
 }
 
 function drawSeries(d: DrawableSeries, { x, y }: { x: Scale; y: Scale }): string {
-  const { color, dash, marker: shape } = style(d.index);
+  const { color, dash, marker: shape } = style(d.index, d.series);
   const name = escapeXml(d.series.name);
   if (d.points.length === 0) return "";
   if (d.series.kind === "line") {
@@ -578,7 +584,7 @@ function drawLegend(legend: LegendLayout, at: { x: number; y: number }): string 
   const parts: string[] = [`<g class="legend">`];
   legend.entries.forEach((entry, row) => {
     const cy = at.y + 8 + row * 20;
-    const { color, dash, marker: shape } = style(entry.index);
+    const { color, dash, marker: shape } = style(entry.index, entry.series);
     if (entry.series.kind === "line") {
       const dashAttr = dash ? ` stroke-dasharray="${dash}"` : "";
       parts.push(
