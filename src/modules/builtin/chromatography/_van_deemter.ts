@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec, uncertaintyMeta } from "../../contract.ts";
-import { fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode vanDeemter}. */
 export interface VanDeemterInput {
@@ -165,7 +165,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
   if (reasons.length === 0 && !Number.isFinite(b / c)) {
     reasons.push(`The optimum velocity √(b/c) is too large to represent (b = ${b}, c = ${c})`);
   }
-  warnings.push(...reasons);
+  for (const reason of reasons) warnings.push(reason);
   let optimumVelocity: number | null = null;
   let minimumPlateHeight: number | null = null;
   let optimumVelocityStandardError: number | null = null;
@@ -187,7 +187,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
       ]);
       minimumPlateHeightStandardError = propagate(fit.covariance, [1, 1 / uOpt, uOpt]);
     }
-    const [low, high] = [Math.min(...u), Math.max(...u)];
+    const [low, high] = extent(u);
     if (optimumVelocity < low || optimumVelocity > high) {
       warnings.push(
         `The optimum velocity ${optimumVelocity} lies outside the measured range ${low}–${high}, ` +
@@ -225,8 +225,9 @@ function propagate(covariance: number[][], gradient: number[]): number {
 function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
   const u = input.linearVelocities;
   const optimum = output.optimumVelocity;
-  const low = Math.min(...u, optimum ?? Infinity);
-  const high = Math.max(...u, optimum ?? -Infinity);
+  const [uLow, uHigh] = extent(u);
+  const low = Math.min(uLow, optimum ?? Infinity);
+  const high = Math.max(uHigh, optimum ?? -Infinity);
   const curve = linspace(low * 0.9, high * 1.1, 200).map((v): [number, number] => [
     v,
     output.a + output.b / v + output.c * v,

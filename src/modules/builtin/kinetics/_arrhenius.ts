@@ -7,7 +7,7 @@ import {
   uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
-import { fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** The Avogadro constant N_A in 1/mol, a defining constant of the 2019 SI (exact). */
 const AVOGADRO_PER_MOL = 6.02214076e23;
@@ -154,7 +154,7 @@ function plot(input: ArrheniusInput, output: ArrheniusOutput): PlotSpec {
   const x = input.temperaturesK.map((value) => 1 / value);
   const slope = (-output.activationEnergyKJPerMol * 1000) / GAS_CONSTANT_J_PER_MOL_K;
   const intercept = Math.log(output.preExponentialFactor);
-  const ends = [Math.min(...x), Math.max(...x)];
+  const ends = extent(x);
   return {
     title: "Arrhenius plot",
     xLabel: "1/T (1/K)",

@@ -7,7 +7,7 @@ import {
   uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
-import { fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
 
 /** A reaction order the integrated rate laws cover. */
 export type ReactionOrder = 0 | 1 | 2;
@@ -210,7 +210,7 @@ function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
         UNITS[order],
     );
   }
-  const first = t.indexOf(Math.min(...t));
+  const first = t.indexOf(extent(t)[0]);
   const initial = c[first];
   const halfLife = order === 0 ? initial / (2 * k) : order === 1 ? Math.LN2 / k : 1 / (k * initial);
   if (!Number.isFinite(halfLife)) {
@@ -242,7 +242,8 @@ function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
 function plot(input: IntegratedRateLawInput, output: IntegratedRateLawOutput): PlotSpec {
   const { fit } = fitOrder(output.order, input.timesS, input.concentrationsM);
   const inverse = [(y: number) => y, Math.exp, (y: number) => 1 / y][output.order];
-  const curve = linspace(Math.min(...input.timesS), Math.max(...input.timesS), 200)
+  const [start, end] = extent(input.timesS);
+  const curve = linspace(start, end, 200)
     .map((time): [number, number] => [time, inverse(fit.intercept + fit.slope * time)])
     .filter(([, value]) => Number.isFinite(value) && value >= 0);
   return {

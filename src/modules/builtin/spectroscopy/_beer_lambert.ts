@@ -7,7 +7,7 @@ import {
   uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
-import { fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One calibration standard. */
 export interface Standard {
@@ -160,7 +160,7 @@ function run(input: BeerLambertInput): BeerLambertOutput {
     );
   }
   const concentrations = standards.map((s) => s.concentrationM);
-  const [low, high] = [Math.min(...concentrations), Math.max(...concentrations)];
+  const [low, high] = extent(concentrations);
   const unknowns = unknownAbsorbances.map((absorbance, i) => {
     const concentrationM = roundToSignificant((absorbance - fit.intercept) / fit.slope, 15);
     if (!Number.isFinite(concentrationM)) {
@@ -237,11 +237,10 @@ function concentrationUncertainty(
 
 function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
   const slope = output.molarAbsorptivity * input.pathLengthCm;
-  const xs = [
-    ...input.standards.map((s) => s.concentrationM),
-    ...output.unknowns.map((u) => u.concentrationM),
-  ];
-  const ends = [Math.min(0, ...xs), Math.max(...xs)];
+  const xs = input.standards.map((s) => s.concentrationM);
+  for (const unknown of output.unknowns) xs.push(unknown.concentrationM);
+  const [low, high] = extent(xs);
+  const ends = [Math.min(0, low), high];
   const series: PlotSpec["series"] = [
     {
       kind: "points",
