@@ -38,7 +38,7 @@ import {
 
 const PAGE_SIZE = 25;
 const PREVIEW_ROWS = 100;
-const KINDS = ["imported", "module-output"];
+const KINDS = ["imported", "module-output", "collected"];
 const IMPORT_FIELDS = ["file", "title", "experimentId", "units", "delimiter"];
 
 interface ImportFormState {
