@@ -34,7 +34,7 @@ export interface RunRequest {
   input?: Record<string, unknown>;
   /** `name=value` parameters, merged over `input`. */
   params?: string[];
-  /** An imported dataset whose columns feed array inputs. */
+  /** A table dataset (imported or collected) whose columns feed array inputs. */
   fromDataset?: string;
   /** `field=column` mappings for `fromDataset`. */
   map?: string[];
