@@ -4,8 +4,8 @@ import process from "node:process";
 import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { InputConversion, Job } from "../records/mod.ts";
-import type { RunResult } from "../service/mod.ts";
+import { type InputConversion, type Job, mib } from "../records/mod.ts";
+import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table, truncate } from "./_format.ts";
 
@@ -68,11 +68,30 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         map: options.map,
         experimentId: options.experiment,
       });
-      if (options.plot !== undefined && result.job.status === "succeeded") {
-        const svg = await lab.jobPlotSvg(result.job.id);
-        if (svg && plotFile) await fs.writeFile(plotFile, svg);
+      // The job is recorded: a plot that cannot be drawn or written is a warning, never a failure.
+      let plotted = false;
+      if (options.plot !== undefined && result.job.status === "succeeded" && plotFile) {
+        try {
+          const svg = await lab.jobPlotSvg(result.job.id);
+          if (svg) {
+            await fs.writeFile(plotFile, svg);
+            plotted = true;
+          }
+        } catch (error) {
+          const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+          cli.io.stderr(
+            `warning: job ${result.job.id} ${result.job.status}, but its plot could not be written to ${
+              quote(options.plot)
+            }: ${reason}\n`,
+          );
+        }
       }
-      cli.emit(command, result, () => describeRun(result, options.plot));
+      if (command.optsWithGlobals().json) writeRunJson(cli, result);
+      else {
+        const shown = await shownOutput(lab, command, result);
+        const plot = plotted ? options.plot : undefined;
+        cli.emit(command, result, () => describeRun(result, { plot, shown }));
+      }
       printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
@@ -121,8 +140,10 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("run a job's input again as a new job linked by retryOf")
     .argument("<id>", "job id")
     .action(async (id: string, _options, command: Command) => {
-      const result = await (await cli.lab(command)).retryJob(id);
-      cli.emit(command, result, () => describeRun(result));
+      const lab = await cli.lab(command);
+      const result = await lab.retryJob(id);
+      const shown = await shownOutput(lab, command, result);
+      cli.emit(command, result, () => describeRun(result, { shown }));
       printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
@@ -146,7 +167,8 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
 async function readInput(source: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = source === "-" ? await readStdin() : await fs.readFile(source, "utf8");
+    // TextDecoder is several times faster than readFile's "utf8" on a large input.
+    text = source === "-" ? await readStdin() : new TextDecoder().decode(await fs.readFile(source));
   } catch (error) {
     throw new LabosError(
       "invalid",
@@ -215,7 +237,8 @@ async function runBatchCommand(
   }
   const started = performance.now();
   const showBar = cli.io.isTTY && !command.optsWithGlobals().json;
-  const results = await (await cli.lab(command)).runBatch(
+  const lab = await cli.lab(command);
+  const results = await lab.runBatch(
     { module: key, inputs, experimentId: options.experiment },
     {
       onProgress: ({ done, total }) => {
@@ -230,21 +253,53 @@ async function runBatchCommand(
   const seconds = (performance.now() - started) / 1000;
   const failed = results.filter((r) => r.job.status === "failed").length;
   results.forEach((r, i) => printWarnings(cli, r.job, `line ${i + 1}: `));
+  const json = command.optsWithGlobals().json === true;
+  const { mainOutputFields, mainResult } = await import("../service/mod.ts");
+  const main = json ? [] : mainOutputFields(await lab.getModule(key));
+  const mains = main.length === 0 ? [] : await Promise.all(
+    results.map(async (r) =>
+      r.output === null ? "-" : mainResult(await lab.showOutput(key, r.output), main)
+    ),
+  );
   cli.emit(command, results, () =>
     table(
-      ["LINE", "JOB", "STATUS", "MS", "DATASET"],
+      ["LINE", "JOB", "STATUS", "MS", "DATASET", ...(main.length > 0 ? ["RESULT"] : [])],
       results.map((r, i) => [
         String(i + 1),
         r.job.id,
         r.job.status,
         String(r.job.durationMs ?? ""),
         r.dataset?.id ?? truncate(r.job.error?.message ?? "", 50),
+        ...(main.length > 0 ? [mains[i]] : []),
       ]),
     ) +
     `${results.length} jobs: ${results.length - failed} succeeded, ${failed} failed in ${
       seconds.toFixed(2)
     } s (${(results.length / seconds).toFixed(1)} jobs/s)\n`);
   if (failed > 0) cli.fail(1);
+}
+
+/**
+ * `--json` of a run, written part by part: the same text as one
+ * JSON.stringify(result, null, 2), but a result too large for one string
+ * (a big input and a big output together) still prints, each part that is
+ * too large on one compact line, so that a recorded success never ends in
+ * an error.
+ */
+function writeRunJson(cli: CliContext, result: RunResult): void {
+  const entries = Object.entries(result);
+  cli.io.stdout("{\n");
+  entries.forEach(([key, value], index) => {
+    let text: string;
+    try {
+      text = JSON.stringify(value, null, 2).replaceAll("\n", "\n  ");
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      text = JSON.stringify(value);
+    }
+    cli.io.stdout(`  ${JSON.stringify(key)}: ${text}${index < entries.length - 1 ? "," : ""}\n`);
+  });
+  cli.io.stdout("}\n");
 }
 
 /** A job's warnings on stderr, one line each, in text and JSON mode alike. */
@@ -254,7 +309,21 @@ function printWarnings(cli: CliContext, job: Job, prefix = ""): void {
   }
 }
 
-function describeRun(result: RunResult, plot?: string): string {
+/** The output as text shows it (display settings); nothing for `--json`, which keeps full precision. */
+async function shownOutput(
+  lab: Lab,
+  command: Command,
+  result: RunResult,
+): Promise<ShownValue | null> {
+  if (command.optsWithGlobals().json || result.output === null) return null;
+  return await lab.showOutput(result.job.module, result.output);
+}
+
+function describeRun(
+  result: RunResult,
+  options: { plot?: string; shown: ShownValue | null },
+): string {
+  const { plot, shown } = options;
   const { job } = result;
   const lines = [
     `Job ${job.id} ${job.status} (${job.module}@${job.moduleVersion}, ${job.durationMs} ms)`,
@@ -265,7 +334,7 @@ function describeRun(result: RunResult, plot?: string): string {
   }
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
   if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
-  if (result.output !== null) lines.push("", describeValue(result.output));
+  if (result.output !== null) lines.push("", describeValue(shown ?? result.output));
   if (plot && job.status === "succeeded") lines.push(`Plot written to ${plot}`);
   return lines.join("\n") + "\n";
 }
@@ -289,7 +358,11 @@ function describeJob(job: Job): string {
   return [
     `${job.id}  ${job.module}@${job.moduleVersion} (${job.moduleSource})`,
     `status      ${job.status}`,
-    `input       ${JSON.stringify(job.input)}`,
+    `input       ${
+      job.inputOmitted
+        ? `not stored (${mib(job.inputOmitted.bytes)}; the job failed, so only its hash is kept)`
+        : truncate(JSON.stringify(job.input) ?? "null", 2000)
+    }`,
     `inputHash   ${job.inputHash}`,
     `output      ${job.outputDatasetId ?? "-"}${
       job.outputHash ? ` (sha256 ${job.outputHash})` : ""

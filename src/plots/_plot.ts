@@ -36,6 +36,7 @@ const LEGEND_SIZE = 12;
 const TICK_LENGTH = 5;
 const MARKER_RADIUS = 3.5;
 const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
+const EXTRAPOLATED_DASH = "7 4";
 const KINDS = new Set(["points", "line", "sticks"]);
 
 type Scale = ScaleContinuousNumeric<number, number>;
@@ -51,7 +52,16 @@ interface DrawableSeries {
   index: number;
   /** Points kept for drawing, in order; `null` marks a gap. */
   points: Array<[number, number] | null>;
+  /** How many drawable points the series had before decimation. */
+  total: number;
 }
+
+/**
+ * The most points drawn per series. A bigger series is decimated for drawing
+ * only (the lowest and highest point of each of MAX_DRAWN / 2 runs), which
+ * keeps its envelope; the plot says so.
+ */
+const MAX_DRAWN = 10_000;
 
 /**
  * Renders a {@linkcode PlotSpec} as a standalone SVG document.
@@ -74,8 +84,12 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
   const yLog = scaleOption("yScale", options.yScale);
   checkSpec(spec);
 
-  const drawable = spec.series.map((series, index) => keepDrawable(series, { index, xLog, yLog }));
-  const kept = drawable.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
+  const all = spec.series.map((series, index) => keepDrawable(series, { index, xLog, yLog }));
+  // The axes span every point; only the drawing is thinned.
+  const kept = all.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
+  const drawable = all.map((d) =>
+    d.total > MAX_DRAWN ? { ...d, points: decimate(d.points, d.total) } : d
+  );
   const hasSticks = drawable.some((d) => d.series.kind === "sticks" && d.points.length > 0);
   const hasMarkers = spec.series.some((s) => s.kind !== "line");
 
@@ -114,7 +128,10 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
     count: Math.max(2, Math.round((plotBottom - plotTop) / 50)),
   });
   const yLabelSpace = spec.yLabel.trim() ? LABEL_SIZE + 14 : 0;
-  const yTickWidth = Math.max(0, ...yAxis.ticks.map((t) => textWidth(t.label, TICK_SIZE)));
+  const yTickWidth = yAxis.ticks.reduce(
+    (widest, t) => Math.max(widest, textWidth(t.label, TICK_SIZE)),
+    0,
+  );
   const plotLeft = Math.ceil(14 + yLabelSpace + yTickWidth + TICK_LENGTH + 5);
   const plotRight = width - (legend.width > 0 ? legend.width + 20 : 24);
   const xAxis = fitXAxis(xExtent, { log: xLog, range: [plotLeft, plotRight] });
@@ -123,6 +140,18 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
   body.push(drawGrid({ x: xAxis, y: yAxis }, plot));
   body.push(drawAxes({ x: xAxis, y: yAxis }, plot));
   for (const d of drawable) body.push(drawSeries(d, { x: xAxis.scale, y: yAxis.scale }));
+  const note = decimationNote(drawable);
+  if (note) {
+    body.push(
+      textElement(fitText(note, { fontSize: 10, width: width - 24 }), {
+        x: width - 12,
+        y: height - 4,
+        size: 10,
+        anchor: "end",
+        fill: MUTED,
+      }).replace("<text ", `<text class="decimation" `),
+    );
+  }
   body.push(drawAxisLabels(spec, plot, { yTickWidth }));
   if (legend.width > 0) body.push(drawLegend(legend, { x: plotRight + 20, y: plotTop }));
   const ranges = {
@@ -133,8 +162,20 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
     width,
     height,
     title: spec.title,
-    description: describe(spec, ranges),
+    description: `${describe(spec, ranges)}${note ? ` ${note}.` : ""}`,
   });
+}
+
+// Says which series were thinned for drawing, and that the numbers used all points.
+function decimationNote(drawable: DrawableSeries[]): string {
+  const thinned = drawable.filter((d) => d.total > MAX_DRAWN);
+  if (thinned.length === 0) return "";
+  const counts = thinned.map((d) =>
+    `${d.points.filter((p) => p !== null).length.toLocaleString("en-US")} of ${
+      d.total.toLocaleString("en-US")
+    } points of ${quote(d.series.name)}`
+  );
+  return `Drawn with ${counts.join(", ")}: thinned for drawing only; the results use every point`;
 }
 
 function dimension(name: string, range: { value: number; min: number }): number {
@@ -200,7 +241,44 @@ function keepDrawable(
     else if (points.length > 0 && points[points.length - 1] !== null) points.push(null);
   }
   if (points[points.length - 1] === null) points.pop();
-  return { series, index, points };
+  let total = 0;
+  for (const point of points) if (point !== null) total++;
+  return { series, index, points, total };
+}
+
+// Keeps, in order, the lowest and highest point of each run of consecutive points, and the gaps.
+function decimate(
+  points: Array<[number, number] | null>,
+  total: number,
+): Array<[number, number] | null> {
+  const run = Math.ceil(total / (MAX_DRAWN / 2));
+  const kept: Array<[number, number] | null> = [];
+  let low: [number, number] | null = null;
+  let high: [number, number] | null = null;
+  let lowAt = 0;
+  let highAt = 0;
+  let count = 0;
+  const flush = () => {
+    if (low === null || high === null) return;
+    if (low === high) kept.push(low);
+    else if (lowAt < highAt) kept.push(low, high);
+    else kept.push(high, low);
+    low = high = null;
+    count = 0;
+  };
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i];
+    if (point === null) {
+      flush();
+      kept.push(null);
+      continue;
+    }
+    if (low === null || point[1] < low[1]) [low, lowAt] = [point, i];
+    if (high === null || point[1] > high[1]) [high, highAt] = [point, i];
+    if (++count === run) flush();
+  }
+  flush();
+  return kept;
 }
 
 function extent(values: number[]): [number, number] {
@@ -413,10 +491,15 @@ function drawAxisLabels(spec: PlotSpec, plot: Box, options: { yTickWidth: number
   return parts.length ? `<g class="labels">\n${parts.join("\n")}\n</g>` : "";
 }
 
-function style(index: number): { color: string; dash: string; marker: number } {
+function style(
+  index: number,
+  series?: PlotSeries,
+): { color: string; dash: string; marker: number } {
   return {
     color: PALETTE[index % PALETTE.length],
-    dash: DASHES[Math.floor(index / PALETTE.length) % DASHES.length],
+    dash: series?.dashed
+      ? EXTRAPOLATED_DASH
+      : DASHES[Math.floor(index / PALETTE.length) % DASHES.length],
     marker: index % 4,
   };
 }
@@ -442,7 +525,7 @@ function marker(shape: number, at: { x: number; y: number; r: number }): string 
 }
 
 function drawSeries(d: DrawableSeries, { x, y }: { x: Scale; y: Scale }): string {
-  const { color, dash, marker: shape } = style(d.index);
+  const { color, dash, marker: shape } = style(d.index, d.series);
   const name = escapeXml(d.series.name);
   if (d.points.length === 0) return "";
   if (d.series.kind === "line") {
@@ -487,7 +570,10 @@ function legendLayout(
     series: s,
     index,
   }));
-  const textMax = Math.max(...entries.map((e) => textWidth(e.label, LEGEND_SIZE)));
+  const textMax = entries.reduce(
+    (widest, e) => Math.max(widest, textWidth(e.label, LEGEND_SIZE)),
+    -Infinity,
+  );
   // Rows are 20 px apart; when they do not all fit, the last row says how many are left out.
   const rows = Math.max(1, Math.floor((height - 8) / 20));
   const shown = entries.length <= rows ? entries : entries.slice(0, rows - 1);
@@ -498,7 +584,7 @@ function drawLegend(legend: LegendLayout, at: { x: number; y: number }): string 
   const parts: string[] = [`<g class="legend">`];
   legend.entries.forEach((entry, row) => {
     const cy = at.y + 8 + row * 20;
-    const { color, dash, marker: shape } = style(entry.index);
+    const { color, dash, marker: shape } = style(entry.index, entry.series);
     if (entry.series.kind === "line") {
       const dashAttr = dash ? ` stroke-dasharray="${dash}"` : "";
       parts.push(

@@ -7,6 +7,7 @@
 import { type Context, Hono } from "hono";
 import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
 import type { Lab, RerunCheck } from "../service/mod.ts";
+import type { NumberFormat } from "../units/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { linesOf, parseFormBody, wholeNumberParam } from "./_input.ts";
@@ -241,6 +242,9 @@ async function jobPage(
   const dataset = job.outputDatasetId
     ? await lab.getDataset(job.outputDatasetId).catch(() => undefined)
     : undefined;
+  const shown = dataset?.output === undefined
+    ? undefined
+    : await lab.showOutput(job.module, dataset.output);
   const plots = await plotsOf(lab, job.module);
   const check = extra.check;
   const body = html`
@@ -257,8 +261,8 @@ async function jobPage(
       ? notice(
         "bad",
         html`<strong>This job failed:</strong> ${job.error?.message ?? "no message"}${
-          ui.mode === "builder" && job.error?.stack
-            ? html`<pre class="stack">${job.error.stack}</pre>`
+          ui.mode === "builder" && (job.error?.stack || job.error?.detail)
+            ? html`<pre class="stack">${job.error.stack || job.error.detail}</pre>`
             : ""
         }`,
       )
@@ -277,7 +281,7 @@ async function jobPage(
       ? html`<section class="card" aria-labelledby="plot-title"><h2 id="plot-title">Plot</h2>
 <img class="plot" src="/api/v1/jobs/${job.id}/plot.svg" alt="Plot of the ${job.module} result for job ${job.id}" width="640" height="400"></section>`
       : ""}
-    ${valueCards(ui, { job, dataset })}
+    ${valueCards(ui, { job, dataset, shown, format: lab.display.format })}
       </div>
       <div class="stack">
     ${provenanceCard(ui, job)}
@@ -294,16 +298,19 @@ async function jobPage(
   });
 }
 
-function valueCards(ui: Ui, options: { job: Job; dataset: Dataset | undefined }): Html {
-  const { job, dataset } = options;
+function valueCards(
+  ui: Ui,
+  options: { job: Job; dataset: Dataset | undefined; shown: unknown; format: NumberFormat },
+): Html {
+  const { job, dataset, shown, format } = options;
   return html`
     <section class="card" aria-labelledby="output-title"><h2 id="output-title">Output</h2>
     ${dataset
-      ? renderValue(dataset.output)
+      ? renderValue(shown ?? dataset.output, { format })
       : html`<p class="muted">No output${job.status === "failed" ? ": the job failed" : ""}.</p>`}
     </section>
     <section class="card" aria-labelledby="input-title"><h2 id="input-title">Input</h2>
-    ${renderValue(job.input)}
+    ${renderValue(job.input, { format })}
     ${ui.mode === "learner"
       ? html`<p class="small muted">This is the input after validation, with the module's defaults filled in.</p>`
       : ""}

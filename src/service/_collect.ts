@@ -129,6 +129,7 @@ export async function collectJobs(lab: LabContext, request: CollectRequest): Pro
   const values: Cell[][] = fields.map((field) =>
     jobs.map((job, row) => cellOf(job, field, outputs[row].output))
   );
+  for (const field of fields) checkSameUnit(jobs, { field, outputs: outputs.map((o) => o.output) });
   const columns: DatasetColumn[] = [];
   for (const [index, field] of fields.entries()) {
     const unit = await unitOf(lab, jobs, field);
@@ -245,6 +246,32 @@ function cellOf(job: Job, field: FieldSpec, output: unknown): Cell {
     `Cannot collect ${quote(field.path)} from job ${quote(job.id)}: it is ${
       Array.isArray(at) ? "an array" : typeof at === "object" ? "an object" : String(at)
     }, not one value; name one item, e.g. ${field.path}.0`,
+  );
+}
+
+/**
+ * A value whose unit the output states beside it (`rateConstant` and
+ * `rateConstantUnit`) must have one unit in every row: rate constants of
+ * different orders cannot share a column.
+ */
+function checkSameUnit(jobs: Job[], options: { field: FieldSpec; outputs: unknown[] }): void {
+  const { field, outputs } = options;
+  const parent = field.segments.slice(0, -1);
+  const key = `${field.segments[field.segments.length - 1]}Unit`;
+  const units = jobs.map((job, row) => {
+    let at: unknown = field.from === "input" ? job.input : outputs[row];
+    for (const segment of parent) at = (at as Record<string, unknown>)[segment];
+    const unit = (at as Record<string, unknown>)[key];
+    return typeof unit === "string" ? unit : undefined;
+  });
+  const first = units.findIndex((unit) => unit !== undefined);
+  const other = units.findIndex((unit) => unit !== undefined && unit !== units[first]);
+  if (first === -1 || other === -1) return;
+  throw new LabosError(
+    "invalid",
+    `Cannot collect ${quote(field.path)}: job ${quote(jobs[first].id)} gives it in ${
+      quote(units[first]!)
+    } and job ${quote(jobs[other].id)} in ${quote(units[other]!)}; one column takes one unit`,
   );
 }
 

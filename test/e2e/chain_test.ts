@@ -253,6 +253,30 @@ Deno.test("chain: collect refuses a missing field, a failed or unknown job, and 
     assertEquals(unknown.code, 2);
     assertStringIncludes(unknown.stderr, "job_nosuchjob");
 
+    assertEquals(await snapshotTree(dataDir), before);
+    // Rate constants of different orders have different units: they cannot share a column.
+    await Deno.writeTextFile(
+      `${dir}/second.json`,
+      JSON.stringify({ timesS: [0, 10, 20, 30], concentrationsM: [1, 0.5, 1 / 3, 0.25] }),
+    );
+    const secondOrder = await cliJson<RunJson>([
+      "--data-dir",
+      dataDir,
+      "run",
+      "kinetics.integrated-rate-law",
+      "--input",
+      `${dir}/second.json`,
+    ]);
+    const mixedBefore = await snapshotTree(dataDir);
+    const mixed = await collect(first.job.id, secondOrder.job.id, "--field", "rateConstant");
+    assertEquals(mixed.code, 2);
+    assertEquals(
+      mixed.stderr.trim(),
+      `error: Cannot collect "rateConstant": job "${first.job.id}" gives it in "1/s" and job ` +
+        `"${secondOrder.job.id}" in "1/(M·s)"; one column takes one unit`,
+    );
+    assertEquals(await snapshotTree(dataDir), mixedBefore);
+
     const array = await collect(first.job.id, "--field", "fits");
     assertEquals(array.code, 2);
     assertStringIncludes(array.stderr, `it is an array, not one value; name one item, e.g. fits.0`);
@@ -262,7 +286,7 @@ Deno.test("chain: collect refuses a missing field, a failed or unknown job, and 
     const noField = await collect(first.job.id);
     assertEquals(noField.code, 2);
     assertStringIncludes(noField.stderr, `give at least one "--field"`);
-    assertEquals(await snapshotTree(dataDir), before);
+    assertEquals(await snapshotTree(dataDir), mixedBefore);
 
     // A nested path and a renamed column.
     const nested = await cliJson<CollectedJson>([

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
-import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One chromatographic peak as measured. */
 export interface PeakInput {
@@ -218,12 +218,20 @@ function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
     center: peak.retentionTimeMin,
     sigma: baseWidth(peak) / 4,
   }));
-  const start = Math.min(0, ...shapes.map((s) => s.center - 4 * s.sigma));
-  const end = Math.max(...shapes.map((s) => s.center + 4 * s.sigma));
-  const trace = linspace(start, end, 600).map((t): [number, number] => [
-    t,
-    shapes.reduce((sum, s) => sum + Math.exp(-0.5 * ((t - s.center) / s.sigma) ** 2), 0),
-  ]);
+  const start = Math.min(0, extent(shapes.map((s) => s.center - 4 * s.sigma))[0]);
+  const end = extent(shapes.map((s) => s.center + 4 * s.sigma))[1];
+  const times = linspace(start, end, 600);
+  const signal = new Array<number>(times.length).fill(0);
+  const step = (end - start) / (times.length - 1);
+  // Each peak adds to the samples within 10σ of its centre (beyond, exp(-50) is nothing to draw).
+  for (const s of shapes) {
+    const first = Math.max(0, Math.ceil((s.center - 10 * s.sigma - start) / step));
+    const last = Math.min(times.length - 1, Math.floor((s.center + 10 * s.sigma - start) / step));
+    for (let i = first; i <= last; i++) {
+      signal[i] += Math.exp(-0.5 * ((times[i] - s.center) / s.sigma) ** 2);
+    }
+  }
+  const trace = times.map((t, i): [number, number] => [t, signal[i]]);
   const series: PlotSpec["series"] = [
     { kind: "line", name: "Simulated chromatogram (unit-height Gaussian peaks)", points: trace },
     {

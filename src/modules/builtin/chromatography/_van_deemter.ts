@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
-import { fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { defineModule, type LabModule, type PlotSpec, uncertaintyMeta } from "../../contract.ts";
+import { extent, fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode vanDeemter}. */
 export interface VanDeemterInput {
@@ -97,18 +97,20 @@ const outputSchema = z.object({
     "Velocity of minimum plate height u_opt = √(b/c), in the velocity unit; null unless b and c " +
       "are both significantly positive (b ≥ 2·SE(b) and c ≥ 2·SE(c))",
   ),
-  optimumVelocityStandardError: z.number().nullable().describe(
-    "Standard uncertainty of u_opt, in the velocity unit: s = √(gᵀΣg) with gradient g = (0, " +
-      "u_opt/(2b), −u_opt/(2c)) over (a, b, c); null without an optimum or with only three points",
-  ),
+  optimumVelocityStandardError: z.number().nullable().meta(uncertaintyMeta("optimumVelocity"))
+    .describe(
+      "Standard uncertainty of u_opt, in the velocity unit: s = √(gᵀΣg) with gradient g = (0, " +
+        "u_opt/(2b), −u_opt/(2c)) over (a, b, c); null without an optimum or with only three points",
+    ),
   minimumPlateHeight: z.number().nullable().describe(
     "Minimum plate height H_min = a + 2√(b·c), in the plate-height unit; null unless b and c are " +
       "both significantly positive",
   ),
-  minimumPlateHeightStandardError: z.number().nullable().describe(
-    "Standard uncertainty of H_min, in the plate-height unit: s = √(gᵀΣg) with gradient g = (1, " +
-      "√(c/b), √(b/c)) over (a, b, c); null without an optimum or with only three points",
-  ),
+  minimumPlateHeightStandardError: z.number().nullable().meta(uncertaintyMeta("minimumPlateHeight"))
+    .describe(
+      "Standard uncertainty of H_min, in the plate-height unit: s = √(gᵀΣg) with gradient g = (1, " +
+        "√(c/b), √(b/c)) over (a, b, c); null without an optimum or with only three points",
+    ),
   noOptimumReason: z.string().nullable().describe(
     "Why no optimum is reported (b or c not significantly positive); null when there is one",
   ),
@@ -163,7 +165,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
   if (reasons.length === 0 && !Number.isFinite(b / c)) {
     reasons.push(`The optimum velocity √(b/c) is too large to represent (b = ${b}, c = ${c})`);
   }
-  warnings.push(...reasons);
+  for (const reason of reasons) warnings.push(reason);
   let optimumVelocity: number | null = null;
   let minimumPlateHeight: number | null = null;
   let optimumVelocityStandardError: number | null = null;
@@ -185,7 +187,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
       ]);
       minimumPlateHeightStandardError = propagate(fit.covariance, [1, 1 / uOpt, uOpt]);
     }
-    const [low, high] = [Math.min(...u), Math.max(...u)];
+    const [low, high] = extent(u);
     if (optimumVelocity < low || optimumVelocity > high) {
       warnings.push(
         `The optimum velocity ${optimumVelocity} lies outside the measured range ${low}–${high}, ` +
@@ -223,8 +225,9 @@ function propagate(covariance: number[][], gradient: number[]): number {
 function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
   const u = input.linearVelocities;
   const optimum = output.optimumVelocity;
-  const low = Math.min(...u, optimum ?? Infinity);
-  const high = Math.max(...u, optimum ?? -Infinity);
+  const [uLow, uHigh] = extent(u);
+  const low = Math.min(uLow, optimum ?? Infinity);
+  const high = Math.max(uHigh, optimum ?? -Infinity);
   const curve = linspace(low * 0.9, high * 1.1, 200).map((v): [number, number] => [
     v,
     output.a + output.b / v + output.c * v,
@@ -313,6 +316,7 @@ export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineMo
     "factor is larger than 2. The propagated uncertainties are first order and understate the " +
     "spread when B or C is barely significant.",
   ],
+  mainOutput: "optimumVelocity",
   learnerNotes: [
     "A chromatographic band spreads as it travels down the column. The plate height H is the " +
     "spreading per unit length: the smaller H, the more plates fit in the column and the sharper the " +

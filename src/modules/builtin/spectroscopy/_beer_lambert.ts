@@ -4,9 +4,10 @@ import {
   type LabModule,
   ModuleError,
   type PlotSpec,
+  uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
-import { fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** One calibration standard. */
 export interface Standard {
@@ -86,15 +87,16 @@ const outputSchema = z.object({
   molarAbsorptivity: z.number().describe(
     "Molar absorptivity ε = slope/pathLengthCm from absorbance against concentration, in L/(mol·cm)",
   ),
-  molarAbsorptivityStandardError: z.number().nullable().describe(
-    "Standard uncertainty of ε, in L/(mol·cm): s(ε) = s_b/l with s_b = s_r/√Sxx the slope's " +
-      "standard error; null with only two standards",
-  ),
+  molarAbsorptivityStandardError: z.number().nullable().meta(uncertaintyMeta("molarAbsorptivity"))
+    .describe(
+      "Standard uncertainty of ε, in L/(mol·cm): s(ε) = s_b/l with s_b = s_r/√Sxx the slope's " +
+        "standard error; null with only two standards",
+    ),
   intercept: z.number().describe(
     "Absorbance at zero concentration from the fit (dimensionless; ideally near 0, a blank " +
       "offset otherwise)",
   ),
-  interceptStandardError: z.number().nullable().describe(
+  interceptStandardError: z.number().nullable().meta(uncertaintyMeta("intercept")).describe(
     "Standard uncertainty of the intercept (dimensionless absorbance): s_a = s_r·√(1/n + c̄²/Sxx), " +
       "Sxx = Σ(cᵢ − c̄)²; null with only two standards",
   ),
@@ -105,10 +107,12 @@ const outputSchema = z.object({
   rSquared: z.number().describe("R² of the calibration line (dimensionless)"),
   unknowns: z.array(z.object({
     absorbance: z.number().describe("The unknown's absorbance (dimensionless)"),
-    concentrationM: z.number().describe(
+    concentrationM: z.number().meta(unitMeta("mol/L")).describe(
       "Concentration (absorbance − intercept)/(ε·pathLengthCm), in mol/L",
     ),
-    concentrationStandardErrorM: z.number().nullable().describe(
+    concentrationStandardErrorM: z.number().nullable().meta(
+      uncertaintyMeta("concentrationM", "mol/L"),
+    ).describe(
       "Standard uncertainty of the concentration from the calibration, in mol/L (Harvey eq. " +
         "5.25): s_c = (s_r/b)·√(1/m + 1/n + (A − Ā_std)²/(b²·Sxx)), b = slope, m = " +
         "replicateReadings, n = standards, Ā_std = mean standard absorbance; null with only " +
@@ -156,7 +160,7 @@ function run(input: BeerLambertInput): BeerLambertOutput {
     );
   }
   const concentrations = standards.map((s) => s.concentrationM);
-  const [low, high] = [Math.min(...concentrations), Math.max(...concentrations)];
+  const [low, high] = extent(concentrations);
   const unknowns = unknownAbsorbances.map((absorbance, i) => {
     const concentrationM = roundToSignificant((absorbance - fit.intercept) / fit.slope, 15);
     if (!Number.isFinite(concentrationM)) {
@@ -233,11 +237,10 @@ function concentrationUncertainty(
 
 function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
   const slope = output.molarAbsorptivity * input.pathLengthCm;
-  const xs = [
-    ...input.standards.map((s) => s.concentrationM),
-    ...output.unknowns.map((u) => u.concentrationM),
-  ];
-  const ends = [Math.min(0, ...xs), Math.max(...xs)];
+  const xs = input.standards.map((s) => s.concentrationM);
+  for (const unknown of output.unknowns) xs.push(unknown.concentrationM);
+  const [low, high] = extent(xs);
+  const ends = [Math.min(0, low), high];
   const series: PlotSpec["series"] = [
     {
       kind: "points",
@@ -328,6 +331,7 @@ export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defin
     "The significance test of the slope uses |slope| ≥ 2·SE, a rough 95 % criterion; with few " +
     "standards the Student t factor is larger than 2.",
   ],
+  mainOutput: "molarAbsorptivity",
   learnerNotes: [
     "Absorbance A = log10(P0/P) measures how much light a sample removes. Beer's law says it is " +
     "proportional to the path length l and to the concentration c, with the molar absorptivity ε as " +

@@ -3,10 +3,11 @@ import {
   defineModule,
   type LabModule,
   ModuleError,
+  uncertaintyMeta,
   type UnitMeta,
   unitMeta,
 } from "../../contract.ts";
-import { tidyNumbers } from "../_stats.ts";
+import { hypot, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode calorimetry}. */
 export interface CalorimetryInput {
@@ -172,20 +173,22 @@ const contributionSchema = z.object({
 });
 
 const outputSchema = z.object({
-  deltaTK: z.number().describe("Temperature change used, in kelvins"),
+  deltaTK: z.number().meta(KELVIN_DIFFERENCE).describe("Temperature change used, in kelvins"),
   heatCapacityJPerK: z.number().describe("Total heat capacity m·c + C_cal, in J/K"),
-  heatJ: z.number().describe(
+  heatJ: z.number().meta(unitMeta("J")).describe(
     "Heat absorbed by the contents and calorimeter, (m·c + C_cal)·ΔT, in joules; " +
       "positive when the temperature rises",
   ),
-  heatJUncertainty: z.number().optional().describe(
+  heatJUncertainty: z.number().optional().meta(uncertaintyMeta("heatJ", "J")).describe(
     "Combined standard uncertainty of heatJ, in joules (GUM first order): u(q) = " +
       "√Σ(∂q/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's heat contributions",
   ),
-  reactionEnthalpyKJPerMol: z.number().optional().describe(
+  reactionEnthalpyKJPerMol: z.number().optional().meta(unitMeta("kJ/mol")).describe(
     "Molar reaction enthalpy −heatJ/amountMol/1000, in kJ/mol; negative for an exothermic reaction",
   ),
-  reactionEnthalpyKJPerMolUncertainty: z.number().optional().describe(
+  reactionEnthalpyKJPerMolUncertainty: z.number().optional().meta(
+    uncertaintyMeta("reactionEnthalpyKJPerMol", "kJ/mol"),
+  ).describe(
     "Combined standard uncertainty of the molar enthalpy, in kJ/mol (GUM first order): u(ΔH) = " +
       "√Σ(∂ΔH/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's enthalpy contributions",
   ),
@@ -200,7 +203,23 @@ interface Term {
   sensitivity: number;
 }
 
-function run(input: CalorimetryInput): CalorimetryOutput {
+/**
+ * The calorimetry computation behind {@linkcode calorimetry}: q, ΔH and the
+ * uncertainty budget from an input already validated by its schema.
+ *
+ * @throws {ModuleError} When a result is too large to represent.
+ *
+ * @example
+ * ```ts
+ * import { computeCalorimetry } from "./_calorimetry.ts";
+ * import assert from "node:assert";
+ * const output = computeCalorimetry({
+ *   massG: 100, specificHeatJPerGK: 4.184, calorimeterConstantJPerK: 0, deltaTK: 1,
+ * });
+ * assert.strictEqual(output.heatJ, 418.4);
+ * ```
+ */
+export function computeCalorimetry(input: CalorimetryInput): CalorimetryOutput {
   const { massG: m, specificHeatJPerGK: c, calorimeterConstantJPerK: cCal, amountMol: n } = input;
   const fromTemperatures = input.deltaTK === undefined;
   const deltaT = fromTemperatures ? input.finalTempC! - input.initialTempC! : input.deltaTK!;
@@ -245,7 +264,7 @@ function run(input: CalorimetryInput): CalorimetryOutput {
       ? {}
       : { enthalpyContributionKJPerMol: Math.abs(term.sensitivity / n / 1000) * term.value! }),
   }));
-  output.heatJUncertainty = Math.hypot(...budget.map((entry) => entry.heatContributionJ));
+  output.heatJUncertainty = hypot(budget.map((entry) => entry.heatContributionJ));
   if (n !== undefined) {
     const enthalpyTerms = budget.map((entry) => entry.enthalpyContributionKJPerMol!);
     if (amountUncertainty !== undefined) {
@@ -260,7 +279,7 @@ function run(input: CalorimetryInput): CalorimetryOutput {
       });
       enthalpyTerms.push(fromAmount);
     }
-    output.reactionEnthalpyKJPerMolUncertainty = Math.hypot(...enthalpyTerms);
+    output.reactionEnthalpyKJPerMolUncertainty = hypot(enthalpyTerms);
   }
   budget.sort((a, b) =>
     (b.enthalpyContributionKJPerMol ?? b.heatContributionJ) -
@@ -337,6 +356,7 @@ export const calorimetry: LabModule<CalorimetryInput, CalorimetryOutput> = defin
     "The uncertainty is first order and assumes independent inputs; correlated inputs (for example " +
     "two temperatures read on the same miscalibrated thermometer) need covariance terms.",
   ],
+  mainOutput: ["reactionEnthalpyKJPerMol", "heatJ"],
   learnerNotes: [
     "A calorimeter measures heat indirectly: the reaction exchanges heat with a known mass of water " +
     "(or solution) and the container, and we watch the temperature change.",
@@ -403,5 +423,5 @@ export const calorimetry: LabModule<CalorimetryInput, CalorimetryOutput> = defin
   ],
   input: inputSchema,
   output: outputSchema,
-  run,
+  run: computeCalorimetry,
 });
