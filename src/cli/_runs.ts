@@ -30,7 +30,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       "an input field (repeatable): a number, text, JSON, or 600,650 for a list",
       collect,
     )
-    .option("--from-dataset <id>", "take array inputs from an imported dataset")
+    .option("--from-dataset <id>", "take array inputs from a table dataset (imported or collected)")
     .option("--map <field=column>", "map a dataset column to an input field (repeatable)", collect)
     .option("--experiment <id>", "link the job and dataset to this experiment")
     .option("--plot <file.svg>", "write the result's plot as SVG")
