@@ -31,7 +31,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       "an input field (repeatable): a number, text, JSON, or 600,650 for a list",
       collect,
     )
-    .option("--from-dataset <id>", "take array inputs from an imported dataset")
+    .option("--from-dataset <id>", "take array inputs from a table dataset (imported or collected)")
     .option(
       "--map <field=column>",
       "map a dataset column to a list field, or to field[].name of a list of objects (repeatable)",

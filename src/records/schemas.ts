@@ -168,12 +168,42 @@ export interface DatasetTable {
 /** A table without its values: what lists show. */
 export type DatasetTableSummary = Omit<DatasetTable, "values">;
 
-/** A dataset record: an imported table or a module output. */
+/** One field a collected table took from every job: a column. */
+export interface CollectedField {
+  /** The path in each job: into its output, or into its input with the `input.` prefix. */
+  path: string;
+  /** The column it became. */
+  column: string;
+}
+
+/** One job a collected table took a row from, in row order. */
+export interface CollectedJob {
+  /** The job. */
+  jobId: string;
+  /** Its output dataset: one of the table's parents. */
+  datasetId: string;
+  /** The job's module. */
+  module: string;
+  /** The module's version. */
+  moduleVersion: string;
+  /** SHA-256 of the job's output, as it was collected. */
+  outputHash: string;
+}
+
+/** How a collected table was made: which fields of which jobs. */
+export interface DatasetCollection {
+  /** The fields, one per column. */
+  fields: CollectedField[];
+  /** The jobs, one per row. */
+  jobs: CollectedJob[];
+}
+
+/** A dataset record: an imported table, a module output, or a table collected from jobs. */
 export interface Dataset extends RecordBase {
   /** A short title. */
   title: string;
   /** Where the data came from. */
-  kind: "imported" | "module-output";
+  kind: "imported" | "module-output" | "collected";
   /** The experiment it belongs to. */
   experimentId: string | null;
   /** The datasets it was computed from. */
@@ -191,6 +221,8 @@ export interface Dataset extends RecordBase {
     inputHash: string;
     labosVersion: string;
   };
+  /** How a collected table was made: the fields and the jobs, one per row. */
+  collection?: DatasetCollection;
   /** The module output. */
   output?: unknown;
   /** SHA-256 of the output's canonical JSON. */
@@ -247,11 +279,18 @@ function checkTableShape(
   }
 }
 
+/** The dataset kinds. */
+export const DATASET_KINDS: readonly ["imported", "module-output", "collected"] = [
+  "imported",
+  "module-output",
+  "collected",
+];
+
 const datasetShape = {
   ...base,
   id: DatasetId,
   title: z.string().min(1).max(200),
-  kind: z.enum(["imported", "module-output"]),
+  kind: z.enum(DATASET_KINDS),
   experimentId: ExperimentId.nullable(),
   parentIds: z.array(DatasetId),
   source: SourceFileSchema.optional(),
@@ -265,6 +304,16 @@ const datasetTail = {
     moduleSource: z.string().min(1),
     inputHash: z.string().regex(/^[0-9a-f]{64}$/),
     labosVersion: z.string().min(1),
+  }).optional(),
+  collection: z.strictObject({
+    fields: z.array(z.strictObject({ path: z.string().min(1), column: z.string().min(1) })),
+    jobs: z.array(z.strictObject({
+      jobId: JobId,
+      datasetId: DatasetId,
+      module: z.string().min(1),
+      moduleVersion: z.string().min(1),
+      outputHash: z.string().regex(/^[0-9a-f]{64}$/),
+    })),
   }).optional(),
   output: z.unknown().optional(),
   outputHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),

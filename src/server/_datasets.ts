@@ -44,7 +44,7 @@ import {
 
 const PAGE_SIZE = 25;
 const PREVIEW_ROWS = 100;
-const KINDS = ["imported", "module-output"];
+const KINDS = ["imported", "module-output", "collected"];
 const IMPORT_FIELDS = ["file", "title", "experimentId", "units", "delimiter"];
 
 interface ImportFormState {
@@ -350,6 +350,7 @@ function aboutCard(dataset: Dataset): Html {
       : dash()}</td></tr>
     ${sourceRows(dataset)}
     ${provenanceRows(dataset)}
+    ${collectionRows(dataset)}
     ${dataset.parentIds.length
       ? html`
         <tr>
@@ -412,15 +413,37 @@ function provenanceRows(dataset: Dataset): Html | string {
   `;
 }
 
+function collectionRows(dataset: Dataset): Html | string {
+  const collection = dataset.collection;
+  if (!collection) return "";
+  return html`
+    <tr>
+      <th scope="row">Collected</th>
+      <td>${collection.fields.map((f) =>
+        html`<div><code>${f.path}</code> as ${f.column}</div>`
+      )}</td>
+    </tr>
+    <tr>
+      <th scope="row">From jobs</th>
+      <td>${collection.jobs.map((job, row) =>
+        html`<div>row ${row + 1}: ${
+          idLink("/jobs/", job.jobId)
+        } (${job.module}@${job.moduleVersion})</div>`
+      )}</td>
+    </tr>
+  `;
+}
+
 function useCard(dataset: Dataset): Html {
   return html`
     <section class="card">
       <h2>Use it</h2>
       <p
-        class="small">Run a module on these columns: open a module, then fill in “Take columns from an imported dataset” with <code>${dataset
-          .id}</code>.</p>
+        class="small">Run a module on these columns: choose a module, then map its fields to columns under “Take columns from a table dataset” (<code>${dataset
+          .id}</code> is filled in).</p>
       <p><a class="button secondary" href="${href("/modules", {
         experiment: dataset.experimentId ?? undefined,
+        dataset: dataset.id,
       })}">Choose a module</a></p>
     </section>
   `;

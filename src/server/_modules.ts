@@ -43,6 +43,7 @@ export const modules: Hono<ServerEnv> = new Hono<ServerEnv>();
 modules.get("/", async (c) => {
   const ui = uiOf(c);
   const experiment = c.req.query("experiment") || undefined;
+  const dataset = c.req.query("dataset") || undefined;
   const list = await c.var.lab.listModules();
   const learner = ui.mode === "learner";
   return await renderPage(c, ui, {
@@ -52,7 +53,7 @@ modules.get("/", async (c) => {
     lede: learner
       ? "Each module is a documented, tested analysis. Pick one to read how it works and run it."
       : undefined,
-    body: catalogue(ui, { modules: list, experiment }),
+    body: catalogue(ui, { modules: list, experiment, dataset }),
   });
 });
 
@@ -64,6 +65,8 @@ modules.get("/:key", async (c) => {
   const values = example ? inputToForm(fields, example.input) : {};
   const experiment = c.req.query("experiment");
   if (experiment) values.experimentId = experiment;
+  const dataset = c.req.query("dataset");
+  if (dataset) values.fromDataset = dataset;
   return await modulePage(c, {
     info,
     values,
@@ -109,9 +112,9 @@ modules.post("/:key/run", async (c) => {
 
 function catalogue(
   ui: Ui,
-  options: { modules: ModuleInfo[]; experiment: string | undefined },
+  options: { modules: ModuleInfo[]; experiment: string | undefined; dataset?: string },
 ): Html {
-  const { experiment } = options;
+  const { experiment, dataset } = options;
   const learner = ui.mode === "learner";
   const sorted = [...options.modules].sort((a, b) =>
     a.domain.localeCompare(b.domain) || a.title.localeCompare(b.title)
@@ -130,7 +133,7 @@ function catalogue(
         <section
           class="card"><p class="small muted domain">${m.domain}</p><h2><a href="${href(
             `/modules/${m.key}`,
-            { experiment },
+            { experiment, dataset },
           )}">${m.title}</a></h2>
         <p>${glossify(m.summary, learner)}</p>
         ${learner && m.learnerNotes[0]
@@ -303,9 +306,12 @@ function runFields(state: RunFormState): Html {
         "Optional: the experiment id (exp_…) to link the job to. A draft experiment moves to running.",
     })}
     <details${state.values.fromDataset ? raw(" open") : ""}>
-      <summary>Take columns from an imported dataset</summary>
+      <summary>Take columns from a table dataset</summary>
       <div class="stack">
-    ${text("fromDataset", { label: "Dataset", hint: "An imported dataset id (ds_…)." })}
+    ${text("fromDataset", {
+      label: "Dataset",
+      hint: "An imported or collected dataset id (ds_…).",
+    })}
     ${fieldBlock({
       id: "in-map",
       label: "Column mapping",

@@ -234,7 +234,7 @@ export async function datasetLineage(lab: LabContext, datasetId: string): Promis
 
 /** Filters for `Lab.listDatasets`. */
 export interface DatasetFilter {
-  /** Only datasets of this kind: `imported` or `module-output`. */
+  /** Only datasets of this kind: `imported`, `module-output` or `collected`. */
   kind?: string;
   /** Only datasets of this experiment. */
   experimentId?: string;

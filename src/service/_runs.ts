@@ -37,7 +37,7 @@ export interface RunRequest {
   input?: Record<string, unknown>;
   /** `name=value` parameters, merged over `input`. */
   params?: string[];
-  /** An imported dataset whose columns feed array inputs. */
+  /** A table dataset (imported or collected) whose columns feed array inputs. */
   fromDataset?: string;
   /**
    * Mappings for `fromDataset`: `field=column` fills a list,
@@ -106,7 +106,11 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
         "invalid",
         `Cannot use dataset ${
           quote(dataset.id)
-        } as input: it has no table (only imported datasets do)`,
+        } as input: it has no table (it is a ${dataset.kind} dataset); to feed module results to a module, collect them into a table first: ${
+          dataset.provenance
+            ? `labos datasets collect ${dataset.provenance.jobId} --field FIELD`
+            : "labos datasets collect JOB_ID... --field FIELD"
+        }`,
       );
     }
     if (!request.map || request.map.length === 0) {
