@@ -76,6 +76,7 @@ export type {
   ExperimentStatus,
   InputConversion,
   Job,
+  JobMapping,
   JobStatus,
   RecordBase,
 } from "./src/records/mod.ts";

@@ -156,6 +156,13 @@ export interface DatasetTable {
   values: Cell[][];
   /** The delimiter of the imported file. */
   delimiter: string;
+  /**
+   * Where data rows stop following the header line by line in the file
+   * (blank lines, quoted line breaks): `[row, line]` pairs, each saying that
+   * row `row` (from 0) is on CSV line `line` and the rows after it follow.
+   * Absent when row `r` is on line `r + 2`.
+   */
+  lineJumps?: Array<[number, number]>;
 }
 
 /** A table without its values: what lists show. */
@@ -231,6 +238,7 @@ const tableSummaryShape = {
   columns: z.array(ColumnSchema),
   rowCount: z.int().nonnegative(),
   delimiter: z.string(),
+  lineJumps: z.array(z.tuple([z.int().nonnegative(), z.int().positive()])).optional(),
 };
 
 function isCell(value: unknown): boolean {
@@ -404,6 +412,17 @@ export interface Job extends RecordBase {
    * successful result.
    */
   warnings?: string[];
+  /**
+   * How a dataset's table fed the input, when `--skip-blank-rows` was given:
+   * the CSV lines skipped because a mapped cell was blank.
+   */
+  mapping?: JobMapping;
+}
+
+/** How a dataset's table fed a job's input. */
+export interface JobMapping {
+  /** The CSV lines skipped for a blank mapped cell, in file order. */
+  skippedLines: number[];
 }
 
 /**
@@ -461,6 +480,7 @@ const jobObject = z.strictObject({
   }).nullable(),
   conversions: z.array(InputConversionSchema).optional(),
   warnings: z.array(z.string()).optional(),
+  mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
 });
 
 /** Schema of a job record. */

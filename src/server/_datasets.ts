@@ -7,7 +7,13 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LabosError } from "../errors.ts";
-import { type Dataset, type DatasetSummary, mib, tableRows } from "../records/mod.ts";
+import {
+  type Dataset,
+  type DatasetSummary,
+  decimalCommaHint,
+  mib,
+  tableRows,
+} from "../records/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -131,7 +137,16 @@ datasets.get("/:id", async (c) => {
   const shown = dataset.output === undefined
     ? undefined
     : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
+  const decimalComma = dataset.table ? decimalCommaHint(dataset.table) : undefined;
   const body = html`
+    ${decimalComma
+      ? notice(
+        "info",
+        html`<strong>Hint:</strong> ${
+          decimalComma.replace("use --decimal-comma", "")
+        }import the file again with <em>Decimal comma</em> ticked to read them as numbers.`,
+      )
+      : ""}
     <div class="grid-2">
       <div class="stack">
     ${tablePreview(dataset)}

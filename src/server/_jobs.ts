@@ -368,6 +368,16 @@ function provenanceCard(ui: Ui, job: Job): Html {
         </tr>
       `
       : ""}
+    ${job.mapping
+      ? html`
+        <tr>
+          <th scope="row">Skipped rows</th>
+          <td>${job.mapping.skippedLines.length === 0
+            ? "None: no mapped cell was blank"
+            : `CSV lines ${job.mapping.skippedLines.join(", ")} (a mapped cell was blank)`}</td>
+        </tr>
+      `
+      : ""}
     ${job.retryOf
       ? html`
         <tr>

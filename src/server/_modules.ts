@@ -26,7 +26,7 @@ import {
   raw,
 } from "./_views.ts";
 
-const RUN_FIELDS = ["experimentId", "fromDataset", "map"];
+const RUN_FIELDS = ["experimentId", "fromDataset", "map", "skipBlankRows"];
 
 /**
  * The module pages sub-app, mounted at `/modules`.
@@ -92,6 +92,7 @@ modules.post("/:key/run", async (c) => {
       experimentId: values.experimentId?.trim() || undefined,
       fromDataset: values.fromDataset?.trim() || undefined,
       map: linesOf(values.map),
+      skipBlankRows: values.skipBlankRows ? true : undefined,
     });
     return c.redirect(`/jobs/${result.job.id}`, 303);
   } catch (thrown) {
@@ -314,11 +315,15 @@ function runFields(state: RunFormState): Html {
     ${fieldBlock({
       id: "in-map",
       label: "Column mapping",
-      hint: "One field=column per line, such as timesS=time_s.",
+      hint:
+        "One field=column per line, such as timesS=time_s; for a list of objects, one line per field, such as standards[].absorbance=A.",
       errors: state.errors.get("map"),
       control: (attrs) =>
         html`<textarea name="map" rows="2" ${attrs}>${state.values.map ?? ""}</textarea>`,
     })}
+    <label class="check"><input type="checkbox" name="skipBlankRows"${state.values.skipBlankRows
+      ? raw(" checked")
+      : ""}> Skip rows with a blank mapped cell (the job records their CSV lines)</label>
       </div>
       </details>
   `;

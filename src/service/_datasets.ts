@@ -120,6 +120,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       rowCount: table.rowCount,
       values: table.values,
       delimiter: table.delimiter,
+      ...(table.lineJumps ? { lineJumps: table.lineJumps } : {}),
     },
   };
   validateRecord("dataset", dataset);

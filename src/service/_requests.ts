@@ -52,6 +52,7 @@ export const RunRequestSchema = z.strictObject({
   params: z.array(z.string()).optional(),
   fromDataset: z.string().optional(),
   map: z.array(z.string()).optional(),
+  skipBlankRows: z.boolean().optional(),
   experimentId: z.string().optional(),
 });
 
