@@ -6,7 +6,6 @@ import {
   type CollectedJob,
   type Dataset,
   type DatasetColumn,
-  type Experiment,
   type Job,
   newId,
   RECORD_SCHEMA_VERSION,
@@ -14,6 +13,7 @@ import {
 } from "../records/mod.ts";
 import { nearestName } from "../validation.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
+import { checkOpen, linkDataset } from "./_datasets.ts";
 
 /** What `labos datasets collect` takes. */
 export interface CollectRequest {
@@ -179,36 +179,9 @@ export async function collectJobs(lab: LabContext, request: CollectRequest): Pro
         ...(request.reason ? { reason: request.reason } : {}),
       },
     }));
-    if (experimentId !== null) {
-      const experiment = await lab.storage.get("experiment", experimentId);
-      checkOpen(experiment);
-      const updated: Experiment = {
-        ...experiment,
-        datasetIds: [...experiment.datasetIds, dataset.id],
-        updatedAt: timestamp(lab),
-      };
-      tx.put("experiment", updated);
-      tx.audit(recordEvent(lab, "experiment.linked", {
-        type: "experiment",
-        record: updated,
-        details: {
-          datasetId: dataset.id,
-          before: { datasetIds: experiment.datasetIds },
-          after: { datasetIds: updated.datasetIds },
-        },
-      }));
-    }
+    if (experimentId !== null) await linkDataset(lab, tx, { experimentId, datasetId: dataset.id });
     return dataset;
   });
-}
-
-function checkOpen(experiment: Experiment): void {
-  if (experiment.status !== "draft" && experiment.status !== "running") {
-    throw new LabosError(
-      "conflict",
-      `Cannot add data to experiment ${quote(experiment.id)}: it is ${quote(experiment.status)}`,
-    );
-  }
 }
 
 /** The field's value in one job, which must be a number, boolean, string or null. */

@@ -11,7 +11,7 @@ import {
   sha256Hex,
   validateRecord,
 } from "../records/mod.ts";
-import type { Page } from "../storage/mod.ts";
+import type { Page, StorageTransaction } from "../storage/mod.ts";
 import { parseUnit } from "../units/mod.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 
@@ -136,27 +136,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
         columns: table.columns.map((c) => c.name),
       },
     }));
-    if (experimentId !== null) {
-      const experiment = await lab.storage.get("experiment", experimentId);
-      checkOpen(experiment);
-      const updated: Experiment = {
-        ...experiment,
-        datasetIds: [...experiment.datasetIds, dataset.id],
-        updatedAt: timestamp(lab),
-      };
-      tx.put("experiment", updated);
-      tx.audit(
-        recordEvent(lab, "experiment.linked", {
-          type: "experiment",
-          record: updated,
-          details: {
-            datasetId: dataset.id,
-            before: { datasetIds: experiment.datasetIds },
-            after: { datasetIds: updated.datasetIds },
-          },
-        }),
-      );
-    }
+    if (experimentId !== null) await linkDataset(lab, tx, { experimentId, datasetId: dataset.id });
     return dataset;
   });
 }
@@ -176,13 +156,39 @@ async function checkedUnit(entry: string, unit: string): Promise<string> {
   }
 }
 
-function checkOpen(experiment: Experiment): void {
+/** Refuses to add data to an experiment that is no longer draft or running. */
+export function checkOpen(experiment: Experiment): void {
   if (experiment.status !== "draft" && experiment.status !== "running") {
     throw new LabosError(
       "conflict",
       `Cannot add data to experiment ${quote(experiment.id)}: it is ${quote(experiment.status)}`,
     );
   }
+}
+
+/** Links a new dataset to its experiment, in the dataset's transaction, audited. */
+export async function linkDataset(
+  lab: LabContext,
+  tx: StorageTransaction,
+  link: { experimentId: string; datasetId: string },
+): Promise<void> {
+  const experiment = await lab.storage.get("experiment", link.experimentId);
+  checkOpen(experiment);
+  const updated: Experiment = {
+    ...experiment,
+    datasetIds: [...experiment.datasetIds, link.datasetId],
+    updatedAt: timestamp(lab),
+  };
+  tx.put("experiment", updated);
+  tx.audit(recordEvent(lab, "experiment.linked", {
+    type: "experiment",
+    record: updated,
+    details: {
+      datasetId: link.datasetId,
+      before: { datasetIds: experiment.datasetIds },
+      after: { datasetIds: updated.datasetIds },
+    },
+  }));
 }
 
 /**
