@@ -18,7 +18,7 @@
  *
  * @module
  */
-export type { PlotSeries, PlotSpec } from "../modules/contract.ts";
+export type { PlotAnnotation, PlotPanel, PlotSeries, PlotSpec } from "../modules/contract.ts";
 export { type PlotRenderOptions, renderPlotSvg } from "./_plot.ts";
 export {
   type LineageEdge,

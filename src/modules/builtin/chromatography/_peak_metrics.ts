@@ -1,6 +1,10 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
+import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+
+/** The UCUM unit every time field declares; the plot's axis says the same. */
+const TIME_UNIT = "min";
 
 /** One chromatographic peak as measured. */
 export interface PeakInput {
@@ -65,20 +69,20 @@ const BASE_PER_HALF_HEIGHT = 4 / (2 * Math.sqrt(2 * Math.LN2));
 
 const peakSchema = z.object({
   name: z.string().min(1).describe("Compound name or label of the peak"),
-  retentionTimeMin: z.number().positive().meta(unitMeta("min")).describe(
+  retentionTimeMin: z.number().positive().meta(unitMeta(TIME_UNIT)).describe(
     "Retention time at the peak maximum, in minutes",
   ),
-  baseWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
+  baseWidthMin: z.number().positive().optional().meta(unitMeta(TIME_UNIT)).describe(
     "Peak width at the baseline, between the tangents through the inflection points, in minutes; " +
       "give this or halfHeightWidthMin",
   ),
-  halfHeightWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
+  halfHeightWidthMin: z.number().positive().optional().meta(unitMeta(TIME_UNIT)).describe(
     "Full peak width at half height, in minutes; give this or baseWidthMin",
   ),
 });
 
 const inputSchema = z.object({
-  deadTimeMin: z.number().positive().optional().meta(unitMeta("min")).describe(
+  deadTimeMin: z.number().positive().optional().meta(unitMeta(TIME_UNIT)).describe(
     "Dead time t0, the retention time of an unretained compound, in minutes; needed for retention " +
       "factors and selectivities",
   ),
@@ -213,17 +217,36 @@ function baseWidth(peak: PeakInput): number {
   return peak.baseWidthMin ?? peak.halfHeightWidthMin! * BASE_PER_HALF_HEIGHT;
 }
 
+// The axis spans the peaks (each ±5σ of a Gaussian with base width 4σ), not the run from zero:
+// a dead time far before the first peak is named in the title instead of widening the axis.
 function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
   const shapes = input.peaks.map((peak) => ({
     center: peak.retentionTimeMin,
     sigma: baseWidth(peak) / 4,
   }));
-  const start = Math.min(0, ...shapes.map((s) => s.center - 4 * s.sigma));
-  const end = Math.max(...shapes.map((s) => s.center + 4 * s.sigma));
-  const trace = linspace(start, end, 600).map((t): [number, number] => [
-    t,
-    shapes.reduce((sum, s) => sum + Math.exp(-0.5 * ((t - s.center) / s.sigma) ** 2), 0),
-  ]);
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of shapes) {
+    start = Math.min(start, s.center - 5 * s.sigma);
+    end = Math.max(end, s.center + 5 * s.sigma);
+  }
+  const t0 = input.deadTimeMin;
+  const deadTimeShown = t0 !== undefined && t0 >= start - 0.25 * (end - start);
+  if (t0 !== undefined && deadTimeShown) start = Math.min(start, t0 - 0.02 * (end - start));
+  const times = linspace(start, end, 600);
+  const signal = new Array<number>(times.length).fill(0);
+  const step = (end - start) / (times.length - 1);
+  // Each peak adds to the samples within 10σ of its centre (beyond, exp(-50) is nothing to draw).
+  for (const s of shapes) {
+    const first = Math.max(0, Math.ceil((s.center - 10 * s.sigma - start) / step));
+    const last = Math.min(times.length - 1, Math.floor((s.center + 10 * s.sigma - start) / step));
+    for (let i = first; i <= last; i++) {
+      signal[i] += Math.exp(-0.5 * ((times[i] - s.center) / s.sigma) ** 2);
+    }
+  }
+  const trace = times.map((t, i): [number, number] => [t, signal[i]]);
+  const height = (t: number) =>
+    shapes.reduce((sum, s) => sum + Math.exp(-0.5 * ((t - s.center) / s.sigma) ** 2), 0);
   const series: PlotSpec["series"] = [
     { kind: "line", name: "Simulated chromatogram (unit-height Gaussian peaks)", points: trace },
     {
@@ -232,14 +255,26 @@ function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
       points: output.peaks.map((peak) => [peak.retentionTimeMin, 1]),
     },
   ];
-  if (input.deadTimeMin !== undefined) {
-    series.push({ kind: "sticks", name: "Dead time", points: [[input.deadTimeMin, 0.25]] });
+  if (t0 !== undefined && deadTimeShown) {
+    series.push({ kind: "sticks", name: "Dead time t₀", points: [[t0, 0.25]] });
   }
+  const annotations = output.peaks.map((peak) => ({
+    x: peak.retentionTimeMin,
+    y: height(peak.retentionTimeMin),
+    text: peak.name,
+  }));
+  output.pairs.forEach((pair, i) => {
+    const mid = (output.peaks[i].retentionTimeMin + output.peaks[i + 1].retentionTimeMin) / 2;
+    annotations.push({ x: mid, y: height(mid), text: `Rs = ${legendNumber(pair.resolution)}` });
+  });
   return {
-    title: "Chromatographic peaks",
-    xLabel: "Time (min)",
+    title: t0 !== undefined && !deadTimeShown
+      ? `Chromatographic peaks (dead time t₀ = ${t0} ${TIME_UNIT}, off the axis)`
+      : "Chromatographic peaks",
+    xLabel: axisLabel("Retention time t", TIME_UNIT),
     yLabel: "Relative signal",
     series,
+    annotations,
   };
 }
 
