@@ -37,7 +37,8 @@ const SUPERSCRIPTS: Record<string, string> = {
 };
 
 /**
- * A number to four significant figures, with `×10ⁿ` instead of `e` notation.
+ * A number to four significant figures, with `×10ⁿ` instead of `e` notation
+ * and a true minus sign.
  *
  * @example
  * ```ts
@@ -45,6 +46,7 @@ const SUPERSCRIPTS: Record<string, string> = {
  * import assert from "node:assert";
  * assert.strictEqual(legendNumber(0.000123456), "1.235×10⁻⁴");
  * assert.strictEqual(legendNumber(577.6), "577.6");
+ * assert.strictEqual(legendNumber(-0.5), "−0.5");
  * ```
  */
 export function legendNumber(value: number): string {
@@ -53,9 +55,9 @@ export function legendNumber(value: number): string {
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) {
     const [mantissa, exponent] = value.toExponential(3).split("e");
     const power = Array.from(String(Number(exponent)), (c) => SUPERSCRIPTS[c] ?? c).join("");
-    return `${Number(mantissa)}×10${power}`;
+    return `${Number(mantissa)}×10${power}`.replace("-", "−");
   }
-  return String(Number(value.toPrecision(4)));
+  return String(Number(value.toPrecision(4))).replace("-", "−");
 }
 
 const SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉";

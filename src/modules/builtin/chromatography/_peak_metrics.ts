@@ -264,8 +264,13 @@ function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
     text: peak.name,
   }));
   output.pairs.forEach((pair, i) => {
-    const mid = (output.peaks[i].retentionTimeMin + output.peaks[i + 1].retentionTimeMin) / 2;
-    annotations.push({ x: mid, y: height(mid), text: `Rs = ${legendNumber(pair.resolution)}` });
+    const [a, b] = [output.peaks[i].retentionTimeMin, output.peaks[i + 1].retentionTimeMin];
+    // Between the two peaks at the height of the taller one, clear of the trace.
+    annotations.push({
+      x: (a + b) / 2,
+      y: Math.max(height(a), height(b)),
+      text: `Rs = ${legendNumber(pair.resolution)}`,
+    });
   });
   return {
     title: t0 !== undefined && !deadTimeShown
