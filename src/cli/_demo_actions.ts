@@ -254,5 +254,12 @@ function summarise(output: unknown): string {
   );
   const peaks = (output as { peaks?: unknown[] }).peaks;
   const text = describeValue(scalars);
-  return Array.isArray(peaks) ? `${text}\npeaks: ${JSON.stringify(peaks.slice(0, 4))}` : text;
+  if (!Array.isArray(peaks)) return text;
+  // Every peak the module kept (above its threshold): the M+4 of Cl₂ is the fifth.
+  return [
+    `${text}`,
+    `peaks (${peaks.length}):`,
+    ...peaks.map((peak) => `  ${JSON.stringify(peak)}`),
+  ]
+    .join("\n");
 }

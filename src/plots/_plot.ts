@@ -201,7 +201,7 @@ function drawPanel(
   let yTickWidth = 0;
   for (const t of yAxis.ticks) yTickWidth = Math.max(yTickWidth, textWidth(t.label, TICK_SIZE));
   const left = Math.ceil(box.left + 14 + yLabelSpace + yTickWidth + TICK_LENGTH + 5);
-  const right = box.right - (legend.place === "right" ? legend.width + 20 : 24);
+  const right = box.right - (legend.place === "right" ? legend.width + 32 : 24);
   const xAxis = fitXAxis(xExtent, { log: xLog, range: [left, right] });
   const plot = { left, top, right, bottom };
 
