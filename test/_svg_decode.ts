@@ -291,6 +291,7 @@ export function decodePlotSvg(svg: string): DecodedPlot {
     width: Number(root.attrs.width),
     height: Number(root.attrs.height),
     title: title?.text ?? "",
-    panels: panels.map(decodePanel),
+    // An SVG from before panels existed is one panel: the whole image.
+    panels: (panels.length > 0 ? panels : [root]).map(decodePanel),
   };
 }
