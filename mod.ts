@@ -30,6 +30,8 @@ export {
   type BatchProgress,
   type CreateExperimentInput,
   type DatasetFilter,
+  type DatasetLimits,
+  DEFAULT_DATASET_LIMITS,
   type DoctorProblem,
   type DoctorReport,
   type EditExperimentInput,
@@ -58,8 +60,12 @@ export type {
   MigrateReport,
 } from "./src/service/mod.ts";
 export type {
+  Cell,
   Dataset,
   DatasetColumn,
+  DatasetSummary,
+  DatasetTable,
+  DatasetTableSummary,
   Experiment,
   ExperimentStatus,
   InputConversion,
@@ -67,4 +73,5 @@ export type {
   JobStatus,
   RecordBase,
 } from "./src/records/mod.ts";
+export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

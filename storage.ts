@@ -18,5 +18,5 @@
  * @module
  */
 export * from "./src/storage/types.ts";
-export type { RecordOf, RecordType } from "./src/records/mod.ts";
+export type { RecordOf, RecordType, SummaryOf } from "./src/records/mod.ts";
 export type { AuditExport } from "./src/audit/mod.ts";

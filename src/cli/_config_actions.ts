@@ -16,6 +16,7 @@ interface SettingRow {
 }
 
 async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
+  const { DEFAULT_DATASET_LIMITS } = await import("../service/mod.ts");
   const enabled = config.modules.enabled ??
     (await loadBuiltinModules()).map((module) => module.key);
   const values: Record<string, unknown> = {
@@ -28,6 +29,8 @@ async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
     "display.mode": config.display.mode,
     "display.significantFigures": config.display.significantFigures,
     "display.decimalPlaces": config.display.decimalPlaces,
+    "limits.datasetBytes": config.datasetLimits.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,
+    "limits.datasetCells": config.datasetLimits.maxCells ?? DEFAULT_DATASET_LIMITS.maxCells,
     ...Object.fromEntries(
       Object.entries(config.display.units).map(([quantity, unit]) => [
         `display.units.${quantity}`,

@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { Dataset } from "../records/mod.ts";
+import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 
@@ -58,7 +58,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           command,
           dataset,
           () =>
-            `Imported ${dataset.id}: ${dataset.table?.rows.length} rows, columns ${
+            `Imported ${dataset.id}: ${dataset.table?.rowCount} rows, columns ${
               dataset.table?.columns.map((c) =>
                 printable(`${c.name} (${c.type}${c.unit ? `, ${c.unit}` : ""})`)
               )
@@ -87,8 +87,14 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         });
         cli.emit(command, page.items, () =>
           page.items.length === 0 ? "No datasets\n" : table(
-            ["ID", "KIND", "CREATED", "TITLE"],
-            page.items.map((d) => [d.id, d.kind, d.createdAt.slice(0, 16), d.title]),
+            ["ID", "KIND", "ROWS", "CREATED", "TITLE"],
+            page.items.map((d) => [
+              d.id,
+              d.kind,
+              d.table ? String(d.table.rowCount) : "",
+              d.createdAt.slice(0, 16),
+              d.title,
+            ]),
           ));
       },
     );
@@ -98,7 +104,10 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .argument("<id>", "dataset id")
     .action(async (id: string, _options, command: Command) => {
       const dataset = await (await cli.lab(command)).getDataset(id);
-      cli.emit(command, dataset, () => describeDataset(dataset));
+      // Loaded here: the command definitions load commander only.
+      const { tableRows } = await import("../records/table.ts");
+      const preview = dataset.table ? tableRows(dataset.table, { limit: PREVIEW_ROWS }) : [];
+      cli.emit(command, dataset, () => describeDataset(dataset, preview));
     });
 
   datasets.command("lineage")
@@ -157,7 +166,9 @@ function isZip(bytes: Uint8Array): boolean {
     ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
-function describeDataset(dataset: Dataset): string {
+const PREVIEW_ROWS = 20;
+
+function describeDataset(dataset: Dataset, preview: Cell[][]): string {
   const lines = [
     `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
@@ -179,17 +190,15 @@ function describeDataset(dataset: Dataset): string {
     );
   }
   if (dataset.table) {
-    const { columns, rows } = dataset.table;
+    const { columns, rowCount } = dataset.table;
     lines.push(
       "",
       table(
         columns.map((c) => c.unit ? `${c.name} [${c.unit}]` : c.name),
-        rows.slice(0, 20).map((row) =>
-          columns.map((c) => String((Object.hasOwn(row, c.name) ? row[c.name] : undefined) ?? ""))
-        ),
+        preview.map((row) => row.map((value) => String(value ?? ""))),
       ).trimEnd(),
     );
-    if (rows.length > 20) lines.push(`… ${rows.length - 20} more rows`);
+    if (rowCount > PREVIEW_ROWS) lines.push(`… ${rowCount - PREVIEW_ROWS} more rows`);
   }
   if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
   return lines.join("\n") + "\n";

@@ -105,7 +105,7 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
     units: ["time_s=s", "absorbance_590nm=1", "concentration_M=mol/L"],
   });
   say(
-    `3. Imported the bundled ${csvName} as ${imported.id} (${imported.table?.rows.length} rows)`,
+    `3. Imported the bundled ${csvName} as ${imported.id} (${imported.table?.rowCount} rows)`,
   );
 
   const runs: Array<[string, RunResult]> = [];

@@ -97,7 +97,11 @@ export class LabSetup {
     const config = await this.config(command);
     const { openLab } = await import("../service/mod.ts");
     if (this.#registry === undefined) {
-      return openLab({ dataDir: config.dataDir, actor: config.actor });
+      return openLab({
+        dataDir: config.dataDir,
+        actor: config.actor,
+        datasetLimits: config.datasetLimits,
+      });
     }
     const { TemplateCatalog } = await import("../templates/mod.ts");
     return openLab({
@@ -105,6 +109,7 @@ export class LabSetup {
       actor: config.actor,
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
+      datasetLimits: config.datasetLimits,
     });
   }
 }

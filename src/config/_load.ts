@@ -136,6 +136,14 @@ export const ConfigFileSchema = z.strictObject({
       'Preferred unit labels by quantity, merged over the defaults, e.g. { "temperature": "K" }',
     ),
   }).optional(),
+  limits: z.strictObject({
+    datasetBytes: z.int().min(1).max(256 * 1024 * 1024).optional().describe(
+      "The largest CSV file imported as a dataset, in bytes; the panel's upload limit follows. Default: 67108864 (64 MiB)",
+    ),
+    datasetCells: z.int().min(1).max(100_000_000).optional().describe(
+      "The most cells (columns × rows) of an imported table. Default: 20000000",
+    ),
+  }).optional(),
 });
 
 /** The content of `labos.jsonc`. */
@@ -181,6 +189,8 @@ export interface LabosConfig {
   display: DisplaySettings;
   /** Limits for executable plugins. */
   pluginLimits: PluginLimits;
+  /** The dataset size limits set in the file; unset ones take the service's defaults. */
+  datasetLimits: { maxBytes?: number; maxCells?: number };
 }
 
 /** Options for {@linkcode loadConfig}. */
@@ -282,6 +292,8 @@ function labSettings(
     "display.mode": from(display.mode),
     "display.significantFigures": from(display.significantFigures),
     "display.decimalPlaces": from(display.decimalPlaces),
+    "limits.datasetBytes": from(file?.limits?.datasetBytes),
+    "limits.datasetCells": from(file?.limits?.datasetCells),
   };
   for (const quantity of Object.keys(units)) {
     all[`display.units.${quantity}`] = from(display.units?.[quantity]);
@@ -306,6 +318,10 @@ function labSettings(
       units,
     },
     pluginLimits: { ...defaults.plugins },
+    datasetLimits: {
+      ...(file?.limits?.datasetBytes === undefined ? {} : { maxBytes: file.limits.datasetBytes }),
+      ...(file?.limits?.datasetCells === undefined ? {} : { maxCells: file.limits.datasetCells }),
+    },
   };
 }
 

@@ -36,16 +36,16 @@ export interface CsvColumn {
   unit?: string;
 }
 
-/** A typed table parsed from CSV text. */
+/** A typed table parsed from CSV text, column by column. */
 export interface ParsedTable {
   /** The columns, in file order. */
   columns: CsvColumn[];
   /**
-   * One object per data row, keyed by column name. Numbers and integers are
-   * numbers, booleans are booleans, dates stay ISO 8601 strings, empty cells
-   * are `null`.
+   * One array of cells per column, in the order of `columns`. Numbers and
+   * integers are numbers, booleans are booleans, dates stay ISO 8601
+   * strings, empty cells are `null`.
    */
-  rows: Array<Record<string, number | boolean | string | null>>;
+  values: Array<Array<number | boolean | string | null>>;
   /** The delimiter used, given or detected. */
   delimiter: string;
   /** The number of data rows. */
@@ -64,6 +64,32 @@ export interface CsvParseOptions {
   maxRows?: number;
   /** The most columns accepted; default 1,000. */
   maxColumns?: number;
+  /** The most cells (columns × data rows) accepted; default 20,000,000. */
+  maxCells?: number;
+}
+
+/**
+ * A table past {@linkcode CsvParseOptions.maxCells}: thrown as soon as the
+ * limit is passed, so that the caller can name the file.
+ */
+export class CsvCellLimitError extends LabosError {
+  /** The limit passed. */
+  readonly limit: number;
+  /** The number of columns. */
+  readonly columns: number;
+  /** Where the limit was passed: `line N`. */
+  readonly where: string;
+
+  /** An error for a table of `columns` columns past `limit` cells at `where`. */
+  constructor(where: string, options: { limit: number; columns: number }) {
+    super(
+      "invalid",
+      `Cannot parse CSV: ${where}: the table has more than ${options.limit} cells; the limit is ${options.limit}`,
+    );
+    this.limit = options.limit;
+    this.where = where;
+    this.columns = options.columns;
+  }
 }
 
 /** The delimiters that {@linkcode parseCsv} detects, in order of preference. */
@@ -71,6 +97,8 @@ export const CSV_DELIMITERS: readonly string[] = [",", ";", "\t", "|"];
 
 const DEFAULT_MAX_ROWS = 1_000_000;
 const DEFAULT_MAX_COLUMNS = 1_000;
+/** The default most cells of a table: see {@linkcode CsvParseOptions.maxCells}. */
+export const DEFAULT_MAX_CELLS = 20_000_000;
 const SAMPLE_ROWS = 50;
 
 /**
@@ -94,7 +122,7 @@ const SAMPLE_ROWS = 50;
  * });
  * assert.strictEqual(table.delimiter, ";");
  * assert.ok(table.columns[0].type === "integer" && table.columns[0].unit === "s");
- * assert.strictEqual(table.rows[1].absorbance, 1.102);
+ * assert.strictEqual(table.values[1][1], 1.102);
  * ```
  */
 export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTable {
@@ -104,6 +132,7 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
   const decimalComma = options.decimalComma ?? false;
   const maxRows = limit("maxRows", options.maxRows ?? DEFAULT_MAX_ROWS);
   const maxColumns = limit("maxColumns", options.maxColumns ?? DEFAULT_MAX_COLUMNS);
+  const maxCells = limit("maxCells", options.maxCells ?? DEFAULT_MAX_CELLS);
   let source = normaliseLineBreaks(text.startsWith("\uFEFF") ? text.slice(1) : text);
   const lines = new LineIndex(source);
   let start = 0;
@@ -118,23 +147,28 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
   source = source.slice(start);
   delimiter ??= detectDelimiter(source, decimalComma);
 
-  const records = readRecords(source, { delimiter, lines, offset: start, maxRows, maxColumns });
-  const [header, ...data] = records;
+  const { header, cells, rowCount } = readColumns(source, {
+    delimiter,
+    lines,
+    offset: start,
+    maxRows,
+    maxColumns,
+    maxCells,
+  });
   const names = checkHeader(header, lines.line(start + header.offset));
-  if (data.length === 0) {
+  if (rowCount === 0) {
     fail(lines.line(start + header.offset), "the header has no data rows after it");
   }
 
   const columns: CsvColumn[] = names.map((name, index) => ({
     name,
-    type: inferType(data, { index, decimalComma }),
+    type: inferType(cells[index], decimalComma),
   }));
   applyUnits(columns, options.units);
-  const convert = columns.map((column) => converter(column.type, decimalComma));
-  const rows = data.map((record) =>
-    Object.fromEntries(names.map((name, i) => [name, convert[i](record.fields[i])]))
+  const values = columns.map((column, index) =>
+    convertColumn(cells[index], converter(column.type, decimalComma))
   );
-  return { columns, rows, delimiter, rowCount: rows.length };
+  return { columns, values, delimiter, rowCount };
 }
 
 interface CsvRecord {
@@ -153,6 +187,11 @@ class LineIndex {
     for (let i = source.indexOf("\n"); i !== -1; i = source.indexOf("\n", i + 1)) {
       this.#starts.push(i + 1);
     }
+  }
+
+  /** How many lines the text has: at least as many as its records. */
+  get count(): number {
+    return this.#starts.length;
   }
 
   /** `line N` for a character offset. */
@@ -244,7 +283,8 @@ function detectDelimiter(source: string, decimalComma: boolean): string {
   return best?.delimiter ?? (decimalComma ? ";" : ",");
 }
 
-function readRecords(
+// Cells go straight into one array per column: no object or array per row survives parsing.
+function readColumns(
   source: string,
   options: {
     delimiter: string;
@@ -252,10 +292,15 @@ function readRecords(
     offset: number;
     maxRows: number;
     maxColumns: number;
+    maxCells: number;
   },
-): CsvRecord[] {
+): { header: CsvRecord; cells: string[][]; rowCount: number } {
   const { lines, offset } = options;
-  const records: CsvRecord[] = [];
+  let header: CsvRecord | undefined;
+  let cells: string[][] = [];
+  // Sized once from the line count (an upper bound on rows): growing millions of cells by push is slow.
+  const capacity = Math.min(lines.count, options.maxRows);
+  let rowCount = 0;
   let cursor = 0;
   Papa.parse(source, {
     delimiter: options.delimiter,
@@ -269,23 +314,37 @@ function readRecords(
       if (error) quoteError(source, { error, lines, offset });
       const fields = result.data;
       if (isBlank(fields) && source.slice(start, cursor).trim() === "") return;
-      const expected = records[0]?.fields.length;
-      if (expected === undefined && fields.length > options.maxColumns) {
-        fail(
-          lines.line(offset + start),
-          `the header has ${fields.length} columns; the limit is ${options.maxColumns}`,
-        );
+      if (header === undefined) {
+        if (fields.length > options.maxColumns) {
+          fail(
+            lines.line(offset + start),
+            `the header has ${fields.length} columns; the limit is ${options.maxColumns}`,
+          );
+        }
+        header = { fields, offset: start };
+        cells = fields.map(() => new Array<string>(capacity));
+        return;
       }
-      if (expected !== undefined && fields.length !== expected) {
+      const expected = header.fields.length;
+      if (fields.length !== expected) {
         fail(lines.line(offset + start), `expected ${expected} fields, found ${fields.length}`);
       }
-      if (records.length > options.maxRows) {
+      if (rowCount >= options.maxRows) {
         fail(lines.line(offset + start), `too many data rows; the limit is ${options.maxRows}`);
       }
-      records.push({ fields, offset: start });
+      if ((rowCount + 1) * expected > options.maxCells) {
+        throw new CsvCellLimitError(lines.line(offset + start), {
+          limit: options.maxCells,
+          columns: expected,
+        });
+      }
+      for (let i = 0; i < expected; i++) cells[i][rowCount] = fields[i];
+      rowCount++;
     },
   });
-  return records;
+  if (header === undefined) fail(lines.line(offset), "the file is empty");
+  for (const column of cells) column.length = rowCount;
+  return { header, cells, rowCount };
 }
 
 function quoteError(
@@ -386,18 +445,15 @@ function isIsoDate(cell: string): boolean {
     within(m[8], 59);
 }
 
-function inferType(
-  data: CsvRecord[],
-  options: { index: number; decimalComma: boolean },
-): CsvColumn["type"] {
-  const { index, decimalComma } = options;
+function inferType(cells: string[], decimalComma: boolean): CsvColumn["type"] {
   let integer = true;
   let number = true;
   let boolean = true;
   let date = true;
   let any = false;
-  for (const record of data) {
-    const cell = record.fields[index].trim();
+  for (const raw of cells) {
+    if (raw === "") continue;
+    const cell = raw.trim();
     if (cell === "") continue;
     any = true;
     if (number) {
@@ -411,6 +467,18 @@ function inferType(
   }
   if (!any) return "string";
   return integer ? "integer" : number ? "number" : boolean ? "boolean" : date ? "date" : "string";
+}
+
+// Converts in place: the raw strings are dropped as their cells are typed.
+function convertColumn(
+  cells: string[],
+  convert: (cell: string) => number | boolean | string | null,
+): Array<number | boolean | string | null> {
+  const values = cells as Array<number | boolean | string | null>;
+  for (let i = 0; i < cells.length; i++) {
+    values[i] = cells[i] === "" ? null : convert(cells[i]);
+  }
+  return values;
 }
 
 function converter(

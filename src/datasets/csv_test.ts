@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { LabosError } from "../errors.ts";
 import { assert, assertEquals, assertMatch } from "../../test/_assert.ts";
-import { CSV_DELIMITERS, parseCsv } from "./csv.ts";
+import { CSV_DELIMITERS, CsvCellLimitError, parseCsv, type ParsedTable } from "./csv.ts";
+
+/** The rows of a parsed table as objects keyed by column name, for readable assertions. */
+function rowsOf(table: ParsedTable): Array<Record<string, unknown>> {
+  return Array.from(
+    { length: table.rowCount },
+    (_, row) =>
+      Object.fromEntries(table.columns.map((column, i) => [column.name, table.values[i][row]])),
+  );
+}
 
 function throwsInvalid(fn: () => unknown, expected: string | RegExp): LabosError {
   try {
@@ -37,7 +46,7 @@ Deno.test("parseCsv reads a simple table with inferred types", () => {
     { name: "ok", type: "boolean" },
     { name: "label", type: "string" },
   ]);
-  assertEquals(table.rows, [
+  assertEquals(rowsOf(table), [
     { time_s: 0, absorbance: 1.25, ok: true, label: "a" },
     { time_s: 60, absorbance: 1.102, ok: false, label: "b" },
   ]);
@@ -46,7 +55,7 @@ Deno.test("parseCsv reads a simple table with inferred types", () => {
 Deno.test("parseCsv trims header names and keeps string cells as written", () => {
   const table = parseCsv(" a , b\n x ,1\n");
   assertEquals(table.columns.map((c) => c.name), ["a", "b"]);
-  assertEquals(table.rows, [{ a: " x ", b: 1 }]);
+  assertEquals(rowsOf(table), [{ a: " x ", b: 1 }]);
 });
 
 Deno.test("parseCsv strips a UTF-8 byte order mark", () => {
@@ -56,16 +65,16 @@ Deno.test("parseCsv strips a UTF-8 byte order mark", () => {
 
 Deno.test("parseCsv handles quoted fields with delimiters, quotes and line breaks", () => {
   const table = parseCsv('id,note\n1,"a, b"\n2,"say ""hi"""\n3,"two\nlines"\n4,""\n');
-  assertEquals(table.rows.map((r) => r.note), ["a, b", 'say "hi"', "two\nlines", null]);
+  assertEquals(rowsOf(table).map((r) => r.note), ["a, b", 'say "hi"', "two\nlines", null]);
 });
 
 Deno.test("parseCsv accepts CRLF, LF and CR line breaks and blank lines", () => {
   const expected = [{ a: 1, b: 2 }, { a: 3, b: 4 }];
-  assertEquals(parseCsv("a,b\r\n1,2\r\n3,4\r\n\r\n\r\n").rows, expected);
-  assertEquals(parseCsv("a,b\n1,2\n3,4").rows, expected);
-  assertEquals(parseCsv("a,b\r1,2\r3,4\r").rows, expected);
-  assertEquals(parseCsv("\n\na,b\n\n1,2\n   \n3,4\n\n").rows, expected);
-  assertEquals(parseCsv('a,b\r\n1,"x\r\ny"\r\n').rows, [{ a: 1, b: "x\ny" }]);
+  assertEquals(rowsOf(parseCsv("a,b\r\n1,2\r\n3,4\r\n\r\n\r\n")), expected);
+  assertEquals(rowsOf(parseCsv("a,b\n1,2\n3,4")), expected);
+  assertEquals(rowsOf(parseCsv("a,b\r1,2\r3,4\r")), expected);
+  assertEquals(rowsOf(parseCsv("\n\na,b\n\n1,2\n   \n3,4\n\n")), expected);
+  assertEquals(rowsOf(parseCsv('a,b\r\n1,"x\r\ny"\r\n')), [{ a: 1, b: "x\ny" }]);
 });
 
 Deno.test("parseCsv detects , ; tab and | delimiters", () => {
@@ -73,7 +82,7 @@ Deno.test("parseCsv detects , ; tab and | delimiters", () => {
     const text = ["x", "y", "z"].join(delimiter) + "\n" + ["1", "2.5", "a"].join(delimiter) + "\n";
     const table = parseCsv(text);
     assertEquals(table.delimiter, delimiter);
-    assertEquals(table.rows, [{ x: 1, y: 2.5, z: "a" }]);
+    assertEquals(rowsOf(table), [{ x: 1, y: 2.5, z: "a" }]);
   }
 });
 
@@ -81,7 +90,7 @@ Deno.test("parseCsv picks the delimiter that splits rows consistently", () => {
   // Commas appear in every row but in varying numbers; semicolons split evenly.
   const table = parseCsv("name;note\na;x, y\nb;z\n");
   assertEquals(table.delimiter, ";");
-  assertEquals(table.rows, [{ name: "a", note: "x, y" }, { name: "b", note: "z" }]);
+  assertEquals(rowsOf(table), [{ name: "a", note: "x, y" }, { name: "b", note: "z" }]);
 });
 
 Deno.test("parseCsv reads semicolon files with decimal commas", () => {
@@ -89,9 +98,9 @@ Deno.test("parseCsv reads semicolon files with decimal commas", () => {
   const table = parseCsv(text, { decimalComma: true });
   assertEquals(table.delimiter, ";");
   assertEquals(table.columns.map((c) => c.type), ["integer", "number"]);
-  assertEquals(table.rows.map((r) => r.absorbance), [1.25, 1.102, 0.973]);
+  assertEquals(rowsOf(table).map((r) => r.absorbance), [1.25, 1.102, 0.973]);
   // A one-column decimal-comma file is not split on its commas.
-  assertEquals(parseCsv("A\n1,5\n2,5\n", { decimalComma: true }).rows, [{ A: 1.5 }, { A: 2.5 }]);
+  assertEquals(rowsOf(parseCsv("A\n1,5\n2,5\n", { decimalComma: true })), [{ A: 1.5 }, { A: 2.5 }]);
   // Without decimalComma the same cells are text.
   assertEquals(parseCsv(text).columns[1].type, "string");
 });
@@ -99,19 +108,19 @@ Deno.test("parseCsv reads semicolon files with decimal commas", () => {
 Deno.test("parseCsv with decimal commas allows a comma delimiter when fields are quoted", () => {
   const table = parseCsv('"t","A"\n"0","1,5"\n"1","2,25"\n', { decimalComma: true });
   assertEquals(table.delimiter, ",");
-  assertEquals(table.rows, [{ t: 0, A: 1.5 }, { t: 1, A: 2.25 }]);
+  assertEquals(rowsOf(table), [{ t: 0, A: 1.5 }, { t: 1, A: 2.25 }]);
 });
 
 Deno.test("parseCsv with decimal commas does not take dots as decimal points", () => {
   assertEquals(parseCsv("a;b\n1.5;1\n", { decimalComma: true }).columns[0].type, "string");
-  assertEquals(parseCsv("a;b\n1,5e-3;1\n", { decimalComma: true }).rows[0].a, 0.0015);
+  assertEquals(rowsOf(parseCsv("a;b\n1,5e-3;1\n", { decimalComma: true }))[0].a, 0.0015);
 });
 
 Deno.test("parseCsv uses a given delimiter and an Excel sep= line", () => {
-  assertEquals(parseCsv("a:b\n1:2\n", { delimiter: ":" }).rows, [{ a: 1, b: 2 }]);
+  assertEquals(rowsOf(parseCsv("a:b\n1:2\n", { delimiter: ":" })), [{ a: 1, b: 2 }]);
   const hinted = parseCsv("sep=;\na;b\n1,5;2\n", { decimalComma: true });
   assertEquals(hinted.delimiter, ";");
-  assertEquals(hinted.rows, [{ a: 1.5, b: 2 }]);
+  assertEquals(rowsOf(hinted), [{ a: 1.5, b: 2 }]);
 });
 
 Deno.test("parseCsv rejects a bad delimiter option", () => {
@@ -140,7 +149,7 @@ Deno.test("parseCsv infers number, integer, boolean, date and string columns", (
     "string",
     "string",
   ]);
-  assertEquals(table.rows[1], {
+  assertEquals(rowsOf(table)[1], {
     n: -0.002,
     i: -7,
     b: false,
@@ -148,9 +157,9 @@ Deno.test("parseCsv infers number, integer, boolean, date and string columns", (
     s: "1",
     e: null,
   });
-  assertEquals(table.rows[2].n, null);
-  assertEquals(table.rows[2].i, 3);
-  assertEquals(table.rows[3].n, 0.5);
+  assertEquals(rowsOf(table)[2].n, null);
+  assertEquals(rowsOf(table)[2].i, 3);
+  assertEquals(rowsOf(table)[3].n, 0.5);
 });
 
 Deno.test("parseCsv keeps values that only look numeric as strings", () => {
@@ -170,7 +179,7 @@ Deno.test("parseCsv keeps values that only look numeric as strings", () => {
 });
 
 Deno.test("parseCsv normalises negative zero", () => {
-  assert(Object.is(parseCsv("a\n-0\n").rows[0].a, 0));
+  assert(Object.is(rowsOf(parseCsv("a\n-0\n"))[0].a, 0));
 });
 
 Deno.test("parseCsv attaches units and rejects units for unknown columns", () => {
@@ -284,11 +293,28 @@ Deno.test("parseCsv enforces the row and column limits", () => {
   );
 });
 
-Deno.test("parseCsv keeps __proto__ and other awkward column names as plain keys", () => {
+Deno.test("parseCsv stops at the cell limit with the line and the table's width", () => {
+  assertEquals(parseCsv("a,b\n1,2\n3,4\n", { maxCells: 4 }).rowCount, 2);
+  const error = throwsInvalid(
+    () => parseCsv("a,b\n1,2\n3,4\n5,6\n", { maxCells: 4 }),
+    "Cannot parse CSV: line 4: the table has more than 4 cells; the limit is 4",
+  );
+  assert(error instanceof CsvCellLimitError);
+  const { limit, columns, where } = error as CsvCellLimitError;
+  assertEquals([limit, columns, where], [4, 2, "line 4"]);
+});
+
+Deno.test("parseCsv returns one array per column, blanks as null, sized to the rows", () => {
+  const table = parseCsv('a,b\n1,\n\n,"x\ny"\n');
+  assertEquals(table.rowCount, 2);
+  assertEquals(table.values, [[1, null], [null, "x\ny"]]);
+  assert(table.values.every((column) => column.length === 2));
+});
+
+Deno.test("parseCsv keeps __proto__ and other awkward column names as names, never as keys", () => {
   const table = parseCsv("__proto__,constructor\n1,2\n");
-  assertEquals(Object.keys(table.rows[0]), ["__proto__", "constructor"]);
-  assertEquals(table.rows[0]["__proto__"], 1);
-  assertEquals(Object.getPrototypeOf(table.rows[0]), Object.prototype);
+  assertEquals(table.columns.map((column) => column.name), ["__proto__", "constructor"]);
+  assertEquals(table.values, [[1], [2]]);
 });
 
 function leastSquaresSlope(x: number[], y: number[]): number {
@@ -317,8 +343,8 @@ Deno.test("parseCsv reads the demo fixtures", async () => {
   ]);
   assertEquals(kinetics.rowCount, 41);
   // First-order decay: ln[CV+] falls linearly with slope -k, k = 0.0021 s⁻¹ (see the README).
-  const t = kinetics.rows.map((r) => r.time_s as number);
-  const lnC = kinetics.rows.map((r) => Math.log(r.concentration_M as number));
+  const t = rowsOf(kinetics).map((r) => r.time_s as number);
+  const lnC = rowsOf(kinetics).map((r) => Math.log(r.concentration_M as number));
   const slope = leastSquaresSlope(t, lnC);
   assert(Math.abs(slope + 0.0021) < 0.00005, `slope ${slope}`);
   const calibration = parseCsv(
@@ -329,8 +355,8 @@ Deno.test("parseCsv reads the demo fixtures", async () => {
   assertEquals(calibration.columns.map((c) => c.type), ["number", "number"]);
   assertEquals(calibration.rowCount, 8);
   const epsilon = leastSquaresSlope(
-    calibration.rows.map((r) => r.concentration_M as number),
-    calibration.rows.map((r) => r.absorbance_590nm as number),
+    rowsOf(calibration).map((r) => r.concentration_M as number),
+    rowsOf(calibration).map((r) => r.absorbance_590nm as number),
   );
   assert(Math.abs(epsilon - 87_000) < 1_000, `slope ${epsilon}`);
 });
@@ -356,7 +382,7 @@ Deno.test("property: any table of text cells survives a CSV round trip", () => {
         assertEquals(table.columns.map((c) => c.name), header.map((h) => h.trim()));
         assert(table.columns.every((c) => c.type === "string"));
         assertEquals(table.rowCount, rows.length);
-        const cells = table.rows.map((row) => table.columns.map((c) => row[c.name]));
+        const cells = rowsOf(table).map((row) => table.columns.map((c) => row[c.name]));
         const expected = rows.map((row) =>
           row.map((cell) => cell.trim() === "" ? null : cell.replace(/\r\n/g, "\n"))
         );
@@ -383,7 +409,7 @@ Deno.test("property: numbers survive a round trip, with or without decimal comma
         const table = parseCsv(text, { decimalComma });
         assertEquals(table.delimiter, delimiter);
         assertEquals(
-          table.rows.map((r) => [r.x, r.y, r.z]),
+          rowsOf(table).map((r) => [r.x, r.y, r.z]),
           grid.map((row) => row.map((n) => n + 0)),
         );
         table.columns.forEach((column, i) => {
@@ -478,9 +504,9 @@ Deno.test("property: arbitrary text never throws anything but LabosError", () =>
       (text, options) => {
         try {
           const table = parseCsv(text, options);
-          assertEquals(table.rowCount, table.rows.length);
+          assertEquals(table.rowCount, rowsOf(table).length);
           assert(table.rowCount > 0);
-          for (const row of table.rows) {
+          for (const row of rowsOf(table)) {
             assertEquals(Object.keys(row).sort(), table.columns.map((c) => c.name).sort());
           }
         } catch (error) {

@@ -123,8 +123,53 @@ const V0_TO_V1: UpgradeStep = {
   },
 };
 
+/** A v1 table (`rows`, one object per row) column by column: `rowCount` and `values`. */
+function columnWise(table: RawRecord): RawRecord {
+  if (!Array.isArray(table.rows) || !Array.isArray(table.columns)) return table;
+  const rows = table.rows as RawRecord[];
+  const names = (table.columns as RawRecord[]).map((column) => String(column.name));
+  const { columns, delimiter, rows: _rows, ...rest } = table;
+  return {
+    columns,
+    rowCount: rows.length,
+    values: names.map((name) => rows.map((row) => Object.hasOwn(row, name) ? row[name] : null)),
+    delimiter,
+    ...rest,
+  };
+}
+
+/** v1 → v2: tables stored column by column, blanks as null. */
+const V1_TO_V2: UpgradeStep = {
+  from: 1,
+  to: 2,
+  summary:
+    "datasets: table rows (one object per row) → rowCount and values (one array per column, null for blanks); every record's schemaVersion 2",
+  upgrade(records) {
+    const upgrade = (map: Map<string, RawRecord>, table: boolean) => {
+      const out = new Map<string, RawRecord>();
+      for (const [id, record] of map) {
+        if (record.schemaVersion !== 1) {
+          out.set(id, record);
+          continue;
+        }
+        const next: RawRecord = { ...record, schemaVersion: 2 };
+        if (table && next.table && typeof next.table === "object") {
+          next.table = columnWise(next.table as RawRecord);
+        }
+        out.set(id, next);
+      }
+      return out;
+    };
+    return {
+      experiment: upgrade(records.experiment, false),
+      dataset: upgrade(records.dataset, true),
+      job: upgrade(records.job, false),
+    };
+  },
+};
+
 /** Every upgrade step, oldest first. */
-export const UPGRADE_STEPS: readonly UpgradeStep[] = [V0_TO_V1];
+export const UPGRADE_STEPS: readonly UpgradeStep[] = [V0_TO_V1, V1_TO_V2];
 
 /** The steps from `from` up to `to`, or undefined when there is no path. */
 export function stepsBetween(from: number, to: number): UpgradeStep[] | undefined {

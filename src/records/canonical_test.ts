@@ -24,3 +24,33 @@ Deno.test("canonical JSON does not depend on key order and round-trips", () => {
     { numRuns: 500 },
   );
 });
+
+/** The first implementation: keys sorted into prototype-less copies, then JSON.stringify. */
+function reference(value: unknown): string {
+  function sortKeys(item: unknown): unknown {
+    if (Array.isArray(item)) return item.map(sortKeys);
+    if (item !== null && typeof item === "object") {
+      const sorted: Record<string, unknown> = Object.create(null);
+      for (const key of Object.keys(item).sort()) {
+        const inner = (item as Record<string, unknown>)[key];
+        if (inner !== undefined) sorted[key] = sortKeys(inner);
+      }
+      return sorted;
+    }
+    return item;
+  }
+  return JSON.stringify(sortKeys(value));
+}
+
+Deno.test("canonical JSON is byte for byte the first implementation's, so stored hashes still match", () => {
+  const awkward = JSON.parse('{"__proto__":[1,{"b":null,"a":-0}],"constructor":{"x":[[],{}]}}');
+  assertEquals(canonicalJson(awkward), reference(awkward));
+  assertEquals(
+    canonicalJson({ a: undefined, b: [undefined, NaN, () => 1], c: new Date(0) }),
+    reference({ a: undefined, b: [undefined, NaN, () => 1], c: new Date(0) }),
+  );
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => canonicalJson(value) === reference(value)),
+    { numRuns: 1000 },
+  );
+});

@@ -8,4 +8,5 @@ export * from "./canonical.ts";
 export * from "./ids.ts";
 export * from "./schemas.ts";
 export * from "./size.ts";
+export * from "./table.ts";
 export * from "./validate.ts";

@@ -3,7 +3,7 @@ import type { Schema } from "../modules/contract.ts";
 import { ID_PATTERN } from "./ids.ts";
 
 /** The record schema version written by this release. */
-export const RECORD_SCHEMA_VERSION = 1;
+export const RECORD_SCHEMA_VERSION = 2;
 
 const timestamp = z.iso.datetime({ offset: false, precision: 3 }).describe(
   "RFC 3339 UTC timestamp with milliseconds",
@@ -64,7 +64,7 @@ const tag = z.string().min(1).max(64).regex(
 /** Fields every record carries. */
 export interface RecordBase {
   /** The record schema version, {@linkcode RECORD_SCHEMA_VERSION}. */
-  schemaVersion: 1;
+  schemaVersion: 2;
   /** Time-sortable, type-prefixed id. */
   id: string;
   /** When the record was created (RFC 3339 UTC, milliseconds). */
@@ -139,6 +139,28 @@ export interface DatasetColumn {
   unit?: string;
 }
 
+/** A table cell: a number, a boolean, a string, or `null` for a blank. */
+export type Cell = number | boolean | string | null;
+
+/**
+ * An imported table, stored column by column: `values[i]` holds the
+ * `rowCount` cells of `columns[i]`. Column names appear only in `columns`,
+ * so no object is ever keyed by one.
+ */
+export interface DatasetTable {
+  /** The columns, in file order. */
+  columns: DatasetColumn[];
+  /** The number of data rows. */
+  rowCount: number;
+  /** One array of cells per column, in the order of `columns`. */
+  values: Cell[][];
+  /** The delimiter of the imported file. */
+  delimiter: string;
+}
+
+/** A table without its values: what lists show. */
+export type DatasetTableSummary = Omit<DatasetTable, "values">;
+
 /** A dataset record: an imported table or a module output. */
 export interface Dataset extends RecordBase {
   /** A short title. */
@@ -152,11 +174,7 @@ export interface Dataset extends RecordBase {
   /** The imported file: name, size and SHA-256. */
   source?: { fileName: string; sizeBytes: number; sha256: string };
   /** The imported table. */
-  table?: {
-    columns: DatasetColumn[];
-    rows: Array<Record<string, number | boolean | string | null>>;
-    delimiter: string;
-  };
+  table?: DatasetTable;
   /** How a module output was made. */
   provenance?: {
     jobId: string;
@@ -172,7 +190,56 @@ export interface Dataset extends RecordBase {
   outputHash?: string;
 }
 
-const datasetObject = z.strictObject({
+/** A dataset without its table's values, as lists return it (see `LabStorage.listSummaries`). */
+export type DatasetSummary = Omit<Dataset, "table"> & { table?: DatasetTableSummary };
+
+const cell = z.union([z.number(), z.boolean(), z.string(), z.null()]);
+
+const tableSummaryShape = {
+  columns: z.array(ColumnSchema),
+  rowCount: z.int().nonnegative(),
+  delimiter: z.string(),
+};
+
+function isCell(value: unknown): boolean {
+  return value === null || typeof value === "string" || typeof value === "boolean" ||
+    (typeof value === "number" && Number.isFinite(value));
+}
+
+// A table holds millions of cells: one loop checks them, not a zod schema per cell.
+const cellColumns = z.custom<Cell[][]>(
+  (value) =>
+    Array.isArray(value) &&
+    value.every((column) => Array.isArray(column) && column.every(isCell)),
+  "must be an array of columns, each an array of numbers, booleans, strings and nulls",
+);
+
+function checkTableShape(
+  table: { columns: unknown[]; rowCount: number; values: unknown[][] },
+  context: z.RefinementCtx,
+): void {
+  if (table.values.length !== table.columns.length) {
+    context.addIssue({
+      code: "custom",
+      path: ["values"],
+      message:
+        `must hold one array per column (${table.columns.length}), found ${table.values.length}`,
+    });
+    return;
+  }
+  const index = table.values.findIndex((column) => column.length !== table.rowCount);
+  if (index !== -1) {
+    context.addIssue({
+      code: "custom",
+      path: ["values", index],
+      message: `must hold "rowCount" (${table.rowCount}) cells, found ${
+        table.values[index].length
+      }`,
+    });
+  }
+}
+
+const datasetShape = {
   ...base,
   id: DatasetId,
   title: z.string().min(1).max(200),
@@ -180,11 +247,9 @@ const datasetObject = z.strictObject({
   experimentId: ExperimentId.nullable(),
   parentIds: z.array(DatasetId),
   source: SourceFileSchema.optional(),
-  table: z.strictObject({
-    columns: z.array(ColumnSchema),
-    rows: z.array(z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.null()]))),
-    delimiter: z.string(),
-  }).optional(),
+};
+
+const datasetTail = {
   provenance: z.strictObject({
     jobId: JobId,
     module: z.string().min(1),
@@ -195,34 +260,35 @@ const datasetObject = z.strictObject({
   }).optional(),
   output: z.unknown().optional(),
   outputHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+};
+
+// The JSON Schema shape: every cell described.
+const datasetObject = z.strictObject({
+  ...datasetShape,
+  table: z.strictObject({ ...tableSummaryShape, values: z.array(z.array(cell)) })
+    .superRefine(checkTableShape).optional(),
+  ...datasetTail,
 });
 
-/**
- * zod rebuilds a record's object with plain assignment, which drops a key
- * named `__proto__`; a table's rows are keyed by column names, which may be
- * anything, so the validated dataset keeps the rows it was given, as own
- * properties.
- */
-function keepRows(value: unknown, dataset: Dataset): Dataset {
-  const rows = (value as { table?: { rows?: unknown } }).table?.rows;
-  if (dataset.table && Array.isArray(rows)) {
-    dataset.table.rows = rows.map((row: Record<string, Cell>) =>
-      Object.fromEntries(Object.entries(row))
-    );
-  }
-  return dataset;
-}
+// The same record, with the cells checked by one loop.
+const datasetParser = z.strictObject({
+  ...datasetShape,
+  table: z.strictObject({ ...tableSummaryShape, values: cellColumns })
+    .superRefine(checkTableShape).optional(),
+  ...datasetTail,
+});
 
-type Cell = number | boolean | string | null;
+const datasetSummaryObject = z.strictObject({
+  ...datasetShape,
+  table: z.strictObject(tableSummaryShape).optional(),
+  ...datasetTail,
+});
 
-/** Schema of a dataset record. Column names such as `__proto__` survive validation. */
-export const DatasetSchema: Schema<Dataset> = {
-  parse: (value) => keepRows(value, datasetObject.parse(value)),
-  safeParse(value) {
-    const result = datasetObject.safeParse(value);
-    return result.success ? { success: true, data: keepRows(value, result.data) } : result;
-  },
-};
+/** Schema of a dataset record. */
+export const DatasetSchema: Schema<Dataset> = datasetParser;
+
+/** Schema of a dataset summary: a dataset without its table's values. */
+export const DatasetSummarySchema: Schema<DatasetSummary> = datasetSummaryObject;
 
 /** A job state. */
 export type JobStatus = "queued" | "running" | "succeeded" | "failed";
@@ -341,8 +407,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemasMatchInterfaces: [
   Same<z.infer<typeof experimentObject>, Experiment>,
   Same<z.infer<typeof datasetObject>, Dataset>,
+  Same<z.infer<typeof datasetParser>, Dataset>,
+  Same<z.infer<typeof datasetSummaryObject>, DatasetSummary>,
   Same<z.infer<typeof jobObject>, Job>,
-] = [true, true, true];
+] = [true, true, true, true, true];
 void schemasMatchInterfaces;
 
 /** A record type name. */
@@ -366,11 +434,16 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
   job: jobObject,
 };
 
+const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
+  experiment: experimentObject,
+  dataset: datasetParser,
+  job: jobObject,
+};
+
 /**
  * Validates a record as read from storage, with the record type's zod
- * schema (`jitless` spares compiling it when few records are read) and, for
- * a dataset, its rows kept as given, so that a column such as `__proto__`
- * survives.
+ * schema (`jitless` spares compiling it when few records are read). With
+ * `summary`, a dataset is checked as a {@linkcode DatasetSummary}.
  *
  * @example
  * ```ts
@@ -382,15 +455,22 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
 export function safeParseRecord<K extends RecordType>(
   type: K,
   value: unknown,
-  options: { jitless?: boolean } = {},
+  options: { jitless?: boolean; summary?: boolean } = {},
 ): { success: true; data: RecordOf[K] } | { success: false; error: z.ZodError } {
-  const result = RECORD_ZOD_SCHEMAS[type].safeParse(
-    value,
-    options.jitless ? { jitless: true } : undefined,
-  );
+  const schema = options.summary && type === "dataset" ? datasetSummaryObject : PARSERS[type];
+  const result = schema.safeParse(value, options.jitless ? { jitless: true } : undefined);
   if (!result.success) return { success: false, error: result.error };
-  const data = type === "dataset" ? keepRows(value, result.data as Dataset) : result.data;
-  return { success: true, data: data as RecordOf[K] };
+  return { success: true, data: result.data as RecordOf[K] };
+}
+
+/** The shape lists return for each record type: a dataset without its table's values. */
+export interface SummaryOf {
+  /** An experiment, whole. */
+  experiment: Experiment;
+  /** A dataset without `table.values`. */
+  dataset: DatasetSummary;
+  /** A job, whole. */
+  job: Job;
 }
 
 /** The record shape for each record type. */

@@ -21,9 +21,10 @@ function count(text: string, pattern: RegExp): number {
 }
 
 /**
- * The length of `JSON.stringify(value, null, 2)` without building the
- * string, so that a value too large to serialise can be refused with a
- * clear message instead of `RangeError: Invalid string length`.
+ * The length of `JSON.stringify(value, null, 2)` (or, with `compact`,
+ * `JSON.stringify(value)`) without building the string, so that a value
+ * too large to serialise can be refused with a clear message instead of
+ * `RangeError: Invalid string length`.
  *
  * @example
  * ```ts
@@ -31,9 +32,15 @@ function count(text: string, pattern: RegExp): number {
  * import { jsonSize } from "./size.ts";
  * const value = { a: [1, "x\n"], b: null, c: {} };
  * assert.strictEqual(jsonSize(value), JSON.stringify(value, null, 2).length);
+ * assert.strictEqual(jsonSize(value, { compact: true }), JSON.stringify(value).length);
  * ```
  */
-export function jsonSize(value: unknown): number {
+export function jsonSize(value: unknown, options: { compact?: boolean } = {}): number {
+  const indent = options.compact ? 0 : 2;
+  // Before each element (line break and indent), after the last one, and between a key and its value.
+  const lead = (depth: number) => indent === 0 ? 0 : 1 + indent * (depth + 1);
+  const close = (depth: number) => indent === 0 ? 0 : 1 + indent * depth;
+  const colon = indent === 0 ? 1 : 2;
   let total = 0;
   function visit(item: unknown, depth: number): void {
     if (item === null) total += 4;
@@ -44,7 +51,7 @@ export function jsonSize(value: unknown): number {
     else if (Array.isArray(item)) {
       if (item.length === 0) total += 2;
       else {
-        total += 2 + item.length * (1 + 2 * (depth + 1)) + (item.length - 1) + 1 + 2 * depth;
+        total += 2 + item.length * lead(depth) + (item.length - 1) + close(depth);
         for (const element of item) {
           if (element === undefined || typeof element === "function") total += 4;
           else visit(element, depth + 1);
@@ -56,8 +63,7 @@ export function jsonSize(value: unknown): number {
       );
       if (entries.length === 0) total += 2;
       else {
-        total += 2 + entries.length * (1 + 2 * (depth + 1) + 2) + (entries.length - 1) + 1 +
-          2 * depth;
+        total += 2 + entries.length * (lead(depth) + colon) + (entries.length - 1) + close(depth);
         for (const [key, element] of entries) {
           visit(key, depth + 1);
           visit(element, depth + 1);
@@ -70,8 +76,34 @@ export function jsonSize(value: unknown): number {
 }
 
 /**
+ * The characters a record takes as stored: its JSON with two-space indents,
+ * except a table's values, which are stored compact (one line).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { storedSize } from "./size.ts";
+ * const values = [[1, null], [true, "x"]];
+ * const record = { id: "x", table: { rowCount: 2, values } };
+ * const rest = { id: "x", table: { rowCount: 2 } };
+ * assert.strictEqual(
+ *   storedSize(record),
+ *   JSON.stringify(rest, null, 2).length + JSON.stringify(values).length,
+ * );
+ * ```
+ */
+export function storedSize(record: unknown): number {
+  const table = (record as { table?: { values?: unknown } } | null)?.table;
+  if (table === null || typeof table !== "object" || !Array.isArray(table.values)) {
+    return jsonSize(record);
+  }
+  const { values, ...rest } = table;
+  return jsonSize({ ...(record as object), table: rest }) + jsonSize(values, { compact: true });
+}
+
+/**
  * Refuses (`invalid`) a record larger than {@linkcode MAX_RECORD_CHARS}
- * once written, naming its size and the limit after `context`.
+ * once written ({@linkcode storedSize}), naming its size and the limit after `context`.
  *
  * @example
  * ```ts
@@ -86,7 +118,7 @@ export function checkRecordSize(
   context: string,
   limit: number = MAX_RECORD_CHARS,
 ): void {
-  const size = jsonSize(record);
+  const size = storedSize(record);
   if (size <= limit) return;
   throw new LabosError(
     "invalid",

@@ -2,7 +2,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
-import { hashJson } from "../records/mod.ts";
+import { type DatasetTable, hashJson, tableColumn } from "../records/mod.ts";
 import {
   describeUnknown,
   formatIssues,
@@ -294,12 +294,7 @@ export function plotOf(
 }
 
 /** A table, as stored in an imported dataset. */
-export interface TableLike {
-  /** The columns. */
-  columns: Array<{ name: string }>;
-  /** The rows, keyed by column name. */
-  rows: Array<Record<string, unknown>>;
-}
+export type TableLike = DatasetTable;
 
 /**
  * Maps table columns to array inputs: `timesS=time_s` makes `timesS` the
@@ -309,7 +304,12 @@ export interface TableLike {
  * ```ts
  * import { inputFromTable } from "./_runtime.ts";
  * import assert from "node:assert";
- * const table = { columns: [{ name: "t" }], rows: [{ t: 0 }, { t: 10 }] };
+ * const table = {
+ *   columns: [{ name: "t", type: "integer" as const }],
+ *   rowCount: 2,
+ *   values: [[0, 10]],
+ *   delimiter: ",",
+ * };
  * assert.strictEqual(inputFromTable(table, ["timesS=t"]).timesS.length, 2);
  * ```
  */
@@ -336,8 +336,7 @@ export function inputFromTable(table: TableLike, map: string[]): Record<string, 
     setOwn(
       input,
       field,
-      table.rows.map((row, index) => {
-        const value = Object.hasOwn(row, column) ? row[column] : undefined;
+      tableColumn(table, column).map((value, index) => {
         if (value === null || value === undefined) {
           throw new LabosError(
             "invalid",

@@ -14,6 +14,7 @@ import { HTTPException } from "hono/http-exception";
 import { LOGO_SVG } from "../../assets/ui/icons.ts";
 import { STYLE_CSS } from "../../assets/ui/style.css.ts";
 import { LabosError } from "../errors.ts";
+import { mib } from "../records/mod.ts";
 import type { Lab } from "../service/mod.ts";
 import { VERSION } from "../version.ts";
 import { api } from "./_api.ts";
@@ -35,8 +36,12 @@ import { html, notice } from "./_views.ts";
 
 /** Body size limit for JSON and form requests: 1 MiB. */
 export const JSON_BODY_LIMIT: number = 1024 * 1024;
-/** Body size limit for CSV uploads: 10 MiB. */
-export const UPLOAD_BODY_LIMIT: number = 10 * 1024 * 1024;
+/**
+ * Body size limit for CSV uploads beyond the lab's dataset file limit
+ * (`Lab.datasetLimits.maxBytes`, 64 MiB by default): room for the other
+ * fields of a form.
+ */
+export const UPLOAD_BODY_SLACK: number = 1024 * 1024;
 
 const UPLOAD_PATHS = new Set(["/api/v1/datasets/import", "/datasets/import"]);
 
@@ -72,7 +77,7 @@ export function buildApp(lab: Lab, state: ServerState): LabosApp {
     .use(hostGuard(state))
     .get("/api/v1/health", (c) => c.json({ ok: true, version: VERSION }))
     .use(tokenGuard(state))
-    .use(bodyLimits())
+    .use(bodyLimits(lab.datasetLimits.maxBytes + UPLOAD_BODY_SLACK))
     .use(csrfGuard(state))
     .route("/assets", assets)
     .post("/mode", setMode)
@@ -96,17 +101,17 @@ function tooLarge(limit: number): MiddlewareHandler<ServerEnv> {
       denied(c.req.path, {
         status: 413,
         kind: "payload_too_large",
-        message: `The request body is larger than ${limit / 1024 / 1024} MiB`,
+        message: `The request body is larger than ${mib(limit)}`,
       }),
   });
 }
 
-/** 10 MiB for CSV uploads, 1 MiB for everything else. */
-function bodyLimits(): MiddlewareHandler<ServerEnv> {
+/** `upload` bytes for CSV uploads, 1 MiB for everything else. */
+function bodyLimits(upload: number): MiddlewareHandler<ServerEnv> {
   const json = tooLarge(JSON_BODY_LIMIT);
-  const upload = tooLarge(UPLOAD_BODY_LIMIT);
+  const uploadLimit = tooLarge(upload);
   return createMiddleware<ServerEnv>((c, next) =>
-    (UPLOAD_PATHS.has(c.req.path) ? upload : json)(c, next)
+    (UPLOAD_PATHS.has(c.req.path) ? uploadLimit : json)(c, next)
   );
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import type { Dataset, Experiment, Job } from "../records/mod.ts";
+import type { DatasetSummary, Experiment, Job } from "../records/mod.ts";
 import type {
   DatasetFilter,
   ExperimentFilter,
@@ -45,7 +45,7 @@ export interface HeadView {
   /** `lab.listJobs(filter)`. */
   jobs(filter: JobFilter): Promise<Page<Job>>;
   /** `lab.listDatasets(filter)`. */
-  datasets(filter: DatasetFilter): Promise<Page<Dataset>>;
+  datasets(filter: DatasetFilter): Promise<Page<DatasetSummary>>;
   /** `lab.listAudit(filter)`. */
   audit(filter: AuditFilter): Promise<Page<AuditEvent>>;
   /** Any other value derived from the data at this head, such as a rendered page. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Dataset } from "../records/mod.ts";
+import { type Dataset, tableRows } from "../records/mod.ts";
 
 /**
  * The table as RFC 4180 CSV with a header line, comma-delimited, CRLF line
@@ -14,22 +14,24 @@ import type { Dataset } from "../records/mod.ts";
  * ```ts
  * import assert from "node:assert";
  * import { toCsv } from "./_csv.ts";
- * const csv = toCsv({ columns: [{ name: "a", type: "string" }], rows: [{ a: "x,y" }], delimiter: "," });
+ * const column = [{ name: "a", type: "string" as const }];
+ * const csv = toCsv({ columns: column, rowCount: 1, values: [["x,y"]], delimiter: "," });
  * assert.ok(csv === 'a\r\n"x,y"\r\n');
- * const risky = toCsv({ columns: [{ name: "a", type: "string" }], rows: [{ a: "=1+1" }, { a: "-3.2" }], delimiter: "," });
+ * const risky = toCsv({ columns: column, rowCount: 2, values: [["=1+1", "-3.2"]], delimiter: "," });
  * assert.equal(risky, `a\r\n"'=1+1"\r\n-3.2\r\n`);
  * ```
  */
 export function toCsv(table: NonNullable<Dataset["table"]>): string {
-  const names = table.columns.map((column) => column.name);
-  const lines = [names.map(cell).join(",")];
-  for (const row of table.rows) {
-    lines.push(
-      names.map((name) => cell(Object.hasOwn(row, name) ? row[name] : undefined)).join(","),
-    );
+  const lines = [table.columns.map((column) => cell(column.name)).join(",")];
+  for (let offset = 0; offset < table.rowCount; offset += ROWS_PER_CHUNK) {
+    for (const row of tableRows(table, { offset, limit: ROWS_PER_CHUNK })) {
+      lines.push(row.map(cell).join(","));
+    }
   }
   return `${lines.join("\r\n")}\r\n`;
 }
+
+const ROWS_PER_CHUNK = 4096;
 
 /** A number as a spreadsheet reads it, such as `-3.2`, `+4` or `1e-3`: never a formula. */
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -7,7 +7,7 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LabosError } from "../errors.ts";
-import type { Dataset } from "../records/mod.ts";
+import { type Dataset, type DatasetSummary, mib, tableRows } from "../records/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -164,12 +164,12 @@ function importPage(c: Context<ServerEnv>, state: ImportFormState): Response | P
     section: "import",
     lede:
       "Creates a dataset from an instrument's CSV export, through the same import code as labos import.",
-    body: importForm(ui, state),
+    body: importForm(ui, { ...state, maxBytes: c.var.lab.datasetLimits.maxBytes }),
     status: state.status,
   });
 }
 
-function importForm(ui: Ui, state: ImportFormState): Html {
+function importForm(ui: Ui, state: ImportFormState & { maxBytes: number }): Html {
   const { values, errors, message } = state;
   const text = (name: string, label: string, hint: string) =>
     fieldBlock({
@@ -187,7 +187,7 @@ ${
     fieldBlock({
       id: "imp-file",
       label: "CSV file",
-      hint: "The first line is the header. Up to 10 MiB.",
+      hint: `The first line is the header. Up to ${mib(state.maxBytes)}.`,
       required: true,
       errors: errors.get("file"),
       control: (attrs) =>
@@ -247,7 +247,7 @@ function delimiterField(state: ImportFormState): Html {
   });
 }
 
-function datasetRows(items: Dataset[]): Html {
+function datasetRows(items: DatasetSummary[]): Html {
   if (items.length === 0) return emptyTable("No datasets.");
   return dataTable(
     ["Title", "Kind", { label: "Id", class: "hide-narrow" }, "Created"],
@@ -267,10 +267,10 @@ function datasetRows(items: Dataset[]): Html {
 function tablePreview(dataset: Dataset): Html {
   const table = dataset.table;
   if (!table) return "" as unknown as Html;
-  const rows = table.rows.slice(0, PREVIEW_ROWS);
+  const rows = tableRows(table, { limit: PREVIEW_ROWS });
   return html`
     <section class="card" aria-labelledby="table-title">
-      <h2 id="table-title">Table (${table.rows.length} rows)</h2>
+      <h2 id="table-title">Table (${table.rowCount} rows)</h2>
       <div class="table-wrap">
         <table>
     <thead><tr>${table.columns.map((column) =>
@@ -287,16 +287,15 @@ function tablePreview(dataset: Dataset): Html {
     )}</tr></thead>
     <tbody>${rows.map((row) =>
       html`<tr>${
-        table.columns.map((column) => {
-          const value = Object.hasOwn(row, column.name) ? row[column.name] : undefined;
-          return html`<td${typeof value === "number" ? raw(' class="num"') : ""}>${
+        row.map((value) =>
+          html`<td${typeof value === "number" ? raw(' class="num"') : ""}>${
             value === null ? "" : String(value)
-          }</td>`;
-        })
+          }</td>`
+        )
       }</tr>`
     )}</tbody>
-    ${table.rows.length > PREVIEW_ROWS
-      ? html`<caption>First ${PREVIEW_ROWS} of ${table.rows.length} rows</caption>`
+    ${table.rowCount > PREVIEW_ROWS
+      ? html`<caption>First ${PREVIEW_ROWS} of ${table.rowCount} rows</caption>`
       : ""}
         </table>
       </div>

@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuditEvent } from "../audit/mod.ts";
 import {
-  type Dataset,
+  type DatasetSummary,
   type Experiment,
   EXPERIMENT_STATUSES,
   EXPERIMENT_TRANSITIONS,
@@ -352,16 +352,16 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
 async function linkedRecords(
   lab: Lab,
   experiment: Experiment,
-): Promise<{ jobs: Job[]; datasets: Dataset[] }> {
+): Promise<{ jobs: Job[]; datasets: DatasetSummary[] }> {
   const jobIds = experiment.jobIds.slice(-LINKED_SHOWN).reverse();
   const datasetIds = experiment.datasetIds.slice(-LINKED_SHOWN).reverse();
   const [jobs, datasets] = await Promise.all([
     Promise.all(jobIds.map((id) => lab.getJob(id).catch(() => undefined))),
-    Promise.all(datasetIds.map((id) => lab.getDataset(id).catch(() => undefined))),
+    Promise.all(datasetIds.map((id) => lab.getDatasetSummary(id).catch(() => undefined))),
   ]);
   return {
     jobs: jobs.filter((job): job is Job => job !== undefined),
-    datasets: datasets.filter((dataset): dataset is Dataset => dataset !== undefined),
+    datasets: datasets.filter((dataset): dataset is DatasetSummary => dataset !== undefined),
   };
 }
 
@@ -439,7 +439,7 @@ function jobsCard(experiment: Experiment, jobs: Job[]): Html {
   `;
 }
 
-function datasetsCard(experiment: Experiment, datasets: Dataset[]): Html {
+function datasetsCard(experiment: Experiment, datasets: DatasetSummary[]): Html {
   return html`
     <section class="card" aria-labelledby="datasets-title">
     <h2 id="datasets-title">Datasets (${experiment.datasetIds.length})</h2>

@@ -66,7 +66,8 @@ Deno.test("toCsv quotes what needs quoting", () => {
   assertEquals(
     toCsv({
       columns: [{ name: "a", type: "string" }, { name: "b", type: "number" }],
-      rows: [{ a: 'say "hi", twice', b: 1.5 }, { a: " pad", b: null }, { a: "x\ny", b: 2 }],
+      rowCount: 3,
+      values: [['say "hi", twice', " pad", "x\ny"], [1.5, null, 2]],
       delimiter: ";",
     }),
     'a,b\r\n"say ""hi"", twice",1.5\r\n" pad",\r\n"x\ny",2\r\n',

@@ -25,7 +25,7 @@
  *
  * @module
  */
-export { JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT } from "./_app.ts";
+export { JSON_BODY_LIMIT, UPLOAD_BODY_SLACK } from "./_app.ts";
 export {
   type AppOptions,
   type ControlPanel,

@@ -9,6 +9,20 @@ import {
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
 
+/** The size limits of an imported dataset. */
+export interface DatasetLimits {
+  /** The largest CSV file, in bytes. */
+  maxBytes: number;
+  /** The most cells (columns × data rows). */
+  maxCells: number;
+}
+
+/** The default limits: a 64 MiB file, 20,000,000 cells. The panel's upload limit follows `maxBytes`. */
+export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
+  maxBytes: 64 * 1024 * 1024,
+  maxCells: 20_000_000,
+};
+
 /** What the service's parts share: the storage, the actor, the clock and the lazy catalogs. */
 export interface LabContext {
   /** The storage. */
@@ -21,6 +35,8 @@ export interface LabContext {
   modules(): Promise<ModuleRegistry>;
   /** The experiment templates, loaded on first use. */
   templates(): Promise<TemplateCatalog>;
+  /** The size limits of an imported dataset. */
+  readonly datasetLimits: Readonly<DatasetLimits>;
 }
 
 /** The current time as an RFC 3339 UTC string with milliseconds. */

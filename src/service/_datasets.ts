@@ -3,8 +3,8 @@ import type { LineageGraph } from "../plots/mod.ts";
 import {
   checkRecordSize,
   type Dataset,
+  type DatasetSummary,
   type Experiment,
-  MAX_RECORD_CHARS,
   mib,
   newId,
   RECORD_SCHEMA_VERSION,
@@ -14,7 +14,17 @@ import {
 import type { Page } from "../storage/mod.ts";
 import { parseUnit } from "../units/mod.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
+
+export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 import { DatasetFilterSchema, parseFilter } from "./_requests.ts";
+
+function fileSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KiB` : mib(bytes);
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
+}
 
 /** What `labos import` takes. */
 export interface ImportCsvRequest {
@@ -49,12 +59,13 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
     units[match[1]] = await checkedUnit(entry, match[2]);
   }
   const context = `Cannot import ${quote(request.fileName)}`;
-  if (request.bytes.byteLength > MAX_RECORD_CHARS) {
+  const { maxBytes, maxCells } = lab.datasetLimits;
+  if (request.bytes.byteLength > maxBytes) {
     throw new LabosError(
       "invalid",
       `${context}: the file is ${mib(request.bytes.byteLength)}, more than the ${
-        mib(MAX_RECORD_CHARS)
-      } limit`,
+        mib(maxBytes)
+      } limit of a dataset`,
     );
   }
   let text: string;
@@ -66,12 +77,26 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       `Cannot import ${quote(request.fileName)}: the file is not UTF-8 text`,
     );
   }
-  const { parseCsv } = await import("../datasets/csv.ts");
-  const table = parseCsv(text, {
-    delimiter: request.delimiter,
-    decimalComma: request.decimalComma,
-    units,
-  });
+  const { CsvCellLimitError, parseCsv } = await import("../datasets/csv.ts");
+  let table;
+  try {
+    table = parseCsv(text, {
+      delimiter: request.delimiter,
+      decimalComma: request.decimalComma,
+      units,
+      maxCells,
+    });
+  } catch (error) {
+    if (!(error instanceof CsvCellLimitError)) throw error;
+    throw new LabosError(
+      "invalid",
+      `${context}: its table of ${error.columns} columns passes the ${
+        count(error.limit)
+      }-cell limit of a dataset at ${error.where} (the file is ${
+        fileSize(request.bytes.byteLength)
+      })`,
+    );
+  }
   const experimentId = request.experimentId ?? null;
   if (experimentId !== null) checkOpen(await lab.storage.get("experiment", experimentId));
   const now = timestamp(lab);
@@ -90,7 +115,12 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       sizeBytes: request.bytes.byteLength,
       sha256: sha256Hex(request.bytes),
     },
-    table: { columns: table.columns, rows: table.rows, delimiter: table.delimiter },
+    table: {
+      columns: table.columns,
+      rowCount: table.rowCount,
+      values: table.values,
+      delimiter: table.delimiter,
+    },
   };
   validateRecord("dataset", dataset);
   checkRecordSize(dataset, context);
@@ -101,7 +131,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       record: dataset,
       details: {
         source: dataset.source,
-        rows: table.rows.length,
+        rows: table.rowCount,
         columns: table.columns.map((c) => c.name),
       },
     }));
@@ -213,11 +243,14 @@ export interface DatasetFilter {
   offset?: number;
 }
 
-/** Lists datasets, newest first. */
-export async function listDatasets(lab: LabContext, filter: DatasetFilter): Promise<Page<Dataset>> {
+/** Lists datasets, newest first, without their tables' values (which are not even read). */
+export async function listDatasets(
+  lab: LabContext,
+  filter: DatasetFilter,
+): Promise<Page<DatasetSummary>> {
   await requireReady(lab);
   const { kind, experimentId, limit, offset } = parseFilter(DatasetFilterSchema, filter);
-  return await lab.storage.list("dataset", {
+  return await lab.storage.listSummaries("dataset", {
     limit: limit as number | undefined,
     offset: offset as number | undefined,
     where: (dataset) =>

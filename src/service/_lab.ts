@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import type { Dataset, Experiment, Job, RecordOf } from "../records/mod.ts";
+import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
 import type { ModuleInfo } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
@@ -21,7 +21,7 @@ import type {
 } from "../exchange/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
-import { type LabContext, requireReady, timestamp } from "./_context.ts";
+import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
 import {
   type DatasetFilter,
   datasetLineage,
@@ -91,6 +91,8 @@ export class Lab {
   readonly dataDir: string;
   /** Who is acting. */
   readonly actor: string;
+  /** The size limits of an imported dataset (the panel's upload limit follows them). */
+  readonly datasetLimits: Readonly<DatasetLimits>;
   readonly #lab: LabContext;
 
   /** Wraps a context; use `openLab`, the composition root. */
@@ -98,6 +100,7 @@ export class Lab {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
+    this.datasetLimits = context.datasetLimits;
   }
 
   /**
@@ -287,8 +290,14 @@ export class Lab {
     return this.#get("dataset", id);
   }
 
-  /** Lists datasets, newest first. */
-  listDatasets(filter: DatasetFilter = {}): Promise<Page<Dataset>> {
+  /** Reads one dataset without its table's values, which are not read. */
+  async getDatasetSummary(id: string): Promise<DatasetSummary> {
+    await requireReady(this.#lab);
+    return await this.#lab.storage.getSummary("dataset", id);
+  }
+
+  /** Lists datasets, newest first, without their tables' values. */
+  listDatasets(filter: DatasetFilter = {}): Promise<Page<DatasetSummary>> {
     return listDatasets(this.#lab, filter);
   }
 

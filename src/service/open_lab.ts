@@ -2,6 +2,7 @@ import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
+import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 import { Lab } from "./_lab.ts";
 
 /** Options for {@linkcode openLab}. */
@@ -18,6 +19,8 @@ export interface OpenLabOptions {
   templates?: TemplateCatalog | (() => Promise<TemplateCatalog>);
   /** The storage. Default: the data folder `dataDir`. */
   storage?: LabStorage;
+  /** The size limits of an imported dataset. Default: {@linkcode DEFAULT_DATASET_LIMITS}. */
+  datasetLimits?: Partial<DatasetLimits>;
 }
 
 /**
@@ -43,6 +46,10 @@ export function openLab(options: OpenLabOptions): Lab {
     storage,
     actor: options.actor,
     now,
+    datasetLimits: {
+      maxBytes: options.datasetLimits?.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,
+      maxCells: options.datasetLimits?.maxCells ?? DEFAULT_DATASET_LIMITS.maxCells,
+    },
     modules: once(
       options.modules,
       async () => (await import("../modules/mod.ts")).builtinRegistry(),

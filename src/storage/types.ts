@@ -6,12 +6,12 @@ import type {
   AuditHead,
   VerifyResult,
 } from "../audit/mod.ts";
-import type { RecordOf, RecordType } from "../records/mod.ts";
+import type { RecordOf, RecordType, SummaryOf } from "../records/mod.ts";
 
 /** The manifest's `format` value. */
 export const DATA_FORMAT = "labos-data";
 /** The data layout version written by this release. */
-export const DATA_SCHEMA_VERSION = 1;
+export const DATA_SCHEMA_VERSION = 2;
 
 /** The manifest of a store (for the data folder, `labos.json`). */
 export interface DataManifest {
@@ -180,6 +180,17 @@ export interface LabStorage {
   get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]>;
   /** One page of records, newest first; the page is checked with {@linkcode checkPage}. */
   list<K extends RecordType>(type: K, query?: RecordQuery<RecordOf[K]>): Promise<Page<RecordOf[K]>>;
+  /** Reads one record's summary (see {@linkcode LabStorage.listSummaries}); errors as `get`. */
+  getSummary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]>;
+  /**
+   * One page of record summaries, newest first: a dataset without its
+   * table's values, which are not read at all (a list costs the same for
+   * a 10-row and a 10-million-row table). Experiments and jobs are whole.
+   */
+  listSummaries<K extends RecordType>(
+    type: K,
+    query?: RecordQuery<SummaryOf[K]>,
+  ): Promise<Page<SummaryOf[K]>>;
   /** How many records of a type exist. */
   count(type: RecordType): Promise<number>;
   /** Where a record lives, for messages. Throws `invalid` on a malformed id. */

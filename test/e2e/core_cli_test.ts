@@ -28,7 +28,7 @@ Deno.test("init creates the layout and manifest, and a second run changes nothin
     assertStringIncludes(first.stdout, "Initialised");
     const manifest = JSON.parse(await Deno.readTextFile(`${dir}/data/labos.json`));
     assertEquals(manifest.format, "labos-data");
-    assertEquals(manifest.schemaVersion, 1);
+    assertEquals(manifest.schemaVersion, 2);
     for (const folder of ["experiments", "datasets", "jobs", "audit"]) {
       assert((await Deno.stat(`${dir}/data/${folder}`)).isDirectory);
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { openLab } from "../../src/service/mod.ts";
+import { openLab, type OpenLabOptions } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { createApp, csrfToken, SECURITY_HEADERS } from "../../src/server/mod.ts";
 import { VERSION } from "../../src/version.ts";
@@ -24,10 +24,13 @@ interface Harness {
   csrf: string;
 }
 
-async function withPanel(fn: (h: Harness) => Promise<void>): Promise<void> {
+async function withPanel(
+  fn: (h: Harness) => Promise<void>,
+  options: { datasetLimits?: OpenLabOptions["datasetLimits"] } = {},
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "labos-http-" });
   try {
-    const lab = openLab({ dataDir: dir, actor: "tester" });
+    const lab = openLab({ dataDir: dir, actor: "tester", datasetLimits: options.datasetLimits });
     await lab.init();
     const app = createApp({ lab, token: TOKEN, port: PORT });
     const request = (path: string, init: RequestInit & { auth?: boolean; host?: string } = {}) => {
@@ -259,51 +262,69 @@ Deno.test("validation errors are 400 with a body listing the bad fields", async 
   });
 });
 
-Deno.test("oversized bodies are 413: 1 MiB for JSON, 10 MiB for CSV uploads", async () => {
-  await withPanel(async ({ request }) => {
-    const big = JSON.stringify({ title: "x", purpose: "a".repeat(1024 * 1024 + 10) });
-    const tooBig = await request("/api/v1/experiments", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: big,
-    });
-    assertEquals(tooBig.status, 413);
-    assertEquals((await tooBig.json()).error.kind, "payload_too_large");
+Deno.test(
+  "oversized bodies are 413: 1 MiB for JSON; CSV uploads follow the dataset limit (item 7)",
+  async () => {
+    await withPanel(async ({ request }) => {
+      const big = JSON.stringify({ title: "x", purpose: "a".repeat(1024 * 1024 + 10) });
+      const tooBig = await request("/api/v1/experiments", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: big,
+      });
+      assertEquals(tooBig.status, 413);
+      assertEquals((await tooBig.json()).error.kind, "payload_too_large");
 
-    const row = "1,2,3\n";
-    const twoMiB = `a,b,c\n${row.repeat(Math.ceil((2 * 1024 * 1024) / row.length))}`;
-    const upload = await request("/api/v1/datasets/import?fileName=big.csv", {
-      method: "POST",
-      body: twoMiB,
-    });
-    assertEquals(upload.status, 201, "a 2 MiB CSV is accepted on the upload route");
-    await upload.body?.cancel();
+      const row = "1,2,3\n";
+      const twoMiB = `a,b,c\n${row.repeat(Math.ceil((2 * 1024 * 1024) / row.length))}`;
+      const upload = await request("/api/v1/datasets/import?fileName=big.csv", {
+        method: "POST",
+        body: twoMiB,
+      });
+      assertEquals(upload.status, 201, "a 2 MiB CSV is accepted on the upload route");
+      await upload.body?.cancel();
 
-    const elevenMiB = `a,b,c\n${row.repeat(Math.ceil((11 * 1024 * 1024) / row.length))}`;
-    const tooBigUpload = await request("/api/v1/datasets/import?fileName=huge.csv", {
-      method: "POST",
-      body: elevenMiB,
-    });
-    assertEquals(tooBigUpload.status, 413);
-    await tooBigUpload.body?.cancel();
+      // Past the dataset limit but within the form's slack: the import names the file and the limit.
+      const overLimit = `a,b,c\n${row.repeat(Math.ceil((4.5 * 1024 * 1024) / row.length))}`;
+      const refused = await request("/api/v1/datasets/import?fileName=over.csv", {
+        method: "POST",
+        body: overLimit,
+      });
+      assertEquals(refused.status, 400);
+      assertEquals(
+        (await refused.json()).error.message,
+        'Cannot import "over.csv": the file is 4.5 MiB, more than the 4 MiB limit of a dataset',
+      );
 
-    // A chunked body without Content-Length is counted as it streams.
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const chunk = new TextEncoder().encode("a".repeat(256 * 1024));
-        for (let i = 0; i < 5; i++) controller.enqueue(chunk);
-        controller.close();
-      },
-    });
-    const chunked = await request("/api/v1/experiments", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: stream,
-    });
-    assertEquals(chunked.status, 413);
-    await chunked.body?.cancel();
-  });
-});
+      const sixMiB = `a,b,c\n${row.repeat(Math.ceil((6 * 1024 * 1024) / row.length))}`;
+      const tooBigUpload = await request("/api/v1/datasets/import?fileName=huge.csv", {
+        method: "POST",
+        body: sixMiB,
+      });
+      assertEquals(tooBigUpload.status, 413);
+      assertEquals(
+        (await tooBigUpload.json()).error.message,
+        "The request body is larger than 5 MiB",
+      );
+
+      // A chunked body without Content-Length is counted as it streams.
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          const chunk = new TextEncoder().encode("a".repeat(256 * 1024));
+          for (let i = 0; i < 5; i++) controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      const chunked = await request("/api/v1/experiments", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: stream,
+      });
+      assertEquals(chunked.status, 413);
+      await chunked.body?.cancel();
+    }, { datasetLimits: { maxBytes: 4 * 1024 * 1024 } });
+  },
+);
 
 Deno.test("API: experiments, runs, jobs, plots, datasets, lineage, import, download and audit", async () => {
   await withPanel(async ({ request }) => {
@@ -438,7 +459,7 @@ Deno.test("multipart CSV import works like labos import", async () => {
     assertEquals(api.status, 201);
     const dataset = await api.json();
     assertEquals(dataset.source.fileName, "decay.csv");
-    assertEquals(dataset.table.rows, [{ time_s: 0, conc: 1.5 }, { time_s: 10, conc: 0.75 }]);
+    assertEquals(dataset.table.values, [[0, 10], [1.5, 0.75]]);
 
     const cookie = await session();
     const page = new FormData();

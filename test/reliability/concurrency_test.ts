@@ -295,7 +295,7 @@ Deno.test("a lock of another host is taken over once it is older than the stale 
     await fs.writeFile(lockPath, foreign);
     const error = await assertRejects(
       () => withLock(dataDir, () => Promise.resolve(1), { staleMs: 60_000, timeoutMs: 300 }),
-      /another LabOS process \(pid 4000000 on another-host\.invalid\)/,
+      /another LabOS process \(pid 4000000 on "another-host\.invalid"\)/,
     );
     assertEquals((error as { kind?: string }).kind, "locked");
     await fs.rm(lockPath);

@@ -267,7 +267,9 @@ Deno.test("item 24: invalid UTF-8 and unpaired surrogates in a JSON body are 400
 async function importCsv(
   request: Panel["request"],
   csv: string,
-): Promise<{ id: string; table: { columns: Array<{ name: string }>; rows: unknown[] } }> {
+): Promise<
+  { id: string; table: { columns: Array<{ name: string }>; rowCount: number; values: unknown[][] } }
+> {
   const response = await request("/api/v1/datasets/import?fileName=t.csv", {
     method: "POST",
     headers: { "content-type": "text/csv" },
@@ -311,15 +313,16 @@ Deno.test("item 6: columns named __proto__ and constructor keep their values in 
   await withPanel(async ({ lab, request }) => {
     const csv = "__proto__,constructor,toString\n650,1.66,a\n700,7.39,b\n750,28.1,c\n";
     const imported = await importCsv(request, csv);
-    // An object literal cannot hold an own "__proto__": build the rows from JSON.
-    const rows = JSON.parse(
-      '[{"__proto__":650,"constructor":1.66,"toString":"a"},{"__proto__":700,"constructor":7.39,"toString":"b"},{"__proto__":750,"constructor":28.1,"toString":"c"}]',
-    );
-    assertEquals(JSON.stringify(imported.table.rows), JSON.stringify(rows));
+    // Tables are stored column by column: names only in "columns", never as object keys.
+    const names = ["__proto__", "constructor", "toString"];
+    const values = [[650, 700, 750], [1.66, 7.39, 28.1], ["a", "b", "c"]];
     const stored = await lab.getDataset(imported.id);
-    assertEquals(JSON.stringify(stored.table?.rows), JSON.stringify(rows));
     const api = await (await request(`/api/v1/datasets/${imported.id}`)).json();
-    assertEquals(JSON.stringify(api.table.rows), JSON.stringify(rows));
+    for (const table of [imported.table, stored.table, api.table]) {
+      assertEquals(table.columns.map((column: { name: string }) => column.name), names);
+      assertEquals(table.values, values);
+      assertEquals(table.rowCount, 3);
+    }
 
     const doctor = await lab.doctor();
     assertEquals(doctor.problems, []);
@@ -345,6 +348,125 @@ Deno.test("item 6: columns named __proto__ and constructor keep their values in 
       "__proto__,constructor,toString\r\n650,1.66,a\r\n700,7.39,b\r\n750,28.1,c\r\n",
     );
     assertEquals((await lab.doctor()).ok, true);
+  });
+});
+
+Deno.test("item 7: tables are stored as column arrays with nulls for blanks, near the CSV's size", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const header = Array.from({ length: 100 }, (_, i) => `c${i}`).join(",");
+    const stored = async (name: string, csv: string) => {
+      const bytes = new TextEncoder().encode(csv);
+      const dataset = await lab.importCsv({ fileName: name, bytes });
+      let size = 0;
+      for (const entry of Deno.readDirSync(`${dir}/data/datasets`)) {
+        if (entry.name.startsWith(dataset.id)) {
+          size += Deno.statSync(`${dir}/data/datasets/${entry.name}`).size;
+        }
+      }
+      return { dataset, ratio: size / bytes.byteLength };
+    };
+
+    const blank = await stored("blank.csv", `${header}\n${`${",".repeat(99)}\n`.repeat(2000)}`);
+    assertEquals(blank.dataset.table?.rowCount, 2000);
+    assertEquals(blank.dataset.table?.values.length, 100);
+    assert(blank.dataset.table?.values.every((column) => column.every((cell) => cell === null)));
+    // Row objects took about 20 characters per blank cell; a null in a column takes 5.
+    assert(blank.ratio < 6, `blank cells stored at ${blank.ratio.toFixed(1)}x the CSV`);
+
+    const row = Array.from({ length: 100 }, (_, i) => (i * 0.37 + 1.5).toFixed(4)).join(",");
+    const numbers = await stored("numbers.csv", `${header}\n${`${row}\n`.repeat(500)}`);
+    assertEquals(numbers.dataset.table?.values[1][499], 1.87);
+    assert(numbers.ratio < 1.5, `numbers stored at ${numbers.ratio.toFixed(2)}x the CSV`);
+    assertEquals(await lab.getDataset(numbers.dataset.id), numbers.dataset);
+    assertEquals((await lab.doctor()).problems, []);
+  });
+});
+
+Deno.test("item 7: a dataset past the size limit is refused before anything is written, naming the file, its size and the limit", async () => {
+  await withTempDir(async (dir) => {
+    assertEquals((await runCli(["--data-dir", `${dir}/data`, "init"], { cwd: dir })).code, 0);
+    const log = () => Deno.readTextFileSync(`${dir}/data/audit/log.jsonl`);
+    const before = log();
+    const file = await Deno.open(`${dir}/big.csv`, { write: true, create: true });
+    await file.write(new TextEncoder().encode("a,b\n"));
+    const chunk = new TextEncoder().encode("1,2\n".repeat(1 << 18));
+    for (let i = 0; i < 65; i++) await file.write(chunk);
+    file.close();
+    const result = await runCli(["--data-dir", `${dir}/data`, "import", "big.csv"], { cwd: dir });
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(
+      result.stderr,
+      'error: Cannot import "big.csv": the file is 65 MiB, more than the 64 MiB limit of a dataset\n',
+    );
+
+    // The limits are set in labos.jsonc.
+    Deno.writeTextFileSync(`${dir}/labos.jsonc`, '{ "limits": { "datasetCells": 1000 } }');
+    Deno.writeTextFileSync(`${dir}/wide.csv`, `a,b,c,d\n${"1,2,3,4\n".repeat(251)}`);
+    const wide = await runCli(["--data-dir", `${dir}/data`, "import", "wide.csv"], { cwd: dir });
+    assertEquals(wide.code, 2, wide.stderr);
+    assertEquals(
+      wide.stderr,
+      'error: Cannot import "wide.csv": its table of 4 columns passes the 1,000-cell limit of a dataset at line 252 (the file is 2 KiB)\n',
+    );
+    assertEquals(log(), before);
+    assertEquals([...Deno.readDirSync(`${dir}/data/datasets`)], []);
+  });
+});
+
+Deno.test("item 7: lists never read a dataset's values; show and doctor report damaged values", async () => {
+  await withPanel(async ({ lab, dir, request }) => {
+    const experiment = await lab.createExperiment({ title: "Kinetics" });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const bytes = new TextEncoder().encode(`t,c\n0,1\n${i},2\n`);
+      const dataset = await lab.importCsv({
+        fileName: `run${i}.csv`,
+        bytes,
+        experimentId: experiment.id,
+      });
+      ids.push(dataset.id);
+    }
+    const data = `${dir}/data`;
+    // Every values file is damaged: a list that read one would fail.
+    for (const id of ids) Deno.writeTextFileSync(`${data}/datasets/${id}.values.json`, "[[0,");
+
+    const list = await runCli(["--data-dir", data, "datasets", "list", "--json"]);
+    assertEquals(list.code, 0, list.stderr);
+    const items = JSON.parse(list.stdout);
+    assertEquals(items.map((item: { id: string }) => item.id), [...ids].reverse());
+    assertEquals(items[0].table, {
+      columns: [{ name: "t", type: "integer" }, { name: "c", type: "integer" }],
+      rowCount: 2,
+      delimiter: ",",
+    });
+    const api = await request("/api/v1/datasets");
+    assertEquals(api.status, 200);
+    assertEquals((await api.json()).items.length, 3);
+    for (const page of ["/datasets", `/experiments/${experiment.id}`]) {
+      const response = await request(page);
+      assertEquals(response.status, 200, page);
+      assertStringIncludes(await response.text(), "run2.csv");
+    }
+
+    const show = await runCli(["--data-dir", data, "datasets", "show", ids[0]]);
+    assertEquals(show.code, 2);
+    assertMatch(show.stderr, /its values file .*\.values\.json is not valid JSON/);
+    let doctor = await lab.doctor();
+    assertEquals(doctor.problems.filter((p) => p.kind === "corrupt-record").length, 3);
+
+    Deno.removeSync(`${data}/datasets/${ids[0]}.values.json`);
+    Deno.writeTextFileSync(`${data}/datasets/${ids[1]}.values.json`, "[[0,1],[1,3]]");
+    Deno.writeTextFileSync(`${data}/datasets/${ids[2]}.values.json`, "[[0,2],[1,2]]");
+    doctor = await lab.doctor();
+    const messages = doctor.problems.map((p) => `${p.kind}: ${p.message}`).join("\n");
+    assertMatch(messages, /corrupt-record: .*its values file .*\.values\.json is missing/);
+    // The experiment still lists the unreadable dataset.
+    assertMatch(messages, new RegExp(`dangling-reference: Dataset "${ids[0]}" does not exist`));
+    // Edited values change the record's hash: the edit is reported, the untouched rewrite is not.
+    assertMatch(messages, /unaudited-change: The dataset differs from its last audited state/);
+    assertEquals(doctor.problems.length, 3, messages);
   });
 });
 
@@ -971,11 +1093,11 @@ Deno.test("item 25: a cell too big to store is refused with the size and the lim
   await withTempDir(async (dir) => {
     assertEquals((await runCli(["--data-dir", `${dir}/data`, "init"], { cwd: dir })).code, 0);
     const before = await Deno.readTextFile(`${dir}/data/audit/log.jsonl`);
-    // 100 M control characters: each takes six characters in JSON, past the string limit.
     const file = await Deno.open(`${dir}/big.csv`, { write: true, create: true });
     await file.write(new TextEncoder().encode("note\n"));
     const chunk = new Uint8Array(1 << 20).fill(1);
-    for (let i = 0; i < 100; i++) await file.write(chunk);
+    // 60 M control characters: under the 64 MiB file limit, but six characters each in JSON.
+    for (let i = 0; i < 60; i++) await file.write(chunk);
     await file.write(new TextEncoder().encode("\n"));
     file.close();
     const result = await runCli(["--data-dir", `${dir}/data`, "import", "big.csv"], { cwd: dir });

@@ -1,6 +1,7 @@
 /**
  * State upgrades: the v0 fixture (test/fixtures/v0, described in
- * docs/data-v0.md) through the real v0→v1 step.
+ * docs/data-v0.md) through the real v0→v1 and v1→v2 steps, and the v1
+ * fixture (test/fixtures/v1, tables as row objects) through v1→v2.
  *
  * @module
  */
@@ -8,7 +9,7 @@ import * as fs from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_assert.ts";
 import { cliJson, runCli, snapshotTree, withTempDir } from "../_cli.ts";
-import { RECORD_SCHEMAS } from "../../src/records/mod.ts";
+import { hashJson, RECORD_SCHEMAS } from "../../src/records/mod.ts";
 import { folderInternals } from "../../src/storage/folder/mod.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { MigrateReport } from "../../src/service/mod.ts";
@@ -28,24 +29,25 @@ Deno.test("a v0 folder is refused by every command except migrate, which names i
     assertEquals(result.code, 2);
     assertMatch(
       result.stderr,
-      /"schemaVersion" is 0, expected 1; run "labos migrate" to upgrade it/,
+      /"schemaVersion" is 0, expected 2; run "labos migrate" to upgrade it/,
     );
   });
 });
 
-Deno.test("migrate --dry-run reports the v0→v1 step and writes nothing", async () => {
+Deno.test("migrate --dry-run reports the v0→v1 and v1→v2 steps and writes nothing", async () => {
   await withTempDir(async (dir) => {
     const dataDir = await copyV0(dir);
     const before = await snapshotTree(dataDir);
     const report = await cliJson<MigrateReport>(["--data-dir", dataDir, "migrate", "--dry-run"]);
     assertEquals(report.dryRun, true);
-    assertEquals([report.from, report.to], [0, 1]);
+    assertEquals([report.from, report.to], [0, 2]);
+    assertEquals(report.steps.map((step) => step.to), [1, 2]);
     assertEquals(report.records, { experiments: 3, datasets: 2, jobs: 2 });
     assertEquals(await snapshotTree(dataDir), before);
   });
 });
 
-Deno.test("migrate upgrades v0 to v1: records valid, before/after hashes audited, backup, doctor passes, second run no-op", async () => {
+Deno.test("migrate upgrades v0 to v2: records valid, before/after hashes audited, backup, doctor passes, second run no-op", async () => {
   await withTempDir(async (dir) => {
     const dataDir = await copyV0(dir);
     const original = await snapshotTree(dataDir);
@@ -62,7 +64,7 @@ Deno.test("migrate upgrades v0 to v1: records valid, before/after hashes audited
 
     const lab = openLab({ dataDir, actor: "checker" });
     const manifest = JSON.parse(await fs.readFile(`${dataDir}/labos.json`, "utf8"));
-    assertEquals(manifest.schemaVersion, 1);
+    assertEquals(manifest.schemaVersion, 2);
     assertMatch(manifest.folderId, /^lab_/);
     const experiment = await lab.getExperiment("exp_01K43Y8C00AAAAAAAAAAAAAAA2");
     assertEquals(experiment.title, "Kinetics of crystal violet");
@@ -76,11 +78,9 @@ Deno.test("migrate upgrades v0 to v1: records valid, before/after hashes audited
     const job = await lab.getJob("job_01K43Y8C00AAAAAAAAAAAAAAA1");
     assertEquals([job.status, job.moduleSource, job.retryOf], ["succeeded", "builtin", null]);
     for (const type of ["experiment", "dataset", "job"] as const) {
-      for (const id of await folderInternals(lab.dataDir).store.ids(type)) {
-        const raw = JSON.parse(
-          await fs.readFile(folderInternals(lab.dataDir).store.pathOf(type, id), "utf8"),
-        );
-        assert(RECORD_SCHEMAS[type].safeParse(raw).success, `${type} ${id}`);
+      const { store } = folderInternals(lab.dataDir);
+      for (const id of await store.ids(type)) {
+        assert(RECORD_SCHEMAS[type].safeParse(await store.get(type, id)).success, `${type} ${id}`);
       }
     }
     const migrated = (await lab.listAudit({ action: "experiment.migrated", limit: 10 })).items;
@@ -149,5 +149,66 @@ Deno.test("migrate refuses a newer schemaVersion and a folder that is not initia
     const empty = await runCli(["--data-dir", `${dir}/nothing`, "migrate"]);
     assertEquals(empty.code, 2);
     assertMatch(empty.stderr, /is not initialised/);
+  });
+});
+
+const V1 = fileURLToPath(new URL("../fixtures/v1/data", import.meta.url));
+const RATES = "ds_01M92YBHD5EYM6G07AT91X5WNV";
+const PROTO = "ds_01M92YBHPX5ADGJ8SY3X3VXC8D";
+
+Deno.test("item 7: migrate turns a v1 folder's row tables into columns, nulls for blanks; hashes audited, doctor ok, mapping unchanged", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = `${dir}/data`;
+    await fs.cp(V1, dataDir, { recursive: true });
+    const refused = await runCli(["--data-dir", dataDir, "datasets", "list"]);
+    assertMatch(refused.stderr, /"schemaVersion" is 1, expected 2; run "labos migrate"/);
+    const dry = await cliJson<MigrateReport>(["--data-dir", dataDir, "migrate", "--dry-run"]);
+    assertEquals([dry.from, dry.to, dry.records], [1, 2, { experiments: 1, datasets: 3, jobs: 1 }]);
+
+    const report = await cliJson<MigrateReport>(["--data-dir", dataDir, "migrate"]);
+    assertEquals(report.changed, true);
+    const lab = openLab({ dataDir, actor: "checker" });
+    const rates = await lab.getDataset(RATES);
+    assertEquals(rates.schemaVersion, 2);
+    assertEquals(rates.table?.rowCount, 4);
+    assertEquals(rates.table?.values, [
+      [0, 60, 120, 180],
+      [1.25, 1.1, null, 0.85],
+      ["start", null, "mid", null],
+    ]);
+    assertEquals(rates.table?.columns[0], { name: "time_s", type: "integer", unit: "s" });
+    // The record file keeps no cells: they are in the values file beside it.
+    const file = JSON.parse(await fs.readFile(`${dataDir}/datasets/${RATES}.json`, "utf8"));
+    assertEquals(Object.keys(file.table), ["columns", "rowCount", "delimiter"]);
+    assertEquals(
+      await fs.readFile(`${dataDir}/datasets/${RATES}.values.json`, "utf8"),
+      '[[0,60,120,180],[1.25,1.1,null,0.85],["start",null,"mid",null]]',
+    );
+
+    const migrated = (await lab.listAudit({ action: "dataset.migrated", limit: 10 })).items;
+    assertEquals(migrated.length, 3);
+    for (const event of migrated) {
+      const record = await lab.getDataset(event.target.id);
+      assertEquals(event.details.recordHash, hashJson(record));
+      assertEquals([event.details.fromVersion, event.details.toVersion], [1, 2]);
+    }
+    const doctor = await lab.doctor();
+    assertEquals(doctor.problems, []);
+    assert((await lab.verifyAudit()).ok);
+
+    // The v1 run mapped __proto__ and constructor; the migrated table maps to the same input.
+    const job = (await lab.listJobs()).items[0];
+    const again = await lab.run({
+      module: "kinetics.arrhenius",
+      fromDataset: PROTO,
+      map: ["temperaturesK=__proto__", "rateConstants=constructor"],
+    });
+    assertEquals(JSON.stringify(again.job.input), JSON.stringify(job.input));
+    assertEquals(again.job.inputHash, job.inputHash);
+
+    const after = await snapshotTree(dataDir);
+    const second = await runCli(["--data-dir", dataDir, "migrate"]);
+    assertMatch(second.stdout, /nothing to migrate/);
+    assertEquals(await snapshotTree(dataDir), after);
   });
 });

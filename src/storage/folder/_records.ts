@@ -10,11 +10,20 @@ import { isId } from "../../records/ids.ts";
 import { checkId, validateRecord } from "../../records/validate.ts";
 import { checkPage } from "../_paging.ts";
 import {
+  type Dataset,
   RECORD_FOLDERS,
   type RecordOf,
   type RecordType,
   safeParseRecord,
+  type SummaryOf,
 } from "../../records/schemas.ts";
+
+/**
+ * The suffix of the file holding a dataset table's values, beside its
+ * record: `datasets/<id>.values.json`, one line of JSON. The record file
+ * keeps the rest of the table (columns, `rowCount`), so lists read only it.
+ */
+export const VALUES_SUFFIX = ".values.json";
 
 /** The folder, inside the data folder, of the id indexes. */
 export const INDEX_FOLDER = "indexes";
@@ -34,7 +43,10 @@ const INTERPRETED_READS = 64;
 const READ_NO_FOLLOW = constants.O_RDONLY | NO_FOLLOW;
 
 /** Options for {@linkcode RecordStore.list}. */
-export type ListOptions<T> = RecordQuery<T>;
+export type ListOptions<T> = RecordQuery<T> & {
+  /** Read summaries: a dataset without its table's values, whose file is not read. */
+  summary?: boolean;
+};
 
 /** One page of records, newest first. */
 export type RecordPage<T> = Page<T>;
@@ -104,33 +116,64 @@ export class RecordStore {
     return path.join(this.dataDir, RECORD_FOLDERS[type], `${id}.json`);
   }
 
-  /** Reads and validates one record. A missing record is `not_found`; a corrupt file is `invalid` and names its path. */
+  /** The path of a dataset's table values, beside its record. Throws on a malformed id. */
+  valuesPathOf(id: string): string {
+    checkId("dataset", id);
+    return path.join(this.dataDir, RECORD_FOLDERS.dataset, `${id}${VALUES_SUFFIX}`);
+  }
+
+  /**
+   * Reads and validates one record. A missing record is `not_found`; a
+   * corrupt file is `invalid` and names its path. A dataset's table values
+   * are read from their own file, which must be there.
+   */
   async get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
     const file = this.pathOf(type, id);
     await this.#checkFolder(type);
-    let text: string;
-    try {
-      // Where there is no O_NOFOLLOW (Windows), an lstat stands in.
-      if (NO_FOLLOW === 0 && (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink()) {
-        throw Object.assign(new Error("symbolic link"), { code: "ELOOP" });
-      }
-      text = await fs.readFile(file, { encoding: "utf8", flag: READ_NO_FOLLOW });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") {
-        throw new LabosError("not_found", `No ${type} with id ${quote(id)}`);
-      }
-      if (code === "ELOOP" || code === "EISDIR") {
+    const text = await readRecordFile(file, { type, id });
+    if (type !== "dataset") return this.#decode(type, id, text, file);
+    const value = parseJson(text, { type, file });
+    const table = (value as { table?: unknown } | null)?.table;
+    if (table !== null && typeof table === "object" && !Array.isArray(table)) {
+      const valuesFile = this.valuesPathOf(id);
+      let values: unknown;
+      try {
+        values = JSON.parse(await readNoFollow(valuesFile));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const problem = code === "ENOENT"
+          ? "is missing"
+          : code === undefined
+          ? `is not valid JSON (${excerpt((error as Error).message)})`
+          : code === "ELOOP"
+          ? "is a symbolic link, which LabOS never follows"
+          : `cannot be read (${code})`;
         throw new LabosError(
           "invalid",
-          `Corrupt ${type} record ${file}: ${
-            code === "ELOOP" ? "it is a symbolic link, which LabOS never follows" : "it is a folder"
-          }`,
+          `Corrupt ${type} record ${file}: its values file ${valuesFile} ${problem}`,
         );
       }
-      throw error;
+      if (Object.hasOwn(table, "values")) {
+        throw new LabosError(
+          "invalid",
+          `Corrupt ${type} record ${file}: "table.values" belongs in ${valuesFile}, not in the record file`,
+        );
+      }
+      const { columns, rowCount, delimiter, ...rest } = table as Record<string, unknown>;
+      (value as Record<string, unknown>).table = { columns, rowCount, values, delimiter, ...rest };
     }
-    return this.#decode(type, id, text, file);
+    return this.#validate(type, id, value, { file });
+  }
+
+  /** Reads one record's summary: a dataset without its table's values, whose file is not read. */
+  async summary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]> {
+    const file = this.pathOf(type, id);
+    await this.#checkFolder(type);
+    const text = await readRecordFile(file, { type, id });
+    return this.#validate(type, id, parseJson(text, { type, file }), {
+      file,
+      summary: true,
+    }) as unknown as SummaryOf[K];
   }
 
   /** Reads a record, or returns undefined when it does not exist. */
@@ -153,12 +196,23 @@ export class RecordStore {
     options: { syncDirectory?: boolean } = {},
   ): Promise<void> {
     this.validate(type, record);
+    const table = type === "dataset" ? (record as Dataset).table : undefined;
+    if (table) {
+      // The values first: a record file with a table always finds its values.
+      await atomicWriteFile(this.valuesPathOf(record.id), JSON.stringify(table.values), {
+        syncDirectory: false,
+        root: this.dataDir,
+      });
+      const { values: _values, ...rest } = table;
+      record = { ...record, table: rest };
+    }
     // Every write checks the record folder again: a write through a link would leave the data folder.
     await atomicWriteFile(
       this.pathOf(type, record.id),
       `${JSON.stringify(record, null, 2)}\n`,
       { ...options, root: this.dataDir },
     );
+    if (type === "dataset" && !table) await fs.rm(this.valuesPathOf(record.id), { force: true });
   }
 
   /**
@@ -210,12 +264,14 @@ export class RecordStore {
     options: ListOptions<RecordOf[K]> = {},
   ): Promise<RecordPage<RecordOf[K]>> {
     const { limit, offset } = checkPage(options);
+    const read = (id: string) =>
+      (options.summary ? this.summary(type, id) : this.get(type, id)) as Promise<RecordOf[K]>;
     const index = this.#indexes[type];
     const indexed = await index.exists();
     const items: RecordOf[K][] = [];
     if (!options.where && indexed) {
       const ids = await index.newest(offset, limit + 1);
-      for (const id of ids.slice(0, limit)) items.push(await this.get(type, id));
+      for (const id of ids.slice(0, limit)) items.push(await read(id));
       return { items, hasMore: ids.length > limit };
     }
     const newestFirst = indexed ? null : (await this.ids(type)).reverse();
@@ -226,7 +282,7 @@ export class RecordStore {
         : await index.newest(start, LIST_CHUNK);
       if (ids.length === 0) return { items, hasMore: false };
       for (const id of ids) {
-        const record = await this.get(type, id);
+        const record = await read(id);
         if (options.where && !options.where(record)) continue;
         if (matched++ < offset) continue;
         if (items.length === limit) return { items, hasMore: true };
@@ -245,17 +301,18 @@ export class RecordStore {
   }
 
   #decode<K extends RecordType>(type: K, id: string, text: string, file: string): RecordOf[K] {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new LabosError(
-        "invalid",
-        `Corrupt ${type} record ${file}: not valid JSON (${excerpt((error as Error).message)})`,
-      );
-    }
+    return this.#validate(type, id, parseJson(text, { type, file }), { file });
+  }
+
+  #validate<K extends RecordType>(
+    type: K,
+    id: string,
+    value: unknown,
+    options: { file: string; summary?: boolean },
+  ): RecordOf[K] {
+    const { file } = options;
     const jitless = this.#reads[type]++ < INTERPRETED_READS;
-    const result = safeParseRecord(type, value, { jitless });
+    const result = safeParseRecord(type, value, { jitless, summary: options.summary });
     if (!result.success) {
       throw new LabosError(
         "invalid",
@@ -272,5 +329,50 @@ export class RecordStore {
       );
     }
     return record;
+  }
+}
+
+function parseJson(text: string, context: { type: RecordType; file: string }): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new LabosError(
+      "invalid",
+      `Corrupt ${context.type} record ${context.file}: not valid JSON (${
+        excerpt((error as Error).message)
+      })`,
+    );
+  }
+}
+
+async function readNoFollow(file: string): Promise<string> {
+  // Where there is no O_NOFOLLOW (Windows), an lstat stands in.
+  if (NO_FOLLOW === 0 && (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink()) {
+    throw Object.assign(new Error("symbolic link"), { code: "ELOOP" });
+  }
+  return await fs.readFile(file, { encoding: "utf8", flag: READ_NO_FOLLOW });
+}
+
+async function readRecordFile(
+  file: string,
+  context: { type: RecordType; id: string },
+): Promise<string> {
+  const { type, id } = context;
+  try {
+    return await readNoFollow(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new LabosError("not_found", `No ${type} with id ${quote(id)}`);
+    }
+    if (code === "ELOOP" || code === "EISDIR") {
+      throw new LabosError(
+        "invalid",
+        `Corrupt ${type} record ${file}: ${
+          code === "ELOOP" ? "it is a symbolic link, which LabOS never follows" : "it is a folder"
+        }`,
+      );
+    }
+    throw error;
   }
 }

@@ -6,7 +6,7 @@ import { RecordStore } from "./_records.ts";
 function experiment(title: string): Experiment {
   const now = new Date().toISOString();
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     id: newId("experiment"),
     createdAt: now,
     updatedAt: now,

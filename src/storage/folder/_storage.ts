@@ -21,7 +21,13 @@ import {
 } from "../../durable/mod.ts";
 import { copyFile, copyFiles, fileDigest, sha256File, walkFiles } from "../../durable/files.ts";
 import { excerpt, LabosError, quote } from "../../errors.ts";
-import { isId, RECORD_FOLDERS, type RecordOf, type RecordType } from "../../records/mod.ts";
+import {
+  isId,
+  RECORD_FOLDERS,
+  type RecordOf,
+  type RecordType,
+  type SummaryOf,
+} from "../../records/mod.ts";
 import { VERSION } from "../../version.ts";
 import { checkPage } from "../_paging.ts";
 import {
@@ -40,7 +46,7 @@ import {
   type StorageProblem,
   type StorageTransaction,
 } from "../types.ts";
-import { INDEX_FOLDER, RecordStore } from "./_records.ts";
+import { INDEX_FOLDER, RecordStore, VALUES_SUFFIX } from "./_records.ts";
 import {
   FolderTransaction,
   JOURNAL_FILE,
@@ -221,6 +227,23 @@ export class FolderStorage implements LabStorage {
     return this.#store.list(type, query);
   }
 
+  /** Reads one record's summary: a dataset without its values file read. */
+  getSummary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]> {
+    return this.#store.summary(type, id);
+  }
+
+  /** One page of summaries, newest first: datasets without their values files read. */
+  listSummaries<K extends RecordType>(
+    type: K,
+    query: RecordQuery<SummaryOf[K]> = {},
+  ): Promise<Page<SummaryOf[K]>> {
+    return this.#store.list(type, {
+      ...query,
+      where: query.where as ((record: RecordOf[K]) => boolean) | undefined,
+      summary: true,
+    }) as unknown as Promise<Page<SummaryOf[K]>>;
+  }
+
   /** How many records of a type exist. */
   count(type: RecordType): Promise<number> {
     return this.#store.count(type);
@@ -286,7 +309,13 @@ export class FolderStorage implements LabStorage {
           } is not a regular file; run "labos doctor"`,
         );
       }
+      const valuesFiles = new Map<string, string>();
       for (const file of files) {
+        const owner = valuesOwner(type, file.relative);
+        if (owner) valuesFiles.set(owner, file.absolute);
+      }
+      for (const file of files) {
+        if (valuesOwner(type, file.relative)) continue;
         const id = file.relative.endsWith(".json") ? file.relative.slice(0, -5) : "";
         if (!isId(id, type)) {
           throw new LabosError(
@@ -315,7 +344,27 @@ export class FolderStorage implements LabStorage {
             `Cannot migrate: ${file.absolute} has "id" ${excerpt((value as RawRecord).id)}`,
           );
         }
+        const valuesFile = valuesFiles.get(id);
+        const table = (value as RawRecord).table as RawRecord | undefined;
+        if (valuesFile && table && typeof table === "object") {
+          try {
+            table.values = JSON.parse(await fs.readFile(valuesFile, "utf8"));
+          } catch (error) {
+            throw new LabosError(
+              "invalid",
+              `Cannot migrate: ${valuesFile} is not valid JSON (${(error as Error).message})`,
+            );
+          }
+        }
+        valuesFiles.delete(id);
         records[type].set(id, value as RawRecord);
+      }
+      const orphan = [...valuesFiles.values()][0];
+      if (orphan !== undefined) {
+        throw new LabosError(
+          "invalid",
+          `Cannot migrate: unexpected file ${orphan} (the values of a dataset that does not exist); move it aside first`,
+        );
       }
     }
     return records;
@@ -510,14 +559,20 @@ export class FolderStorage implements LabStorage {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;
     }
+    const present = new Set(names);
     for (const name of names) {
       if (options.linked(`${RECORD_FOLDERS[type]}/${name}`)) continue;
       const file = path.join(folder, name);
+      const owner = valuesOwner(type, name);
+      // A values file is read (and checked) with its record; one without a record is stray.
+      if (owner && present.has(`${owner}.json`)) continue;
       const id = name.endsWith(".json") ? name.slice(0, -5) : "";
       if (!isId(id, type)) {
         const temp = name.startsWith(".") && name.endsWith(".tmp");
         let message = temp
           ? `Leftover temporary file from an interrupted write`
+          : owner
+          ? `Table values of a dataset that does not exist (${owner})`
           : `Unexpected file in ${RECORD_FOLDERS[type]}/: expected "<${type} id>.json"`;
         if (options.repair) {
           message += `; moved to ${await this.#quarantine(file, RECORD_FOLDERS[type], options)}`;
@@ -829,6 +884,13 @@ async function isReadOnly(dir: string): Promise<boolean> {
   }
   await fs.rm(probe, { force: true });
   return false;
+}
+
+/** The dataset id whose table values a file name in a record folder holds, if it is one. */
+function valuesOwner(type: RecordType, name: string): string | undefined {
+  if (type !== "dataset" || !name.endsWith(VALUES_SUFFIX)) return undefined;
+  const id = name.slice(0, -VALUES_SUFFIX.length);
+  return isId(id, "dataset") ? id : undefined;
 }
 
 /** Whether an entry exists, a symbolic link included (never followed). */

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import { assert, assertEquals, assertRejects } from "../../../test/_assert.ts";
 import { AuditLog } from "../../audit/mod.ts";
-import type { Experiment } from "../../records/mod.ts";
+import type { Dataset, Experiment } from "../../records/mod.ts";
 import { newId } from "../../records/mod.ts";
 import { DATA_FORMAT, DATA_SCHEMA_VERSION, type DataManifest, recordEvent } from "../mod.ts";
 import { folderInternals, FolderStorage } from "./mod.ts";
@@ -9,7 +9,7 @@ import { folderInternals, FolderStorage } from "./mod.ts";
 function experiment(title: string): Experiment {
   const now = new Date().toISOString();
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     id: newId("experiment"),
     createdAt: now,
     updatedAt: now,
@@ -110,6 +110,58 @@ Deno.test("the folder's own checks find leftover temporary files and a stale ind
   assertEquals(found.records.experiment.size, 1);
   const repaired = await storage.check({ repair: true, actor: "ada" });
   assert(repaired.problems.every((p) => p.repaired));
+  assertEquals((await storage.check({ repair: false, actor: "ada" })).problems, []);
+});
+
+function dataset(table: NonNullable<Dataset["table"]>): Dataset {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: 2,
+    id: newId("dataset"),
+    createdAt: now,
+    updatedAt: now,
+    createdBy: "ada",
+    title: "t.csv",
+    kind: "imported",
+    experimentId: null,
+    parentIds: [],
+    table,
+  };
+}
+
+Deno.test("a dataset's values live beside its record: get joins them, summaries and raw reads too", async () => {
+  const storage = await initialized();
+  const record = dataset({
+    columns: [{ name: "t", type: "integer" }, { name: "note", type: "string" }],
+    rowCount: 2,
+    values: [[0, 10], [null, "x"]],
+    delimiter: ",",
+  });
+  await storage.transaction((tx) => {
+    tx.create("dataset", record);
+    return Promise.resolve();
+  });
+  const folder = `${storage.location}/datasets`;
+  assertEquals(
+    await fs.readFile(`${folder}/${record.id}.values.json`, "utf8"),
+    '[[0,10],[null,"x"]]',
+  );
+  assertEquals(await storage.get("dataset", record.id), record);
+  const { values: _values, ...summary } = record.table!;
+  assertEquals(await storage.getSummary("dataset", record.id), { ...record, table: summary });
+  assertEquals((await storage.listSummaries("dataset")).items, [{ ...record, table: summary }]);
+  assertEquals((await storage.rawRecords()).dataset.get(record.id), record);
+  assertEquals((await storage.check({ repair: false, actor: "ada" })).problems, []);
+
+  // Values without their record are stray: reported, and moved aside by a repair.
+  const orphan = newId("dataset");
+  await fs.writeFile(`${folder}/${orphan}.values.json`, "[]");
+  const found = await storage.check({ repair: false, actor: "ada" });
+  assertEquals(found.problems.map((p) => [p.kind, p.message]), [
+    ["stray-file", `Table values of a dataset that does not exist (${orphan})`],
+  ]);
+  await assertRejects(() => storage.rawRecords(), /the values of a dataset that does not exist/);
+  await storage.check({ repair: true, actor: "ada" });
   assertEquals((await storage.check({ repair: false, actor: "ada" })).problems, []);
 });
 
