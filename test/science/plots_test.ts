@@ -15,6 +15,7 @@ import { BUILTIN_MODULES } from "../../src/modules/builtin/mod.ts";
 import { inputUnits } from "../../src/modules/registry.ts";
 import type { LabModule, PlotPanel } from "../../src/modules/contract.ts";
 import { renderPlotSvg } from "../../src/plots/mod.ts";
+import { cliOk, withTempDir } from "../_cli.ts";
 
 const R = 8.314462618;
 const context = { progress() {} };
@@ -376,4 +377,31 @@ Deno.test("item 6: neutral losses are labelled −formula, Δm and the precursor
     }
     assert(panel.annotations.some((a) => a.text === `M, ${input.precursorMz}`));
   }
+});
+
+Deno.test("item 6: the demo prints every isotope peak above the threshold, and its plots decode", async () => {
+  await withTempDir(async (dir) => {
+    const out = await cliOk(["--data-dir", `${dir}/demo`, "demo"]);
+    const module = moduleOf("ms.isotope-pattern");
+    const input = module.input.parse({ formula: "CH2Cl2" });
+    const { peaks } = await module.run(input, context);
+    // M, M+2, M+4 of Cl₂ and the small ¹³C peaks between: more than the four once printed.
+    assert(peaks.length > 4 && peaks.every((p: any) => p.abundance >= input.threshold));
+    const block = out.slice(out.indexOf("Isotope pattern of CH2Cl2"));
+    assert(block.includes(`peaks (${peaks.length}):`), block);
+    for (const peak of peaks) assert(block.includes(JSON.stringify(peak)), JSON.stringify(peak));
+    const plots = `${dir}/demo/plots`;
+    let files = 0;
+    for await (const entry of Deno.readDir(plots)) {
+      const svg = await Deno.readTextFile(`${plots}/${entry.name}`);
+      const decoded = decodePlotSvg(svg);
+      checkInside(decoded.width, decoded.height, svg);
+      for (const panel of decoded.panels) {
+        assert(!/input unit/.test(`${panel.xLabel} ${panel.yLabel}`), entry.name);
+        assert(panel.series.some((s) => s.points.length > 0), entry.name);
+      }
+      files++;
+    }
+    assert(files >= 4, `${files} plots`);
+  });
 });
