@@ -18,19 +18,23 @@ import { renderPlotSvg } from "../../src/plots/mod.ts";
 import { cliOk, withTempDir } from "../_cli.ts";
 
 const R = 8.314462618;
+
+// Each module's input and output are read field by field, as the JSON they are.
+// deno-lint-ignore no-explicit-any
+type Json = any;
 const context = { progress() {} };
 
 interface Case {
-  input: Record<string, any>;
-  output: Record<string, any>;
+  input: Record<string, Json>;
+  output: Record<string, Json>;
   svg: string;
   panels: DecodedPanel[];
 }
 
-function moduleOf(key: string): LabModule<any, any> {
+function moduleOf(key: string): LabModule<Json, Json> {
   const found = BUILTIN_MODULES.find((m) => m.key === key);
   assert(found, key);
-  return found as LabModule<any, any>;
+  return found as LabModule<Json, Json>;
 }
 
 async function draw(key: string, raw: unknown): Promise<Case> {
@@ -124,7 +128,7 @@ function unitOf(key: string, field: string): string {
 function itemUnitOf(key: string, field: string, item: string): string {
   const schema = z.toJSONSchema(moduleOf(key).input as unknown as z.ZodType, {
     io: "input",
-  }) as any;
+  }) as Json;
   const unit = schema.properties[field].items.properties[item]["x-unit"];
   assert(unit, `${key}.${field}[].${item} declares no unit`);
   return unit;
@@ -255,7 +259,7 @@ Deno.test("item 6: Beer–Lambert draws the standards, the line and the unknowns
     samePoints(
       panel,
       named(panel, /^Standards$/),
-      input.standards.map((s: any) => [s.concentrationM, s.absorbance]),
+      input.standards.map((s: Json) => [s.concentrationM, s.absorbance]),
     );
     const slope = output.molarAbsorptivity * input.pathLengthCm;
     onCurve(panel, named(panel, /^Fit: ε/), (x) => output.intercept + slope * x);
@@ -263,7 +267,7 @@ Deno.test("item 6: Beer–Lambert draws the standards, the line and the unknowns
       samePoints(
         panel,
         named(panel, /^Unknowns$/),
-        output.unknowns.map((u: any) => [u.concentrationM, u.absorbance]),
+        output.unknowns.map((u: Json) => [u.concentrationM, u.absorbance]),
       );
     }
   }
@@ -302,7 +306,7 @@ Deno.test("item 6: the chromatogram spans the peaks, its legend fits and Rs sits
         .reduce((max, [, y]) => Math.max(max, y), 0);
       assert(top > 0.97, `trace at ${peak.name}: ${top}`);
     }
-    output.pairs.forEach((pair: any, i: number) => {
+    output.pairs.forEach((pair: Json, i: number) => {
       const label = panel.annotations.find((a) =>
         a.text === `Rs = ${Number(pair.resolution.toPrecision(4))}`
       );
@@ -353,14 +357,14 @@ Deno.test("item 6: neutral losses are labelled −formula, Δm and the precursor
     samePoints(
       panel,
       named(panel, /^Spectrum$/),
-      output.peaks.map((p: any) => [p.mz, p.relativeIntensity]),
+      output.peaks.map((p: Json) => [p.mz, p.relativeIntensity]),
     );
-    const precursor = output.peaks.find((p: any) => p.mz === input.precursorMz);
+    const precursor = output.peaks.find((p: Json) => p.mz === input.precursorMz);
     samePoints(panel, named(panel, /^Precursor/), [[
       input.precursorMz,
       precursor?.relativeIntensity ?? 0,
     ]]);
-    const assigned = output.peaks.filter((p: any) => p.assignments.length > 0 && p.loss > 0);
+    const assigned = output.peaks.filter((p: Json) => p.assignments.length > 0 && p.loss > 0);
     assert(assigned.length > 0);
     for (const peak of assigned) {
       const formula = peak.assignments[0].formula;
@@ -386,7 +390,7 @@ Deno.test("item 6: the demo prints every isotope peak above the threshold, and i
     const input = module.input.parse({ formula: "CH2Cl2" });
     const { peaks } = await module.run(input, context);
     // M, M+2, M+4 of Cl₂ and the small ¹³C peaks between: more than the four once printed.
-    assert(peaks.length > 4 && peaks.every((p: any) => p.abundance >= input.threshold));
+    assert(peaks.length > 4 && peaks.every((p: Json) => p.abundance >= input.threshold));
     const block = out.slice(out.indexOf("Isotope pattern of CH2Cl2"));
     assert(block.includes(`peaks (${peaks.length}):`), block);
     for (const peak of peaks) assert(block.includes(JSON.stringify(peak)), JSON.stringify(peak));
