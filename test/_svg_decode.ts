@@ -22,6 +22,8 @@ export interface DecodedSeries {
   kind: string;
   /** The legend name, from `data-name`. */
   name: string;
+  /** Whether the path is dashed. */
+  dashed: boolean;
   /** The points, in drawing order. */
   points: Array<[number, number]>;
 }
@@ -62,10 +64,20 @@ export interface DecodedPanel {
   annotations: DecodedLabel[];
   /** Legend lines, with their positions. */
   legend: Array<{ text: string; px: number; py: number }>;
+  /** Legend entries, a wrapped entry's lines joined. */
+  entries: string[];
 }
 
-/** A whole figure read back. */
+/** A whole figure read back; the first panel's scales, series and legend are also at the top. */
 export interface DecodedPlot {
+  /** The first panel's visible x range. */
+  xDomain: [number, number];
+  /** The first panel's visible y range. */
+  yDomain: [number, number];
+  /** The first panel's series. */
+  series: DecodedSeries[];
+  /** The first panel's legend entries. */
+  legend: string[];
   /** Image width in pixels. */
   width: number;
   /** Image height in pixels. */
@@ -240,6 +252,7 @@ function decodePanel(panel: Node): DecodedPanel {
     return {
       kind,
       name: node.attrs["data-name"],
+      dashed: "stroke-dasharray" in node.attrs,
       points: pixels.map(([px, py]): [number, number] => [x(px), y(py)]),
     };
   });
@@ -249,8 +262,17 @@ function decodePanel(panel: Node): DecodedPanel {
     return { text: n.text, px, py, x: x(px), y: y(py) };
   });
   const legendGroup = all(panel, (n) => n.name === "g" && hasClass(n, "legend"))[0];
-  const legend = (legendGroup?.children ?? []).filter((n) => n.name === "text")
-    .map((n) => ({ text: n.text, px: Number(n.attrs.x), py: Number(n.attrs.y) }));
+  const legendTexts = (legendGroup?.children ?? []).filter((n) => n.name === "text");
+  const legend = legendTexts.map((n) => ({
+    text: n.text,
+    px: Number(n.attrs.x),
+    py: Number(n.attrs.y),
+  }));
+  const entries: string[] = [];
+  for (const n of legendTexts) {
+    if (hasClass(n, "continued") && entries.length > 0) entries[entries.length - 1] += ` ${n.text}`;
+    else entries.push(n.text);
+  }
   const title = panel.children.find((n) => n.name === "text" && n.attrs["font-weight"]);
   return {
     title: title?.text ?? "",
@@ -263,6 +285,7 @@ function decodePanel(panel: Node): DecodedPanel {
     series,
     annotations,
     legend,
+    entries,
   };
 }
 
@@ -287,11 +310,16 @@ export function decodePlotSvg(svg: string): DecodedPlot {
   const root = parse(svg);
   const panels = all(root, (n) => n.name === "g" && hasClass(n, "panel"));
   const title = root.children.find((n) => n.name === "text" && n.attrs["font-weight"]);
+  // An SVG from before panels existed is one panel: the whole image.
+  const decoded = (panels.length > 0 ? panels : [root]).map(decodePanel);
   return {
+    xDomain: decoded[0].xDomain,
+    yDomain: decoded[0].yDomain,
+    series: decoded[0].series,
+    legend: decoded[0].entries,
     width: Number(root.attrs.width),
     height: Number(root.attrs.height),
     title: title?.text ?? "",
-    // An SVG from before panels existed is one panel: the whole image.
-    panels: (panels.length > 0 ? panels : [root]).map(decodePanel),
+    panels: decoded,
   };
 }

@@ -123,6 +123,8 @@ export interface PlotSeries {
   name: string;
   /** The points, as `[x, y]` pairs. */
   points: Array<[number, number]>;
+  /** Draw a line dashed, as for an extrapolation beyond the data. */
+  dashed?: boolean;
 }
 
 /** A short text label placed just above a data point, such as a peak assignment. */

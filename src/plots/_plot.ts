@@ -37,6 +37,7 @@ const NOTE_SIZE = 11;
 const TICK_LENGTH = 5;
 const MARKER_RADIUS = 3.5;
 const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
+const EXTRAPOLATED_DASH = "7 4";
 const KINDS = new Set(["points", "line", "sticks"]);
 
 type Scale = ScaleContinuousNumeric<number, number>;
@@ -501,10 +502,15 @@ function drawAxisLabels(spec: PlotPanel, plot: Box, options: { yTickWidth: numbe
   return parts.length ? `<g class="labels">\n${parts.join("\n")}\n</g>` : "";
 }
 
-function style(index: number): { color: string; dash: string; marker: number } {
+function style(
+  index: number,
+  series?: PlotSeries,
+): { color: string; dash: string; marker: number } {
   return {
     color: PALETTE[index % PALETTE.length],
-    dash: DASHES[Math.floor(index / PALETTE.length) % DASHES.length],
+    dash: series?.dashed
+      ? EXTRAPOLATED_DASH
+      : DASHES[Math.floor(index / PALETTE.length) % DASHES.length],
     marker: index % 4,
   };
 }
@@ -530,7 +536,7 @@ function marker(shape: number, at: { x: number; y: number; r: number }): string 
 }
 
 function drawSeries(d: DrawableSeries, { x, y }: { x: Scale; y: Scale }): string {
-  const { color, dash, marker: shape } = style(d.index);
+  const { color, dash, marker: shape } = style(d.index, d.series);
   const name = escapeXml(d.series.name);
   if (d.points.length === 0) return "";
   if (d.series.kind === "line") {
@@ -661,7 +667,7 @@ function drawLegend(legend: LegendLayout, at: { x: number; y: number }): string 
   for (const entry of legend.entries) {
     const x = at.x + entry.dx;
     const cy = at.y + 8 + entry.dy;
-    const { color, dash, marker: shape } = style(entry.index);
+    const { color, dash, marker: shape } = style(entry.index, entry.series);
     if (entry.series.kind === "line") {
       const dashAttr = dash ? ` stroke-dasharray="${dash}"` : "";
       parts.push(
@@ -677,11 +683,13 @@ function drawLegend(legend: LegendLayout, at: { x: number; y: number }): string 
     } else {
       parts.push(`<path d="${marker(shape, { x: x + 10, y: cy, r: 4 })}" fill="${color}"/>`);
     }
+    // A wrapped entry's further lines are marked, so a reader of the SVG can join them.
     entry.label.split("\n").forEach((line, i) => {
       parts.push(textElement(line, {
         x: x + 28,
         y: cy + LEGEND_SIZE * 0.35 + i * LINE,
         size: LEGEND_SIZE,
+        className: i > 0 ? "continued" : undefined,
       }));
     });
   }

@@ -473,3 +473,23 @@ Deno.test("renderLineageSvg handles a wide graph of 300 nodes", () => {
   assert(performance.now() - start < 2000);
   assertSafe(svg);
 });
+
+Deno.test("a dashed series is drawn and keyed dashed; the others keep their solid lines", () => {
+  const svg = renderPlotSvg({
+    title: "Cooling",
+    xLabel: "Time (s)",
+    yLabel: "Temperature (°C)",
+    series: [
+      { kind: "line", name: "fit", points: [[10, 28], [20, 27]] },
+      { kind: "line", name: "extrapolated", points: [[0, 29], [10, 28]], dashed: true },
+    ],
+  });
+  assertWellFormed(svg);
+  const lines = [...svg.matchAll(/<path class="series line" data-name="(\w+)"[^>]*>/g)];
+  assertEquals(lines.map((m) => [m[1], m[0].includes('stroke-dasharray="7 4"')]), [
+    ["fit", false],
+    ["extrapolated", true],
+  ]);
+  const legend = svg.slice(svg.indexOf('<g class="legend">'));
+  assertEquals(legend.match(/stroke-dasharray="7 4"/g)?.length, 1);
+});

@@ -193,7 +193,7 @@ Deno.test("modules.enabled and modules.disabled shape the registry; unknown keys
   config.modules.disabled = ["ms.neutral-losses", "lab.gone"];
   config.plugins = [{ spec: "./nowhere.ts", path: "/nonexistent/labos/nowhere.ts" }];
   const { registry: full, report } = await loadModuleRegistry(config);
-  assertEquals(full.list().length, 7);
+  assertEquals(full.list().length, 8);
   assertEquals(report.warnings, [
     'plugin "./nowhere.ts" skipped: nothing found at /nonexistent/labos/nowhere.ts',
     'modules.disabled names unknown module "lab.gone"',

@@ -88,7 +88,7 @@ Deno.test("an incompatible or broken plugin is skipped with a warning; everythin
       ].join("\n"),
     );
     const modules = JSON.parse(list.stdout) as Array<{ key: string; source: string }>;
-    assertEquals(modules.length, 9);
+    assertEquals(modules.length, 10);
     assertEquals(
       modules.find((m) => m.key === "fixture.half-life")?.source,
       `${dir}/plugins/half_life.mjs`,

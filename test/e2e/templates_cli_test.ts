@@ -192,7 +192,7 @@ Deno.test("config show prints every setting with its source; modules.disabled ta
 
     await cliOk(["init"], { cwd: dir });
     const modules = await cliJson<Array<{ key: string }>>(["modules", "list"], { cwd: dir });
-    assertEquals(modules.length, 7);
+    assertEquals(modules.length, 8);
     assert(!modules.some((m) => m.key === "ms.neutral-losses"));
     const refused = await runCli(
       ["experiments", "create", "--template", "halogen-isotope-pattern"],
@@ -217,10 +217,13 @@ Deno.test("deno task demo creates an experiment from the coffee-cup template and
   await withTempDir(async (dir) => {
     const out = await cliOk(["--data-dir", `${dir}/demo`, "demo"]);
     assertStringIncludes(out, "from the coffee-cup calorimetry template");
+    assertStringIncludes(out, `(planned step "neutralisation-curve" of the template)`);
+    assertMatch(out, /\n {5}deltaTKUncertainty {5,}0\.0132\d*\n/);
+    assertStringIncludes(out, "/plots/thermo.calorimetry-curve.svg");
     assertStringIncludes(out, `(planned step "neutralisation" of the template)`);
     assertStringIncludes(
       out,
-      "5. Template plan: 2 of 2 planned runs done, 6 of 6 outputs as expected",
+      "5. Template plan: 3 of 3 planned runs done, 10 of 10 outputs as expected",
     );
     assertStringIncludes(out, "Audit log verified: ok");
   });

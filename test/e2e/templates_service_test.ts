@@ -71,11 +71,12 @@ Deno.test("a student's own data counts for the step of its module; params overri
       experimentId: experiment.id,
     });
     let plan = await lab.experimentPlan(experiment.id);
-    assertEquals(plan.steps.map((s) => [s.status, s.match]), [["done", "module"], [
-      "pending",
-      null,
-    ]]);
-    const enthalpy = plan.steps[0].checks.find((c) => c.field === "reactionEnthalpyKJPerMol");
+    assertEquals(plan.steps.map((s) => [s.id, s.status, s.match]), [
+      ["neutralisation-curve", "pending", null],
+      ["neutralisation", "done", "module"],
+      ["dissolution", "pending", null],
+    ]);
+    const enthalpy = plan.steps[1].checks.find((c) => c.field === "reactionEnthalpyKJPerMol");
     assertEquals(enthalpy?.ok, true);
 
     const result = await lab.runPlan(experiment.id, {
@@ -91,7 +92,15 @@ Deno.test("a student's own data counts for the step of its module; params overri
       amountMol: 0.0401,
     });
     plan = result.plan;
-    assertEquals(plan.complete, true);
+    assertEquals(plan.complete, false);
+
+    // The curve step runs on its default series: ΔT extrapolated, with an uncertainty.
+    const curve = await lab.runPlan(experiment.id);
+    assertEquals(curve.runs.map((r) => r.step), ["neutralisation-curve"]);
+    const output = curve.runs[0].result.output as Record<string, number>;
+    assertEquals(curve.plan.steps[0].checks.every((c) => c.ok), true);
+    assertEquals(output.reactionEnthalpyKJPerMolUncertainty > 0, true);
+    assertEquals(curve.plan.complete, true);
 
     await assertRejects(
       () => lab.runPlan(experiment.id, { params: ["massG=1"] }),
@@ -99,7 +108,7 @@ Deno.test("a student's own data counts for the step of its module; params overri
     );
     await assertRejects(
       () => lab.runPlan(experiment.id, { steps: ["stir"] }),
-      /Unknown step "stir" in template "coffee-cup-calorimetry": expected one of neutralisation, dissolution/,
+      /Unknown step "stir" in template "coffee-cup-calorimetry": expected one of neutralisation-curve, neutralisation, dissolution/,
     );
     const plain = await lab.createExperiment({ title: "No template" });
     await assertRejects(() => lab.experimentPlan(plain.id), /has no plan/);

@@ -1,6 +1,6 @@
 import type { LabModule } from "../contract.ts";
 import { beerLambert } from "./spectroscopy/mod.ts";
-import { calorimetry } from "./thermo/mod.ts";
+import { calorimetry, calorimetryCurve } from "./thermo/mod.ts";
 import { isotopePattern, neutralLosses } from "./ms/mod.ts";
 import { arrhenius, integratedRateLaw } from "./kinetics/mod.ts";
 import { peakMetrics, vanDeemter } from "./chromatography/mod.ts";
@@ -14,6 +14,7 @@ export const BUILTIN_MODULES: readonly LabModule[] = [
   isotopePattern,
   neutralLosses,
   calorimetry,
+  calorimetryCurve,
   integratedRateLaw,
   arrhenius,
   peakMetrics,

@@ -200,7 +200,23 @@ interface Term {
   sensitivity: number;
 }
 
-function run(input: CalorimetryInput): CalorimetryOutput {
+/**
+ * The calorimetry computation behind {@linkcode calorimetry}: q, ΔH and the
+ * uncertainty budget from an input already validated by its schema.
+ *
+ * @throws {ModuleError} When a result is too large to represent.
+ *
+ * @example
+ * ```ts
+ * import { computeCalorimetry } from "./_calorimetry.ts";
+ * import assert from "node:assert";
+ * const output = computeCalorimetry({
+ *   massG: 100, specificHeatJPerGK: 4.184, calorimeterConstantJPerK: 0, deltaTK: 1,
+ * });
+ * assert.strictEqual(output.heatJ, 418.4);
+ * ```
+ */
+export function computeCalorimetry(input: CalorimetryInput): CalorimetryOutput {
   const { massG: m, specificHeatJPerGK: c, calorimeterConstantJPerK: cCal, amountMol: n } = input;
   const fromTemperatures = input.deltaTK === undefined;
   const deltaT = fromTemperatures ? input.finalTempC! - input.initialTempC! : input.deltaTK!;
@@ -403,5 +419,5 @@ export const calorimetry: LabModule<CalorimetryInput, CalorimetryOutput> = defin
   ],
   input: inputSchema,
   output: outputSchema,
-  run,
+  run: computeCalorimetry,
 });

@@ -1,5 +1,6 @@
 /**
- * Thermochemistry modules: calorimetry with uncertainty propagation.
+ * Thermochemistry modules: calorimetry with uncertainty propagation, from two
+ * temperatures or from a temperature–time curve.
  *
  * @module
  */
@@ -9,3 +10,8 @@ export {
   type CalorimetryOutput,
   type UncertaintyContribution,
 } from "./_calorimetry.ts";
+export {
+  calorimetryCurve,
+  type CalorimetryCurveInput,
+  type CalorimetryCurveOutput,
+} from "./_calorimetry_curve.ts";
