@@ -148,8 +148,10 @@ function drawPanel(
   const kept = drawable.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
   const hasSticks = drawable.some((d) => d.series.kind === "sticks" && d.points.length > 0);
   const hasMarkers = panel.series.some((s) => s.kind !== "line");
+  // Labels that cannot be placed (from a plugin, say) are left out, as points are.
   const notes = (panel.annotations ?? []).filter((a) =>
-    Number.isFinite(a.x) && Number.isFinite(a.y) && (!xLog || a.x > 0) && (!yLog || a.y > 0) &&
+    a !== null && typeof a === "object" && Number.isFinite(a.x) && Number.isFinite(a.y) &&
+    (!xLog || a.x > 0) && (!yLog || a.y > 0) &&
     typeof a.text === "string" && a.text.trim() !== ""
   );
 

@@ -402,6 +402,8 @@ Deno.test("renderPlotSvg labels points above them, stacks clashing labels and es
       { x: 600, y: 0.35, text: "<b>" },
       { x: 1200, y: 0.1, text: "at the edge, a long label" },
       { x: Number.NaN, y: 1, text: "left out" },
+      null as never,
+      { x: 1, y: 1, text: 5 as never },
     ],
   });
   assertSafe(svg);
