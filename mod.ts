@@ -32,6 +32,7 @@ export {
   type DatasetFilter,
   type DatasetLimits,
   DEFAULT_DATASET_LIMITS,
+  type DisplayOptions,
   type DoctorProblem,
   type DoctorReport,
   type EditExperimentInput,
@@ -48,6 +49,7 @@ export {
   type RerunCheck,
   type RunRequest,
   type RunResult,
+  type ShownValue,
 } from "./src/service/mod.ts";
 export type {
   ArchiveExport,
@@ -75,3 +77,5 @@ export type {
 } from "./src/records/mod.ts";
 export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";
+export type { DisplayMode } from "./src/config/mod.ts";
+export type { NumberFormat } from "./src/units/mod.ts";

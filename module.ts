@@ -39,6 +39,7 @@ export {
   type SafeParseResult,
   type Schema,
   type SchemaIssue,
+  uncertaintyMeta,
   type UnitMeta,
   unitMeta,
 } from "./src/modules/contract.ts";

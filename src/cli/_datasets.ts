@@ -103,11 +103,15 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
     .description("show one dataset")
     .argument("<id>", "dataset id")
     .action(async (id: string, _options, command: Command) => {
-      const dataset = await (await cli.lab(command)).getDataset(id);
+      const lab = await cli.lab(command);
+      const dataset = await lab.getDataset(id);
       // Loaded here: the command definitions load commander only.
       const { tableRows } = await import("../records/table.ts");
       const preview = dataset.table ? tableRows(dataset.table, { limit: PREVIEW_ROWS }) : [];
-      cli.emit(command, dataset, () => describeDataset(dataset, preview));
+      const shown = command.optsWithGlobals().json || dataset.output === undefined
+        ? undefined
+        : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
+      cli.emit(command, dataset, () => describeDataset(dataset, preview, shown));
     });
 
   datasets.command("lineage")
@@ -168,7 +172,7 @@ function isZip(bytes: Uint8Array): boolean {
 
 const PREVIEW_ROWS = 20;
 
-function describeDataset(dataset: Dataset, preview: Cell[][]): string {
+function describeDataset(dataset: Dataset, preview: Cell[][], shown?: unknown): string {
   const lines = [
     `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
@@ -200,6 +204,6 @@ function describeDataset(dataset: Dataset, preview: Cell[][]): string {
     );
     if (rowCount > PREVIEW_ROWS) lines.push(`… ${rowCount - PREVIEW_ROWS} more rows`);
   }
-  if (dataset.output !== undefined) lines.push("", describeValue(dataset.output));
+  if (dataset.output !== undefined) lines.push("", describeValue(shown ?? dataset.output));
   return lines.join("\n") + "\n";
 }

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { readAsset } from "../../assets/mod.ts";
 import { loadConfig } from "../config/mod.ts";
-import { type Lab, openLab, type RunResult } from "../service/mod.ts";
+import { displayOptions, type Lab, openLab, type RunResult } from "../service/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { describeValue, json, table } from "./_format.ts";
 
@@ -60,7 +60,11 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
     dataDir: globals.dataDir ?? path.join(cli.io.cwd, "labos-demo"),
     actor: globals.actor ?? "demo",
   });
-  const lab = openLab({ dataDir: config.dataDir, actor: config.actor });
+  const lab = openLab({
+    dataDir: config.dataDir,
+    actor: config.actor,
+    display: displayOptions(config),
+  });
   const { style } = cli;
   // With --json the tour is silent and one object describes what it made.
   const say = (text = "") => globals.json ? undefined : cli.io.stdout(`${text}\n`);
@@ -179,7 +183,8 @@ export async function runDemo(cli: CliContext, command: Command): Promise<void> 
       say(`   computed from dataset ${job.inputDatasetIds.join(", ")}`);
     }
     if (svg) say(`   plot ${plotFile}`);
-    say(summarise(result.output).split("\n").map((line) => `     ${line}`).join("\n"));
+    const shown = await lab.showOutput(job.module, result.output);
+    say(summarise(shown).split("\n").map((line) => `     ${line}`).join("\n"));
   }
 
   const checks = planned.plan.steps.flatMap((step) => step.checks);
@@ -249,7 +254,7 @@ function summarise(output: unknown): string {
   if (output === null || typeof output !== "object") return String(output);
   const scalars = Object.fromEntries(
     Object.entries(output as Record<string, unknown>).filter(([, value]) =>
-      typeof value === "number" || typeof value === "string"
+      typeof value === "string"
     ),
   );
   const peaks = (output as { peaks?: unknown[] }).peaks;

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { LabosError } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
+import type { Lab } from "../service/mod.ts";
 import type { ExperimentPlan } from "../templates/mod.ts";
 import { printable, type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
@@ -21,7 +22,17 @@ function describeExperiment(experiment: Experiment): string {
   ].join("\n");
 }
 
-function describePlan(plan: ExperimentPlan, style: Style): string {
+/** Numbers as the lab's display settings show them (the formatter loads with the first use). */
+async function numberFormatter(lab: Lab): Promise<(value: number) => string> {
+  const { formatQuantity } = await import("../units/mod.ts");
+  return (value) => formatQuantity(value, { format: lab.display.format });
+}
+
+function describePlan(
+  plan: ExperimentPlan,
+  options: { style: Style; number: (value: number) => string },
+): string {
+  const { style, number } = options;
   const rows = plan.steps.map((step) => {
     const passed = step.checks.filter((check) => check.ok).length;
     return [
@@ -43,7 +54,7 @@ function describePlan(plan: ExperimentPlan, style: Style): string {
     lines.push("", style.bold(step.id));
     for (const check of step.checks) {
       const actual = typeof check.actual === "number"
-        ? Number(check.actual.toPrecision(6))
+        ? number(check.actual)
         : JSON.stringify(check.actual);
       const unit = check.unit ? ` ${check.unit}` : "";
       lines.push(
@@ -148,8 +159,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .description("show the planned runs of a template experiment and which are done")
     .argument("<id>", "experiment id")
     .action(async (id: string, _options, command: Command) => {
-      const plan = await (await cli.lab(command)).experimentPlan(id);
-      cli.emit(command, plan, () => describePlan(plan, cli.style));
+      const lab = await cli.lab(command);
+      const plan = await lab.experimentPlan(id);
+      const number = await numberFormatter(lab);
+      cli.emit(command, plan, () => describePlan(plan, { style: cli.style, number }));
     });
 
   experiments.command("run-plan")
@@ -163,10 +176,12 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     )
     .action(
       async (id: string, options: { step?: string[]; param?: string[] }, command: Command) => {
-        const result = await (await cli.lab(command)).runPlan(id, {
+        const lab = await cli.lab(command);
+        const result = await lab.runPlan(id, {
           steps: options.step,
           params: options.param,
         });
+        const number = await numberFormatter(lab);
         cli.emit(command, result, () => {
           const lines = result.runs.length === 0
             ? ["Nothing to run: every planned step is done (use --step to run one again)"]
@@ -175,7 +190,9 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
                 run.job.error ? `: ${run.job.error.message}` : ""
               }`
             );
-          return `${lines.join("\n")}\n\n${describePlan(result.plan, cli.style)}`;
+          return `${lines.join("\n")}\n\n${
+            describePlan(result.plan, { style: cli.style, number })
+          }`;
         });
         if (result.runs.some(({ result: run }) => run.job.status === "failed")) cli.fail(1);
       },

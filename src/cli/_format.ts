@@ -118,7 +118,11 @@ export function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-/** Describes a module output for people: scalars as `key  value`, arrays of objects as tables. */
+/**
+ * Describes a module output for people: scalars as `key  value`, arrays of
+ * objects as tables. Give it the output as the service shows it
+ * (`Lab.showOutput`, with the display settings).
+ */
 export function describeValue(value: unknown): string {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return JSON.stringify(value, null, 2);
@@ -151,6 +155,7 @@ export function describeValue(value: unknown): string {
 }
 
 function formatCell(value: unknown): string {
+  // Module outputs come shown (numbers as text); a raw number keeps 8 figures.
   if (typeof value === "number") {
     return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(8)));
   }

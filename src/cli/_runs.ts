@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { InputConversion, Job } from "../records/mod.ts";
-import type { RunResult } from "../service/mod.ts";
+import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table, truncate } from "./_format.ts";
 
@@ -72,7 +72,8 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         const svg = await lab.jobPlotSvg(result.job.id);
         if (svg && plotFile) await fs.writeFile(plotFile, svg);
       }
-      cli.emit(command, result, () => describeRun(result, options.plot));
+      const shown = await shownOutput(lab, command, result);
+      cli.emit(command, result, () => describeRun(result, { plot: options.plot, shown }));
       printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
@@ -121,8 +122,10 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .description("run a job's input again as a new job linked by retryOf")
     .argument("<id>", "job id")
     .action(async (id: string, _options, command: Command) => {
-      const result = await (await cli.lab(command)).retryJob(id);
-      cli.emit(command, result, () => describeRun(result));
+      const lab = await cli.lab(command);
+      const result = await lab.retryJob(id);
+      const shown = await shownOutput(lab, command, result);
+      cli.emit(command, result, () => describeRun(result, { shown }));
       printWarnings(cli, result.job);
       if (result.job.status === "failed") cli.fail(1);
     });
@@ -215,7 +218,8 @@ async function runBatchCommand(
   }
   const started = performance.now();
   const showBar = cli.io.isTTY && !command.optsWithGlobals().json;
-  const results = await (await cli.lab(command)).runBatch(
+  const lab = await cli.lab(command);
+  const results = await lab.runBatch(
     { module: key, inputs, experimentId: options.experiment },
     {
       onProgress: ({ done, total }) => {
@@ -230,15 +234,24 @@ async function runBatchCommand(
   const seconds = (performance.now() - started) / 1000;
   const failed = results.filter((r) => r.job.status === "failed").length;
   results.forEach((r, i) => printWarnings(cli, r.job, `line ${i + 1}: `));
+  const json = command.optsWithGlobals().json === true;
+  const { mainOutputFields, mainResult } = await import("../service/mod.ts");
+  const main = json ? [] : mainOutputFields(await lab.getModule(key));
+  const mains = main.length === 0 ? [] : await Promise.all(
+    results.map(async (r) =>
+      r.output === null ? "-" : mainResult(await lab.showOutput(key, r.output), main)
+    ),
+  );
   cli.emit(command, results, () =>
     table(
-      ["LINE", "JOB", "STATUS", "MS", "DATASET"],
+      ["LINE", "JOB", "STATUS", "MS", "DATASET", ...(main.length > 0 ? ["RESULT"] : [])],
       results.map((r, i) => [
         String(i + 1),
         r.job.id,
         r.job.status,
         String(r.job.durationMs ?? ""),
         r.dataset?.id ?? truncate(r.job.error?.message ?? "", 50),
+        ...(main.length > 0 ? [mains[i]] : []),
       ]),
     ) +
     `${results.length} jobs: ${results.length - failed} succeeded, ${failed} failed in ${
@@ -254,7 +267,21 @@ function printWarnings(cli: CliContext, job: Job, prefix = ""): void {
   }
 }
 
-function describeRun(result: RunResult, plot?: string): string {
+/** The output as text shows it (display settings); nothing for `--json`, which keeps full precision. */
+async function shownOutput(
+  lab: Lab,
+  command: Command,
+  result: RunResult,
+): Promise<ShownValue | null> {
+  if (command.optsWithGlobals().json || result.output === null) return null;
+  return await lab.showOutput(result.job.module, result.output);
+}
+
+function describeRun(
+  result: RunResult,
+  options: { plot?: string; shown: ShownValue | null },
+): string {
+  const { plot, shown } = options;
   const { job } = result;
   const lines = [
     `Job ${job.id} ${job.status} (${job.module}@${job.moduleVersion}, ${job.durationMs} ms)`,
@@ -265,7 +292,7 @@ function describeRun(result: RunResult, plot?: string): string {
   }
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
   if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
-  if (result.output !== null) lines.push("", describeValue(result.output));
+  if (result.output !== null) lines.push("", describeValue(shown ?? result.output));
   if (plot && job.status === "succeeded") lines.push(`Plot written to ${plot}`);
   return lines.join("\n") + "\n";
 }

@@ -95,18 +95,21 @@ export class LabSetup {
    */
   async lab(command: Command): Promise<Lab> {
     const config = await this.config(command);
-    const { openLab } = await import("../service/mod.ts");
+    const { displayOptions, openLab } = await import("../service/mod.ts");
+    const display = displayOptions(config);
     if (this.#registry === undefined) {
       return openLab({
         dataDir: config.dataDir,
         actor: config.actor,
         datasetLimits: config.datasetLimits,
+        display,
       });
     }
     const { TemplateCatalog } = await import("../templates/mod.ts");
     return openLab({
       dataDir: config.dataDir,
       actor: config.actor,
+      display,
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,

@@ -73,6 +73,28 @@ export function unitMeta(unit: string, options: { difference?: boolean } = {}): 
   return options.difference ? { "x-unit": unit, "x-unit-kind": "difference" } : { "x-unit": unit };
 }
 
+/**
+ * The JSON Schema keywords that mark an output field as the standard
+ * uncertainty of a sibling field (`x-uncertainty-of`), with its unit, for
+ * zod's `.meta()`. LabOS shows the pair GUM-style, `−57.7 ± 1.4 kJ/mol`,
+ * in text output; the stored output keeps both fields as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { uncertaintyMeta } from "./contract.ts";
+ * assert.deepStrictEqual(uncertaintyMeta("heatJ", "J"), {
+ *   "x-uncertainty-of": "heatJ",
+ *   "x-unit": "J",
+ * });
+ * ```
+ */
+export function uncertaintyMeta(of: string, unit?: string): Record<string, string> {
+  return unit === undefined
+    ? { "x-uncertainty-of": of }
+    : { "x-uncertainty-of": of, "x-unit": unit };
+}
+
 /** What the runtime hands to `run`: progress reporting and nothing else. */
 export interface ModuleContext {
   /** Reports progress as a fraction from 0 to 1, with an optional message. */
@@ -113,6 +135,13 @@ export interface ModuleDescriptor {
   learnerNotes: string[];
   /** Worked examples with their expected outputs. */
   examples: ModuleExample[];
+  /**
+   * The output field that sums up a run, such as `reactionEnthalpyKJPerMol`
+   * (a path as `modules show` lists it), shown in the batch summary; a list
+   * names fallbacks for an optional field (the first one present is shown).
+   * Optional: by default, the first top-level numeric output field.
+   */
+  mainOutput?: string | string[];
 }
 
 /** One data series of a plot. */

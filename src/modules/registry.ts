@@ -44,6 +44,13 @@ export interface OutputField {
   type?: string;
   /** Its declared unit (the schema's `x-unit`), when it has one. */
   unit?: string;
+  /** True when the unit is of a difference (`x-unit-kind: "difference"`, a ΔT). */
+  difference?: boolean;
+  /**
+   * The field whose standard uncertainty this one is (`x-uncertainty-of`,
+   * a sibling field's name), shown with it as `value ± uncertainty`.
+   */
+  uncertaintyOf?: string;
 }
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
@@ -146,6 +153,7 @@ export function moduleInfo(registered: RegisteredModule): ModuleInfo {
     limitations: module.limitations,
     learnerNotes: module.learnerNotes,
     examples: module.examples,
+    ...(module.mainOutput === undefined ? {} : { mainOutput: module.mainOutput }),
     source,
     inputSchema,
     outputSchema,
@@ -242,6 +250,9 @@ export function outputFields(schema: Record<string, unknown>): OutputField[] {
   return fields;
 }
 
+/** The keywords of a nullable field kept when its `anyOf` is opened. */
+const ANNOTATIONS = ["x-unit", "x-unit-kind", "x-uncertainty-of"];
+
 function visitField(
   node: Record<string, unknown>,
   at: { path: string; description: string; fields: OutputField[] },
@@ -251,7 +262,10 @@ function visitField(
   const options = Array.isArray(node.anyOf) ? node.anyOf as Array<Record<string, unknown>> : [];
   const value = options.find((option) => option.type !== "null");
   if (value) {
-    visitField({ ...value, ...(unit ? { "x-unit": unit } : {}) }, { ...at, description });
+    const kept = Object.fromEntries(
+      ANNOTATIONS.filter((key) => node[key] !== undefined).map((key) => [key, node[key]]),
+    );
+    visitField({ ...value, ...kept }, { ...at, description });
     return;
   }
   const properties = node.properties as Record<string, Record<string, unknown>> | undefined;
@@ -271,11 +285,14 @@ function visitField(
     return;
   }
   const type = typeof node.type === "string" ? node.type : undefined;
+  const of = node["x-uncertainty-of"];
   at.fields.push({
     path: at.path,
     description,
     ...(type ? { type } : {}),
     ...(unit ? { unit } : {}),
+    ...(unit && node["x-unit-kind"] === "difference" ? { difference: true } : {}),
+    ...(typeof of === "string" && of !== "" ? { uncertaintyOf: of } : {}),
   });
 }
 

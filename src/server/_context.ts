@@ -16,9 +16,6 @@ import { type Mode, MODES, type ServerEnv } from "./_state.ts";
 /** The cookie that remembers the presentation mode. */
 export const MODE_COOKIE = "labos_mode";
 
-/** The default presentation mode. */
-export const DEFAULT_MODE: Mode = "lab";
-
 /** What every view needs to know about the request. */
 export interface Ui {
   /** The presentation mode. */
@@ -60,7 +57,7 @@ export interface ContextOptions {
  * const app = new Hono<ServerEnv>()
  *   .use(labContext({ lab, cache: new HeadCache(lab), token: "t" }))
  *   .get("/", (c) => c.text(`${c.var.lab.actor} ${c.var.mode}`));
- * assert.equal(await (await app.request("/")).text(), "alice lab");
+ * assert.equal(await (await app.request("/")).text(), "alice learner");
  * ```
  */
 export function labContext(options: ContextOptions): MiddlewareHandler<ServerEnv> {
@@ -76,7 +73,8 @@ export function labContext(options: ContextOptions): MiddlewareHandler<ServerEnv
 }
 
 /**
- * Reads the mode cookie.
+ * Reads the mode cookie; with none, the lab's starting mode (`display.mode`
+ * in `labos.jsonc`, by default "learner").
  *
  * @example
  * ```ts
@@ -91,7 +89,9 @@ export function labContext(options: ContextOptions): MiddlewareHandler<ServerEnv
  */
 export function modeOf(c: Context<ServerEnv>): Mode {
   const value = getCookie(c, MODE_COOKIE);
-  return (MODES as readonly string[]).includes(value ?? "") ? value as Mode : DEFAULT_MODE;
+  return (MODES as readonly string[]).includes(value ?? "")
+    ? value as Mode
+    : c.var.lab?.display.mode ?? "learner";
 }
 
 /**

@@ -126,7 +126,11 @@ datasets.post("/import", async (c) => {
 
 datasets.get("/:id", async (c) => {
   const ui = uiOf(c);
-  const dataset = await c.var.lab.getDataset(c.req.param("id"));
+  const lab = c.var.lab;
+  const dataset = await lab.getDataset(c.req.param("id"));
+  const shown = dataset.output === undefined
+    ? undefined
+    : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
   const body = html`
     <div class="grid-2">
       <div class="stack">
@@ -135,7 +139,8 @@ datasets.get("/:id", async (c) => {
       ? html`
         <section class="card"
           aria-labelledby="output-title"><h2 id="output-title">Output</h2>${renderValue(
-            dataset.output,
+            shown,
+            { format: lab.display.format },
           )}</section>
       `
       : ""}

@@ -7,6 +7,7 @@
 import { type Context, Hono } from "hono";
 import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
 import type { Lab, RerunCheck } from "../service/mod.ts";
+import type { NumberFormat } from "../units/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError } from "./_errors.ts";
 import { wholeNumberParam } from "./_input.ts";
@@ -137,6 +138,9 @@ async function jobPage(
   const dataset = job.outputDatasetId
     ? await lab.getDataset(job.outputDatasetId).catch(() => undefined)
     : undefined;
+  const shown = dataset?.output === undefined
+    ? undefined
+    : await lab.showOutput(job.module, dataset.output);
   const plots = await plotsOf(lab, job.module);
   const check = extra.check;
   const body = html`
@@ -173,7 +177,7 @@ async function jobPage(
       ? html`<section class="card" aria-labelledby="plot-title"><h2 id="plot-title">Plot</h2>
 <img class="plot" src="/api/v1/jobs/${job.id}/plot.svg" alt="Plot of the ${job.module} result for job ${job.id}" width="640" height="400"></section>`
       : ""}
-    ${valueCards(ui, { job, dataset })}
+    ${valueCards(ui, { job, dataset, shown, format: lab.display.format })}
       </div>
       <div class="stack">
     ${provenanceCard(ui, job)}
@@ -190,16 +194,19 @@ async function jobPage(
   });
 }
 
-function valueCards(ui: Ui, options: { job: Job; dataset: Dataset | undefined }): Html {
-  const { job, dataset } = options;
+function valueCards(
+  ui: Ui,
+  options: { job: Job; dataset: Dataset | undefined; shown: unknown; format: NumberFormat },
+): Html {
+  const { job, dataset, shown, format } = options;
   return html`
     <section class="card" aria-labelledby="output-title"><h2 id="output-title">Output</h2>
     ${dataset
-      ? renderValue(dataset.output)
+      ? renderValue(shown ?? dataset.output, { format })
       : html`<p class="muted">No output${job.status === "failed" ? ": the job failed" : ""}.</p>`}
     </section>
     <section class="card" aria-labelledby="input-title"><h2 id="input-title">Input</h2>
-    ${renderValue(job.input)}
+    ${renderValue(job.input, { format })}
     ${ui.mode === "learner"
       ? html`<p class="small muted">This is the input after validation, with the module's defaults filled in.</p>`
       : ""}

@@ -10,6 +10,7 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { AuditHead } from "../audit/mod.ts";
+import { formatQuantity, type NumberFormat } from "../units/mod.ts";
 import type { VerifyRecord } from "./_cache.ts";
 import type { Ui } from "./_context.ts";
 import { CSRF_FIELD } from "./_security.ts";
@@ -213,20 +214,19 @@ export function short(text: string, length = 12): Html {
 }
 
 /**
- * Formats a number for people: integers as is, others to 6 significant figures.
+ * Formats a number for people with the display settings (default 4
+ * significant figures), the same function as the CLI's text output.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { formatNumber } from "./_views.ts";
- * assert.ok(formatNumber(1 / 3) === "0.333333" && formatNumber(12) === "12");
+ * assert.ok(formatNumber(1 / 3) === "0.3333" && formatNumber(12) === "12");
+ * assert.equal(formatNumber(1 / 3, { significantFigures: 2, decimalPlaces: null }), "0.33");
  * ```
  */
-export function formatNumber(value: number): string {
-  if (Number.isInteger(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e7)) return value.toExponential(5).replace(/\.?0+e/, "e");
-  return String(Number(value.toPrecision(6)));
+export function formatNumber(value: number, format?: NumberFormat): string {
+  return formatQuantity(value, { format });
 }
 
 /** Options for {@linkcode fieldBlock}. */
@@ -453,8 +453,18 @@ export function filterActions(path: string): Html {
   `;
 }
 
+/** Options for {@linkcode renderValue}. */
+export interface RenderValueOptions {
+  /** Significant figures or decimal places of raw numbers (the lab's display settings). */
+  format?: NumberFormat;
+  /** Nesting depth, for deep values. */
+  depth?: number;
+}
+
 /**
- * Renders a module output or input value for people.
+ * Renders a module output or input value for people: a module output as the
+ * service shows it (`Lab.showOutput`, numbers already text), or raw values,
+ * whose numbers get `format`.
  *
  * @example
  * ```ts
@@ -463,11 +473,15 @@ export function filterActions(path: string): Html {
  * assert.ok(String(renderValue({ peaks: [{ mz: 58 }] })).includes('<th scope="col">mz</th>'));
  * ```
  */
-export function renderValue(value: unknown, depth = 0): Html {
+export function renderValue(value: unknown, options: RenderValueOptions = {}): Html {
+  const depth = options.depth ?? 0;
+  const deeper = { ...options, depth: depth + 1 };
   if (value === null || value === undefined) return dash();
-  if (typeof value === "number") return html`<span class="num">${formatNumber(value)}</span>`;
+  if (typeof value === "number") {
+    return html`<span class="num">${formatNumber(value, options.format)}</span>`;
+  }
   if (typeof value !== "object") return html`${String(value)}`;
-  if (Array.isArray(value)) return renderArray(value, depth);
+  if (Array.isArray(value)) return renderArray(value, deeper);
   const entries = Object.entries(value as Record<string, unknown>);
   if (depth > 3) return html`<code>${JSON.stringify(value)}</code>`;
   return html`
@@ -476,7 +490,7 @@ export function renderValue(value: unknown, depth = 0): Html {
         html`
           <tr>
             <th scope="row">${key}</th>
-            <td>${renderValue(item, depth + 1)}</td>
+            <td>${renderValue(item, deeper)}</td>
           </tr>
         `
       )}</tbody>
@@ -484,10 +498,10 @@ export function renderValue(value: unknown, depth = 0): Html {
   `;
 }
 
-function renderArray(value: unknown[], depth: number): Html {
+function renderArray(value: unknown[], options: RenderValueOptions): Html {
   if (value.length === 0) return html`<span class="muted">none</span>`;
   if (!value.every((item) => item !== null && typeof item === "object" && !Array.isArray(item))) {
-    return html`${value.map((item, i) => html`${i ? ", " : ""}${renderValue(item, depth + 1)}`)}`;
+    return html`${value.map((item, i) => html`${i ? ", " : ""}${renderValue(item, options)}`)}`;
   }
   const columns = [...new Set(value.flatMap((row) => Object.keys(row as object)))];
   return html`
@@ -499,7 +513,7 @@ function renderArray(value: unknown[], depth: number): Html {
           columns.map((column) => {
             const cell = (row as Record<string, unknown>)[column];
             return html`<td${typeof cell === "number" ? raw(' class="num"') : ""}>${
-              renderValue(cell, depth + 1)
+              renderValue(cell, options)
             }</td>`;
           })
         }</tr>`

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
 import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
-import type { ModuleInfo } from "../modules/registry.ts";
+import type { LabModule } from "../modules/contract.ts";
+import type { ModuleInfo, OutputField } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
 import {
   DATA_FORMAT,
@@ -22,6 +23,7 @@ import type {
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
 import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
+import { DEFAULT_DISPLAY, type DisplayOptions, type ShownValue } from "./_display.ts";
 import {
   type DatasetFilter,
   datasetLineage,
@@ -81,6 +83,9 @@ export interface LabStatus {
   auditHead: AuditHead;
 }
 
+// A batch shows many outputs of one module: its output fields are read once.
+const OUTPUT_FIELDS = new WeakMap<LabModule, OutputField[]>();
+
 /**
  * The LabOS service over one store: a thin facade that parses each request
  * once and delegates to one file per concept. Every write goes through a
@@ -93,14 +98,17 @@ export class Lab {
   readonly actor: string;
   /** The size limits of an imported dataset (the panel's upload limit follows them). */
   readonly datasetLimits: Readonly<DatasetLimits>;
+  /** How results are shown to people (`display` in `labos.jsonc`). */
+  readonly display: DisplayOptions;
   readonly #lab: LabContext;
 
   /** Wraps a context; use `openLab`, the composition root. */
-  constructor(context: LabContext) {
+  constructor(context: LabContext, options: { display?: DisplayOptions } = {}) {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
     this.datasetLimits = context.datasetLimits;
+    this.display = options.display ?? DEFAULT_DISPLAY;
   }
 
   /**
@@ -230,6 +238,25 @@ export class Lab {
   async listModules(): Promise<ModuleInfo[]> {
     const { moduleInfo } = await import("../modules/registry.ts");
     return (await this.#lab.modules()).list().map(moduleInfo);
+  }
+
+  /**
+   * A module output as people see it, with this lab's display settings:
+   * numbers as text, uncertainties joined GUM-style, units after. The CLI
+   * and the control panel both show this; the stored output is unchanged.
+   * An unknown module (a plugin since removed) shows plain numbers.
+   */
+  async showOutput(module: string, output: unknown): Promise<ShownValue> {
+    const { moduleInfo } = await import("../modules/registry.ts");
+    const { showOutput } = await import("./_display.ts");
+    const registry = await this.#lab.modules();
+    const known = registry.list().find((entry) => entry.module.key === module);
+    let fields = known ? OUTPUT_FIELDS.get(known.module) : [];
+    if (known && fields === undefined) {
+      fields = moduleInfo(known).outputs;
+      OUTPUT_FIELDS.set(known.module, fields);
+    }
+    return await showOutput(output, { fields, display: this.display });
   }
 
   /** One module's descriptor and JSON Schemas. */

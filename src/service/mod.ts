@@ -19,6 +19,16 @@ export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
 export { parseParamValue } from "./_params.ts";
 export {
+  DEFAULT_DISPLAY,
+  type DisplayOptions,
+  displayOptions,
+  mainOutputFields,
+  mainResult,
+  type ShownValue,
+  showOutput,
+  type ShowOutputOptions,
+} from "./_display.ts";
+export {
   CreateExperimentRequest,
   parseAuditTarget,
   RunRequestSchema,

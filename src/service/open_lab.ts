@@ -3,6 +3,7 @@ import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
 import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
+import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
 
 /** Options for {@linkcode openLab}. */
@@ -21,6 +22,8 @@ export interface OpenLabOptions {
   storage?: LabStorage;
   /** The size limits of an imported dataset. Default: {@linkcode DEFAULT_DATASET_LIMITS}. */
   datasetLimits?: Partial<DatasetLimits>;
+  /** How results are shown (see `displayOptions`). Default: 4 significant figures. */
+  display?: DisplayOptions;
 }
 
 /**
@@ -58,7 +61,7 @@ export function openLab(options: OpenLabOptions): Lab {
       options.templates,
       async () => new (await import("../templates/mod.ts")).TemplateCatalog(),
     ),
-  });
+  }, { display: options.display });
 }
 
 function once<T extends object>(

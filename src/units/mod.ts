@@ -13,3 +13,10 @@ export {
   type UnitConversion,
   unitConversion,
 } from "./_convert.ts";
+export {
+  formatQuantity,
+  type FormatQuantityOptions,
+  MINUS,
+  NOISE,
+  type NumberFormat,
+} from "./_format.ts";

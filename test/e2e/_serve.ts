@@ -21,7 +21,7 @@ export interface ServeProcess {
 /** Runs `labos --data-dir DIR serve --port 0 ARGS` and waits for the URL. */
 export async function startServe(
   dataDir: string,
-  options: { env?: Record<string, string>; args?: string[] } = {},
+  options: { env?: Record<string, string>; args?: string[]; cwd?: string } = {},
 ): Promise<ServeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -37,6 +37,7 @@ export async function startServe(
       ...(options.args ?? []),
     ],
     env: { NO_COLOR: "1", LABOS_ACTOR: "tester", ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

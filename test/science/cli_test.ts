@@ -87,7 +87,7 @@ Deno.test("modules show lists every output with its unit and uncertainty formula
   assertMatch(outputs, /^- molarAbsorptivity: .*in L\/\(mol·cm\)/m);
   assertMatch(
     outputs,
-    /^- unknowns\[\]\.concentrationStandardErrorM: .*in mol\/L \(Harvey eq\. 5\.25\): s_c = \(s_r\/b\)·√\(1\/m \+ 1\/n/m,
+    /^- unknowns\[\]\.concentrationStandardErrorM \[mol\/L\]: .*in mol\/L \(Harvey eq\. 5\.25\): s_c = \(s_r\/b\)·√\(1\/m \+ 1\/n/m,
   );
   assertMatch(outputs, /^- interceptStandardError: .*s_a = s_r·√\(1\/n \+ c̄²\/Sxx\)/m);
   const vanDeemter = await cliOk(["modules", "show", "chromatography.van-deemter"]);

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
+import { defineModule, type LabModule, type PlotSpec, uncertaintyMeta } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
@@ -98,18 +98,20 @@ const outputSchema = z.object({
     "Velocity of minimum plate height u_opt = √(b/c), in the velocity unit; null unless b and c " +
       "are both significantly positive (b ≥ 2·SE(b) and c ≥ 2·SE(c))",
   ),
-  optimumVelocityStandardError: z.number().nullable().describe(
-    "Standard uncertainty of u_opt, in the velocity unit: s = √(gᵀΣg) with gradient g = (0, " +
-      "u_opt/(2b), −u_opt/(2c)) over (a, b, c); null without an optimum or with only three points",
-  ),
+  optimumVelocityStandardError: z.number().nullable().meta(uncertaintyMeta("optimumVelocity"))
+    .describe(
+      "Standard uncertainty of u_opt, in the velocity unit: s = √(gᵀΣg) with gradient g = (0, " +
+        "u_opt/(2b), −u_opt/(2c)) over (a, b, c); null without an optimum or with only three points",
+    ),
   minimumPlateHeight: z.number().nullable().describe(
     "Minimum plate height H_min = a + 2√(b·c), in the plate-height unit; null unless b and c are " +
       "both significantly positive",
   ),
-  minimumPlateHeightStandardError: z.number().nullable().describe(
-    "Standard uncertainty of H_min, in the plate-height unit: s = √(gᵀΣg) with gradient g = (1, " +
-      "√(c/b), √(b/c)) over (a, b, c); null without an optimum or with only three points",
-  ),
+  minimumPlateHeightStandardError: z.number().nullable().meta(uncertaintyMeta("minimumPlateHeight"))
+    .describe(
+      "Standard uncertainty of H_min, in the plate-height unit: s = √(gᵀΣg) with gradient g = (1, " +
+        "√(c/b), √(b/c)) over (a, b, c); null without an optimum or with only three points",
+    ),
   noOptimumReason: z.string().nullable().describe(
     "Why no optimum is reported (b or c not significantly positive); null when there is one",
   ),
@@ -326,6 +328,7 @@ export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineMo
     "factor is larger than 2. The propagated uncertainties are first order and understate the " +
     "spread when B or C is barely significant.",
   ],
+  mainOutput: "optimumVelocity",
   learnerNotes: [
     "A chromatographic band spreads as it travels down the column. The plate height H is the " +
     "spreading per unit length: the smaller H, the more plates fit in the column and the sharper the " +

@@ -4,6 +4,7 @@ import {
   type LabModule,
   ModuleError,
   type PlotSpec,
+  uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
 import { legendNumber } from "../_plot_text.ts";
@@ -72,17 +73,21 @@ const inputSchema = z.object({
 });
 
 const outputSchema = z.object({
-  activationEnergyKJPerMol: z.number().describe(
+  activationEnergyKJPerMol: z.number().meta(unitMeta("kJ/mol")).describe(
     "Activation energy Ea = −slope·R of ln k against 1/T, in kJ/mol",
   ),
-  activationEnergyStandardErrorKJPerMol: z.number().nullable().describe(
+  activationEnergyStandardErrorKJPerMol: z.number().nullable().meta(
+    uncertaintyMeta("activationEnergyKJPerMol", "kJ/mol"),
+  ).describe(
     "Standard uncertainty of Ea, in kJ/mol: s(Ea) = R·s_m, s_m = s_r/√Σ(xᵢ − x̄)² the slope's " +
       "standard error (x = 1/T); null with only two temperatures",
   ),
   preExponentialFactor: z.number().describe(
     "Pre-exponential factor A = exp(intercept), in the unit of the rate constants",
   ),
-  preExponentialFactorStandardError: z.number().nullable().describe(
+  preExponentialFactorStandardError: z.number().nullable().meta(
+    uncertaintyMeta("preExponentialFactor"),
+  ).describe(
     "Standard uncertainty of A, in the unit of the rate constants: s(A) = A·s(ln A) (first-order " +
       "propagation; A is log-normal, so quote ln A ± s(ln A) when s(ln A) is large); null with " +
       "only two temperatures",
@@ -90,7 +95,9 @@ const outputSchema = z.object({
   lnPreExponentialFactor: z.number().describe(
     "ln A, the intercept of ln k against 1/T (dimensionless, A in the unit of the rate constants)",
   ),
-  lnPreExponentialFactorStandardError: z.number().nullable().describe(
+  lnPreExponentialFactorStandardError: z.number().nullable().meta(
+    uncertaintyMeta("lnPreExponentialFactor"),
+  ).describe(
     "Standard uncertainty of ln A (dimensionless): s(ln A) = s_r·√(1/n + x̄²/Σ(xᵢ − x̄)²), the " +
       "intercept's standard error; null with only two temperatures",
   ),
@@ -240,6 +247,7 @@ export const arrhenius: LabModule<ArrheniusInput, ArrheniusOutput> = defineModul
     "a first-order estimate and understates the asymmetric (log-normal) spread of A when s(ln A) " +
     "is large.",
   ],
+  mainOutput: "activationEnergyKJPerMol",
   learnerNotes: [
     "Reactions speed up when heated because a larger fraction of molecular collisions have at least " +
     "the activation energy, the energy barrier between reactants and products. That fraction " +

@@ -4,6 +4,7 @@ import {
   type LabModule,
   ModuleError,
   type PlotSpec,
+  uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
@@ -117,23 +118,25 @@ const outputSchema = z.object({
       "1/(M·s) for order 2 (1/C vs t)",
   ),
   rateConstantUnit: z.enum(["M/s", "1/s", "1/(M·s)"]).describe("Unit of rateConstant"),
-  rateConstantStandardError: z.number().nullable().describe(
+  rateConstantStandardError: z.number().nullable().meta(uncertaintyMeta("rateConstant")).describe(
     "Standard uncertainty of the rate constant, same unit: s(k) = s_b = s_r/√Σ(tᵢ − t̄)², the " +
       "slope's standard error; null with fewer than three points",
   ),
-  halfLifeS: z.number().describe(
+  halfLifeS: z.number().meta(unitMeta("s")).describe(
     "Half-life at the first measured concentration [A]0, in seconds: [A]0/(2k), ln 2/k or 1/(k·[A]0)",
   ),
-  halfLifeStandardErrorS: z.number().nullable().describe(
+  halfLifeStandardErrorS: z.number().nullable().meta(uncertaintyMeta("halfLifeS", "s")).describe(
     "Standard uncertainty of the half-life, in seconds: s(t½) = t½·s(k)/k for every order " +
       "(ln 2·s(k)/k² for order 1, [A]0·s(k)/(2k²) for order 0, s(k)/(k²·[A]0) for order 2), with " +
       "the measured [A]0 taken as exact; null with fewer than three points",
   ),
-  fittedInitialConcentrationM: z.number().nullable().describe(
+  fittedInitialConcentrationM: z.number().nullable().meta(unitMeta("mol/L")).describe(
     "Initial concentration implied by the fitted line's intercept a, in mol/L: a, exp(a) or 1/a " +
       "for orders 0, 1, 2; null when that is not a positive number",
   ),
-  fittedInitialConcentrationStandardErrorM: z.number().nullable().describe(
+  fittedInitialConcentrationStandardErrorM: z.number().nullable().meta(
+    uncertaintyMeta("fittedInitialConcentrationM", "mol/L"),
+  ).describe(
     "Standard uncertainty of the fitted initial concentration, in mol/L, from the intercept's " +
       "standard error s_a = s_r·√(1/n + t̄²/Σ(tᵢ − t̄)²): s_a, exp(a)·s_a or s_a/a² for orders " +
       "0, 1, 2; null with fewer than three points or without a fitted [A]0",
@@ -381,6 +384,7 @@ export const integratedRateLaw: LabModule<IntegratedRateLawInput, IntegratedRate
       "The rate constant refers to the rate of loss of A; if the rate is defined per stoichiometric " +
       "coefficient (for example 2A → products with rate = −½ d[A]/dt), divide accordingly.",
     ],
+    mainOutput: "rateConstant",
     learnerNotes: [
       "A rate law says how fast a reactant is used up at a given concentration. Integrating it gives " +
       "the concentration as a function of time, which is what we actually measure.",

@@ -273,6 +273,7 @@ export const isotopePattern: LabModule<IsotopePatternInput, IsotopePatternOutput
     "of molecules rich in many-isotope elements (Sn, Xe, Cd, Te, Hg…) at fine resolution can " +
     "exceed the work limit, and the run then fails with a request for a coarser resolution.",
   ],
+  mainOutput: "monoisotopicMass",
   learnerNotes: [
     "Most elements occur as a mixture of isotopes: atoms with the same number of protons but " +
     "different numbers of neutrons. Carbon is about 98.9% 12C and 1.1% 13C, so a molecule's " +

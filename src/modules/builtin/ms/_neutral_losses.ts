@@ -250,6 +250,7 @@ export const neutralLosses: LabModule<NeutralLossesInput, NeutralLossesOutput> =
     "Tabulated masses are monoisotopic; losses involving heavier isotopes, for example from the " +
     "M+2 peak of a chlorine compound, are offset by the isotope mass difference.",
   ],
+  mainOutput: "basePeak.mz",
   learnerNotes: [
     "In electron ionisation the molecule loses an electron to form the molecular ion M+•, which " +
     "then breaks apart. Each fragment ion is the molecular ion minus a neutral piece, and the " +

@@ -4,6 +4,7 @@ import {
   type LabModule,
   ModuleError,
   type PlotSpec,
+  uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
@@ -90,15 +91,16 @@ const outputSchema = z.object({
   molarAbsorptivity: z.number().describe(
     "Molar absorptivity ε = slope/pathLengthCm from absorbance against concentration, in L/(mol·cm)",
   ),
-  molarAbsorptivityStandardError: z.number().nullable().describe(
-    "Standard uncertainty of ε, in L/(mol·cm): s(ε) = s_b/l with s_b = s_r/√Sxx the slope's " +
-      "standard error; null with only two standards",
-  ),
+  molarAbsorptivityStandardError: z.number().nullable().meta(uncertaintyMeta("molarAbsorptivity"))
+    .describe(
+      "Standard uncertainty of ε, in L/(mol·cm): s(ε) = s_b/l with s_b = s_r/√Sxx the slope's " +
+        "standard error; null with only two standards",
+    ),
   intercept: z.number().describe(
     "Absorbance at zero concentration from the fit (dimensionless; ideally near 0, a blank " +
       "offset otherwise)",
   ),
-  interceptStandardError: z.number().nullable().describe(
+  interceptStandardError: z.number().nullable().meta(uncertaintyMeta("intercept")).describe(
     "Standard uncertainty of the intercept (dimensionless absorbance): s_a = s_r·√(1/n + c̄²/Sxx), " +
       "Sxx = Σ(cᵢ − c̄)²; null with only two standards",
   ),
@@ -109,10 +111,12 @@ const outputSchema = z.object({
   rSquared: z.number().describe("R² of the calibration line (dimensionless)"),
   unknowns: z.array(z.object({
     absorbance: z.number().describe("The unknown's absorbance (dimensionless)"),
-    concentrationM: z.number().describe(
+    concentrationM: z.number().meta(unitMeta("mol/L")).describe(
       "Concentration (absorbance − intercept)/(ε·pathLengthCm), in mol/L",
     ),
-    concentrationStandardErrorM: z.number().nullable().describe(
+    concentrationStandardErrorM: z.number().nullable().meta(
+      uncertaintyMeta("concentrationM", "mol/L"),
+    ).describe(
       "Standard uncertainty of the concentration from the calibration, in mol/L (Harvey eq. " +
         "5.25): s_c = (s_r/b)·√(1/m + 1/n + (A − Ā_std)²/(b²·Sxx)), b = slope, m = " +
         "replicateReadings, n = standards, Ā_std = mean standard absorbance; null with only " +
@@ -337,6 +341,7 @@ export const beerLambert: LabModule<BeerLambertInput, BeerLambertOutput> = defin
     "The significance test of the slope uses |slope| ≥ 2·SE, a rough 95 % criterion; with few " +
     "standards the Student t factor is larger than 2.",
   ],
+  mainOutput: "molarAbsorptivity",
   learnerNotes: [
     "Absorbance A = log10(P0/P) measures how much light a sample removes. Beer's law says it is " +
     "proportional to the path length l and to the concentration c, with the molar absorptivity ε as " +

@@ -3,6 +3,7 @@ import {
   defineModule,
   type LabModule,
   ModuleError,
+  uncertaintyMeta,
   type UnitMeta,
   unitMeta,
 } from "../../contract.ts";
@@ -172,20 +173,22 @@ const contributionSchema = z.object({
 });
 
 const outputSchema = z.object({
-  deltaTK: z.number().describe("Temperature change used, in kelvins"),
+  deltaTK: z.number().meta(KELVIN_DIFFERENCE).describe("Temperature change used, in kelvins"),
   heatCapacityJPerK: z.number().describe("Total heat capacity m·c + C_cal, in J/K"),
-  heatJ: z.number().describe(
+  heatJ: z.number().meta(unitMeta("J")).describe(
     "Heat absorbed by the contents and calorimeter, (m·c + C_cal)·ΔT, in joules; " +
       "positive when the temperature rises",
   ),
-  heatJUncertainty: z.number().optional().describe(
+  heatJUncertainty: z.number().optional().meta(uncertaintyMeta("heatJ", "J")).describe(
     "Combined standard uncertainty of heatJ, in joules (GUM first order): u(q) = " +
       "√Σ(∂q/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's heat contributions",
   ),
-  reactionEnthalpyKJPerMol: z.number().optional().describe(
+  reactionEnthalpyKJPerMol: z.number().optional().meta(unitMeta("kJ/mol")).describe(
     "Molar reaction enthalpy −heatJ/amountMol/1000, in kJ/mol; negative for an exothermic reaction",
   ),
-  reactionEnthalpyKJPerMolUncertainty: z.number().optional().describe(
+  reactionEnthalpyKJPerMolUncertainty: z.number().optional().meta(
+    uncertaintyMeta("reactionEnthalpyKJPerMol", "kJ/mol"),
+  ).describe(
     "Combined standard uncertainty of the molar enthalpy, in kJ/mol (GUM first order): u(ΔH) = " +
       "√Σ(∂ΔH/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's enthalpy contributions",
   ),
@@ -353,6 +356,7 @@ export const calorimetry: LabModule<CalorimetryInput, CalorimetryOutput> = defin
     "The uncertainty is first order and assumes independent inputs; correlated inputs (for example " +
     "two temperatures read on the same miscalibrated thermometer) need covariance terms.",
   ],
+  mainOutput: ["reactionEnthalpyKJPerMol", "heatJ"],
   learnerNotes: [
     "A calorimeter measures heat indirectly: the reaction exchanges heat with a known mass of water " +
     "(or solution) and the container, and we watch the temperature change.",
