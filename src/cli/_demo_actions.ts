@@ -264,7 +264,16 @@ function summarise(output: unknown): string {
   return [
     `${text}`,
     `peaks (${peaks.length}):`,
-    ...peaks.map((peak) => `  ${JSON.stringify(peak)}`),
+    ...peaks.map((peak) => `  ${peakLine(peak)}`),
   ]
     .join("\n");
+}
+
+// One peak as "mz 83.95, abundance 100": the displayed values, without JSON quotes.
+function peakLine(peak: unknown): string {
+  if (peak === null || typeof peak !== "object") return String(peak);
+  return Object.entries(peak as Record<string, unknown>)
+    .filter(([, value]) => typeof value !== "object")
+    .map(([key, value]) => `${key} ${value}`)
+    .join(", ");
 }
