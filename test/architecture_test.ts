@@ -311,6 +311,26 @@ Deno.test("modules import zod as a namespace, so that bundles keep only the part
   assertEquals(offenders, []);
 });
 
+Deno.test("modules and plots never spread data into a call's arguments", async () => {
+  // Math.min(...values) and push(...values) put every element on the call
+  // stack, which overflows above about 100,000 values (issue 13).
+  const spread =
+    /(\bMath\.\w+|\.push|\.unshift|\.splice|\.fromCharCode|\.fromCodePoint|\.apply)\([^)]*\.\.\./;
+  const offenders: string[] = [];
+  for (const folder of ["src/modules/", "src/plots/"]) {
+    for await (const file of sourceFiles(new URL(folder, ROOT))) {
+      const code = (await Deno.readTextFile(file))
+        .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ""));
+      code.split("\n").forEach((line, index) => {
+        if (!line.trim().startsWith("//") && spread.test(line)) {
+          offenders.push(`${file.href.slice(ROOT.length)}:${index + 1}: ${line.trim()}`);
+        }
+      });
+    }
+  }
+  assertEquals(offenders, []);
+});
+
 /** Every TypeScript file under a folder but tests, recursively. */
 async function* sourceFiles(dir: URL): AsyncGenerator<URL> {
   for await (const entry of Deno.readDir(dir)) {

@@ -234,10 +234,14 @@ export interface LabModule<I = unknown, O = unknown> extends ModuleDescriptor {
  * ```
  */
 export class ModuleError extends Error {
-  /** Creates a module failure with a one-line message. */
-  constructor(message: string) {
+  /** More about the failure (a plugin's stderr, say), kept on the failed job, capped. */
+  detail?: string;
+
+  /** Creates a module failure with a one-line message and, optionally, its detail. */
+  constructor(message: string, options: { detail?: string } = {}) {
     super(message);
     this.name = "ModuleError";
+    if (options.detail !== undefined) this.detail = options.detail;
   }
 }
 

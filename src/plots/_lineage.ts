@@ -80,7 +80,7 @@ export function renderLineageSvg(graph: LineageGraph): string {
   const order = topologicalOrder(nodes, { successors, predecessors });
   const layerOf = new Map<string, number>();
   for (const id of order) {
-    const layer = Math.max(-1, ...predecessors.get(id)!.map((p) => layerOf.get(p)!)) + 1;
+    const layer = predecessors.get(id)!.reduce((top, p) => Math.max(top, layerOf.get(p)!), -1) + 1;
     layerOf.set(id, layer);
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -164,13 +164,13 @@ function layoutGraph(
   const heightOf = (k: string) => k.startsWith("n:") ? BOX_HEIGHT : WAYPOINT_HEIGHT;
   const stack = (layer: string[]) =>
     layer.reduce((sum, k) => sum + heightOf(k), 0) + (layer.length - 1) * ROW_GAP;
-  const contentHeight = Math.max(...layers.map(stack));
+  const contentHeight = layers.reduce((top, layer) => Math.max(top, stack(layer)), -Infinity);
   const boxes = new Map<string, Rect>();
   let x = MARGIN;
   for (const layer of layers) {
-    const width = Math.max(
+    const width = layer.filter((k) => k.startsWith("n:")).reduce(
+      (widest, k) => Math.max(widest, boxWidth(graph.byId.get(k.slice(2))!)),
       MIN_BOX_WIDTH,
-      ...layer.filter((k) => k.startsWith("n:")).map((k) => boxWidth(graph.byId.get(k.slice(2))!)),
     );
     let y = TOP + (contentHeight - stack(layer)) / 2;
     for (const k of layer) {

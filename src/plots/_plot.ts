@@ -53,7 +53,19 @@ interface DrawableSeries {
   index: number;
   /** Points kept for drawing, in order; `null` marks a gap. */
   points: Array<[number, number] | null>;
+  /** How many drawable points the series had before decimation. */
+  total: number;
 }
+
+/**
+ * The most points drawn per series. A bigger series is decimated for drawing
+ * only (the lowest and highest point of each of MAX_DRAWN / 2 runs), which
+ * keeps its envelope; the plot says so.
+ */
+const MAX_DRAWN = 10_000;
+
+/** The most point labels drawn per panel; placing each checks it against those placed. */
+const MAX_LABELS = 300;
 
 /**
  * Renders a {@linkcode PlotSpec} as a standalone SVG document. A spec with
@@ -93,29 +105,47 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
     );
   }
   const top = spec.title.trim() ? 44 : 18;
+  // A line at the foot says when a series was thinned for drawing; room is kept for it.
+  const big = (panels ?? [spec]).some((p) => p.series.some((s) => s.points.length > MAX_DRAWN));
+  const foot = big ? height - 14 : height;
   const descriptions: string[] = [];
+  const notes: string[] = [];
   if (!panels) {
-    const drawn = drawPanel(spec, { left: 0, top, right: width, bottom: height }, {
+    const drawn = drawPanel(spec, { left: 0, top, right: width, bottom: foot }, {
       ...scales,
       ownTitle: false,
     });
     body.push(drawn.svg);
     descriptions.push(describe(spec, drawn.ranges));
+    if (drawn.note) notes.push(drawn.note);
   } else {
-    const boxes = panelBoxes(panels.length, { width, height, top });
+    const boxes = panelBoxes(panels.length, { width, height: foot, top });
     panels.forEach((panel, index) => {
       const drawn = drawPanel(panel, boxes[index], { ...scales, ownTitle: true });
       body.push(drawn.svg);
       descriptions.push(describe(panel, drawn.ranges));
+      if (drawn.note) notes.push(drawn.note);
     });
   }
+  const note = notes.join("; ");
+  if (note) {
+    body.push(textElement(fitText(note, { fontSize: 10, width: width - 24 }), {
+      x: width - 12,
+      y: height - 4,
+      size: 10,
+      anchor: "end",
+      fill: MUTED,
+      className: "decimation",
+    }));
+  }
+  const description = panels
+    ? `${spec.title || "Plot"}: ${panels.length} panels. ${descriptions.join(" ")}`
+    : descriptions[0];
   return svgDocument(body, {
     width,
     height,
     title: spec.title,
-    description: panels
-      ? `${spec.title || "Plot"}: ${panels.length} panels. ${descriptions.join(" ")}`
-      : descriptions[0],
+    description: `${description}${note ? ` ${note}.` : ""}`,
   });
 }
 
@@ -135,6 +165,8 @@ function panelBoxes(count: number, area: { width: number; height: number; top: n
 interface DrawnPanel {
   svg: string;
   ranges: { x: [number, number]; y: [number, number] } | null;
+  /** Which series were thinned for drawing, or "". */
+  note: string;
 }
 
 function drawPanel(
@@ -144,8 +176,12 @@ function drawPanel(
 ): DrawnPanel {
   const { xLog, yLog } = options;
   const width = box.right - box.left;
-  const drawable = panel.series.map((series, index) => keepDrawable(series, { index, xLog, yLog }));
-  const kept = drawable.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
+  const all = panel.series.map((series, index) => keepDrawable(series, { index, xLog, yLog }));
+  // The axes span every point; only the drawing is thinned.
+  const kept = all.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
+  const drawable = all.map((d) =>
+    d.total > MAX_DRAWN ? { ...d, points: decimate(d.points, d.total) } : d
+  );
   const hasSticks = drawable.some((d) => d.series.kind === "sticks" && d.points.length > 0);
   const hasMarkers = panel.series.some((s) => s.kind !== "line");
   // Labels that cannot be placed (from a plugin, say) are left out, as points are.
@@ -179,7 +215,7 @@ function drawPanel(
   if (kept.length === 0) {
     const plot = { left: box.left + 24, top, right: box.right - 24, bottom: box.bottom - 24 };
     body.push(emptyPlot(panel, { plot, log: xLog || yLog }));
-    return { svg: `<g class="panel">\n${body.join("\n")}\n</g>`, ranges: null };
+    return { svg: `<g class="panel">\n${body.join("\n")}\n</g>`, ranges: null, note: "" };
   }
 
   const xExtent = padExtent(extent(kept.map((p) => p[0])), {
@@ -222,7 +258,23 @@ function drawPanel(
     x: xAxis.scale.domain() as [number, number],
     y: yAxis.scale.domain() as [number, number],
   };
-  return { svg: `<g class="panel">\n${body.filter(Boolean).join("\n")}\n</g>`, ranges };
+  return {
+    svg: `<g class="panel">\n${body.filter(Boolean).join("\n")}\n</g>`,
+    ranges,
+    note: decimationNote(drawable),
+  };
+}
+
+// Says which series were thinned for drawing, and that the numbers used all points.
+function decimationNote(drawable: DrawableSeries[]): string {
+  const thinned = drawable.filter((d) => d.total > MAX_DRAWN);
+  if (thinned.length === 0) return "";
+  const counts = thinned.map((d) =>
+    `${d.points.filter((p) => p !== null).length.toLocaleString("en-US")} of ${
+      d.total.toLocaleString("en-US")
+    } points of ${quote(d.series.name)}`
+  );
+  return `Drawn with ${counts.join(", ")}: thinned for drawing only; the results use every point`;
 }
 
 function dimension(name: string, range: { value: number; min: number }): number {
@@ -291,7 +343,44 @@ function keepDrawable(
     else if (points.length > 0 && points[points.length - 1] !== null) points.push(null);
   }
   if (points[points.length - 1] === null) points.pop();
-  return { series, index, points };
+  let total = 0;
+  for (const point of points) if (point !== null) total++;
+  return { series, index, points, total };
+}
+
+// Keeps, in order, the lowest and highest point of each run of consecutive points, and the gaps.
+function decimate(
+  points: Array<[number, number] | null>,
+  total: number,
+): Array<[number, number] | null> {
+  const run = Math.ceil(total / (MAX_DRAWN / 2));
+  const kept: Array<[number, number] | null> = [];
+  let low: [number, number] | null = null;
+  let high: [number, number] | null = null;
+  let lowAt = 0;
+  let highAt = 0;
+  let count = 0;
+  const flush = () => {
+    if (low === null || high === null) return;
+    if (low === high) kept.push(low);
+    else if (lowAt < highAt) kept.push(low, high);
+    else kept.push(high, low);
+    low = high = null;
+    count = 0;
+  };
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i];
+    if (point === null) {
+      flush();
+      kept.push(null);
+      continue;
+    }
+    if (low === null || point[1] < low[1]) [low, lowAt] = [point, i];
+    if (high === null || point[1] > high[1]) [high, highAt] = [point, i];
+    if (++count === run) flush();
+  }
+  flush();
+  return kept;
 }
 
 function extent(values: number[]): [number, number] {
@@ -715,6 +804,7 @@ function drawAnnotations(
   { x, y, plot }: { x: Scale; y: Scale; plot: Box },
 ): string {
   if (notes.length === 0) return "";
+  if (notes.length > MAX_LABELS) notes = notes.slice(0, MAX_LABELS);
   const placed: Array<{ left: number; right: number; baseline: number }> = [];
   const parts: string[] = [`<g class="annotations">`];
   const order = notes.map((note, index) => ({ note, index }))

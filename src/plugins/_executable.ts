@@ -148,9 +148,9 @@ function lastLine(text: string): string {
   return lines.at(-1) ?? "";
 }
 
-/** Keeps the plugin's stderr as the error's stack, which the job records. */
+/** Keeps the plugin's stderr as the error's detail, which the job records, capped. */
 function withStderr(error: ModuleError, stderr: string): ModuleError {
-  error.stack = stderr.trim() === "" ? "" : `stderr:\n${stderr}`;
+  if (stderr.trim() !== "") error.detail = `stderr:\n${stderr}`;
   return error;
 }
 

@@ -12,32 +12,211 @@ import { createHash } from "node:crypto";
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  return write(value) as string;
+  const parts: Part[] = [];
+  write(value, parts);
+  if (parts.length === 0) return undefined as unknown as string;
+  return parts.map((part) => typeof part === "string" ? part : DECODER.decode(part)).join("");
 }
 
-function isScalar(item: unknown): boolean {
-  return item === null || (typeof item !== "object" && typeof item !== "function");
+/**
+ * The UTF-8 bytes of {@linkcode canonicalJson}: what the hashes cover, and
+ * what a large record's file holds. The bytes of a large, wholly frozen value
+ * (a job's input) are kept and reused by every record that holds it, so
+ * that a 1,000,000-point input is serialised and encoded once.
+ *
+ * @example
+ * ```ts
+ * import { canonicalBytes } from "./canonical.ts";
+ * import assert from "node:assert";
+ * assert.strictEqual(new TextDecoder().decode(canonicalBytes({ b: 1, a: "é" })), '{"a":"é","b":1}');
+ * ```
+ */
+export function canonicalBytes(value: unknown): Uint8Array {
+  const parts: Part[] = [];
+  write(value, parts);
+  return joinParts(parts);
 }
 
-// Built piece by piece: JSON.stringify of a prototype-less object leaves V8's fast path, which
-// costs seconds on a table of millions of cells; an array of plain values is stringified whole.
-function write(value: unknown): string | undefined {
-  if (Array.isArray(value)) {
-    if (value.every(isScalar)) return JSON.stringify(value);
-    return `[${value.map((item) => write(item) ?? "null").join(",")}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    // Keys in the order of an object built in sorted order: integer-like keys first, as V8 enumerates them.
-    const order: Record<string, true> = Object.create(null);
-    for (const key of Object.keys(value).sort()) order[key] = true;
-    const parts: string[] = [];
-    for (const key of Object.keys(order)) {
-      const item = write((value as Record<string, unknown>)[key]);
-      if (item !== undefined) parts.push(`${JSON.stringify(key)}:${item}`);
+type Part = string | Uint8Array;
+
+/** Encoded texts of large, wholly frozen values, which cannot change. */
+const CACHE = new WeakMap<object, Uint8Array>();
+const CACHE_MIN_CHARS = 64 * 1024;
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+function joinParts(parts: Part[]): Uint8Array {
+  if (parts.length === 1 && typeof parts[0] !== "string") return parts[0];
+  // Runs of strings are joined before encoding: one encode per run, not per number.
+  const chunks: Uint8Array[] = [];
+  let run: string[] = [];
+  for (const part of parts) {
+    if (typeof part === "string") run.push(part);
+    else {
+      if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
+      run = [];
+      chunks.push(part);
     }
-    return `{${parts.join(",")}}`;
   }
-  return JSON.stringify(value);
+  if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+function partsLength(parts: Part[], from: number): number {
+  let length = 0;
+  for (let i = from; i < parts.length; i++) length += parts[i].length;
+  return length;
+}
+
+/**
+ * Appends a value's canonical JSON to `parts` (nothing for a value JSON
+ * leaves out) and returns whether it holds an object that is not frozen.
+ * The text equals JSON.stringify of a key-sorted copy.
+ */
+function write(value: unknown, parts: Part[]): boolean {
+  switch (typeof value) {
+    case "string":
+      parts.push(JSON.stringify(value));
+      return false;
+    case "number":
+      parts.push(Number.isFinite(value) ? JSON.stringify(value) : "null");
+      return false;
+    case "boolean":
+      parts.push(value ? "true" : "false");
+      return false;
+    case "bigint":
+      parts.push(JSON.stringify(value));
+      return false;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) {
+    parts.push("null");
+    return false;
+  }
+  const cached = CACHE.get(value);
+  if (cached !== undefined) {
+    parts.push(cached);
+    return false;
+  }
+  const from = parts.length;
+  let mutable = !Object.isFrozen(value);
+  if (Array.isArray(value)) {
+    const rows = flatArray(value) ? undefined : rowsText(value);
+    if (rows === undefined) parts.push(JSON.stringify(value));
+    else if (rows !== null) {
+      parts.push(rows.text);
+      if (rows.mutable) mutable = true;
+    } else {
+      parts.push("[");
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) parts.push(",");
+        const before = parts.length;
+        if (write(value[i], parts)) mutable = true;
+        if (parts.length === before) parts.push("null");
+      }
+      parts.push("]");
+    }
+  } else {
+    parts.push("{");
+    let first = true;
+    for (const key of sortedKeys(value)) {
+      const keyText = `${first ? "" : ","}${JSON.stringify(key)}:`;
+      parts.push(keyText);
+      const before = parts.length;
+      if (write((value as Record<string, unknown>)[key], parts)) mutable = true;
+      if (parts.length === before) parts.pop();
+      else first = false;
+    }
+    parts.push("}");
+  }
+  if (!mutable && partsLength(parts, from) >= CACHE_MIN_CHARS) {
+    const bytes = joinParts(parts.splice(from));
+    CACHE.set(value, bytes);
+    parts.push(bytes);
+  }
+  return mutable;
+}
+
+/**
+ * Keys in JSON.stringify's order of a key-sorted copy: integer keys first,
+ * ascending (JavaScript objects always list them so), then the others sorted.
+ */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  let integers = 0;
+  while (integers < keys.length && isIndex(keys[integers])) integers++;
+  if (integers === 0) return keys.sort();
+  return keys.slice(0, integers).concat(keys.slice(integers).sort());
+}
+
+const INTEGER_KEY = /^(?:0|[1-9]\d*)$/;
+
+function isIndex(key: string): boolean {
+  return INTEGER_KEY.test(key) && (key.length < 10 || Number(key) < 4294967295);
+}
+
+/**
+ * The canonical text of an array of flat objects that all have the same
+ * keys in the same order (a table's rows, a list of peaks), one string per
+ * row; null for any other array.
+ */
+function rowsText(values: unknown[]): { text: string; mutable: boolean } | null {
+  const first = values[0];
+  if (first === null || typeof first !== "object" || Array.isArray(first)) return null;
+  const keys = Object.keys(first);
+  if (keys.length === 0) return null;
+  const sorted = sortedKeys(first);
+  const order = sorted.map((key) => keys.indexOf(key));
+  const labels = sorted.map((key, i) => `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`);
+  const rows = new Array<string>(values.length);
+  let mutable = false;
+  for (let i = 0; i < values.length; i++) {
+    const row = values[i] as Record<string, unknown>;
+    if (
+      row === null || typeof row !== "object" || Object.getPrototypeOf(row) !== Object.prototype
+    ) {
+      return null;
+    }
+    const rowKeys = Object.keys(row);
+    if (rowKeys.length !== keys.length) return null;
+    for (let k = 0; k < keys.length; k++) if (rowKeys[k] !== keys[k]) return null;
+    if (!Object.isFrozen(row)) mutable = true;
+    let text = "";
+    for (let k = 0; k < order.length; k++) {
+      const item = row[keys[order[k]]];
+      let itemText: string;
+      if (typeof item === "number") {
+        itemText = Number.isFinite(item) ? JSON.stringify(item) : "null";
+      } else if (typeof item === "string") itemText = JSON.stringify(item);
+      else if (typeof item === "boolean") itemText = item ? "true" : "false";
+      else if (item === null) itemText = "null";
+      else return null;
+      text += labels[k] + itemText;
+    }
+    rows[i] = `${text}}`;
+  }
+  return { text: `[${rows.join(",")}]`, mutable };
+}
+
+/** Whether an array holds only values that JSON.stringify writes as canonical JSON already. */
+function flatArray(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const item = values[i];
+    const type = typeof item;
+    if (item !== null && type !== "number" && type !== "string" && type !== "boolean") return false;
+  }
+  return true;
 }
 
 /**
@@ -51,7 +230,9 @@ function write(value: unknown): string | undefined {
  * ```
  */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  // Encoding first is several times faster than handing node:crypto a long string.
+  const bytes = typeof data === "string" ? ENCODER.encode(data) : data;
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /**
@@ -65,5 +246,19 @@ export function sha256Hex(data: string | Uint8Array): string {
  * ```
  */
 export function hashJson(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
+  const parts: Part[] = [];
+  write(value, parts);
+  // Hashed part by part: the kept bytes of a large input are never copied.
+  const hash = createHash("sha256");
+  let run: string[] = [];
+  for (const part of parts) {
+    if (typeof part === "string") run.push(part);
+    else {
+      if (run.length > 0) hash.update(ENCODER.encode(run.join("")));
+      run = [];
+      hash.update(part);
+    }
+  }
+  if (run.length > 0) hash.update(ENCODER.encode(run.join("")));
+  return hash.digest("hex");
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assertEquals } from "../../test/_assert.ts";
-import { canonicalJson, hashJson, sha256Hex } from "./canonical.ts";
+import { canonicalBytes, canonicalJson, hashJson, sha256Hex } from "./canonical.ts";
 
 Deno.test('sha256Hex matches the FIPS 180-2 test vector for "abc"', () => {
   // FIPS 180-2, Appendix B.1.
@@ -41,6 +41,73 @@ function reference(value: unknown): string {
   }
   return JSON.stringify(sortKeys(value));
 }
+
+Deno.test("canonical JSON is written directly, with the same text as before", () => {
+  const odd = {
+    z: [1, -0, NaN, Infinity, undefined, () => 1, "x", null, [true, { b: 1, a: undefined }]],
+    a: { f: () => 1, u: undefined, d: new Date(0) },
+    ["__proto__"]: 3,
+  };
+  Object.defineProperty(odd, "__proto__", { value: 3, enumerable: true });
+  assertEquals(canonicalJson(odd), reference(odd));
+  const keys = { b: 1, "4294967295": 2, "10": 3, "2": 4, "": 5, "4294967294": 6 };
+  assertEquals(canonicalJson(keys), reference(keys));
+  fc.assert(
+    fc.property(fc.anything({ withNullPrototype: true }), (value) => {
+      return canonicalJson(value) === reference(value);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("canonical JSON reuses the text of a large frozen value, never of one that can change", () => {
+  const big = Object.freeze({ values: Object.freeze(Array.from({ length: 20_000 }, (_, i) => i)) });
+  const first = canonicalJson({ input: big, n: 1 });
+  assertEquals(first, reference({ input: big, n: 1 }));
+  assertEquals(canonicalJson({ input: big, n: 2 }), reference({ input: big, n: 2 }));
+  const open = { values: Array.from({ length: 20_000 }, (_, i) => i) };
+  const frozenShell = Object.freeze({ open });
+  canonicalJson(frozenShell);
+  open.values[0] = -1;
+  assertEquals(canonicalJson(frozenShell), reference(frozenShell));
+});
+
+Deno.test("canonical bytes and hashes agree with the canonical text", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => {
+      const text = canonicalJson(value);
+      return new TextDecoder().decode(canonicalBytes(value)) === text &&
+        hashJson(value) === sha256Hex(text);
+    }),
+    { numRuns: 300 },
+  );
+  const big = Object.freeze({ v: Object.freeze(Array.from({ length: 30_000 }, (_, i) => i / 7)) });
+  const record = { id: "x", input: big, note: "é" };
+  for (let i = 0; i < 2; i++) {
+    assertEquals(hashJson(record), sha256Hex(reference(record)));
+    assertEquals(new TextDecoder().decode(canonicalBytes(record)), reference(record));
+  }
+});
+
+Deno.test("canonical JSON of table-like rows matches the general definition", () => {
+  const row = fc.record({
+    z: fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.constant(null)),
+    a: fc.oneof(fc.double(), fc.string(), fc.constant(null)),
+    "10": fc.integer(),
+    "2": fc.string(),
+  });
+  fc.assert(
+    fc.property(fc.array(row, { minLength: 1, maxLength: 20 }), (rows) => {
+      const mixed = [...rows, { a: 1, z: { nested: true }, "10": 1, "2": "x" }];
+      return canonicalJson(rows) === reference(rows) &&
+        hashJson(rows) === sha256Hex(reference(rows)) &&
+        canonicalJson(mixed) === reference(mixed);
+    }),
+    { numRuns: 300 },
+  );
+  const reordered = [{ b: 1, a: 2 }, { a: 3, b: 4 }, { b: undefined, a: 5 }];
+  assertEquals(canonicalJson(reordered), reference(reordered));
+});
 
 Deno.test("canonical JSON is byte for byte the first implementation's, so stored hashes still match", () => {
   const awkward = JSON.parse('{"__proto__":[1,{"b":null,"a":-0}],"constructor":{"x":[[],{}]}}');

@@ -335,8 +335,18 @@ export interface Job extends RecordBase {
   finishedAt: string | null;
   /** How long the computation took, in ms. */
   durationMs: number | null;
-  /** Why it failed. */
-  error: { message: string; stack?: string } | null;
+  /**
+   * Set when the input is not stored inline (a failed job's input larger
+   * than 1 MiB): `input` is then null, and `inputHash` and `bytes` (of its
+   * canonical JSON) identify it.
+   */
+  inputOmitted?: { bytes: number };
+  /**
+   * Why it failed: a one-line `message`, the `detail` (the rest of a
+   * multi-line message, a plugin's stderr; at most 8 KiB), and a `stack`
+   * trace only when run with `LABOS_DEBUG=1`.
+   */
+  error: { message: string; detail?: string; stack?: string } | null;
   /** The unit conversions applied to the input; absent when there were none. */
   conversions?: InputConversion[];
   /**
@@ -394,7 +404,12 @@ const jobObject = z.strictObject({
   startedAt: timestamp.nullable(),
   finishedAt: timestamp.nullable(),
   durationMs: z.number().nonnegative().nullable(),
-  error: z.strictObject({ message: z.string(), stack: z.string().optional() }).nullable(),
+  inputOmitted: z.strictObject({ bytes: z.int().nonnegative() }).optional(),
+  error: z.strictObject({
+    message: z.string(),
+    detail: z.string().optional(),
+    stack: z.string().optional(),
+  }).nullable(),
   conversions: z.array(InputConversionSchema).optional(),
   warnings: z.array(z.string()).optional(),
 });

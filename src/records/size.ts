@@ -1,4 +1,5 @@
 import { LabosError } from "../errors.ts";
+import { canonicalBytes } from "./canonical.ts";
 
 /**
  * The largest record LabOS stores: 256 MiB of JSON as written to its file.
@@ -124,6 +125,53 @@ export function checkRecordSize(
     "invalid",
     `${context}: the record would take ${mib(size)} to store, more than the ${mib(limit)} limit`,
   );
+}
+
+/** Records above this many characters are stored as compact canonical JSON. */
+export const COMPACT_RECORD_CHARS: number = 1024 * 1024;
+
+/**
+ * A record's file content: indented JSON for people, or, above 1 MiB (a job
+ * with a large input, a large module output), its canonical JSON on one
+ * line, which is smaller, reuses the text of a frozen input, and hashes to
+ * the record's hash. Refuses (`invalid`) a record larger than
+ * {@linkcode MAX_RECORD_CHARS}, naming its size and the limit after `context`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { recordText } from "./size.ts";
+ * assert.strictEqual(recordText({ id: "x" }, "Cannot store it"), '{\n  "id": "x"\n}\n');
+ * const big = { id: "y", values: new Array(300_000).fill(1.5) };
+ * const text = new TextDecoder().decode(recordText(big, "Cannot store it") as Uint8Array);
+ * assert.ok(text.startsWith('{"id":"y","values":[1.5,'));
+ * ```
+ */
+export function recordText(record: unknown, context: string): string | Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = canonicalBytes(record);
+  } catch (error) {
+    if (!(error instanceof RangeError && /string length/i.test(error.message))) throw error;
+    checkRecordSize(record, context);
+    throw error;
+  }
+  if (bytes.length > MAX_RECORD_CHARS) {
+    throw new LabosError(
+      "invalid",
+      `${context}: the record would take ${mib(bytes.length)} to store, more than the ${
+        mib(MAX_RECORD_CHARS)
+      } limit`,
+    );
+  }
+  if (bytes.length > COMPACT_RECORD_CHARS) {
+    const file = new Uint8Array(bytes.length + 1);
+    file.set(bytes);
+    file[bytes.length] = 10;
+    return file;
+  }
+  checkRecordSize(record, context);
+  return `${JSON.stringify(record, null, 2)}\n`;
 }
 
 /**

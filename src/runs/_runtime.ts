@@ -1,8 +1,15 @@
+import process from "node:process";
 import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
-import { type DatasetTable, hashJson, tableColumn } from "../records/mod.ts";
+import {
+  canonicalBytes,
+  type DatasetTable,
+  hashJson,
+  sha256Hex,
+  tableColumn,
+} from "../records/mod.ts";
 import {
   describeUnknown,
   formatIssues,
@@ -23,6 +30,8 @@ export interface PreparedRun {
   input: unknown;
   /** SHA-256 of the input's canonical JSON. */
   inputHash: string;
+  /** The size of the input's canonical JSON, in UTF-8 bytes. */
+  inputBytes: number;
 }
 
 /** What running a module produced. */
@@ -37,7 +46,7 @@ export type RunOutcome =
   }
   & (
     | { status: "succeeded"; output: unknown; outputHash: string; warnings: string[] }
-    | { status: "failed"; error: { message: string; stack?: string } }
+    | { status: "failed"; error: JobFailure }
   );
 
 /**
@@ -99,9 +108,15 @@ export function prepareRun(
   // The job records exactly what is hashed: a deep-frozen JSON copy. The
   // module gets its own copy of the parsed input at each run, so a module
   // that sorts its input in place cannot change what the job records.
-  const text = JSON.stringify(result.data);
-  const input = text === undefined ? result.data : deepFreeze(JSON.parse(text));
-  const prepared: PreparedRun = { registered, input, inputHash: hashJson(input) };
+  const input = result.data === undefined ? result.data : deepFreeze(jsonCopy(result.data));
+  // The input is frozen: its canonical bytes are kept and reused by the job record.
+  const canonical = canonicalBytes(input);
+  const prepared: PreparedRun = {
+    registered,
+    input,
+    inputHash: sha256Hex(canonical),
+    inputBytes: canonical.length,
+  };
   PARSED.set(prepared, result.data);
   return prepared;
 }
@@ -112,24 +127,119 @@ const PARSED = new WeakMap<PreparedRun, unknown>();
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] !== null && typeof value[i] === "object") deepFreeze(value[i]);
+      }
+    } else {
+      for (const item of Object.values(value)) deepFreeze(item);
+    }
   }
   return value;
+}
+
+/**
+ * `JSON.parse(JSON.stringify(value))` without the text: plain objects,
+ * arrays and primitives are copied as JSON would (-0 to 0, a non-finite
+ * number to null, undefined and functions left out of objects and null in
+ * arrays); anything else takes the JSON round trip.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { jsonCopy } from "./_runtime.ts";
+ * const value = { a: [1, -0, NaN, undefined], b: undefined, d: new Date(0) };
+ * assert.deepStrictEqual(jsonCopy(value), JSON.parse(JSON.stringify(value)));
+ * ```
+ */
+export function jsonCopy(value: unknown): unknown {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+    case "string":
+    case "boolean":
+      return value;
+    case "object":
+      break;
+    default:
+      return JSON.parse(JSON.stringify(value) ?? "null");
+  }
+  if (value === null) return null;
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      copy[i] = typeof item === "number"
+        ? (Number.isFinite(item) ? (item === 0 ? 0 : item) : null)
+        : item === undefined || typeof item === "function" || typeof item === "symbol"
+        ? null
+        : jsonCopy(item);
+    }
+    return copy;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (
+    (prototype !== Object.prototype && prototype !== null) ||
+    typeof (value as { toJSON?: unknown }).toJSON === "function"
+  ) {
+    return JSON.parse(JSON.stringify(value));
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+    if (key === "__proto__") setOwn(copy, key, jsonCopy(item));
+    else copy[key] = jsonCopy(item);
+  }
+  return copy;
 }
 
 /** A fresh copy of a prepared input for one run of the module. */
 function moduleInput(prepared: PreparedRun): unknown {
   const parsed = PARSED.has(prepared) ? PARSED.get(prepared) : prepared.input;
   try {
-    return structuredClone(parsed);
+    return cloneData(parsed);
   } catch {
     // Not cloneable (a schema that outputs functions, say): a copy of the recorded JSON.
     return JSON.parse(JSON.stringify(prepared.input));
   }
 }
 
+/** A failed job's error: a one-line message, a capped detail, and a stack only when debugging. */
+export interface JobFailure {
+  /** What went wrong, on one line (at most 500 characters). */
+  message: string;
+  /** The rest of a multi-line message, or a plugin's stderr (its last 4 KiB); at most 8 KiB. */
+  detail?: string;
+  /** The stack trace, kept only with `LABOS_DEBUG=1`; at most 16 KiB. */
+  stack?: string;
+}
+
+/** A deep copy: plain objects and arrays by loops (fast for big number arrays), the rest by structuredClone. */
+function cloneData(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const copy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      copy[i] = item !== null && typeof item === "object" ? cloneData(item) : item;
+    }
+    return copy;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = cloneData((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") setOwn(copy, key, item);
+    else copy[key] = item;
+  }
+  return copy;
+}
+
 /** Options for {@linkcode executeRun}. */
 export interface ExecuteOptions {
+  /** Keep the stack trace of a failure on the job. Default: `LABOS_DEBUG=1` in the environment. */
+  debug?: boolean;
   /** The clock. Default: `() => new Date()`. */
   now?: () => Date;
   /** Receives the module's progress reports. */
@@ -190,7 +300,7 @@ export async function executeRun(
         ...timing(),
       };
     }
-    const output = JSON.parse(JSON.stringify(checked.data));
+    const output = jsonCopy(checked.data);
     return {
       status: "succeeded",
       output,
@@ -199,7 +309,8 @@ export async function executeRun(
       ...timing(),
     };
   } catch (error) {
-    return { status: "failed", error: failureOf(error), ...timing() };
+    const debug = options.debug ?? process.env.LABOS_DEBUG === "1";
+    return { status: "failed", error: failureOf(error, { debug }), ...timing() };
   }
 }
 
@@ -229,13 +340,16 @@ export function warningsOf(output: unknown): string[] {
 
 /** The longest message a failed job keeps; the rest goes to its capped details. */
 const MAX_ERROR_MESSAGE = 500;
-/** The longest details (full message, stack or plugin stderr) a failed job keeps. */
-const MAX_ERROR_DETAILS = 16 * 1024;
+/** The longest detail (the whole message, a plugin's stderr) a failed job keeps. */
+const MAX_ERROR_DETAIL = 8 * 1024;
+/** The longest stack trace a failed job keeps, with `debug`. */
+const MAX_ERROR_STACK = 16 * 1024;
 
 /**
- * A failed job's error: a one-line message, at most 500 characters, and
- * the details (the whole message when it spans lines, the stack or the
- * plugin's stderr) capped at 16 KiB.
+ * A failed job's error: a one-line message, at most 500 characters; the
+ * detail (the whole message when it spans lines, a plugin's stderr, of
+ * which it keeps the last 4 KiB) capped at 8 KiB; and the stack trace,
+ * capped at 16 KiB, only with `debug`.
  *
  * @example
  * ```ts
@@ -244,20 +358,22 @@ const MAX_ERROR_DETAILS = 16 * 1024;
  * import { failureOf } from "./_runtime.ts";
  * const failure = failureOf(new ModuleError("Bad input\n  at row 3"));
  * assert.strictEqual(failure.message, "Bad input");
- * assert.ok(failure.stack?.includes("at row 3"));
+ * assert.ok(failure.detail?.includes("at row 3"));
+ * assert.strictEqual(failure.stack, undefined);
  * ```
  */
-export function failureOf(error: unknown): { message: string; stack?: string } {
+export function failureOf(error: unknown, options: { debug?: boolean } = {}): JobFailure {
   const full = error instanceof Error ? error.message : String(error);
   const prefix = error instanceof ModuleError ? "" : "Unexpected error in module: ";
   const line = full.split("\n").map((part) => part.trim()).find((part) => part !== "") ?? "";
-  const message = capLength(`${prefix}${line}`, MAX_ERROR_MESSAGE);
+  const failure: JobFailure = { message: capLength(`${prefix}${line}`, MAX_ERROR_MESSAGE) };
+  const extra = error instanceof ModuleError ? error.detail ?? "" : "";
+  const detail = [full.trim() !== line ? full : "", extra].filter((part) => part.trim() !== "")
+    .join("\n");
+  if (detail !== "") failure.detail = capLength(detail, MAX_ERROR_DETAIL);
   const stack = error instanceof Error ? error.stack ?? "" : "";
-  // A stack usually starts with the whole message; otherwise (plugin stderr) both are kept.
-  const details = stack.includes(full)
-    ? stack
-    : [full.trim() !== line ? full : "", stack].filter((part) => part.trim() !== "").join("\n");
-  return details === "" ? { message } : { message, stack: capLength(details, MAX_ERROR_DETAILS) };
+  if (options.debug && stack.trim() !== "") failure.stack = capLength(stack, MAX_ERROR_STACK);
+  return failure;
 }
 
 function capLength(text: string, max: number): string {

@@ -9,6 +9,7 @@ export {
   type ExecuteOptions,
   executeRun,
   inputFromTable,
+  type JobFailure,
   plotOf,
   type PreparedRun,
   prepareRun,

@@ -157,8 +157,8 @@ async function jobPage(
       ? notice(
         "bad",
         html`<strong>This job failed:</strong> ${job.error?.message ?? "no message"}${
-          ui.mode === "builder" && job.error?.stack
-            ? html`<pre class="stack">${job.error.stack}</pre>`
+          ui.mode === "builder" && (job.error?.stack || job.error?.detail)
+            ? html`<pre class="stack">${job.error.stack || job.error.detail}</pre>`
             : ""
         }`,
       )

@@ -7,6 +7,7 @@ import {
   type Experiment,
   type InputConversion,
   type Job,
+  mib,
   newId,
   RECORD_SCHEMA_VERSION,
 } from "../records/mod.ts";
@@ -76,6 +77,9 @@ interface PlannedRun {
 }
 
 const RUNNABLE: ReadonlyArray<Experiment["status"]> = ["draft", "running"];
+
+/** A failed job stores an input larger than this (canonical JSON) by hash and size only. */
+const MAX_FAILED_INPUT_BYTES = 1024 * 1024;
 
 /** Validates a run request without writing anything. */
 export async function planRun(lab: LabContext, request: RunRequest): Promise<PlannedRun> {
@@ -170,6 +174,9 @@ function recordRun(
   const { module, source } = plan.prepared.registered;
   const jobId = newId("job");
   const datasetId = outcome.status === "succeeded" ? newId("dataset") : null;
+  // A failed job keeps a large input by hash and size only: it made nothing to trace back.
+  const omitInput = outcome.status === "failed" &&
+    plan.prepared.inputBytes > MAX_FAILED_INPUT_BYTES;
   const queued: Job = {
     schemaVersion: RECORD_SCHEMA_VERSION,
     id: jobId,
@@ -180,8 +187,9 @@ function recordRun(
     moduleVersion: module.version,
     moduleSource: source,
     status: "queued",
-    input: plan.prepared.input,
+    input: omitInput ? null : plan.prepared.input,
     inputHash: plan.prepared.inputHash,
+    ...(omitInput ? { inputOmitted: { bytes: plan.prepared.inputBytes } } : {}),
     experimentId: plan.experimentId,
     inputDatasetIds: plan.inputDatasetIds,
     outputDatasetId: null,
@@ -339,6 +347,14 @@ export async function runModule(lab: LabContext, request: RunRequest): Promise<R
 export async function retryJob(lab: LabContext, jobId: string): Promise<RunResult> {
   await requireReady(lab);
   const job = await lab.storage.get("job", jobId);
+  if (job.inputOmitted) {
+    throw new LabosError(
+      "conflict",
+      `Cannot retry job ${quote(job.id)}: it failed, so its ${
+        mib(job.inputOmitted.bytes)
+      } input was kept only by hash (sha256 ${job.inputHash}); run the module again with that input`,
+    );
+  }
   const registered = (await lab.modules()).get(job.module);
   const prepared = prepareRun(registered, job.input, { recorded: true });
   if (job.experimentId) checkRunnable(await lab.storage.get("experiment", job.experimentId));

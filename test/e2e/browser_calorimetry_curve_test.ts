@@ -62,9 +62,9 @@ Deno.test({
       assertMatch((await page.locator("h1").first().innerText()).trim(), /^Job job_/);
       const body = await page.locator("main").innerText();
       assertStringIncludes(body, "succeeded");
-      assertMatch(body, /reactionEnthalpyKJPerMol\s+-57\.75/);
-      assertMatch(body, /reactionEnthalpyKJPerMolUncertainty\s+0\.824/);
-      assertMatch(body, /deltaTKUncertainty\s+0\.0132/);
+      // Shown GUM-style with the display settings: the uncertainty to two figures, the unit after.
+      assertMatch(body, /reactionEnthalpyKJPerMol\s+−57\.75\s±\s0\.82\skJ\/mol/);
+      assertMatch(body, /deltaTK\s+6\.902\s±\s0\.013\sK/);
       const plot = page.locator("img.plot");
       await plot.waitFor({ state: "visible" });
       await plot.evaluate((img) => (img as unknown as { decode(): Promise<void> }).decode());

@@ -11,7 +11,7 @@ interface RunJson {
     module: string;
     moduleVersion: string;
     moduleSource: string;
-    error: { message: string; stack?: string } | null;
+    error: { message: string; detail?: string } | null;
   };
   dataset: { provenance: { moduleSource: string; moduleVersion: string } } | null;
   output: Record<string, unknown> | null;
@@ -201,7 +201,7 @@ Deno.test({
         crashed.result.job.error?.message,
         `Plugin "fixture.fails" exited with code 1: ValueError: negative absorbance in {'x': 1}`,
       );
-      assertMatch(crashed.result.job.error?.stack ?? "", /^stderr:\nTraceback \(most recent call/);
+      assertMatch(crashed.result.job.error?.detail ?? "", /^stderr:\nTraceback \(most recent call/);
       assertEquals(crashed.result.job.moduleSource, `${dir}/plugins/py_fail/labos-module.json`);
 
       const started = performance.now();
@@ -212,7 +212,7 @@ Deno.test({
         hung.result.job.error?.message,
         `Plugin "fixture.hangs" did not answer within 3000 ms and was stopped`,
       );
-      assertEquals(hung.result.job.error?.stack, "stderr:\nthinking very hard\n");
+      assertEquals(hung.result.job.error?.detail, "stderr:\nthinking very hard\n");
       assert(seconds < 20, `took ${seconds} s`);
 
       const flooded = await run(dir, ["fixture.floods"]);

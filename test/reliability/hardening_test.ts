@@ -1077,14 +1077,15 @@ Deno.test("item 26: module errors are one line; the details go to the job record
     const lines = await lab.run({ module: "test.lines", input: {} });
     assertEquals(lines.job.status, "failed");
     assertEquals(lines.job.error?.message, "Bad calibration");
-    assertStringIncludes(lines.job.error?.stack ?? "", "at point 3");
-    assert((lines.job.error?.stack ?? "").length <= 16 * 1024 + 40, "the details are capped");
+    assertStringIncludes(lines.job.error?.detail ?? "", "at point 3");
+    assert((lines.job.error?.detail ?? "").length <= 8 * 1024 + 40, "the details are capped");
+    assertEquals(lines.job.error?.stack, undefined, "no stack trace without LABOS_DEBUG=1");
     const zod = await lab.run({ module: "test.zod", input: {} });
     assertEquals(zod.job.status, "failed");
     const message = zod.job.error?.message ?? "";
     assert(!message.includes("\n"), message);
     assertMatch(message, /^Unexpected error in module: /);
-    assertStringIncludes(zod.job.error?.stack ?? "", '"b"');
+    assertStringIncludes(zod.job.error?.detail ?? "", '"b"');
     assertEquals((await lab.getJob(zod.job.id)).error?.message, message);
   });
 });

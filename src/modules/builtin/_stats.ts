@@ -115,6 +115,55 @@ export function fitLine(
   };
 }
 
+/**
+ * The smallest and largest of the values, by a loop: `Math.min(...values)`
+ * overflows the call stack above about 100,000 values. `[Infinity, -Infinity]`
+ * when there are none.
+ *
+ * @example
+ * ```ts
+ * import { extent } from "./_stats.ts";
+ * import assert from "node:assert";
+ * assert.deepStrictEqual(extent([3, 1, 2]), [1, 3]);
+ * ```
+ */
+export function extent(values: readonly number[]): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return [low, high];
+}
+
+/**
+ * The Euclidean norm √(Σ v²), scaled like `Math.hypot` so that it neither
+ * overflows nor underflows, without spreading the values into a call.
+ *
+ * @example
+ * ```ts
+ * import { hypot } from "./_stats.ts";
+ * import assert from "node:assert";
+ * assert.strictEqual(hypot([3, 4]), 5);
+ * assert.ok(Math.abs(hypot([3e200, 4e200]) / 5e200 - 1) < 1e-15);
+ * ```
+ */
+export function hypot(values: readonly number[]): number {
+  let scale = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(values[i]);
+    if (v === Infinity) return Infinity;
+    if (v > scale || Number.isNaN(v)) scale = v;
+  }
+  if (Number.isNaN(scale)) return NaN;
+  if (scale === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += (values[i] / scale) ** 2;
+  return scale * Math.sqrt(sum);
+}
+
 /** The result of a least-squares fit on a basis, `y = Σ coefficients[j]·basis[j](x)`. */
 export interface BasisFit {
   /** One coefficient per basis function, in the order given. */
@@ -187,7 +236,7 @@ export function fitBasis(
       throw new ModuleError(`Cannot fit: a basis function is not finite at x = ${x[bad]}`);
     }
   }
-  const scales = columns.map((column) => Math.hypot(...column));
+  const scales = columns.map((column) => hypot(column));
   scales.forEach((scale) => {
     if (scale === 0) throw singular(xName, p);
   });
@@ -468,12 +517,7 @@ function checkSpread(
 }
 
 function isConstant(values: readonly number[]): boolean {
-  let low = Infinity;
-  let high = -Infinity;
-  for (const v of values) {
-    low = Math.min(low, v);
-    high = Math.max(high, v);
-  }
+  const [low, high] = extent(values);
   return high - low <= 4 * Number.EPSILON * Math.max(Math.abs(low), Math.abs(high));
 }
 

@@ -8,6 +8,7 @@ import { IdIndex } from "./_index.ts";
 import type { Page, RecordQuery } from "../types.ts";
 import { isId } from "../../records/ids.ts";
 import { checkId, validateRecord } from "../../records/validate.ts";
+import { recordText } from "../../records/size.ts";
 import { checkPage } from "../_paging.ts";
 import {
   type Dataset,
@@ -193,7 +194,7 @@ export class RecordStore {
   async put<K extends RecordType>(
     type: K,
     record: RecordOf[K],
-    options: { syncDirectory?: boolean } = {},
+    options: { syncDirectory?: boolean; text?: string | Uint8Array } = {},
   ): Promise<void> {
     this.validate(type, record);
     const table = type === "dataset" ? (record as Dataset).table : undefined;
@@ -206,12 +207,15 @@ export class RecordStore {
       const { values: _values, ...rest } = table;
       record = { ...record, table: rest };
     }
+    // The text given is the whole record's (as journaled); a dataset's file holds it without the values.
+    const text = options.text !== undefined && !table
+      ? options.text
+      : recordText(record, `Cannot store ${type} ${quote(String(record.id))}`);
     // Every write checks the record folder again: a write through a link would leave the data folder.
-    await atomicWriteFile(
-      this.pathOf(type, record.id),
-      `${JSON.stringify(record, null, 2)}\n`,
-      { ...options, root: this.dataDir },
-    );
+    await atomicWriteFile(this.pathOf(type, record.id), text, {
+      syncDirectory: options.syncDirectory,
+      root: this.dataDir,
+    });
     if (type === "dataset" && !table) await fs.rm(this.valuesPathOf(record.id), { force: true });
   }
 

@@ -8,12 +8,7 @@ import {
   readNoFollow,
 } from "../../durable/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
-import {
-  canonicalJson,
-  checkRecordSize,
-  type RecordOf,
-  type RecordType,
-} from "../../records/mod.ts";
+import { canonicalJson, type RecordOf, recordText, type RecordType } from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
 import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
 
@@ -89,10 +84,11 @@ export class FolderTransaction implements StorageTransaction {
     const store = this.#store;
     let events: AuditEvent[] = [];
     if (this.#records.length > 0 || this.#events.length > 0) {
-      for (const { type, record } of this.#records) {
+      // Each record is serialised once: the same text goes to the journal and to its file.
+      const texts = this.#records.map(({ type, record }) => {
         store.validate(type, record);
-        checkRecordSize(record, `Cannot store ${type} ${quote(String(record.id))}`);
-      }
+        return recordText(record, `Cannot store ${type} ${quote(String(record.id))}`);
+      });
       // Refused before the journal: a journal that cannot be applied would block every write.
       for (const type of new Set(this.#records.map((entry) => entry.type))) {
         await store.refuseLinks(type);
@@ -105,18 +101,18 @@ export class FolderTransaction implements StorageTransaction {
         events: this.#events,
       };
       const journalPath = path.join(store.dataDir, JOURNAL_FILE);
-      let text: string;
+      let text: Uint8Array;
       try {
-        text = JSON.stringify(journal);
+        text = journalText(journal, texts);
       } catch (error) {
-        if (!(error instanceof RangeError && /string length/i.test(error.message))) throw error;
+        if (!(error instanceof RangeError)) throw error;
         throw new LabosError(
           "invalid",
           `Cannot store this change: its records together exceed what one write can hold (about 512 MiB); make it smaller`,
         );
       }
       await atomicWriteFile(journalPath, text, { root: store.dataDir });
-      await applyRecords(journal, store);
+      await applyRecords(journal, store, texts);
       if (staged.events.length > 0) await staged.write();
       events = staged.events;
       await fs.rm(journalPath);
@@ -142,11 +138,41 @@ export async function writeManifestFile(
   );
 }
 
-async function applyRecords(journal: Journal, store: RecordStore): Promise<void> {
+/** The journal's JSON, with each record's content as written to its file. */
+function journalText(journal: Journal, texts: Array<string | Uint8Array>): Uint8Array {
+  const encoder = new TextEncoder();
+  const chunks: Uint8Array[] = [encoder.encode(`{"v":1,"baseSeq":${journal.baseSeq},"records":[`)];
+  journal.records.forEach(({ type, created }, index) => {
+    const text = texts[index];
+    chunks.push(
+      encoder.encode(
+        `${index > 0 ? "," : ""}{"type":${JSON.stringify(type)},"created":${created},"record":`,
+      ),
+      typeof text === "string" ? encoder.encode(text) : text,
+      encoder.encode("}"),
+    );
+  });
+  chunks.push(encoder.encode(`],"events":${JSON.stringify(journal.events)}}`));
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+async function applyRecords(
+  journal: Journal,
+  store: RecordStore,
+  texts: Array<string | Uint8Array> = [],
+): Promise<void> {
   const created = new Map<RecordType, string[]>();
   const types = new Set<RecordType>();
-  for (const { type, record, created: isNew } of journal.records) {
-    await store.put(type, record, { syncDirectory: false });
+  for (const [index, { type, record, created: isNew }] of journal.records.entries()) {
+    await store.put(type, record, { syncDirectory: false, text: texts[index] });
     types.add(type);
     if (isNew) created.set(type, [...(created.get(type) ?? []), record.id]);
   }

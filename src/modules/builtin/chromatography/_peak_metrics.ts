@@ -1,10 +1,18 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  type PlotAnnotation,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** The UCUM unit every time field declares; the plot's axis says the same. */
 const TIME_UNIT = "min";
+/** Above this many peaks the plot names none of them. */
+const MAX_LABELLED_PEAKS = 40;
 
 /** One chromatographic peak as measured. */
 export interface PeakInput {
@@ -258,20 +266,26 @@ function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
   if (t0 !== undefined && deadTimeShown) {
     series.push({ kind: "sticks", name: "Dead time t₀", points: [[t0, 0.25]] });
   }
-  const annotations = output.peaks.map((peak) => ({
-    x: peak.retentionTimeMin,
-    y: height(peak.retentionTimeMin),
-    text: peak.name,
-  }));
-  output.pairs.forEach((pair, i) => {
-    const [a, b] = [output.peaks[i].retentionTimeMin, output.peaks[i + 1].retentionTimeMin];
-    // Between the two peaks at the height of the taller one, clear of the trace.
-    annotations.push({
-      x: (a + b) / 2,
-      y: Math.max(height(a), height(b)),
-      text: `Rs = ${legendNumber(pair.resolution)}`,
+  // Names and Rs label a readable number of peaks; a long list is drawn unlabelled.
+  const annotations: PlotAnnotation[] = [];
+  if (output.peaks.length <= MAX_LABELLED_PEAKS) {
+    for (const peak of output.peaks) {
+      annotations.push({
+        x: peak.retentionTimeMin,
+        y: height(peak.retentionTimeMin),
+        text: peak.name,
+      });
+    }
+    output.pairs.forEach((pair, i) => {
+      const [a, b] = [output.peaks[i].retentionTimeMin, output.peaks[i + 1].retentionTimeMin];
+      // Between the two peaks at the height of the taller one, clear of the trace.
+      annotations.push({
+        x: (a + b) / 2,
+        y: Math.max(height(a), height(b)),
+        text: `Rs = ${legendNumber(pair.resolution)}`,
+      });
     });
-  });
+  }
   return {
     title: t0 !== undefined && !deadTimeShown
       ? `Chromatographic peaks (dead time t₀ = ${t0} ${TIME_UNIT}, off the axis)`

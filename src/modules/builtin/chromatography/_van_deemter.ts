@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec, uncertaintyMeta } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
-import { fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode vanDeemter}. */
 export interface VanDeemterInput {
@@ -166,7 +166,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
   if (reasons.length === 0 && !Number.isFinite(b / c)) {
     reasons.push(`The optimum velocity √(b/c) is too large to represent (b = ${b}, c = ${c})`);
   }
-  warnings.push(...reasons);
+  for (const reason of reasons) warnings.push(reason);
   let optimumVelocity: number | null = null;
   let minimumPlateHeight: number | null = null;
   let optimumVelocityStandardError: number | null = null;
@@ -188,7 +188,7 @@ function run(input: VanDeemterInput): VanDeemterOutput {
       ]);
       minimumPlateHeightStandardError = propagate(fit.covariance, [1, 1 / uOpt, uOpt]);
     }
-    const [low, high] = [Math.min(...u), Math.max(...u)];
+    const [low, high] = extent(u);
     if (optimumVelocity < low || optimumVelocity > high) {
       warnings.push(
         `The optimum velocity ${optimumVelocity} lies outside the measured range ${low}–${high}, ` +

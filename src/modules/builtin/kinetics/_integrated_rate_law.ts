@@ -8,7 +8,7 @@ import {
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
-import { fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
 
 // The UCUM units the input fields declare; the plot's axes say the same.
 const TIME_UNIT = "s";
@@ -215,7 +215,7 @@ function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
         UNITS[order],
     );
   }
-  const first = t.indexOf(Math.min(...t));
+  const first = t.indexOf(extent(t)[0]);
   const initial = c[first];
   const halfLife = order === 0 ? initial / (2 * k) : order === 1 ? Math.LN2 / k : 1 / (k * initial);
   if (!Number.isFinite(halfLife)) {

@@ -151,12 +151,19 @@ function aboveThePrecursor(sorted: SpectrumPeak[], precursorMz: number): string[
   ];
 }
 
+/** The most loss labels one plot carries. */
+const MAX_LABELS = 40;
+
 // Each assigned peak is labelled with the neutral lost and the loss, as `−CH₃, 15`; two
 // candidates share the label as `−CO/C₂H₄, 28`. The precursor gets its own marker.
 function plot(input: NeutralLossesInput, output: NeutralLossesOutput): PlotSpec {
   const assigned = output.peaks.filter((peak) => peak.assignments.length > 0 && peak.loss > 0);
   const precursor = output.peaks.find((peak) => peak.mz === input.precursorMz);
-  const annotations = assigned.map((peak) => ({
+  // The most intense assigned peaks are labelled; a crowded spectrum keeps the rest as markers.
+  const labelled = assigned.length <= MAX_LABELS
+    ? assigned
+    : [...assigned].sort((a, b) => b.relativeIntensity - a.relativeIntensity).slice(0, MAX_LABELS);
+  const annotations = labelled.map((peak) => ({
     x: peak.mz,
     y: peak.relativeIntensity,
     text: `−${peak.assignments.slice(0, 2).map((a) => subscriptFormula(a.formula)).join("/")}, ${

@@ -8,7 +8,7 @@ import {
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
-import { fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { extent, fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** The UCUM unit of the concentrations; the plot's axis says the same. */
 const CONCENTRATION_UNIT = "mol/L";
@@ -164,7 +164,7 @@ function run(input: BeerLambertInput): BeerLambertOutput {
     );
   }
   const concentrations = standards.map((s) => s.concentrationM);
-  const [low, high] = [Math.min(...concentrations), Math.max(...concentrations)];
+  const [low, high] = extent(concentrations);
   const unknowns = unknownAbsorbances.map((absorbance, i) => {
     const concentrationM = roundToSignificant((absorbance - fit.intercept) / fit.slope, 15);
     if (!Number.isFinite(concentrationM)) {

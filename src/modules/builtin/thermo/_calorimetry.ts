@@ -7,7 +7,7 @@ import {
   type UnitMeta,
   unitMeta,
 } from "../../contract.ts";
-import { tidyNumbers } from "../_stats.ts";
+import { hypot, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode calorimetry}. */
 export interface CalorimetryInput {
@@ -264,7 +264,7 @@ export function computeCalorimetry(input: CalorimetryInput): CalorimetryOutput {
       ? {}
       : { enthalpyContributionKJPerMol: Math.abs(term.sensitivity / n / 1000) * term.value! }),
   }));
-  output.heatJUncertainty = Math.hypot(...budget.map((entry) => entry.heatContributionJ));
+  output.heatJUncertainty = hypot(budget.map((entry) => entry.heatContributionJ));
   if (n !== undefined) {
     const enthalpyTerms = budget.map((entry) => entry.enthalpyContributionKJPerMol!);
     if (amountUncertainty !== undefined) {
@@ -279,7 +279,7 @@ export function computeCalorimetry(input: CalorimetryInput): CalorimetryOutput {
       });
       enthalpyTerms.push(fromAmount);
     }
-    output.reactionEnthalpyKJPerMolUncertainty = Math.hypot(...enthalpyTerms);
+    output.reactionEnthalpyKJPerMolUncertainty = hypot(enthalpyTerms);
   }
   budget.sort((a, b) =>
     (b.enthalpyContributionKJPerMol ?? b.heatContributionJ) -

@@ -4,6 +4,7 @@ import {
   type LabModule,
   ModuleError,
   type PlotSpec,
+  uncertaintyMeta,
   type UnitMeta,
   unitMeta,
 } from "../../contract.ts";
@@ -206,41 +207,47 @@ const contributionSchema = z.object({
 const PREDICTION_SE = "s_r·√(1/n + (t_mix − t̄)²/Σ(tᵢ − t̄)²)";
 
 const outputSchema = z.object({
-  initialTempC: z.number().describe(
+  initialTempC: z.number().meta(unitMeta("Cel")).describe(
     "T_initial at the mixing time, in degrees Celsius: the mean of the baseline readings " +
       "(baselineModel mean) or the baseline line evaluated at t_mix (line)",
   ),
-  initialTempCStandardError: z.number().describe(
+  initialTempCStandardError: z.number().meta(uncertaintyMeta("initialTempC", "K")).describe(
     "Standard error of T_initial, in kelvins: u(T_i) = s/√n for the mean (s the standard " +
       `deviation of the n baseline readings), or u(T_i) = ${PREDICTION_SE} for the line (the ` +
       "standard error of its mean response at t_mix)",
   ),
-  finalTempC: z.number().describe(
+  finalTempC: z.number().meta(unitMeta("Cel")).describe(
     "T_final, in degrees Celsius: the cooling line (least squares through the readings from " +
       "coolingStartS on) extrapolated back to the mixing time",
   ),
-  finalTempCStandardError: z.number().describe(
+  finalTempCStandardError: z.number().meta(uncertaintyMeta("finalTempC", "K")).describe(
     `Standard error of T_final from the fit, in kelvins: u(T_f) = ${PREDICTION_SE}, with s_r the residual ` +
       "standard deviation and t̄ the mean time of the n cooling readings",
   ),
-  deltaTK: z.number().describe("Temperature change T_final − T_initial, in kelvins"),
-  deltaTKUncertainty: z.number().describe(
+  deltaTK: z.number().meta(unitMeta("K", { difference: true })).describe(
+    "Temperature change T_final − T_initial, in kelvins",
+  ),
+  deltaTKUncertainty: z.number().meta(uncertaintyMeta("deltaTK", "K")).describe(
     "Standard uncertainty of ΔT, in kelvins: u(ΔT) = √(u(T_i)² + u(T_f)²), the two fits " +
       "using separate readings",
   ),
-  heatCapacityJPerK: z.number().describe("Total heat capacity m·c + C_cal, in J/K"),
-  heatJ: z.number().describe(
+  heatCapacityJPerK: z.number().meta(unitMeta("J/K")).describe(
+    "Total heat capacity m·c + C_cal, in J/K",
+  ),
+  heatJ: z.number().meta(unitMeta("J")).describe(
     "Heat absorbed by the contents and calorimeter, (m·c + C_cal)·ΔT, in joules; " +
       "positive when the temperature rises",
   ),
-  heatJUncertainty: z.number().describe(
+  heatJUncertainty: z.number().meta(uncertaintyMeta("heatJ", "J")).describe(
     "Combined standard uncertainty of heatJ, in joules (GUM first order): u(q) = " +
       "√Σ(∂q/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's heat contributions",
   ),
-  reactionEnthalpyKJPerMol: z.number().optional().describe(
+  reactionEnthalpyKJPerMol: z.number().optional().meta(unitMeta("kJ/mol")).describe(
     "Molar reaction enthalpy −heatJ/amountMol/1000, in kJ/mol; negative for an exothermic reaction",
   ),
-  reactionEnthalpyKJPerMolUncertainty: z.number().optional().describe(
+  reactionEnthalpyKJPerMolUncertainty: z.number().optional().meta(
+    uncertaintyMeta("reactionEnthalpyKJPerMol", "kJ/mol"),
+  ).describe(
     "Combined standard uncertainty of the molar enthalpy, in kJ/mol (GUM first order): u(ΔH) = " +
       "√Σ(∂ΔH/∂xᵢ·u(xᵢ))², the root sum of squares of the budget's enthalpy contributions",
   ),
@@ -553,6 +560,7 @@ export const calorimetryCurve: LabModule<CalorimetryCurveInput, CalorimetryCurve
       "The heat and enthalpy share thermo.calorimetry's assumptions: constant specific heat, and " +
       "constant pressure (ΔH) in a coffee cup.",
     ],
+    mainOutput: ["reactionEnthalpyKJPerMol", "deltaTK"],
     learnerNotes: [
       "A coffee cup is not a perfect insulator: while the reaction heats the solution, the " +
       "solution already loses heat to the room, so the highest reading is lower than the " +

@@ -1,0 +1,167 @@
+/**
+ * Issue 13, items 1 and 2: big inputs run and draw without overflowing the
+ * stack, and the exit code, the printed JSON and the recorded job agree.
+ *
+ * @module
+ */
+import * as z from "zod";
+import { bigInput, FIT_MODULES } from "../bench/_module_inputs.ts";
+import { defineModule, ModuleError, ModuleRegistry } from "../module.ts";
+import { BUILTIN_MODULES } from "../src/modules/builtin/mod.ts";
+import { LabosError } from "../src/errors.ts";
+import { openLab } from "../src/service/mod.ts";
+import { renderPlotSvg } from "../src/plots/mod.ts";
+import { executeRun, plotOf, prepareRun } from "../src/runs/mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "./_assert.ts";
+import { initLab, runCli, withTempDir } from "./_cli.ts";
+
+const POINTS = 200_000;
+
+for (const key of FIT_MODULES) {
+  Deno.test(`item 1: ${key} runs and draws ${POINTS} points`, async () => {
+    const module = BUILTIN_MODULES.find((m) => m.key === key)!;
+    const registered = { module, source: "builtin" };
+    const prepared = prepareRun(registered, bigInput(key, POINTS));
+    const outcome = await executeRun(prepared);
+    assertEquals(outcome.status, "succeeded", JSON.stringify(outcome).slice(0, 500));
+    const spec = plotOf(
+      registered,
+      prepared.input,
+      outcome.status === "succeeded" && outcome.output,
+    );
+    assert(spec, `${key} draws a plot`);
+    const svg = renderPlotSvg(spec);
+    // Decimated for drawing: a few thousand markers, and the plot says so.
+    assert(svg.length < 3_000_000, `${key}: the SVG has ${svg.length} characters`);
+    assertMatch(svg, /class="decimation"[^>]*>Drawn with [\d,]+ of 200,000 points/);
+    assertStringIncludes(svg, "the results use every point");
+  });
+}
+
+Deno.test("item 1: decimation keeps each run's extremes and the full axis range", () => {
+  const points: Array<[number, number]> = [];
+  for (let i = 0; i < 100_000; i++) points.push([i, i === 54_321 ? 1000 : Math.sin(i / 1000)]);
+  const svg = renderPlotSvg({
+    title: "Big",
+    xLabel: "x",
+    yLabel: "y",
+    series: [{ kind: "points", name: "data", points }],
+  });
+  const path = /class="series points"[^>]* d="([^"]*)"/.exec(svg)![1];
+  const markers = path.match(/M/g)!.length;
+  assert(markers <= 10_000 && markers >= 5000, `${markers} markers`);
+  // The x axis reaches the last point and the y axis the single spike.
+  assertStringIncludes(svg, "X axis x from -4000 to 104000; y axis y from -41.04 to 1040.");
+  assertStringIncludes(svg, "Drawn with 10,000 of 100,000 points of");
+});
+
+interface RunJson {
+  job: {
+    id: string;
+    status: string;
+    input: unknown;
+    inputHash: string;
+    inputOmitted?: { bytes: number };
+    error: { message: string; detail?: string; stack?: string } | null;
+  };
+  dataset: { id: string } | null;
+}
+
+Deno.test("item 2: a plot that cannot be written after a recorded success warns and exits 0", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = await initLab(dir);
+    const args = ["--data-dir", dataDir, "--json", "run", "kinetics.arrhenius"];
+    const params = ["--param", "temperaturesK=[650,700,750]", "--param", "rateConstants=[1,7,30]"];
+    // The folder of the plot file does not exist: the SVG cannot be written.
+    const result = await runCli([...args, ...params, "--plot", "no/such/folder/plot.svg"], {
+      cwd: dir,
+    });
+    assertEquals(result.code, 0, result.stderr);
+    const printed = JSON.parse(result.stdout) as RunJson;
+    assertEquals(printed.job.status, "succeeded");
+    assertMatch(
+      result.stderr,
+      /^warning: job job_\w+ succeeded, but its plot could not be written to "no\/such\/folder\/plot\.svg": [^\n]+\n$/,
+    );
+    const shown = await runCli(["--data-dir", dataDir, "--json", "jobs", "show", printed.job.id]);
+    assertEquals(JSON.parse(shown.stdout).status, "succeeded");
+  });
+});
+
+function failing(key: string, run: () => never) {
+  return defineModule({
+    key,
+    version: "1.0.0",
+    title: "Failing",
+    domain: "test",
+    summary: "Fails",
+    method: "Throws",
+    citations: [],
+    limitations: [],
+    learnerNotes: [],
+    examples: [],
+    input: z.object({ values: z.array(z.number()).optional() }),
+    output: z.object({}),
+    run,
+  });
+}
+
+Deno.test("item 2: a failed job stores a one-line reason and a capped detail, a stack only with LABOS_DEBUG=1", async () => {
+  const registry = new ModuleRegistry();
+  registry.register(failing("test.deep", () => {
+    throw new Error(`Deep failure\n${"context ".repeat(1500)}`);
+  }));
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester", modules: registry });
+    await lab.init();
+    const plain = await lab.run({ module: "test.deep", input: {} });
+    const error = (await lab.getJob(plain.job.id)).error!;
+    assertEquals(error.message, "Unexpected error in module: Deep failure");
+    assert(error.detail!.length <= 8 * 1024 + 40, `${error.detail!.length} characters`);
+    assertEquals(error.stack, undefined);
+    assert(!JSON.stringify(error).includes("    at "), "no stack frame is stored");
+    Deno.env.set("LABOS_DEBUG", "1");
+    try {
+      const debug = await lab.run({ module: "test.deep", input: {} });
+      assertMatch((await lab.getJob(debug.job.id)).error!.stack ?? "", /\n\s+at /);
+    } finally {
+      Deno.env.delete("LABOS_DEBUG");
+    }
+  });
+});
+
+Deno.test("item 2: a failed job keeps a large input by hash and size only, and cannot be retried", async () => {
+  const registry = new ModuleRegistry();
+  registry.register(failing("test.big", () => {
+    throw new ModuleError("Cannot fit: all values are equal");
+  }));
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester", modules: registry });
+    await lab.init();
+    const values = Array.from({ length: 100_000 }, (_, i) => 1.2345678901234 + i);
+    const big = await lab.run({ module: "test.big", input: { values } });
+    const job = await lab.getJob(big.job.id);
+    assertEquals(job.status, "failed");
+    assert(job.input === null, "the input is not stored inline");
+    const bytes = JSON.stringify({ values }).length;
+    assertEquals(job.inputOmitted, { bytes });
+    assertEquals(job.inputHash.length, 64);
+    const file = await Deno.stat(`${dir}/data/jobs/${job.id}.json`);
+    assert(file.size < 10_000, `the job record takes ${file.size} bytes`);
+    const error = await assertRejects(
+      () => lab.retryJob(job.id),
+      /^Cannot retry job "job_\w+": it failed, so its [\d.]+ MiB input/,
+    );
+    assert(error instanceof LabosError && error.kind === "conflict");
+    // A small input is kept inline, so the job can be retried.
+    const small = await lab.run({ module: "test.big", input: { values: [1, 2] } });
+    assertEquals((await lab.getJob(small.job.id)).input, { values: [1, 2] });
+    assertEquals((await lab.retryJob(small.job.id)).job.status, "failed");
+  });
+});
