@@ -264,46 +264,61 @@ function plot(input: IntegratedRateLawInput, output: IntegratedRateLawOutput): P
     tLow = Math.min(tLow, time);
     tHigh = Math.max(tHigh, time);
   });
-  const times = linspace(tLow, tHigh, 200);
-  const panels = VIEWS.map((view, order) => {
-    const transform = TRANSFORMS[order as ReactionOrder];
-    const points = t.map((time, i): [number, number] => [time, transform(c[i])])
-      .filter(([, y]) => Number.isFinite(y));
+  // Each order's line is rebuilt from its reported k and the means of the data, through
+  // which a least-squares line passes: no second fit, so a big series costs one pass.
+  const lines = output.fits.map(({ order, rateConstant: k }) => {
+    if (k === null) return null;
+    const transform = TRANSFORMS[order];
+    let [sumT, sumY, n] = [0, 0, 0];
+    for (let i = 0; i < t.length; i++) {
+      const y = transform(c[i]);
+      if (!Number.isFinite(y)) return null;
+      sumT += t[i];
+      sumY += y;
+      n++;
+    }
+    const slope = order === 2 ? k : -k;
+    return { k, slope, intercept: sumY / n - (slope * sumT) / n };
+  });
+  const panels = VIEWS.map((view, index) => {
+    const order = index as ReactionOrder;
+    const transform = TRANSFORMS[order];
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i < t.length; i++) {
+      const y = transform(c[i]);
+      if (Number.isFinite(y)) points.push([t[i], y]);
+    }
     const series: PlotSpec["series"] = [{ kind: "points", name: "Measured", points }];
-    const attempt = order === 0 || c.every((value) => value > 0)
-      ? tryOrder(order as ReactionOrder, t, c)
-      : null;
-    if (attempt && !(attempt instanceof ModuleError)) {
-      const { fit, rateConstant: k } = attempt;
+    const line = lines[order];
+    const r2 = output.fits[order].rSquared;
+    if (line && r2 !== null) {
+      const { k, slope, intercept } = line;
       const initial = c[first];
       const halfLife = order === 0
         ? initial / (2 * k)
         : order === 1
         ? Math.LN2 / k
         : 1 / (k * initial);
-      const r2 = output.fits[order]?.rSquared ?? fit.rSquared;
       series.push({
         kind: "line",
-        name: `Fit: k = ${legendNumber(k)} ${K_UCUM[order as ReactionOrder]}, t½ = ${
+        name: `Fit: k = ${legendNumber(k)} ${K_UCUM[order]}, t½ = ${
           k > 0 ? `${legendNumber(halfLife)} ${TIME_UNIT}` : "none"
         }, R² = ${r2.toFixed(4)}`,
-        points: [tLow, tHigh].map((time) => [time, fit.intercept + fit.slope * time]),
+        points: [tLow, tHigh].map((time) => [time, intercept + slope * time]),
       });
     }
-    const chosen = order === output.order ? " (chosen)" : "";
     return {
-      title: `${view.title}${chosen}`,
+      title: `${view.title}${order === output.order ? " (chosen)" : ""}`,
       xLabel: axisLabel("Time t", TIME_UNIT),
       yLabel: view.label,
       series,
     };
   });
-  if (output.order !== 0) {
-    const { fit } = fitOrder(output.order, t, c);
+  const chosen = lines[output.order];
+  if (output.order !== 0 && chosen) {
     const inverse = output.order === 1 ? Math.exp : (y: number) => 1 / y;
-    const curve = times.map((
-      time,
-    ): [number, number] => [time, inverse(fit.intercept + fit.slope * time)])
+    const curve = linspace(tLow, tHigh, 200)
+      .map((time): [number, number] => [time, inverse(chosen.intercept + chosen.slope * time)])
       .filter(([, value]) => Number.isFinite(value) && value >= 0);
     panels[0].series.push({
       kind: "line",
