@@ -28,6 +28,7 @@ export { VERSION } from "./src/version.ts";
 export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
   type BatchProgress,
+  type CollectRequest,
   type CreateExperimentInput,
   type DatasetFilter,
   type DatasetLimits,
@@ -63,7 +64,10 @@ export type {
 } from "./src/service/mod.ts";
 export type {
   Cell,
+  CollectedField,
+  CollectedJob,
   Dataset,
+  DatasetCollection,
   DatasetColumn,
   DatasetSummary,
   DatasetTable,
@@ -72,6 +76,7 @@ export type {
   ExperimentStatus,
   InputConversion,
   Job,
+  JobMapping,
   JobStatus,
   RecordBase,
 } from "./src/records/mod.ts";

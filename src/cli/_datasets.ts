@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import type { Cell, Dataset } from "../records/mod.ts";
+import { type Cell, type Dataset, decimalCommaHint } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 
@@ -54,6 +54,10 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           decimalComma: options.decimalComma,
           delimiter: options.delimiter,
         });
+        const hint = options.decimalComma || !dataset.table
+          ? undefined
+          : decimalCommaHint(dataset.table);
+        if (hint !== undefined) cli.io.stderr(`hint: ${hint}\n`);
         cli.emit(
           command,
           dataset,
@@ -72,7 +76,7 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
 
   datasets.command("list")
     .description("list datasets, newest first")
-    .option("--kind <kind>", "imported or module-output")
+    .option("--kind <kind>", "imported, module-output or collected")
     .option("--experiment <id>", "only this experiment")
     .option("--limit <n>", "page size", wholeNumber, 50)
     .option("--offset <n>", "skip this many", wholeNumber, 0)
@@ -113,6 +117,44 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
       cli.emit(command, dataset, () => describeDataset(dataset, preview, shown));
     });
+
+  datasets.command("collect")
+    .description("collect fields of several jobs into a table dataset, one row per job")
+    .argument("<jobIds...>", "the jobs, one row each, in this order")
+    .option(
+      "--field <path[=column]>",
+      "a field of each job's output, or of its input with the input. prefix (repeatable)",
+      collect,
+    )
+    .option("--title <title>", "dataset title (default: Collected from N jobs)")
+    .option("--experiment <id>", "link the dataset to this experiment")
+    .option("--reason <text>", "why, kept in the audit log")
+    .action(
+      async (
+        jobIds: string[],
+        options: { field?: string[]; title?: string; experiment?: string; reason?: string },
+        command: Command,
+      ) => {
+        const dataset = await (await cli.lab(command)).collectJobs({
+          jobIds,
+          fields: options.field ?? [],
+          title: options.title,
+          experimentId: options.experiment,
+          reason: options.reason,
+        });
+        cli.emit(
+          command,
+          dataset,
+          () =>
+            `Collected ${dataset.id}: ${dataset.table?.rowCount} rows, columns ${
+              dataset.table?.columns.map((c) =>
+                printable(`${c.name}${c.unit ? ` (${c.unit})` : ""}`)
+              )
+                .join(", ")
+            }\n`,
+        );
+      },
+    );
 
   datasets.command("lineage")
     .description("print the provenance chain back to the source files")
@@ -191,6 +233,18 @@ function describeDataset(dataset: Dataset, preview: Cell[][], shown?: unknown): 
     const p = dataset.provenance;
     lines.push(
       `provenance  job ${p.jobId}, ${p.module}@${p.moduleVersion} (${p.moduleSource}), input sha256 ${p.inputHash}, LabOS ${p.labosVersion}`,
+    );
+  }
+  if (dataset.collection) {
+    lines.push(
+      `collected   ${
+        dataset.collection.fields.map((f) => printable(`${f.path} as ${f.column}`)).join(", ")
+      }`,
+      ...dataset.collection.jobs.map((job, row) =>
+        `  row ${
+          row + 1
+        }    job ${job.jobId} (${job.module}@${job.moduleVersion}), dataset ${job.datasetId}`
+      ),
     );
   }
   if (dataset.table) {

@@ -14,6 +14,7 @@ interface RunOptions {
   param?: string[];
   fromDataset?: string;
   map?: string[];
+  skipBlankRows?: boolean;
   experiment?: string;
   plot?: string;
   batch?: string;
@@ -30,8 +31,16 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       "an input field (repeatable): a number, text, JSON, or 600,650 for a list",
       collect,
     )
-    .option("--from-dataset <id>", "take array inputs from an imported dataset")
-    .option("--map <field=column>", "map a dataset column to an input field (repeatable)", collect)
+    .option("--from-dataset <id>", "take array inputs from a table dataset (imported or collected)")
+    .option(
+      "--map <field=column>",
+      "map a dataset column to a list field, or to field[].name of a list of objects (repeatable)",
+      collect,
+    )
+    .option(
+      "--skip-blank-rows",
+      "leave out rows with a blank mapped cell (recorded on the job)",
+    )
     .option("--experiment <id>", "link the job and dataset to this experiment")
     .option("--plot <file.svg>", "write the result's plot as SVG")
     .option("--batch <file.jsonl>", "run one job per line of a JSON Lines file")
@@ -66,6 +75,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         params: options.param,
         fromDataset: options.fromDataset,
         map: options.map,
+        skipBlankRows: options.skipBlankRows,
         experimentId: options.experiment,
       });
       // The job is recorded: a plot that cannot be drawn or written is a warning, never a failure.
@@ -332,11 +342,19 @@ function describeRun(
   for (const conversion of job.conversions ?? []) {
     lines.push(`Converted ${describeConversion(conversion)}`);
   }
+  if (job.mapping) lines.push(describeSkipped(job.mapping.skippedLines));
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
   if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
   if (result.output !== null) lines.push("", describeValue(shown ?? result.output));
   if (plot && job.status === "succeeded") lines.push(`Plot written to ${plot}`);
   return lines.join("\n") + "\n";
+}
+
+function describeSkipped(lines: number[]): string {
+  if (lines.length === 0) return "Skipped no rows: no mapped cell was blank";
+  return `Skipped ${lines.length} ${
+    lines.length === 1 ? "row" : "rows"
+  } with a blank mapped cell: CSV ${lines.length === 1 ? "line" : "lines"} ${lines.join(", ")}`;
 }
 
 function jobTable(jobs: Job[]): string {
@@ -376,6 +394,7 @@ function describeJob(job: Job): string {
     ...(job.error ? [`error       ${job.error.message}`] : []),
     ...(job.conversions ?? []).map((c) => `converted   ${describeConversion(c)}`),
     ...(job.warnings ?? []).map((warning) => `warning     ${warning}`),
+    ...(job.mapping ? [`mapping     ${describeSkipped(job.mapping.skippedLines)}`] : []),
     "",
   ].join("\n");
 }

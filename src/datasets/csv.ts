@@ -50,6 +50,12 @@ export interface ParsedTable {
   delimiter: string;
   /** The number of data rows. */
   rowCount: number;
+  /**
+   * Where data rows stop following the header line by line (blank lines,
+   * a `sep=` line, quoted line breaks): `[row, line]` pairs, see
+   * `csvLineOf` in the records. Absent when row `r` is on line `r + 2`.
+   */
+  lineJumps?: Array<[number, number]>;
 }
 
 /** Options for {@linkcode parseCsv}. */
@@ -147,7 +153,7 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
   source = source.slice(start);
   delimiter ??= detectDelimiter(source, decimalComma);
 
-  const { header, cells, rowCount } = readColumns(source, {
+  const { header, cells, rowCount, lineJumps } = readColumns(source, {
     delimiter,
     lines,
     offset: start,
@@ -168,7 +174,13 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
   const values = columns.map((column, index) =>
     convertColumn(cells[index], converter(column.type, decimalComma))
   );
-  return { columns, values, delimiter, rowCount };
+  return {
+    columns,
+    values,
+    delimiter,
+    rowCount,
+    ...(lineJumps.length > 0 ? { lineJumps } : {}),
+  };
 }
 
 interface CsvRecord {
@@ -196,7 +208,12 @@ class LineIndex {
 
   /** `line N` for a character offset. */
   line(offset: number): string {
-    return `line ${this.#lineIndex(offset) + 1}`;
+    return `line ${this.number(offset)}`;
+  }
+
+  /** The 1-based line number of a character offset. */
+  number(offset: number): number {
+    return this.#lineIndex(offset) + 1;
   }
 
   /** `line N, column M` for a character offset. */
@@ -294,8 +311,10 @@ function readColumns(
     maxColumns: number;
     maxCells: number;
   },
-): { header: CsvRecord; cells: string[][]; rowCount: number } {
+): { header: CsvRecord; cells: string[][]; rowCount: number; lineJumps: Array<[number, number]> } {
   const { lines, offset } = options;
+  const lineJumps: Array<[number, number]> = [];
+  let expectedLine = 2;
   let header: CsvRecord | undefined;
   let cells: string[][] = [];
   // Sized once from the line count (an upper bound on rows): growing millions of cells by push is slow.
@@ -339,12 +358,15 @@ function readColumns(
         });
       }
       for (let i = 0; i < expected; i++) cells[i][rowCount] = fields[i];
+      const line = lines.number(offset + start);
+      if (line !== expectedLine) lineJumps.push([rowCount, line]);
+      expectedLine = line + 1;
       rowCount++;
     },
   });
   if (header === undefined) fail(lines.line(offset), "the file is empty");
   for (const column of cells) column.length = rowCount;
-  return { header, cells, rowCount };
+  return { header, cells, rowCount, lineJumps };
 }
 
 function quoteError(

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { LabosError } from "../errors.ts";
 import { assert, assertEquals, assertMatch } from "../../test/_assert.ts";
 import { CSV_DELIMITERS, CsvCellLimitError, parseCsv, type ParsedTable } from "./csv.ts";
+import { csvLineOf, decimalCommaHint } from "../records/mod.ts";
 
 /** The rows of a parsed table as objects keyed by column name, for readable assertions. */
 function rowsOf(table: ParsedTable): Array<Record<string, unknown>> {
@@ -528,4 +529,30 @@ Deno.test("parseCsv parses 100,000 rows in reasonable time", () => {
   const table = parseCsv(lines.join("\n"));
   assertEquals(table.rowCount, 100_000);
   assert(performance.now() - start < 5_000);
+});
+
+Deno.test("parseCsv: lineJumps place every row on its file line past blank lines, sep= and quoted breaks", () => {
+  const cases: Array<[string, number[]]> = [
+    ["t,c\n0,1\n1,2\n", [2, 3]],
+    ["t,c\n0,1\n\n\n1,2\n", [2, 5]],
+    ["sep=;\nt;c\n0;1\n1;2\n", [3, 4]],
+    ["\n\nt,c\n0,1\n1,2\n", [4, 5]],
+    ['t,c\n0,"a\nb"\n1,2\n', [2, 4]],
+    ["t,c\r\n0,1\r\n\r\n1,2\r\n", [2, 4]],
+  ];
+  for (const [text, lines] of cases) {
+    const table = parseCsv(text);
+    assertEquals(lines.map((_, row) => csvLineOf(table, row)), lines, JSON.stringify(text));
+  }
+  assertEquals(parseCsv("t,c\n0,1\n").lineJumps, undefined);
+});
+
+Deno.test("decimalCommaHint: a ;-separated file of 1,23 cells read without --decimal-comma is hinted", () => {
+  assertEquals(
+    decimalCommaHint(parseCsv("t;A\n0;1,23\n1;\n2;0,98\n")),
+    'the cells look like decimal commas ("1,23"); use --decimal-comma',
+  );
+  assertEquals(decimalCommaHint(parseCsv("t;A\n0;1,23\n", { decimalComma: true })), undefined);
+  assertEquals(decimalCommaHint(parseCsv('t,A\n0,"1,23"\n')), undefined);
+  assertEquals(decimalCommaHint(parseCsv("t;name\n0;1,23\n1;water\n")), undefined);
 });

@@ -156,17 +156,54 @@ export interface DatasetTable {
   values: Cell[][];
   /** The delimiter of the imported file. */
   delimiter: string;
+  /**
+   * Where data rows stop following the header line by line in the file
+   * (blank lines, quoted line breaks): `[row, line]` pairs, each saying that
+   * row `row` (from 0) is on CSV line `line` and the rows after it follow.
+   * Absent when row `r` is on line `r + 2`.
+   */
+  lineJumps?: Array<[number, number]>;
 }
 
 /** A table without its values: what lists show. */
 export type DatasetTableSummary = Omit<DatasetTable, "values">;
 
-/** A dataset record: an imported table or a module output. */
+/** One field a collected table took from every job: a column. */
+export interface CollectedField {
+  /** The path in each job: into its output, or into its input with the `input.` prefix. */
+  path: string;
+  /** The column it became. */
+  column: string;
+}
+
+/** One job a collected table took a row from, in row order. */
+export interface CollectedJob {
+  /** The job. */
+  jobId: string;
+  /** Its output dataset: one of the table's parents. */
+  datasetId: string;
+  /** The job's module. */
+  module: string;
+  /** The module's version. */
+  moduleVersion: string;
+  /** SHA-256 of the job's output, as it was collected. */
+  outputHash: string;
+}
+
+/** How a collected table was made: which fields of which jobs. */
+export interface DatasetCollection {
+  /** The fields, one per column. */
+  fields: CollectedField[];
+  /** The jobs, one per row. */
+  jobs: CollectedJob[];
+}
+
+/** A dataset record: an imported table, a module output, or a table collected from jobs. */
 export interface Dataset extends RecordBase {
   /** A short title. */
   title: string;
   /** Where the data came from. */
-  kind: "imported" | "module-output";
+  kind: "imported" | "module-output" | "collected";
   /** The experiment it belongs to. */
   experimentId: string | null;
   /** The datasets it was computed from. */
@@ -184,6 +221,8 @@ export interface Dataset extends RecordBase {
     inputHash: string;
     labosVersion: string;
   };
+  /** How a collected table was made: the fields and the jobs, one per row. */
+  collection?: DatasetCollection;
   /** The module output. */
   output?: unknown;
   /** SHA-256 of the output's canonical JSON. */
@@ -199,6 +238,7 @@ const tableSummaryShape = {
   columns: z.array(ColumnSchema),
   rowCount: z.int().nonnegative(),
   delimiter: z.string(),
+  lineJumps: z.array(z.tuple([z.int().nonnegative(), z.int().positive()])).optional(),
 };
 
 function isCell(value: unknown): boolean {
@@ -239,11 +279,18 @@ function checkTableShape(
   }
 }
 
+/** The dataset kinds. */
+export const DATASET_KINDS: readonly ["imported", "module-output", "collected"] = [
+  "imported",
+  "module-output",
+  "collected",
+];
+
 const datasetShape = {
   ...base,
   id: DatasetId,
   title: z.string().min(1).max(200),
-  kind: z.enum(["imported", "module-output"]),
+  kind: z.enum(DATASET_KINDS),
   experimentId: ExperimentId.nullable(),
   parentIds: z.array(DatasetId),
   source: SourceFileSchema.optional(),
@@ -257,6 +304,16 @@ const datasetTail = {
     moduleSource: z.string().min(1),
     inputHash: z.string().regex(/^[0-9a-f]{64}$/),
     labosVersion: z.string().min(1),
+  }).optional(),
+  collection: z.strictObject({
+    fields: z.array(z.strictObject({ path: z.string().min(1), column: z.string().min(1) })),
+    jobs: z.array(z.strictObject({
+      jobId: JobId,
+      datasetId: DatasetId,
+      module: z.string().min(1),
+      moduleVersion: z.string().min(1),
+      outputHash: z.string().regex(/^[0-9a-f]{64}$/),
+    })),
   }).optional(),
   output: z.unknown().optional(),
   outputHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
@@ -355,6 +412,17 @@ export interface Job extends RecordBase {
    * successful result.
    */
   warnings?: string[];
+  /**
+   * How a dataset's table fed the input, when `--skip-blank-rows` was given:
+   * the CSV lines skipped because a mapped cell was blank.
+   */
+  mapping?: JobMapping;
+}
+
+/** How a dataset's table fed a job's input. */
+export interface JobMapping {
+  /** The CSV lines skipped for a blank mapped cell, in file order. */
+  skippedLines: number[];
 }
 
 /**
@@ -412,6 +480,7 @@ const jobObject = z.strictObject({
   }).nullable(),
   conversions: z.array(InputConversionSchema).optional(),
   warnings: z.array(z.string()).optional(),
+  mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
 });
 
 /** Schema of a job record. */

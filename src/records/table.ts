@@ -88,3 +88,70 @@ export function datasetSummary(dataset: Dataset): DatasetSummary {
   const { values: _values, ...table } = dataset.table;
   return { ...dataset, table };
 }
+
+/**
+ * The CSV line of a data row (from 0) of an imported table: line `row + 2`
+ * (the header is line 1) unless the table's `lineJumps` say otherwise
+ * (blank lines, quoted line breaks).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { csvLineOf } from "./table.ts";
+ * assert.equal(csvLineOf({}, 0), 2);
+ * const table = { lineJumps: [[1, 4]] as Array<[number, number]> };
+ * assert.equal(csvLineOf(table, 0), 2);
+ * assert.equal(csvLineOf(table, 2), 5);
+ * ```
+ */
+export function csvLineOf(
+  table: { lineJumps?: ReadonlyArray<readonly [number, number]> },
+  row: number,
+): number {
+  let line = row + 2;
+  for (const [from, at] of table.lineJumps ?? []) {
+    if (from > row) break;
+    line = at + (row - from);
+  }
+  return line;
+}
+
+const DECIMAL_COMMA_CELL = /^\s*[-+]?\d+,\d+\s*$/;
+
+/**
+ * A one-line hint when a table imported without decimal commas has a text
+ * column whose every cell looks like a decimal-comma number (`1,23`), as a
+ * `;`-separated European export does; undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decimalCommaHint } from "./table.ts";
+ * const table = (cells: Array<string | null>) => ({
+ *   columns: [{ name: "A", type: "string" as const }],
+ *   values: [cells],
+ *   delimiter: ";",
+ * });
+ * const hint = decimalCommaHint(table(["1,23", null, "0,98"]));
+ * assert.equal(hint, 'the cells look like decimal commas ("1,23"); use --decimal-comma');
+ * assert.equal(decimalCommaHint(table(["1,23", "water"])), undefined);
+ * ```
+ */
+export function decimalCommaHint(
+  table: Pick<DatasetTable, "columns" | "values" | "delimiter">,
+): string | undefined {
+  if (table.delimiter === ",") return undefined;
+  for (const [index, column] of table.columns.entries()) {
+    if (column.type !== "string") continue;
+    const cells = table.values[index].filter((cell) => cell !== null);
+    if (
+      cells.length > 0 &&
+      cells.every((cell) => typeof cell === "string" && DECIMAL_COMMA_CELL.test(cell))
+    ) {
+      return `the cells look like decimal commas (${
+        quote(String(cells[0]).trim())
+      }); use --decimal-comma`;
+    }
+  }
+  return undefined;
+}

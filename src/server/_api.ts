@@ -164,6 +164,10 @@ const datasets = new Hono<ServerEnv>()
     }
     return c.json(await c.var.lab.importCsv({ fileName, ...rest }), 201);
   })
+  .post(
+    "/collect",
+    async (c) => c.json(await c.var.lab.collectJobs(await parseJsonBody(c.req.raw)), 201),
+  )
   .get("/:id", async (c) => c.json(await c.var.lab.getDataset(c.req.param("id"))))
   .get("/:id/lineage", async (c) => c.json(await c.var.lab.datasetLineage(c.req.param("id"))))
   .get(

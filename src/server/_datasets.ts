@@ -7,7 +7,13 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { LabosError } from "../errors.ts";
-import { type Dataset, type DatasetSummary, mib, tableRows } from "../records/mod.ts";
+import {
+  type Dataset,
+  type DatasetSummary,
+  decimalCommaHint,
+  mib,
+  tableRows,
+} from "../records/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -38,7 +44,7 @@ import {
 
 const PAGE_SIZE = 25;
 const PREVIEW_ROWS = 100;
-const KINDS = ["imported", "module-output"];
+const KINDS = ["imported", "module-output", "collected"];
 const IMPORT_FIELDS = ["file", "title", "experimentId", "units", "delimiter"];
 
 interface ImportFormState {
@@ -131,7 +137,16 @@ datasets.get("/:id", async (c) => {
   const shown = dataset.output === undefined
     ? undefined
     : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
+  const decimalComma = dataset.table ? decimalCommaHint(dataset.table) : undefined;
   const body = html`
+    ${decimalComma
+      ? notice(
+        "info",
+        html`<strong>Hint:</strong> ${
+          decimalComma.replace("use --decimal-comma", "")
+        }import the file again with <em>Decimal comma</em> ticked to read them as numbers.`,
+      )
+      : ""}
     <div class="grid-2">
       <div class="stack">
     ${tablePreview(dataset)}
@@ -335,6 +350,7 @@ function aboutCard(dataset: Dataset): Html {
       : dash()}</td></tr>
     ${sourceRows(dataset)}
     ${provenanceRows(dataset)}
+    ${collectionRows(dataset)}
     ${dataset.parentIds.length
       ? html`
         <tr>
@@ -397,15 +413,37 @@ function provenanceRows(dataset: Dataset): Html | string {
   `;
 }
 
+function collectionRows(dataset: Dataset): Html | string {
+  const collection = dataset.collection;
+  if (!collection) return "";
+  return html`
+    <tr>
+      <th scope="row">Collected</th>
+      <td>${collection.fields.map((f) =>
+        html`<div><code>${f.path}</code> as ${f.column}</div>`
+      )}</td>
+    </tr>
+    <tr>
+      <th scope="row">From jobs</th>
+      <td>${collection.jobs.map((job, row) =>
+        html`<div>row ${row + 1}: ${
+          idLink("/jobs/", job.jobId)
+        } (${job.module}@${job.moduleVersion})</div>`
+      )}</td>
+    </tr>
+  `;
+}
+
 function useCard(dataset: Dataset): Html {
   return html`
     <section class="card">
       <h2>Use it</h2>
       <p
-        class="small">Run a module on these columns: open a module, then fill in “Take columns from an imported dataset” with <code>${dataset
-          .id}</code>.</p>
+        class="small">Run a module on these columns: choose a module, then map its fields to columns under “Take columns from a table dataset” (<code>${dataset
+          .id}</code> is filled in).</p>
       <p><a class="button secondary" href="${href("/modules", {
         experiment: dataset.experimentId ?? undefined,
+        dataset: dataset.id,
       })}">Choose a module</a></p>
     </section>
   `;

@@ -9,8 +9,8 @@ import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
 import type { Lab, RerunCheck } from "../service/mod.ts";
 import type { NumberFormat } from "../units/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
-import { formError } from "./_errors.ts";
-import { wholeNumberParam } from "./_input.ts";
+import { formError, HTTP_STATUS } from "./_errors.ts";
+import { linesOf, parseFormBody, wholeNumberParam } from "./_input.ts";
 import { cachedPage, renderPage } from "./_layout.ts";
 import type { ServerEnv } from "./_state.ts";
 import {
@@ -20,6 +20,7 @@ import {
   dash,
   dataTable,
   emptyTable,
+  fieldBlock,
   filterActions,
   filterSelect,
   glossify,
@@ -49,7 +50,7 @@ const PAGE_SIZE = 25;
 export const jobs: Hono<ServerEnv> = new Hono<ServerEnv>();
 
 jobs.get("/", (c) =>
-  cachedPage(c, async (_ui, view) => {
+  cachedPage(c, async (ui, view) => {
     const q = c.req.query();
     const offset = wholeNumberParam("offset", q.offset) ?? 0;
     const status = q.status || undefined;
@@ -69,6 +70,9 @@ jobs.get("/", (c) =>
         shown: page.items.length,
         hasMore: page.hasMore,
       })}
+      ${page.items.some((job) => job.status === "succeeded")
+        ? collectForm(ui, { values: {}, jobIds: [] })
+        : ""}
     `;
     return {
       title: "Jobs",
@@ -78,6 +82,39 @@ jobs.get("/", (c) =>
       body,
     };
   }));
+
+jobs.post("/collect", async (c) => {
+  // The CSRF guard parsed the body once; the form data keeps every checked box.
+  const form = await parseFormBody(() => c.req.formData());
+  const text = (name: string) => {
+    const value = form.get(name);
+    return typeof value === "string" ? value : "";
+  };
+  const jobIds = form.getAll("jobIds").filter((id): id is string => typeof id === "string");
+  const values = { fields: text("fields"), title: text("title") };
+  try {
+    const dataset = await c.var.lab.collectJobs({
+      jobIds,
+      fields: linesOf(values.fields) ?? [],
+      title: values.title.trim() || undefined,
+    });
+    return c.redirect(`/datasets/${dataset.id}`, 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "not_found", "conflict"]);
+    const ui = uiOf(c);
+    return await renderPage(c, ui, {
+      title: "Collect into a table",
+      crumbs: [["Jobs", "/jobs"], ["Collect into a table"]],
+      section: "jobs",
+      body: collectForm(ui, {
+        values,
+        jobIds,
+        message: notice("bad", html`<strong>Nothing was collected.</strong> ${error.message}`),
+      }),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
 
 jobs.get("/:id", (c) => jobPage(c, { id: c.req.param("id") }));
 
@@ -96,16 +133,83 @@ jobs.post("/:id/rerun-check", async (c) => {
   }
 });
 
+/** The "Collect into a table" form; the job list's check boxes belong to it. */
+function collectForm(
+  ui: Ui,
+  state: { values: Record<string, string>; jobIds: string[]; message?: Html },
+): Html {
+  const { values, jobIds } = state;
+  return html`<form class="card stacked" id="collect-form" method="post" action="/jobs/collect"
+  aria-labelledby="collect-title">
+<h2 id="collect-title">Collect into a table</h2>
+${csrfInput(ui.csrf)}
+${state.message ?? ""}
+${
+    jobIds.length > 0
+      ? html`<fieldset><legend>Jobs, one row each</legend>${
+        jobIds.map((id) =>
+          html`
+            <label
+              class="check"><input type="checkbox" name="jobIds" value="${id}" checked> ${id}</label>
+          `
+        )
+      }</fieldset>`
+      : html`<p class="small">Tick the succeeded jobs above, one row each.</p>`
+  }
+${
+    fieldBlock({
+      id: "collect-fields",
+      label: "Fields",
+      hint:
+        "One field per line, each a column: a path into the output, or into the input with input. " +
+        "in front; path=column names the column. Such as rateConstant and input.temperatureK.",
+      required: true,
+      control: (attrs) =>
+        html`<textarea name="fields" rows="3" ${attrs}>${values.fields ?? ""}</textarea>`,
+    })
+  }
+${
+    fieldBlock({
+      id: "collect-title-input",
+      label: "Title",
+      hint: "Default: Collected from N jobs.",
+      control: (attrs) =>
+        html`<input type="text" name="title" value="${values.title ?? ""}" ${attrs}>`,
+    })
+  }
+${
+    ui.mode === "learner"
+      ? html`
+        <p
+          class="small muted">The table keeps which job each row came from, so the lineage of anything computed from it leads back to those jobs.</p>
+      `
+      : ""
+  }
+<div class="actions"><button type="submit">Collect into a table</button></div>
+</form>`;
+}
+
 function jobsTable(jobs: Job[]): Html {
   if (jobs.length === 0) return emptyTable("No jobs.");
   return dataTable(
-    ["Job", "Module", "Status", { label: "Experiment", class: "hide-narrow" }, {
-      label: "ms",
-      class: "num hide-narrow",
-    }, "Finished"],
+    [
+      { label: "Collect", class: "select" },
+      "Job",
+      "Module",
+      "Status",
+      { label: "Experiment", class: "hide-narrow" },
+      { label: "ms", class: "num hide-narrow" },
+      "Finished",
+    ],
     jobs.map((job) =>
       html`
         <tr>
+          <td>${job.status === "succeeded"
+            ? html`
+              <input type="checkbox" name="jobIds" value="${job.id}" form="collect-form"
+                aria-label="Collect job ${job.id}">
+            `
+            : ""}</td>
           <td>${idLink("/jobs/", job.id)}</td>
           <td>${job.module}</td>
           <td>${badge(job.status)}</td>
@@ -261,6 +365,16 @@ function provenanceCard(ui: Ui, job: Job): Html {
               c.offset === undefined ? "" : ` ${c.offset < 0 ? "−" : "+"} ${Math.abs(c.offset)}`
             }</div>`
           )}</td>
+        </tr>
+      `
+      : ""}
+    ${job.mapping
+      ? html`
+        <tr>
+          <th scope="row">Skipped rows</th>
+          <td>${job.mapping.skippedLines.length === 0
+            ? "None: no mapped cell was blank"
+            : `CSV lines ${job.mapping.skippedLines.join(", ")} (a mapped cell was blank)`}</td>
         </tr>
       `
       : ""}

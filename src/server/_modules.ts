@@ -26,7 +26,7 @@ import {
   raw,
 } from "./_views.ts";
 
-const RUN_FIELDS = ["experimentId", "fromDataset", "map"];
+const RUN_FIELDS = ["experimentId", "fromDataset", "map", "skipBlankRows"];
 
 /**
  * The module pages sub-app, mounted at `/modules`.
@@ -43,6 +43,7 @@ export const modules: Hono<ServerEnv> = new Hono<ServerEnv>();
 modules.get("/", async (c) => {
   const ui = uiOf(c);
   const experiment = c.req.query("experiment") || undefined;
+  const dataset = c.req.query("dataset") || undefined;
   const list = await c.var.lab.listModules();
   const learner = ui.mode === "learner";
   return await renderPage(c, ui, {
@@ -52,7 +53,7 @@ modules.get("/", async (c) => {
     lede: learner
       ? "Each module is a documented, tested analysis. Pick one to read how it works and run it."
       : undefined,
-    body: catalogue(ui, { modules: list, experiment }),
+    body: catalogue(ui, { modules: list, experiment, dataset }),
   });
 });
 
@@ -64,6 +65,8 @@ modules.get("/:key", async (c) => {
   const values = example ? inputToForm(fields, example.input) : {};
   const experiment = c.req.query("experiment");
   if (experiment) values.experimentId = experiment;
+  const dataset = c.req.query("dataset");
+  if (dataset) values.fromDataset = dataset;
   return await modulePage(c, {
     info,
     values,
@@ -89,6 +92,7 @@ modules.post("/:key/run", async (c) => {
       experimentId: values.experimentId?.trim() || undefined,
       fromDataset: values.fromDataset?.trim() || undefined,
       map: linesOf(values.map),
+      skipBlankRows: values.skipBlankRows ? true : undefined,
     });
     return c.redirect(`/jobs/${result.job.id}`, 303);
   } catch (thrown) {
@@ -108,9 +112,9 @@ modules.post("/:key/run", async (c) => {
 
 function catalogue(
   ui: Ui,
-  options: { modules: ModuleInfo[]; experiment: string | undefined },
+  options: { modules: ModuleInfo[]; experiment: string | undefined; dataset?: string },
 ): Html {
-  const { experiment } = options;
+  const { experiment, dataset } = options;
   const learner = ui.mode === "learner";
   const sorted = [...options.modules].sort((a, b) =>
     a.domain.localeCompare(b.domain) || a.title.localeCompare(b.title)
@@ -129,7 +133,7 @@ function catalogue(
         <section
           class="card"><p class="small muted domain">${m.domain}</p><h2><a href="${href(
             `/modules/${m.key}`,
-            { experiment },
+            { experiment, dataset },
           )}">${m.title}</a></h2>
         <p>${glossify(m.summary, learner)}</p>
         ${learner && m.learnerNotes[0]
@@ -302,17 +306,24 @@ function runFields(state: RunFormState): Html {
         "Optional: the experiment id (exp_…) to link the job to. A draft experiment moves to running.",
     })}
     <details${state.values.fromDataset ? raw(" open") : ""}>
-      <summary>Take columns from an imported dataset</summary>
+      <summary>Take columns from a table dataset</summary>
       <div class="stack">
-    ${text("fromDataset", { label: "Dataset", hint: "An imported dataset id (ds_…)." })}
+    ${text("fromDataset", {
+      label: "Dataset",
+      hint: "An imported or collected dataset id (ds_…).",
+    })}
     ${fieldBlock({
       id: "in-map",
       label: "Column mapping",
-      hint: "One field=column per line, such as timesS=time_s.",
+      hint:
+        "One field=column per line, such as timesS=time_s; for a list of objects, one line per field, such as standards[].absorbance=A.",
       errors: state.errors.get("map"),
       control: (attrs) =>
         html`<textarea name="map" rows="2" ${attrs}>${state.values.map ?? ""}</textarea>`,
     })}
+    <label class="check"><input type="checkbox" name="skipBlankRows"${state.values.skipBlankRows
+      ? raw(" checked")
+      : ""}> Skip rows with a blank mapped cell (the job records their CSV lines)</label>
       </div>
       </details>
   `;

@@ -120,6 +120,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       rowCount: table.rowCount,
       values: table.values,
       delimiter: table.delimiter,
+      ...(table.lineJumps ? { lineJumps: table.lineJumps } : {}),
     },
   };
   validateRecord("dataset", dataset);
@@ -233,7 +234,7 @@ export async function datasetLineage(lab: LabContext, datasetId: string): Promis
 
 /** Filters for `Lab.listDatasets`. */
 export interface DatasetFilter {
-  /** Only datasets of this kind: `imported` or `module-output`. */
+  /** Only datasets of this kind: `imported`, `module-output` or `collected`. */
   kind?: string;
   /** Only datasets of this experiment. */
   experimentId?: string;

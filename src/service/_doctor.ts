@@ -144,6 +144,9 @@ function checkReferences(loaded: Loaded, problems: DoctorProblem[], storage: Lab
         `Job "${dataset.provenance.jobId}" does not exist`,
       );
     }
+    for (const { jobId } of dataset.collection?.jobs ?? []) {
+      expect(loaded.job.has(jobId), "dataset", dataset.id, `Job "${jobId}" does not exist`);
+    }
   }
 }
 

@@ -23,6 +23,7 @@ import type {
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
 import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
+import { collectJobs, type CollectRequest } from "./_collect.ts";
 import { DEFAULT_DISPLAY, type DisplayOptions, type ShownValue } from "./_display.ts";
 import {
   type DatasetFilter,
@@ -44,7 +45,12 @@ import {
   runPlan,
   transitionExperiment,
 } from "./_experiments.ts";
-import { AuditFilterSchema, parseFilter, RunRequestSchema } from "./_requests.ts";
+import {
+  AuditFilterSchema,
+  CollectRequestSchema,
+  parseFilter,
+  RunRequestSchema,
+} from "./_requests.ts";
 import {
   type BatchProgress,
   checkRerun,
@@ -331,6 +337,17 @@ export class Lab {
   /** Imports a CSV file as a dataset. */
   importCsv(request: ImportCsvRequest): Promise<Dataset> {
     return importCsv(this.#lab, request);
+  }
+
+  /**
+   * Collects chosen fields of succeeded jobs into a table dataset: one row
+   * per job, one column per field, the jobs' output datasets as parents.
+   */
+  async collectJobs(request: CollectRequest | unknown): Promise<Dataset> {
+    return await collectJobs(
+      this.#lab,
+      parseOrThrow(CollectRequestSchema, request, "Invalid collect request"),
+    );
   }
 
   /** The provenance graph of a dataset, back to its source files. */

@@ -2,6 +2,7 @@ import * as z from "zod";
 import type { AuditFilter } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
+  DATASET_KINDS,
   EXPERIMENT_STATUSES,
   type ExperimentStatus,
   JOB_STATUSES,
@@ -51,7 +52,17 @@ export const RunRequestSchema = z.strictObject({
   params: z.array(z.string()).optional(),
   fromDataset: z.string().optional(),
   map: z.array(z.string()).optional(),
+  skipBlankRows: z.boolean().optional(),
   experimentId: z.string().optional(),
+});
+
+/** The shape of a collect request (`datasets collect`), checked before anything is read. */
+export const CollectRequestSchema = z.strictObject({
+  jobIds: z.array(z.string()),
+  fields: z.array(z.string()),
+  title: z.string().optional(),
+  experimentId: z.string().optional(),
+  reason: z.string().optional(),
 });
 
 /**
@@ -136,9 +147,9 @@ export const JobFilterSchema = z.object({
 
 /** The shape of a dataset filter. */
 export const DatasetFilterSchema = z.object({
-  kind: oneOf(["imported", "module-output"] as const, {
+  kind: oneOf(DATASET_KINDS, {
     message: (value) =>
-      `Unknown dataset kind ${quote(value)}: expected one of imported, module-output`,
+      `Unknown dataset kind ${quote(value)}: expected one of ${DATASET_KINDS.join(", ")}`,
   }).optional(),
   experimentId: z.unknown().optional(),
   ...paging,

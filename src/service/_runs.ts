@@ -7,24 +7,26 @@ import {
   type Experiment,
   type InputConversion,
   type Job,
+  type JobMapping,
   mib,
   newId,
   RECORD_SCHEMA_VERSION,
 } from "../records/mod.ts";
-import {
-  executeRun,
-  inputFromTable,
-  plotOf,
-  type PreparedRun,
-  prepareRun,
-  type RunOutcome,
-} from "../runs/mod.ts";
+import { executeRun, plotOf, type PreparedRun, prepareRun, type RunOutcome } from "../runs/mod.ts";
 import { VERSION } from "../version.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import { JobFilterSchema, parseFilter } from "./_requests.ts";
 import { parseParams } from "./_params.ts";
 import { jsonSchemaOf } from "../validation.ts";
 import { convertMappedColumns, convertWrittenUnits } from "./_units.ts";
+import {
+  assembleInput,
+  checkMapSpecs,
+  formatMappedIssues,
+  mapColumns,
+  mappedIssues,
+  parseMapSpec,
+} from "./_mapping.ts";
 import type { Page, StorageTransaction } from "../storage/mod.ts";
 
 /** How to run a module: the input, and where else it comes from. */
@@ -35,10 +37,15 @@ export interface RunRequest {
   input?: Record<string, unknown>;
   /** `name=value` parameters, merged over `input`. */
   params?: string[];
-  /** An imported dataset whose columns feed array inputs. */
+  /** A table dataset (imported or collected) whose columns feed array inputs. */
   fromDataset?: string;
-  /** `field=column` mappings for `fromDataset`. */
+  /**
+   * Mappings for `fromDataset`: `field=column` fills a list,
+   * `field[].name=column` the field `name` of one object per row.
+   */
   map?: string[];
+  /** Leave out rows with a blank mapped cell, recording their CSV lines on the job. */
+  skipBlankRows?: boolean;
   /** The experiment to link the job and its dataset to. */
   experimentId?: string;
 }
@@ -74,6 +81,7 @@ interface PlannedRun {
   retryOf: string | null;
   conversions: InputConversion[];
   warnings: string[];
+  mapping?: JobMapping;
 }
 
 const RUNNABLE: ReadonlyArray<Experiment["status"]> = ["draft", "running"];
@@ -89,6 +97,8 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
   const inputDatasetIds: string[] = [];
   const conversions: InputConversion[] = [];
   const warnings: string[] = [];
+  let mapping: JobMapping | undefined;
+  let explain: ((error: LabosError) => LabosError) | undefined;
   if (request.fromDataset !== undefined) {
     const dataset = await lab.storage.get("dataset", request.fromDataset);
     if (!dataset.table) {
@@ -96,7 +106,11 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
         "invalid",
         `Cannot use dataset ${
           quote(dataset.id)
-        } as input: it has no table (only imported datasets do)`,
+        } as input: it has no table (it is a ${dataset.kind} dataset); to feed module results to a module, collect them into a table first: ${
+          dataset.provenance
+            ? `labos datasets collect ${dataset.provenance.jobId} --field FIELD`
+            : "labos datasets collect JOB_ID... --field FIELD"
+        }`,
       );
     }
     if (!request.map || request.map.length === 0) {
@@ -105,17 +119,40 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
         `"--map" is required with "--from-dataset": map fields to columns, e.g. --map timesS=time_s`,
       );
     }
-    const mapped = await convertMappedColumns(inputFromTable(dataset.table, request.map), {
-      map: request.map,
-      columns: dataset.table.columns,
-      units: inputUnits(registered.module),
-    });
-    raw = { ...raw, ...mapped.values };
-    conversions.push(...mapped.conversions);
-    warnings.push(...mapped.warnings);
+    const table = dataset.table;
+    const specs = checkMapSpecs(
+      request.map.map(parseMapSpec),
+      jsonSchemaOf(registered.module.input),
+    );
+    const picked = mapColumns(table, specs, { skipBlankRows: request.skipBlankRows });
+    const converted = await convertMappedColumns(picked.cells, { specs, columns: table.columns });
+    const values = assembleInput(specs, converted.values);
+    raw = { ...raw, ...values };
+    conversions.push(...converted.conversions);
+    warnings.push(...converted.warnings);
     inputDatasetIds.push(dataset.id);
+    if (request.skipBlankRows) mapping = { skippedLines: picked.skippedLines };
+    explain = (error) => {
+      const issues = mappedIssues(error.issues, {
+        specs,
+        rows: picked.rows,
+        table,
+        values,
+      });
+      if (issues === undefined) return error;
+      return new LabosError(
+        "invalid",
+        `Cannot run module ${quote(registered.module.key)}: ${formatMappedIssues(issues)}`,
+        { issues },
+      );
+    };
   } else if (request.map && request.map.length > 0) {
     throw new LabosError("invalid", `"--map" needs "--from-dataset": say which dataset to read`);
+  } else if (request.skipBlankRows) {
+    throw new LabosError(
+      "invalid",
+      `"--skip-blank-rows" needs "--from-dataset" and "--map": it leaves out rows of a mapped table`,
+    );
   }
   raw = {
     ...raw,
@@ -123,10 +160,24 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
   };
   const written = await convertWrittenUnits(raw, inputUnits(registered.module));
   conversions.push(...written.conversions);
-  const prepared = prepareRun(registered, written.values);
+  let prepared: PreparedRun;
+  try {
+    prepared = prepareRun(registered, written.values);
+  } catch (error) {
+    if (explain && error instanceof LabosError && error.kind === "invalid") throw explain(error);
+    throw error;
+  }
   const experimentId = request.experimentId ?? null;
   if (experimentId !== null) checkRunnable(await lab.storage.get("experiment", experimentId));
-  return { prepared, experimentId, inputDatasetIds, retryOf: null, conversions, warnings };
+  return {
+    prepared,
+    experimentId,
+    inputDatasetIds,
+    retryOf: null,
+    conversions,
+    warnings,
+    ...(mapping ? { mapping } : {}),
+  };
 }
 
 function checkRunnable(experiment: Experiment): void {
@@ -203,6 +254,7 @@ function recordRun(
     error: null,
     ...(plan.conversions.length > 0 ? { conversions: plan.conversions } : {}),
     ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
+    ...(plan.mapping ? { mapping: plan.mapping } : {}),
   };
   const running: Job = {
     ...queued,
@@ -364,6 +416,7 @@ export async function retryJob(lab: LabContext, jobId: string): Promise<RunResul
     inputDatasetIds: job.inputDatasetIds,
     retryOf: job.id,
     conversions: job.conversions ?? [],
+    ...(job.mapping ? { mapping: job.mapping } : {}),
     // The input was converted when the job was planned; its warnings stay on that job.
     warnings: [],
   });

@@ -14,41 +14,41 @@ export interface ConvertedInput<T> {
 }
 
 /**
- * Converts each mapped column's values into the unit of the field it feeds.
- * A column without a unit feeding a field with one is taken as it is, with
- * a warning; different dimensions are an `invalid` error naming both units.
+ * Converts each mapped column's values into the unit of the field it feeds
+ * (`timesS`, or `standards[].concentrationM` inside a list of objects). A
+ * column without a unit feeding a field with one is taken as it is, with a
+ * warning; different dimensions are an `invalid` error naming both units.
+ * Cells left `undefined` (an optional field left out) stay so.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { convertMappedColumns } from "./_units.ts";
- * const converted = await convertMappedColumns({ timesS: [0, 2] }, {
- *   map: ["timesS=t_min"],
+ * const converted = await convertMappedColumns(new Map([["timesS", [0, 2]]]), {
+ *   specs: [{ target: "timesS", column: "t_min", unit: { unit: "s", difference: false } }],
  *   columns: [{ name: "t_min", type: "integer", unit: "min" }],
- *   units: { timesS: { unit: "s", difference: false } },
  * });
- * assert.deepStrictEqual(converted.values.timesS, [0, 120]);
+ * assert.deepStrictEqual(converted.values.get("timesS"), [0, 120]);
  * assert.strictEqual(converted.conversions[0].factor, 60);
  * ```
  */
 export async function convertMappedColumns(
-  mapped: Record<string, unknown[]>,
-  options: { map: string[]; columns: DatasetColumn[]; units: Record<string, FieldUnit> },
-): Promise<ConvertedInput<Record<string, unknown[]>>> {
-  const values: Record<string, unknown[]> = { ...mapped };
+  mapped: Map<string, ReadonlyArray<unknown>>,
+  options: {
+    specs: ReadonlyArray<{ target: string; column: string; unit?: FieldUnit }>;
+    columns: DatasetColumn[];
+  },
+): Promise<ConvertedInput<Map<string, ReadonlyArray<unknown>>>> {
+  const values = new Map(mapped);
   const conversions: InputConversion[] = [];
   const warnings: string[] = [];
-  for (const entry of options.map) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(entry);
-    if (!match) continue;
-    const [, field, column] = match;
-    const fieldUnit = Object.hasOwn(options.units, field) ? options.units[field] : undefined;
+  for (const { target, column, unit: fieldUnit } of options.specs) {
     const columnUnit = options.columns.find((c) => c.name === column)?.unit;
     if (fieldUnit === undefined) {
       if (columnUnit !== undefined) {
         warnings.push(
           `Column ${quote(column)} has the unit ${quote(columnUnit)}, but ${
-            quote(field)
+            quote(target)
           } declares none: its values are used as they are`,
         );
       }
@@ -58,25 +58,30 @@ export async function convertMappedColumns(
       warnings.push(
         `Column ${quote(column)} has no unit: its values are taken to be in ${
           quote(fieldUnit.unit)
-        }, the unit of ${quote(field)}`,
+        }, the unit of ${quote(target)}`,
       );
       continue;
     }
-    const numbers = values[field];
-    if (!numbers.every((value) => typeof value === "number")) continue;
-    const context = `Cannot map column ${quote(column)} to ${quote(field)}`;
+    const cells = values.get(target) ?? [];
+    if (!cells.every((value) => value === undefined || typeof value === "number")) continue;
+    const context = `Cannot map column ${quote(column)} to ${quote(target)}`;
     const from = await checkedUnit(columnUnit, { context, field: fieldUnit.unit });
     if (from === fieldUnit.unit) continue;
-    const converted = await convertValues(numbers as number[], {
+    const numbers = cells.filter((value): value is number => typeof value === "number");
+    const converted = await convertValues(numbers, {
       from,
       to: fieldUnit.unit,
       difference: fieldUnit.difference,
       verb: "map",
       source: `column ${quote(column)}`,
-      target: quote(field),
+      target: quote(target),
     });
-    values[field] = converted.values;
-    conversions.push({ field, column, ...converted.conversion });
+    let next = 0;
+    values.set(
+      target,
+      cells.map((value) => value === undefined ? value : converted.values[next++]),
+    );
+    conversions.push({ field: target, column, ...converted.conversion });
   }
   return { values, conversions, warnings };
 }

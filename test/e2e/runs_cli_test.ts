@@ -318,6 +318,7 @@ Deno.test("modules list and show describe the catalogue with input JSON Schemas"
     "ms.neutral-losses",
     "spectroscopy.beer-lambert",
     "thermo.calorimetry",
+    "thermo.calorimetry-curve",
   ]);
   const show = await cliJson<
     { inputSchema: { properties: Record<string, unknown> }; citations: string[] }

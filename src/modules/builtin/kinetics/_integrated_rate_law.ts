@@ -25,6 +25,8 @@ export interface IntegratedRateLawInput {
   concentrationsM: number[];
   /** The order to fit, or `auto` to pick the order whose linear plot fits best. */
   order: ReactionOrder | "auto";
+  /** The temperature of the run, in kelvins; recorded and echoed, not used by the fit. */
+  temperatureK?: number;
 }
 
 /** One order's linearised fit. */
@@ -59,6 +61,8 @@ export interface IntegratedRateLawOutput {
   rSquared: number;
   /** The fit of every order 0, 1 and 2, for comparison. */
   fits: OrderFit[];
+  /** The temperature of the run, in kelvins, when the input gave one. */
+  temperatureK?: number;
 }
 
 const UNITS = { 0: "M/s", 1: "1/s", 2: "1/(M·s)" } as const;
@@ -75,6 +79,11 @@ const inputSchema = z.object({
     .describe(
       "Reaction order to fit: 0, 1, 2, or auto (the order whose linear plot has the highest R²)",
     ),
+  temperatureK: z.number().positive().optional().meta(unitMeta("K")).describe(
+    "Temperature of the run, in kelvins; optional, not used by the fit: recorded and echoed in " +
+      "the output, so that rate constants from several temperatures can be collected for an " +
+      "Arrhenius fit",
+  ),
 }).superRefine((input, ctx) => {
   if (input.concentrationsM.length !== input.timesS.length) {
     ctx.addIssue({
@@ -143,6 +152,9 @@ const outputSchema = z.object({
   ),
   rSquared: z.number().describe("R² of the chosen order's linear plot (dimensionless)"),
   fits: z.array(orderFitSchema).describe("Fits of orders 0, 1 and 2"),
+  temperatureK: z.number().optional().meta(unitMeta("K")).describe(
+    "Temperature of the run, in kelvins, as the input gave it; absent when it gave none",
+  ),
 });
 
 const TRANSFORMS: Record<ReactionOrder, (c: number) => number> = {
@@ -241,6 +253,7 @@ function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
     fittedInitialConcentrationStandardErrorM: hasInitial && sa !== null ? initialSlope * sa : null,
     rSquared: fit.rSquared,
     fits,
+    ...(input.temperatureK === undefined ? {} : { temperatureK: input.temperatureK }),
   });
 }
 
