@@ -406,8 +406,6 @@ const README_SECTION = /#+ Mapping tables into modules\n[\s\S]*?(```sh\n[\s\S]*?
 
 Deno.test({
   name: "tablemap: the README's mapping block is the one this test runs",
-  // Until the README carries the section, there is nothing to compare.
-  ignore: README_SECTION === null,
   fn() {
     assertEquals(README_SECTION?.[1], README_MAPPING);
   },
