@@ -32,6 +32,8 @@ export {
   ModuleError,
   type ModuleExample,
   type ModuleWarnings,
+  type PlotAnnotation,
+  type PlotPanel,
   type PlotSeries,
   type PlotSpec,
   type SafeParseResult,

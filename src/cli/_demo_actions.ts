@@ -259,5 +259,21 @@ function summarise(output: unknown): string {
   );
   const peaks = (output as { peaks?: unknown[] }).peaks;
   const text = describeValue(scalars);
-  return Array.isArray(peaks) ? `${text}\npeaks: ${JSON.stringify(peaks.slice(0, 4))}` : text;
+  if (!Array.isArray(peaks)) return text;
+  // Every peak the module kept (above its threshold): the M+4 of Cl₂ is the fifth.
+  return [
+    `${text}`,
+    `peaks (${peaks.length}):`,
+    ...peaks.map((peak) => `  ${peakLine(peak)}`),
+  ]
+    .join("\n");
+}
+
+// One peak as "mz 83.95, abundance 100": the displayed values, without JSON quotes.
+function peakLine(peak: unknown): string {
+  if (peak === null || typeof peak !== "object") return String(peak);
+  return Object.entries(peak as Record<string, unknown>)
+    .filter(([, value]) => typeof value !== "object")
+    .map(([key, value]) => `${key} ${value}`)
+    .join(", ");
 }

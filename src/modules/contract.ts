@@ -156,16 +156,39 @@ export interface PlotSeries {
   dashed?: boolean;
 }
 
-/** A renderer-neutral plot description; `src/plots` turns it into SVG. */
-export interface PlotSpec {
-  /** Plot title. */
+/** A short text label placed just above a data point, such as a peak assignment. */
+export interface PlotAnnotation {
+  /** X of the point, in data units. */
+  x: number;
+  /** Y of the point, in data units; the label sits above it. */
+  y: number;
+  /** The label; labels that would overlap are stacked upwards. */
+  text: string;
+}
+
+/** One set of axes: its own title, labels, series and annotations. */
+export interface PlotPanel {
+  /** Panel title. */
   title: string;
-  /** X axis label, with units. */
+  /** X axis label, with the UCUM unit of its field when it declares one. */
   xLabel: string;
-  /** Y axis label, with units. */
+  /** Y axis label, with the UCUM unit of its field when it declares one. */
   yLabel: string;
   /** The series, drawn in order. */
   series: PlotSeries[];
+  /** Text labels at data points, drawn above them. */
+  annotations?: PlotAnnotation[];
+}
+
+/**
+ * A renderer-neutral plot description; `src/plots` turns it into SVG. With
+ * `panels`, the figure is those panels under the title (the first one across
+ * the top, the others side by side below it), and the spec's own labels and
+ * series are not drawn.
+ */
+export interface PlotSpec extends PlotPanel {
+  /** Several views of one result, such as C, ln C and 1/C against t. */
+  panels?: PlotPanel[];
 }
 
 /**

@@ -3,7 +3,7 @@ import { type ScaleContinuousNumeric, scaleLinear, scaleLog } from "d3-scale";
 // @ts-types="@types/d3-shape"
 import { line } from "d3-shape";
 import { LabosError, quote } from "../errors.ts";
-import type { PlotSeries, PlotSpec } from "../modules/contract.ts";
+import type { PlotAnnotation, PlotPanel, PlotSeries, PlotSpec } from "../modules/contract.ts";
 import {
   escapeXml,
   fitText,
@@ -33,6 +33,7 @@ const TITLE_SIZE = 16;
 const LABEL_SIZE = 13;
 const TICK_SIZE = 12;
 const LEGEND_SIZE = 12;
+const NOTE_SIZE = 11;
 const TICK_LENGTH = 5;
 const MARKER_RADIUS = 3.5;
 const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
@@ -63,8 +64,13 @@ interface DrawableSeries {
  */
 const MAX_DRAWN = 10_000;
 
+/** The most point labels drawn per panel; placing each checks it against those placed. */
+const MAX_LABELS = 300;
+
 /**
- * Renders a {@linkcode PlotSpec} as a standalone SVG document.
+ * Renders a {@linkcode PlotSpec} as a standalone SVG document. A spec with
+ * `panels` is drawn as a figure: the first panel across the top, the others
+ * side by side below it, each with its own axes and legend.
  *
  * @example
  * ```ts
@@ -78,24 +84,19 @@ const MAX_DRAWN = 10_000;
  * ```
  */
 export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): string {
-  const width = dimension("width", { value: options.width ?? 720, min: 240 });
-  const height = dimension("height", { value: options.height ?? 450, min: 180 });
-  const xLog = scaleOption("xScale", options.xScale);
-  const yLog = scaleOption("yScale", options.yScale);
   checkSpec(spec);
+  const panels = Array.isArray(spec.panels) && spec.panels.length > 0 ? spec.panels : null;
+  panels?.forEach((panel, index) => checkSpec(panel, `panel ${index + 1}`));
+  const width = dimension("width", { value: options.width ?? 720, min: 240 });
+  const height = dimension("height", {
+    value: options.height ?? (panels && panels.length > 1 ? 760 : 450),
+    min: 180,
+  });
+  const scales = {
+    xLog: scaleOption("xScale", options.xScale),
+    yLog: scaleOption("yScale", options.yScale),
+  };
 
-  const all = spec.series.map((series, index) => keepDrawable(series, { index, xLog, yLog }));
-  // The axes span every point; only the drawing is thinned.
-  const kept = all.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
-  const drawable = all.map((d) =>
-    d.total > MAX_DRAWN ? { ...d, points: decimate(d.points, d.total) } : d
-  );
-  const hasSticks = drawable.some((d) => d.series.kind === "sticks" && d.points.length > 0);
-  const hasMarkers = spec.series.some((s) => s.kind !== "line");
-
-  const top = spec.title.trim() ? 44 : 18;
-  const bottom = TICK_LENGTH + 6 + TICK_SIZE + (spec.xLabel.trim() ? 14 + LABEL_SIZE : 0) + 14;
-  const legend = legendLayout(spec.series, { width, height: height - bottom - top });
   const body: string[] = [];
   const title = fitText(spec.title, { fontSize: TITLE_SIZE, width: width - 24 });
   if (title) {
@@ -103,67 +104,165 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
       textElement(title, { x: width / 2, y: 28, size: TITLE_SIZE, anchor: "middle", bold: true }),
     );
   }
-
-  if (kept.length === 0) {
-    const plot = { left: 24, top, right: width - 24, bottom: height - 24 };
-    body.push(emptyPlot(spec, { plot, log: xLog || yLog }));
-    return svgDocument(body, {
-      width,
-      height,
-      title: spec.title,
-      description: describe(spec, null),
+  const top = spec.title.trim() ? 44 : 18;
+  // A line at the foot says when a series was thinned for drawing; room is kept for it.
+  const big = (panels ?? [spec]).some((p) => p.series.some((s) => s.points.length > MAX_DRAWN));
+  const foot = big ? height - 14 : height;
+  const descriptions: string[] = [];
+  const notes: string[] = [];
+  if (!panels) {
+    const drawn = drawPanel(spec, { left: 0, top, right: width, bottom: foot }, {
+      ...scales,
+      ownTitle: false,
+    });
+    body.push(drawn.svg);
+    descriptions.push(describe(spec, drawn.ranges));
+    if (drawn.note) notes.push(drawn.note);
+  } else {
+    const boxes = panelBoxes(panels.length, { width, height: foot, top });
+    panels.forEach((panel, index) => {
+      const drawn = drawPanel(panel, boxes[index], { ...scales, ownTitle: true });
+      body.push(drawn.svg);
+      descriptions.push(describe(panel, drawn.ranges));
+      if (drawn.note) notes.push(drawn.note);
     });
   }
+  const note = notes.join("; ");
+  if (note) {
+    body.push(textElement(fitText(note, { fontSize: 10, width: width - 24 }), {
+      x: width - 12,
+      y: height - 4,
+      size: 10,
+      anchor: "end",
+      fill: MUTED,
+      className: "decimation",
+    }));
+  }
+  const description = panels
+    ? `${spec.title || "Plot"}: ${panels.length} panels. ${descriptions.join(" ")}`
+    : descriptions[0];
+  return svgDocument(body, {
+    width,
+    height,
+    title: spec.title,
+    description: `${description}${note ? ` ${note}.` : ""}`,
+  });
+}
 
-  const xs = kept.map((p) => p[0]);
-  const ys = kept.map((p) => p[1]);
-  const xExtent = padExtent(extent(xs), { log: xLog, pad: hasMarkers ? 0.04 : 0, zero: false });
-  const yExtent = padExtent(extent(ys), { log: yLog, pad: 0.04, zero: hasSticks && !yLog });
+// The first panel spans the top half; the others share the bottom half.
+function panelBoxes(count: number, area: { width: number; height: number; top: number }): Box[] {
+  const { width, height, top } = area;
+  if (count === 1) return [{ left: 0, top, right: width, bottom: height }];
+  const split = top + (height - top) * 0.5;
+  const boxes: Box[] = [{ left: 0, top, right: width, bottom: split }];
+  const each = width / (count - 1);
+  for (let i = 0; i < count - 1; i++) {
+    boxes.push({ left: i * each, top: split + 6, right: (i + 1) * each, bottom: height });
+  }
+  return boxes;
+}
 
-  const plotTop = top;
-  const plotBottom = height - bottom;
+interface DrawnPanel {
+  svg: string;
+  ranges: { x: [number, number]; y: [number, number] } | null;
+  /** Which series were thinned for drawing, or "". */
+  note: string;
+}
+
+function drawPanel(
+  panel: PlotPanel,
+  box: Box,
+  options: { xLog: boolean; yLog: boolean; ownTitle: boolean },
+): DrawnPanel {
+  const { xLog, yLog } = options;
+  const width = box.right - box.left;
+  const all = panel.series.map((series, index) => keepDrawable(series, { index, xLog, yLog }));
+  // The axes span every point; only the drawing is thinned.
+  const kept = all.flatMap((d) => d.points.filter((p): p is [number, number] => p !== null));
+  const drawable = all.map((d) =>
+    d.total > MAX_DRAWN ? { ...d, points: decimate(d.points, d.total) } : d
+  );
+  const hasSticks = drawable.some((d) => d.series.kind === "sticks" && d.points.length > 0);
+  const hasMarkers = panel.series.some((s) => s.kind !== "line");
+  // Labels that cannot be placed (from a plugin, say) are left out, as points are.
+  const notes = (panel.annotations ?? []).filter((a) =>
+    a !== null && typeof a === "object" && Number.isFinite(a.x) && Number.isFinite(a.y) &&
+    (!xLog || a.x > 0) && (!yLog || a.y > 0) &&
+    typeof a.text === "string" && a.text.trim() !== ""
+  );
+
+  const body: string[] = [];
+  let top = box.top;
+  if (options.ownTitle && panel.title.trim()) {
+    const title = fitText(panel.title, { fontSize: LABEL_SIZE, width: width - 16 });
+    body.push(textElement(title, {
+      x: (box.left + box.right) / 2,
+      y: box.top + LABEL_SIZE + 2,
+      size: LABEL_SIZE,
+      anchor: "middle",
+      bold: true,
+    }));
+    top += LABEL_SIZE + 14;
+  }
+  const axisSpace = TICK_LENGTH + 6 + TICK_SIZE + (panel.xLabel.trim() ? 14 + LABEL_SIZE : 0) + 14;
+  const legend = legendLayout(panel.series, {
+    width,
+    height: box.bottom - axisSpace - top,
+    below: options.ownTitle,
+  });
+  const bottom = box.bottom - axisSpace - legend.height;
+
+  if (kept.length === 0) {
+    const plot = { left: box.left + 24, top, right: box.right - 24, bottom: box.bottom - 24 };
+    body.push(emptyPlot(panel, { plot, log: xLog || yLog }));
+    return { svg: `<g class="panel">\n${body.join("\n")}\n</g>`, ranges: null, note: "" };
+  }
+
+  const xExtent = padExtent(extent(kept.map((p) => p[0])), {
+    log: xLog,
+    pad: hasMarkers ? 0.04 : 0,
+    zero: false,
+  });
+  const yValues = kept.map((p) => p[1]).concat(notes.map((a) => a.y));
+  // Labels sit above their points, so the top of the axis leaves room for a few rows of them.
+  const yExtent = padExtent(extent(yValues), {
+    log: yLog,
+    pad: 0.04,
+    top: notes.length > 0 ? 0.16 : 0.04,
+    zero: hasSticks && !yLog,
+  });
   const yAxis = buildAxis(yExtent, {
     log: yLog,
-    range: [plotBottom, plotTop],
-    count: Math.max(2, Math.round((plotBottom - plotTop) / 50)),
+    range: [bottom, top],
+    count: Math.max(2, Math.round((bottom - top) / 50)),
   });
-  const yLabelSpace = spec.yLabel.trim() ? LABEL_SIZE + 14 : 0;
-  const yTickWidth = yAxis.ticks.reduce(
-    (widest, t) => Math.max(widest, textWidth(t.label, TICK_SIZE)),
-    0,
-  );
-  const plotLeft = Math.ceil(14 + yLabelSpace + yTickWidth + TICK_LENGTH + 5);
-  const plotRight = width - (legend.width > 0 ? legend.width + 20 : 24);
-  const xAxis = fitXAxis(xExtent, { log: xLog, range: [plotLeft, plotRight] });
-  const plot = { left: plotLeft, top: plotTop, right: plotRight, bottom: plotBottom };
+  const yLabelSpace = panel.yLabel.trim() ? LABEL_SIZE + 14 : 0;
+  let yTickWidth = 0;
+  for (const t of yAxis.ticks) yTickWidth = Math.max(yTickWidth, textWidth(t.label, TICK_SIZE));
+  const left = Math.ceil(box.left + 14 + yLabelSpace + yTickWidth + TICK_LENGTH + 5);
+  const right = box.right - (legend.place === "right" ? legend.width + 32 : 24);
+  const xAxis = fitXAxis(xExtent, { log: xLog, range: [left, right] });
+  const plot = { left, top, right, bottom };
 
   body.push(drawGrid({ x: xAxis, y: yAxis }, plot));
   body.push(drawAxes({ x: xAxis, y: yAxis }, plot));
   for (const d of drawable) body.push(drawSeries(d, { x: xAxis.scale, y: yAxis.scale }));
-  const note = decimationNote(drawable);
-  if (note) {
-    body.push(
-      textElement(fitText(note, { fontSize: 10, width: width - 24 }), {
-        x: width - 12,
-        y: height - 4,
-        size: 10,
-        anchor: "end",
-        fill: MUTED,
-      }).replace("<text ", `<text class="decimation" `),
-    );
+  body.push(drawAnnotations(notes, { x: xAxis.scale, y: yAxis.scale, plot }));
+  body.push(drawAxisLabels(panel, plot, { yTickWidth }));
+  if (legend.place === "right") {
+    body.push(drawLegend(legend, { x: right + 20, y: top }));
+  } else if (legend.entries.length > 0) {
+    body.push(drawLegend(legend, { x: box.left + 14, y: box.bottom - legend.height - 4 }));
   }
-  body.push(drawAxisLabels(spec, plot, { yTickWidth }));
-  if (legend.width > 0) body.push(drawLegend(legend, { x: plotRight + 20, y: plotTop }));
   const ranges = {
     x: xAxis.scale.domain() as [number, number],
     y: yAxis.scale.domain() as [number, number],
   };
-  return svgDocument(body.filter(Boolean), {
-    width,
-    height,
-    title: spec.title,
-    description: `${describe(spec, ranges)}${note ? ` ${note}.` : ""}`,
-  });
+  return {
+    svg: `<g class="panel">\n${body.filter(Boolean).join("\n")}\n</g>`,
+    ranges,
+    note: decimationNote(drawable),
+  };
 }
 
 // Says which series were thinned for drawing, and that the numbers used all points.
@@ -195,15 +294,18 @@ function scaleOption(name: string, value: unknown): boolean {
   throw new LabosError("invalid", `Plot ${name} must be "linear" or "log", got ${quote(value)}`);
 }
 
-function checkSpec(spec: PlotSpec): void {
+function checkSpec(spec: PlotPanel, where = "plot"): void {
   if (spec === null || typeof spec !== "object" || !Array.isArray(spec.series)) {
-    throw new LabosError("invalid", "Cannot draw plot: the spec has no series list");
+    throw new LabosError("invalid", `Cannot draw ${where}: the spec has no series list`);
+  }
+  if (spec.annotations !== undefined && !Array.isArray(spec.annotations)) {
+    throw new LabosError("invalid", `Cannot draw ${where}: annotations must be a list`);
   }
   for (const key of ["title", "xLabel", "yLabel"] as const) {
     if (typeof spec[key] !== "string") {
       throw new LabosError(
         "invalid",
-        `Cannot draw plot: ${key} must be a string, got ${quote(spec[key])}`,
+        `Cannot draw ${where}: ${key} must be a string, got ${quote(spec[key])}`,
       );
     }
   }
@@ -295,12 +397,12 @@ function extent(values: number[]): [number, number] {
 // span, so markers clear the frame; ticks fall on round values inside it.
 function padExtent(
   [min, max]: [number, number],
-  options: { log: boolean; pad: number; zero: boolean },
+  options: { log: boolean; pad: number; top?: number; zero: boolean },
 ): [number, number] {
+  const topPad = options.top ?? options.pad;
   if (options.log) {
     if (min === max) return [min / 10, max * 10];
-    const factor = (max / min) ** options.pad;
-    return [min / factor, max * factor];
+    return [min / (max / min) ** options.pad, max * (max / min) ** topPad];
   }
   if (options.zero) {
     min = Math.min(min, 0);
@@ -313,7 +415,7 @@ function padExtent(
   const span = max - min;
   // Sticks rise from zero, so zero stays on the frame instead of floating above it.
   const low = options.zero && min === 0 ? 0 : min - span * options.pad;
-  const high = options.zero && max === 0 ? 0 : max + span * options.pad;
+  const high = options.zero && max === 0 && topPad === options.pad ? 0 : max + span * topPad;
   return [low, high];
 }
 
@@ -466,7 +568,7 @@ function drawAxes({ x, y }: { x: Axis; y: Axis }, plot: Box): string {
   ].join("\n");
 }
 
-function drawAxisLabels(spec: PlotSpec, plot: Box, options: { yTickWidth: number }): string {
+function drawAxisLabels(spec: PlotPanel, plot: Box, options: { yTickWidth: number }): string {
   const parts: string[] = [];
   const xLabel = fitText(spec.xLabel, { fontSize: LABEL_SIZE, width: plot.right - plot.left });
   if (xLabel) {
@@ -554,60 +656,139 @@ function drawSeries(d: DrawableSeries, { x, y }: { x: Scale; y: Scale }): string
 }
 
 interface LegendLayout {
+  /** `right` of the plot, or `below` it in wrapped rows. */
+  place: "right" | "below";
+  /** Width taken at the right; 0 below. */
   width: number;
-  entries: Array<{ label: string; series: PlotSeries; index: number }>;
+  /** Height taken below the axes; 0 at the right. */
+  height: number;
+  /** Each entry with its offset from the legend's corner. */
+  entries: Array<{ label: string; series: PlotSeries; index: number; dx: number; dy: number }>;
   more: number;
 }
 
+const ROW = 20;
+
+// A legend goes at the right when its labels fit there whole; otherwise below the axes,
+// in rows as wide as the panel, so no label is cut off.
 function legendLayout(
   series: PlotSeries[],
-  { width, height }: { width: number; height: number },
+  { width, height, below }: { width: number; height: number; below: boolean },
 ): LegendLayout {
-  if (series.length === 0) return { width: 0, entries: [], more: 0 };
-  const maxText = Math.min(width * 0.28, 220);
-  const entries = series.map((s, index) => ({
-    label: fitText(s.name || `Series ${index + 1}`, { fontSize: LEGEND_SIZE, width: maxText }),
-    series: s,
-    index,
-  }));
-  const textMax = entries.reduce(
-    (widest, e) => Math.max(widest, textWidth(e.label, LEGEND_SIZE)),
-    -Infinity,
+  if (series.length === 0) return { place: "right", width: 0, height: 0, entries: [], more: 0 };
+  const names = series.map((s, index) =>
+    s.name.replace(/\s+/g, " ").trim() || `Series ${index + 1}`
   );
-  // Rows are 20 px apart; when they do not all fit, the last row says how many are left out.
-  const rows = Math.max(1, Math.floor((height - 8) / 20));
-  const shown = entries.length <= rows ? entries : entries.slice(0, rows - 1);
-  return { width: Math.ceil(28 + textMax), entries: shown, more: entries.length - shown.length };
+  let widest = 0;
+  for (const name of names) widest = Math.max(widest, textWidth(name, LEGEND_SIZE));
+  const rightMax = Math.min(width * 0.28, 220);
+  const rows = Math.max(1, Math.floor((height - 8) / ROW));
+  if (!below && widest <= rightMax && series.length <= rows) {
+    const entries = names.map((label, index) => ({
+      label,
+      series: series[index],
+      index,
+      dx: 0,
+      dy: index * ROW,
+    }));
+    return { place: "right", width: Math.ceil(28 + widest), height: 0, entries, more: 0 };
+  }
+  const usable = width - 28;
+  const entries: LegendLayout["entries"] = [];
+  let dx = 0;
+  let dy = 0;
+  let rowHeight = ROW;
+  names.forEach((name, index) => {
+    const lines = wrapText(name, { fontSize: LEGEND_SIZE, width: usable - 28 });
+    let longest = 0;
+    for (const line of lines) longest = Math.max(longest, textWidth(line, LEGEND_SIZE));
+    const size = 28 + longest + 18;
+    const tall = ROW + (lines.length - 1) * LINE;
+    if (dx > 0 && dx + size > usable) {
+      dx = 0;
+      dy += rowHeight;
+      rowHeight = ROW;
+    }
+    entries.push({ label: lines.join("\n"), series: series[index], index, dx, dy });
+    rowHeight = Math.max(rowHeight, tall);
+    dx += size;
+  });
+  // At most a third of the panel's height; the last row then says how many are left out.
+  const room = Math.max(ROW, height / 3);
+  const shown = entries.filter((e) => e.dy + ROW <= room);
+  const more = entries.length - shown.length;
+  const used = shown.length === entries.length ? dy + rowHeight : shown.reduce(
+    (low, e) => Math.max(low, e.dy),
+    0,
+  ) + ROW * 2;
+  return { place: "below", width: 0, height: used + 4, entries: shown, more };
+}
+
+const LINE = 15;
+
+// Breaks a label into lines that fit, after a comma where it can, else at a space; a word
+// longer than the width is shortened.
+function wrapText(text: string, options: { fontSize: number; width: number }): string[] {
+  const fits = (line: string) => textWidth(line, options.fontSize) <= options.width;
+  const lines: string[] = [];
+  let current = "";
+  for (const clause of text.split(/(?<=,) /)) {
+    const candidate = current ? `${current} ${clause}` : clause;
+    if (fits(candidate)) {
+      current = candidate;
+      continue;
+    }
+    if (current) lines.push(current);
+    current = "";
+    for (const word of clause.split(" ")) {
+      const next = current ? `${current} ${word}` : word;
+      if (!current || fits(next)) current = next;
+      else {
+        lines.push(current);
+        current = word;
+      }
+    }
+  }
+  lines.push(current);
+  return lines.map((line) => fitText(line, options));
 }
 
 function drawLegend(legend: LegendLayout, at: { x: number; y: number }): string {
   const parts: string[] = [`<g class="legend">`];
-  legend.entries.forEach((entry, row) => {
-    const cy = at.y + 8 + row * 20;
+  for (const entry of legend.entries) {
+    const x = at.x + entry.dx;
+    const cy = at.y + 8 + entry.dy;
     const { color, dash, marker: shape } = style(entry.index, entry.series);
     if (entry.series.kind === "line") {
       const dashAttr = dash ? ` stroke-dasharray="${dash}"` : "";
       parts.push(
-        `<path d="M${num(at.x)},${
+        `<path d="M${num(x)},${
           num(cy)
         }h20" stroke="${color}" stroke-width="2" fill="none"${dashAttr}/>`,
       );
     } else if (entry.series.kind === "sticks") {
       parts.push(
-        `<path d="M${num(at.x + 10)},${num(cy + 7)}v-14" ` +
+        `<path d="M${num(x + 10)},${num(cy + 7)}v-14" ` +
           `stroke="${color}" stroke-width="1.5" fill="none"/>`,
       );
     } else {
-      parts.push(`<path d="${marker(shape, { x: at.x + 10, y: cy, r: 4 })}" fill="${color}"/>`);
+      parts.push(`<path d="${marker(shape, { x: x + 10, y: cy, r: 4 })}" fill="${color}"/>`);
     }
-    parts.push(
-      textElement(entry.label, { x: at.x + 28, y: cy + LEGEND_SIZE * 0.35, size: LEGEND_SIZE }),
-    );
-  });
+    // A wrapped entry's further lines are marked, so a reader of the SVG can join them.
+    entry.label.split("\n").forEach((line, i) => {
+      parts.push(textElement(line, {
+        x: x + 28,
+        y: cy + LEGEND_SIZE * 0.35 + i * LINE,
+        size: LEGEND_SIZE,
+        className: i > 0 ? "continued" : undefined,
+      }));
+    });
+  }
   if (legend.more > 0) {
+    const last = legend.entries.reduce((low, e) => Math.max(low, e.dy), -ROW);
     parts.push(textElement(`+${legend.more} more`, {
       x: at.x + 28,
-      y: at.y + 8 + legend.entries.length * 20 + LEGEND_SIZE * 0.35,
+      y: at.y + 8 + last + ROW + LEGEND_SIZE * 0.35,
       size: LEGEND_SIZE,
       fill: MUTED,
     }));
@@ -616,7 +797,46 @@ function drawLegend(legend: LegendLayout, at: { x: number; y: number }): string 
   return parts.join("\n");
 }
 
-function emptyPlot(spec: PlotSpec, { plot, log }: { plot: Box; log: boolean }): string {
+// Each label is centred above its point and kept inside the frame; a label that would
+// overlap one already placed moves up a row, as peak labels do in printed spectra.
+function drawAnnotations(
+  notes: PlotAnnotation[],
+  { x, y, plot }: { x: Scale; y: Scale; plot: Box },
+): string {
+  if (notes.length === 0) return "";
+  if (notes.length > MAX_LABELS) notes = notes.slice(0, MAX_LABELS);
+  const placed: Array<{ left: number; right: number; baseline: number }> = [];
+  const parts: string[] = [`<g class="annotations">`];
+  const order = notes.map((note, index) => ({ note, index }))
+    .sort((a, b) => y(a.note.y) - y(b.note.y) || a.index - b.index);
+  for (const { note } of order) {
+    const text = fitText(note.text, { fontSize: NOTE_SIZE, width: plot.right - plot.left });
+    const half = textWidth(text, NOTE_SIZE) / 2;
+    const px = x(note.x);
+    const cx = Math.min(Math.max(px, plot.left + half + 2), plot.right - half - 2);
+    let baseline = Math.min(y(note.y) - 6, plot.bottom - 4);
+    const clash = (b: number) =>
+      placed.some((p) =>
+        cx - half < p.right + 3 && cx + half > p.left - 3 &&
+        Math.abs(p.baseline - b) < NOTE_SIZE + 1
+      );
+    while (clash(baseline) && baseline - NOTE_SIZE - 2 > plot.top + NOTE_SIZE) {
+      baseline -= NOTE_SIZE + 2;
+    }
+    placed.push({ left: cx - half, right: cx + half, baseline });
+    parts.push(textElement(text, {
+      x: cx,
+      y: baseline,
+      size: NOTE_SIZE,
+      anchor: "middle",
+      className: "annotation",
+    }));
+  }
+  parts.push("</g>");
+  return parts.join("\n");
+}
+
+function emptyPlot(spec: PlotPanel, { plot, log }: { plot: Box; log: boolean }): string {
   const message = spec.series.every((s) => s.points.length === 0)
     ? "No data to plot"
     : log
@@ -636,7 +856,7 @@ function emptyPlot(spec: PlotSpec, { plot, log }: { plot: Box; log: boolean }): 
 }
 
 function describe(
-  spec: PlotSpec,
+  spec: PlotPanel,
   ranges: { x: [number, number]; y: [number, number] } | null,
 ): string {
   if (ranges === null) return `${spec.title || "Plot"}: no data to plot`;

@@ -133,6 +133,8 @@ export interface TextOptions {
   bold?: boolean;
   /** Rotation in degrees about the anchor. */
   rotate?: number;
+  /** A class, such as `annotation`, for styling and for reading the SVG back. */
+  className?: string;
 }
 
 /**
@@ -146,7 +148,8 @@ export interface TextOptions {
  * ```
  */
 export function textElement(text: string, options: TextOptions): string {
-  const attrs = [`x="${num(options.x)}"`, `y="${num(options.y)}"`, `font-size="${options.size}"`];
+  const attrs = options.className ? [`class="${escapeXml(options.className)}"`] : [];
+  attrs.push(`x="${num(options.x)}"`, `y="${num(options.y)}"`, `font-size="${options.size}"`);
   if (options.anchor && options.anchor !== "start") attrs.push(`text-anchor="${options.anchor}"`);
   if (options.fill && options.fill !== INK) attrs.push(`fill="${options.fill}"`);
   if (options.bold) attrs.push(`font-weight="600"`);

@@ -4,6 +4,9 @@
  * paths, and the SVG is assembled as escaped text. Output is deterministic
  * (byte-identical for the same input), self-contained (no scripts, no fonts or
  * other external resources) and accessible (`role="img"`, `<title>`, `<desc>`).
+ * A spec may hold several panels (one set of axes each) and text labels at
+ * data points; a legend too wide for the right of the axes goes below them,
+ * wrapped, so no entry is cut.
  *
  * @example Render a module's plot
  * ```ts
@@ -18,7 +21,7 @@
  *
  * @module
  */
-export type { PlotSeries, PlotSpec } from "../modules/contract.ts";
+export type { PlotAnnotation, PlotPanel, PlotSeries, PlotSpec } from "../modules/contract.ts";
 export { type PlotRenderOptions, renderPlotSvg } from "./_plot.ts";
 export {
   type LineageEdge,

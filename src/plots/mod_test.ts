@@ -338,6 +338,92 @@ Deno.test("renderPlotSvg keeps the legend inside the image when there are many s
   }
 });
 
+Deno.test("renderPlotSvg moves a legend too wide for the right below the axes, whole", () => {
+  const name = "Simulated chromatogram (unit-height Gaussian peaks) and a long tail";
+  const svg = renderPlotSvg({
+    ...decay,
+    series: [{ ...decay.series[0], name }, decay.series[1]],
+  });
+  assertSafe(svg);
+  const legend = attribute(svg, /<g class="legend">([\s\S]*?)<\/g>/);
+  assertStringIncludes(legend, `>${name}<`);
+  assert(!legend.includes("…"));
+  // Below the axes: the legend starts under the x axis label and the plot keeps its width.
+  const frame = attribute(svg, /<g class="axes">\s*<path d="(M[^"]*)"/);
+  const [, , , bottom, right] = /^M([\d.]+),([\d.]+)V([\d.]+)H([\d.]+)/.exec(frame)!.map(Number);
+  assert(right >= 690, `plot right edge ${right}`);
+  const legendY = Number(attribute(legend, /<text x="[\d.]+" y="([\d.]+)"/));
+  assert(legendY > bottom + 30 && legendY < 450, `legend at ${legendY}`);
+});
+
+Deno.test("renderPlotSvg wraps a legend entry longer than the panel after its commas", () => {
+  const name = "Fit: k = 1.667×10⁻⁴ L/(mol.s), t½ = 6000 s, R² = 0.8710";
+  const svg = renderPlotSvg({ ...decay, series: [{ ...decay.series[1], name }] }, { width: 300 });
+  const texts = Array.from(
+    attribute(svg, /<g class="legend">([\s\S]*?)<\/g>/).matchAll(/<text ([^>]*)>([^<]*)</g),
+  );
+  assert(texts.length >= 2, `${texts.length} lines`);
+  assertEquals(texts.map((t) => t[2]).join(" "), name);
+  assert(texts.slice(1).every((t) => t[1].startsWith('class="continued"')));
+  assert(texts[0][2].endsWith(","));
+});
+
+Deno.test("renderPlotSvg draws panels, the first across the top and the others below", () => {
+  const panel = (title: string) => ({ ...decay, title, series: decay.series });
+  const svg = renderPlotSvg({
+    title: "Three views",
+    xLabel: "",
+    yLabel: "",
+    series: [],
+    panels: [panel("C"), panel("ln C"), panel("1/C")],
+  });
+  assertSafe(svg);
+  assertMatch(svg, /^<svg [^>]*width="720" height="760"/);
+  assertEquals(svg.match(/<g class="panel">/g)?.length, 3);
+  const frames = Array.from(
+    svg.matchAll(/<g class="axes">\s*<path d="M([\d.]+),([\d.]+)V([\d.]+)H([\d.]+)/g),
+    (m) => m.slice(1).map(Number),
+  );
+  const [top, left, right] = frames;
+  assert(top[2] < left[1] && left[1] === right[1], "the first panel is above the others");
+  assert(left[3] < right[0], "the lower panels sit side by side");
+  assertStringIncludes(svg, "<desc>Three views: 3 panels.");
+  throwsLabos(
+    () => renderPlotSvg({ ...decay, panels: [{ title: "x" } as never] }),
+    /^Cannot draw panel 1: the spec has no series list$/,
+  );
+});
+
+Deno.test("renderPlotSvg labels points above them, stacks clashing labels and escapes them", () => {
+  const svg = renderPlotSvg({
+    ...decay,
+    annotations: [
+      { x: 600, y: 0.35, text: "−CH₃, 15" },
+      { x: 600, y: 0.35, text: "<b>" },
+      { x: 1200, y: 0.1, text: "at the edge, a long label" },
+      { x: Number.NaN, y: 1, text: "left out" },
+      null as never,
+      { x: 1, y: 1, text: 5 as never },
+    ],
+  });
+  assertSafe(svg);
+  const labels = Array.from(
+    svg.matchAll(/<text class="annotation" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</g),
+    (m) => ({ x: Number(m[1]), y: Number(m[2]), text: m[3] }),
+  );
+  assertEquals(labels.map((l) => l.text).sort(), [
+    "&lt;b&gt;",
+    "at the edge, a long label",
+    "−CH₃, 15",
+  ]);
+  const [a, b] = labels.filter((l) => l.text !== "at the edge, a long label");
+  assertEquals(a.x, b.x);
+  assert(Math.abs(a.y - b.y) >= 11, "clashing labels are stacked");
+  const frame = attribute(svg, /<g class="axes">\s*<path d="M[\d.]+,[\d.]+V[\d.]+H([\d.]+)/);
+  const edge = labels.find((l) => l.text.startsWith("at the edge"))!;
+  assert(edge.x + 60 <= Number(frame), "a label near the edge is pulled inside the frame");
+});
+
 Deno.test("renderPlotSvg rejects bad options and malformed specs with LabosError", () => {
   throwsLabos(
     () => renderPlotSvg(decay, { width: 10 }),

@@ -1,6 +1,18 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
-import { extent, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import {
+  defineModule,
+  type LabModule,
+  type PlotAnnotation,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
+import { axisLabel, legendNumber } from "../_plot_text.ts";
+import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+
+/** The UCUM unit every time field declares; the plot's axis says the same. */
+const TIME_UNIT = "min";
+/** Above this many peaks the plot names none of them. */
+const MAX_LABELLED_PEAKS = 40;
 
 /** One chromatographic peak as measured. */
 export interface PeakInput {
@@ -65,20 +77,20 @@ const BASE_PER_HALF_HEIGHT = 4 / (2 * Math.sqrt(2 * Math.LN2));
 
 const peakSchema = z.object({
   name: z.string().min(1).describe("Compound name or label of the peak"),
-  retentionTimeMin: z.number().positive().meta(unitMeta("min")).describe(
+  retentionTimeMin: z.number().positive().meta(unitMeta(TIME_UNIT)).describe(
     "Retention time at the peak maximum, in minutes",
   ),
-  baseWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
+  baseWidthMin: z.number().positive().optional().meta(unitMeta(TIME_UNIT)).describe(
     "Peak width at the baseline, between the tangents through the inflection points, in minutes; " +
       "give this or halfHeightWidthMin",
   ),
-  halfHeightWidthMin: z.number().positive().optional().meta(unitMeta("min")).describe(
+  halfHeightWidthMin: z.number().positive().optional().meta(unitMeta(TIME_UNIT)).describe(
     "Full peak width at half height, in minutes; give this or baseWidthMin",
   ),
 });
 
 const inputSchema = z.object({
-  deadTimeMin: z.number().positive().optional().meta(unitMeta("min")).describe(
+  deadTimeMin: z.number().positive().optional().meta(unitMeta(TIME_UNIT)).describe(
     "Dead time t0, the retention time of an unretained compound, in minutes; needed for retention " +
       "factors and selectivities",
   ),
@@ -213,13 +225,22 @@ function baseWidth(peak: PeakInput): number {
   return peak.baseWidthMin ?? peak.halfHeightWidthMin! * BASE_PER_HALF_HEIGHT;
 }
 
+// The axis spans the peaks (each ±5σ of a Gaussian with base width 4σ), not the run from zero:
+// a dead time far before the first peak is named in the title instead of widening the axis.
 function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
   const shapes = input.peaks.map((peak) => ({
     center: peak.retentionTimeMin,
     sigma: baseWidth(peak) / 4,
   }));
-  const start = Math.min(0, extent(shapes.map((s) => s.center - 4 * s.sigma))[0]);
-  const end = extent(shapes.map((s) => s.center + 4 * s.sigma))[1];
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of shapes) {
+    start = Math.min(start, s.center - 5 * s.sigma);
+    end = Math.max(end, s.center + 5 * s.sigma);
+  }
+  const t0 = input.deadTimeMin;
+  const deadTimeShown = t0 !== undefined && t0 >= start - 0.25 * (end - start);
+  if (t0 !== undefined && deadTimeShown) start = Math.min(start, t0 - 0.02 * (end - start));
   const times = linspace(start, end, 600);
   const signal = new Array<number>(times.length).fill(0);
   const step = (end - start) / (times.length - 1);
@@ -232,6 +253,8 @@ function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
     }
   }
   const trace = times.map((t, i): [number, number] => [t, signal[i]]);
+  const height = (t: number) =>
+    shapes.reduce((sum, s) => sum + Math.exp(-0.5 * ((t - s.center) / s.sigma) ** 2), 0);
   const series: PlotSpec["series"] = [
     { kind: "line", name: "Simulated chromatogram (unit-height Gaussian peaks)", points: trace },
     {
@@ -240,14 +263,37 @@ function plot(input: PeakMetricsInput, output: PeakMetricsOutput): PlotSpec {
       points: output.peaks.map((peak) => [peak.retentionTimeMin, 1]),
     },
   ];
-  if (input.deadTimeMin !== undefined) {
-    series.push({ kind: "sticks", name: "Dead time", points: [[input.deadTimeMin, 0.25]] });
+  if (t0 !== undefined && deadTimeShown) {
+    series.push({ kind: "sticks", name: "Dead time t₀", points: [[t0, 0.25]] });
+  }
+  // Names and Rs label a readable number of peaks; a long list is drawn unlabelled.
+  const annotations: PlotAnnotation[] = [];
+  if (output.peaks.length <= MAX_LABELLED_PEAKS) {
+    for (const peak of output.peaks) {
+      annotations.push({
+        x: peak.retentionTimeMin,
+        y: height(peak.retentionTimeMin),
+        text: peak.name,
+      });
+    }
+    output.pairs.forEach((pair, i) => {
+      const [a, b] = [output.peaks[i].retentionTimeMin, output.peaks[i + 1].retentionTimeMin];
+      // Between the two peaks at the height of the taller one, clear of the trace.
+      annotations.push({
+        x: (a + b) / 2,
+        y: Math.max(height(a), height(b)),
+        text: `Rs = ${legendNumber(pair.resolution)}`,
+      });
+    });
   }
   return {
-    title: "Chromatographic peaks",
-    xLabel: "Time (min)",
+    title: t0 !== undefined && !deadTimeShown
+      ? `Chromatographic peaks (dead time t₀ = ${t0} ${TIME_UNIT}, off the axis)`
+      : "Chromatographic peaks",
+    xLabel: axisLabel("Retention time t", TIME_UNIT),
     yLabel: "Relative signal",
     series,
+    annotations,
   };
 }
 

@@ -156,11 +156,27 @@ Deno.test("the plot simulates the chromatogram with sticks at the retention time
       { name: "B", retentionTimeMin: 6, halfHeightWidthMin: 0.3 },
     ],
   });
-  const spec = peakMetrics.plot!(input, peakMetrics.run(input, context) as PeakMetricsOutput);
-  assert.deepEqual(spec.series.map((series) => series.kind), ["line", "sticks", "sticks"]);
+  const output = peakMetrics.run(input, context) as PeakMetricsOutput;
+  const spec = peakMetrics.plot!(input, output);
+  // The dead time lies far before the peaks: the title names it and the axis spans the peaks.
+  assert.deepEqual(spec.series.map((series) => series.kind), ["line", "sticks"]);
+  assert.match(spec.title, /dead time t₀ = 1 min, off the axis/);
   assert.deepEqual(spec.series[1].points, [[5, 1], [6, 1]]);
-  const peakHeight = Math.max(...spec.series[0].points.map(([, y]) => y));
+  const trace = spec.series[0].points;
+  const peakHeight = Math.max(...trace.map(([, y]) => y));
   assert.ok(peakHeight > 0.99 && peakHeight < 1.01);
+  assert.ok(trace[0][0] > 4.3 && trace[0][0] < 4.5, `starts at ${trace[0][0]}`);
+  assert.ok(trace[trace.length - 1][0] < 6.7);
+  assert.deepEqual(spec.annotations?.map((a) => a.text), [
+    "A",
+    "B",
+    `Rs = ${Number(output.pairs[0].resolution.toPrecision(4))}`,
+  ]);
+
+  const near = peakMetrics.input.parse({ ...input, deadTimeMin: 4.2 });
+  const nearSpec = peakMetrics.plot!(near, peakMetrics.run(near, context) as PeakMetricsOutput);
+  assert.deepEqual(nearSpec.series[2].points, [[4.2, 0.25]]);
+  assert.equal(nearSpec.title, "Chromatographic peaks");
 });
 
 Deno.test("the schema rejects invalid inputs and names the field", () => {

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec, uncertaintyMeta } from "../../contract.ts";
+import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { extent, fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
 /** Validated input of {@linkcode vanDeemter}. */
@@ -222,31 +223,42 @@ function propagate(covariance: number[][], gradient: number[]): number {
   return Math.sqrt(Math.max(0, variance));
 }
 
+// The inputs are in units of the user's choice and declare none, so the axes name the
+// quantities without a unit rather than invent one.
 function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
   const u = input.linearVelocities;
   const optimum = output.optimumVelocity;
-  const [uLow, uHigh] = extent(u);
-  const low = Math.min(uLow, optimum ?? Infinity);
-  const high = Math.max(uHigh, optimum ?? -Infinity);
+  let low = optimum ?? Infinity;
+  let high = optimum ?? -Infinity;
+  for (const v of u) {
+    low = Math.min(low, v);
+    high = Math.max(high, v);
+  }
   const curve = linspace(low * 0.9, high * 1.1, 200).map((v): [number, number] => [
     v,
     output.a + output.b / v + output.c * v,
   ]);
   const series: PlotSpec["series"] = [
     { kind: "points", name: "Measured", points: u.map((v, i) => [v, input.plateHeights[i]]) },
-    { kind: "line", name: "H = a + b/u + c·u", points: curve },
+    {
+      kind: "line",
+      name: `Fit: H = A + B/u + C·u, A = ${legendNumber(output.a)}, B = ${
+        legendNumber(output.b)
+      }, C = ${legendNumber(output.c)}`,
+      points: curve,
+    },
   ];
   if (optimum !== null && output.minimumPlateHeight !== null) {
     series.push({
       kind: "points",
-      name: "Optimum",
+      name: `Optimum: u = ${legendNumber(optimum)}, H = ${legendNumber(output.minimumPlateHeight)}`,
       points: [[optimum, output.minimumPlateHeight]],
     });
   }
   return {
-    title: "Van Deemter plot",
-    xLabel: "Linear velocity u (input unit)",
-    yLabel: "Plate height H (input unit)",
+    title: optimum === null ? "Van Deemter plot (no optimum: see the output)" : "Van Deemter plot",
+    xLabel: axisLabel("Linear velocity u"),
+    yLabel: axisLabel("Plate height H"),
     series,
   };
 }

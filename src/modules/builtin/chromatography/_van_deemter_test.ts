@@ -91,7 +91,11 @@ Deno.test("no optimum when b is not positive", () => {
     vanDeemter.input.parse({ linearVelocities: u, plateHeights: curve(2, -0.5, 0.05, u) }),
     output,
   );
-  assert.deepEqual(spec.series.map((series) => series.name), ["Measured", "H = a + b/u + c·u"]);
+  assert.deepEqual(spec.series.map((series) => series.name), [
+    "Measured",
+    "Fit: H = A + B/u + C·u, A = 2, B = −0.5, C = 0.05",
+  ]);
+  assert.match(spec.title, /no optimum/);
 });
 
 Deno.test("an optimum outside the measured velocities is flagged as extrapolated", () => {

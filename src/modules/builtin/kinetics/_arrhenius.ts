@@ -7,7 +7,11 @@ import {
   uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
-import { extent, fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { legendNumber } from "../_plot_text.ts";
+import { fitLine, roundToSignificant, tidyNumbers } from "../_stats.ts";
+
+/** The UCUM unit of the temperatures; the plot's axis is 1000/T in its inverse. */
+const TEMPERATURE_UNIT = "K";
 
 /** The Avogadro constant N_A in 1/mol, a defining constant of the 2019 SI (exact). */
 const AVOGADRO_PER_MOL = 6.02214076e23;
@@ -50,7 +54,7 @@ export interface ArrheniusOutput {
 }
 
 const inputSchema = z.object({
-  temperaturesK: z.array(z.number().positive()).min(2).meta(unitMeta("K")).describe(
+  temperaturesK: z.array(z.number().positive()).min(2).meta(unitMeta(TEMPERATURE_UNIT)).describe(
     "Absolute temperatures of the measurements, in kelvins",
   ),
   rateConstants: z.array(z.number().positive()).describe(
@@ -150,14 +154,21 @@ function run(input: ArrheniusInput): ArrheniusOutput {
   });
 }
 
+// x is 1000/T, as printed Arrhenius plots have it, so the ticks read 2.5, 3.0 rather
+// than 0.0025.
 function plot(input: ArrheniusInput, output: ArrheniusOutput): PlotSpec {
-  const x = input.temperaturesK.map((value) => 1 / value);
-  const slope = (-output.activationEnergyKJPerMol * 1000) / GAS_CONSTANT_J_PER_MOL_K;
+  const x = input.temperaturesK.map((value) => 1000 / value);
+  const slope = (-output.activationEnergyKJPerMol * 1000) / GAS_CONSTANT_J_PER_MOL_K / 1000;
   const intercept = Math.log(output.preExponentialFactor);
-  const ends = extent(x);
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of x) {
+    low = Math.min(low, value);
+    high = Math.max(high, value);
+  }
   return {
     title: "Arrhenius plot",
-    xLabel: "1/T (1/K)",
+    xLabel: `1000/T (${TEMPERATURE_UNIT}⁻¹)`,
     yLabel: "ln k",
     series: [
       {
@@ -167,8 +178,10 @@ function plot(input: ArrheniusInput, output: ArrheniusOutput): PlotSpec {
       },
       {
         kind: "line",
-        name: `Fit: Ea = ${output.activationEnergyKJPerMol.toPrecision(4)} kJ/mol`,
-        points: ends.map((value) => [value, intercept + slope * value]),
+        name: `Fit: Ea = ${legendNumber(output.activationEnergyKJPerMol)} kJ/mol, ln A = ${
+          legendNumber(intercept)
+        }, R² = ${output.rSquared.toFixed(4)}`,
+        points: [low, high].map((value) => [value, intercept + slope * value]),
       },
     ],
   };

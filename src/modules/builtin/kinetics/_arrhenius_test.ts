@@ -97,11 +97,12 @@ Deno.test("a pre-exponential factor beyond double range is a ModuleError", () =>
   );
 });
 
-Deno.test("the plot is ln k against 1/T with the fitted line", () => {
+Deno.test("the plot is ln k against 1000/T with the fitted line", () => {
   const input = arrhenius.input.parse({ temperaturesK: [650, 700], rateConstants: [1.66, 7.39] });
   const output = arrhenius.run(input, context) as ArrheniusOutput;
   const spec = arrhenius.plot!(input, output);
-  assert.equal(spec.xLabel, "1/T (1/K)");
+  assert.equal(spec.xLabel, "1000/T (K⁻¹)");
+  assert.ok(Math.abs(spec.series[0].points[0][0] - 1000 / 650) < 1e-12);
   const [points, line] = spec.series;
   const byX = (a: [number, number], b: [number, number]) => a[0] - b[0];
   const sorted = [...points.points].sort(byX);

@@ -7,7 +7,12 @@ import {
   uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
+import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { extent, fitLine, linspace, MIN_NORMAL_DOUBLE, tidyNumbers } from "../_stats.ts";
+
+// The UCUM units the input fields declare; the plot's axes say the same.
+const TIME_UNIT = "s";
+const CONCENTRATION_UNIT = "mol/L";
 
 /** A reaction order the integrated rate laws cover. */
 export type ReactionOrder = 0 | 1 | 2;
@@ -63,10 +68,10 @@ export interface IntegratedRateLawOutput {
 const UNITS = { 0: "M/s", 1: "1/s", 2: "1/(M·s)" } as const;
 
 const inputSchema = z.object({
-  timesS: z.array(z.number().nonnegative()).min(3).meta(unitMeta("s")).describe(
+  timesS: z.array(z.number().nonnegative()).min(3).meta(unitMeta(TIME_UNIT)).describe(
     "Times at which the concentrations were measured, in seconds",
   ),
-  concentrationsM: z.array(z.number().nonnegative()).meta(unitMeta("mol/L")).describe(
+  concentrationsM: z.array(z.number().nonnegative()).meta(unitMeta(CONCENTRATION_UNIT)).describe(
     "Reactant concentration at each time, in mol/L; must be greater than 0 unless order is 0 " +
       "(ln C and 1/C need positive values)",
   ),
@@ -252,25 +257,96 @@ function run(input: IntegratedRateLawInput): IntegratedRateLawOutput {
   });
 }
 
+// The UCUM codes of k for each order, for the plot's legend.
+const K_UCUM = { 0: "mol/(L.s)", 1: "1/s", 2: "L/(mol.s)" } as const;
+const VIEWS = [
+  { title: "Order 0: C against t", label: axisLabel("Concentration C", CONCENTRATION_UNIT) },
+  { title: "Order 1: ln C against t", label: `ln(C / (${CONCENTRATION_UNIT}))` },
+  { title: "Order 2: 1/C against t", label: axisLabel("1/C", "L/mol") },
+] as const;
+
+// Three panels, one per order, each the linear plot of that order with its fit: a student
+// picks the order whose points lie on a straight line. The C panel also shows the chosen fit.
 function plot(input: IntegratedRateLawInput, output: IntegratedRateLawOutput): PlotSpec {
-  const { fit } = fitOrder(output.order, input.timesS, input.concentrationsM);
-  const inverse = [(y: number) => y, Math.exp, (y: number) => 1 / y][output.order];
-  const [start, end] = extent(input.timesS);
-  const curve = linspace(start, end, 200)
-    .map((time): [number, number] => [time, inverse(fit.intercept + fit.slope * time)])
-    .filter(([, value]) => Number.isFinite(value) && value >= 0);
+  const t = input.timesS;
+  const c = input.concentrationsM;
+  let first = 0;
+  let [tLow, tHigh] = [Infinity, -Infinity];
+  t.forEach((time, i) => {
+    if (time < t[first]) first = i;
+    tLow = Math.min(tLow, time);
+    tHigh = Math.max(tHigh, time);
+  });
+  // Each order's line is rebuilt from its reported k and the means of the data, through
+  // which a least-squares line passes: no second fit, so a big series costs one pass.
+  const lines = output.fits.map(({ order, rateConstant: k }) => {
+    if (k === null) return null;
+    const transform = TRANSFORMS[order];
+    let [sumT, sumY, n] = [0, 0, 0];
+    for (let i = 0; i < t.length; i++) {
+      const y = transform(c[i]);
+      if (!Number.isFinite(y)) return null;
+      sumT += t[i];
+      sumY += y;
+      n++;
+    }
+    const slope = order === 2 ? k : -k;
+    return { k, slope, intercept: sumY / n - (slope * sumT) / n };
+  });
+  const panels = VIEWS.map((view, index) => {
+    const order = index as ReactionOrder;
+    const transform = TRANSFORMS[order];
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i < t.length; i++) {
+      const y = transform(c[i]);
+      if (Number.isFinite(y)) points.push([t[i], y]);
+    }
+    const series: PlotSpec["series"] = [{ kind: "points", name: "Measured", points }];
+    const line = lines[order];
+    const r2 = output.fits[order].rSquared;
+    if (line && r2 !== null) {
+      const { k, slope, intercept } = line;
+      const initial = c[first];
+      const halfLife = order === 0
+        ? initial / (2 * k)
+        : order === 1
+        ? Math.LN2 / k
+        : 1 / (k * initial);
+      series.push({
+        kind: "line",
+        name: `Fit: k = ${legendNumber(k)} ${K_UCUM[order]}, t½ = ${
+          k > 0 ? `${legendNumber(halfLife)} ${TIME_UNIT}` : "none"
+        }, R² = ${r2.toFixed(4)}`,
+        points: [tLow, tHigh].map((time) => [time, intercept + slope * time]),
+      });
+    }
+    return {
+      title: `${view.title}${order === output.order ? " (chosen)" : ""}`,
+      xLabel: axisLabel("Time t", TIME_UNIT),
+      yLabel: view.label,
+      series,
+    };
+  });
+  const chosen = lines[output.order];
+  if (output.order !== 0 && chosen) {
+    const inverse = output.order === 1 ? Math.exp : (y: number) => 1 / y;
+    const curve = linspace(tLow, tHigh, 200)
+      .map((time): [number, number] => [time, inverse(chosen.intercept + chosen.slope * time)])
+      .filter(([, value]) => Number.isFinite(value) && value >= 0);
+    panels[0].series.push({
+      kind: "line",
+      name: `Chosen fit, order ${output.order}`,
+      points: curve,
+    });
+  }
   return {
-    title: `Integrated rate law, order ${output.order}`,
-    xLabel: "Time (s)",
-    yLabel: "Concentration (M)",
-    series: [
-      {
-        kind: "points",
-        name: "Measured",
-        points: input.timesS.map((time, i) => [time, input.concentrationsM[i]]),
-      },
-      { kind: "line", name: `Fitted order ${output.order}`, points: curve },
-    ],
+    title: input.order === "auto"
+      ? `Integrated rate law: order ${output.order} fits best (highest R²)`
+      : `Integrated rate law, order ${output.order} as asked`,
+    xLabel: panels[0].xLabel,
+    yLabel: panels[0].yLabel,
+    series: [],
+    panels,
   };
 }
 

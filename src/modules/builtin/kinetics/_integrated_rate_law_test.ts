@@ -141,19 +141,37 @@ Deno.test("exact synthetic data recover k and the order (property)", () => {
   );
 });
 
-Deno.test("the plot shows the data and the fitted curve", () => {
+Deno.test("the plot shows C, ln C and 1/C against t, each with its order's fit", () => {
   const input = integratedRateLaw.input.parse({
     timesS: [0, 10, 20, 30],
     concentrationsM: [1, 0.5, 0.25, 0.125],
   });
   const output = integratedRateLaw.run(input, context) as IntegratedRateLawOutput;
   const spec = integratedRateLaw.plot!(input, output);
-  assert.deepEqual(spec.series.map((series) => [series.kind, series.points.length]), [
+  const panels = spec.panels!;
+  assert.deepEqual(panels.map((panel) => panel.yLabel), [
+    "Concentration C (mol/L)",
+    "ln(C / (mol/L))",
+    "1/C (L/mol)",
+  ]);
+  assert.ok(panels.every((panel) => panel.xLabel === "Time t (s)"));
+  assert.match(panels[1].title, /\(chosen\)$/);
+  assert.deepEqual(panels[0].series.map((series) => [series.kind, series.points.length]), [
     ["points", 4],
+    ["line", 2],
     ["line", 200],
   ]);
-  const [, last] = [spec.series[1].points[0], spec.series[1].points[199]];
-  assert.ok(Math.abs(last[1] - 0.125) < 1e-12);
+  const chosen = panels[0].series[2].points;
+  assert.ok(Math.abs(chosen[199][1] - 0.125) < 1e-12);
+  assert.deepEqual(panels[1].series[0].points[3], [30, Math.log(0.125)]);
+  assert.deepEqual(panels[2].series[0].points[3], [30, 8]);
+  // Each order's legend gives k, t½ and R².
+  output.fits.forEach((fit, order) => {
+    const name = panels[order].series[1].name;
+    assert.match(name, /^Fit: k = .+, t½ = .+ s, R² = \d\.\d{4}$/);
+    assert.ok(name.includes(`R² = ${fit.rSquared!.toFixed(4)}`), name);
+  });
+  assert.ok(panels[1].series[1].name.includes("k = 0.06931 1/s, t½ = 10 s"));
 });
 
 Deno.test("the schema rejects invalid inputs and names the field", () => {

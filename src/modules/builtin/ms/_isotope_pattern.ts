@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import { subscriptFormula } from "../_plot_text.ts";
 import { tidyNumbers } from "../_stats.ts";
 import { FormulaError, hillFormula, parseFormula } from "./_formula.ts";
 import { averageMass, ELECTRON_MASS_DA, electronCount, monoisotopicMass } from "./_isotopes.ts";
@@ -156,11 +157,26 @@ function checkCharge(counts: Record<string, number>, z: number): void {
   }
 }
 
+// Ions are on an m/z axis, the neutral molecule on a mass axis. At unit resolution each
+// peak is labelled by its nominal offset from the monoisotopic mass (M, M+1, M+2 …).
 function plot(input: IsotopePatternInput, output: IsotopePatternOutput): PlotSpec {
   const z = output.charge;
   const ion = z === 0 ? "" : ` (z = ${z > 0 ? "+" : ""}${z})`;
+  const perCharge = Math.max(1, Math.abs(z));
+  const annotations = input.resolution === "unit" && output.peaks.length <= 16
+    ? output.peaks.map((peak) => {
+      const offset = Math.round(
+        peak.mz * perCharge + z * ELECTRON_MASS_DA - output.monoisotopicMass,
+      );
+      return {
+        x: peak.mz,
+        y: peak.abundance,
+        text: offset === 0 ? "M" : `M${offset > 0 ? "+" : "−"}${Math.abs(offset)}`,
+      };
+    })
+    : [];
   return {
-    title: `Isotope pattern of ${output.formula}${ion}`,
+    title: `Isotope pattern of ${subscriptFormula(output.formula)}${ion}`,
     xLabel: z === 0 ? "Mass (Da)" : "m/z",
     yLabel: "Relative abundance (%)",
     series: [{
@@ -168,6 +184,7 @@ function plot(input: IsotopePatternInput, output: IsotopePatternOutput): PlotSpe
       name: input.resolution === "unit" ? "Unit resolution" : `Resolution ${input.resolution} Da`,
       points: output.peaks.map((peak) => [peak.mz, peak.abundance]),
     }],
+    annotations,
   };
 }
 

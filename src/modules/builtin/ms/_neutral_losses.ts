@@ -6,6 +6,7 @@
  */
 import * as z from "zod";
 import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
+import { legendNumber, subscriptFormula } from "../_plot_text.ts";
 import { roundToSignificant, tidyNumbers } from "../_stats.ts";
 import { lossCandidates } from "./_losses.ts";
 
@@ -150,10 +151,29 @@ function aboveThePrecursor(sorted: SpectrumPeak[], precursorMz: number): string[
   ];
 }
 
+/** The most loss labels one plot carries. */
+const MAX_LABELS = 40;
+
+// Each assigned peak is labelled with the neutral lost and the loss, as `−CH₃, 15`; two
+// candidates share the label as `−CO/C₂H₄, 28`. The precursor gets its own marker.
 function plot(input: NeutralLossesInput, output: NeutralLossesOutput): PlotSpec {
-  const assigned = output.peaks.filter((peak) => peak.assignments.length > 0);
+  const assigned = output.peaks.filter((peak) => peak.assignments.length > 0 && peak.loss > 0);
+  const precursor = output.peaks.find((peak) => peak.mz === input.precursorMz);
+  // The most intense assigned peaks are labelled; a crowded spectrum keeps the rest as markers.
+  const labelled = assigned.length <= MAX_LABELS
+    ? assigned
+    : [...assigned].sort((a, b) => b.relativeIntensity - a.relativeIntensity).slice(0, MAX_LABELS);
+  const annotations = labelled.map((peak) => ({
+    x: peak.mz,
+    y: peak.relativeIntensity,
+    text: `−${peak.assignments.slice(0, 2).map((a) => subscriptFormula(a.formula)).join("/")}, ${
+      legendNumber(peak.loss)
+    }`,
+  }));
+  const precursorY = precursor?.relativeIntensity ?? 0;
+  annotations.push({ x: input.precursorMz, y: precursorY, text: `M, ${input.precursorMz}` });
   return {
-    title: `Neutral losses from m/z ${input.precursorMz}`,
+    title: `Neutral losses from the precursor at m/z ${input.precursorMz}`,
     xLabel: "m/z",
     yLabel: "Relative intensity (%)",
     series: [
@@ -167,7 +187,13 @@ function plot(input: NeutralLossesInput, output: NeutralLossesOutput): PlotSpec 
         name: "Assigned loss",
         points: assigned.map((peak) => [peak.mz, peak.relativeIntensity]),
       },
+      {
+        kind: "points",
+        name: `Precursor M (m/z ${input.precursorMz})`,
+        points: [[input.precursorMz, precursorY]],
+      },
     ],
+    annotations,
   };
 }
 

@@ -7,7 +7,11 @@ import {
   uncertaintyMeta,
   unitMeta,
 } from "../../contract.ts";
+import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { extent, fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
+
+/** The UCUM unit of the concentrations; the plot's axis says the same. */
+const CONCENTRATION_UNIT = "mol/L";
 
 /** One calibration standard. */
 export interface Standard {
@@ -67,7 +71,7 @@ const inputSchema = z.object({
     "Optical path length of the cuvette, in centimetres; 1 by default",
   ),
   standards: z.array(z.object({
-    concentrationM: z.number().nonnegative().meta(unitMeta("mol/L")).describe(
+    concentrationM: z.number().nonnegative().meta(unitMeta(CONCENTRATION_UNIT)).describe(
       "Concentration of the absorbing species in the standard, in mol/L (0 for a blank)",
     ),
     absorbance: z.number().describe("Measured absorbance of the standard (dimensionless)"),
@@ -237,10 +241,14 @@ function concentrationUncertainty(
 
 function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
   const slope = output.molarAbsorptivity * input.pathLengthCm;
-  const xs = input.standards.map((s) => s.concentrationM);
-  for (const unknown of output.unknowns) xs.push(unknown.concentrationM);
-  const [low, high] = extent(xs);
-  const ends = [Math.min(0, low), high];
+  let low = 0;
+  let high = -Infinity;
+  for (const s of input.standards) high = Math.max(high, s.concentrationM);
+  for (const u of output.unknowns) {
+    low = Math.min(low, u.concentrationM);
+    high = Math.max(high, u.concentrationM);
+  }
+  const ends = [low, high];
   const series: PlotSpec["series"] = [
     {
       kind: "points",
@@ -249,7 +257,9 @@ function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
     },
     {
       kind: "line",
-      name: `Fit: ε = ${output.molarAbsorptivity.toPrecision(4)} L/(mol·cm)`,
+      name: `Fit: ε = ${legendNumber(output.molarAbsorptivity)} L/(mol.cm), R² = ${
+        output.rSquared.toFixed(4)
+      }`,
       points: ends.map((x) => [x, output.intercept + slope * x]),
     },
   ];
@@ -262,8 +272,8 @@ function plot(input: BeerLambertInput, output: BeerLambertOutput): PlotSpec {
   }
   return {
     title: "Beer–Lambert calibration",
-    xLabel: "Concentration (M)",
-    yLabel: "Absorbance",
+    xLabel: axisLabel("Concentration c", CONCENTRATION_UNIT),
+    yLabel: "Absorbance A",
     series,
   };
 }

@@ -184,9 +184,10 @@ Deno.test("the plot shows standards, the line and the unknowns", () => {
   const spec = beerLambert.plot!(input, beerLambert.run(input, context) as BeerLambertOutput);
   assert.deepEqual(spec.series.map((series) => series.name), [
     "Standards",
-    "Fit: ε = 6220 L/(mol·cm)",
+    "Fit: ε = 6220 L/(mol.cm), R² = 1.0000",
     "Unknowns",
   ]);
+  assert.equal(spec.xLabel, "Concentration c (mol/L)");
   near(spec.series[2].points[0][0], 5e-5, 1e-18);
 });
 
