@@ -218,7 +218,7 @@ Deno.test("deno task demo creates an experiment from the coffee-cup template and
     const out = await cliOk(["--data-dir", `${dir}/demo`, "demo"]);
     assertStringIncludes(out, "from the coffee-cup calorimetry template");
     assertStringIncludes(out, `(planned step "neutralisation-curve" of the template)`);
-    assertMatch(out, /\n {5}deltaTKUncertainty {5,}0\.0132\d*\n/);
+    assertMatch(out, /\n {5}deltaTK {5,}6\.902 ± 0\.013 K\n/);
     assertStringIncludes(out, "/plots/thermo.calorimetry-curve.svg");
     assertStringIncludes(out, `(planned step "neutralisation" of the template)`);
     assertStringIncludes(

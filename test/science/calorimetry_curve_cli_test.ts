@@ -99,7 +99,8 @@ Deno.test("calorimetry curve: import a CSV with units, run with --map, get ΔH w
       "temperaturesC=temperature_C",
       ...PARAMS,
     ]);
-    assertMatch(text, /reactionEnthalpyKJPerMolUncertainty +0\.824\d*\n/);
+    // Text output pairs a value with its uncertainty, GUM-style (two figures).
+    assertMatch(text, /reactionEnthalpyKJPerMol +−57\.75 ± 0\.82 kJ\/mol\n/);
   });
 });
 
@@ -176,8 +177,8 @@ Deno.test("calorimetry curve: modules show lists its outputs with units and unce
   const outputs = text.slice(text.indexOf("Outputs\n"), text.indexOf("Input JSON Schema"));
   assertMatch(
     outputs,
-    /^- finalTempCStandardError: .*in kelvins: u\(T_f\) = s_r·√\(1\/n \+ \(t_mix − t̄\)²\/Σ\(tᵢ − t̄\)²\)/m,
+    /^- finalTempCStandardError \[K\]: .*in kelvins: u\(T_f\) = s_r·√\(1\/n \+ \(t_mix − t̄\)²\/Σ\(tᵢ − t̄\)²\)/m,
   );
-  assertMatch(outputs, /^- deltaTKUncertainty: .*u\(ΔT\) = √\(u\(T_i\)² \+ u\(T_f\)²\)/m);
-  assertStringIncludes(outputs, "- reactionEnthalpyKJPerMolUncertainty: ");
+  assertMatch(outputs, /^- deltaTKUncertainty \[K\]: .*u\(ΔT\) = √\(u\(T_i\)² \+ u\(T_f\)²\)/m);
+  assertStringIncludes(outputs, "- reactionEnthalpyKJPerMolUncertainty [kJ/mol]: ");
 });
