@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import { type Cell, type Dataset, decimalCommaHint } from "../records/mod.ts";
+import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, printable, table } from "./_format.ts";
 
@@ -54,6 +54,8 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
           decimalComma: options.decimalComma,
           delimiter: options.delimiter,
         });
+        // Loaded here: the command definitions load commander only.
+        const { decimalCommaHint } = await import("../records/table.ts");
         const hint = options.decimalComma || !dataset.table
           ? undefined
           : decimalCommaHint(dataset.table);

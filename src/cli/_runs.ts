@@ -4,7 +4,7 @@ import process from "node:process";
 import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
-import { type InputConversion, type Job, mib } from "../records/mod.ts";
+import type { InputConversion, Job } from "../records/mod.ts";
 import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, table, truncate } from "./_format.ts";
@@ -378,7 +378,9 @@ function describeJob(job: Job): string {
     `status      ${job.status}`,
     `input       ${
       job.inputOmitted
-        ? `not stored (${mib(job.inputOmitted.bytes)}; the job failed, so only its hash is kept)`
+        ? `not stored (${
+          (job.inputOmitted.bytes / 1048576).toFixed(1)
+        } MiB; the job failed, so only its hash is kept)`
         : truncate(JSON.stringify(job.input) ?? "null", 2000)
     }`,
     `inputHash   ${job.inputHash}`,
