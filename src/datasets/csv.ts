@@ -28,12 +28,17 @@ const Papa = papaparse as {
 
 /** A column of a parsed table. */
 export interface CsvColumn {
-  /** The trimmed header name. */
+  /** The trimmed header, without a unit written at its end (see {@linkcode headerUnit}). */
   name: string;
   /** The type inferred from every non-empty cell. */
   type: "number" | "integer" | "boolean" | "date" | "string";
-  /** The unit, when given in {@linkcode CsvParseOptions.units}. */
+  /**
+   * The unit given in {@linkcode CsvParseOptions.units}, else as written
+   * in the header (`min` for `time (min)`), not yet checked.
+   */
   unit?: string;
+  /** The trimmed header as written, when a unit was taken from its end. */
+  header?: string;
 }
 
 /** A typed table parsed from CSV text, column by column. */
@@ -64,7 +69,10 @@ export interface CsvParseOptions {
   delimiter?: string;
   /** Read `1,5` as 1.5 (and `.` is then not a decimal point). Default false. */
   decimalComma?: boolean;
-  /** Units by column name; every key must name a column. */
+  /**
+   * Units by column name or by header as written; every key must name a
+   * column. A unit given here replaces one written in the header.
+   */
   units?: Record<string, string>;
   /** The most data rows accepted; default 1,000,000. */
   maxRows?: number;
@@ -114,8 +122,11 @@ const SAMPLE_ROWS = 50;
  * types are read from the trimmed cell. Integers with leading zeros (`007`)
  * are kept as strings, as they are usually identifiers.
  *
+ * A unit written at the end of a header (`time (min)`, `conc [mM]`) is split
+ * off the column's name as written, see {@linkcode headerUnit}.
+ *
  * @throws {LabosError} `invalid`, naming the line (and column) of a malformed
- * file, an empty or duplicate header, a size limit, or a unit for an unknown
+ * file, an empty or duplicate header (after units are split off), a size limit, or a unit for an unknown
  * column.
  *
  * @example European instrument export
@@ -166,10 +177,14 @@ export function parseCsv(text: string, options: CsvParseOptions = {}): ParsedTab
     fail(lines.line(start + header.offset), "the header has no data rows after it");
   }
 
-  const columns: CsvColumn[] = names.map((name, index) => ({
-    name,
-    type: inferType(cells[index], decimalComma),
-  }));
+  const columns: CsvColumn[] = names.map((written, index) => {
+    const split = headerUnit(written);
+    return {
+      name: split?.name ?? written,
+      type: inferType(cells[index], decimalComma),
+      ...(split ? { unit: split.unit, header: written } : {}),
+    };
+  });
   applyUnits(columns, options.units);
   const values = columns.map((column, index) =>
     convertColumn(cells[index], converter(column.type, decimalComma))
@@ -405,20 +420,70 @@ function quoteError(
 function checkHeader(header: CsvRecord, where: string): string[] {
   const names = header.fields.map((name) => name.trim());
   const seen = new Map<string, number>();
-  names.forEach((name, index) => {
-    if (name === "") fail(where, `column ${index + 1} has an empty name`);
+  names.forEach((written, index) => {
+    if (written === "") fail(where, `column ${index + 1} has an empty name`);
+    const name = headerUnit(written)?.name ?? written;
     const first = seen.get(name);
     if (first !== undefined) {
-      fail(where, `column ${index + 1} repeats the name ${quote(name)} of column ${first + 1}`);
+      fail(
+        where,
+        `${columnLabel(names, index)} repeats the name ${quote(name)} of ${
+          columnLabel(names, first)
+        }`,
+      );
     }
     seen.set(name, index);
   });
   return names;
 }
 
+// `column N`, with the header as written when a unit was split off it.
+function columnLabel(names: string[], index: number): string {
+  const written = names[index];
+  return headerUnit(written) ? `column ${index + 1} ${quote(written)}` : `column ${index + 1}`;
+}
+
+/**
+ * Splits a unit written at the end of a header in parentheses or square
+ * brackets: `time (min)` is the column `time` in `min`. A group that starts
+ * with a number, such as `Absorbance (590 nm)`, describes the column rather
+ * than giving the unit of its values, so it stays part of the name.
+ *
+ * @example
+ * ```ts
+ * import { headerUnit } from "./csv.ts";
+ * import assert from "node:assert";
+ * assert.deepStrictEqual(headerUnit("conc [mM]"), { name: "conc", unit: "mM" });
+ * assert.strictEqual(headerUnit("Absorbance (590 nm)"), undefined);
+ * assert.strictEqual(headerUnit("time_s"), undefined);
+ * ```
+ */
+export function headerUnit(header: string): { name: string; unit: string } | undefined {
+  const text = header.trim();
+  const close = text.at(-1);
+  if (close !== ")" && close !== "]") return undefined;
+  const open = close === ")" ? "(" : "[";
+  let depth = 0;
+  let i = text.length - 1;
+  for (; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open && --depth === 0) break;
+  }
+  if (i <= 0) return undefined;
+  const name = text.slice(0, i).trim();
+  const unit = text.slice(i + 1, -1).trim();
+  if (name === "" || unit === "" || /^[+-]?\.?\d/.test(unit)) return undefined;
+  return { name, unit };
+}
+
 function applyUnits(columns: CsvColumn[], units: Record<string, string> | undefined): void {
   if (units === undefined) return;
   const byName = new Map(columns.map((c) => [c.name, c]));
+  for (const column of columns) {
+    if (column.header !== undefined && !byName.has(column.header)) {
+      byName.set(column.header, column);
+    }
+  }
   for (const [name, unit] of Object.entries(units)) {
     const column = byName.get(name);
     if (!column) {

@@ -199,6 +199,56 @@ Deno.test("parseCsv attaches units and rejects units for unknown columns", () =>
   );
 });
 
+Deno.test("parseCsv takes a unit written at the end of a header", () => {
+  const table = parseCsv(
+    "time (min),conc [mM], T (°C) ,Absorbance (590 nm),rate (mol/(L.s))\n0,1,2,3,4\n",
+  );
+  assertEquals(table.columns, [
+    { name: "time", type: "integer", unit: "min", header: "time (min)" },
+    { name: "conc", type: "integer", unit: "mM", header: "conc [mM]" },
+    { name: "T", type: "integer", unit: "°C", header: "T (°C)" },
+    { name: "Absorbance (590 nm)", type: "integer" },
+    { name: "rate", type: "integer", unit: "mol/(L.s)", header: "rate (mol/(L.s))" },
+  ]);
+  assertEquals(rowsOf(table), [{ time: 0, conc: 1, T: 2, "Absorbance (590 nm)": 3, rate: 4 }]);
+});
+
+Deno.test("parseCsv keeps headers without a trailing unit as written", () => {
+  const headers = ["(min)", "x ()", "A (0.5 M)", "B [-1]", "c [.5]", "d (a) e", "f (g]", "h)"];
+  const table = parseCsv(`${headers.join(",")}\n${headers.map(() => "1").join(",")}\n`);
+  assertEquals(table.columns.map((column) => column.name), headers);
+  assert(table.columns.every((column) => column.unit === undefined && !("header" in column)));
+});
+
+Deno.test("parseCsv matches units by name or by header, and they replace the header's", () => {
+  const byName = parseCsv("time (min),conc [mM]\n0,1\n", { units: { time: "s" } });
+  assertEquals(byName.columns[0], {
+    name: "time",
+    type: "integer",
+    unit: "s",
+    header: "time (min)",
+  });
+  assertEquals(byName.columns[1].unit, "mM");
+  const byHeader = parseCsv("time (min),conc [mM]\n0,1\n", { units: { "conc [mM]": "M" } });
+  assertEquals(byHeader.columns[1], {
+    name: "conc",
+    type: "integer",
+    unit: "M",
+    header: "conc [mM]",
+  });
+});
+
+Deno.test("parseCsv refuses two columns with one name once units are split off", () => {
+  throwsInvalid(
+    () => parseCsv("time (s),time [min]\n0,1\n"),
+    'Cannot parse CSV: line 1: column 2 "time [min]" repeats the name "time" of column 1 "time (s)"',
+  );
+  throwsInvalid(
+    () => parseCsv("time,time (s)\n0,1\n"),
+    'Cannot parse CSV: line 1: column 2 "time (s)" repeats the name "time" of column 1',
+  );
+});
+
 Deno.test("parseCsv reports an unterminated quote at its line and column", () => {
   throwsInvalid(
     () => parseCsv('a,b,c\n1,2,3\n4,5,6\nabc,def,"ghi\n7,8,9\n'),

@@ -127,6 +127,7 @@ const ColumnSchema = z.strictObject({
   name: z.string().min(1),
   type: z.enum(["number", "integer", "boolean", "date", "string"]),
   unit: z.string().min(1).optional(),
+  header: z.string().min(1).optional(),
 });
 
 /** A column of an imported table. */
@@ -137,6 +138,8 @@ export interface DatasetColumn {
   type: "number" | "integer" | "boolean" | "date" | "string";
   /** The unit, when given. */
   unit?: string;
+  /** The header as written, when the unit was taken from its end (`time (min)`). */
+  header?: string;
 }
 
 /** A table cell: a number, a boolean, a string, or `null` for a blank. */

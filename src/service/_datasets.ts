@@ -97,6 +97,7 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       })`,
     );
   }
+  await checkHeaderUnits(table.columns, { given: units, context });
   const experimentId = request.experimentId ?? null;
   if (experimentId !== null) checkOpen(await lab.storage.get("experiment", experimentId));
   const now = timestamp(lab);
@@ -153,6 +154,33 @@ async function checkedUnit(entry: string, unit: string): Promise<string> {
         quote(unit.trim())
       } is not a UCUM unit, such as "s", "min", "mmol/L" or "Cel"`,
     );
+  }
+}
+
+/**
+ * Replaces each unit written in a header by its UCUM code, unless `--units`
+ * gave the column's unit. UCUM is loaded only when a header has one.
+ */
+async function checkHeaderUnits(
+  columns: Array<{ name: string; unit?: string; header?: string }>,
+  options: { given: Record<string, string>; context: string },
+): Promise<void> {
+  for (const column of columns) {
+    if (column.header === undefined || column.unit === undefined) continue;
+    if (Object.hasOwn(options.given, column.name) || Object.hasOwn(options.given, column.header)) {
+      continue;
+    }
+    try {
+      column.unit = await parseUnit(column.unit);
+    } catch (error) {
+      if (!(error instanceof LabosError)) throw error;
+      throw new LabosError(
+        "invalid",
+        `${options.context}: column ${quote(column.header)}: ${
+          quote(column.unit)
+        } is not a UCUM unit, such as "s", "min", "mmol/L" or "Cel"; give the column's unit with "--units"`,
+      );
+    }
   }
 }
 

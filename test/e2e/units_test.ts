@@ -136,6 +136,82 @@ Deno.test("units: import records each column's unit as its UCUM code and refuses
   });
 });
 
+Deno.test("units: a header such as time (min) gives the column its unit", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = await initLab(dir);
+    await Deno.writeTextFile(`${dir}/seconds.csv`, SECONDS_MOLAR);
+    const headed = MINUTES_MILLIMOLAR.replace(
+      "t_min,conc_mM,T_C,plain",
+      "time (min),conc [mM],T (°C),A (590 nm)",
+    );
+    await Deno.writeTextFile(`${dir}/headed.csv`, headed);
+    const seconds = await importCsv(dataDir, {
+      file: `${dir}/seconds.csv`,
+      units: ["t_s=s", "conc_M=M"],
+    });
+    const dataset = await cliJson<{
+      id: string;
+      table: { columns: Array<{ name: string; unit?: string; header?: string }> };
+    }>(["--data-dir", dataDir, "import", `${dir}/headed.csv`]);
+    assertEquals(dataset.table.columns.map((c) => [c.name, c.unit, c.header]), [
+      ["time", "min", "time (min)"],
+      ["conc", "mmol/L", "conc [mM]"],
+      ["T", "Cel", "T (°C)"],
+      ["A (590 nm)", undefined, undefined],
+    ]);
+    const a = await cliJson<RunJson>(
+      rateLaw(dataDir, seconds, ["timesS=t_s", "concentrationsM=conc_M"]),
+    );
+    const b = await cliJson<RunJson>(
+      rateLaw(dataDir, dataset.id, ["timesS=time", "concentrationsM=conc"]),
+    );
+    const ka = a.output?.rateConstant as number;
+    const kb = b.output?.rateConstant as number;
+    assertEquals(b.output?.rateConstantUnit, "1/s");
+    assert(Math.abs(kb - ka) <= 1e-12 * Math.abs(ka), `${kb} against ${ka}`);
+    assertEquals(b.job.conversions?.map((c) => [c.column, c.from, c.to]), [
+      ["time", "min", "s"],
+      ["conc", "mmol/L", "mol/L"],
+    ]);
+
+    // --units wins over the header, by name or by the header as written.
+    const overridden = await cliJson<{ table: { columns: Array<{ unit?: string }> } }>([
+      "--data-dir",
+      dataDir,
+      "import",
+      `${dir}/headed.csv`,
+      "--units",
+      "time=s",
+      "--units",
+      "conc [mM]=M",
+    ]);
+    assertEquals(overridden.table.columns.map((c) => c.unit), ["s", "mol/L", "Cel", undefined]);
+
+    await Deno.writeTextFile(
+      `${dir}/bad.csv`,
+      headed.replace("time (min)", "time (minutes please)"),
+    );
+    const before = await snapshotTree(dataDir);
+    const refused = await runCli(["--data-dir", dataDir, "import", `${dir}/bad.csv`]);
+    assertEquals(refused.code, 2);
+    assertEquals(
+      refused.stderr.trim(),
+      'error: Cannot import "bad.csv": column "time (minutes please)": ' +
+        '"minutes please" is not a UCUM unit, such as "s", "min", "mmol/L" or "Cel"; ' +
+        'give the column\'s unit with "--units"',
+    );
+    assertEquals(await snapshotTree(dataDir), before);
+    await Deno.writeTextFile(`${dir}/twice.csv`, "time (s),time [min]\n0,0\n60,1\n");
+    const twice = await runCli(["--data-dir", dataDir, "import", `${dir}/twice.csv`]);
+    assertEquals(twice.code, 2);
+    assertStringIncludes(
+      twice.stderr,
+      'column 2 "time [min]" repeats the name "time" of column 1 "time (s)"',
+    );
+    assertEquals(await snapshotTree(dataDir), before);
+  });
+});
+
 Deno.test("units: Cel mapped to a concentration exits 2 naming both units and writes nothing", async () => {
   await withTempDir(async (dir) => {
     const dataDir = await initLab(dir);
