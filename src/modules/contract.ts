@@ -74,6 +74,44 @@ export function unitMeta(unit: string, options: { difference?: boolean } = {}): 
 }
 
 /**
+ * The JSON Schema keywords of a numeric field whose unit is not fixed, for
+ * zod's `.meta()`: `x-unit-from` says where the unit comes from, one of
+ * - a sibling field that holds the unit as text (`rateConstantUnit`),
+ * - a sibling field that names an input field whose declared unit applies
+ *   (`input`, in an uncertainty budget row),
+ * - an input field, whose unit the output shares (`rateConstants`),
+ * - output fields separated by spaces, for a covariance matrix: entry
+ *   (i, j) is in the product of the units of the i-th and j-th (`a b c`),
+ * - `caller`: a unit of the caller's choice, the same for every value.
+ *
+ * `over` gives a unit divided by that one (`over: "J"` is J per unit of
+ * the input). Every other numeric field of a built-in module declares a
+ * fixed UCUM code with {@linkcode unitMeta}; a dimensionless quantity (R²,
+ * a ratio, a fraction, a count, a plate number, an absorbance, a charge
+ * number, a logarithm such as ln(A / (1/s))) declares UCUM's unity `1`,
+ * which text output prints as a bare number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { unitFromMeta } from "./contract.ts";
+ * assert.deepStrictEqual(unitFromMeta("rateConstantUnit"), { "x-unit-from": "rateConstantUnit" });
+ * assert.deepStrictEqual(unitFromMeta("input", { over: "J" }), {
+ *   "x-unit-from": "input",
+ *   "x-unit-over": "J",
+ * });
+ * ```
+ */
+export function unitFromMeta(
+  source: string,
+  options: { over?: string } = {},
+): Record<string, string> {
+  return options.over === undefined
+    ? { "x-unit-from": source }
+    : { "x-unit-from": source, "x-unit-over": options.over };
+}
+
+/**
  * The JSON Schema keywords that mark an output field as the standard
  * uncertainty of a sibling field (`x-uncertainty-of`), with its unit, for
  * zod's `.meta()`. LabOS shows the pair GUM-style, `−57.7 ± 1.4 kJ/mol`,

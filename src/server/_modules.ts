@@ -215,6 +215,8 @@ function fieldHint(ui: Ui, field: FormField): Html {
   const constraints = field.constraints.length ? ` Expected: ${field.constraints.join(", ")}.` : "";
   const unit = field.unit === undefined
     ? ""
+    : field.unit === "1"
+    ? " Unit: 1 (dimensionless)."
     : field.kind === "number"
     ? ` Unit: ${field.unit}; a value written with another unit of the same kind (such as 5 min for s) is converted.`
     : ` Unit: ${field.unit}.`;

@@ -197,8 +197,8 @@ async function number(
   });
 }
 
-/** UCUM codes with a friendlier label. */
-const LABELS: Readonly<Record<string, string>> = { Cel: "°C", "[degF]": "°F", um: "µm" };
+/** UCUM codes with a friendlier label; unity (`1`, dimensionless) shows none. */
+const LABELS: Readonly<Record<string, string>> = { Cel: "°C", "[degF]": "°F", um: "µm", "1": "" };
 
 async function shownUnit(
   field: OutputField,
@@ -207,7 +207,8 @@ async function shownUnit(
   const unit = field.unit as string;
   const plain: Shown = { label: LABELS[unit] ?? unit, factor: 1, offset: 0 };
   const wanted = Object.entries(units);
-  if (wanted.length === 0) return plain;
+  // A dimensionless quantity (R², a count) stays a bare number whatever the lab prefers.
+  if (wanted.length === 0 || unit === "1") return plain;
   const { unitConversion } = await import("../units/_convert.ts");
   // A quantity named in the field (`wavelength`) wins over one of the same dimension (`length`).
   const name = field.path.toLowerCase();

@@ -39,7 +39,7 @@ Deno.test("display: significantFigures 3 changes the CLI text output; --json and
   try {
     const before = await run("run", "thermo.calorimetry", "--input", "input.json");
     assertMatch(before, /^deltaTK +6\.900 K$/m);
-    assertMatch(before, /^heatCapacityJPerK +418\.4$/m);
+    assertMatch(before, /^heatCapacityJPerK +418\.4 J\/K$/m);
     // GUM style: the uncertainty to two figures, the value to match, the unit after.
     assertMatch(before, /^heatJ +2887 ± 59 J$/m);
     assertMatch(before, /^reactionEnthalpyKJPerMol +−57\.7 ± 1\.7 kJ\/mol$/m);
@@ -51,7 +51,7 @@ Deno.test("display: significantFigures 3 changes the CLI text output; --json and
     await writeConfig(dir, { significantFigures: 3 });
     const after = await run("run", "thermo.calorimetry", "--input", "input.json");
     assertMatch(after, /^deltaTK +6\.90 K$/m);
-    assertMatch(after, /^heatCapacityJPerK +418$/m);
+    assertMatch(after, /^heatCapacityJPerK +418 J\/K$/m);
     assertMatch(after, /^massG +0\.0500 +28\.9 /m);
     assertMatch(after, /^reactionEnthalpyKJPerMol +−57\.7 ± 1\.7 kJ\/mol$/m);
     const jsonAfter = await run("run", "thermo.calorimetry", "--input", "input.json", "--json");
@@ -104,8 +104,10 @@ Deno.test("display: noise below the fit's precision prints as 0 in text output",
     // The stored intercept of this exact line is rounding noise, kept as computed.
     assert(json.output.intercept !== 0 && Math.abs(json.output.intercept) < 1e-12);
     const text = await run("run", "spectroscopy.beer-lambert", "--input", "beer.json");
+    // A dimensionless output (unit "1") prints as a bare number.
     assertMatch(text, /^intercept +0 ± 0$/m);
-    assertMatch(text, /^molarAbsorptivity +6220 ± 0$/m);
+    assertMatch(text, /^rSquared +1$/m);
+    assertMatch(text, /^molarAbsorptivity +6220 ± 0 L\/\(mol\.cm\)$/m);
     assert(!/e-1\d|e−1\d/.test(text), text);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -191,7 +193,7 @@ $ labos run thermo.calorimetry --param massG=100 --param initialTempC=22 --param
     --param amountMol=0.05 --param massGUncertainty=0.05 --param initialTempCUncertainty=0.1 \\
     --param finalTempCUncertainty=0.1 --param amountMolUncertainty=0.001
 deltaTK                   6.90 K
-heatCapacityJPerK         418
+heatCapacityJPerK         418 J/K
 heatJ                     2887 ± 59 J
 reactionEnthalpyKJPerMol  −13.80 ± 0.40 kcal/mol
 \`\`\``;

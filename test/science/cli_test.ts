@@ -84,12 +84,13 @@ Deno.test("warnings are stored on the job and printed on stderr; sanity failures
 Deno.test("modules show lists every output with its unit and uncertainty formula", async () => {
   const text = await cliOk(["modules", "show", "spectroscopy.beer-lambert"]);
   const outputs = text.slice(text.indexOf("Outputs\n"), text.indexOf("Input JSON Schema"));
-  assertMatch(outputs, /^- molarAbsorptivity: .*in L\/\(mol·cm\)/m);
+  assertMatch(outputs, /^- molarAbsorptivity \[L\/\(mol\.cm\)\]: .*in L\/\(mol·cm\)/m);
   assertMatch(
     outputs,
     /^- unknowns\[\]\.concentrationStandardErrorM \[mol\/L\]: .*in mol\/L \(Harvey eq\. 5\.25\): s_c = \(s_r\/b\)·√\(1\/m \+ 1\/n/m,
   );
-  assertMatch(outputs, /^- interceptStandardError: .*s_a = s_r·√\(1\/n \+ c̄²\/Sxx\)/m);
+  assertMatch(outputs, /^- interceptStandardError \[1\]: .*s_a = s_r·√\(1\/n \+ c̄²\/Sxx\)/m);
   const vanDeemter = await cliOk(["modules", "show", "chromatography.van-deemter"]);
-  assertMatch(vanDeemter, /^- optimumVelocityStandardError: .*s = √\(gᵀΣg\)/m);
+  assertMatch(vanDeemter, /^- optimumVelocityStandardError \[mm\/s\]: .*s = √\(gᵀΣg\)/m);
+  assertMatch(vanDeemter, /^- c \[um\.s\/mm\]: /m);
 });

@@ -166,9 +166,12 @@ Deno.test("item 6: every module that draws has its plot decoded and checked here
   for (const key of checked) assert(drawing.includes(key), `${key} no longer draws`);
 });
 
-Deno.test("item 6: van Deemter names its quantities, with no fake unit", async () => {
+Deno.test("item 6: van Deemter labels its axes with the declared units", async () => {
   for (const { input, output, panels: [panel] } of await examples("chromatography.van-deemter")) {
-    assertEquals([panel.xLabel, panel.yLabel], ["Linear velocity u", "Plate height H"]);
+    assertEquals([panel.xLabel, panel.yLabel], [
+      `Linear velocity u (${unitOf("chromatography.van-deemter", "linearVelocities")})`,
+      `Plate height H (${unitOf("chromatography.van-deemter", "plateHeights")})`,
+    ]);
     samePoints(
       panel,
       named(panel, /^Measured$/),
@@ -396,9 +399,9 @@ Deno.test("item 6: the demo prints every isotope peak above the threshold, and i
     // At the default display precision (four significant figures), in order of m/z.
     let from = 0;
     for (const peak of peaks) {
-      const line = `mz ${Number(peak.mz.toPrecision(4))}, abundance ${
+      const line = `mz ${Number(peak.mz.toPrecision(4))} u, abundance ${
         Number(peak.abundance.toPrecision(4))
-      }`;
+      } %`;
       const at = block.indexOf(line, from);
       assert(at > from, `${line} not printed in order`);
       from = at;

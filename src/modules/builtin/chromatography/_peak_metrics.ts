@@ -138,12 +138,12 @@ const inputSchema = z.object({
 const outputSchema = z.object({
   peaks: z.array(z.object({
     name: z.string().describe("The peak's name"),
-    retentionTimeMin: z.number().describe("Retention time, in minutes"),
+    retentionTimeMin: z.number().meta(unitMeta(TIME_UNIT)).describe("Retention time, in minutes"),
     widthKind: z.enum(["base", "halfHeight"]).describe("Width used for the plate count"),
-    retentionFactor: z.number().nullable().describe(
+    retentionFactor: z.number().nullable().meta(unitMeta("1")).describe(
       "Retention factor k = (tR − t0)/t0 (dimensionless); null without deadTimeMin",
     ),
-    plates: z.number().describe(
+    plates: z.number().meta(unitMeta("1")).describe(
       "Theoretical plates N = 16(tR/wb)² from the base width or 5.54(tR/wh)² from the half-height " +
         "width (dimensionless)",
     ),
@@ -151,12 +151,12 @@ const outputSchema = z.object({
   pairs: z.array(z.object({
     first: z.string().describe("The earlier peak"),
     second: z.string().describe("The later peak"),
-    resolution: z.number().describe(
+    resolution: z.number().meta(unitMeta("1")).describe(
       "Resolution Rs = 2(tR2 − tR1)/(wb1 + wb2), or 1.18(tR2 − tR1)/(wh1 + wh2) for half-height " +
         "widths; mixed pairs convert half-height to base width as wb = 1.699·wh (Gaussian); " +
         "dimensionless",
     ),
-    selectivity: z.number().nullable().describe(
+    selectivity: z.number().nullable().meta(unitMeta("1")).describe(
       "Selectivity α = k2/k1 of the later to the earlier peak (dimensionless); null without " +
         "deadTimeMin",
     ),

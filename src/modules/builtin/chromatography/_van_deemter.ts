@@ -1,5 +1,12 @@
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec, uncertaintyMeta } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  type PlotSpec,
+  uncertaintyMeta,
+  unitFromMeta,
+  unitMeta,
+} from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
 import { extent, fitBasis, linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
 
@@ -49,14 +56,20 @@ export interface VanDeemterOutput {
   warnings: string[];
 }
 
+// The units conventional for HPLC; a GC study in cm/s and mm converts on the way in.
+const VELOCITY_UNIT = "mm/s";
+const PLATE_HEIGHT_UNIT = "um";
+const B_UNIT = "um.mm/s";
+const C_UNIT = "um.s/mm";
+
 const inputSchema = z.object({
-  linearVelocities: z.array(z.number().positive()).min(3).describe(
-    "Mobile-phase linear velocities u, all in one unit of your choice (for example mm/s or cm/s); " +
-      "a volumetric flow rate works too for a single column, since u is proportional to it",
+  linearVelocities: z.array(z.number().positive()).min(3).meta(unitMeta(VELOCITY_UNIT)).describe(
+    "Mobile-phase linear velocities u, in mm/s (values written or mapped with another unit, such " +
+      "as cm/s, are converted)",
   ),
-  plateHeights: z.array(z.number().positive()).describe(
-    "Plate height H = L/N measured at each velocity, all in one unit of your choice (for example " +
-      "µm or mm); a comes out in this unit, b in H-unit × u-unit and c in H-unit / u-unit",
+  plateHeights: z.array(z.number().positive()).meta(unitMeta(PLATE_HEIGHT_UNIT)).describe(
+    "Plate height H = L/N measured at each velocity, in µm (values written or mapped with another " +
+      "unit, such as mm, are converted); a comes out in µm, b in µm·mm/s and c in µm·s/mm",
   ),
 }).superRefine((input, ctx) => {
   if (input.plateHeights.length !== input.linearVelocities.length) {
@@ -70,52 +83,54 @@ const inputSchema = z.object({
 });
 
 const outputSchema = z.object({
-  a: z.number().describe("Eddy-diffusion term A, in the plate-height unit"),
-  b: z.number().describe(
-    "Longitudinal-diffusion coefficient B, in plate-height unit × velocity unit",
-  ),
-  c: z.number().describe("Mass-transfer coefficient C, in plate-height unit / velocity unit"),
+  a: z.number().meta(unitMeta(PLATE_HEIGHT_UNIT)).describe("Eddy-diffusion term A, in µm"),
+  b: z.number().meta(unitMeta(B_UNIT)).describe("Longitudinal-diffusion coefficient B, in µm·mm/s"),
+  c: z.number().meta(unitMeta(C_UNIT)).describe("Mass-transfer coefficient C, in µm·s/mm"),
   standardErrors: z.object({
-    a: z.number().nullable().describe(
-      "Standard uncertainty of a, in the plate-height unit: s(a) = √Σ₁₁ of the covariance " +
+    a: z.number().nullable().meta(unitMeta(PLATE_HEIGHT_UNIT)).describe(
+      "Standard uncertainty of a, in µm: s(a) = √Σ₁₁ of the covariance " +
         "matrix; null with only three points",
     ),
-    b: z.number().nullable().describe(
-      "Standard uncertainty of b, in plate-height unit × velocity unit: s(b) = √Σ₂₂; null " +
+    b: z.number().nullable().meta(unitMeta(B_UNIT)).describe(
+      "Standard uncertainty of b, in µm·mm/s: s(b) = √Σ₂₂; null " +
         "with only three points",
     ),
-    c: z.number().nullable().describe(
-      "Standard uncertainty of c, in plate-height unit / velocity unit: s(c) = √Σ₃₃; null " +
+    c: z.number().nullable().meta(unitMeta(C_UNIT)).describe(
+      "Standard uncertainty of c, in µm·s/mm: s(c) = √Σ₃₃; null " +
         "with only three points",
     ),
   }).describe("Standard errors of the coefficients"),
-  covariance: z.array(z.array(z.number())).nullable().describe(
+  covariance: z.array(z.array(z.number())).nullable().meta(unitFromMeta("a b c")).describe(
     "Covariance matrix Σ of (a, b, c) from the fit, s²·(XᵀX)⁻¹ with s² = SS_res/(n − 3) and X " +
       "the design matrix [1, 1/u, u]; entries in the products of the coefficients' units; null " +
       "with only three points",
   ),
-  optimumVelocity: z.number().nullable().describe(
-    "Velocity of minimum plate height u_opt = √(b/c), in the velocity unit; null unless b and c " +
+  optimumVelocity: z.number().nullable().meta(unitMeta(VELOCITY_UNIT)).describe(
+    "Velocity of minimum plate height u_opt = √(b/c), in mm/s; null unless b and c " +
       "are both significantly positive (b ≥ 2·SE(b) and c ≥ 2·SE(c))",
   ),
-  optimumVelocityStandardError: z.number().nullable().meta(uncertaintyMeta("optimumVelocity"))
+  optimumVelocityStandardError: z.number().nullable().meta(
+    uncertaintyMeta("optimumVelocity", VELOCITY_UNIT),
+  )
     .describe(
-      "Standard uncertainty of u_opt, in the velocity unit: s = √(gᵀΣg) with gradient g = (0, " +
+      "Standard uncertainty of u_opt, in mm/s: s = √(gᵀΣg) with gradient g = (0, " +
         "u_opt/(2b), −u_opt/(2c)) over (a, b, c); null without an optimum or with only three points",
     ),
-  minimumPlateHeight: z.number().nullable().describe(
-    "Minimum plate height H_min = a + 2√(b·c), in the plate-height unit; null unless b and c are " +
+  minimumPlateHeight: z.number().nullable().meta(unitMeta(PLATE_HEIGHT_UNIT)).describe(
+    "Minimum plate height H_min = a + 2√(b·c), in µm; null unless b and c are " +
       "both significantly positive",
   ),
-  minimumPlateHeightStandardError: z.number().nullable().meta(uncertaintyMeta("minimumPlateHeight"))
+  minimumPlateHeightStandardError: z.number().nullable().meta(
+    uncertaintyMeta("minimumPlateHeight", PLATE_HEIGHT_UNIT),
+  )
     .describe(
-      "Standard uncertainty of H_min, in the plate-height unit: s = √(gᵀΣg) with gradient g = (1, " +
+      "Standard uncertainty of H_min, in µm: s = √(gᵀΣg) with gradient g = (1, " +
         "√(c/b), √(b/c)) over (a, b, c); null without an optimum or with only three points",
     ),
   noOptimumReason: z.string().nullable().describe(
     "Why no optimum is reported (b or c not significantly positive); null when there is one",
   ),
-  rSquared: z.number().describe("R² of the fit (dimensionless)"),
+  rSquared: z.number().meta(unitMeta("1")).describe("R² of the fit (dimensionless)"),
   warnings: z.array(z.string()).describe(
     "Coefficients without physical meaning, an undefined or extrapolated optimum",
   ),
@@ -223,8 +238,6 @@ function propagate(covariance: number[][], gradient: number[]): number {
   return Math.sqrt(Math.max(0, variance));
 }
 
-// The inputs are in units of the user's choice and declare none, so the axes name the
-// quantities without a unit rather than invent one.
 function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
   const u = input.linearVelocities;
   const optimum = output.optimumVelocity;
@@ -257,8 +270,8 @@ function plot(input: VanDeemterInput, output: VanDeemterOutput): PlotSpec {
   }
   return {
     title: optimum === null ? "Van Deemter plot (no optimum: see the output)" : "Van Deemter plot",
-    xLabel: axisLabel("Linear velocity u"),
-    yLabel: axisLabel("Plate height H"),
+    xLabel: axisLabel("Linear velocity u", VELOCITY_UNIT),
+    yLabel: axisLabel("Plate height H", PLATE_HEIGHT_UNIT),
     series,
   };
 }
@@ -348,9 +361,9 @@ export const vanDeemter: LabModule<VanDeemterInput, VanDeemterOutput> = defineMo
       name: "synthetic-exact-curve",
       source:
         "Synthetic exact data (no published plate-height data set could be verified for this " +
-        "release): H = 1.5 + 25/u + 0.025·u (H in mm, u in cm/s) at u = 5, 10, 20, 30, 40, 60, 80 " +
-        "cm/s. The expected values are the generating constants and the analytic optimum " +
-        "u_opt = √(B/C) = √1000 cm/s and H_min = A + 2√(BC) = 1.5 + 2√0.625 mm (van Deemter et al., " +
+        "release): H = 1.5 + 25/u + 0.025·u (H in µm, u in mm/s) at u = 5, 10, 20, 30, 40, 60, 80 " +
+        "mm/s. The expected values are the generating constants and the analytic optimum " +
+        "u_opt = √(B/C) = √1000 mm/s and H_min = A + 2√(BC) = 1.5 + 2√0.625 µm (van Deemter et al., " +
         "1956).",
       input: {
         linearVelocities: [5, 10, 20, 30, 40, 60, 80],

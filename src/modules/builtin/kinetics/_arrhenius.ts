@@ -5,6 +5,7 @@ import {
   ModuleError,
   type PlotSpec,
   uncertaintyMeta,
+  unitFromMeta,
   unitMeta,
 } from "../../contract.ts";
 import { legendNumber } from "../_plot_text.ts";
@@ -57,7 +58,7 @@ const inputSchema = z.object({
   temperaturesK: z.array(z.number().positive()).min(2).meta(unitMeta(TEMPERATURE_UNIT)).describe(
     "Absolute temperatures of the measurements, in kelvins",
   ),
-  rateConstants: z.array(z.number().positive()).describe(
+  rateConstants: z.array(z.number().positive()).meta(unitFromMeta("caller")).describe(
     "Rate constant at each temperature, all in one unit (for example 1/s or L/(mol·s)); " +
       "the pre-exponential factor comes out in the same unit",
   ),
@@ -82,31 +83,33 @@ const outputSchema = z.object({
     "Standard uncertainty of Ea, in kJ/mol: s(Ea) = R·s_m, s_m = s_r/√Σ(xᵢ − x̄)² the slope's " +
       "standard error (x = 1/T); null with only two temperatures",
   ),
-  preExponentialFactor: z.number().describe(
+  preExponentialFactor: z.number().meta(unitFromMeta("rateConstants")).describe(
     "Pre-exponential factor A = exp(intercept), in the unit of the rate constants",
   ),
   preExponentialFactorStandardError: z.number().nullable().meta(
-    uncertaintyMeta("preExponentialFactor"),
+    { ...uncertaintyMeta("preExponentialFactor"), ...unitFromMeta("rateConstants") },
   ).describe(
     "Standard uncertainty of A, in the unit of the rate constants: s(A) = A·s(ln A) (first-order " +
       "propagation; A is log-normal, so quote ln A ± s(ln A) when s(ln A) is large); null with " +
       "only two temperatures",
   ),
-  lnPreExponentialFactor: z.number().describe(
+  lnPreExponentialFactor: z.number().meta(unitMeta("1")).describe(
     "ln A, the intercept of ln k against 1/T (dimensionless, A in the unit of the rate constants)",
   ),
   lnPreExponentialFactorStandardError: z.number().nullable().meta(
-    uncertaintyMeta("lnPreExponentialFactor"),
+    uncertaintyMeta("lnPreExponentialFactor", "1"),
   ).describe(
     "Standard uncertainty of ln A (dimensionless): s(ln A) = s_r·√(1/n + x̄²/Σ(xᵢ − x̄)²), the " +
       "intercept's standard error; null with only two temperatures",
   ),
-  activationEnergyLnACovarianceKJPerMol: z.number().nullable().describe(
+  activationEnergyLnACovarianceKJPerMol: z.number().nullable().meta(unitMeta("kJ/mol")).describe(
     "Covariance of Ea and ln A, in kJ/mol: cov(Ea, ln A) = −R·cov(m, b) = R·x̄·s_r²/Σ(xᵢ − x̄)² " +
       "with m, b the slope and intercept (positive: a larger Ea comes with a larger ln A); null " +
       "with only two temperatures",
   ),
-  rSquared: z.number().describe("R² of ln k against 1/T (dimensionless); 1 for two points"),
+  rSquared: z.number().meta(unitMeta("1")).describe(
+    "R² of ln k against 1/T (dimensionless); 1 for two points",
+  ),
   warnings: z.array(z.string()).describe("A negative activation energy and other cautions"),
 });
 

@@ -5,6 +5,7 @@ import {
   ModuleError,
   type PlotSpec,
   uncertaintyMeta,
+  unitFromMeta,
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
@@ -76,6 +77,7 @@ const inputSchema = z.object({
       "(ln C and 1/C need positive values)",
   ),
   order: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal("auto")]).default("auto")
+    .meta(unitMeta("1"))
     .describe(
       "Reaction order to fit: 0, 1, 2, or auto (the order whose linear plot has the highest R²)",
     ),
@@ -107,27 +109,30 @@ const inputSchema = z.object({
 });
 
 const orderFitSchema = z.object({
-  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe(
+  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).meta(unitMeta("1")).describe(
     "The order: 0, 1 or 2 (dimensionless)",
   ),
-  rateConstant: z.number().nullable().describe(
+  rateConstant: z.number().nullable().meta(unitFromMeta("rateConstantUnit")).describe(
     "Rate constant in M/s, 1/s or 1/(M·s) for orders 0, 1, 2; null if the data cannot be transformed",
   ),
-  rSquared: z.number().nullable().describe(
+  rSquared: z.number().nullable().meta(unitMeta("1")).describe(
     "R² of the linear plot (dimensionless); null if not computable",
   ),
 });
 
 const outputSchema = z.object({
-  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe(
+  order: z.union([z.literal(0), z.literal(1), z.literal(2)]).meta(unitMeta("1")).describe(
     "The order used: 0, 1 or 2 (dimensionless)",
   ),
-  rateConstant: z.number().describe(
+  rateConstant: z.number().meta(unitFromMeta("rateConstantUnit")).describe(
     "Rate constant k, in M/s for order 0 (from C vs t), 1/s for order 1 (ln C vs t), " +
       "1/(M·s) for order 2 (1/C vs t)",
   ),
   rateConstantUnit: z.enum(["M/s", "1/s", "1/(M·s)"]).describe("Unit of rateConstant"),
-  rateConstantStandardError: z.number().nullable().meta(uncertaintyMeta("rateConstant")).describe(
+  rateConstantStandardError: z.number().nullable().meta({
+    ...uncertaintyMeta("rateConstant"),
+    ...unitFromMeta("rateConstantUnit"),
+  }).describe(
     "Standard uncertainty of the rate constant, same unit: s(k) = s_b = s_r/√Σ(tᵢ − t̄)², the " +
       "slope's standard error; null with fewer than three points",
   ),
@@ -150,7 +155,9 @@ const outputSchema = z.object({
       "standard error s_a = s_r·√(1/n + t̄²/Σ(tᵢ − t̄)²): s_a, exp(a)·s_a or s_a/a² for orders " +
       "0, 1, 2; null with fewer than three points or without a fitted [A]0",
   ),
-  rSquared: z.number().describe("R² of the chosen order's linear plot (dimensionless)"),
+  rSquared: z.number().meta(unitMeta("1")).describe(
+    "R² of the chosen order's linear plot (dimensionless)",
+  ),
   fits: z.array(orderFitSchema).describe("Fits of orders 0, 1 and 2"),
   temperatureK: z.number().optional().meta(unitMeta("K")).describe(
     "Temperature of the run, in kelvins, as the input gave it; absent when it gave none",

@@ -5,7 +5,13 @@
  * @module
  */
 import * as z from "zod";
-import { defineModule, type LabModule, ModuleError, type PlotSpec } from "../../contract.ts";
+import {
+  defineModule,
+  type LabModule,
+  ModuleError,
+  type PlotSpec,
+  unitMeta,
+} from "../../contract.ts";
 import { subscriptFormula } from "../_plot_text.ts";
 import { tidyNumbers } from "../_stats.ts";
 import { FormulaError, hillFormula, parseFormula } from "./_formula.ts";
@@ -63,37 +69,39 @@ const inputSchema: z.ZodType<IsotopePatternInput> = z.object({
     "Molecular formula in any element order; parentheses or brackets with multipliers " +
       "(Ca(OH)2, (CH3)3C), and hydrate dots with optional multipliers (CuSO4·5H2O, CuSO4.5H2O)",
   ),
-  charge: z.number().int().default(0).describe(
-    "Ion charge z; the formula must already contain any added or removed atoms (for [M+H]+ add one H)",
+  charge: z.number().int().default(0).meta(unitMeta("1")).describe(
+    "Ion charge z, in elementary charges (dimensionless); the formula must already contain any added or removed atoms (for [M+H]+ add one H)",
   ),
   resolution: z.union([
     z.literal("unit"),
     z.number().min(MIN_RESOLUTION_DA, `Resolution must be at least ${MIN_RESOLUTION_DA} Da`),
-  ], { error: 'Resolution must be "unit" or a number of Da' }).default("unit").describe(
-    '"unit" groups isotopologues by nominal mass; a number (Da, on the m/z axis) computes the ' +
-      "fine structure and merges peaks closer than that",
-  ),
-  threshold: z.number().min(0).max(100).default(0.01).describe(
+  ], { error: 'Resolution must be "unit" or a number of Da' }).default("unit").meta(unitMeta("u"))
+    .describe(
+      '"unit" groups isotopologues by nominal mass; a number (Da, on the m/z axis) computes the ' +
+        "fine structure and merges peaks closer than that",
+    ),
+  threshold: z.number().min(0).max(100).default(0.01).meta(unitMeta("%")).describe(
     "Relative abundance (% of the base peak) below which peaks are dropped",
   ),
 });
 
 const outputSchema: z.ZodType<IsotopePatternOutput> = z.object({
   formula: z.string().describe("The formula in Hill notation"),
-  monoisotopicMass: z.number().describe(
+  monoisotopicMass: z.number().meta(unitMeta("u")).describe(
     "Neutral monoisotopic mass in Da: the sum of the most abundant isotope mass of each atom",
   ),
-  averageMass: z.number().describe(
+  averageMass: z.number().meta(unitMeta("u")).describe(
     "Neutral average mass in Da, from the natural isotopic compositions of the elements",
   ),
-  charge: z.number().int().describe(
+  charge: z.number().int().meta(unitMeta("1")).describe(
     "Ion charge z used for the m/z values, in elementary charges (dimensionless)",
   ),
   peaks: z.array(z.object({
-    mz: z.number().describe(
-      "Abundance-weighted mean m/z, (M − z·mₑ)/|z|; the neutral mass in Da when z = 0",
+    mz: z.number().meta(unitMeta("u")).describe(
+      "Abundance-weighted mean m/z, (M − z·mₑ)/|z|, in u (Da) per elementary charge; " +
+        "the neutral mass in Da when z = 0",
     ),
-    abundance: z.number().describe("Relative abundance in % of the base peak"),
+    abundance: z.number().meta(unitMeta("%")).describe("Relative abundance in % of the base peak"),
   })).describe("Isotope peaks sorted by increasing m/z"),
 });
 

@@ -5,7 +5,7 @@
  * @module
  */
 import * as z from "zod";
-import { defineModule, type LabModule, type PlotSpec } from "../../contract.ts";
+import { defineModule, type LabModule, type PlotSpec, unitMeta } from "../../contract.ts";
 import { legendNumber, subscriptFormula } from "../_plot_text.ts";
 import { roundToSignificant, tidyNumbers } from "../_stats.ts";
 import { lossCandidates } from "./_losses.ts";
@@ -65,19 +65,23 @@ export interface NeutralLossesOutput {
 }
 
 const peakSchema = z.object({
-  mz: z.number().positive().describe("m/z of the peak"),
-  intensity: z.number().min(0).describe("Intensity, any consistent unit"),
+  mz: z.number().positive().meta(unitMeta("u")).describe(
+    "m/z of the peak, in u (Da) for a singly charged ion",
+  ),
+  intensity: z.number().min(0).meta(unitMeta("1")).describe(
+    "Intensity, dimensionless (counts or any consistent arbitrary scale)",
+  ),
 });
 
 const inputSchema: z.ZodType<NeutralLossesInput> = z.object({
-  precursorMz: z.number().positive().describe(
-    "m/z of the singly charged precursor ion, usually the molecular ion M+•",
+  precursorMz: z.number().positive().meta(unitMeta("u")).describe(
+    "m/z of the singly charged precursor ion, in u (Da), usually the molecular ion M+•",
   ),
   peaks: z.array(peakSchema).min(1, { error: "At least one peak is required", abort: true }).refine(
     (peaks) => peaks.some((peak) => peak.intensity > 0),
     "At least one peak must have a positive intensity",
   ).describe("Centroided peaks of the spectrum"),
-  tolerance: z.number().positive().default(0.5).describe(
+  tolerance: z.number().positive().default(0.5).meta(unitMeta("u")).describe(
     "Largest difference in Da between an observed and a tabulated loss",
   ),
 });
@@ -85,7 +89,7 @@ const inputSchema: z.ZodType<NeutralLossesInput> = z.object({
 const assignmentSchema = z.object({
   formula: z.string().describe("Formula of the neutral lost"),
   name: z.string().describe("Name of the neutral lost"),
-  massDa: z.number().describe("Monoisotopic mass of the neutral in Da"),
+  massDa: z.number().meta(unitMeta("u")).describe("Monoisotopic mass of the neutral in Da"),
   radical: z.boolean().describe(
     "True for odd-electron neutrals (odd total electron count Σ Zᵢ·nᵢ, one unpaired electron); " +
       "false for even-electron neutrals, including the triplet O atom",
@@ -94,14 +98,20 @@ const assignmentSchema = z.object({
 
 const outputSchema: z.ZodType<NeutralLossesOutput> = z.object({
   basePeak: z.object({
-    mz: z.number().describe("m/z of the base peak (Th, taken as Da for singly charged ions)"),
-    intensity: z.number().describe("Intensity of the base peak, in the input's unit"),
+    mz: z.number().meta(unitMeta("u")).describe(
+      "m/z of the base peak (Th, taken as Da for singly charged ions)",
+    ),
+    intensity: z.number().meta(unitMeta("1")).describe(
+      "Intensity of the base peak, in the input's unit",
+    ),
   }).describe("The most intense peak"),
   peaks: z.array(z.object({
-    mz: z.number().describe("m/z of the peak (Th, taken as Da for singly charged ions)"),
-    intensity: z.number().describe("Intensity as given, in the input's unit"),
-    relativeIntensity: z.number().describe("Intensity in % of the base peak"),
-    loss: z.number().describe("precursorMz − mz in Da"),
+    mz: z.number().meta(unitMeta("u")).describe(
+      "m/z of the peak (Th, taken as Da for singly charged ions)",
+    ),
+    intensity: z.number().meta(unitMeta("1")).describe("Intensity as given, in the input's unit"),
+    relativeIntensity: z.number().meta(unitMeta("%")).describe("Intensity in % of the base peak"),
+    loss: z.number().meta(unitMeta("u")).describe("precursorMz − mz in Da"),
     assignments: z.array(assignmentSchema).describe(
       "Every tabulated neutral loss within the tolerance, closest first",
     ),

@@ -74,43 +74,47 @@ const inputSchema = z.object({
     concentrationM: z.number().nonnegative().meta(unitMeta(CONCENTRATION_UNIT)).describe(
       "Concentration of the absorbing species in the standard, in mol/L (0 for a blank)",
     ),
-    absorbance: z.number().describe("Measured absorbance of the standard (dimensionless)"),
+    absorbance: z.number().meta(unitMeta("1")).describe(
+      "Measured absorbance of the standard (dimensionless)",
+    ),
   })).min(2).describe(
     "Calibration standards at two or more different concentrations, measured at one wavelength",
   ),
-  unknownAbsorbances: z.array(z.number()).optional().describe(
+  unknownAbsorbances: z.array(z.number()).optional().meta(unitMeta("1")).describe(
     "Absorbances of unknown samples measured at the same wavelength and path length",
   ),
-  replicateReadings: z.number().int().positive().default(1).describe(
+  replicateReadings: z.number().int().positive().default(1).meta(unitMeta("1")).describe(
     "Number of replicate readings averaged into each unknown absorbance (m in Harvey eq. 5.25); " +
       "1 by default",
   ),
 });
 
 const outputSchema = z.object({
-  molarAbsorptivity: z.number().describe(
+  molarAbsorptivity: z.number().meta(unitMeta("L/(mol.cm)")).describe(
     "Molar absorptivity ε = slope/pathLengthCm from absorbance against concentration, in L/(mol·cm)",
   ),
-  molarAbsorptivityStandardError: z.number().nullable().meta(uncertaintyMeta("molarAbsorptivity"))
+  molarAbsorptivityStandardError: z.number().nullable().meta(
+    uncertaintyMeta("molarAbsorptivity", "L/(mol.cm)"),
+  )
     .describe(
       "Standard uncertainty of ε, in L/(mol·cm): s(ε) = s_b/l with s_b = s_r/√Sxx the slope's " +
         "standard error; null with only two standards",
     ),
-  intercept: z.number().describe(
+  intercept: z.number().meta(unitMeta("1")).describe(
     "Absorbance at zero concentration from the fit (dimensionless; ideally near 0, a blank " +
       "offset otherwise)",
   ),
-  interceptStandardError: z.number().nullable().meta(uncertaintyMeta("intercept")).describe(
+  interceptStandardError: z.number().nullable().meta(uncertaintyMeta("intercept", "1")).describe(
     "Standard uncertainty of the intercept (dimensionless absorbance): s_a = s_r·√(1/n + c̄²/Sxx), " +
       "Sxx = Σ(cᵢ − c̄)²; null with only two standards",
   ),
-  residualStandardDeviation: z.number().nullable().describe(
+  residualStandardDeviation: z.number().nullable().meta(unitMeta("1")).describe(
     "Residual standard deviation of the calibration (dimensionless absorbance): " +
       "s_r = √(Σ(Aᵢ − Âᵢ)²/(n − 2)); null with only two standards",
   ),
-  rSquared: z.number().describe("R² of the calibration line (dimensionless)"),
+  rSquared: z.number().meta(unitMeta("1")).describe("R² of the calibration line (dimensionless)"),
   unknowns: z.array(z.object({
-    absorbance: z.number().describe("The unknown's absorbance (dimensionless)"),
+    absorbance: z.number().meta(unitMeta("1")).describe("The unknown's absorbance (dimensionless)"),
     concentrationM: z.number().meta(unitMeta("mol/L")).describe(
       "Concentration (absorbance − intercept)/(ε·pathLengthCm), in mol/L",
     ),

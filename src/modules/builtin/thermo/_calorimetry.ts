@@ -4,6 +4,7 @@ import {
   type LabModule,
   ModuleError,
   uncertaintyMeta,
+  unitFromMeta,
   type UnitMeta,
   unitMeta,
 } from "../../contract.ts";
@@ -166,15 +167,23 @@ const inputSchema = z.object({
 
 const contributionSchema = z.object({
   input: z.string().describe("The input field"),
-  standardUncertainty: z.number().describe("Its standard uncertainty, in the input's unit"),
-  heatSensitivity: z.number().describe("Sensitivity coefficient ∂q/∂x, in J per unit of input"),
-  heatContributionJ: z.number().describe("|∂q/∂x|·u(x), in joules"),
-  enthalpyContributionKJPerMol: z.number().optional().describe("|∂ΔH/∂x|·u(x), in kJ/mol"),
+  standardUncertainty: z.number().meta(unitFromMeta("input")).describe(
+    "Its standard uncertainty, in the input's unit",
+  ),
+  heatSensitivity: z.number().meta(unitFromMeta("input", { over: "J" })).describe(
+    "Sensitivity coefficient ∂q/∂x, in J per unit of input",
+  ),
+  heatContributionJ: z.number().meta(unitMeta("J")).describe("|∂q/∂x|·u(x), in joules"),
+  enthalpyContributionKJPerMol: z.number().optional().meta(unitMeta("kJ/mol")).describe(
+    "|∂ΔH/∂x|·u(x), in kJ/mol",
+  ),
 });
 
 const outputSchema = z.object({
   deltaTK: z.number().meta(KELVIN_DIFFERENCE).describe("Temperature change used, in kelvins"),
-  heatCapacityJPerK: z.number().describe("Total heat capacity m·c + C_cal, in J/K"),
+  heatCapacityJPerK: z.number().meta(unitMeta("J/K")).describe(
+    "Total heat capacity m·c + C_cal, in J/K",
+  ),
   heatJ: z.number().meta(unitMeta("J")).describe(
     "Heat absorbed by the contents and calorimeter, (m·c + C_cal)·ΔT, in joules; " +
       "positive when the temperature rises",

@@ -5,6 +5,7 @@ import {
   ModuleError,
   type PlotSpec,
   uncertaintyMeta,
+  unitFromMeta,
   type UnitMeta,
   unitMeta,
 } from "../../contract.ts";
@@ -198,11 +199,20 @@ const contributionSchema = z.object({
   input: z.string().describe(
     "The input field; initialTempC and finalTempC are the two fitted temperatures",
   ),
-  standardUncertainty: z.number().describe("Its standard uncertainty, in the input's unit"),
-  heatSensitivity: z.number().describe("Sensitivity coefficient ∂q/∂x, in J per unit of input"),
-  heatContributionJ: z.number().describe("|∂q/∂x|·u(x), in joules"),
-  enthalpyContributionKJPerMol: z.number().optional().describe("|∂ΔH/∂x|·u(x), in kJ/mol"),
+  standardUncertainty: z.number().meta(unitFromMeta("input")).describe(
+    "Its standard uncertainty, in the input's unit",
+  ),
+  heatSensitivity: z.number().meta(unitFromMeta("input", { over: "J" })).describe(
+    "Sensitivity coefficient ∂q/∂x, in J per unit of input",
+  ),
+  heatContributionJ: z.number().meta(unitMeta("J")).describe("|∂q/∂x|·u(x), in joules"),
+  enthalpyContributionKJPerMol: z.number().optional().meta(unitMeta("kJ/mol")).describe(
+    "|∂ΔH/∂x|·u(x), in kJ/mol",
+  ),
 });
+
+// A slope of temperature against time is a change per second: it scales, never shifts.
+const SLOPE_UNIT = unitMeta("K/s", { difference: true });
 
 const PREDICTION_SE = "s_r·√(1/n + (t_mix − t̄)²/Σ(tᵢ − t̄)²)";
 
@@ -254,22 +264,28 @@ const outputSchema = z.object({
   uncertaintyBudget: z.array(contributionSchema).describe(
     "Contribution of each input with a stated or fitted uncertainty, largest first",
   ),
-  baselineCount: z.number().int().describe("Number of baseline readings (dimensionless count)"),
-  baselineSlopeKPerS: z.number().describe(
+  baselineCount: z.number().int().meta(unitMeta("1")).describe(
+    "Number of baseline readings (dimensionless count)",
+  ),
+  baselineSlopeKPerS: z.number().meta(SLOPE_UNIT).describe(
     "Slope of a straight line through the baseline readings, in K/s (a drift check)",
   ),
-  baselineSlopeStandardErrorKPerS: z.number().describe(
+  baselineSlopeStandardErrorKPerS: z.number().meta(SLOPE_UNIT).describe(
     "Standard error of the baseline slope, in K/s: s(m) = s_r/√Σ(tᵢ − t̄)²",
   ),
-  coolingStartS: z.number().describe("Time of the first reading on the cooling line, in seconds"),
-  coolingCount: z.number().int().describe(
+  coolingStartS: z.number().meta(unitMeta("s")).describe(
+    "Time of the first reading on the cooling line, in seconds",
+  ),
+  coolingCount: z.number().int().meta(unitMeta("1")).describe(
     "Number of readings on the cooling line (dimensionless count)",
   ),
-  coolingSlopeKPerS: z.number().describe("Slope of the cooling line, in K/s"),
-  coolingSlopeStandardErrorKPerS: z.number().describe(
+  coolingSlopeKPerS: z.number().meta(SLOPE_UNIT).describe("Slope of the cooling line, in K/s"),
+  coolingSlopeStandardErrorKPerS: z.number().meta(SLOPE_UNIT).describe(
     "Standard error of the cooling slope, in K/s: s(m) = s_r/√Σ(tᵢ − t̄)²",
   ),
-  coolingRSquared: z.number().describe("R² of the cooling line (dimensionless)"),
+  coolingRSquared: z.number().meta(unitMeta("1")).describe(
+    "R² of the cooling line (dimensionless)",
+  ),
   warnings: z.array(z.string()).describe(
     "A drifting baseline, a rising cooling line and other cautions",
   ),
