@@ -376,3 +376,30 @@ Deno.test("units: a Celsius column feeding an absolute temperature is shifted by
     assert(Math.abs(ea(mapped) - ea(kelvin)) <= 1e-12 * ea(kelvin), `${ea(mapped)} ${ea(kelvin)}`);
   });
 });
+
+Deno.test("units: the README's units block runs as written and prints the conversions it shows", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const block = /#### Units\n[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  const lines = block.trimEnd().split("\n");
+  const commands = lines.filter((line) => line.startsWith("labos "));
+  const shown = lines.filter((line) => line.startsWith("# ")).map((line) => line.slice(2));
+  assertEquals(commands.length, 2, block);
+  assert(shown.length > 0, "the block shows what the run prints");
+  await withTempDir(async (dir) => {
+    const dataDir = await initLab(dir);
+    await Deno.writeTextFile(`${dir}/rates.csv`, MINUTES_MILLIMOLAR);
+    const [importArgs, runArgs] = commands.map((line) => line.replace(/^labos /, "").split(/\s+/));
+    const dataset = await cliJson<{ id: string }>([
+      "--data-dir",
+      dataDir,
+      ...importArgs.map((arg) => arg === "rates.csv" ? `${dir}/rates.csv` : arg),
+    ]);
+    const run = await runCli([
+      "--data-dir",
+      dataDir,
+      ...runArgs.map((arg) => arg === "ds_…" ? dataset.id : arg),
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    for (const line of shown) assertStringIncludes(run.stdout + run.stderr, line);
+  });
+});
