@@ -46,7 +46,7 @@ Deno.test("collect: the rows follow the jobs' order and the experiment links the
       experimentId: experiment.id,
     });
     assert.deepEqual(dataset.table?.values, [[300, 320], [1, 1]]);
-    assert.deepEqual(dataset.table?.columns.map((column) => column.unit), ["K", undefined]);
+    assert.deepEqual(dataset.table?.columns.map((column) => column.unit), ["K", "1"]);
     const linked = await lab.getExperiment(experiment.id);
     assert.deepEqual(linked.datasetIds, [dataset.id]);
     const listed = await lab.listDatasets({ kind: "collected" });

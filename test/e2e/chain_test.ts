@@ -302,7 +302,7 @@ Deno.test("chain: collect refuses a missing field, a failed or unknown job, and 
       "input.timesS.1",
     ]);
     assertEquals(nested.table.columns, [
-      { name: "r2_order2", type: "number" },
+      { name: "r2_order2", type: "number", unit: "1" },
       { name: "1", type: "integer", unit: "s" },
     ]);
     assertEquals(nested.title, "Collected from 2 jobs");
