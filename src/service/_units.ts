@@ -55,6 +55,8 @@ export async function convertMappedColumns(
       continue;
     }
     if (columnUnit === undefined) {
+      // A bare number is already dimensionless: nothing to warn about.
+      if (fieldUnit.unit === "1") continue;
       warnings.push(
         `Column ${quote(column)} has no unit: its values are taken to be in ${
           quote(fieldUnit.unit)
