@@ -1,7 +1,6 @@
 import { LabosError, quote } from "../errors.ts";
 import {
   type Cell,
-  checkRecordSize,
   type CollectedField,
   type CollectedJob,
   type Dataset,
@@ -9,11 +8,10 @@ import {
   type Job,
   newId,
   RECORD_SCHEMA_VERSION,
-  validateRecord,
 } from "../records/mod.ts";
 import { nearestName } from "../validation.ts";
-import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
-import { checkOpen, linkDataset } from "./_datasets.ts";
+import { type LabContext, requireReady, timestamp } from "./_context.ts";
+import { checkOpen, saveDataset } from "./_datasets.ts";
 
 /** What `labos datasets collect` takes. */
 export interface CollectRequest {
@@ -165,22 +163,15 @@ export async function collectJobs(lab: LabContext, request: CollectRequest): Pro
       jobs: collected,
     },
   };
-  validateRecord("dataset", dataset);
-  checkRecordSize(dataset, context);
-  return await lab.storage.transaction(async (tx) => {
-    tx.create("dataset", dataset);
-    tx.audit(recordEvent(lab, "dataset.collected", {
-      type: "dataset",
-      record: dataset,
-      details: {
-        jobIds: collected.map((job) => job.jobId),
-        parentIds: dataset.parentIds,
-        fields: dataset.collection!.fields,
-        ...(request.reason ? { reason: request.reason } : {}),
-      },
-    }));
-    if (experimentId !== null) await linkDataset(lab, tx, { experimentId, datasetId: dataset.id });
-    return dataset;
+  return await saveDataset(lab, dataset, {
+    action: "dataset.collected",
+    details: {
+      jobIds: collected.map((job) => job.jobId),
+      parentIds: dataset.parentIds,
+      fields: dataset.collection!.fields,
+      ...(request.reason ? { reason: request.reason } : {}),
+    },
+    context,
   });
 }
 

@@ -124,21 +124,14 @@ export async function importCsv(lab: LabContext, request: ImportCsvRequest): Pro
       ...(table.lineJumps ? { lineJumps: table.lineJumps } : {}),
     },
   };
-  validateRecord("dataset", dataset);
-  checkRecordSize(dataset, context);
-  return await lab.storage.transaction(async (tx) => {
-    tx.create("dataset", dataset);
-    tx.audit(recordEvent(lab, "dataset.imported", {
-      type: "dataset",
-      record: dataset,
-      details: {
-        source: dataset.source,
-        rows: table.rowCount,
-        columns: table.columns.map((c) => c.name),
-      },
-    }));
-    if (experimentId !== null) await linkDataset(lab, tx, { experimentId, datasetId: dataset.id });
-    return dataset;
+  return await saveDataset(lab, dataset, {
+    action: "dataset.imported",
+    details: {
+      source: dataset.source,
+      rows: table.rowCount,
+      columns: table.columns.map((c) => c.name),
+    },
+    context,
   });
 }
 
@@ -194,8 +187,32 @@ export function checkOpen(experiment: Experiment): void {
   }
 }
 
+/**
+ * Stores a new dataset: validated and size-checked first, then created,
+ * audited with `action` and linked to its experiment, in one transaction.
+ */
+export async function saveDataset(
+  lab: LabContext,
+  dataset: Dataset,
+  options: { action: string; details: Record<string, unknown>; context: string },
+): Promise<Dataset> {
+  validateRecord("dataset", dataset);
+  checkRecordSize(dataset, options.context);
+  return await lab.storage.transaction(async (tx) => {
+    tx.create("dataset", dataset);
+    tx.audit(recordEvent(lab, options.action, {
+      type: "dataset",
+      record: dataset,
+      details: options.details,
+    }));
+    const experimentId = dataset.experimentId;
+    if (experimentId !== null) await linkDataset(lab, tx, { experimentId, datasetId: dataset.id });
+    return dataset;
+  });
+}
+
 /** Links a new dataset to its experiment, in the dataset's transaction, audited. */
-export async function linkDataset(
+async function linkDataset(
   lab: LabContext,
   tx: StorageTransaction,
   link: { experimentId: string; datasetId: string },
