@@ -7,7 +7,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { InputConversion, Job } from "../records/mod.ts";
 import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
-import { describeValue, table, truncate } from "./_format.ts";
+import { describeValue, previewValue, table, truncate } from "./_format.ts";
 
 interface RunOptions {
   input?: string;
@@ -319,19 +319,23 @@ function printWarnings(cli: CliContext, job: Job, prefix = ""): void {
   }
 }
 
-/** The output as text shows it (display settings); nothing for `--json`, which keeps full precision. */
+/**
+ * The output as text shows it (display settings), cut to the rows printed;
+ * nothing for `--json`, which keeps full precision.
+ */
 async function shownOutput(
   lab: Lab,
   command: Command,
   result: RunResult,
-): Promise<ShownValue | null> {
+): Promise<{ value: ShownValue; more: Record<string, number> } | null> {
   if (command.optsWithGlobals().json || result.output === null) return null;
-  return await lab.showOutput(result.job.module, result.output);
+  const preview = previewValue(result.output);
+  return { value: await lab.showOutput(result.job.module, preview.value), more: preview.more };
 }
 
 function describeRun(
   result: RunResult,
-  options: { plot?: string; shown: ShownValue | null },
+  options: { plot?: string; shown: { value: ShownValue; more: Record<string, number> } | null },
 ): string {
   const { plot, shown } = options;
   const { job } = result;
@@ -345,7 +349,12 @@ function describeRun(
   if (job.mapping) lines.push(describeSkipped(job.mapping.skippedLines));
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
   if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
-  if (result.output !== null) lines.push("", describeValue(shown ?? result.output));
+  if (result.output !== null) {
+    lines.push(
+      "",
+      shown ? describeValue(shown.value, { more: shown.more }) : describeValue(result.output),
+    );
+  }
   if (plot && job.status === "succeeded") lines.push(`Plot written to ${plot}`);
   return lines.join("\n") + "\n";
 }

@@ -39,7 +39,33 @@ export function canonicalBytes(value: unknown): Uint8Array {
 
 type Part = string | Uint8Array;
 
-/** Encoded texts of large, wholly frozen values, which cannot change. */
+/**
+ * The canonical bytes of a value its holder will never change (a job's
+ * prepared input, a run's output), kept and reused by every record that
+ * holds the value, like those of a frozen value, without freezing it:
+ * freezing a large array of numbers boxes every number, which costs more
+ * than serialising it. A change made to the value afterwards is not seen.
+ *
+ * @example
+ * ```ts
+ * import { canonicalJson, pinCanonical } from "./canonical.ts";
+ * import assert from "node:assert";
+ * const values = Array.from({ length: 20_000 }, (_, i) => i / 4);
+ * const bytes = pinCanonical(values);
+ * assert.strictEqual(canonicalJson({ values }), `{"values":${new TextDecoder().decode(bytes)}}`);
+ * ```
+ */
+export function pinCanonical(value: object): Uint8Array {
+  const cached = CACHE.get(value);
+  if (cached !== undefined) return cached;
+  const parts: Part[] = [];
+  write(value, parts);
+  const bytes = joinParts(parts);
+  CACHE.set(value, bytes);
+  return bytes;
+}
+
+/** Encoded texts of large, wholly frozen values, which cannot change, and of pinned ones. */
 const CACHE = new WeakMap<object, Uint8Array>();
 const CACHE_MIN_CHARS = 64 * 1024;
 const ENCODER = new TextEncoder();
