@@ -51,40 +51,57 @@ type Part = string | Uint8Array;
  * import { canonicalJson, pinCanonical } from "./canonical.ts";
  * import assert from "node:assert";
  * const values = Array.from({ length: 20_000 }, (_, i) => i / 4);
- * const bytes = pinCanonical(values);
- * assert.strictEqual(canonicalJson({ values }), `{"values":${new TextDecoder().decode(bytes)}}`);
+ * const text = pinCanonical(values).map((chunk) => new TextDecoder().decode(chunk)).join("");
+ * assert.strictEqual(canonicalJson({ values }), `{"values":${text}}`);
  * ```
  */
-export function pinCanonical(value: object): Uint8Array {
+export function pinCanonical(value: object): Uint8Array[] {
   const cached = CACHE.get(value);
   if (cached !== undefined) return cached;
   const parts: Part[] = [];
   write(value, parts);
-  const bytes = joinParts(parts);
-  CACHE.set(value, bytes);
-  return bytes;
+  const chunks = encodeParts(parts);
+  CACHE.set(value, chunks);
+  return chunks;
 }
 
 /** Encoded texts of large, wholly frozen values, which cannot change, and of pinned ones. */
-const CACHE = new WeakMap<object, Uint8Array>();
+const CACHE = new WeakMap<object, Uint8Array[]>();
 const CACHE_MIN_CHARS = 64 * 1024;
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 
-function joinParts(parts: Part[]): Uint8Array {
-  if (parts.length === 1 && typeof parts[0] !== "string") return parts[0];
-  // Runs of strings are joined before encoding: one encode per run, not per number.
+/** Strings at least this long are encoded on their own, never joined into a longer one first. */
+const ENCODE_ALONE_CHARS = 64 * 1024;
+
+/** The parts as UTF-8 chunks: short strings joined, long ones encoded alone, bytes kept as they are. */
+function encodeParts(parts: Part[]): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   let run: string[] = [];
+  const flush = () => {
+    if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
+    run = [];
+  };
   for (const part of parts) {
-    if (typeof part === "string") run.push(part);
-    else {
-      if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
-      run = [];
+    if (typeof part !== "string") {
+      flush();
       chunks.push(part);
-    }
+    } else if (part.length >= ENCODE_ALONE_CHARS) {
+      flush();
+      chunks.push(ENCODER.encode(part));
+    } else run.push(part);
   }
-  if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
+  flush();
+  return chunks;
+}
+
+function joinParts(parts: Part[]): Uint8Array {
+  if (parts.length === 1 && typeof parts[0] !== "string") return parts[0];
+  return concatChunks(encodeParts(parts));
+}
+
+function concatChunks(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
   const bytes = new Uint8Array(length);
@@ -94,6 +111,24 @@ function joinParts(parts: Part[]): Uint8Array {
     at += chunk.length;
   }
   return bytes;
+}
+
+/**
+ * {@linkcode canonicalBytes} as a list of chunks, without joining them: the
+ * kept bytes of a large value are not copied. For writing a large record.
+ *
+ * @example
+ * ```ts
+ * import { canonicalChunks } from "./canonical.ts";
+ * import assert from "node:assert";
+ * const chunks = canonicalChunks({ b: 1, a: "é" });
+ * assert.strictEqual(chunks.map((chunk) => new TextDecoder().decode(chunk)).join(""), '{"a":"é","b":1}');
+ * ```
+ */
+export function canonicalChunks(value: unknown): Uint8Array[] {
+  const parts: Part[] = [];
+  write(value, parts);
+  return encodeParts(parts);
 }
 
 function partsLength(parts: Part[], from: number): number {
@@ -132,7 +167,7 @@ function write(value: unknown, parts: Part[]): boolean {
   }
   const cached = CACHE.get(value);
   if (cached !== undefined) {
-    parts.push(cached);
+    parts.push(...cached);
     return false;
   }
   const from = parts.length;
@@ -167,9 +202,9 @@ function write(value: unknown, parts: Part[]): boolean {
     parts.push("}");
   }
   if (!mutable && partsLength(parts, from) >= CACHE_MIN_CHARS) {
-    const bytes = joinParts(parts.splice(from));
-    CACHE.set(value, bytes);
-    parts.push(bytes);
+    const chunks = encodeParts(parts.splice(from));
+    CACHE.set(value, chunks);
+    parts.push(...chunks);
   }
   return mutable;
 }
@@ -262,6 +297,23 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /**
+ * Lowercase hex SHA-256 of bytes given as chunks, in order.
+ *
+ * @example
+ * ```ts
+ * import { sha256Chunks, sha256Hex } from "./canonical.ts";
+ * import assert from "node:assert";
+ * const [a, b] = [new TextEncoder().encode("ab"), new TextEncoder().encode("c")];
+ * assert.strictEqual(sha256Chunks([a, b]), sha256Hex("abc"));
+ * ```
+ */
+export function sha256Chunks(chunks: readonly Uint8Array[]): string {
+  const hash = createHash("sha256");
+  for (const chunk of chunks) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/**
  * SHA-256 of a value's canonical JSON: the hash used for inputs, outputs and records.
  *
  * @example
@@ -276,15 +328,6 @@ export function hashJson(value: unknown): string {
   write(value, parts);
   // Hashed part by part: the kept bytes of a large input are never copied.
   const hash = createHash("sha256");
-  let run: string[] = [];
-  for (const part of parts) {
-    if (typeof part === "string") run.push(part);
-    else {
-      if (run.length > 0) hash.update(ENCODER.encode(run.join("")));
-      run = [];
-      hash.update(part);
-    }
-  }
-  if (run.length > 0) hash.update(ENCODER.encode(run.join("")));
+  for (const chunk of encodeParts(parts)) hash.update(chunk);
   return hash.digest("hex");
 }

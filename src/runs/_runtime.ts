@@ -7,8 +7,9 @@ import {
   canonicalBytes,
   type DatasetTable,
   pinCanonical,
-  sha256Hex,
+  sha256Chunks,
   tableColumn,
+  textLength,
 } from "../records/mod.ts";
 import {
   describeUnknown,
@@ -113,12 +114,12 @@ export function prepareRun(
   // Its canonical bytes are pinned: kept and reused by the job record.
   const canonical = input !== null && typeof input === "object"
     ? pinCanonical(input)
-    : canonicalBytes(input);
+    : [canonicalBytes(input)];
   const prepared: PreparedRun = {
     registered,
     input,
-    inputHash: sha256Hex(canonical),
-    inputBytes: canonical.length,
+    inputHash: sha256Chunks(canonical),
+    inputBytes: textLength(canonical),
   };
   PARSED.set(prepared, result.data);
   return prepared;
@@ -376,11 +377,11 @@ export async function executeRun(
     // Pinned: the hash, the dataset record and its audit event serialise the output once.
     const outputBytes = output !== null && typeof output === "object"
       ? pinCanonical(output)
-      : canonicalBytes(output);
+      : [canonicalBytes(output)];
     return {
       status: "succeeded",
       output,
-      outputHash: sha256Hex(outputBytes),
+      outputHash: sha256Chunks(outputBytes),
       warnings: warningsOf(output),
       ...timing(),
     };
