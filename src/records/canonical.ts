@@ -176,7 +176,7 @@ function write(value: unknown, parts: Part[]): boolean {
     const rows = flatArray(value) ? undefined : rowsText(value);
     if (rows === undefined) parts.push(JSON.stringify(value));
     else if (rows !== null) {
-      parts.push(rows.text);
+      for (const part of rows.parts) parts.push(part);
       if (rows.mutable) mutable = true;
     } else {
       parts.push("[");
@@ -232,7 +232,7 @@ function isIndex(key: string): boolean {
  * keys in the same order (a table's rows, a list of peaks), one string per
  * row; null for any other array.
  */
-function rowsText(values: unknown[]): { text: string; mutable: boolean } | null {
+function rowsText(values: unknown[]): { parts: Part[]; mutable: boolean } | null {
   const first = values[0];
   if (first === null || typeof first !== "object" || Array.isArray(first)) return null;
   const keys = Object.keys(first);
@@ -240,7 +240,9 @@ function rowsText(values: unknown[]): { text: string; mutable: boolean } | null 
   const sorted = sortedKeys(first);
   const order = sorted.map((key) => keys.indexOf(key));
   const labels = sorted.map((key, i) => `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`);
-  const rows = new Array<string>(values.length);
+  // Rows are encoded a batch at a time: a million row strings never live at once.
+  const parts: Part[] = [];
+  let batch: string[] = [];
   let mutable = false;
   for (let i = 0; i < values.length; i++) {
     const row = values[i] as Record<string, unknown>;
@@ -258,17 +260,25 @@ function rowsText(values: unknown[]): { text: string; mutable: boolean } | null 
       const item = row[keys[order[k]]];
       let itemText: string;
       if (typeof item === "number") {
-        itemText = Number.isFinite(item) ? JSON.stringify(item) : "null";
+        itemText = Number.isFinite(item) ? String(item) : "null";
       } else if (typeof item === "string") itemText = JSON.stringify(item);
       else if (typeof item === "boolean") itemText = item ? "true" : "false";
       else if (item === null) itemText = "null";
       else return null;
       text += labels[k] + itemText;
     }
-    rows[i] = `${text}}`;
+    batch.push(`${i === 0 ? "[" : ","}${text}}`);
+    if (batch.length === ROWS_PER_CHUNK) {
+      parts.push(ENCODER.encode(batch.join("")));
+      batch = [];
+    }
   }
-  return { text: `[${rows.join(",")}]`, mutable };
+  batch.push("]");
+  parts.push(batch.length > 1 ? ENCODER.encode(batch.join("")) : "]");
+  return { parts, mutable };
 }
+
+const ROWS_PER_CHUNK = 4096;
 
 /** Whether an array holds only values that JSON.stringify writes as canonical JSON already. */
 function flatArray(values: unknown[]): boolean {
