@@ -117,14 +117,16 @@ const inputSchema = z.object({
         message: `must be omitted when baseWidthMin is given (peak ${JSON.stringify(peak.name)})`,
       });
     }
-    if (seen.has(peak.name)) {
+    // One hash lookup per name: the set grows unless the name was there.
+    const known = seen.size;
+    seen.add(peak.name);
+    if (seen.size === known) {
       ctx.addIssue({
         code: "custom",
         path: ["peaks", i, "name"],
         message: "must be unique among the peaks",
       });
     }
-    seen.add(peak.name);
     if (input.deadTimeMin !== undefined && peak.retentionTimeMin <= input.deadTimeMin) {
       ctx.addIssue({
         code: "custom",
