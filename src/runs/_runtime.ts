@@ -25,8 +25,10 @@ export interface PreparedRun {
   registered: RegisteredModule;
   /**
    * The input after validation and defaults, as the job records it: a
-   * deep-frozen JSON copy, exactly what `inputHash` covers. The module runs
-   * on a copy of its own.
+   * JSON copy, exactly what `inputHash` covers, never to be changed. It is
+   * frozen except for arrays of 1,024 items or more, whose canonical bytes
+   * are pinned instead (freezing boxes every number). The module runs on a
+   * copy of its own.
    */
   input: unknown;
   /** SHA-256 of the input's canonical JSON. */
