@@ -177,8 +177,9 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
 async function readInput(source: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    // TextDecoder is several times faster than readFile's "utf8" on a large input.
-    text = source === "-" ? await readStdin() : new TextDecoder().decode(await fs.readFile(source));
+    // TextDecoder is several times faster than readFile's "utf8" on a large input, and
+    // faster again on a plain Uint8Array view than on the Buffer itself.
+    text = source === "-" ? await readStdin() : decodeUtf8(await fs.readFile(source));
   } catch (error) {
     throw new LabosError(
       "invalid",
@@ -198,6 +199,10 @@ async function readInput(source: string): Promise<Record<string, unknown>> {
     throw new LabosError("invalid", `Invalid "--input" ${quote(source)}: expected a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  return new TextDecoder().decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 async function readStdin(): Promise<string> {
