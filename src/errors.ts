@@ -13,6 +13,8 @@ export type LabosErrorKind =
   | "not_found"
   /** A request that conflicts with the current state, such as an illegal transition. */
   | "conflict"
+  /** An action the acting user's role does not allow, such as a student adding users. */
+  | "forbidden"
   /** A check found damage (audit verify, doctor). */
   | "check_failed"
   /** The data folder lock could not be taken in time. */
@@ -80,7 +82,9 @@ export class LabosError extends Error {
  * ```
  */
 export function exitCodeFor(kind: LabosErrorKind): number {
-  return kind === "invalid" || kind === "not_found" || kind === "conflict" ? 2 : 1;
+  return kind === "invalid" || kind === "not_found" || kind === "conflict" || kind === "forbidden"
+    ? 2
+    : 1;
 }
 
 /**

@@ -11,6 +11,7 @@ function describeExperiment(experiment: Experiment): string {
     `${experiment.id}  ${printable(experiment.title)}`,
     `status     ${experiment.status}`,
     `owner      ${printable(experiment.owner)}`,
+    ...(experiment.sharedWith ? [`shared     ${experiment.sharedWith.join(", ")}`] : []),
     `purpose    ${printable(experiment.purpose || "-")}`,
     `tags       ${printable(experiment.tags.join(", ") || "-")}`,
     ...(experiment.template ? [`template   ${experiment.template}`] : []),
@@ -73,7 +74,13 @@ function describePlan(
   return `${lines.join("\n")}\n`;
 }
 
-/** `labos experiments create|list|show|plan|run-plan|edit|transition`. */
+function splitNames(values: string[] | undefined): string[] | undefined {
+  const names = (values ?? []).flatMap((value) => value.split(",")).map((name) => name.trim())
+    .filter(Boolean);
+  return names.length > 0 ? names : undefined;
+}
+
+/** `labos experiments create|list|show|plan|run-plan|edit|share|transition`. */
 export function registerExperimentCommands(program: Command, cli: CliContext): void {
   const experiments = program.command("experiments").description("create and manage experiments");
 
@@ -226,6 +233,34 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           command,
           experiment,
           () => `Edited ${experiment.id}: ${changed.join(", ")} (the change is audited)\n`,
+        );
+      },
+    );
+
+  experiments.command("share")
+    .description("share an experiment with other users, who then see and change it (audited)")
+    .argument("<id>", "experiment id")
+    .option("--with <names>", "usernames to share it with, comma-separated (repeatable)", collect)
+    .option("--remove <names>", "usernames to stop sharing it with, comma-separated", collect)
+    .option("--reason <text>", "why (audited)")
+    .action(
+      async (
+        id: string,
+        options: { with?: string[]; remove?: string[]; reason?: string },
+        command: Command,
+      ) => {
+        const experiment = await (await cli.lab(command)).shareExperiment(id, {
+          with: splitNames(options.with),
+          remove: splitNames(options.remove),
+          reason: options.reason,
+        });
+        cli.emit(
+          command,
+          experiment,
+          () =>
+            `${experiment.id} is shared with ${
+              experiment.sharedWith?.join(", ") ?? "nobody"
+            } (the change is audited)\n`,
         );
       },
     );

@@ -43,6 +43,8 @@ import {
   listExperiments,
   type PlanRunResult,
   runPlan,
+  shareExperiment,
+  type ShareExperimentInput,
   transitionExperiment,
 } from "./_experiments.ts";
 import {
@@ -205,6 +207,20 @@ export class Lab {
    */
   editExperiment(id: string, request: EditExperimentInput | unknown): Promise<Experiment> {
     return editExperiment(this.#lab, id, request);
+  }
+
+  /**
+   * Shares an experiment with other users (`with`), or stops sharing it
+   * (`remove`): they see and change it, its jobs and its datasets like its
+   * owner. Only the owner and staff may; the change is audited as
+   * `experiment.shared`.
+   */
+  shareExperiment(id: string, request: ShareExperimentInput | unknown): Promise<Experiment> {
+    return shareExperiment(this.#lab, id, {
+      request,
+      who: { actor: this.actor, role: "local" },
+      isUser: () => Promise.resolve(true),
+    });
   }
 
   /** Every experiment template, sorted by key. */

@@ -45,6 +45,18 @@ export const EditExperimentRequest = z.strictObject({
   reason: z.string().optional(),
 });
 
+const USERNAME = z.string().regex(
+  /^[a-z][a-z0-9._-]{1,31}$/,
+  "must be a username: 2 to 32 lowercase letters, digits, '.', '_' or '-', starting with a letter",
+);
+
+/** The shape of a share request: usernames to add and to remove, and why. */
+export const ShareExperimentRequest = z.strictObject({
+  with: z.array(USERNAME).max(500).optional(),
+  remove: z.array(USERNAME).max(500).optional(),
+  reason: z.string().optional(),
+});
+
 /** The shape of a run request. */
 export const RunRequestSchema = z.strictObject({
   module: z.string(),
