@@ -17,7 +17,12 @@ export type LabosErrorKind =
   | "forbidden"
   /** A check found damage (audit verify, doctor). */
   | "check_failed"
-  /** The data folder lock could not be taken in time. */
+  /** A login, token or session that does not identify an enabled user. */
+  | "unauthorized"
+  /**
+   * The data folder lock could not be taken in time, or (with `retryAfter`)
+   * a user's logins are slowed after repeated failures.
+   */
   | "locked"
   /** A module failed while running. */
   | "module_failed"
@@ -38,6 +43,8 @@ export interface LabosErrorOptions {
   issues?: FieldIssue[];
   /** The underlying error. */
   cause?: unknown;
+  /** For `locked`: seconds until the next attempt is accepted (a login slowed after failures). */
+  retryAfter?: number;
 }
 
 /**
@@ -56,6 +63,8 @@ export class LabosError extends Error {
   readonly kind: LabosErrorKind;
   /** Every offending field, for validation errors. */
   readonly issues: FieldIssue[];
+  /** For `locked`: seconds until the next attempt is accepted, when known. */
+  readonly retryAfter?: number;
 
   /** Creates an error of the given kind with a one-line message. */
   constructor(kind: LabosErrorKind, message: string, options: LabosErrorOptions = {}) {
@@ -63,6 +72,7 @@ export class LabosError extends Error {
     this.name = "LabosError";
     this.kind = kind;
     this.issues = options.issues ?? [];
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 
   /** The CLI exit code: 2 for bad input, 1 for failed checks and everything else. */
@@ -82,7 +92,8 @@ export class LabosError extends Error {
  * ```
  */
 export function exitCodeFor(kind: LabosErrorKind): number {
-  return kind === "invalid" || kind === "not_found" || kind === "conflict" || kind === "forbidden"
+  return kind === "invalid" || kind === "not_found" || kind === "conflict" ||
+      kind === "unauthorized" || kind === "forbidden"
     ? 2
     : 1;
 }
