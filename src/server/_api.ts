@@ -70,6 +70,10 @@ const experiments = new Hono<ServerEnv>()
   .post("/:id/transition", async (c) => {
     const body = await parseJsonBody(c.req.raw) as { to?: unknown; reason?: unknown };
     return c.json(await c.var.lab.transitionExperiment(c.req.param("id"), body));
+  })
+  .post("/:id/share", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.shareExperiment(c.req.param("id"), body));
   });
 
 const modules = new Hono<ServerEnv>()

@@ -82,6 +82,19 @@ export async function createExperiments(
       "Cannot create experiment",
     )
   );
+  if (!seesEverything(lab.principal.role)) {
+    for (const input of requests) {
+      if (input.owner !== undefined && input.owner !== lab.actor) {
+        throw new LabosError(
+          "invalid",
+          `Cannot create experiment: "owner" must be you (${
+            quote(lab.actor)
+          }) for a student: current value is ${quote(input.owner)}`,
+          { issues: [{ path: "owner", message: `must be ${quote(lab.actor)} for a student` }] },
+        );
+      }
+    }
+  }
   const now = timestamp(lab);
   const experiments = requests.map((input, index): Experiment => ({
     schemaVersion: RECORD_SCHEMA_VERSION,

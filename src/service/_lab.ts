@@ -34,6 +34,8 @@ import {
 } from "./_datasets.ts";
 import type { DoctorReport } from "./_doctor.ts";
 import { type Principal, stampedStorage } from "./_principal.ts";
+import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
+import { LabosError, quote } from "../errors.ts";
 import {
   addUser,
   type AddUserInput,
@@ -144,12 +146,16 @@ export class Lab {
   /**
    * This lab acting as `principal`: every audit event written through it
    * records `principal.actor` as the actor and `principal.auth` as
-   * `details.auth`.
+   * `details.auth`, and it sees what the role's scope allows (a student:
+   * their own and shared experiments, their jobs and datasets).
    */
   as(principal: Principal): Lab {
     const context: LabContext = {
       ...this.#lab,
-      storage: stampedStorage(this.#lab.storage, principal),
+      storage: scopedStorage(
+        stampedStorage(unscoped(this.#lab.storage), principal),
+        principal,
+      ),
       actor: principal.actor,
       principal: { ...principal },
     };
@@ -255,8 +261,12 @@ export class Lab {
   shareExperiment(id: string, request: ShareExperimentInput | unknown): Promise<Experiment> {
     return shareExperiment(this.#lab, id, {
       request,
-      who: { actor: this.actor, role: "local" },
-      isUser: () => Promise.resolve(true),
+      who: this.principal,
+      isUser: (name) =>
+        getUser(this.#lab, name).then(() => true, (error) => {
+          if (error instanceof LabosError && error.kind === "not_found") return false;
+          throw error;
+        }),
     });
   }
 
@@ -446,6 +456,7 @@ export class Lab {
     outFile: string,
     options: { force?: boolean } = {},
   ): Promise<{ events: number; head: AuditHead }> {
+    requireStaff(this.principal, "export the audit log");
     await requireReady(this.#lab);
     const { checkOutputFile } = await import("../durable/files.ts");
     const check = { dataDir: this.dataDir, label: '"--out"', refuseExisting: true, ...options };
@@ -456,6 +467,8 @@ export class Lab {
 
   /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */
   async doctor(options: { repair?: boolean } = {}): Promise<DoctorReport> {
+    if (options.repair) requireManager(this.principal, "repair the data folder");
+    requireStaff(this.principal, "check the data folder");
     await requireReady(this.#lab);
     const { runDoctor } = await import("./_doctor.ts");
     return await runDoctor(this.#lab, { repair: options.repair === true });
@@ -466,6 +479,7 @@ export class Lab {
    * after a backup; `dryRun` writes nothing. See `labos migrate`.
    */
   async migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
+    requireManager(this.principal, "upgrade the data folder");
     const { migrateDataFolder } = await import("../exchange/migrate.ts");
     return await migrateDataFolder(this.#lab, options);
   }
@@ -475,6 +489,7 @@ export class Lab {
    * contains `data/`. See `labos migrate --from-legacy`.
    */
   async importLegacy(dir: string, options: LegacyImportOptions = {}): Promise<LegacyImportReport> {
+    requireManager(this.principal, "import legacy data");
     if (!options.dryRun) await this.init();
     else if (await this.#lab.storage.rawManifest() !== undefined) await requireReady(this.#lab);
     const { importLegacy } = await import("../exchange/migrate.ts");
@@ -483,12 +498,14 @@ export class Lab {
 
   /** Writes the whole data folder and a manifest of SHA-256 hashes to a zip archive. */
   async exportArchive(outFile: string): Promise<ArchiveExport> {
+    requireStaff(this.principal, "export the data folder");
     const { exportArchive } = await import("../exchange/archive.ts");
     return await exportArchive(this.#lab, outFile);
   }
 
   /** Restores an archive into this (empty or missing) data folder, after verifying it. */
   async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
+    requireManager(this.principal, "restore an archive");
     const { importArchive } = await import("../exchange/archive.ts");
     return await importArchive(this.#lab.storage, file, options);
   }
@@ -497,8 +514,9 @@ export class Lab {
    * Adds a user with a scrypt password verifier and an Ed25519 key pair; the
    * public key is published by the audit event `user.key-created`.
    */
-  addUser(input: AddUserInput): Promise<UserInfo> {
-    return addUser(this.#lab, input);
+  async addUser(input: AddUserInput): Promise<UserInfo> {
+    requireManager(this.principal, "add users");
+    return await addUser(this.#lab, input);
   }
 
   /** Every user, sorted by username; never a secret. */
@@ -521,22 +539,32 @@ export class Lab {
    * `currentPassword` the signing key is re-encrypted and kept; without it
    * (a reset) a new key pair is made and published.
    */
-  setPassword(
+  async setPassword(
     username: string,
     password: string,
     options: { currentPassword?: string } = {},
   ): Promise<UserInfo> {
-    return setPassword(this.#lab, username, password, options);
+    if (username !== this.actor) {
+      requireManager(this.principal, "set another user's password");
+    } else if (options.currentPassword === undefined && !isManager(this.principal.role)) {
+      throw new LabosError(
+        "invalid",
+        `Cannot change the password of ${quote(username)}: give the current password too`,
+      );
+    }
+    return await setPassword(this.#lab, username, password, options);
   }
 
   /** Disables a user (audited with the reason): no login, token or session works afterwards. */
-  disableUser(username: string, request: { reason?: unknown }): Promise<UserInfo> {
-    return disableUser(this.#lab, username, request);
+  async disableUser(username: string, request: { reason?: unknown }): Promise<UserInfo> {
+    requireManager(this.principal, "disable users");
+    return await disableUser(this.#lab, username, request);
   }
 
   /** Makes a personal API token (`labos_…`), returned once and stored only as its SHA-256. */
-  createToken(username: string): Promise<{ username: string; token: string }> {
-    return createToken(this.#lab, username);
+  async createToken(username: string): Promise<{ username: string; token: string }> {
+    if (username !== this.actor) requireManager(this.principal, "make tokens for other users");
+    return await createToken(this.#lab, username);
   }
 
   /**

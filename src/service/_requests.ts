@@ -7,6 +7,7 @@ import {
   type ExperimentStatus,
   JOB_STATUSES,
   type JobStatus,
+  USERNAME_PATTERN,
 } from "../records/mod.ts";
 
 /** The shape of a create-experiment request, checked before anything is written. */
@@ -46,7 +47,7 @@ export const EditExperimentRequest = z.strictObject({
 });
 
 const USERNAME = z.string().regex(
-  /^[a-z][a-z0-9._-]{1,31}$/,
+  USERNAME_PATTERN,
   "must be a username: 2 to 32 lowercase letters, digits, '.', '_' or '-', starting with a letter",
 );
 

@@ -10,13 +10,14 @@
  */
 import type { AuditEvent, AuditFilter } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
-import type {
-  DatasetSummary,
-  Experiment,
-  Job,
-  RecordOf,
-  RecordType,
-  SummaryOf,
+import {
+  type DatasetSummary,
+  type Experiment,
+  type Job,
+  keyedId,
+  type RecordOf,
+  type RecordType,
+  type SummaryOf,
 } from "../records/mod.ts";
 import {
   checkPage,
@@ -48,6 +49,21 @@ const MANAGERS: ReadonlySet<string> = new Set(["admin", "instructor", "local"]);
  */
 export function seesEverything(role: string): boolean {
   return role !== "student";
+}
+
+/**
+ * Whether a role manages users, templates and assignments: `instructor`,
+ * `admin` or `local`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { isManager } from "./_scopes.ts";
+ * assert.ok(isManager("local") && !isManager("ta"));
+ * ```
+ */
+export function isManager(role: string): boolean {
+  return MANAGERS.has(role);
 }
 
 /**
@@ -147,7 +163,28 @@ const PAGES = [0, ALL];
  */
 export function scopedStorage(storage: LabStorage, who: ScopeOwner): LabStorage {
   if (seesEverything(who.role)) return storage;
-  return new StudentView(storage, who.actor).storage();
+  const view = new StudentView(storage, who.actor).storage();
+  UNSCOPED.set(view, storage);
+  return view;
+}
+
+const UNSCOPED = new WeakMap<LabStorage, LabStorage>();
+
+/**
+ * The storage under a scoped view (itself when it is not one), so that a
+ * lab acting as someone else starts from everything.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { FolderStorage } from "../storage/folder/mod.ts";
+ * import { scopedStorage, unscoped } from "./_scopes.ts";
+ * const storage = new FolderStorage(await Deno.makeTempDir());
+ * assert.equal(unscoped(scopedStorage(storage, { actor: "sam", role: "student" })), storage);
+ * ```
+ */
+export function unscoped(storage: LabStorage): LabStorage {
+  return UNSCOPED.get(storage) ?? storage;
 }
 
 type Linked = Pick<Job | DatasetSummary, "createdBy" | "experimentId">;
@@ -265,7 +302,7 @@ class StudentView {
   ): Promise<boolean> {
     const { type, id } = event.target;
     if (type === "experiment") return known.experiments.has(id);
-    if (type === "user") return id === this.#actor;
+    if (type === "user") return id === keyedId("user", this.#actor);
     if (type !== "job" && type !== "dataset") return false;
     const key = `${type}:${id}`;
     let inScope = known.seen.get(key);

@@ -4,12 +4,18 @@ import { FolderStorage } from "../storage/folder/mod.ts";
 import { openLab } from "./open_lab.ts";
 import { scopedStorage } from "./_scopes.ts";
 
+const PASSWORD = "correct horse battery";
+
 async function classLab() {
   const dir = await Deno.makeTempDir({ prefix: "labos-scopes-" });
-  const root = openLab({ dataDir: dir, actor: "prof" });
+  const root = openLab({ dataDir: dir, actor: "prof", scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
   await root.init();
-  const amy = openLab({ dataDir: dir, actor: "amy" });
-  const ben = openLab({ dataDir: dir, actor: "ben" });
+  for (const username of ["amy", "ben"]) {
+    await root.addUser({ username, role: "student", password: PASSWORD });
+  }
+  await root.addUser({ username: "tim", role: "ta", password: PASSWORD });
+  const amy = root.as({ actor: "amy", role: "local", auth: "local" });
+  const ben = root.as({ actor: "ben", role: "local", auth: "local" });
   const amys = await amy.createExperiment({ title: "Amy's" });
   const bens = await ben.createExperiment({ title: "Ben's" });
   const shared = await root.createExperiment({ title: "Group", owner: "ben" });
@@ -20,7 +26,7 @@ async function classLab() {
   const sharedRun = await ben.run({ module: "kinetics.arrhenius", input, experimentId: shared.id });
   const loose = await ben.run({ module: "kinetics.arrhenius", input });
   const amyLoose = await amy.run({ module: "kinetics.arrhenius", input });
-  return { dir, amys, bens, shared, amyRun, benRun, sharedRun, loose, amyLoose };
+  return { dir, root, amys, bens, shared, amyRun, benRun, sharedRun, loose, amyLoose };
 }
 
 Deno.test("a student's storage answers only their own and shared records", async () => {
@@ -68,6 +74,75 @@ Deno.test("a student's storage answers only their own and shared records", async
 
     const staff = scopedStorage(base, { actor: "tim", role: "ta" });
     assertEquals(staff, base);
+  } finally {
+    await Deno.remove(c.dir, { recursive: true });
+  }
+});
+
+Deno.test("a student's lab changes only what is theirs, and manages no users", async () => {
+  const c = await classLab();
+  try {
+    const amy = c.root.as({ actor: "amy", role: "student", auth: "session" });
+    const moved = await assertRejects(() =>
+      amy.transitionExperiment(c.bens.id, { to: "running", reason: "Mine now" })
+    ) as LabosError;
+    assertEquals([moved.kind, moved.message], [
+      "not_found",
+      `No experiment with id "${c.bens.id}"`,
+    ]);
+    await assertRejects(
+      () => amy.editExperiment(c.bens.id, { title: "Taken", reason: "x" }),
+      /^No experiment with id/,
+    );
+    await assertRejects(() => amy.retryJob(c.benRun.job.id), /^No job with id/);
+    await assertRejects(
+      () => amy.collectJobs({ jobIds: [c.loose.job.id], fields: ["activationEnergyJPerMol"] }),
+      /^No job with id/,
+    );
+    const shared = await amy.editExperiment(c.shared.id, { title: "Group, renamed", reason: "ok" });
+    assertEquals(shared.title, "Group, renamed", "a shared experiment can be changed");
+
+    const owned = await assertRejects(() =>
+      amy.createExperiment({ title: "For Ben", owner: "ben" })
+    ) as LabosError;
+    assertEquals(owned.kind, "invalid");
+    assertEquals((await amy.createExperiment({ title: "Own" })).owner, "amy");
+    const reshare = await assertRejects(() =>
+      amy.shareExperiment(c.shared.id, { with: ["tim"] })
+    ) as LabosError;
+    assertEquals(reshare.kind, "forbidden", "only the owner or staff may share");
+    assertEquals(
+      (await amy.shareExperiment(c.amys.id, { with: ["ben"] })).sharedWith,
+      ["ben"],
+    );
+
+    for (
+      const [who, role] of [["amy", "student"], ["tim", "ta"]] as const
+    ) {
+      const lab = c.root.as({ actor: who, role, auth: "session" });
+      const refused = await assertRejects(() =>
+        lab.addUser({ username: "eve", role: "admin", password: PASSWORD })
+      ) as LabosError;
+      assertEquals([refused.kind, refused.exitCode], ["forbidden", 2]);
+      await assertRejects(() => lab.disableUser("ben", { reason: "x" }), /Only an instructor/);
+      await assertRejects(() => lab.createToken("ben"), /Only an instructor/);
+      await assertRejects(() => lab.setPassword("ben", "new password 1"), /Only an instructor/);
+      await assertRejects(() => lab.setPassword(who, "new password 1"), /current password/);
+      assertEquals((await lab.createToken(who)).username, who, "a token of one's own is fine");
+    }
+    await assertRejects(() => amy.doctor(), /A student may not/);
+    const tim = c.root.as({ actor: "tim", role: "ta", auth: "token" });
+    assertEquals((await tim.getExperiment(c.bens.id)).id, c.bens.id, "a TA sees everything");
+    assertEquals(
+      (await tim.transitionExperiment(c.bens.id, { to: "archived", reason: "x" })).status,
+      "archived",
+    );
+    const back = amy.as({ actor: "ivy", role: "instructor", auth: "session" });
+    assertEquals(
+      (await back.getExperiment(c.bens.id)).id,
+      c.bens.id,
+      "as() starts from everything",
+    );
   } finally {
     await Deno.remove(c.dir, { recursive: true });
   }
