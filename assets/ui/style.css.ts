@@ -125,7 +125,7 @@ form.stacked { display: grid; gap: 14px; max-width: 720px; }
 .field { display: grid; gap: 4px; }
 .field label, .label-text { font-weight: 600; font-size: 14px; }
 .field .hint { color: var(--muted); font-size: 13px; }
-input[type="text"], input[type="number"], input[type="search"], input[type="datetime-local"], input[type="file"], select, textarea {
+input[type="text"], input[type="password"], input[type="number"], input[type="search"], input[type="datetime-local"], input[type="file"], select, textarea {
   width: 100%; padding: 7px 10px; border: 1px solid #b9c1cc; border-radius: 6px; background: #fff; color: var(--text);
   font: inherit; font-size: 14px;
 }

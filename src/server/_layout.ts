@@ -148,11 +148,15 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
           </div>
         </header>
         <main id="main">
-    <nav class="breadcrumb" aria-label="Breadcrumb"><ol>${crumbs.map(([label, link], index) =>
-      index === crumbs.length - 1 || link === undefined
-        ? html`<li><span aria-current="page">${label}</span></li>`
-        : html`<li><a href="${link}">${label}</a></li>`
-    )}</ol></nav>
+    ${options.signedOut ? "" : html`
+      <nav class="breadcrumb" aria-label="Breadcrumb">
+        <ol>${crumbs.map(([label, link], index) =>
+          index === crumbs.length - 1 || link === undefined
+            ? html`<li><span aria-current="page">${label}</span></li>`
+            : html`<li><a href="${link}">${label}</a></li>`
+        )}</ol>
+      </nav>
+    `}
     <div class="page-head"><h1>${options.title}</h1>${options.actions
       ? html`<div class="actions">${options.actions}</div>`
       : ""}</div>
@@ -161,13 +165,14 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
         </main>
         <footer class="site-footer">
     LabOS ${VERSION}${options.signedOut ? "" : html`
-      · acting as <strong>${ui.actor}</strong>
-    `} · data folder <span class="mono">${ui
-      .dataDir}</span> · ${MODE_LABELS[ui.mode]} mode${ui.mode === "builder"
-      ? html`
-        · rendered in ${elapsed.toFixed(1)} ms
-      `
-      : ""}
+      · acting as <strong>${ui.actor}</strong> · data folder <span
+        class="mono">${ui
+          .dataDir}</span> · ${MODE_LABELS[ui.mode]} mode${ui.mode === "builder"
+          ? html`
+            · rendered in ${elapsed.toFixed(1)} ms
+          `
+          : ""}
+    `}
         </footer>
       </body>
     </html>

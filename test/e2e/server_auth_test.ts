@@ -85,7 +85,7 @@ async function lastEvent(lab: Lab, action: string): Promise<AuditEvent> {
 }
 
 Deno.test("sign-in mode: pages go to the login page, the API answers 401, the start-up token opens nothing", async () => {
-  await withUsers(async ({ request }) => {
+  await withUsers(async ({ lab, request }) => {
     const page = await request("/experiments?status=draft");
     assertEquals(page.status, 303);
     assertEquals(page.headers.get("location"), "/login?next=%2Fexperiments%3Fstatus%3Ddraft");
@@ -94,6 +94,7 @@ Deno.test("sign-in mode: pages go to the login page, the API answers 401, the st
     const html = await form.text();
     assertStringIncludes(html, 'type="password"');
     assert(!html.includes('aria-label="Main"'), "no navigation before signing in");
+    assert(!html.includes(lab.dataDir), "the data folder is not shown before signing in");
     const style = await request("/assets/style.css");
     assertEquals(style.status, 200, "the login page has its style");
     await style.body?.cancel();

@@ -24,6 +24,10 @@ Deno.test("labos serve --port 0 prints the URL, serves over a socket and stops o
         server.stdout(),
         "acting as tester; 0 experiments, 0 jobs, 0 datasets, 1 audit events",
       );
+      assertStringIncludes(
+        server.stdout(),
+        "To require sign-in, add a user: labos users add NAME --role instructor --password-stdin",
+      );
 
       const health = await fetch(`${server.origin}/api/v1/health`);
       assertEquals((await health.json()).ok, true);
