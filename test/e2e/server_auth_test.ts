@@ -348,8 +348,15 @@ Deno.test("another student's records answer 404, byte for byte a missing id's an
       assert(!seen.includes(id), `Ben's audit view does not show ${id}`);
     }
     assert(audit.items.every((event: AuditEvent) => event.actor !== "amy"));
-    const listPage = await (await request("/experiments", { headers: { cookie } })).text();
-    assert(!listPage.includes("Amy&#39;s secret") && !listPage.includes("Amy's secret"));
+    // Amy's pages are cached first: Ben must still get his own.
+    const amyCookie = (await signIn("amy")).cookie;
+    for (const path of ["/experiments", "/"]) {
+      const amyPage = await (await request(path, { headers: { cookie: amyCookie } })).text();
+      assertStringIncludes(amyPage, path === "/" ? "Signed in as <strong>amy" : "Amy&#39;s secret");
+      const benPage = await (await request(path, { headers: { cookie } })).text();
+      assert(!benPage.includes("Amy&#39;s secret"), `${path}: Ben does not see Amy's title`);
+      assertStringIncludes(benPage, "Signed in as <strong>ben");
+    }
 
     const ivy = { authorization: `Bearer ${await token("ivy")}` };
     const staff = await request(`/api/v1/experiments/${experiment.id}`, { headers: ivy });
