@@ -54,6 +54,7 @@ export {
   type RunRequest,
   type RunResult,
   type ScryptCost,
+  type ShareExperimentInput,
   type ShownValue,
   type SigningKey,
   type UserInfo,
