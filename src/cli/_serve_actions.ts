@@ -71,7 +71,7 @@ export async function serve(
   const url = users ? `${server.origin}/login` : server.url;
   // One line a script can read to find the panel once it is listening.
   if (asJson) {
-    cli.io.stdout(`${JSON.stringify({ url, port: server.port, pid: process.pid, users })}\n`);
+    cli.io.stdout(`${JSON.stringify({ url, port: server.port, pid: process.pid })}\n`);
   } else {
     const counted =
       `${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`;
