@@ -102,6 +102,7 @@ export class LabSetup {
         dataDir: config.dataDir,
         actor: config.actor,
         datasetLimits: config.datasetLimits,
+        sessionHours: config.sessionHours,
         display,
       });
     }
@@ -113,6 +114,7 @@ export class LabSetup {
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
+      sessionHours: config.sessionHours,
     });
   }
 }
