@@ -445,3 +445,36 @@ Deno.test("users: an archive carries the accounts; the copy logs in and verifies
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("principal: lab.as refuses an unknown role or auth, and a blank actor", async () => {
+  await withLab(async (lab) => {
+    assert.throws(
+      () => lab.as({ actor: "ana", role: "guest" as never, auth: "session" }),
+      /^LabosError: Invalid principal: "role" must be one of admin, instructor, ta, student, local: current value is "guest"$/,
+    );
+    assert.throws(
+      () => lab.as({ actor: "ana", role: "student", auth: "cookie" as never }),
+      /"auth" must be one of session, token, local: current value is "cookie"/,
+    );
+    assert.throws(() => lab.as({ actor: " ", role: "student", auth: "token" }), /"actor"/);
+  });
+});
+
+Deno.test("users: concurrent wrong passwords are all counted; the lockout is audited once", async () => {
+  await withLab(async (lab) => {
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const attempts = Array.from(
+      { length: 7 },
+      (_, i) =>
+        lab.authenticatePassword("ana", `wrong-password-${i}`).then(
+          () => "ok",
+          (error: LabosError) => error.kind,
+        ),
+    );
+    assert.deepEqual((await Promise.all(attempts)).sort(), Array(7).fill("unauthorized"));
+    const failed = (await lab.listAudit({ action: "user.login-failed" })).items;
+    assert.deepEqual(failed.map((e) => e.details.failedLogins).sort(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal((await lab.listAudit({ action: "user.locked-out" })).items.length, 1);
+    await rejects(lab.authenticatePassword("ana", "ana-password"), "locked", /try again in 60 s/);
+  });
+});
