@@ -447,18 +447,16 @@ Deno.test("users: an archive carries the accounts; the copy logs in and verifies
 });
 
 Deno.test("principal: lab.as refuses an unknown role or auth, and a blank actor", () => {
-  {
-    const lab = openLab({ dataDir: "/nonexistent/labos-never-written", actor: "a" });
-    assert.throws(
-      () => lab.as({ actor: "ana", role: "guest" as never, auth: "session" }),
-      /^LabosError: Invalid principal: "role" must be one of admin, instructor, ta, student, local: current value is "guest"$/,
-    );
-    assert.throws(
-      () => lab.as({ actor: "ana", role: "student", auth: "cookie" as never }),
-      /"auth" must be one of session, token, local: current value is "cookie"/,
-    );
-    assert.throws(() => lab.as({ actor: " ", role: "student", auth: "token" }), /"actor"/);
-  }
+  const lab = openLab({ dataDir: "/nonexistent/labos-never-written", actor: "a" });
+  assert.throws(
+    () => lab.as({ actor: "ana", role: "guest" as never, auth: "session" }),
+    /^LabosError: Invalid principal: "role" must be one of admin, instructor, ta, student, local: current value is "guest"$/,
+  );
+  assert.throws(
+    () => lab.as({ actor: "ana", role: "student", auth: "cookie" as never }),
+    /"auth" must be one of session, token, local: current value is "cookie"/,
+  );
+  assert.throws(() => lab.as({ actor: " ", role: "student", auth: "token" }), /"actor"/);
 });
 
 Deno.test("users: concurrent wrong passwords are all counted; the lockout is audited once", async () => {
