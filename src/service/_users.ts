@@ -387,7 +387,10 @@ export async function setPassword(
   const cost = context.accounts.scrypt;
   let key: { publicKey: string; privateKey: EncryptedKey; rotated: boolean };
   if (options.currentPassword !== undefined) {
+    // A guess at the current password counts as a failed login, and waits out a lockout.
+    refuseWhileLocked(context, user);
     if (!(await verifyPassword(String(options.currentPassword), user.password))) {
+      await recordFailure(context, user.username);
       throw new LabosError("unauthorized", `${what}: the current password is wrong`);
     }
     const der = await decryptKey(user, String(options.currentPassword));

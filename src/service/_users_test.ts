@@ -267,6 +267,7 @@ Deno.test("users: passwd with the current password re-encrypts the key and ends 
       lab.setPassword("ana", "new-password", { currentPassword: "bad-password" }),
       "unauthorized",
     );
+    assert.equal((await lab.listAudit({ action: "user.login-failed" })).items.length, 1);
     await lab.setPassword("ana", "new-password", { currentPassword: "ana-password" });
     const after = JSON.parse(await Deno.readTextFile(file));
     assert.equal(after.credentialVersion, before.credentialVersion + 1);
