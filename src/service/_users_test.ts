@@ -139,6 +139,16 @@ Deno.test("users: bad input is one line naming the value, and writes nothing", a
       /role must be one of admin, instructor, ta, student: current value is "boss"/,
     );
     await rejects(
+      lab.addUser({
+        username: "ana",
+        role: "student",
+        displayName: "A\nB",
+        password: "long-enough",
+      }),
+      "invalid",
+      /display name .*control characters: current value is "A\\nB"/,
+    );
+    await rejects(
       lab.addUser({ username: "ana", role: "student", password: "short" }),
       "invalid",
       /at least 8 characters/,
