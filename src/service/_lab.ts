@@ -33,7 +33,7 @@ import {
   listDatasets,
 } from "./_datasets.ts";
 import type { DoctorReport } from "./_doctor.ts";
-import { type Principal, stampedStorage } from "./_principal.ts";
+import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
@@ -107,7 +107,7 @@ export interface LabStatus {
   /** The manifest. */
   manifest: DataManifest;
   /** Record counts. */
-  counts: { experiments: number; datasets: number; jobs: number };
+  counts: { experiments: number; datasets: number; jobs: number; users: number };
   /** The audit head. */
   auditHead: AuditHead;
 }
@@ -150,14 +150,12 @@ export class Lab {
    * their own and shared experiments, their jobs and datasets).
    */
   as(principal: Principal): Lab {
+    const checked = checkPrincipal(principal);
     const context: LabContext = {
       ...this.#lab,
-      storage: scopedStorage(
-        stampedStorage(unscoped(this.#lab.storage), principal),
-        principal,
-      ),
-      actor: principal.actor,
-      principal: { ...principal },
+      storage: scopedStorage(stampedStorage(unscoped(this.#lab.storage), checked), checked),
+      actor: checked.actor,
+      principal: checked,
     };
     return new Lab(context, { display: this.display });
   }
@@ -193,17 +191,18 @@ export class Lab {
   async status(): Promise<LabStatus> {
     const { storage } = this.#lab;
     const manifest = await requireReady(this.#lab);
-    const [experiments, datasets, jobs, auditHead] = await Promise.all([
+    const [experiments, datasets, jobs, users, auditHead] = await Promise.all([
       storage.count("experiment"),
       storage.count("dataset"),
       storage.count("job"),
+      storage.count("user"),
       storage.auditHead(),
     ]);
     return {
       dataDir: this.dataDir,
       labosVersion: VERSION,
       manifest,
-      counts: { experiments, datasets, jobs },
+      counts: { experiments, datasets, jobs, users },
       auditHead,
     };
   }

@@ -1,5 +1,6 @@
 import type { AuditEventInput } from "../audit/mod.ts";
-import type { Role } from "../records/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import { type Role, ROLES } from "../records/mod.ts";
 import type { LabStorage, StorageTransaction } from "../storage/mod.ts";
 
 /** How the acting identity was established. */
@@ -34,6 +35,49 @@ export function localPrincipal(actor: string): Principal {
   return { actor, role: "local", auth: "local" };
 }
 
+const AUTH_METHODS: readonly AuthMethod[] = ["session", "token", "local"];
+
+/**
+ * A copy of a principal after checking it: an actor of 1 to 200 characters,
+ * not blank at either end; a known role; a known auth method.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPrincipal } from "./_principal.ts";
+ * assert.equal(checkPrincipal({ actor: "ana", role: "student", auth: "session" }).actor, "ana");
+ * assert.throws(() => checkPrincipal({ actor: "ana", role: "guest" as never, auth: "session" }));
+ * ```
+ */
+export function checkPrincipal(principal: Principal): Principal {
+  const { actor, role, auth } = principal ?? {};
+  if (typeof actor !== "string" || !/^\S(.{0,198}\S)?$/.test(actor)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid principal: "actor" must be 1 to 200 characters, not blank at either end: current value is ${
+        quote(actor)
+      }`,
+    );
+  }
+  if (role !== "local" && !(ROLES as readonly string[]).includes(role)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid principal: "role" must be one of ${
+        [...ROLES, "local"].join(", ")
+      }: current value is ${quote(role)}`,
+    );
+  }
+  if (!AUTH_METHODS.includes(auth)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid principal: "auth" must be one of ${AUTH_METHODS.join(", ")}: current value is ${
+        quote(auth)
+      }`,
+    );
+  }
+  return { actor, role, auth };
+}
+
 /**
  * An audit event as written by `principal`: its actor, and `details.auth`.
  *
@@ -57,7 +101,8 @@ const UNSTAMPED = new WeakMap<LabStorage, LabStorage>();
 
 /**
  * The storage as seen by `principal`: every audit event it writes (through a
- * transaction or at initialisation) is stamped with {@linkcode stampEvent}.
+ * transaction, at initialisation, or by a repair) is stamped with
+ * {@linkcode stampEvent}.
  * The one place where `actor` and `details.auth` are set.
  *
  * @example
@@ -82,6 +127,11 @@ export function stampedStorage(storage: LabStorage, principal: Principal): LabSt
         const initialize: LabStorage["initialize"] = (manifest, event, options) =>
           target.initialize(manifest, stampEvent(event, principal), options);
         return initialize;
+      }
+      if (property === "check") {
+        const check: LabStorage["check"] = (options) =>
+          target.check({ ...options, actor: principal.actor, auth: principal.auth });
+        return check;
       }
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;

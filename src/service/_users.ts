@@ -21,7 +21,8 @@ import {
   type User,
   USERNAME_PATTERN,
 } from "../records/mod.ts";
-import type { StorageTransaction } from "../storage/mod.ts";
+import type { LabStorage, StorageTransaction } from "../storage/mod.ts";
+import { unstamped } from "./_principal.ts";
 import {
   type LabContext,
   recordEvent,
@@ -282,10 +283,16 @@ export async function addUser(context: LabContext, input: AddUserInput): Promise
   const username = checkUsername(input?.username, what);
   const role = checkRole(input.role, `${what} ${quote(username)}`);
   const displayName = input.displayName === undefined ? username : input.displayName;
-  if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 200) {
+  if (
+    typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 200 ||
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/.test(displayName)
+  ) {
     throw new LabosError(
       "invalid",
-      `${what} ${quote(username)}: the display name must be 1 to 200 characters: current value is ${
+      `${what} ${
+        quote(username)
+      }: the display name must be 1 to 200 characters without control characters: current value is ${
         quote(displayName)
       }`,
     );
@@ -386,7 +393,10 @@ export async function setPassword(
   const cost = context.accounts.scrypt;
   let key: { publicKey: string; privateKey: EncryptedKey; rotated: boolean };
   if (options.currentPassword !== undefined) {
+    // A guess at the current password counts as a failed login, and waits out a lockout.
+    refuseWhileLocked(context, user);
     if (!(await verifyPassword(String(options.currentPassword), user.password))) {
+      await recordFailure(context, user.username);
       throw new LabosError("unauthorized", `${what}: the current password is wrong`);
     }
     const der = await decryptKey(user, String(options.currentPassword));
@@ -599,6 +609,27 @@ async function resetFailures(context: LabContext, username: string): Promise<voi
   });
 }
 
+// Who holds each token hash, per store, as of an audit head: every account change is
+// audited, so while the head stays the same a request reads one user, not all of them.
+const TOKEN_OWNERS = new WeakMap<LabStorage, { head: string; owners: Map<string, string> }>();
+
+async function tokenOwners(context: LabContext): Promise<Map<string, string>> {
+  const storage = unstamped(context.storage);
+  const head = (await storage.auditHead()).hash;
+  const cached = TOKEN_OWNERS.get(storage);
+  if (cached?.head === head) return cached.owners;
+  const owners = new Map<string, string>();
+  for (let offset = 0;; offset += 1000) {
+    const page = await storage.list("user", { limit: 1000, offset });
+    for (const user of page.items) {
+      for (const stored of user.tokens) owners.set(stored.sha256, user.username);
+    }
+    if (!page.hasMore) break;
+  }
+  TOKEN_OWNERS.set(storage, { head, owners });
+  return owners;
+}
+
 /** The enabled user holding a personal API token; `unauthorized` otherwise. */
 export async function authenticateToken(context: LabContext, token: string): Promise<UserInfo> {
   await requireReady(context);
@@ -606,17 +637,13 @@ export async function authenticateToken(context: LabContext, token: string): Pro
     throw new LabosError("unauthorized", BAD_TOKEN);
   }
   const hash = sha256(token);
-  for (let offset = 0;; offset += 1000) {
-    const page = await context.storage.list("user", { limit: 1000, offset });
-    for (const user of page.items) {
-      if (user.tokens.some((stored) => sameHex(stored.sha256, hash))) {
-        if (user.disabled) throw new LabosError("unauthorized", BAD_TOKEN);
-        return userInfo(user);
-      }
-    }
-    if (!page.hasMore) break;
+  const username = (await tokenOwners(context)).get(hash);
+  // The record itself decides: the cache only says which one to read.
+  const user = username === undefined ? undefined : await findUser(context, username);
+  if (!user || user.disabled || !user.tokens.some((stored) => sameHex(stored.sha256, hash))) {
+    throw new LabosError("unauthorized", BAD_TOKEN);
   }
-  throw new LabosError("unauthorized", BAD_TOKEN);
+  return userInfo(user);
 }
 
 /** Unlocks a user's Ed25519 signing key with the password (checked like a login). */

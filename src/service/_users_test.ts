@@ -139,6 +139,16 @@ Deno.test("users: bad input is one line naming the value, and writes nothing", a
       /role must be one of admin, instructor, ta, student: current value is "boss"/,
     );
     await rejects(
+      lab.addUser({
+        username: "ana",
+        role: "student",
+        displayName: "A\nB",
+        password: "long-enough",
+      }),
+      "invalid",
+      /display name .*control characters: current value is "A\\nB"/,
+    );
+    await rejects(
       lab.addUser({ username: "ana", role: "student", password: "short" }),
       "invalid",
       /at least 8 characters/,
@@ -267,6 +277,7 @@ Deno.test("users: passwd with the current password re-encrypts the key and ends 
       lab.setPassword("ana", "new-password", { currentPassword: "bad-password" }),
       "unauthorized",
     );
+    assert.equal((await lab.listAudit({ action: "user.login-failed" })).items.length, 1);
     await lab.setPassword("ana", "new-password", { currentPassword: "ana-password" });
     const after = JSON.parse(await Deno.readTextFile(file));
     assert.equal(after.credentialVersion, before.credentialVersion + 1);
@@ -368,5 +379,112 @@ Deno.test("users: doctor reports a user record edited outside LabOS", async () =
     const report = await lab.doctor();
     assert.equal(report.ok, false);
     assert.deepEqual(report.problems.map((p) => [p.kind, p.path]), [["unaudited-change", file]]);
+  });
+});
+
+Deno.test("principal: doctor --repair through lab.as stamps its events too", async () => {
+  await withLab(async (lab, { dir }) => {
+    await lab.addUser({ username: "ana", role: "admin", password: "ana-password" });
+    await Deno.writeTextFile(`${dir}/users/notes.txt`, "stray");
+    const admin = lab.as({ actor: "ana", role: "admin", auth: "session" });
+    const report = await admin.doctor({ repair: true });
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    const [event] = (await lab.listAudit({ action: "data.quarantined" })).items;
+    assert.equal(event.actor, "ana");
+    assert.equal(event.details.auth, "session");
+  });
+});
+
+Deno.test("users: doctor reports a session of a user that does not exist", async () => {
+  await withLab(async (lab, { dir }) => {
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    await lab.createSession("ana");
+    const name = (await Array.fromAsync(Deno.readDir(`${dir}/users`)))[0].name;
+    await Deno.remove(`${dir}/users/${name}`);
+    const report = await lab.doctor();
+    assert.ok(
+      report.problems.some((p) =>
+        p.kind === "dangling-reference" && p.message === 'User "ana" does not exist'
+      ),
+      JSON.stringify(report.problems),
+    );
+  });
+});
+
+Deno.test("users: sessionHours sets the expiry; a bad value is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
+  try {
+    const time = clock();
+    const lab = openLab({
+      dataDir: dir,
+      actor: "a",
+      now: time.now,
+      scryptCost: CHEAP,
+      sessionHours: 1,
+    });
+    await lab.init();
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const { token, expiresAt } = await lab.createSession("ana");
+    assert.equal(expiresAt, new Date(T0 + 3_600_000).toISOString());
+    time.advance(3_600_000);
+    await rejects(lab.resolveSession(token), "unauthorized");
+    assert.throws(
+      () => openLab({ dataDir: dir, actor: "a", sessionHours: -1 }),
+      /Invalid "sessionHours": expected a positive number of hours: current value is -1/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("users: an archive carries the accounts; the copy logs in and verifies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
+  try {
+    const lab = openLab({ dataDir: `${dir}/a`, actor: "a", scryptCost: CHEAP });
+    await lab.init();
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const { token } = await lab.createToken("ana");
+    const session = await lab.createSession("ana");
+    await lab.exportArchive(`${dir}/lab.zip`);
+    const copy = openLab({ dataDir: `${dir}/b`, actor: "b", scryptCost: CHEAP });
+    await copy.importArchive(`${dir}/lab.zip`);
+    assert.equal((await copy.authenticatePassword("ana", "ana-password")).username, "ana");
+    assert.equal((await copy.authenticateToken(token)).username, "ana");
+    assert.equal((await copy.resolveSession(session.token)).username, "ana");
+    assert.equal((await copy.doctor()).ok, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("principal: lab.as refuses an unknown role or auth, and a blank actor", () => {
+  const lab = openLab({ dataDir: "/nonexistent/labos-never-written", actor: "a" });
+  assert.throws(
+    () => lab.as({ actor: "ana", role: "guest" as never, auth: "session" }),
+    /^LabosError: Invalid principal: "role" must be one of admin, instructor, ta, student, local: current value is "guest"$/,
+  );
+  assert.throws(
+    () => lab.as({ actor: "ana", role: "student", auth: "cookie" as never }),
+    /"auth" must be one of session, token, local: current value is "cookie"/,
+  );
+  assert.throws(() => lab.as({ actor: " ", role: "student", auth: "token" }), /"actor"/);
+});
+
+Deno.test("users: concurrent wrong passwords are all counted; the lockout is audited once", async () => {
+  await withLab(async (lab) => {
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const attempts = Array.from(
+      { length: 7 },
+      (_, i) =>
+        lab.authenticatePassword("ana", `wrong-password-${i}`).then(
+          () => "ok",
+          (error: LabosError) => error.kind,
+        ),
+    );
+    assert.deepEqual((await Promise.all(attempts)).sort(), Array(7).fill("unauthorized"));
+    const failed = (await lab.listAudit({ action: "user.login-failed" })).items;
+    assert.deepEqual(failed.map((e) => e.details.failedLogins).sort(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal((await lab.listAudit({ action: "user.locked-out" })).items.length, 1);
+    await rejects(lab.authenticatePassword("ana", "ana-password"), "locked", /try again in 60 s/);
   });
 });

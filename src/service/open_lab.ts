@@ -1,3 +1,4 @@
+import { LabosError, quote } from "../errors.ts";
 import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
@@ -8,7 +9,7 @@ import {
   DEFAULT_DATASET_LIMITS,
   type ScryptCost,
 } from "./_context.ts";
-import { localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
 
@@ -56,7 +57,18 @@ export interface OpenLabOptions {
  */
 export function openLab(options: OpenLabOptions): Lab {
   const now = options.now ?? (() => new Date());
-  const principal = options.principal ?? localPrincipal(options.actor);
+  const hours = options.sessionHours;
+  if (hours !== undefined && !(Number.isFinite(hours) && hours > 0)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "sessionHours": expected a positive number of hours: current value is ${
+        quote(hours)
+      }`,
+    );
+  }
+  const principal = options.principal === undefined
+    ? localPrincipal(options.actor)
+    : checkPrincipal(options.principal);
   const storage = stampedStorage(
     options.storage ?? new FolderStorage(options.dataDir, { now }),
     principal,
