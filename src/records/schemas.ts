@@ -85,8 +85,10 @@ export interface Experiment extends RecordBase {
   title: string;
   /** What the experiment sets out to show. */
   purpose: string;
-  /** Who is responsible. */
+  /** Who is responsible: a username for an experiment assigned to or made by a user. */
   owner: string;
+  /** Usernames that may also see and change it, besides its owner. */
+  sharedWith?: string[];
   /** Its lifecycle state. */
   status: ExperimentStatus;
   /** Free-form tags. */
@@ -105,6 +107,7 @@ const experimentObject = z.strictObject({
   title: z.string().trim().min(1).max(200),
   purpose: z.string().max(5000),
   owner: z.string().min(1).max(200),
+  sharedWith: z.array(z.string().min(1).max(200)).max(200).optional(),
   status: z.enum(EXPERIMENT_STATUSES),
   tags: z.array(tag).max(50),
   template: z.string().min(1).max(200).optional(),
@@ -420,6 +423,20 @@ export interface Job extends RecordBase {
    * the CSV lines skipped because a mapped cell was blank.
    */
   mapping?: JobMapping;
+  /** The template step of its experiment it was run for (`labos run --step`). */
+  step?: string;
+  /** Set when it was voided: it then counts for no plan step and no grade. */
+  voided?: JobVoid;
+}
+
+/** Who voided a job, when and why. */
+export interface JobVoid {
+  /** When (RFC 3339 UTC, milliseconds). */
+  at: string;
+  /** The actor who voided it. */
+  by: string;
+  /** Why. */
+  reason: string;
 }
 
 /** How a dataset's table fed a job's input. */
@@ -484,6 +501,12 @@ const jobObject = z.strictObject({
   conversions: z.array(InputConversionSchema).optional(),
   warnings: z.array(z.string()).optional(),
   mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
+  step: z.string().min(1).max(100).optional(),
+  voided: z.strictObject({
+    at: timestamp,
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(2000),
+  }).optional(),
 });
 
 /** Schema of a job record. */

@@ -19,6 +19,7 @@ import {
   ExperimentFilterSchema,
   parseFilter,
   parseStatus,
+  requireReason,
   TransitionRequest,
 } from "./_requests.ts";
 import { commitRun, planRun, type RunResult } from "./_runs.ts";
@@ -320,6 +321,7 @@ export async function runPlan(
         input: step.input,
         params: options.params,
         experimentId: id,
+        step: step.id,
       }),
     });
   }
@@ -370,7 +372,8 @@ function fillFromTemplate(
   const { template } = entry;
   return {
     ...input,
-    title: input.title ?? render(template.titlePattern, { date: lab.now(), actor: lab.actor }),
+    title: input.title ??
+      render(template.titlePattern, { date: lab.now(), actor: input.owner ?? lab.actor }),
     purpose: input.purpose ?? template.purpose,
     tags: [...template.tags, ...input.tags ?? []],
   };
@@ -382,18 +385,4 @@ async function defaultInputHash(lab: LabContext, step: TemplateStep): Promise<st
   } catch {
     return null;
   }
-}
-
-function requireReason(reason: string | undefined): string {
-  const trimmed = reason?.trim() ?? "";
-  if (trimmed === "") {
-    throw new LabosError(
-      "invalid",
-      `"reason" is required: say why, e.g. --reason "Samples ready"`,
-      {
-        issues: [{ path: "reason", message: "is required" }],
-      },
-    );
-  }
-  return trimmed;
 }

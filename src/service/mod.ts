@@ -14,6 +14,12 @@ export type {
   PlanRunResult,
 } from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
+export {
+  type Assignee,
+  type AssigneeDirectory,
+  type AssignInput,
+  checkAssignees,
+} from "./_assign.ts";
 export type { CollectRequest } from "./_collect.ts";
 export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
 export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
