@@ -122,8 +122,8 @@ interface Placed {
  * Matches an experiment's jobs (oldest first) to a template's steps. A job
  * bound to a step (`step`) counts for that step. An unbound job counts only
  * when that is unambiguous: its input hash equals a step's default input
- * hash, or exactly one step of its module is not yet done; otherwise it is
- * unmatched. Voided and failed jobs count for nothing. A step's checks use
+ * hash, or exactly one step of its module was not yet done when it ran;
+ * otherwise it is unmatched, and stays so. Voided and failed jobs count for nothing. A step's checks use
  * its latest succeeded, not voided run; a run whose input differs from the
  * step's default input is graded with the template's grading tolerance.
  *
@@ -153,46 +153,36 @@ export function derivePlan(
   const done = template.steps.map(() => false);
   const counts = (job: PlanJob) => job.status === "succeeded" && !job.voided;
   const index = new Map(template.steps.map((step, at) => [step.id, at]));
-  const unbound: PlanJob[] = [];
-  for (const job of jobs) {
-    const at = job.step === undefined ? undefined : index.get(job.step);
-    if (at === undefined || template.steps[at].module !== job.module) {
-      unbound.push(job);
-      continue;
+  const placeOf = (job: PlanJob): { step: number; match: PlanMatch } | undefined => {
+    if (job.step !== undefined) {
+      const at = index.get(job.step);
+      return at !== undefined && template.steps[at].module === job.module
+        ? { step: at, match: "bound" }
+        : undefined;
     }
-    placed[at].push({ job, match: "bound" });
-    if (counts(job)) done[at] = true;
-  }
-  // Default inputs first: they name their step whatever the order of the jobs.
-  const left: PlanJob[] = [];
-  for (const job of unbound) {
-    const at = counts(job) && job.step === undefined
-      ? template.steps.findIndex((step, at) =>
-        step.module === job.module && defaultInputHashes[at] === job.inputHash
-      )
-      : -1;
-    if (at === -1) {
-      left.push(job);
-      continue;
-    }
-    placed[at].push({ job, match: "default-input" });
-    done[at] = true;
-  }
-  const unmatched: PlanJob[] = [];
-  for (const job of left) {
+    if (!counts(job)) return undefined;
+    const byInput = template.steps.findIndex((step, at) =>
+      step.module === job.module && defaultInputHashes[at] === job.inputHash
+    );
+    if (byInput !== -1) return { step: byInput, match: "default-input" };
     const open = template.steps
       .map((step, at) => step.module === job.module && !done[at] ? at : -1)
       .filter((at) => at !== -1);
-    if (!counts(job) || job.step !== undefined || open.length !== 1) {
+    return open.length === 1 ? { step: open[0], match: "module" } : undefined;
+  };
+  const unmatched: PlanJob[] = [];
+  // In the order they ran: a later job never changes what an earlier one counted for.
+  for (const job of jobs) {
+    const at = placeOf(job);
+    if (at === undefined) {
       unmatched.push(job);
       continue;
     }
-    placed[open[0]].push({ job, match: "module" });
-    done[open[0]] = true;
+    placed[at.step].push({ job, match: at.match });
+    if (counts(job)) done[at.step] = true;
   }
-  const order = new Map(jobs.map((job, at) => [job.id, at]));
   const steps = template.steps.map((step, at): PlanStep => {
-    const runs = placed[at].sort((a, b) => order.get(a.job.id)! - order.get(b.job.id)!);
+    const runs = placed[at];
     const credited = runs.findLast((run) => counts(run.job));
     const graded = credited !== undefined && credited.job.inputHash !== defaultInputHashes[at];
     return {
@@ -214,9 +204,7 @@ export function derivePlan(
     experimentId,
     template: { key: template.key, version: template.version, title: template.title },
     steps,
-    unmatched: unmatched
-      .sort((a, b) => order.get(a.id)! - order.get(b.id)!)
-      .map((job) => planRun(job, { match: null, credited: false })),
+    unmatched: unmatched.map((job) => planRun(job, { match: null, credited: false })),
     done: doneCount,
     total: steps.length,
     complete: doneCount === steps.length,

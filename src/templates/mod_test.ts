@@ -130,7 +130,7 @@ Deno.test("expectations: value ± tolerance, ranges and exact values", () => {
   );
 });
 
-Deno.test("plan: default inputs match their own step first, then jobs match by module in order", () => {
+Deno.test("plan: a default input names its step; a module's only open step takes a job; else unmatched", () => {
   const template: LabTemplate = {
     ...MINIMAL,
     tags: [],
@@ -155,12 +155,13 @@ Deno.test("plan: default inputs match their own step first, then jobs match by m
       job("j1", "m.one", "own"),
       job("j2", "m.one", "hash-b"),
       job("j3", "m.two", "x", "failed"),
+      job("j4", "m.one", "own-again"),
     ],
     defaultInputHashes: ["hash-a", "hash-b", "hash-c"],
   });
   assertEquals(
     plan.steps.map((s) => [s.id, s.status, s.jobId, s.match]),
-    [["a", "done", "j1", "module"], ["b", "done", "j2", "default-input"], [
+    [["a", "done", "j4", "module"], ["b", "done", "j2", "default-input"], [
       "c",
       "pending",
       null,
@@ -168,6 +169,11 @@ Deno.test("plan: default inputs match their own step first, then jobs match by m
     ]],
   );
   assertEquals(plan.steps[0].checks[0].ok, true);
+  // j1 ran while a and b were both open: it stays unmatched.
+  assertEquals(plan.unmatched.map((run) => [run.jobId, run.status]), [
+    ["j1", "succeeded"],
+    ["j3", "failed"],
+  ]);
   assertEquals([plan.done, plan.total, plan.complete], [2, 3, false]);
 });
 
