@@ -20,6 +20,7 @@ import {
   parseFilter,
   parseStatus,
   requireReason,
+  RunPlanRequest,
   TransitionRequest,
 } from "./_requests.ts";
 import { commitRun, planRun, type RunResult } from "./_runs.ts";
@@ -290,8 +291,9 @@ export async function experimentPlan(lab: LabContext, id: string): Promise<Exper
 export async function runPlan(
   lab: LabContext,
   id: string,
-  options: { steps?: string[]; params?: string[] },
+  request: { steps?: string[]; params?: string[] },
 ): Promise<PlanRunResult> {
+  const options = parseOrThrow(RunPlanRequest, request ?? {}, "Invalid run-plan request");
   const before = await experimentPlan(lab, id);
   const { template } = (await lab.templates()).get(before.template.key);
   const wanted = options.steps?.length

@@ -57,6 +57,12 @@ export const RunRequestSchema = z.strictObject({
   step: z.string().optional(),
 });
 
+/** The shape of a run-plan request: which steps, and parameters for one of them. */
+export const RunPlanRequest = z.strictObject({
+  steps: z.array(z.string()).optional(),
+  params: z.array(z.string()).optional(),
+});
+
 /** The shape of a void-job request: the reason is required. */
 export const VoidJobRequest = z.strictObject({
   reason: z.string().optional(),
