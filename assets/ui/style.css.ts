@@ -198,8 +198,9 @@ tr.voided s, li.voided s { text-decoration-thickness: 2px; }
 .plan-step .table-wrap + .table-wrap { margin-top: 10px; }
 .plan-summary progress { width: 100%; height: 14px; }
 ul.plain { list-style: none; margin: 0; padding: 0; }
-tr.check.bad td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
-tr.check.ok td:first-child { box-shadow: inset 3px 0 0 var(--ok); }
+.show-narrow { display: none; }
+tr.plan-check.bad td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
+tr.plan-check.ok td:first-child { box-shadow: inset 3px 0 0 var(--ok); }
 
 @media (max-width: 760px) {
   main { padding: 12px 12px 40px; }
@@ -211,5 +212,6 @@ tr.check.ok td:first-child { box-shadow: inset 3px 0 0 var(--ok); }
   .filters .field { max-width: none; }
   th, td { padding: 6px 8px; }
   .hide-narrow { display: none; }
+  .show-narrow { display: inline; }
 }
 `;

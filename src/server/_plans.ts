@@ -144,29 +144,41 @@ function shown(value: unknown, format: NumberFormat): string {
 
 function checksTable(checks: ExpectationCheck[], format: NumberFormat): Html {
   return dataTable(
-    ["Quantity", "Expected", "Actual", "Deviation", "Within tolerance"],
+    ["Quantity", "Expected", "Actual (deviation)", {
+      label: "Within tolerance",
+      class: "hide-narrow",
+    }],
     checks.map((check) => {
       const unit = check.unit ? ` ${check.unit}` : "";
-      const deviation = check.deviation === null
-        ? dash()
-        : `${check.deviation > 0 ? "+" : ""}${formatNumber(check.deviation, format)}${unit}${
-          check.relativeDeviation === null
-            ? ""
-            : ` (${check.relativeDeviation > 0 ? "+" : ""}${
-              formatNumber(check.relativeDeviation * 100, format)
-            } %)`
-        }`;
+      // Inside a range, the deviation is 0: nothing to say.
+      const deviation =
+        check.deviation === null || (check.deviation === 0 && check.tolerance === null)
+          ? ""
+          : `${check.deviation > 0 ? "+" : ""}${formatNumber(check.deviation, format)}${unit}${
+            check.relativeDeviation === null
+              ? ""
+              : ` (${check.relativeDeviation > 0 ? "+" : ""}${
+                formatNumber(check.relativeDeviation * 100, format)
+              } %)`
+          }`;
       return html`
-        <tr class="check ${check.ok ? "ok" : "bad"}">
-          <td class="wrap">${check.label ?? check.field}</td>
+        <tr class="plan-check ${check.ok ? "ok" : "bad"}">
+          <td class="wrap">${check.label ?? check.field}<span class="show-narrow"> ${badge(
+            check.ok ? "ok" : "bad",
+          )}</span></td>
           <td>${withUnit(check.expected, unit)}${check.basis === "grading"
             ? html`
               <br><span class="small muted">grading tolerance</span>
             `
             : ""}</td>
-          <td>${check.actual === null ? dash() : `${shown(check.actual, format)}${unit}`}</td>
-          <td>${deviation}</td>
-          <td>${badge(check.ok ? "ok" : "bad")} ${check.ok ? "yes" : "no"}</td>
+          <td class="wrap">${check.actual === null
+            ? dash()
+            : `${shown(check.actual, format)}${unit}`}${deviation
+            ? html`
+              <br><span class="small muted deviation">${deviation}</span>
+            `
+            : ""}</td>
+          <td class="hide-narrow">${badge(check.ok ? "ok" : "bad")} ${check.ok ? "yes" : "no"}</td>
         </tr>
       `;
     }),
