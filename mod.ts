@@ -27,6 +27,7 @@
 export { VERSION } from "./src/version.ts";
 export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
+  type AssignInput,
   type BatchProgress,
   type CollectRequest,
   type CreateExperimentInput,
@@ -78,6 +79,7 @@ export type {
   Job,
   JobMapping,
   JobStatus,
+  JobVoid,
   RecordBase,
 } from "./src/records/mod.ts";
 export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";

@@ -9,7 +9,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Experiment } from "../records/mod.ts";
 import type { TemplateEntry, TemplateExpectation } from "../templates/mod.ts";
-import { type Ui, uiOf } from "./_context.ts";
+import { uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { formValues } from "./_input.ts";
 import { renderPage } from "./_layout.ts";
