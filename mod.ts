@@ -28,6 +28,7 @@ export { VERSION } from "./src/version.ts";
 export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
   type AddUserInput,
+  type AssignInput,
   type AuthMethod,
   type BatchProgress,
   type CollectRequest,
@@ -86,6 +87,7 @@ export type {
   Job,
   JobMapping,
   JobStatus,
+  JobVoid,
   PasswordVerifier,
   RecordBase,
   Role,

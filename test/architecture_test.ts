@@ -267,6 +267,8 @@ const PAGES = [
   "_home.ts",
   "_jobs.ts",
   "_modules.ts",
+  "_plans.ts",
+  "_templates.ts",
 ].map((name) => `src/server/${name}`);
 
 Deno.test("server pages never import other pages, and the app mounts every one", () => {

@@ -116,7 +116,7 @@ caption { text-align: left; padding: 8px 12px; color: var(--muted); font-size: 1
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12.5px; font-weight: 600; background: #eef0f3; color: #3a4452; white-space: nowrap; }
 .badge.draft { background: #eef0f3; color: #3a4452; }
 .badge.running, .badge.queued { background: var(--accent-soft); color: var(--accent-dark); }
-.badge.completed, .badge.succeeded, .badge.ok { background: var(--ok-soft); color: var(--ok); }
+.badge.completed, .badge.succeeded, .badge.ok, .badge.done { background: var(--ok-soft); color: var(--ok); }
 .badge.failed, .badge.bad { background: var(--bad-soft); color: var(--bad); }
 .badge.archived { background: #f1ecf7; color: #553a7d; }
 
@@ -195,6 +195,18 @@ dl.glossary dd { margin: 2px 0 0; color: #333d4a; }
 .module-list .card p { margin: 4px 0; }
 .module-list .domain { text-transform: uppercase; letter-spacing: 0.06em; font-size: 11.5px; font-weight: 600; margin: 0 0 2px; }
 
+/* Guided labs */
+tr.voided td, li.voided { color: var(--muted); }
+.badge.voided { background: #fff4d6; color: #7a5200; }
+tr.voided s, li.voided s { text-decoration-thickness: 2px; }
+.plan-step .page-head h2 { margin: 0; }
+.plan-step .table-wrap + .table-wrap { margin-top: 10px; }
+.plan-summary progress { width: 100%; height: 14px; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.show-narrow { display: none; }
+tr.plan-check.bad td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
+tr.plan-check.ok td:first-child { box-shadow: inset 3px 0 0 var(--ok); }
+
 @media (max-width: 760px) {
   main { padding: 12px 12px 40px; }
   .site-header .bar { padding: 8px 12px; gap: 6px 12px; }
@@ -205,5 +217,6 @@ dl.glossary dd { margin: 2px 0 0; color: #333d4a; }
   .filters .field { max-width: none; }
   th, td { padding: 6px 8px; }
   .hide-narrow { display: none; }
+  .show-narrow { display: inline; }
 }
 `;

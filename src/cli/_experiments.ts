@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { LabosError } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
 import type { Lab } from "../service/mod.ts";
-import type { ExperimentPlan } from "../templates/mod.ts";
+import type { ExperimentPlan, PlanRun } from "../templates/mod.ts";
 import { printable, type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 
@@ -40,9 +40,9 @@ function describePlan(
       step.id,
       step.status === "done" ? style.green("done") : "pending",
       step.module,
-      step.jobId ?? "-",
+      step.jobId ? `${step.jobId} (${step.match})` : "-",
       step.status === "done" && step.checks.length > 0
-        ? `${passed}/${step.checks.length} as expected`
+        ? `${passed}/${step.checks.length} within tolerance`
         : "-",
     ];
   });
@@ -51,19 +51,32 @@ function describePlan(
     "",
     table(["STEP", "STATUS", "MODULE", "JOB", "CHECKS"], rows).trimEnd(),
   ];
-  for (const step of plan.steps.filter((s) => s.checks.length > 0)) {
+  for (const step of plan.steps.filter((s) => s.checks.length > 0 || s.runs.length > 1)) {
     lines.push("", style.bold(step.id));
     for (const check of step.checks) {
       const actual = typeof check.actual === "number"
         ? number(check.actual)
         : JSON.stringify(check.actual);
       const unit = check.unit ? ` ${check.unit}` : "";
+      const deviation = check.deviation === null || check.deviation === 0
+        ? ""
+        : `, off by ${check.deviation > 0 ? "+" : ""}${number(check.deviation)}${unit}`;
       lines.push(
         `  ${check.ok ? style.green("ok") : style.red("NO")}  ${
           check.label ?? check.field
-        }: ${actual}${unit} (expected ${check.expected}${unit})`,
+        }: ${actual}${unit} (expected ${withUnit(check.expected, unit)}${deviation}${
+          check.basis === "grading" ? ", grading tolerance" : ""
+        })`,
       );
     }
+    const others = step.runs.filter((run) => !run.credited);
+    if (others.length > 0) lines.push(`  other runs: ${others.map(describeRun).join(", ")}`);
+  }
+  if (plan.unmatched.length > 0) {
+    lines.push(
+      "",
+      `Unmatched (bind with run --step): ${plan.unmatched.map(describeRun).join(", ")}`,
+    );
   }
   lines.push(
     "",
@@ -78,6 +91,18 @@ function splitNames(values: string[] | undefined): string[] | undefined {
   const names = (values ?? []).flatMap((value) => value.split(",")).map((name) => name.trim())
     .filter(Boolean);
   return names.length > 0 ? names : undefined;
+}
+
+/** `6.9 ± 0.05` with ` K` is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
+function withUnit(expected: string, unit: string): string {
+  const relative = / ± (\S+ %)$/.exec(expected);
+  return relative
+    ? `${expected.slice(0, relative.index)}${unit} ± ${relative[1]}`
+    : `${expected}${unit}`;
+}
+
+function describeRun(run: PlanRun): string {
+  return `${run.jobId} ${run.voided ? "voided" : run.status}`;
 }
 
 /** `labos experiments create|list|show|plan|run-plan|edit|share|transition`. */

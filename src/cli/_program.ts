@@ -110,7 +110,7 @@ export interface CommandGroup {
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["init", "status", "doctor"], register: registerDataCommands },
   { names: ["experiments"], register: registerExperimentCommands },
-  { names: ["templates"], register: registerTemplateCommands },
+  { names: ["templates", "assign"], register: registerTemplateCommands },
   { names: ["audit"], register: registerAuditCommands },
   { names: ["modules"], register: registerModuleCommands },
   { names: ["run", "jobs"], register: registerRunCommands },

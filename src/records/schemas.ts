@@ -89,7 +89,7 @@ export interface Experiment extends RecordBase {
   title: string;
   /** What the experiment sets out to show. */
   purpose: string;
-  /** Who is responsible. */
+  /** Who is responsible: a username for an experiment assigned to or made by a user. */
   owner: string;
   /** The usernames it is shared with: they see and change it like its owner. */
   sharedWith?: string[];
@@ -112,7 +112,7 @@ const experimentObject = z.strictObject({
   purpose: z.string().max(5000),
   owner: z.string().min(1).max(200),
   sharedWith: z.array(z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, "must be a username")).max(
-    500,
+    200,
   ).optional(),
   status: z.enum(EXPERIMENT_STATUSES),
   tags: z.array(tag).max(50),
@@ -429,6 +429,20 @@ export interface Job extends RecordBase {
    * the CSV lines skipped because a mapped cell was blank.
    */
   mapping?: JobMapping;
+  /** The template step of its experiment it was run for (`labos run --step`). */
+  step?: string;
+  /** Set when it was voided: it then counts for no plan step and no grade. */
+  voided?: JobVoid;
+}
+
+/** Who voided a job, when and why. */
+export interface JobVoid {
+  /** When (RFC 3339 UTC, milliseconds). */
+  at: string;
+  /** The actor who voided it. */
+  by: string;
+  /** Why. */
+  reason: string;
 }
 
 /** How a dataset's table fed a job's input. */
@@ -493,6 +507,12 @@ const jobObject = z.strictObject({
   conversions: z.array(InputConversionSchema).optional(),
   warnings: z.array(z.string()).optional(),
   mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
+  step: z.string().min(1).max(100).optional(),
+  voided: z.strictObject({
+    at: timestamp,
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(2000),
+  }).optional(),
 });
 
 /** Schema of a job record. */

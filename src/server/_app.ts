@@ -31,8 +31,10 @@ import { formValues, safeBack } from "./_input.ts";
 import { jobs } from "./_jobs.ts";
 import { renderPage } from "./_layout.ts";
 import { modules } from "./_modules.ts";
+import { plans } from "./_plans.ts";
 import { csrfGuard, denied, hostGuard, securityHeaders } from "./_security.ts";
 import { type Mode, MODES, type ServerEnv, type ServerState } from "./_state.ts";
+import { templates } from "./_templates.ts";
 import { html, notice } from "./_views.ts";
 
 /** Body size limit for JSON and form requests: 1 MiB. */
@@ -86,6 +88,8 @@ export function buildApp(lab: Lab, state: ServerState): LabosApp {
     .route("/api/v1", api)
     .route("/", home)
     .route("/experiments", experiments)
+    .route("/experiments", plans)
+    .route("/templates", templates)
     .route("/modules", modules)
     .route("/jobs", jobs)
     .route("/datasets", datasets)

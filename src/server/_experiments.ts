@@ -87,7 +87,10 @@ experiments.get("/", (c) =>
       title: "Experiments",
       crumbs: [["Experiments"]],
       section: "experiments",
-      actions: html`<a class="button" href="/experiments/new">New experiment</a>`,
+      actions: html`
+        <a class="button secondary" href="/templates">Start a guided lab</a><a class="button"
+          href="/experiments/new">New experiment</a>
+      `,
       body,
     };
   }));
@@ -261,8 +264,12 @@ function createPage(c: Context<ServerEnv>, state: CreateFormState): Response | P
     title: "New experiment",
     crumbs: [["Experiments", "/experiments"], ["New"]],
     section: "experiments",
-    lede: ui.mode === "learner" && state.status === undefined
-      ? "An experiment starts as a draft. Running a module in it moves it to running; you complete it when the results are in."
+    lede: state.status === undefined
+      ? html`${
+        ui.mode === "learner"
+          ? "An experiment starts as a draft. Running a module in it moves it to running; you complete it when the results are in. "
+          : ""
+      }To follow a lab's plan, <a href="/templates">start a guided lab</a> instead.`
       : undefined,
     body: createForm(ui, state),
     status: state.status,
@@ -351,6 +358,14 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
         "ok",
         html`Moved to <strong>${moved}</strong>. The change and its reason are in the audit log.`,
       )
+      : ""}
+    ${experiment.template
+      ? html`
+        <p
+          class="actions"><a class="button" href="/experiments/${experiment
+            .id}/plan">Open the plan</a><span class="small muted">guided lab <a href="/templates/${experiment
+            .template}">${experiment.template}</a></span></p>
+      `
       : ""}
     <div class="grid-2">
       <div class="stack">
@@ -454,10 +469,18 @@ function jobsCard(experiment: Experiment, jobs: Job[]): Html {
       ["Job", "Module", "Status", "Finished"],
       jobs.map((job) =>
         html`
-          <tr>
-            <td>${idLink("/jobs/", job.id)}</td>
-            <td>${job.module}</td>
-            <td>${badge(job.status)}</td>
+          <tr class="${job.voided ? "voided" : ""}">
+            <td>${job.voided
+              ? html`<s>${idLink("/jobs/", job.id)}</s>`
+              : idLink("/jobs/", job.id)}</td>
+            <td>${job.module}${job.step
+              ? html`
+                <span class="small muted">· ${job.step}</span>
+              `
+              : ""}</td>
+            <td>${job.voided
+              ? html`<s>${badge(job.status)}</s> ${badge("voided")}`
+              : badge(job.status)}</td>
             <td>${time(job.finishedAt)}</td>
           </tr>
         `

@@ -16,6 +16,7 @@ import { csrfInput, type Html, html, raw } from "./_views.ts";
 export type Section =
   | "dashboard"
   | "experiments"
+  | "templates"
   | "modules"
   | "jobs"
   | "datasets"
@@ -47,6 +48,7 @@ export interface PageOptions {
 const NAV: Array<[Exclude<Section, "none">, string, string]> = [
   ["dashboard", "/", "Dashboard"],
   ["experiments", "/experiments", "Experiments"],
+  ["templates", "/templates", "Guided labs"],
   ["modules", "/modules", "Modules"],
   ["jobs", "/jobs", "Jobs"],
   ["datasets", "/datasets", "Datasets"],

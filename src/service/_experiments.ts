@@ -19,6 +19,8 @@ import {
   ExperimentFilterSchema,
   parseFilter,
   parseStatus,
+  requireReason,
+  RunPlanRequest,
   ShareExperimentRequest,
   TransitionRequest,
 } from "./_requests.ts";
@@ -401,8 +403,9 @@ export async function experimentPlan(lab: LabContext, id: string): Promise<Exper
 export async function runPlan(
   lab: LabContext,
   id: string,
-  options: { steps?: string[]; params?: string[] },
+  request: { steps?: string[]; params?: string[] },
 ): Promise<PlanRunResult> {
+  const options = parseOrThrow(RunPlanRequest, request ?? {}, "Invalid run-plan request");
   const before = await experimentPlan(lab, id);
   const { template } = (await lab.templates()).get(before.template.key);
   const wanted = options.steps?.length
@@ -432,6 +435,7 @@ export async function runPlan(
         input: step.input,
         params: options.params,
         experimentId: id,
+        step: step.id,
       }),
     });
   }
@@ -482,7 +486,8 @@ function fillFromTemplate(
   const { template } = entry;
   return {
     ...input,
-    title: input.title ?? render(template.titlePattern, { date: lab.now(), actor: lab.actor }),
+    title: input.title ??
+      render(template.titlePattern, { date: lab.now(), actor: input.owner ?? lab.actor }),
     purpose: input.purpose ?? template.purpose,
     tags: [...template.tags, ...input.tags ?? []],
   };
@@ -494,18 +499,4 @@ async function defaultInputHash(lab: LabContext, step: TemplateStep): Promise<st
   } catch {
     return null;
   }
-}
-
-function requireReason(reason: string | undefined): string {
-  const trimmed = reason?.trim() ?? "";
-  if (trimmed === "") {
-    throw new LabosError(
-      "invalid",
-      `"reason" is required: say why, e.g. --reason "Samples ready"`,
-      {
-        issues: [{ path: "reason", message: "is required" }],
-      },
-    );
-  }
-  return trimmed;
 }

@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
 import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
+import { type AssigneeDirectory, type AssignInput, assignTemplate } from "./_assign.ts";
 import type { LabModule } from "../modules/contract.ts";
 import type { ModuleInfo, OutputField } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
@@ -86,6 +87,7 @@ import {
   runModule,
   type RunRequest,
   type RunResult,
+  voidJob,
 } from "./_runs.ts";
 
 /** What `init` did. */
@@ -280,10 +282,25 @@ export class Lab {
   }
 
   /**
+   * Creates one draft experiment from a template for each name, owned by
+   * that name, in one transaction. Once the lab has users, each name must
+   * be an enabled student or TA (see `checkAssignees`). Only an instructor,
+   * an admin or the CLI may assign.
+   */
+  async assign(templateKey: string, request: AssignInput): Promise<Experiment[]> {
+    requireManager(this.principal, "assign labs");
+    // The Lab is its own user directory once it has users (hasUsers, getUser).
+    const directory = this as unknown as AssigneeDirectory;
+    return await assignTemplate(this.#lab, templateKey, { request, directory });
+  }
+
+  /**
    * The planned runs of an experiment created from a template, and which are
-   * done. A step is done when a succeeded job of the experiment is matched to
-   * it: first a job whose input hash equals the step's default input hash,
-   * then the oldest remaining job of the step's module, in step order.
+   * done. A job bound to a step (`run --step`) counts for it; an unbound job
+   * counts only when unambiguous (its input is the step's default input, or
+   * exactly one open step runs its module), else it is listed as unmatched.
+   * Voided jobs count for nothing. Checks of a run on the student's own data
+   * use the template's grading tolerance.
    */
   experimentPlan(id: string): Promise<ExperimentPlan> {
     return experimentPlan(this.#lab, id);
@@ -293,7 +310,7 @@ export class Lab {
    * Runs planned steps of a template experiment with their default inputs:
    * the named steps, or every pending one. `params` (`name=value`) override
    * the default input of a single step. Every input is validated before
-   * anything runs; each run is recorded like {@linkcode Lab.run}.
+   * anything runs; each run is recorded like {@linkcode Lab.run}, bound to its step.
    */
   runPlan(
     id: string,
@@ -349,6 +366,14 @@ export class Lab {
     options: { onProgress?: (progress: BatchProgress) => void } = {},
   ): Promise<RunResult[]> {
     return runBatch(this.#lab, request, options);
+  }
+
+  /**
+   * Voids a job: kept and shown struck through, it counts for no plan step
+   * and no grade. The reason is required and audited.
+   */
+  voidJob(id: string, request: { reason?: string }): Promise<Job> {
+    return voidJob(this.#lab, id, request);
   }
 
   /** Runs a job's input again as a new job linked by `retryOf`. */

@@ -15,6 +15,12 @@ export type {
   ShareExperimentInput,
 } from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
+export {
+  type Assignee,
+  type AssigneeDirectory,
+  type AssignInput,
+  checkAssignees,
+} from "./_assign.ts";
 export type { CollectRequest } from "./_collect.ts";
 export {
   type AccountSettings,
