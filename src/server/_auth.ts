@@ -85,11 +85,10 @@ const PUBLIC_PATHS = new Set(["/login", "/assets/style.css", "/assets/logo.svg"]
  * ```
  */
 export function authGuard(state: ServerState, lab: Lab): MiddlewareHandler<ServerEnv> {
-  const local = lab.as({ actor: lab.actor, role: "local", auth: "token" });
   const guardToken = tokenGuard(state);
   return createMiddleware<ServerEnv>(async (c, next) => {
     if (!(await usersMode(state, lab))) {
-      c.set("lab", local);
+      c.set("lab", lab.as({ actor: lab.actor, role: "local", auth: "token" }));
       return await guardToken(c, next);
     }
     const authorization = c.req.header("authorization");
