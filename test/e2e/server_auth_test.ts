@@ -341,7 +341,8 @@ Deno.test("another student's records answer 404, byte for byte a missing id's an
       assertEquals(list.items, [], `${path} lists nothing of Amy's`);
     }
     const status = await (await request("/api/v1/status", { headers: ben })).json();
-    assertEquals(status.counts, { experiments: 0, datasets: 0, jobs: 0 });
+    const { experiments, datasets, jobs } = status.counts;
+    assertEquals({ experiments, datasets, jobs }, { experiments: 0, datasets: 0, jobs: 0 });
     const audit = await (await request("/api/v1/audit?limit=1000", { headers: ben })).json();
     const seen = JSON.stringify(audit);
     for (const id of [experiment.id, run.job.id, run.dataset!.id]) {
