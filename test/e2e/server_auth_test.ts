@@ -430,3 +430,32 @@ Deno.test("with no users, single-token mode is unchanged and acts as the start-u
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("only an instructor or an admin assigns labs; a student's page offers no assigning", async () => {
+  await withUsers(async ({ lab, request, signIn, token }) => {
+    const [template] = await lab.listTemplates();
+    const amy = { authorization: `Bearer ${await token("amy")}` };
+    const refused = await request(
+      `/api/v1/templates/${template.template.key}/assign`,
+      json({ to: ["ben"] }, amy),
+    );
+    assertEquals(refused.status, 403);
+    const body = await refused.json();
+    assertEquals(body.error.kind, "forbidden");
+    assertStringIncludes(body.error.message, "Only an instructor or an admin may assign labs");
+    const { cookie } = await signIn("amy");
+    const page = await (await request("/templates", { headers: { cookie } })).text();
+    assert(!page.includes("Assign to students"), "a student is not offered assigning");
+
+    const ivy = { authorization: `Bearer ${await token("ivy")}` };
+    const made = await request(
+      `/api/v1/templates/${template.template.key}/assign`,
+      json({ to: ["amy", "ben"] }, ivy),
+    );
+    assertEquals(made.status, 201, await made.clone().text());
+    const owners = (await made.json()).map((experiment: { owner: string }) => experiment.owner);
+    assertEquals(owners, ["amy", "ben"]);
+    const mine = await (await request("/api/v1/experiments", { headers: amy })).json();
+    assertEquals(mine.items.map((e: { owner: string }) => e.owner), ["amy"]);
+  });
+});
