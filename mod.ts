@@ -27,7 +27,9 @@
 export { VERSION } from "./src/version.ts";
 export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
+  type AddUserInput,
   type AssignInput,
+  type AuthMethod,
   type BatchProgress,
   type CollectRequest,
   type CreateExperimentInput,
@@ -48,10 +50,14 @@ export {
   type OpenLabOptions,
   type Page,
   type PlanRunResult,
+  type Principal,
   type RerunCheck,
   type RunRequest,
   type RunResult,
+  type ScryptCost,
   type ShownValue,
+  type SigningKey,
+  type UserInfo,
 } from "./src/service/mod.ts";
 export type {
   ArchiveExport,
@@ -73,6 +79,7 @@ export type {
   DatasetSummary,
   DatasetTable,
   DatasetTableSummary,
+  EncryptedKey,
   Experiment,
   ExperimentStatus,
   InputConversion,
@@ -80,7 +87,13 @@ export type {
   JobMapping,
   JobStatus,
   JobVoid,
+  PasswordVerifier,
   RecordBase,
+  Role,
+  ScryptParams,
+  Session,
+  StoredToken,
+  User,
 } from "./src/records/mod.ts";
 export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

@@ -32,6 +32,11 @@ const NO_MODULE_COMMANDS = new Set([
   "datasets list",
   "datasets show",
   "datasets lineage",
+  "users add",
+  "users list",
+  "users passwd",
+  "users disable",
+  "users token",
 ]);
 
 /**
@@ -102,6 +107,7 @@ export class LabSetup {
         dataDir: config.dataDir,
         actor: config.actor,
         datasetLimits: config.datasetLimits,
+        sessionHours: config.sessionHours,
         display,
       });
     }
@@ -113,6 +119,7 @@ export class LabSetup {
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
+      sessionHours: config.sessionHours,
     });
   }
 }

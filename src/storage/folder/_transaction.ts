@@ -8,7 +8,13 @@ import {
   readNoFollow,
 } from "../../durable/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
-import { canonicalJson, type RecordOf, recordText, type RecordType } from "../../records/mod.ts";
+import {
+  canonicalJson,
+  RECORD_TYPES,
+  type RecordOf,
+  recordText,
+  type RecordType,
+} from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
 import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
 
@@ -171,6 +177,10 @@ async function applyRecords(
 ): Promise<void> {
   const created = new Map<RecordType, string[]>();
   const types = new Set<RecordType>();
+  // A folder from before a record type existed (no `users/`) gets it on first write.
+  for (const type of new Set(journal.records.map((entry) => entry.type))) {
+    await ensureDirectory(store.folderOf(type));
+  }
   for (const [index, { type, record, created: isNew }] of journal.records.entries()) {
     await store.put(type, record, { syncDirectory: false, text: texts[index] });
     types.add(type);
@@ -245,7 +255,7 @@ export function parseJournal(text: string): Journal | string {
     Array.isArray(value.events) &&
     value.records.every((entry) =>
       typeof entry === "object" && entry !== null &&
-      ["experiment", "dataset", "job"].includes(entry.type) &&
+      (RECORD_TYPES as readonly string[]).includes(entry.type) &&
       typeof entry.record === "object" && entry.record !== null &&
       typeof entry.record.id === "string"
     ) &&
