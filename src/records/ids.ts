@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 
 /** A kind of id: a record type, or an audit event. */
-export type IdKind = "experiment" | "dataset" | "job" | "event";
+export type IdKind = "experiment" | "dataset" | "job" | "signature" | "event";
 
 /** The id prefix of each kind. */
 export const ID_PREFIXES: Readonly<Record<IdKind, string>> = {
   experiment: "exp",
   dataset: "ds",
   job: "job",
+  signature: "sig",
   event: "evt",
 };
 
@@ -18,7 +19,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
  * Crockford base32 ULID (48-bit millisecond time, 80 random bits). Nothing
  * outside this alphabet can reach the file system.
  */
-export const ID_PATTERN: RegExp = /^(exp|ds|job|evt)_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ID_PATTERN: RegExp = /^(exp|ds|job|sig|evt)_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let lastTime = -1;
 let lastRandom: number[] = [];

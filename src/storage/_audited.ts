@@ -28,7 +28,7 @@ export interface AuditMismatch {
  * import assert from "node:assert/strict";
  * import { compareWithAudit } from "./_audited.ts";
  * async function* none() {}
- * const records = { experiment: new Map(), dataset: new Map(), job: new Map() };
+ * const records = { experiment: new Map(), dataset: new Map(), job: new Map(), signature: new Map() };
  * const found = await compareWithAudit(none(), { records, exists: () => Promise.resolve(false) });
  * assert.deepEqual(found, []);
  * ```
@@ -45,7 +45,7 @@ export async function compareWithAudit(
     }
   }
   const found: AuditMismatch[] = [];
-  for (const type of ["experiment", "dataset", "job"] as const) {
+  for (const type of ["experiment", "dataset", "job", "signature"] as const) {
     for (const [id, record] of check.records[type]) {
       const audited = lastHash.get(`${type}:${id}`);
       if (!audited) found.push({ kind: "unaudited", type, id, seq: null });

@@ -57,7 +57,7 @@ import {
 
 /** The folder, inside the data folder, holding attachments such as copied legacy files. */
 const ATTACHMENT_FOLDER = "legacy";
-const TYPES = ["experiment", "dataset", "job"] as const;
+const TYPES = ["experiment", "dataset", "job", "signature"] as const;
 
 /**
  * The top-level entries of a data folder that LabOS itself writes. Export
@@ -294,7 +294,12 @@ export class FolderStorage implements LabStorage {
 
   /** Every record file, parsed but not validated. */
   async rawRecords(): Promise<RawRecords> {
-    const records: RawRecords = { experiment: new Map(), dataset: new Map(), job: new Map() };
+    const records: RawRecords = {
+      experiment: new Map(),
+      dataset: new Map(),
+      job: new Map(),
+      signature: new Map(),
+    };
     for (const type of TYPES) {
       const folder = path.join(this.location, RECORD_FOLDERS[type]);
       await refuseLinks(folder, { root: this.location });
@@ -463,6 +468,7 @@ export class FolderStorage implements LabStorage {
       experiment: new Map(),
       dataset: new Map(),
       job: new Map(),
+      signature: new Map(),
     };
     for (const type of TYPES) {
       if (linked(RECORD_FOLDERS[type])) continue;

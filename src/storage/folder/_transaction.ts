@@ -8,7 +8,13 @@ import {
   readNoFollow,
 } from "../../durable/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
-import { canonicalJson, type RecordOf, recordText, type RecordType } from "../../records/mod.ts";
+import {
+  canonicalJson,
+  RECORD_FOLDERS,
+  type RecordOf,
+  recordText,
+  type RecordType,
+} from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
 import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
 
@@ -245,7 +251,7 @@ export function parseJournal(text: string): Journal | string {
     Array.isArray(value.events) &&
     value.records.every((entry) =>
       typeof entry === "object" && entry !== null &&
-      ["experiment", "dataset", "job"].includes(entry.type) &&
+      Object.hasOwn(RECORD_FOLDERS, entry.type) &&
       typeof entry.record === "object" && entry.record !== null &&
       typeof entry.record.id === "string"
     ) &&
