@@ -42,9 +42,13 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
       const { style } = cli;
       cli.emit(command, report, () => {
         const lines = report.problems.map((problem) =>
-          `${problem.repaired ? style.green("repaired") : style.red(problem.kind)}  ${
-            problem.path ? `${problem.path}: ` : ""
-          }${problem.message}`
+          `${
+            problem.repaired
+              ? style.green("repaired")
+              : problem.notice
+              ? style.yellow(problem.kind)
+              : style.red(problem.kind)
+          }  ${problem.path ? `${problem.path}: ` : ""}${problem.message}`
         );
         const { experiments, datasets, jobs, events } = report.checked;
         lines.push(

@@ -355,20 +355,35 @@ export class Lab {
     return datasetLineage(this.#lab, datasetId);
   }
 
-  /** Verifies the audit chain, and that the log belongs to this data folder. */
+  /**
+   * Verifies the audit chain, that the log belongs to this data folder, and
+   * every signature event against the public key published for its signer
+   * by an earlier `user.key-created` event.
+   */
   async verifyAudit(): Promise<VerifyResult> {
     await requireReady(this.#lab);
     const result = await this.#lab.storage.verifyAudit();
     if (!result.ok) return result;
     const { checkFolderIdentity } = await import("./_doctor.ts");
     const foreign = await checkFolderIdentity(this.#lab.storage);
-    if (!foreign) return result;
+    if (foreign) {
+      return {
+        ok: false,
+        events: foreign.seq - 1,
+        seq: foreign.seq,
+        kind: "forged",
+        message: `seq ${foreign.seq}: ${foreign.message}`,
+      };
+    }
+    const { checkSignatureEvents } = await import("../signatures/mod.ts");
+    const { failure } = await checkSignatureEvents(this.#lab.storage.auditScan());
+    if (!failure) return result;
     return {
       ok: false,
-      events: foreign.seq - 1,
-      seq: foreign.seq,
+      events: failure.seq - 1,
+      seq: failure.seq,
       kind: "forged",
-      message: `seq ${foreign.seq}: ${foreign.message}`,
+      message: failure.message,
     };
   }
 
