@@ -27,6 +27,8 @@
 export { VERSION } from "./src/version.ts";
 export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
+  type AddUserInput,
+  type AuthMethod,
   type BatchProgress,
   type CollectRequest,
   type CreateExperimentInput,
@@ -47,10 +49,14 @@ export {
   type OpenLabOptions,
   type Page,
   type PlanRunResult,
+  type Principal,
   type RerunCheck,
   type RunRequest,
   type RunResult,
+  type ScryptCost,
   type ShownValue,
+  type SigningKey,
+  type UserInfo,
 } from "./src/service/mod.ts";
 export type {
   ArchiveExport,
@@ -72,13 +78,20 @@ export type {
   DatasetSummary,
   DatasetTable,
   DatasetTableSummary,
+  EncryptedKey,
   Experiment,
   ExperimentStatus,
   InputConversion,
   Job,
   JobMapping,
   JobStatus,
+  PasswordVerifier,
   RecordBase,
+  Role,
+  ScryptParams,
+  Session,
+  StoredToken,
+  User,
 } from "./src/records/mod.ts";
 export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

@@ -9,7 +9,7 @@ const timestamp = z.iso.datetime({ offset: false, precision: 3 }).describe(
   "RFC 3339 UTC timestamp with milliseconds",
 );
 
-function idOf(prefix: "exp" | "ds" | "job" | "sig"): z.ZodString {
+function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig"): z.ZodString {
   return z.string().regex(new RegExp(`^${prefix}_`), `must start with "${prefix}_"`).regex(
     ID_PATTERN,
     "must be a LabOS id",
@@ -24,6 +24,10 @@ export const DatasetId: z.ZodString = idOf("ds");
 export const JobId: z.ZodString = idOf("job");
 /** Signature id schema (`sig_…`). */
 export const SignatureId: z.ZodString = idOf("sig");
+/** User id schema (`usr_…`). */
+export const UserId: z.ZodString = idOf("usr");
+/** Session id schema (`ses_…`). */
+export const SessionId: z.ZodString = idOf("ses");
 
 const base = {
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
@@ -557,6 +561,163 @@ const signatureObject = z.strictObject({
 
 /** Schema of a signature record. */
 export const SignatureSchema: Schema<Signature> = signatureObject;
+/** A user's role in the lab. */
+export type Role = "admin" | "instructor" | "ta" | "student";
+
+/** The roles, from most to least privileged. */
+export const ROLES: readonly ["admin", "instructor", "ta", "student"] = [
+  "admin",
+  "instructor",
+  "ta",
+  "student",
+];
+
+/** The pattern of a username: lowercase, 2 to 32 characters, starting with a letter. */
+export const USERNAME_PATTERN: RegExp = /^[a-z][a-z0-9._-]{1,31}$/;
+
+/** The parameters of a scrypt derivation, stored beside its result. */
+export interface ScryptParams {
+  /** The CPU/memory cost (a power of 2). */
+  N: number;
+  /** The block size. */
+  r: number;
+  /** The parallelisation. */
+  p: number;
+  /** The random salt, base64. */
+  salt: string;
+}
+
+/** A password verifier: scrypt of the password; the password itself is never stored. */
+export interface PasswordVerifier extends ScryptParams {
+  /** Always `scrypt`. */
+  algorithm: "scrypt";
+  /** The derived bytes, base64. */
+  hash: string;
+}
+
+/** A private key encrypted under a key derived from the password. */
+export interface EncryptedKey {
+  /** Always `aes-256-gcm`. */
+  cipher: "aes-256-gcm";
+  /** How the encryption key is derived from the password (its own salt). */
+  kdf: ScryptParams;
+  /** The 12-byte nonce, base64. */
+  iv: string;
+  /** The 16-byte authentication tag, base64. */
+  tag: string;
+  /** The encrypted PKCS #8 DER private key, base64. */
+  data: string;
+}
+
+/** A personal API token, stored only as its SHA-256. */
+export interface StoredToken {
+  /** A short id naming the token. */
+  id: string;
+  /** Lowercase hex SHA-256 of the token. */
+  sha256: string;
+  /** When it was made. */
+  createdAt: string;
+}
+
+/** A user account. The id is derived from the username (see `keyedId`). */
+export interface User extends RecordBase {
+  /** The unique, immutable login name. */
+  username: string;
+  /** The name shown to people. */
+  displayName: string;
+  /** The role. */
+  role: Role;
+  /** Whether the account is disabled: no login, no token, no session. */
+  disabled: boolean;
+  /** Why it was disabled. */
+  disabledReason?: string;
+  /** When it was disabled. */
+  disabledAt?: string;
+  /** The password verifier. */
+  password: PasswordVerifier;
+  /** Bumped when the password changes or the account is disabled: older sessions end. */
+  credentialVersion: number;
+  /** The personal API tokens, as hashes. */
+  tokens: StoredToken[];
+  /** The Ed25519 public key, base64 of the raw 32 bytes. */
+  publicKey: string;
+  /** The Ed25519 private key, encrypted under the password. */
+  privateKey: EncryptedKey;
+  /** Consecutive failed logins since the last success. */
+  failedLogins: number;
+  /** When the last login failed. */
+  lastFailureAt: string | null;
+}
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const scryptShape = {
+  N: z.int().min(2).max(2 ** 24),
+  r: z.int().min(1).max(64),
+  p: z.int().min(1).max(64),
+  salt: base64.min(1),
+};
+
+const userObject = z.strictObject({
+  ...base,
+  id: UserId,
+  username: z.string().regex(USERNAME_PATTERN),
+  displayName: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  disabled: z.boolean(),
+  disabledReason: z.string().min(1).max(2000).optional(),
+  disabledAt: timestamp.optional(),
+  password: z.strictObject({
+    algorithm: z.literal("scrypt"),
+    ...scryptShape,
+    hash: base64.min(1),
+  }),
+  credentialVersion: z.int().nonnegative(),
+  tokens: z.array(z.strictObject({
+    id: z.string().regex(/^[0-9a-f]{8,32}$/),
+    sha256: sha256Hex,
+    createdAt: timestamp,
+  })),
+  publicKey: base64.length(44),
+  privateKey: z.strictObject({
+    cipher: z.literal("aes-256-gcm"),
+    kdf: z.strictObject(scryptShape),
+    iv: base64.min(1),
+    tag: base64.min(1),
+    data: base64.min(1),
+  }),
+  failedLogins: z.int().nonnegative(),
+  lastFailureAt: timestamp.nullable(),
+});
+
+/** Schema of a user record. */
+export const UserSchema: Schema<User> = userObject;
+
+/** A login session, stored only as the SHA-256 of its token. The id is derived from that hash. */
+export interface Session extends RecordBase {
+  /** Whose session it is. */
+  username: string;
+  /** Lowercase hex SHA-256 of the session token. */
+  tokenSha256: string;
+  /** The user's `credentialVersion` at login: a later change ends the session. */
+  credentialVersion: number;
+  /** When it expires. */
+  expiresAt: string;
+  /** When it was ended by logout, or null. */
+  endedAt: string | null;
+}
+
+const sessionObject = z.strictObject({
+  ...base,
+  id: SessionId,
+  username: z.string().regex(USERNAME_PATTERN),
+  tokenSha256: sha256Hex,
+  credentialVersion: z.int().nonnegative(),
+  expiresAt: timestamp,
+  endedAt: timestamp.nullable(),
+});
+
+/** Schema of a session record. */
+export const SessionSchema: Schema<Session> = sessionObject;
 
 // Compile-time proof that the hand-written interfaces match the schemas.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -567,11 +728,30 @@ const schemasMatchInterfaces: [
   Same<z.infer<typeof datasetSummaryObject>, DatasetSummary>,
   Same<z.infer<typeof jobObject>, Job>,
   Same<z.infer<typeof signatureObject>, Signature>,
-] = [true, true, true, true, true, true];
+  Same<z.infer<typeof userObject>, User>,
+  Same<z.infer<typeof sessionObject>, Session>,
+] = [true, true, true, true, true, true, true, true];
 void schemasMatchInterfaces;
 
 /** A record type name. */
-export type RecordType = "experiment" | "dataset" | "job" | "signature";
+export type RecordType = "experiment" | "dataset" | "job" | "user" | "session" | "signature";
+
+/** Every record type, in the order checks and exports visit them. */
+export const RECORD_TYPES: readonly [
+  "experiment",
+  "dataset",
+  "job",
+  "user",
+  "session",
+  "signature",
+] = [
+  "experiment",
+  "dataset",
+  "job",
+  "user",
+  "session",
+  "signature",
+];
 
 /** The schema of each record type. */
 export const RECORD_SCHEMAS: {
@@ -579,11 +759,15 @@ export const RECORD_SCHEMAS: {
   readonly dataset: Schema<Dataset>;
   readonly job: Schema<Job>;
   readonly signature: Schema<Signature>;
+  readonly user: Schema<User>;
+  readonly session: Schema<Session>;
 } = {
   experiment: ExperimentSchema,
   dataset: DatasetSchema,
   job: JobSchema,
   signature: SignatureSchema,
+  user: UserSchema,
+  session: SessionSchema,
 };
 
 /** The zod schemas behind {@linkcode RECORD_SCHEMAS}, for JSON Schema generation. */
@@ -592,6 +776,8 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
   dataset: datasetObject,
   job: jobObject,
   signature: signatureObject,
+  user: userObject,
+  session: sessionObject,
 };
 
 const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
@@ -599,6 +785,8 @@ const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
   dataset: datasetParser,
   job: jobObject,
   signature: signatureObject,
+  user: userObject,
+  session: sessionObject,
 };
 
 /**
@@ -634,6 +822,10 @@ export interface SummaryOf {
   job: Job;
   /** A signature, whole. */
   signature: Signature;
+  /** A user, whole. */
+  user: User;
+  /** A session, whole. */
+  session: Session;
 }
 
 /** The record shape for each record type. */
@@ -646,6 +838,10 @@ export interface RecordOf {
   job: Job;
   /** A signature. */
   signature: Signature;
+  /** A user. */
+  user: User;
+  /** A session. */
+  session: Session;
 }
 
 /** The folder of each record type inside the data folder. */
@@ -654,4 +850,6 @@ export const RECORD_FOLDERS: Readonly<Record<RecordType, string>> = {
   dataset: "datasets",
   job: "jobs",
   signature: "signatures",
+  user: "users",
+  session: "sessions",
 };

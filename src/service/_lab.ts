@@ -33,6 +33,25 @@ import {
   listDatasets,
 } from "./_datasets.ts";
 import type { DoctorReport } from "./_doctor.ts";
+import { type Principal, stampedStorage } from "./_principal.ts";
+import {
+  addUser,
+  type AddUserInput,
+  authenticatePassword,
+  authenticateToken,
+  createSession,
+  createToken,
+  disableUser,
+  endSession,
+  getUser,
+  hasUsers,
+  listUsers,
+  resolveSession,
+  setPassword,
+  type SigningKey,
+  unlockSigningKey,
+  type UserInfo,
+} from "./_users.ts";
 import {
   type CreateExperimentInput,
   createExperiments,
@@ -100,8 +119,10 @@ const OUTPUT_FIELDS = new WeakMap<LabModule, OutputField[]>();
 export class Lab {
   /** Where the data is (the data folder). */
   readonly dataDir: string;
-  /** Who is acting. */
+  /** Who is acting: `principal.actor`. */
   readonly actor: string;
+  /** Who is acting, with the role and how the identity was established. */
+  readonly principal: Principal;
   /** The size limits of an imported dataset (the panel's upload limit follows them). */
   readonly datasetLimits: Readonly<DatasetLimits>;
   /** How results are shown to people (`display` in `labos.jsonc`). */
@@ -113,8 +134,24 @@ export class Lab {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
+    this.principal = context.principal;
     this.datasetLimits = context.datasetLimits;
     this.display = options.display ?? DEFAULT_DISPLAY;
+  }
+
+  /**
+   * This lab acting as `principal`: every audit event written through it
+   * records `principal.actor` as the actor and `principal.auth` as
+   * `details.auth`.
+   */
+  as(principal: Principal): Lab {
+    const context: LabContext = {
+      ...this.#lab,
+      storage: stampedStorage(this.#lab.storage, principal),
+      actor: principal.actor,
+      principal: { ...principal },
+    };
+    return new Lab(context, { display: this.display });
   }
 
   /**
@@ -453,6 +490,86 @@ export class Lab {
   async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
     const { importArchive } = await import("../exchange/archive.ts");
     return await importArchive(this.#lab.storage, file, options);
+  }
+
+  /**
+   * Adds a user with a scrypt password verifier and an Ed25519 key pair; the
+   * public key is published by the audit event `user.key-created`.
+   */
+  addUser(input: AddUserInput): Promise<UserInfo> {
+    return addUser(this.#lab, input);
+  }
+
+  /** Every user, sorted by username; never a secret. */
+  listUsers(): Promise<UserInfo[]> {
+    return listUsers(this.#lab);
+  }
+
+  /** One user; `not_found` when there is none. */
+  getUser(username: string): Promise<UserInfo> {
+    return getUser(this.#lab, username);
+  }
+
+  /** Whether any user exists (with none, the server keeps its single-token mode). */
+  hasUsers(): Promise<boolean> {
+    return hasUsers(this.#lab);
+  }
+
+  /**
+   * Sets a user's password and ends every session of the user. With
+   * `currentPassword` the signing key is re-encrypted and kept; without it
+   * (a reset) a new key pair is made and published.
+   */
+  setPassword(
+    username: string,
+    password: string,
+    options: { currentPassword?: string } = {},
+  ): Promise<UserInfo> {
+    return setPassword(this.#lab, username, password, options);
+  }
+
+  /** Disables a user (audited with the reason): no login, token or session works afterwards. */
+  disableUser(username: string, request: { reason?: unknown }): Promise<UserInfo> {
+    return disableUser(this.#lab, username, request);
+  }
+
+  /** Makes a personal API token (`labos_…`), returned once and stored only as its SHA-256. */
+  createToken(username: string): Promise<{ username: string; token: string }> {
+    return createToken(this.#lab, username);
+  }
+
+  /**
+   * Checks a username and password (`unauthorized` alike for a wrong name,
+   * a wrong password or a disabled user; `locked` with `retryAfter` after
+   * repeated failures).
+   */
+  authenticatePassword(username: string, password: string): Promise<UserInfo> {
+    return authenticatePassword(this.#lab, username, password);
+  }
+
+  /** The enabled user holding a personal API token; `unauthorized` otherwise. */
+  authenticateToken(token: string): Promise<UserInfo> {
+    return authenticateToken(this.#lab, token);
+  }
+
+  /** Unlocks a user's Ed25519 signing key with the password, checked like a login. */
+  unlockSigningKey(username: string, password: string): Promise<SigningKey> {
+    return unlockSigningKey(this.#lab, username, password);
+  }
+
+  /** Starts a login session; the token is returned once and stored only as its SHA-256. */
+  createSession(username: string): Promise<{ token: string; expiresAt: string }> {
+    return createSession(this.#lab, username);
+  }
+
+  /** The user of a live session; `unauthorized` when expired, ended or revoked. */
+  resolveSession(token: string): Promise<UserInfo> {
+    return resolveSession(this.#lab, token);
+  }
+
+  /** Ends a session (logout). */
+  endSession(token: string): Promise<void> {
+    return endSession(this.#lab, token);
   }
 
   async #get<K extends "experiment" | "dataset" | "job">(

@@ -24,6 +24,7 @@ import { excerpt, LabosError, quote } from "../../errors.ts";
 import {
   isId,
   RECORD_FOLDERS,
+  RECORD_TYPES,
   type RecordOf,
   type RecordType,
   type SummaryOf,
@@ -57,7 +58,7 @@ import {
 
 /** The folder, inside the data folder, holding attachments such as copied legacy files. */
 const ATTACHMENT_FOLDER = "legacy";
-const TYPES = ["experiment", "dataset", "job", "signature"] as const;
+const TYPES = RECORD_TYPES;
 
 /**
  * The top-level entries of a data folder that LabOS itself writes. Export
@@ -299,6 +300,8 @@ export class FolderStorage implements LabStorage {
       dataset: new Map(),
       job: new Map(),
       signature: new Map(),
+      user: new Map(),
+      session: new Map(),
     };
     for (const type of TYPES) {
       const folder = path.join(this.location, RECORD_FOLDERS[type]);
@@ -469,6 +472,8 @@ export class FolderStorage implements LabStorage {
       dataset: new Map(),
       job: new Map(),
       signature: new Map(),
+      user: new Map(),
+      session: new Map(),
     };
     for (const type of TYPES) {
       if (linked(RECORD_FOLDERS[type])) continue;

@@ -10,7 +10,7 @@ import {
 import { LabosError, quote } from "../../errors.ts";
 import {
   canonicalJson,
-  RECORD_FOLDERS,
+  RECORD_TYPES,
   type RecordOf,
   recordText,
   type RecordType,
@@ -177,6 +177,10 @@ async function applyRecords(
 ): Promise<void> {
   const created = new Map<RecordType, string[]>();
   const types = new Set<RecordType>();
+  // A folder from before a record type existed (no `users/`) gets it on first write.
+  for (const type of new Set(journal.records.map((entry) => entry.type))) {
+    await ensureDirectory(store.folderOf(type));
+  }
   for (const [index, { type, record, created: isNew }] of journal.records.entries()) {
     await store.put(type, record, { syncDirectory: false, text: texts[index] });
     types.add(type);
@@ -251,7 +255,7 @@ export function parseJournal(text: string): Journal | string {
     Array.isArray(value.events) &&
     value.records.every((entry) =>
       typeof entry === "object" && entry !== null &&
-      Object.hasOwn(RECORD_FOLDERS, entry.type) &&
+      (RECORD_TYPES as readonly string[]).includes(entry.type) &&
       typeof entry.record === "object" && entry.record !== null &&
       typeof entry.record.id === "string"
     ) &&
