@@ -55,7 +55,9 @@ export {
   type RunResult,
   type ScryptCost,
   type ShownValue,
+  type SignatureListing,
   type SigningKey,
+  type SignRequest,
   type UserInfo,
 } from "./src/service/mod.ts";
 export type {
@@ -90,6 +92,9 @@ export type {
   Role,
   ScryptParams,
   Session,
+  SignableType,
+  Signature,
+  SignatureMeaning,
   StoredToken,
   User,
 } from "./src/records/mod.ts";

@@ -9,7 +9,12 @@
 import { Hono, type HonoRequest } from "hono";
 import { LabosError, quote } from "../errors.ts";
 import { renderLineageSvg } from "../plots/mod.ts";
-import { type CreateExperimentInput, parseAuditTarget, type RunRequest } from "../service/mod.ts";
+import {
+  type CreateExperimentInput,
+  parseAuditTarget,
+  type RunRequest,
+  type SignRequest,
+} from "../service/mod.ts";
 import { toCsv } from "./_csv.ts";
 import {
   type ImportFields,
@@ -70,6 +75,11 @@ const experiments = new Hono<ServerEnv>()
   .post("/:id/transition", async (c) => {
     const body = await parseJsonBody(c.req.raw) as { to?: unknown; reason?: unknown };
     return c.json(await c.var.lab.transitionExperiment(c.req.param("id"), body));
+  })
+  .get("/:id/signatures", async (c) => c.json(await c.var.lab.listSignatures(c.req.param("id"))))
+  .post("/:id/signatures", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.sign(c.req.param("id"), body as SignRequest), 201);
   });
 
 const modules = new Hono<ServerEnv>()

@@ -71,6 +71,12 @@ import {
   RunRequestSchema,
 } from "./_requests.ts";
 import {
+  listSignatures,
+  type SignatureListing,
+  signRecord,
+  type SignRequest,
+} from "./_signatures.ts";
+import {
   type BatchProgress,
   checkRerun,
   type JobFilter,
@@ -390,6 +396,27 @@ export class Lab {
   /** The provenance graph of a dataset, back to its source files. */
   datasetLineage(datasetId: string): Promise<LineageGraph> {
     return datasetLineage(this.#lab, datasetId);
+  }
+
+  /**
+   * Signs a record (an experiment, dataset or job) as this lab's principal,
+   * who must be a user: the password unlocks their Ed25519 key (name and
+   * password, two components). The signature covers the canonical payload
+   * (signer, display name, meaning, reason, time, record type and id, the
+   * record's SHA-256 and the audit seq); it is stored as a `signature`
+   * record and in its `signature.created` audit event. A student signs only
+   * their own records; instructors, TAs and admins sign any.
+   */
+  sign(recordId: string, request: SignRequest | unknown): Promise<SignatureListing> {
+    return signRecord(this.#lab, recordId, request);
+  }
+
+  /**
+   * Every signature of a record, oldest first, each with `matches`: whether
+   * the record still has the hash that was signed.
+   */
+  listSignatures(recordId: string): Promise<SignatureListing[]> {
+    return listSignatures(this.#lab, recordId);
   }
 
   /**
