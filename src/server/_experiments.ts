@@ -325,7 +325,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
   const ui = uiOf(c);
   const lab = c.var.lab;
   const experiment = await lab.getExperiment(id);
-  const [timeline, linked, signatures] = await Promise.all([
+  const [timeline, linked, signatures, accounts] = await Promise.all([
     // Nothing about an experiment precedes its creation, so the backward scan stops there.
     lab.listAudit({
       targetType: "experiment",
@@ -335,6 +335,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
     }),
     linkedRecords(lab, experiment),
     lab.listSignatures(id),
+    lab.hasUsers(),
   ]);
   const signed = c.req.query("signed");
   const moved = c.req.query("moved");
@@ -368,6 +369,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
     ${signaturesCard(ui, {
       experiment,
       signatures,
+      accounts,
       ...(options.sign ?? { values: {}, errors: new Map() }),
     })}
     ${timelineCard(ui, { id, timeline })}
@@ -605,12 +607,13 @@ function signaturesCard(
   state: {
     experiment: Experiment;
     signatures: SignatureListing[];
+    /** Whether the lab has user accounts: only a user can sign. */
+    accounts: boolean;
     values: Record<string, string>;
     errors: Map<string, string[]>;
   },
 ): Html {
-  const { experiment, signatures, values, errors } = state;
-  const general = errors.get("") ?? [];
+  const { experiment, signatures, accounts, values, errors } = state;
   return html`
     <section class="card" aria-labelledby="signatures-title">
       <h2 id="signatures-title">Signatures (${signatures.length})</h2>
@@ -633,7 +636,22 @@ function signaturesCard(
           class="small muted">A signature covers the experiment as it is now: if it changes later, the signature stays and shows “no longer matches”. Signing asks for your password again.</p>
       `
       : ""}
-      <form class="stacked" method="post" action="/experiments/${experiment.id}/sign">
+    ${accounts ? signForm(ui, { experiment, values, errors }) : html`
+      <p
+        class="small muted">Signing needs user accounts: each user has a signing key (<code>labos users add</code>).</p>
+    `}
+    </section>
+  `;
+}
+
+function signForm(
+  ui: Ui,
+  state: { experiment: Experiment; values: Record<string, string>; errors: Map<string, string[]> },
+): Html {
+  const { experiment, values, errors } = state;
+  const general = errors.get("") ?? [];
+  return html`
+    <form class="stacked" method="post" action="/experiments/${experiment.id}/sign">
     ${csrfInput(ui.csrf)}
     ${general.length
       ? html`<ul class="errors">${general.map((e) => html`<li>${e}</li>`)}</ul>`
@@ -672,7 +690,6 @@ function signaturesCard(
     })}
     <div class="actions"><button type="submit">Sign</button></div>
       </form>
-    </section>
   `;
 }
 

@@ -62,6 +62,11 @@ Deno.test("signatures: audit verify checks every signature event against the pub
     const report = await lab.doctor();
     assertEquals(report.ok, false);
     assertEquals(report.problems.map((p) => p.kind), ["bad-signature"]);
+    if (hasCryptography) {
+      const offline = await tool(PY, [VERIFIER, "--log", `${dir}/audit/log.jsonl`]);
+      assertEquals(offline?.code, 1, offline?.out);
+      assertMatch(offline?.out ?? "", /^ok {2}ada approved .*\nBAD ada approved .*does not verify/);
+    }
   });
 });
 
@@ -207,6 +212,9 @@ Deno.test("signatures: signed on the CLI and in the service, every one verified 
       const python = await tool(PY, [VERIFIER, "-", log], listed);
       assertEquals(python?.code, 0, python?.out);
       assertEquals(python?.out.match(/^ok /gm)?.length, 2, python?.out);
+      const offline = await tool(PY, [VERIFIER, "--log", log]);
+      assertEquals(offline?.code, 0, offline?.out);
+      assertEquals(offline?.out.match(/^ok /gm)?.length, 2, offline?.out);
       const bad = await tool(PY, [VERIFIER, "-"], JSON.stringify(tampered));
       assertEquals(bad?.code, 1, bad?.out);
       assertMatch(bad?.out ?? "", /^BAD ana authored .*signature does not verify/m);
@@ -362,5 +370,37 @@ Deno.test("signatures: the panel signs with the password entered again, behind C
     const changed = await (await request(`/experiments/${experiment.id}`, { headers: { cookie } }))
       .text();
     assertStringIncludes(changed, `<span class="badge failed">no longer matches</span>`);
+    // The API signs too, with the password in the body; a bearer token needs no CSRF token.
+    const api = await request(`/api/v1/experiments/${experiment.id}/signatures`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        meaning: "reviewed",
+        reason: "Purpose read",
+        password: PASSWORDS.ines,
+      }),
+    });
+    assertEquals(api.status, 201, await api.clone().text());
+    assertEquals((await api.json()).matches, true);
+    const listed = await request(`/api/v1/experiments/${experiment.id}/signatures`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assertEquals((await listed.json()).map((s: SignatureListing) => s.matches), [false, true]);
+  });
+});
+
+Deno.test("signatures: without user accounts the panel shows no sign form, and says why", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: dir, actor: "tester" });
+    await lab.init();
+    const experiment = await lab.createExperiment({ title: "Solo" });
+    const token = "signatures-solo-token-0123456789ab";
+    const app = createApp({ lab, token, port: 8323 });
+    const page = await (await app.request(`http://127.0.0.1:8323/experiments/${experiment.id}`, {
+      headers: { host: "127.0.0.1:8323", authorization: `Bearer ${token}` },
+    })).text();
+    assertStringIncludes(page, "Not signed yet.");
+    assertStringIncludes(page, "Signing needs user accounts");
+    assert(!page.includes(`action="/experiments/${experiment.id}/sign"`));
   });
 });
