@@ -29,6 +29,7 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
           `experiments  ${status.counts.experiments}`,
           `datasets     ${status.counts.datasets}`,
           `jobs         ${status.counts.jobs}`,
+          `users        ${status.counts.users}`,
           `audit head   seq ${status.auditHead.seq}, ${status.auditHead.hash}`,
           "",
         ].join("\n"));
@@ -50,11 +51,11 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
               : style.red(problem.kind)
           }  ${problem.path ? `${problem.path}: ` : ""}${problem.message}`
         );
-        const { experiments, datasets, jobs, events } = report.checked;
+        const { experiments, datasets, jobs, users, signatures, events } = report.checked;
         lines.push(
           `${
             report.ok ? style.green("ok") : style.red("problems found")
-          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${events} audit events checked`,
+          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${users} users, ${signatures} signatures, ${events} audit events checked`,
         );
         return lines.join("\n") + "\n";
       });

@@ -18,6 +18,7 @@ import { registerModuleCommands } from "./_modules.ts";
 import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
 import { registerSignatureCommands } from "./_signatures.ts";
+import { registerUserCommands } from "./_users.ts";
 import { LabSetup } from "./_setup.ts";
 import { type Terminals, terminals } from "./_terminal.ts";
 
@@ -118,6 +119,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["import", "datasets"], register: registerDatasetCommands },
   { names: ["demo"], register: registerDemoCommand },
   { names: ["serve"], register: registerServeCommand },
+  { names: ["users"], register: registerUserCommands },
   { names: ["config", "trust"], register: registerConfigCommands },
   { names: ["new"], register: registerNewCommands },
   { names: ["migrate"], register: registerMigrateCommands },

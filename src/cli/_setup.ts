@@ -104,6 +104,7 @@ export class LabSetup {
         dataDir: config.dataDir,
         actor: config.actor,
         datasetLimits: config.datasetLimits,
+        sessionHours: config.sessionHours,
         display,
       });
     }
@@ -115,6 +116,7 @@ export class LabSetup {
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
+      sessionHours: config.sessionHours,
     });
   }
 }

@@ -44,6 +44,8 @@ export interface ErrorBody {
  * assert.ok(status === 404);
  * const slowed = errorResponse(new LabosError("locked", "Too many", { retryAfter: 30 }));
  * assert.ok(slowed.status === 429);
+ * assert.ok(errorResponse(new LabosError("unauthorized", "Wrong password")).status === 401);
+ * assert.ok(errorResponse(new LabosError("locked", "Data folder busy")).status === 503);
  * ```
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {

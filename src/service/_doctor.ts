@@ -1,4 +1,4 @@
-import { hashJson, type RecordType } from "../records/mod.ts";
+import { hashJson, keyedId, type RecordType } from "../records/mod.ts";
 import { compareWithAudit, type LabStorage, type StorageCheck } from "../storage/mod.ts";
 import type { LabContext } from "./_context.ts";
 
@@ -37,7 +37,14 @@ export interface DoctorReport {
   /** True when no unrepaired problem remains. */
   ok: boolean;
   /** What was checked. */
-  checked: { experiments: number; datasets: number; jobs: number; events: number };
+  checked: {
+    experiments: number;
+    datasets: number;
+    jobs: number;
+    users: number;
+    signatures: number;
+    events: number;
+  };
   /** Everything found, repaired or not. */
   problems: DoctorProblem[];
 }
@@ -92,6 +99,8 @@ export async function runDoctor(
       experiments: loaded.experiment.size,
       datasets: loaded.dataset.size,
       jobs: loaded.job.size,
+      users: loaded.user.size,
+      signatures: loaded.signature.size,
       events: result.events,
     },
     problems,
@@ -136,6 +145,25 @@ function checkReferences(loaded: Loaded, problems: DoctorProblem[], storage: Lab
     if (job.retryOf) {
       expect(loaded.job.has(job.retryOf), "job", job.id, `Job "${job.retryOf}" does not exist`);
     }
+  }
+  for (const user of loaded.user.values()) {
+    // A user file copied under another name would be a second account with the same password.
+    expect(
+      user.id === keyedId("user", user.username),
+      "user",
+      user.id,
+      `The file does not belong to user "${user.username}" (expected ${
+        keyedId("user", user.username)
+      })`,
+    );
+  }
+  for (const session of loaded.session.values()) {
+    expect(
+      loaded.user.has(keyedId("user", session.username)),
+      "session",
+      session.id,
+      `User "${session.username}" does not exist`,
+    );
   }
   for (const dataset of loaded.dataset.values()) {
     if (dataset.experimentId) {

@@ -109,7 +109,7 @@ export interface LabStatus {
   /** The manifest. */
   manifest: DataManifest;
   /** Record counts. */
-  counts: { experiments: number; datasets: number; jobs: number };
+  counts: { experiments: number; datasets: number; jobs: number; users: number };
   /** The audit head. */
   auditHead: AuditHead;
 }
@@ -191,17 +191,18 @@ export class Lab {
   async status(): Promise<LabStatus> {
     const { storage } = this.#lab;
     const manifest = await requireReady(this.#lab);
-    const [experiments, datasets, jobs, auditHead] = await Promise.all([
+    const [experiments, datasets, jobs, users, auditHead] = await Promise.all([
       storage.count("experiment"),
       storage.count("dataset"),
       storage.count("job"),
+      storage.count("user"),
       storage.auditHead(),
     ]);
     return {
       dataDir: this.dataDir,
       labosVersion: VERSION,
       manifest,
-      counts: { experiments, datasets, jobs },
+      counts: { experiments, datasets, jobs, users },
       auditHead,
     };
   }

@@ -57,7 +57,8 @@ const UNSTAMPED = new WeakMap<LabStorage, LabStorage>();
 
 /**
  * The storage as seen by `principal`: every audit event it writes (through a
- * transaction or at initialisation) is stamped with {@linkcode stampEvent}.
+ * transaction, at initialisation, or by a repair) is stamped with
+ * {@linkcode stampEvent}.
  * The one place where `actor` and `details.auth` are set.
  *
  * @example
@@ -82,6 +83,11 @@ export function stampedStorage(storage: LabStorage, principal: Principal): LabSt
         const initialize: LabStorage["initialize"] = (manifest, event, options) =>
           target.initialize(manifest, stampEvent(event, principal), options);
         return initialize;
+      }
+      if (property === "check") {
+        const check: LabStorage["check"] = (options) =>
+          target.check({ ...options, actor: principal.actor, auth: principal.auth });
+        return check;
       }
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;

@@ -21,7 +21,8 @@ import {
   type User,
   USERNAME_PATTERN,
 } from "../records/mod.ts";
-import type { StorageTransaction } from "../storage/mod.ts";
+import type { LabStorage, StorageTransaction } from "../storage/mod.ts";
+import { unstamped } from "./_principal.ts";
 import {
   type LabContext,
   recordEvent,
@@ -599,6 +600,27 @@ async function resetFailures(context: LabContext, username: string): Promise<voi
   });
 }
 
+// Who holds each token hash, per store, as of an audit head: every account change is
+// audited, so while the head stays the same a request reads one user, not all of them.
+const TOKEN_OWNERS = new WeakMap<LabStorage, { head: string; owners: Map<string, string> }>();
+
+async function tokenOwners(context: LabContext): Promise<Map<string, string>> {
+  const storage = unstamped(context.storage);
+  const head = (await storage.auditHead()).hash;
+  const cached = TOKEN_OWNERS.get(storage);
+  if (cached?.head === head) return cached.owners;
+  const owners = new Map<string, string>();
+  for (let offset = 0;; offset += 1000) {
+    const page = await storage.list("user", { limit: 1000, offset });
+    for (const user of page.items) {
+      for (const stored of user.tokens) owners.set(stored.sha256, user.username);
+    }
+    if (!page.hasMore) break;
+  }
+  TOKEN_OWNERS.set(storage, { head, owners });
+  return owners;
+}
+
 /** The enabled user holding a personal API token; `unauthorized` otherwise. */
 export async function authenticateToken(context: LabContext, token: string): Promise<UserInfo> {
   await requireReady(context);
@@ -606,17 +628,13 @@ export async function authenticateToken(context: LabContext, token: string): Pro
     throw new LabosError("unauthorized", BAD_TOKEN);
   }
   const hash = sha256(token);
-  for (let offset = 0;; offset += 1000) {
-    const page = await context.storage.list("user", { limit: 1000, offset });
-    for (const user of page.items) {
-      if (user.tokens.some((stored) => sameHex(stored.sha256, hash))) {
-        if (user.disabled) throw new LabosError("unauthorized", BAD_TOKEN);
-        return userInfo(user);
-      }
-    }
-    if (!page.hasMore) break;
+  const username = (await tokenOwners(context)).get(hash);
+  // The record itself decides: the cache only says which one to read.
+  const user = username === undefined ? undefined : await findUser(context, username);
+  if (!user || user.disabled || !user.tokens.some((stored) => sameHex(stored.sha256, hash))) {
+    throw new LabosError("unauthorized", BAD_TOKEN);
   }
-  throw new LabosError("unauthorized", BAD_TOKEN);
+  return userInfo(user);
 }
 
 /** Unlocks a user's Ed25519 signing key with the password (checked like a login). */

@@ -370,3 +370,78 @@ Deno.test("users: doctor reports a user record edited outside LabOS", async () =
     assert.deepEqual(report.problems.map((p) => [p.kind, p.path]), [["unaudited-change", file]]);
   });
 });
+
+Deno.test("principal: doctor --repair through lab.as stamps its events too", async () => {
+  await withLab(async (lab, { dir }) => {
+    await lab.addUser({ username: "ana", role: "admin", password: "ana-password" });
+    await Deno.writeTextFile(`${dir}/users/notes.txt`, "stray");
+    const admin = lab.as({ actor: "ana", role: "admin", auth: "session" });
+    const report = await admin.doctor({ repair: true });
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    const [event] = (await lab.listAudit({ action: "data.quarantined" })).items;
+    assert.equal(event.actor, "ana");
+    assert.equal(event.details.auth, "session");
+  });
+});
+
+Deno.test("users: doctor reports a session of a user that does not exist", async () => {
+  await withLab(async (lab, { dir }) => {
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    await lab.createSession("ana");
+    const name = (await Array.fromAsync(Deno.readDir(`${dir}/users`)))[0].name;
+    await Deno.remove(`${dir}/users/${name}`);
+    const report = await lab.doctor();
+    assert.ok(
+      report.problems.some((p) =>
+        p.kind === "dangling-reference" && p.message === 'User "ana" does not exist'
+      ),
+      JSON.stringify(report.problems),
+    );
+  });
+});
+
+Deno.test("users: sessionHours sets the expiry; a bad value is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
+  try {
+    const time = clock();
+    const lab = openLab({
+      dataDir: dir,
+      actor: "a",
+      now: time.now,
+      scryptCost: CHEAP,
+      sessionHours: 1,
+    });
+    await lab.init();
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const { token, expiresAt } = await lab.createSession("ana");
+    assert.equal(expiresAt, new Date(T0 + 3_600_000).toISOString());
+    time.advance(3_600_000);
+    await rejects(lab.resolveSession(token), "unauthorized");
+    assert.throws(
+      () => openLab({ dataDir: dir, actor: "a", sessionHours: -1 }),
+      /Invalid "sessionHours": expected a positive number of hours: current value is -1/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("users: an archive carries the accounts; the copy logs in and verifies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
+  try {
+    const lab = openLab({ dataDir: `${dir}/a`, actor: "a", scryptCost: CHEAP });
+    await lab.init();
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const { token } = await lab.createToken("ana");
+    const session = await lab.createSession("ana");
+    await lab.exportArchive(`${dir}/lab.zip`);
+    const copy = openLab({ dataDir: `${dir}/b`, actor: "b", scryptCost: CHEAP });
+    await copy.importArchive(`${dir}/lab.zip`);
+    assert.equal((await copy.authenticatePassword("ana", "ana-password")).username, "ana");
+    assert.equal((await copy.authenticateToken(token)).username, "ana");
+    assert.equal((await copy.resolveSession(session.token)).username, "ana");
+    assert.equal((await copy.doctor()).ok, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,3 +1,4 @@
+import { LabosError, quote } from "../errors.ts";
 import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
@@ -56,6 +57,15 @@ export interface OpenLabOptions {
  */
 export function openLab(options: OpenLabOptions): Lab {
   const now = options.now ?? (() => new Date());
+  const hours = options.sessionHours;
+  if (hours !== undefined && !(Number.isFinite(hours) && hours > 0)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "sessionHours": expected a positive number of hours: current value is ${
+        quote(hours)
+      }`,
+    );
+  }
   const principal = options.principal ?? localPrincipal(options.actor);
   const storage = stampedStorage(
     options.storage ?? new FolderStorage(options.dataDir, { now }),

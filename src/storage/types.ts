@@ -231,9 +231,9 @@ export interface LabStorage {
    * The storage's own checks (leftover temporary files, unexpected files,
    * the id listings, an interrupted transaction, a torn audit tail), with
    * the readable records; `repair` fixes what is safe and records it as
-   * `actor`.
+   * `actor`, with `auth` (how the actor was established) as `details.auth`.
    */
-  check(options: { repair: boolean; actor: string }): Promise<StorageCheck>;
+  check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck>;
 
   /** Runs `fn` on a consistent snapshot of every file, under the writer lock. */
   snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T>;

@@ -410,12 +410,14 @@ export class FolderStorage implements LabStorage {
   }
 
   /** The folder's own checks; with `repair`, under the lock. */
-  async check(options: { repair: boolean; actor: string }): Promise<StorageCheck> {
+  async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
     if (!options.repair) return await this.#check(options);
     return await withLock(this.location, () => this.#check(options));
   }
 
-  async #check(checkOptions: { repair: boolean; actor: string }): Promise<StorageCheck> {
+  async #check(
+    checkOptions: { repair: boolean; actor: string; auth?: string },
+  ): Promise<StorageCheck> {
     const problems: StorageProblem[] = [];
     const links = await findLinks(this.location);
     for (const link of links) {
@@ -504,6 +506,7 @@ export class FolderStorage implements LabStorage {
             damage: "torn",
             seq: torn.seq,
             quarantine: path.relative(this.location, torn.moved),
+            ...authOf(options),
           },
         });
         await tx.commit(this.#audit);
@@ -668,7 +671,7 @@ export class FolderStorage implements LabStorage {
   async #quarantine(
     file: string,
     folder: string,
-    options: { actor: string; reason?: string },
+    options: { actor: string; auth?: string; reason?: string },
   ): Promise<string> {
     const dir = path.join(this.location, "quarantine", folder);
     // A rename into a linked quarantine folder would move the file out of the data folder.
@@ -685,6 +688,7 @@ export class FolderStorage implements LabStorage {
       details: {
         from: path.relative(this.location, file),
         to: path.relative(this.location, target),
+        ...authOf(options),
       },
     });
     await tx.commit(this.#audit);
@@ -902,6 +906,11 @@ function valuesOwner(type: RecordType, name: string): string | undefined {
   if (type !== "dataset" || !name.endsWith(VALUES_SUFFIX)) return undefined;
   const id = name.slice(0, -VALUES_SUFFIX.length);
   return isId(id, "dataset") ? id : undefined;
+}
+
+/** `details.auth` of a repair event, when the caller said how its actor was established. */
+function authOf(options: { auth?: string }): { auth?: string } {
+  return options.auth === undefined ? {} : { auth: options.auth };
 }
 
 /** Whether an entry exists, a symbolic link included (never followed). */
