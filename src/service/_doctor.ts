@@ -81,8 +81,10 @@ export async function runDoctor(
       });
     }
     await crossCheckAudit(lab.storage, check, problems);
-    const { checkSignatureEvents } = await import("../signatures/mod.ts");
-    const { failure } = await checkSignatureEvents(lab.storage.auditScan());
+    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
+    const { failure } = await checkSignatureEvents(
+      lab.storage.auditScan({ actions: SIGNATURE_EVENT_ACTIONS }),
+    );
     if (failure) {
       problems.push({
         kind: "bad-signature",

@@ -440,8 +440,10 @@ export class Lab {
         message: `seq ${foreign.seq}: ${foreign.message}`,
       };
     }
-    const { checkSignatureEvents } = await import("../signatures/mod.ts");
-    const { failure } = await checkSignatureEvents(this.#lab.storage.auditScan());
+    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
+    const { failure } = await checkSignatureEvents(
+      this.#lab.storage.auditScan({ actions: SIGNATURE_EVENT_ACTIONS }),
+    );
     if (!failure) return result;
     return {
       ok: false,

@@ -7,6 +7,9 @@ export const KEY_CREATED_ACTION = "user.key-created";
 /** The audit action of a signature, with its payload, signature and public key in `details`. */
 export const SIGNATURE_ACTION = "signature.created";
 
+/** The actions {@linkcode checkSignatureEvents} reads: a log scan can skip every other event. */
+export const SIGNATURE_EVENT_ACTIONS: readonly string[] = [KEY_CREATED_ACTION, SIGNATURE_ACTION];
+
 /** What {@linkcode checkSignatureEvents} found. */
 export interface SignatureEventsCheck {
   /** How many signature events were checked. */

@@ -28,5 +28,6 @@ export {
   checkSignatureEvents,
   KEY_CREATED_ACTION,
   SIGNATURE_ACTION,
+  SIGNATURE_EVENT_ACTIONS,
   type SignatureEventsCheck,
 } from "./_audit.ts";
