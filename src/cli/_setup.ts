@@ -34,6 +34,11 @@ const NO_MODULE_COMMANDS = new Set([
   "datasets list",
   "datasets show",
   "datasets lineage",
+  "users add",
+  "users list",
+  "users passwd",
+  "users disable",
+  "users token",
 ]);
 
 /**

@@ -33,7 +33,7 @@ import {
   listDatasets,
 } from "./_datasets.ts";
 import type { DoctorReport } from "./_doctor.ts";
-import { type Principal, stampedStorage } from "./_principal.ts";
+import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import {
   addUser,
   type AddUserInput,
@@ -151,11 +151,12 @@ export class Lab {
    * `details.auth`.
    */
   as(principal: Principal): Lab {
+    const checked = checkPrincipal(principal);
     const context: LabContext = {
       ...this.#lab,
-      storage: stampedStorage(this.#lab.storage, principal),
-      actor: principal.actor,
-      principal: { ...principal },
+      storage: stampedStorage(this.#lab.storage, checked),
+      actor: checked.actor,
+      principal: checked,
     };
     return new Lab(context, { display: this.display });
   }

@@ -1,5 +1,6 @@
 import type { AuditEventInput } from "../audit/mod.ts";
-import type { Role } from "../records/mod.ts";
+import { LabosError, quote } from "../errors.ts";
+import { type Role, ROLES } from "../records/mod.ts";
 import type { LabStorage, StorageTransaction } from "../storage/mod.ts";
 
 /** How the acting identity was established. */
@@ -32,6 +33,49 @@ export interface Principal {
  */
 export function localPrincipal(actor: string): Principal {
   return { actor, role: "local", auth: "local" };
+}
+
+const AUTH_METHODS: readonly AuthMethod[] = ["session", "token", "local"];
+
+/**
+ * A copy of a principal after checking it: an actor of 1 to 200 characters,
+ * not blank at either end; a known role; a known auth method.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPrincipal } from "./_principal.ts";
+ * assert.equal(checkPrincipal({ actor: "ana", role: "student", auth: "session" }).actor, "ana");
+ * assert.throws(() => checkPrincipal({ actor: "ana", role: "guest" as never, auth: "session" }));
+ * ```
+ */
+export function checkPrincipal(principal: Principal): Principal {
+  const { actor, role, auth } = principal ?? {};
+  if (typeof actor !== "string" || !/^\S(.{0,198}\S)?$/.test(actor)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid principal: "actor" must be 1 to 200 characters, not blank at either end: current value is ${
+        quote(actor)
+      }`,
+    );
+  }
+  if (role !== "local" && !(ROLES as readonly string[]).includes(role)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid principal: "role" must be one of ${
+        [...ROLES, "local"].join(", ")
+      }: current value is ${quote(role)}`,
+    );
+  }
+  if (!AUTH_METHODS.includes(auth)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid principal: "auth" must be one of ${AUTH_METHODS.join(", ")}: current value is ${
+        quote(auth)
+      }`,
+    );
+  }
+  return { actor, role, auth };
 }
 
 /**

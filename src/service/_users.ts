@@ -283,10 +283,16 @@ export async function addUser(context: LabContext, input: AddUserInput): Promise
   const username = checkUsername(input?.username, what);
   const role = checkRole(input.role, `${what} ${quote(username)}`);
   const displayName = input.displayName === undefined ? username : input.displayName;
-  if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 200) {
+  if (
+    typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 200 ||
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/.test(displayName)
+  ) {
     throw new LabosError(
       "invalid",
-      `${what} ${quote(username)}: the display name must be 1 to 200 characters: current value is ${
+      `${what} ${
+        quote(username)
+      }: the display name must be 1 to 200 characters without control characters: current value is ${
         quote(displayName)
       }`,
     );
@@ -387,7 +393,10 @@ export async function setPassword(
   const cost = context.accounts.scrypt;
   let key: { publicKey: string; privateKey: EncryptedKey; rotated: boolean };
   if (options.currentPassword !== undefined) {
+    // A guess at the current password counts as a failed login, and waits out a lockout.
+    refuseWhileLocked(context, user);
     if (!(await verifyPassword(String(options.currentPassword), user.password))) {
+      await recordFailure(context, user.username);
       throw new LabosError("unauthorized", `${what}: the current password is wrong`);
     }
     const der = await decryptKey(user, String(options.currentPassword));

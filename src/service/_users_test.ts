@@ -139,6 +139,16 @@ Deno.test("users: bad input is one line naming the value, and writes nothing", a
       /role must be one of admin, instructor, ta, student: current value is "boss"/,
     );
     await rejects(
+      lab.addUser({
+        username: "ana",
+        role: "student",
+        displayName: "A\nB",
+        password: "long-enough",
+      }),
+      "invalid",
+      /display name .*control characters: current value is "A\\nB"/,
+    );
+    await rejects(
       lab.addUser({ username: "ana", role: "student", password: "short" }),
       "invalid",
       /at least 8 characters/,
@@ -267,6 +277,7 @@ Deno.test("users: passwd with the current password re-encrypts the key and ends 
       lab.setPassword("ana", "new-password", { currentPassword: "bad-password" }),
       "unauthorized",
     );
+    assert.equal((await lab.listAudit({ action: "user.login-failed" })).items.length, 1);
     await lab.setPassword("ana", "new-password", { currentPassword: "ana-password" });
     const after = JSON.parse(await Deno.readTextFile(file));
     assert.equal(after.credentialVersion, before.credentialVersion + 1);
@@ -444,4 +455,36 @@ Deno.test("users: an archive carries the accounts; the copy logs in and verifies
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("principal: lab.as refuses an unknown role or auth, and a blank actor", () => {
+  const lab = openLab({ dataDir: "/nonexistent/labos-never-written", actor: "a" });
+  assert.throws(
+    () => lab.as({ actor: "ana", role: "guest" as never, auth: "session" }),
+    /^LabosError: Invalid principal: "role" must be one of admin, instructor, ta, student, local: current value is "guest"$/,
+  );
+  assert.throws(
+    () => lab.as({ actor: "ana", role: "student", auth: "cookie" as never }),
+    /"auth" must be one of session, token, local: current value is "cookie"/,
+  );
+  assert.throws(() => lab.as({ actor: " ", role: "student", auth: "token" }), /"actor"/);
+});
+
+Deno.test("users: concurrent wrong passwords are all counted; the lockout is audited once", async () => {
+  await withLab(async (lab) => {
+    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+    const attempts = Array.from(
+      { length: 7 },
+      (_, i) =>
+        lab.authenticatePassword("ana", `wrong-password-${i}`).then(
+          () => "ok",
+          (error: LabosError) => error.kind,
+        ),
+    );
+    assert.deepEqual((await Promise.all(attempts)).sort(), Array(7).fill("unauthorized"));
+    const failed = (await lab.listAudit({ action: "user.login-failed" })).items;
+    assert.deepEqual(failed.map((e) => e.details.failedLogins).sort(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal((await lab.listAudit({ action: "user.locked-out" })).items.length, 1);
+    await rejects(lab.authenticatePassword("ana", "ana-password"), "locked", /try again in 60 s/);
+  });
 });

@@ -9,7 +9,7 @@ import {
   DEFAULT_DATASET_LIMITS,
   type ScryptCost,
 } from "./_context.ts";
-import { localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
 
@@ -66,7 +66,9 @@ export function openLab(options: OpenLabOptions): Lab {
       }`,
     );
   }
-  const principal = options.principal ?? localPrincipal(options.actor);
+  const principal = options.principal === undefined
+    ? localPrincipal(options.actor)
+    : checkPrincipal(options.principal);
   const storage = stampedStorage(
     options.storage ?? new FolderStorage(options.dataDir, { now }),
     principal,

@@ -166,3 +166,14 @@ Deno.test("labos users: bad input is one line and writes nothing", async () => {
     assertEquals(await snapshotTree(data), before);
   });
 });
+
+Deno.test("labos users loads no module or plugin", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/labos.jsonc`, '{ "plugins": ["./no-such-plugin.ts"] }');
+    await cliOk(["init"], { cwd: dir });
+    const list = await runCli(["users", "list"], { cwd: dir });
+    assertEquals([list.code, list.stderr], [0, ""]);
+    const modules = await runCli(["modules", "list"], { cwd: dir });
+    assertMatch(modules.stderr, /plugin\(s\) skipped/);
+  });
+});
