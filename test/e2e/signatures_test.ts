@@ -404,3 +404,26 @@ Deno.test("signatures: without user accounts the panel shows no sign form, and s
     assert(!page.includes(`action="/experiments/${experiment.id}/sign"`));
   });
 });
+
+Deno.test("signatures: a job and its output dataset can be signed and listed too", async () => {
+  await withClass(async ({ lab }) => {
+    const ana = as(lab, "ana", "student");
+    const experiment = await ana.createExperiment({ template: "coffee-cup-calorimetry" });
+    const { runs } = await ana.runPlan(experiment.id);
+    const job = runs[0].result.job;
+    const request = { meaning: "authored" as const, reason: "My run", password: PASSWORDS.ana };
+    await ana.sign(job.id, request);
+    await ana.sign(job.outputDatasetId as string, request);
+    const [signedJob] = await lab.listSignatures(job.id);
+    assertEquals(JSON.parse(signedJob.payload).recordType, "job");
+    assertEquals(signedJob.matches, true);
+    const [signedDataset] = await lab.listSignatures(job.outputDatasetId as string);
+    assertEquals(JSON.parse(signedDataset.payload).recordType, "dataset");
+    assertEquals(await lab.listSignatures(experiment.id), []);
+    await assertRejects(
+      () => ana.sign("usr_01JAAAAAAAAAAAAAAAAAAAAAAA", request),
+      /is not an experiment, dataset or job id/,
+    );
+    assert((await lab.verifyAudit()).ok);
+  });
+});
