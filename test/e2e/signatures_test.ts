@@ -276,10 +276,14 @@ Deno.test("signatures: a change made through LabOS after signing is a doctor not
 Deno.test("signatures: a wrong password, a bad meaning or no reason is refused and signs nothing", async () => {
   await withClass(async ({ dir, lab, experiment }) => {
     const ana = as(lab, "ana", "student");
+    const before = (await lab.auditHead()).seq;
     const wrong = await assertRejects(
       () => ana.sign(experiment.id, { meaning: "authored", reason: "Mine", password: "nope-nope" }),
     );
     assertEquals((wrong as LabosError).kind, "unauthorized");
+    // The one write: the failure counts towards the login lockout, like a failed login.
+    const written = (await lab.listAudit({ limit: 50 })).items.filter((e) => e.seq > before);
+    assertEquals(written.map((e) => e.action), ["user.login-failed"]);
     const meaning = await assertRejects(
       () => ana.sign(experiment.id, { meaning: "liked", reason: "x", password: PASSWORDS.ana }),
       /"meaning"/,
@@ -298,6 +302,11 @@ Deno.test("signatures: a wrong password, a bad meaning or no reason is refused a
     assertEquals(cli.code, 2);
     assertEquals(cli.stderr.split("\n").length, 2, cli.stderr);
     assert(!cli.stderr.includes("wrong password"));
+    await lab.disableUser("ana", { reason: "Left the course" });
+    const disabled = await assertRejects(
+      () => ana.sign(experiment.id, { meaning: "authored", reason: "x", password: PASSWORDS.ana }),
+    );
+    assertEquals((disabled as LabosError).kind, "unauthorized");
     assertEquals(await lab.listSignatures(experiment.id), []);
     assertEquals((await lab.listAudit({ action: "signature.created" })).items, []);
     assertEquals([...Deno.readDirSync(`${dir}/signatures`)], []);
