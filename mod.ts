@@ -57,7 +57,9 @@ export {
   type ScryptCost,
   type ShareExperimentInput,
   type ShownValue,
+  type SignatureListing,
   type SigningKey,
+  type SignRequest,
   type UserInfo,
 } from "./src/service/mod.ts";
 export type {
@@ -93,6 +95,9 @@ export type {
   Role,
   ScryptParams,
   Session,
+  SignableType,
+  Signature,
+  SignatureMeaning,
   StoredToken,
   User,
 } from "./src/records/mod.ts";
