@@ -27,6 +27,9 @@
 export { VERSION } from "./src/version.ts";
 export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.ts";
 export {
+  type AddUserInput,
+  type AssignInput,
+  type AuthMethod,
   type BatchProgress,
   type CollectRequest,
   type CreateExperimentInput,
@@ -47,10 +50,17 @@ export {
   type OpenLabOptions,
   type Page,
   type PlanRunResult,
+  type Principal,
   type RerunCheck,
   type RunRequest,
   type RunResult,
+  type ScryptCost,
+  type ShareExperimentInput,
   type ShownValue,
+  type SignatureListing,
+  type SigningKey,
+  type SignRequest,
+  type UserInfo,
 } from "./src/service/mod.ts";
 export type {
   ArchiveExport,
@@ -72,13 +82,24 @@ export type {
   DatasetSummary,
   DatasetTable,
   DatasetTableSummary,
+  EncryptedKey,
   Experiment,
   ExperimentStatus,
   InputConversion,
   Job,
   JobMapping,
   JobStatus,
+  JobVoid,
+  PasswordVerifier,
   RecordBase,
+  Role,
+  ScryptParams,
+  Session,
+  SignableType,
+  Signature,
+  SignatureMeaning,
+  StoredToken,
+  User,
 } from "./src/records/mod.ts";
 export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";

@@ -17,9 +17,12 @@ export {
   type ExperimentPlan,
   type LabTemplate,
   parseTemplate,
+  type PlanMatch,
+  type PlanRun,
   type PlanStep,
   TemplateCatalog,
   type TemplateEntry,
   type TemplateExpectation,
+  type TemplateGrading,
   type TemplateStep,
 } from "./src/templates/mod.ts";

@@ -13,9 +13,16 @@ export type LabosErrorKind =
   | "not_found"
   /** A request that conflicts with the current state, such as an illegal transition. */
   | "conflict"
+  /** An action the acting user's role does not allow, such as a student adding users. */
+  | "forbidden"
   /** A check found damage (audit verify, doctor). */
   | "check_failed"
-  /** The data folder lock could not be taken in time. */
+  /** A login, token or session that does not identify an enabled user. */
+  | "unauthorized"
+  /**
+   * The data folder lock could not be taken in time, or (with `retryAfter`)
+   * a user's logins are slowed after repeated failures.
+   */
   | "locked"
   /** A module failed while running. */
   | "module_failed"
@@ -36,6 +43,8 @@ export interface LabosErrorOptions {
   issues?: FieldIssue[];
   /** The underlying error. */
   cause?: unknown;
+  /** For `locked`: seconds until the next attempt is accepted (a login slowed after failures). */
+  retryAfter?: number;
 }
 
 /**
@@ -54,6 +63,8 @@ export class LabosError extends Error {
   readonly kind: LabosErrorKind;
   /** Every offending field, for validation errors. */
   readonly issues: FieldIssue[];
+  /** For `locked`: seconds until the next attempt is accepted, when known. */
+  readonly retryAfter?: number;
 
   /** Creates an error of the given kind with a one-line message. */
   constructor(kind: LabosErrorKind, message: string, options: LabosErrorOptions = {}) {
@@ -61,6 +72,7 @@ export class LabosError extends Error {
     this.name = "LabosError";
     this.kind = kind;
     this.issues = options.issues ?? [];
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 
   /** The CLI exit code: 2 for bad input, 1 for failed checks and everything else. */
@@ -80,7 +92,10 @@ export class LabosError extends Error {
  * ```
  */
 export function exitCodeFor(kind: LabosErrorKind): number {
-  return kind === "invalid" || kind === "not_found" || kind === "conflict" ? 2 : 1;
+  return kind === "invalid" || kind === "not_found" || kind === "conflict" ||
+      kind === "unauthorized" || kind === "forbidden"
+    ? 2
+    : 1;
 }
 
 /**

@@ -66,6 +66,11 @@ td.mono { overflow-wrap: anywhere; }
 .mode-form select { padding: 4px 6px; font-size: 13px; border-radius: 6px; border: 1px solid #5c7391; background: #1e3653; color: #fff; }
 .mode-form button { padding: 4px 10px; font-size: 13px; background: #2e4c71; border-color: #5c7391; }
 .mode-form button:hover { background: #3a5d88; }
+.who-form { display: flex; align-items: center; flex-wrap: wrap; gap: 6px; font-size: 13px; color: #dbe5f1; }
+.who-form strong { color: #fff; }
+.who-form button { padding: 4px 10px; font-size: 13px; background: #2e4c71; border-color: #5c7391; }
+.who-form button:hover { background: #3a5d88; }
+.login-card { max-width: 420px; }
 
 /* Layout */
 main { max-width: 1180px; margin: 0 auto; padding: 16px 20px 48px; }
@@ -111,7 +116,7 @@ caption { text-align: left; padding: 8px 12px; color: var(--muted); font-size: 1
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12.5px; font-weight: 600; background: #eef0f3; color: #3a4452; white-space: nowrap; }
 .badge.draft { background: #eef0f3; color: #3a4452; }
 .badge.running, .badge.queued { background: var(--accent-soft); color: var(--accent-dark); }
-.badge.completed, .badge.succeeded, .badge.ok { background: var(--ok-soft); color: var(--ok); }
+.badge.completed, .badge.succeeded, .badge.ok, .badge.done { background: var(--ok-soft); color: var(--ok); }
 .badge.failed, .badge.bad { background: var(--bad-soft); color: var(--bad); }
 .badge.archived { background: #f1ecf7; color: #553a7d; }
 
@@ -120,7 +125,7 @@ form.stacked { display: grid; gap: 14px; max-width: 720px; }
 .field { display: grid; gap: 4px; }
 .field label, .label-text { font-weight: 600; font-size: 14px; }
 .field .hint { color: var(--muted); font-size: 13px; }
-input[type="text"], input[type="number"], input[type="search"], input[type="datetime-local"], input[type="file"], select, textarea {
+input[type="text"], input[type="password"], input[type="number"], input[type="search"], input[type="datetime-local"], input[type="file"], select, textarea {
   width: 100%; padding: 7px 10px; border: 1px solid #b9c1cc; border-radius: 6px; background: #fff; color: var(--text);
   font: inherit; font-size: 14px;
 }
@@ -190,6 +195,18 @@ dl.glossary dd { margin: 2px 0 0; color: #333d4a; }
 .module-list .card p { margin: 4px 0; }
 .module-list .domain { text-transform: uppercase; letter-spacing: 0.06em; font-size: 11.5px; font-weight: 600; margin: 0 0 2px; }
 
+/* Guided labs */
+tr.voided td, li.voided { color: var(--muted); }
+.badge.voided { background: #fff4d6; color: #7a5200; }
+tr.voided s, li.voided s { text-decoration-thickness: 2px; }
+.plan-step .page-head h2 { margin: 0; }
+.plan-step .table-wrap + .table-wrap { margin-top: 10px; }
+.plan-summary progress { width: 100%; height: 14px; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.show-narrow { display: none; }
+tr.plan-check.bad td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
+tr.plan-check.ok td:first-child { box-shadow: inset 3px 0 0 var(--ok); }
+
 @media (max-width: 760px) {
   main { padding: 12px 12px 40px; }
   .site-header .bar { padding: 8px 12px; gap: 6px 12px; }
@@ -200,5 +217,6 @@ dl.glossary dd { margin: 2px 0 0; color: #333d4a; }
   .filters .field { max-width: none; }
   th, td { padding: 6px 8px; }
   .hide-narrow { display: none; }
+  .show-narrow { display: inline; }
 }
 `;

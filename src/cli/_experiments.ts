@@ -1,16 +1,28 @@
 import type { Command } from "commander";
 import { LabosError } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
-import type { Lab } from "../service/mod.ts";
-import type { ExperimentPlan } from "../templates/mod.ts";
+import type { Lab, SignatureListing } from "../service/mod.ts";
+import type { ExperimentPlan, PlanRun } from "../templates/mod.ts";
 import { printable, type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 
-function describeExperiment(experiment: Experiment): string {
+function describeExperiment(
+  experiment: Experiment,
+  signatures: SignatureListing[],
+  style: Style,
+): string {
+  const signed = signatures.map((signature, index) =>
+    `${index === 0 ? "signatures" : "          "} ${signature.meaning} by ${
+      printable(signature.displayName)
+    } (${printable(signature.signer)}) at ${signature.time}: ${printable(signature.reason)}${
+      signature.matches ? "" : ` ${style.yellow("(no longer matches)")}`
+    }`
+  );
   return [
     `${experiment.id}  ${printable(experiment.title)}`,
     `status     ${experiment.status}`,
     `owner      ${printable(experiment.owner)}`,
+    ...(experiment.sharedWith ? [`shared     ${experiment.sharedWith.join(", ")}`] : []),
     `purpose    ${printable(experiment.purpose || "-")}`,
     `tags       ${printable(experiment.tags.join(", ") || "-")}`,
     ...(experiment.template ? [`template   ${experiment.template}`] : []),
@@ -18,6 +30,7 @@ function describeExperiment(experiment: Experiment): string {
     `datasets   ${experiment.datasetIds.join(", ") || "-"}`,
     `created    ${experiment.createdAt} by ${printable(experiment.createdBy)}`,
     `updated    ${experiment.updatedAt}`,
+    ...(signed.length > 0 ? signed : ["signatures -"]),
     "",
   ].join("\n");
 }
@@ -39,9 +52,9 @@ function describePlan(
       step.id,
       step.status === "done" ? style.green("done") : "pending",
       step.module,
-      step.jobId ?? "-",
+      step.jobId ? `${step.jobId} (${step.match})` : "-",
       step.status === "done" && step.checks.length > 0
-        ? `${passed}/${step.checks.length} as expected`
+        ? `${passed}/${step.checks.length} within tolerance`
         : "-",
     ];
   });
@@ -50,19 +63,32 @@ function describePlan(
     "",
     table(["STEP", "STATUS", "MODULE", "JOB", "CHECKS"], rows).trimEnd(),
   ];
-  for (const step of plan.steps.filter((s) => s.checks.length > 0)) {
+  for (const step of plan.steps.filter((s) => s.checks.length > 0 || s.runs.length > 1)) {
     lines.push("", style.bold(step.id));
     for (const check of step.checks) {
       const actual = typeof check.actual === "number"
         ? number(check.actual)
         : JSON.stringify(check.actual);
       const unit = check.unit ? ` ${check.unit}` : "";
+      const deviation = check.deviation === null || check.deviation === 0
+        ? ""
+        : `, off by ${check.deviation > 0 ? "+" : ""}${number(check.deviation)}${unit}`;
       lines.push(
         `  ${check.ok ? style.green("ok") : style.red("NO")}  ${
           check.label ?? check.field
-        }: ${actual}${unit} (expected ${check.expected}${unit})`,
+        }: ${actual}${unit} (expected ${withUnit(check.expected, unit)}${deviation}${
+          check.basis === "grading" ? ", grading tolerance" : ""
+        })`,
       );
     }
+    const others = step.runs.filter((run) => !run.credited);
+    if (others.length > 0) lines.push(`  other runs: ${others.map(describeRun).join(", ")}`);
+  }
+  if (plan.unmatched.length > 0) {
+    lines.push(
+      "",
+      `Unmatched (bind with run --step): ${plan.unmatched.map(describeRun).join(", ")}`,
+    );
   }
   lines.push(
     "",
@@ -73,7 +99,25 @@ function describePlan(
   return `${lines.join("\n")}\n`;
 }
 
-/** `labos experiments create|list|show|plan|run-plan|edit|transition`. */
+function splitNames(values: string[] | undefined): string[] | undefined {
+  const names = (values ?? []).flatMap((value) => value.split(",")).map((name) => name.trim())
+    .filter(Boolean);
+  return names.length > 0 ? names : undefined;
+}
+
+/** `6.9 ± 0.05` with ` K` is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
+function withUnit(expected: string, unit: string): string {
+  const relative = / ± (\S+ %)$/.exec(expected);
+  return relative
+    ? `${expected.slice(0, relative.index)}${unit} ± ${relative[1]}`
+    : `${expected}${unit}`;
+}
+
+function describeRun(run: PlanRun): string {
+  return `${run.jobId} ${run.voided ? "voided" : run.status}`;
+}
+
+/** `labos experiments create|list|show|plan|run-plan|edit|share|transition`. */
 export function registerExperimentCommands(program: Command, cli: CliContext): void {
   const experiments = program.command("experiments").description("create and manage experiments");
 
@@ -151,8 +195,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .description("show one experiment")
     .argument("<id>", "experiment id")
     .action(async (id: string, _options, command: Command) => {
-      const experiment = await (await cli.lab(command)).getExperiment(id);
-      cli.emit(command, experiment, () => describeExperiment(experiment));
+      const lab = await cli.lab(command);
+      const experiment = await lab.getExperiment(id);
+      const signatures = await lab.listSignatures(id);
+      cli.emit(command, experiment, () => describeExperiment(experiment, signatures, cli.style));
     });
 
   experiments.command("plan")
@@ -226,6 +272,34 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           command,
           experiment,
           () => `Edited ${experiment.id}: ${changed.join(", ")} (the change is audited)\n`,
+        );
+      },
+    );
+
+  experiments.command("share")
+    .description("share an experiment with other users, who then see and change it (audited)")
+    .argument("<id>", "experiment id")
+    .option("--with <names>", "usernames to share it with, comma-separated (repeatable)", collect)
+    .option("--remove <names>", "usernames to stop sharing it with, comma-separated", collect)
+    .option("--reason <text>", "why (audited)")
+    .action(
+      async (
+        id: string,
+        options: { with?: string[]; remove?: string[]; reason?: string },
+        command: Command,
+      ) => {
+        const experiment = await (await cli.lab(command)).shareExperiment(id, {
+          with: splitNames(options.with),
+          remove: splitNames(options.remove),
+          reason: options.reason,
+        });
+        cli.emit(
+          command,
+          experiment,
+          () =>
+            `${experiment.id} is shared with ${
+              experiment.sharedWith?.join(", ") ?? "nobody"
+            } (the change is audited)\n`,
         );
       },
     );

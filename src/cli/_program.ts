@@ -17,6 +17,8 @@ import { registerExperimentCommands } from "./_experiments.ts";
 import { registerModuleCommands } from "./_modules.ts";
 import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
+import { registerSignatureCommands } from "./_signatures.ts";
+import { registerUserCommands } from "./_users.ts";
 import { LabSetup } from "./_setup.ts";
 import { type Terminals, terminals } from "./_terminal.ts";
 
@@ -109,13 +111,15 @@ export interface CommandGroup {
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["init", "status", "doctor"], register: registerDataCommands },
   { names: ["experiments"], register: registerExperimentCommands },
-  { names: ["templates"], register: registerTemplateCommands },
+  { names: ["templates", "assign"], register: registerTemplateCommands },
+  { names: ["sign", "signatures"], register: registerSignatureCommands },
   { names: ["audit"], register: registerAuditCommands },
   { names: ["modules"], register: registerModuleCommands },
   { names: ["run", "jobs"], register: registerRunCommands },
   { names: ["import", "datasets"], register: registerDatasetCommands },
   { names: ["demo"], register: registerDemoCommand },
   { names: ["serve"], register: registerServeCommand },
+  { names: ["users"], register: registerUserCommands },
   { names: ["config", "trust"], register: registerConfigCommands },
   { names: ["new"], register: registerNewCommands },
   { names: ["migrate"], register: registerMigrateCommands },

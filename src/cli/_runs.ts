@@ -7,7 +7,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { InputConversion, Job } from "../records/mod.ts";
 import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
-import { describeValue, previewValue, table, truncate } from "./_format.ts";
+import { describeValue, previewValue, printable, table, truncate } from "./_format.ts";
 
 interface RunOptions {
   input?: string;
@@ -16,6 +16,7 @@ interface RunOptions {
   map?: string[];
   skipBlankRows?: boolean;
   experiment?: string;
+  step?: string;
   plot?: string;
   batch?: string;
 }
@@ -42,15 +43,21 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
       "leave out rows with a blank mapped cell (recorded on the job)",
     )
     .option("--experiment <id>", "link the job and dataset to this experiment")
+    .option(
+      "--step <id>",
+      "the template step of --experiment this run is for (see experiments plan)",
+    )
     .option("--plot <file.svg>", "write the result's plot as SVG")
     .option("--batch <file.jsonl>", "run one job per line of a JSON Lines file")
     .action(async (key: string, options: RunOptions, command: Command) => {
       const lab = await cli.lab(command);
       if (options.batch !== undefined) {
-        if (options.input || options.param || options.fromDataset || options.plot) {
+        if (
+          options.input || options.param || options.fromDataset || options.plot || options.step
+        ) {
           throw new LabosError(
             "invalid",
-            `"--batch" cannot be combined with "--input", "--param", "--from-dataset" or "--plot"`,
+            `"--batch" cannot be combined with "--input", "--param", "--from-dataset", "--step" or "--plot"`,
           );
         }
         await runBatchCommand(cli, command, key, options);
@@ -77,6 +84,7 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
         map: options.map,
         skipBlankRows: options.skipBlankRows,
         experimentId: options.experiment,
+        step: options.step,
       });
       // The job is recorded: a plot that cannot be drawn or written is a warning, never a failure.
       let plotted = false;
@@ -144,6 +152,19 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
     .action(async (id: string, _options, command: Command) => {
       const job = await (await cli.lab(command)).getJob(id);
       cli.emit(command, job, () => describeJob(job));
+    });
+
+  jobs.command("void")
+    .description("void a job: it stays, struck through, but counts for no plan step or grade")
+    .argument("<id>", "job id")
+    .option("--reason <text>", "why (required, audited)")
+    .action(async (id: string, options: { reason?: string }, command: Command) => {
+      const job = await (await cli.lab(command)).voidJob(id, { reason: options.reason });
+      cli.emit(
+        command,
+        job,
+        () => `Voided ${job.id}: it counts for no plan step (the reason is audited)\n`,
+      );
     });
 
   jobs.command("retry")
@@ -353,7 +374,9 @@ function describeRun(
   }
   if (job.mapping) lines.push(describeSkipped(job.mapping.skippedLines));
   if (result.dataset) lines.push(`Dataset ${result.dataset.id}`);
-  if (job.experimentId) lines.push(`Experiment ${job.experimentId}`);
+  if (job.experimentId) {
+    lines.push(`Experiment ${job.experimentId}${job.step ? `, step ${job.step}` : ""}`);
+  }
   if (result.output !== null) {
     lines.push(
       "",
@@ -378,7 +401,7 @@ function jobTable(jobs: Job[]): string {
       j,
     ) => [
       j.id,
-      j.status,
+      j.voided ? `${j.status} (voided)` : j.status,
       `${j.module}@${j.moduleVersion}`,
       j.finishedAt ?? "-",
       j.experimentId ?? "-",
@@ -401,7 +424,10 @@ function describeJob(job: Job): string {
     `output      ${job.outputDatasetId ?? "-"}${
       job.outputHash ? ` (sha256 ${job.outputHash})` : ""
     }`,
-    `experiment  ${job.experimentId ?? "-"}`,
+    `experiment  ${job.experimentId ?? "-"}${job.step ? `, step ${job.step}` : ""}`,
+    ...(job.voided
+      ? [`voided      ${job.voided.at} by ${job.voided.by}: ${printable(job.voided.reason)}`]
+      : []),
     `retryOf     ${job.retryOf ?? "-"}`,
     `queued      ${job.queuedAt}`,
     `started     ${job.startedAt ?? "-"}`,

@@ -16,6 +16,8 @@ const NO_MODULE_COMMANDS = new Set([
   "init",
   "status",
   "doctor",
+  "sign",
+  "signatures list",
   "audit verify",
   "audit head",
   "audit list",
@@ -32,6 +34,11 @@ const NO_MODULE_COMMANDS = new Set([
   "datasets list",
   "datasets show",
   "datasets lineage",
+  "users add",
+  "users list",
+  "users passwd",
+  "users disable",
+  "users token",
 ]);
 
 /**
@@ -102,6 +109,7 @@ export class LabSetup {
         dataDir: config.dataDir,
         actor: config.actor,
         datasetLimits: config.datasetLimits,
+        sessionHours: config.sessionHours,
         display,
       });
     }
@@ -113,6 +121,7 @@ export class LabSetup {
       modules: this.#registry,
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
+      sessionHours: config.sessionHours,
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { TemplateEntry, TemplateExpectation } from "../templates/mod.ts";
-import type { CliContext } from "./_context.ts";
+import { type CliContext, collect } from "./_context.ts";
 import { type Style, table, truncate } from "./_format.ts";
 
 function describeTemplate(
@@ -43,7 +43,7 @@ function describeTemplate(
   return lines.join("\n");
 }
 
-/** `labos templates list|show`. */
+/** `labos templates list|show` and `labos assign`. */
 export function registerTemplateCommands(program: Command, cli: CliContext): void {
   const templates = program.command("templates").description(
     "list and describe experiment templates (teaching labs with planned runs)",
@@ -82,4 +82,32 @@ export function registerTemplateCommands(program: Command, cli: CliContext): voi
         () => describeTemplate(entry, cli.style, describeExpectation),
       );
     });
+
+  registerAssignCommand(program, cli);
+}
+
+/** `labos assign TEMPLATE --to NAME[,NAME…]`. */
+function registerAssignCommand(program: Command, cli: CliContext): void {
+  program.command("assign")
+    .description("create a draft experiment from a template for each student, owned by them")
+    .argument("<template>", "template key, e.g. coffee-cup-calorimetry")
+    .option("--to <names>", "who gets the lab: usernames separated by commas (repeatable)", collect)
+    .option("--reason <text>", 'why, audited (default: "Assigned to NAME")')
+    .action(
+      async (key: string, options: { to?: string[]; reason?: string }, command: Command) => {
+        const experiments = await (await cli.lab(command)).assign(key, {
+          to: options.to ?? [],
+          reason: options.reason,
+        });
+        cli.emit(
+          command,
+          experiments,
+          () =>
+            table(
+              ["ID", "OWNER", "TITLE"],
+              experiments.map((e) => [e.id, e.owner, truncate(e.title, 60)]),
+            ),
+        );
+      },
+    );
 }

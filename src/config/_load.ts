@@ -144,6 +144,11 @@ export const ConfigFileSchema = z.strictObject({
       "The most cells (columns × rows) of an imported table. Default: 20000000",
     ),
   }).optional(),
+  server: z.strictObject({
+    sessionHours: z.number().min(0.05).max(720).optional().describe(
+      "How long a login session of the control panel lasts, in hours. Default: 12",
+    ),
+  }).optional(),
 });
 
 /** The content of `labos.jsonc`. */
@@ -191,6 +196,8 @@ export interface LabosConfig {
   pluginLimits: PluginLimits;
   /** The dataset size limits set in the file; unset ones take the service's defaults. */
   datasetLimits: { maxBytes?: number; maxCells?: number };
+  /** How long a login session lasts, in hours, when the file sets it (`server.sessionHours`). */
+  sessionHours?: number;
 }
 
 /** Options for {@linkcode loadConfig}. */
@@ -294,6 +301,7 @@ function labSettings(
     "display.decimalPlaces": from(display.decimalPlaces),
     "limits.datasetBytes": from(file?.limits?.datasetBytes),
     "limits.datasetCells": from(file?.limits?.datasetCells),
+    "server.sessionHours": from(file?.server?.sessionHours),
   };
   for (const quantity of Object.keys(units)) {
     all[`display.units.${quantity}`] = from(display.units?.[quantity]);
@@ -322,6 +330,7 @@ function labSettings(
       ...(file?.limits?.datasetBytes === undefined ? {} : { maxBytes: file.limits.datasetBytes }),
       ...(file?.limits?.datasetCells === undefined ? {} : { maxCells: file.limits.datasetCells }),
     },
+    ...(file?.server?.sessionHours === undefined ? {} : { sessionHours: file.server.sessionHours }),
   };
 }
 

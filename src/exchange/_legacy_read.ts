@@ -14,7 +14,7 @@ import { walkFiles } from "../durable/files.ts";
 import { parsePyJson, pyDumps, type PyValue, toPlain } from "./_pyjson.ts";
 
 /** The legacy record folders, by LabOS record type. */
-export const LEGACY_FOLDERS: Readonly<Record<RecordType, string>> = {
+export const LEGACY_FOLDERS: Readonly<Record<"experiment" | "dataset" | "job", string>> = {
   experiment: "experiments",
   dataset: "datasets",
   job: "jobs",

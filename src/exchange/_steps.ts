@@ -119,7 +119,7 @@ const V0_TO_V1: UpgradeStep = {
       out.retryOf ??= null;
       jobs.set(id, out);
     }
-    return { experiment: experiments, dataset: datasets, job: jobs };
+    return { ...records, experiment: experiments, dataset: datasets, job: jobs };
   },
 };
 
@@ -161,6 +161,7 @@ const V1_TO_V2: UpgradeStep = {
       return out;
     };
     return {
+      ...records,
       experiment: upgrade(records.experiment, false),
       dataset: upgrade(records.dataset, true),
       job: upgrade(records.job, false),

@@ -1,13 +1,16 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /** A kind of id: a record type, or an audit event. */
-export type IdKind = "experiment" | "dataset" | "job" | "event";
+export type IdKind = "experiment" | "dataset" | "job" | "user" | "session" | "signature" | "event";
 
 /** The id prefix of each kind. */
 export const ID_PREFIXES: Readonly<Record<IdKind, string>> = {
   experiment: "exp",
   dataset: "ds",
   job: "job",
+  user: "usr",
+  session: "ses",
+  signature: "sig",
   event: "evt",
 };
 
@@ -18,7 +21,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
  * Crockford base32 ULID (48-bit millisecond time, 80 random bits). Nothing
  * outside this alphabet can reach the file system.
  */
-export const ID_PATTERN: RegExp = /^(exp|ds|job|evt)_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ID_PATTERN: RegExp = /^(exp|ds|job|usr|ses|sig|evt)_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let lastTime = -1;
 let lastRandom: number[] = [];
@@ -49,6 +52,26 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
   let time = "";
   for (let i = 0, t = now; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
   return `${ID_PREFIXES[kind]}_${time}${random.map((d) => CROCKFORD[d]).join("")}`;
+}
+
+/**
+ * The id of a record found by a key rather than by time: a user by its
+ * username, a session by its token's hash. The same key always gives the
+ * same id (130 bits of SHA-256), so the record is read directly.
+ *
+ * @example
+ * ```ts
+ * import { keyedId, isId } from "./ids.ts";
+ * import assert from "node:assert";
+ * assert.strictEqual(keyedId("user", "ana"), keyedId("user", "ana"));
+ * assert.ok(isId(keyedId("user", "ana"), "user"));
+ * ```
+ */
+export function keyedId(kind: "user" | "session", key: string): string {
+  const digest = createHash("sha256").update(`labos:${kind}:${key}`).digest();
+  let text = "";
+  for (let i = 0; i < 26; i++) text += CROCKFORD[digest[i] % 32];
+  return `${ID_PREFIXES[kind]}_${text}`;
 }
 
 function increment(digits: number[]): number[] {

@@ -9,7 +9,7 @@ const timestamp = z.iso.datetime({ offset: false, precision: 3 }).describe(
   "RFC 3339 UTC timestamp with milliseconds",
 );
 
-function idOf(prefix: "exp" | "ds" | "job"): z.ZodString {
+function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig"): z.ZodString {
   return z.string().regex(new RegExp(`^${prefix}_`), `must start with "${prefix}_"`).regex(
     ID_PATTERN,
     "must be a LabOS id",
@@ -22,6 +22,12 @@ export const ExperimentId: z.ZodString = idOf("exp");
 export const DatasetId: z.ZodString = idOf("ds");
 /** Job id schema (`job_…`). */
 export const JobId: z.ZodString = idOf("job");
+/** Signature id schema (`sig_…`). */
+export const SignatureId: z.ZodString = idOf("sig");
+/** User id schema (`usr_…`). */
+export const UserId: z.ZodString = idOf("usr");
+/** Session id schema (`ses_…`). */
+export const SessionId: z.ZodString = idOf("ses");
 
 const base = {
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
@@ -85,8 +91,10 @@ export interface Experiment extends RecordBase {
   title: string;
   /** What the experiment sets out to show. */
   purpose: string;
-  /** Who is responsible. */
+  /** Who is responsible: a username for an experiment assigned to or made by a user. */
   owner: string;
+  /** The usernames it is shared with: they see and change it like its owner. */
+  sharedWith?: string[];
   /** Its lifecycle state. */
   status: ExperimentStatus;
   /** Free-form tags. */
@@ -105,6 +113,9 @@ const experimentObject = z.strictObject({
   title: z.string().trim().min(1).max(200),
   purpose: z.string().max(5000),
   owner: z.string().min(1).max(200),
+  sharedWith: z.array(z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, "must be a username")).max(
+    200,
+  ).optional(),
   status: z.enum(EXPERIMENT_STATUSES),
   tags: z.array(tag).max(50),
   template: z.string().min(1).max(200).optional(),
@@ -420,6 +431,20 @@ export interface Job extends RecordBase {
    * the CSV lines skipped because a mapped cell was blank.
    */
   mapping?: JobMapping;
+  /** The template step of its experiment it was run for (`labos run --step`). */
+  step?: string;
+  /** Set when it was voided: it then counts for no plan step and no grade. */
+  voided?: JobVoid;
+}
+
+/** Who voided a job, when and why. */
+export interface JobVoid {
+  /** When (RFC 3339 UTC, milliseconds). */
+  at: string;
+  /** The actor who voided it. */
+  by: string;
+  /** Why. */
+  reason: string;
 }
 
 /** How a dataset's table fed a job's input. */
@@ -484,10 +509,240 @@ const jobObject = z.strictObject({
   conversions: z.array(InputConversionSchema).optional(),
   warnings: z.array(z.string()).optional(),
   mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
+  step: z.string().min(1).max(100).optional(),
+  voided: z.strictObject({
+    at: timestamp,
+    by: z.string().min(1).max(200),
+    reason: z.string().min(1).max(2000),
+  }).optional(),
 });
 
 /** Schema of a job record. */
 export const JobSchema: Schema<Job> = jobObject;
+
+/** What a signer means by signing (21 CFR Part 11 §11.50(a)(3)). */
+export type SignatureMeaning = "authored" | "reviewed" | "approved";
+
+/** The signature meanings. */
+export const SIGNATURE_MEANINGS: readonly ["authored", "reviewed", "approved"] = [
+  "authored",
+  "reviewed",
+  "approved",
+];
+
+/** The record types that can be signed. */
+export type SignableType = "experiment" | "dataset" | "job";
+
+/**
+ * An electronic signature of a record: the canonical JSON `payload` that was
+ * signed, and the Ed25519 signature over its exact UTF-8 bytes. The other
+ * fields repeat the payload's, for lists and filters.
+ */
+export interface Signature extends RecordBase {
+  /** The signed record's type. */
+  recordType: SignableType;
+  /** The signed record's id. */
+  recordId: string;
+  /** The signer's username. */
+  signer: string;
+  /** The signer's display name at signing. */
+  displayName: string;
+  /** What the signature means. */
+  meaning: SignatureMeaning;
+  /** Why the signer signed. */
+  reason: string;
+  /** When it was signed (RFC 3339 UTC, milliseconds). */
+  time: string;
+  /** Lowercase hex SHA-256 of the record's canonical JSON as signed. */
+  recordSha256: string;
+  /** The audit head's seq when it was signed. */
+  auditSeq: number;
+  /** The signed canonical JSON text. */
+  payload: string;
+  /** Base64 of the 64 signature bytes. */
+  signature: string;
+  /** Base64 of the signer's raw 32-byte Ed25519 public key. */
+  publicKey: string;
+}
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+
+const signatureObject = z.strictObject({
+  ...base,
+  id: SignatureId,
+  recordType: z.enum(["experiment", "dataset", "job"]),
+  recordId: z.string().regex(ID_PATTERN, "must be a LabOS id"),
+  signer: z.string().min(1).max(200),
+  displayName: z.string().max(200),
+  meaning: z.enum(SIGNATURE_MEANINGS),
+  reason: z.string().trim().min(1).max(1000),
+  time: timestamp,
+  recordSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  auditSeq: z.int().nonnegative(),
+  payload: z.string().min(2).max(10_000),
+  signature: base64.length(88),
+  publicKey: base64.length(44),
+});
+
+/** Schema of a signature record. */
+export const SignatureSchema: Schema<Signature> = signatureObject;
+/** A user's role in the lab. */
+export type Role = "admin" | "instructor" | "ta" | "student";
+
+/** The roles, from most to least privileged. */
+export const ROLES: readonly ["admin", "instructor", "ta", "student"] = [
+  "admin",
+  "instructor",
+  "ta",
+  "student",
+];
+
+/** The pattern of a username: lowercase, 2 to 32 characters, starting with a letter. */
+export const USERNAME_PATTERN: RegExp = /^[a-z][a-z0-9._-]{1,31}$/;
+
+/** The parameters of a scrypt derivation, stored beside its result. */
+export interface ScryptParams {
+  /** The CPU/memory cost (a power of 2). */
+  N: number;
+  /** The block size. */
+  r: number;
+  /** The parallelisation. */
+  p: number;
+  /** The random salt, base64. */
+  salt: string;
+}
+
+/** A password verifier: scrypt of the password; the password itself is never stored. */
+export interface PasswordVerifier extends ScryptParams {
+  /** Always `scrypt`. */
+  algorithm: "scrypt";
+  /** The derived bytes, base64. */
+  hash: string;
+}
+
+/** A private key encrypted under a key derived from the password. */
+export interface EncryptedKey {
+  /** Always `aes-256-gcm`. */
+  cipher: "aes-256-gcm";
+  /** How the encryption key is derived from the password (its own salt). */
+  kdf: ScryptParams;
+  /** The 12-byte nonce, base64. */
+  iv: string;
+  /** The 16-byte authentication tag, base64. */
+  tag: string;
+  /** The encrypted PKCS #8 DER private key, base64. */
+  data: string;
+}
+
+/** A personal API token, stored only as its SHA-256. */
+export interface StoredToken {
+  /** A short id naming the token. */
+  id: string;
+  /** Lowercase hex SHA-256 of the token. */
+  sha256: string;
+  /** When it was made. */
+  createdAt: string;
+}
+
+/** A user account. The id is derived from the username (see `keyedId`). */
+export interface User extends RecordBase {
+  /** The unique, immutable login name. */
+  username: string;
+  /** The name shown to people. */
+  displayName: string;
+  /** The role. */
+  role: Role;
+  /** Whether the account is disabled: no login, no token, no session. */
+  disabled: boolean;
+  /** Why it was disabled. */
+  disabledReason?: string;
+  /** When it was disabled. */
+  disabledAt?: string;
+  /** The password verifier. */
+  password: PasswordVerifier;
+  /** Bumped when the password changes or the account is disabled: older sessions end. */
+  credentialVersion: number;
+  /** The personal API tokens, as hashes. */
+  tokens: StoredToken[];
+  /** The Ed25519 public key, base64 of the raw 32 bytes. */
+  publicKey: string;
+  /** The Ed25519 private key, encrypted under the password. */
+  privateKey: EncryptedKey;
+  /** Consecutive failed logins since the last success. */
+  failedLogins: number;
+  /** When the last login failed. */
+  lastFailureAt: string | null;
+}
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const scryptShape = {
+  N: z.int().min(2).max(2 ** 24),
+  r: z.int().min(1).max(64),
+  p: z.int().min(1).max(64),
+  salt: base64.min(1),
+};
+
+const userObject = z.strictObject({
+  ...base,
+  id: UserId,
+  username: z.string().regex(USERNAME_PATTERN),
+  displayName: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES),
+  disabled: z.boolean(),
+  disabledReason: z.string().min(1).max(2000).optional(),
+  disabledAt: timestamp.optional(),
+  password: z.strictObject({
+    algorithm: z.literal("scrypt"),
+    ...scryptShape,
+    hash: base64.min(1),
+  }),
+  credentialVersion: z.int().nonnegative(),
+  tokens: z.array(z.strictObject({
+    id: z.string().regex(/^[0-9a-f]{8,32}$/),
+    sha256: sha256Hex,
+    createdAt: timestamp,
+  })),
+  publicKey: base64.length(44),
+  privateKey: z.strictObject({
+    cipher: z.literal("aes-256-gcm"),
+    kdf: z.strictObject(scryptShape),
+    iv: base64.min(1),
+    tag: base64.min(1),
+    data: base64.min(1),
+  }),
+  failedLogins: z.int().nonnegative(),
+  lastFailureAt: timestamp.nullable(),
+});
+
+/** Schema of a user record. */
+export const UserSchema: Schema<User> = userObject;
+
+/** A login session, stored only as the SHA-256 of its token. The id is derived from that hash. */
+export interface Session extends RecordBase {
+  /** Whose session it is. */
+  username: string;
+  /** Lowercase hex SHA-256 of the session token. */
+  tokenSha256: string;
+  /** The user's `credentialVersion` at login: a later change ends the session. */
+  credentialVersion: number;
+  /** When it expires. */
+  expiresAt: string;
+  /** When it was ended by logout, or null. */
+  endedAt: string | null;
+}
+
+const sessionObject = z.strictObject({
+  ...base,
+  id: SessionId,
+  username: z.string().regex(USERNAME_PATTERN),
+  tokenSha256: sha256Hex,
+  credentialVersion: z.int().nonnegative(),
+  expiresAt: timestamp,
+  endedAt: timestamp.nullable(),
+});
+
+/** Schema of a session record. */
+export const SessionSchema: Schema<Session> = sessionObject;
 
 // Compile-time proof that the hand-written interfaces match the schemas.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -497,21 +752,47 @@ const schemasMatchInterfaces: [
   Same<z.infer<typeof datasetParser>, Dataset>,
   Same<z.infer<typeof datasetSummaryObject>, DatasetSummary>,
   Same<z.infer<typeof jobObject>, Job>,
-] = [true, true, true, true, true];
+  Same<z.infer<typeof signatureObject>, Signature>,
+  Same<z.infer<typeof userObject>, User>,
+  Same<z.infer<typeof sessionObject>, Session>,
+] = [true, true, true, true, true, true, true, true];
 void schemasMatchInterfaces;
 
 /** A record type name. */
-export type RecordType = "experiment" | "dataset" | "job";
+export type RecordType = "experiment" | "dataset" | "job" | "user" | "session" | "signature";
+
+/** Every record type, in the order checks and exports visit them. */
+export const RECORD_TYPES: readonly [
+  "experiment",
+  "dataset",
+  "job",
+  "user",
+  "session",
+  "signature",
+] = [
+  "experiment",
+  "dataset",
+  "job",
+  "user",
+  "session",
+  "signature",
+];
 
 /** The schema of each record type. */
 export const RECORD_SCHEMAS: {
   readonly experiment: Schema<Experiment>;
   readonly dataset: Schema<Dataset>;
   readonly job: Schema<Job>;
+  readonly signature: Schema<Signature>;
+  readonly user: Schema<User>;
+  readonly session: Schema<Session>;
 } = {
   experiment: ExperimentSchema,
   dataset: DatasetSchema,
   job: JobSchema,
+  signature: SignatureSchema,
+  user: UserSchema,
+  session: SessionSchema,
 };
 
 /** The zod schemas behind {@linkcode RECORD_SCHEMAS}, for JSON Schema generation. */
@@ -519,12 +800,18 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
   experiment: experimentObject,
   dataset: datasetObject,
   job: jobObject,
+  signature: signatureObject,
+  user: userObject,
+  session: sessionObject,
 };
 
 const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
   experiment: experimentObject,
   dataset: datasetParser,
   job: jobObject,
+  signature: signatureObject,
+  user: userObject,
+  session: sessionObject,
 };
 
 /**
@@ -558,6 +845,12 @@ export interface SummaryOf {
   dataset: DatasetSummary;
   /** A job, whole. */
   job: Job;
+  /** A signature, whole. */
+  signature: Signature;
+  /** A user, whole. */
+  user: User;
+  /** A session, whole. */
+  session: Session;
 }
 
 /** The record shape for each record type. */
@@ -568,6 +861,12 @@ export interface RecordOf {
   dataset: Dataset;
   /** A job. */
   job: Job;
+  /** A signature. */
+  signature: Signature;
+  /** A user. */
+  user: User;
+  /** A session. */
+  session: Session;
 }
 
 /** The folder of each record type inside the data folder. */
@@ -575,4 +874,7 @@ export const RECORD_FOLDERS: Readonly<Record<RecordType, string>> = {
   experiment: "experiments",
   dataset: "datasets",
   job: "jobs",
+  signature: "signatures",
+  user: "users",
+  session: "sessions",
 };

@@ -9,7 +9,12 @@
 import { Hono, type HonoRequest } from "hono";
 import { LabosError, quote } from "../errors.ts";
 import { renderLineageSvg } from "../plots/mod.ts";
-import { type CreateExperimentInput, parseAuditTarget, type RunRequest } from "../service/mod.ts";
+import {
+  type CreateExperimentInput,
+  parseAuditTarget,
+  type RunRequest,
+  type SignRequest,
+} from "../service/mod.ts";
 import { toCsv } from "./_csv.ts";
 import {
   type ImportFields,
@@ -70,6 +75,42 @@ const experiments = new Hono<ServerEnv>()
   .post("/:id/transition", async (c) => {
     const body = await parseJsonBody(c.req.raw) as { to?: unknown; reason?: unknown };
     return c.json(await c.var.lab.transitionExperiment(c.req.param("id"), body));
+  })
+  .get("/:id/plan", async (c) => c.json(await c.var.lab.experimentPlan(c.req.param("id"))))
+  .post("/:id/run-plan", async (c) => {
+    const body = await parseJsonBody(c.req.raw) as { steps?: string[]; params?: string[] };
+    const result = await c.var.lab.runPlan(c.req.param("id"), {
+      steps: body.steps,
+      params: body.params,
+    });
+    const failed = result.runs.some(({ result: run }) => run.job.status === "failed");
+    return c.json(result, failed ? 422 : 201);
+  })
+  .post("/:id/share", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.shareExperiment(c.req.param("id"), body));
+  })
+  .get("/:id/signatures", async (c) => c.json(await c.var.lab.listSignatures(c.req.param("id"))))
+  .post("/:id/signatures", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.sign(c.req.param("id"), body as SignRequest), 201);
+  });
+
+const templates = new Hono<ServerEnv>()
+  .get("/", async (c) =>
+    c.json(
+      (await c.var.lab.listTemplates()).map((entry) => ({
+        ...entry.template,
+        source: entry.source,
+      })),
+    ))
+  .get("/:key", async (c) => {
+    const entry = await c.var.lab.getTemplate(c.req.param("key"));
+    return c.json({ ...entry.template, source: entry.source });
+  })
+  .post("/:key/assign", async (c) => {
+    const body = await parseJsonBody(c.req.raw) as { to: string[]; reason?: string };
+    return c.json(await c.var.lab.assign(c.req.param("key"), body), 201);
   });
 
 const modules = new Hono<ServerEnv>()
@@ -112,7 +153,11 @@ const jobs = new Hono<ServerEnv>()
     const result = await c.var.lab.retryJob(c.req.param("id"));
     return c.json(result, result.job.status === "failed" ? 422 : 201);
   })
-  .post("/:id/rerun-check", async (c) => c.json(await c.var.lab.checkRerun(c.req.param("id"))));
+  .post("/:id/rerun-check", async (c) => c.json(await c.var.lab.checkRerun(c.req.param("id"))))
+  .post("/:id/void", async (c) => {
+    const body = await parseJsonBody(c.req.raw) as { reason?: string };
+    return c.json(await c.var.lab.voidJob(c.req.param("id"), body));
+  });
 
 /** The file and fields of an import request, multipart or raw bytes with query fields. */
 interface ImportUpload extends ImportFields {
@@ -229,6 +274,7 @@ const audit = new Hono<ServerEnv>()
 export const api: Hono<ServerEnv> = new Hono<ServerEnv>()
   .get("/status", async (c) => c.json(await c.var.lab.status()))
   .route("/experiments", experiments)
+  .route("/templates", templates)
   .route("/modules", modules)
   .route("/runs", runs)
   .route("/jobs", jobs)

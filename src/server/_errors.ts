@@ -12,6 +12,8 @@ export const HTTP_STATUS: Readonly<Record<LabosErrorKind, ContentfulStatusCode>>
   invalid: 400,
   not_found: 404,
   conflict: 409,
+  forbidden: 403,
+  unauthorized: 401,
   module_failed: 422,
   check_failed: 500,
   locked: 503,
@@ -41,12 +43,18 @@ export interface ErrorBody {
  * import { errorResponse } from "./_errors.ts";
  * const { status } = errorResponse(new LabosError("not_found", "No experiment"));
  * assert.ok(status === 404);
+ * const slowed = errorResponse(new LabosError("locked", "Too many", { retryAfter: 30 }));
+ * assert.ok(slowed.status === 429);
+ * assert.ok(errorResponse(new LabosError("unauthorized", "Wrong password")).status === 401);
+ * assert.ok(errorResponse(new LabosError("locked", "Data folder busy")).status === 503);
  * ```
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof LabosError) {
+    // A slowed login (retryAfter) is "too many requests"; a busy data folder is "unavailable".
+    const slowed = error.kind === "locked" && error.retryAfter !== undefined;
     return {
-      status: HTTP_STATUS[error.kind],
+      status: slowed ? 429 : HTTP_STATUS[error.kind],
       body: {
         error: {
           kind: error.kind,

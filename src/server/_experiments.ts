@@ -1,6 +1,6 @@
 /**
  * Experiment pages: the filterable list, the create form and the detail page
- * with its audit timeline, linked jobs and datasets, and transitions.
+ * with its audit timeline, linked jobs and datasets, signatures, and transitions.
  *
  * @module
  */
@@ -13,8 +13,9 @@ import {
   EXPERIMENT_STATUSES,
   EXPERIMENT_TRANSITIONS,
   type Job,
+  SIGNATURE_MEANINGS,
 } from "../records/mod.ts";
-import type { CreateExperimentInput, Lab, Page } from "../service/mod.ts";
+import type { CreateExperimentInput, Lab, Page, SignatureListing } from "../service/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -38,6 +39,7 @@ import {
   jsonBlock,
   notice,
   pager,
+  raw,
   time,
 } from "./_views.ts";
 
@@ -87,7 +89,10 @@ experiments.get("/", (c) =>
       title: "Experiments",
       crumbs: [["Experiments"]],
       section: "experiments",
-      actions: html`<a class="button" href="/experiments/new">New experiment</a>`,
+      actions: html`
+        <a class="button secondary" href="/templates">Start a guided lab</a><a class="button"
+          href="/experiments/new">New experiment</a>
+      `,
       body,
     };
   }));
@@ -140,6 +145,32 @@ experiments.post("/:id/transition", async (c) => {
   }
 });
 
+experiments.post("/:id/share", async (c) => {
+  const id = c.req.param("id");
+  const values = await formValues(c);
+  try {
+    await c.var.lab.shareExperiment(id, {
+      with: splitNames(values.with),
+      remove: splitNames(values.remove),
+      reason: values.reason?.trim() || undefined,
+    });
+    return c.redirect(href(`/experiments/${id}`, { shared: "1" }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "forbidden"]);
+    return detailPage(c, {
+      id,
+      share: values,
+      message: notice("bad", html`<strong>Cannot share the experiment.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
+function splitNames(text: string | undefined): string[] | undefined {
+  const list = (text ?? "").split(/[\s,]+/).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
 experiments.post("/:id/edit", async (c) => {
   const id = c.req.param("id");
   const values = await formValues(c);
@@ -164,6 +195,26 @@ experiments.post("/:id/edit", async (c) => {
 });
 
 const EDIT_FIELDS = ["title", "purpose", "tags", "reason"];
+
+experiments.post("/:id/sign", async (c) => {
+  const id = c.req.param("id");
+  const { password, ...values } = await formValues(c);
+  try {
+    await c.var.lab.sign(id, { meaning: values.meaning, reason: values.reason, password });
+    return c.redirect(href(`/experiments/${id}`, { signed: values.meaning }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "unauthorized", "locked"]);
+    const issues = error.issues.length > 0 ? error.issues : [{ path: "", message: error.message }];
+    return detailPage(c, {
+      id,
+      sign: { values, errors: issuesByField(issues, SIGN_FIELDS) },
+      message: notice("bad", html`<strong>Not signed.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
+const SIGN_FIELDS = ["meaning", "reason", "password"];
 
 function filterForm(filter: { status?: string; tag?: string }): Html {
   return html`
@@ -235,8 +286,12 @@ function createPage(c: Context<ServerEnv>, state: CreateFormState): Response | P
     title: "New experiment",
     crumbs: [["Experiments", "/experiments"], ["New"]],
     section: "experiments",
-    lede: ui.mode === "learner" && state.status === undefined
-      ? "An experiment starts as a draft. Running a module in it moves it to running; you complete it when the results are in."
+    lede: state.status === undefined
+      ? html`${
+        ui.mode === "learner"
+          ? "An experiment starts as a draft. Running a module in it moves it to running; you complete it when the results are in. "
+          : ""
+      }To follow a lab's plan, <a href="/templates">start a guided lab</a> instead.`
       : undefined,
     body: createForm(ui, state),
     status: state.status,
@@ -290,8 +345,12 @@ interface DetailOptions {
   id: string;
   /** A refused edit: what was typed and what is wrong with it. */
   edit?: { values: Record<string, string>; errors: Map<string, string[]> };
+  /** A refused signature: what was chosen (never the password) and what is wrong. */
+  sign?: { values: Record<string, string>; errors: Map<string, string[]> };
   errors?: Map<string, string[]>;
   values?: Record<string, string>;
+  /** A refused share: what was typed. */
+  share?: Record<string, string>;
   message?: Html;
   status?: ContentfulStatusCode;
 }
@@ -301,7 +360,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
   const ui = uiOf(c);
   const lab = c.var.lab;
   const experiment = await lab.getExperiment(id);
-  const [timeline, linked] = await Promise.all([
+  const [timeline, linked, signatures, accounts] = await Promise.all([
     // Nothing about an experiment precedes its creation, so the backward scan stops there.
     lab.listAudit({
       targetType: "experiment",
@@ -310,17 +369,33 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
       limit: 200,
     }),
     linkedRecords(lab, experiment),
+    lab.listSignatures(id),
+    lab.hasUsers(),
   ]);
+  const signed = c.req.query("signed");
   const moved = c.req.query("moved");
   const edited = c.req.query("edited");
+  const shared = c.req.query("shared");
   const body = html`
     ${options.message ?? ""}
     ${edited ? notice("ok", html`Saved. The change and its reason are in the audit log.`) : ""}
+    ${shared ? notice("ok", html`Sharing changed. The change is in the audit log.`) : ""}
+    ${signed
+      ? notice("ok", html`Signed (<strong>${signed}</strong>). The signature is in the audit log.`)
+      : ""}
     ${moved
       ? notice(
         "ok",
         html`Moved to <strong>${moved}</strong>. The change and its reason are in the audit log.`,
       )
+      : ""}
+    ${experiment.template
+      ? html`
+        <p
+          class="actions"><a class="button" href="/experiments/${experiment
+            .id}/plan">Open the plan</a><span class="small muted">guided lab <a href="/templates/${experiment
+            .template}">${experiment.template}</a></span></p>
+      `
       : ""}
     <div class="grid-2">
       <div class="stack">
@@ -336,6 +411,13 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
       values: options.values ?? {},
     })}
     ${editCard(ui, { experiment, ...(options.edit ?? { values: {}, errors: new Map() }) })}
+    ${shareCard(ui, { experiment, values: options.share ?? {} })}
+    ${signaturesCard(ui, {
+      experiment,
+      signatures,
+      accounts,
+      ...(options.sign ?? { values: {}, errors: new Map() }),
+    })}
     ${timelineCard(ui, { id, timeline })}
       </div>
     </div>
@@ -383,6 +465,14 @@ function aboutCard(experiment: Experiment): Html {
             <th scope="row">Owner</th>
             <td>${experiment.owner}</td>
           </tr>
+          ${experiment.sharedWith?.length
+            ? html`
+              <tr>
+                <th scope="row">Shared with</th>
+                <td>${experiment.sharedWith.join(", ")}</td>
+              </tr>
+            `
+            : ""}
           <tr>
             <th scope="row">Tags</th>
             <td>${tags(experiment.tags)}</td>
@@ -415,10 +505,18 @@ function jobsCard(experiment: Experiment, jobs: Job[]): Html {
       ["Job", "Module", "Status", "Finished"],
       jobs.map((job) =>
         html`
-          <tr>
-            <td>${idLink("/jobs/", job.id)}</td>
-            <td>${job.module}</td>
-            <td>${badge(job.status)}</td>
+          <tr class="${job.voided ? "voided" : ""}">
+            <td>${job.voided
+              ? html`<s>${idLink("/jobs/", job.id)}</s>`
+              : idLink("/jobs/", job.id)}</td>
+            <td>${job.module}${job.step
+              ? html`
+                <span class="small muted">· ${job.step}</span>
+              `
+              : ""}</td>
+            <td>${job.voided
+              ? html`<s>${badge(job.status)}</s> ${badge("voided")}`
+              : badge(job.status)}</td>
             <td>${time(job.finishedAt)}</td>
           </tr>
         `
@@ -566,6 +664,132 @@ function editCard(
   `;
 }
 
+/** Sharing: for the owner and staff (the service refuses anyone else). */
+function shareCard(
+  ui: Ui,
+  state: { experiment: Experiment; values: Record<string, string> },
+): Html {
+  const { experiment, values } = state;
+  if (ui.user && ui.user.role === "student" && ui.user.username !== experiment.owner) return html``;
+  const text = (name: string, label: string, hint: string) =>
+    fieldBlock({
+      id: `share-${name}`,
+      label,
+      hint,
+      control: (attrs) =>
+        html`<input type="text" name="${name}" value="${values[name] ?? ""}" ${attrs}>`,
+    });
+  return html`
+    <section class="card" aria-labelledby="share-title">
+      <h2 id="share-title">Share</h2>
+      <form class="stacked" method="post" action="/experiments/${experiment.id}/share">
+    ${csrfInput(ui.csrf)}
+    ${text(
+      "with",
+      "Share with",
+      "Usernames separated by commas: they see and change this experiment, its jobs and its datasets.",
+    )}
+    ${experiment.sharedWith?.length
+      ? text("remove", "Stop sharing with", `Now shared with ${experiment.sharedWith.join(", ")}.`)
+      : ""}
+    ${text("reason", "Reason", "Why; kept in the audit log.")}
+    <div class="actions"><button type="submit" class="secondary">Save sharing</button></div>
+      </form>
+    </section>
+  `;
+}
+
+function signaturesCard(
+  ui: Ui,
+  state: {
+    experiment: Experiment;
+    signatures: SignatureListing[];
+    /** Whether the lab has user accounts: only a user can sign. */
+    accounts: boolean;
+    values: Record<string, string>;
+    errors: Map<string, string[]>;
+  },
+): Html {
+  const { experiment, signatures, accounts, values, errors } = state;
+  return html`
+    <section class="card" aria-labelledby="signatures-title">
+      <h2 id="signatures-title">Signatures (${signatures.length})</h2>
+    ${signatures.length === 0
+      ? html`<p class="muted">Not signed yet.</p>`
+      : html`<ul class="signatures">${
+        signatures.map((signature) =>
+          html`<li><strong>${signature.displayName}</strong> (${signature.signer}) · ${
+            badge(signature.meaning)
+          } · ${time(signature.time, { seconds: true })}${
+            signature.matches ? "" : html`
+              · <span class="badge failed">no longer matches</span>
+            `
+          }<p class="reason">“${signature.reason}”</p></li>`
+        )
+      }</ul>`}
+    ${ui.mode === "learner"
+      ? html`
+        <p
+          class="small muted">A signature covers the experiment as it is now: if it changes later, the signature stays and shows “no longer matches”. Signing asks for your password again.</p>
+      `
+      : ""}
+    ${accounts ? signForm(ui, { experiment, values, errors }) : html`
+      <p
+        class="small muted">Signing needs user accounts: each user has a signing key (<code>labos users add</code>).</p>
+    `}
+    </section>
+  `;
+}
+
+function signForm(
+  ui: Ui,
+  state: { experiment: Experiment; values: Record<string, string>; errors: Map<string, string[]> },
+): Html {
+  const { experiment, values, errors } = state;
+  const general = errors.get("") ?? [];
+  return html`
+    <form class="stacked" method="post" action="/experiments/${experiment.id}/sign">
+    ${csrfInput(ui.csrf)}
+    ${general.length
+      ? html`<ul class="errors">${general.map((e) => html`<li>${e}</li>`)}</ul>`
+      : ""}
+    ${fieldBlock({
+      id: "sign-meaning",
+      label: "Meaning",
+      required: true,
+      errors: errors.get("meaning"),
+      control: (attrs) =>
+        html`<select name="meaning" ${attrs}>${
+          SIGNATURE_MEANINGS.map((meaning) =>
+            html`<option value="${meaning}" ${
+              (values.meaning ?? "reviewed") === meaning ? raw("selected") : ""
+            }>${meaning}</option>`
+          )
+        }</select>`,
+    })}
+    ${fieldBlock({
+      id: "sign-reason",
+      label: "Reason",
+      hint: "Why you sign; part of the signed record.",
+      required: true,
+      errors: errors.get("reason"),
+      control: (attrs) =>
+        html`<input type="text" name="reason" required value="${values.reason ?? ""}" ${attrs}>`,
+    })}
+    ${fieldBlock({
+      id: "sign-password",
+      label: "Your password",
+      hint: "Entered again to sign: it unlocks your signing key.",
+      required: true,
+      errors: errors.get("password"),
+      control: (attrs) =>
+        html`<input type="password" name="password" required autocomplete="current-password" ${attrs}>`,
+    })}
+    <div class="actions"><button type="submit">Sign</button></div>
+      </form>
+  `;
+}
+
 function timelineCard(ui: Ui, options: { id: string; timeline: Page<AuditEvent> }): Html {
   const { id, timeline } = options;
   const events = [...timeline.items].reverse();
@@ -599,6 +823,12 @@ function timelineText(event: AuditEvent): Html {
   switch (event.action) {
     case "experiment.created":
       return html`Created as ${badge("draft")}`;
+    case "experiment.shared":
+      return html`Sharing changed: now shared with ${
+        (Array.isArray((details.after as { sharedWith?: unknown })?.sharedWith)
+          ? (details.after as { sharedWith: unknown[] }).sharedWith.map(String).join(", ")
+          : "") || "nobody"
+      }`;
     case "experiment.edited":
       return html`Edited ${
         (Array.isArray(details.changed) ? details.changed : []).map(String).join(", ")

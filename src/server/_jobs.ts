@@ -5,12 +5,13 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Dataset, type Job, JOB_STATUSES } from "../records/mod.ts";
 import type { Lab, RerunCheck } from "../service/mod.ts";
 import type { NumberFormat } from "../units/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
-import { linesOf, parseFormBody, wholeNumberParam } from "./_input.ts";
+import { formValues, linesOf, parseFormBody, wholeNumberParam } from "./_input.ts";
 import { cachedPage, renderPage } from "./_layout.ts";
 import type { ServerEnv } from "./_state.ts";
 import {
@@ -25,6 +26,7 @@ import {
   filterSelect,
   glossify,
   hashCell,
+  href,
   type Html,
   html,
   idLink,
@@ -123,6 +125,28 @@ jobs.post("/:id/retry", async (c) => {
   return c.redirect(`/jobs/${result.job.id}`, 303);
 });
 
+jobs.post("/:id/void", async (c) => {
+  const id = c.req.param("id");
+  const values = await formValues(c);
+  try {
+    const job = await c.var.lab.voidJob(id, { reason: values.reason });
+    return c.redirect(
+      job.experimentId
+        ? href(`/experiments/${job.experimentId}/plan`, { voided: job.id })
+        : `/jobs/${job.id}`,
+      303,
+    );
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "conflict"]);
+    return await jobPage(c, {
+      id,
+      voidError: error.message,
+      message: notice("bad", html`<strong>Nothing was voided.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
 jobs.post("/:id/rerun-check", async (c) => {
   const id = c.req.param("id");
   try {
@@ -203,16 +227,20 @@ function jobsTable(jobs: Job[]): Html {
     ],
     jobs.map((job) =>
       html`
-        <tr>
+        <tr class="${job.voided ? "voided" : ""}">
           <td>${job.status === "succeeded"
             ? html`
               <input type="checkbox" name="jobIds" value="${job.id}" form="collect-form"
                 aria-label="Collect job ${job.id}">
             `
             : ""}</td>
-          <td>${idLink("/jobs/", job.id)}</td>
+          <td>${job.voided
+            ? html`<s>${idLink("/jobs/", job.id)}</s>`
+            : idLink("/jobs/", job.id)}</td>
           <td>${job.module}</td>
-          <td>${badge(job.status)}</td>
+          <td>${job.voided
+            ? html`<s>${badge(job.status)}</s> ${badge("voided")}`
+            : badge(job.status)}</td>
           <td class="hide-narrow">${job.experimentId
             ? idLink("/experiments/", job.experimentId)
             : html`<span class="muted">–</span>`}</td>
@@ -234,7 +262,13 @@ async function plotsOf(lab: Lab, module: string): Promise<boolean> {
 
 async function jobPage(
   c: Context<ServerEnv>,
-  extra: { id: string; check?: RerunCheck; message?: Html },
+  extra: {
+    id: string;
+    check?: RerunCheck;
+    message?: Html;
+    voidError?: string;
+    status?: ContentfulStatusCode;
+  },
 ): Promise<Response> {
   const ui = uiOf(c);
   const lab = c.var.lab;
@@ -249,6 +283,14 @@ async function jobPage(
   const check = extra.check;
   const body = html`
     ${extra.message ?? ""}
+    ${job.voided
+      ? notice(
+        "warn",
+        html`<strong>Voided</strong> ${
+          time(job.voided.at)
+        } by ${job.voided.by}: “${job.voided.reason}”. It counts for no plan step and no grade.`,
+      )
+      : ""}
     ${check
       ? notice(
         check.matches ? "ok" : "bad",
@@ -286,6 +328,7 @@ async function jobPage(
       <div class="stack">
     ${provenanceCard(ui, job)}
     ${againCard(ui, job)}
+    ${voidCard(ui, { job, error: extra.voidError })}
       </div>
     </div>
   `;
@@ -293,8 +336,15 @@ async function jobPage(
     title: `Job ${job.id}`,
     crumbs: [["Jobs", "/jobs"], [job.id]],
     section: "jobs",
-    lede: html`${job.module} · ${badge(job.status)} · ${time(job.finishedAt ?? job.queuedAt)}`,
+    lede: html`${job.module} · ${badge(job.status)}${
+      job.voided
+        ? html`
+          ${badge("voided")}
+        `
+        : ""
+    } · ${time(job.finishedAt ?? job.queuedAt)}`,
     body,
+    status: extra.status,
   });
 }
 
@@ -342,6 +392,14 @@ function provenanceCard(ui: Ui, job: Job): Html {
     <tr><th scope="row">Experiment</th><td>${job.experimentId
       ? idLink("/experiments/", job.experimentId)
       : dash()}</td></tr>
+    ${job.step && job.experimentId
+      ? html`
+        <tr>
+          <th scope="row">Plan step</th>
+          <td><a href="/experiments/${job.experimentId}/plan#step-${job.step}">${job.step}</a></td>
+        </tr>
+      `
+      : ""}
     ${job.inputDatasetIds.length
       ? html`
         <tr>
@@ -395,6 +453,30 @@ function provenanceCard(ui: Ui, job: Job): Html {
         </tbody>
       </table>
       <p class="small"><a href="${auditLinkFor(job.id)}">Audit events of this job →</a></p>
+    </section>
+  `;
+}
+
+function voidCard(ui: Ui, state: { job: Job; error?: string }): Html {
+  const { job, error } = state;
+  if (job.voided) return html``;
+  return html`
+    <section class="card" aria-labelledby="void-title">
+      <h2 id="void-title">Void this job</h2>
+      <p
+        class="small muted">A voided job stays in the record, struck through, but counts for no plan step and no grade. Use it for a run with a typo or a spoilt sample.</p>
+      <form class="stacked" method="post" action="/jobs/${job.id}/void">
+    ${csrfInput(ui.csrf)}
+    ${fieldBlock({
+      id: "void-reason",
+      label: "Reason",
+      hint: "Why; kept in the audit log.",
+      required: true,
+      errors: error ? [error] : undefined,
+      control: (attrs) => html`<input type="text" name="reason" required ${attrs}>`,
+    })}
+    <div class="actions"><button type="submit" class="danger">Void job</button></div>
+      </form>
     </section>
   `;
 }

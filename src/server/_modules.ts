@@ -6,6 +6,7 @@
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ModuleInfo } from "../modules/registry.ts";
+import type { TemplateStep } from "../templates/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { type FormField, formFields, formToInput, inputToForm, issuesByField } from "./_form.ts";
@@ -26,7 +27,7 @@ import {
   raw,
 } from "./_views.ts";
 
-const RUN_FIELDS = ["experimentId", "fromDataset", "map", "skipBlankRows"];
+const RUN_FIELDS = ["experimentId", "step", "fromDataset", "map", "skipBlankRows"];
 
 /**
  * The module pages sub-app, mounted at `/modules`.
@@ -62,9 +63,17 @@ modules.get("/:key", async (c) => {
   const fields = formFields(info.inputSchema);
   const exampleIndex = wholeNumberParam("example", c.req.query("example"));
   const example = exampleIndex === undefined ? undefined : info.examples[exampleIndex];
-  const values = example ? inputToForm(fields, example.input) : {};
   const experiment = c.req.query("experiment");
+  const planned = example || !experiment
+    ? undefined
+    : await plannedStep(c, { experiment, step: c.req.query("step"), module: info.key });
+  const values = example
+    ? inputToForm(fields, example.input)
+    : planned
+    ? inputToForm(fields, planned.input)
+    : {};
   if (experiment) values.experimentId = experiment;
+  if (planned) values.step = planned.id;
   const dataset = c.req.query("dataset");
   if (dataset) values.fromDataset = dataset;
   return await modulePage(c, {
@@ -75,6 +84,13 @@ modules.get("/:key", async (c) => {
       ? notice(
         "info",
         html`Loaded the example <strong>${example.name}</strong> (${example.source}).`,
+      )
+      : planned
+      ? notice(
+        "info",
+        html`Step <strong>${planned.title}</strong> of the plan of ${
+          idLink("/experiments/", experiment ?? "")
+        }. The form holds the lab's worked example: change it to your own readings.`,
       )
       : undefined,
   });
@@ -90,11 +106,18 @@ modules.post("/:key/run", async (c) => {
       module: key,
       input: formToInput(fields, values, { others: [...RUN_FIELDS, CSRF_FIELD] }),
       experimentId: values.experimentId?.trim() || undefined,
+      step: values.step?.trim() || undefined,
       fromDataset: values.fromDataset?.trim() || undefined,
       map: linesOf(values.map),
       skipBlankRows: values.skipBlankRows ? true : undefined,
     });
-    return c.redirect(`/jobs/${result.job.id}`, 303);
+    const { job } = result;
+    return c.redirect(
+      job.step && job.experimentId
+        ? `/experiments/${job.experimentId}/plan#step-${job.step}`
+        : `/jobs/${job.id}`,
+      303,
+    );
   } catch (thrown) {
     const error = formError(thrown, ["invalid", "not_found", "conflict"]);
     const issues = error.issues;
@@ -109,6 +132,19 @@ modules.post("/:key/run", async (c) => {
     });
   }
 });
+
+/** The template step a "Run this step" link names, when it is one of this module. */
+async function plannedStep(
+  c: Context<ServerEnv>,
+  options: { experiment: string; step: string | undefined; module: string },
+): Promise<TemplateStep | undefined> {
+  if (!options.step) return undefined;
+  const experiment = await c.var.lab.getExperiment(options.experiment);
+  if (!experiment.template) return undefined;
+  const { template } = await c.var.lab.getTemplate(experiment.template);
+  const step = template.steps.find((candidate) => candidate.id === options.step);
+  return step?.module === options.module ? step : undefined;
+}
 
 function catalogue(
   ui: Ui,
@@ -306,6 +342,11 @@ function runFields(state: RunFormState): Html {
       label: "Experiment",
       hint:
         "Optional: the experiment id (exp_…) to link the job to. A draft experiment moves to running.",
+    })}
+    ${text("step", {
+      label: "Plan step",
+      hint:
+        "Optional: the step of the experiment's guided lab this run is for, such as neutralisation. The run then counts for that step.",
     })}
     <details${state.values.fromDataset ? raw(" open") : ""}>
       <summary>Take columns from a table dataset</summary>

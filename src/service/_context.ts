@@ -8,6 +8,7 @@ import {
   recordEvent as storedRecordEvent,
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
+import type { Principal } from "./_principal.ts";
 
 /** The size limits of an imported dataset. */
 export interface DatasetLimits {
@@ -23,12 +24,43 @@ export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
   maxCells: 20_000_000,
 };
 
+/** The cost of scrypt, for password verifiers and key encryption. */
+export interface ScryptCost {
+  /** The CPU/memory cost, a power of 2. */
+  N: number;
+  /** The block size. */
+  r: number;
+  /** The parallelisation. */
+  p: number;
+}
+
+/** The production scrypt cost: N = 2^15, r = 8, p = 1 (32 MiB, OWASP's minimum for scrypt). */
+export const DEFAULT_SCRYPT_COST: Readonly<ScryptCost> = { N: 2 ** 15, r: 8, p: 1 };
+
+/** The settings of accounts: scrypt cost and session lifetime. */
+export interface AccountSettings {
+  /** The scrypt cost of new verifiers and key encryptions (old ones keep theirs). */
+  scrypt: Readonly<ScryptCost>;
+  /** How long a login session lasts, in hours. */
+  sessionHours: number;
+}
+
+/** The default account settings: {@linkcode DEFAULT_SCRYPT_COST}, 12-hour sessions. */
+export const DEFAULT_ACCOUNT_SETTINGS: Readonly<AccountSettings> = {
+  scrypt: DEFAULT_SCRYPT_COST,
+  sessionHours: 12,
+};
+
 /** What the service's parts share: the storage, the actor, the clock and the lazy catalogs. */
 export interface LabContext {
-  /** The storage. */
+  /** The storage; every audit event it writes is stamped with the principal. */
   readonly storage: LabStorage;
-  /** Who is acting. */
+  /** Who is acting: `principal.actor`. */
   readonly actor: string;
+  /** Who is acting, with the role and how the identity was established. */
+  readonly principal: Principal;
+  /** The settings of accounts. */
+  readonly accounts: Readonly<AccountSettings>;
   /** The clock. */
   readonly now: () => Date;
   /** The modules that can run, loaded on first use. */

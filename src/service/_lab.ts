@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
 import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
+import { type AssigneeDirectory, type AssignInput, assignTemplate } from "./_assign.ts";
 import type { LabModule } from "../modules/contract.ts";
 import type { ModuleInfo, OutputField } from "../modules/registry.ts";
 import type { LineageGraph } from "../plots/mod.ts";
@@ -33,6 +34,27 @@ import {
   listDatasets,
 } from "./_datasets.ts";
 import type { DoctorReport } from "./_doctor.ts";
+import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
+import { LabosError, quote } from "../errors.ts";
+import {
+  addUser,
+  type AddUserInput,
+  authenticatePassword,
+  authenticateToken,
+  createSession,
+  createToken,
+  disableUser,
+  endSession,
+  getUser,
+  hasUsers,
+  listUsers,
+  resolveSession,
+  setPassword,
+  type SigningKey,
+  unlockSigningKey,
+  type UserInfo,
+} from "./_users.ts";
 import {
   type CreateExperimentInput,
   createExperiments,
@@ -43,6 +65,8 @@ import {
   listExperiments,
   type PlanRunResult,
   runPlan,
+  shareExperiment,
+  type ShareExperimentInput,
   transitionExperiment,
 } from "./_experiments.ts";
 import {
@@ -51,6 +75,12 @@ import {
   parseFilter,
   RunRequestSchema,
 } from "./_requests.ts";
+import {
+  listSignatures,
+  type SignatureListing,
+  signRecord,
+  type SignRequest,
+} from "./_signatures.ts";
 import {
   type BatchProgress,
   checkRerun,
@@ -63,6 +93,7 @@ import {
   runModule,
   type RunRequest,
   type RunResult,
+  voidJob,
 } from "./_runs.ts";
 
 /** What `init` did. */
@@ -84,7 +115,7 @@ export interface LabStatus {
   /** The manifest. */
   manifest: DataManifest;
   /** Record counts. */
-  counts: { experiments: number; datasets: number; jobs: number };
+  counts: { experiments: number; datasets: number; jobs: number; users: number };
   /** The audit head. */
   auditHead: AuditHead;
 }
@@ -100,8 +131,10 @@ const OUTPUT_FIELDS = new WeakMap<LabModule, OutputField[]>();
 export class Lab {
   /** Where the data is (the data folder). */
   readonly dataDir: string;
-  /** Who is acting. */
+  /** Who is acting: `principal.actor`. */
   readonly actor: string;
+  /** Who is acting, with the role and how the identity was established. */
+  readonly principal: Principal;
   /** The size limits of an imported dataset (the panel's upload limit follows them). */
   readonly datasetLimits: Readonly<DatasetLimits>;
   /** How results are shown to people (`display` in `labos.jsonc`). */
@@ -113,8 +146,26 @@ export class Lab {
     this.#lab = context;
     this.dataDir = context.storage.location;
     this.actor = context.actor;
+    this.principal = context.principal;
     this.datasetLimits = context.datasetLimits;
     this.display = options.display ?? DEFAULT_DISPLAY;
+  }
+
+  /**
+   * This lab acting as `principal`: every audit event written through it
+   * records `principal.actor` as the actor and `principal.auth` as
+   * `details.auth`, and it sees what the role's scope allows (a student:
+   * their own and shared experiments, their jobs and datasets).
+   */
+  as(principal: Principal): Lab {
+    const checked = checkPrincipal(principal);
+    const context: LabContext = {
+      ...this.#lab,
+      storage: scopedStorage(stampedStorage(unscoped(this.#lab.storage), checked), checked),
+      actor: checked.actor,
+      principal: checked,
+    };
+    return new Lab(context, { display: this.display });
   }
 
   /**
@@ -148,17 +199,18 @@ export class Lab {
   async status(): Promise<LabStatus> {
     const { storage } = this.#lab;
     const manifest = await requireReady(this.#lab);
-    const [experiments, datasets, jobs, auditHead] = await Promise.all([
+    const [experiments, datasets, jobs, users, auditHead] = await Promise.all([
       storage.count("experiment"),
       storage.count("dataset"),
       storage.count("job"),
+      storage.count("user"),
       storage.auditHead(),
     ]);
     return {
       dataDir: this.dataDir,
       labosVersion: VERSION,
       manifest,
-      counts: { experiments, datasets, jobs },
+      counts: { experiments, datasets, jobs, users },
       auditHead,
     };
   }
@@ -207,6 +259,24 @@ export class Lab {
     return editExperiment(this.#lab, id, request);
   }
 
+  /**
+   * Shares an experiment with other users (`with`), or stops sharing it
+   * (`remove`): they see and change it, its jobs and its datasets like its
+   * owner. Only the owner and staff may; the change is audited as
+   * `experiment.shared`.
+   */
+  shareExperiment(id: string, request: ShareExperimentInput | unknown): Promise<Experiment> {
+    return shareExperiment(this.#lab, id, {
+      request,
+      who: this.principal,
+      isUser: (name) =>
+        getUser(this.#lab, name).then(() => true, (error) => {
+          if (error instanceof LabosError && error.kind === "not_found") return false;
+          throw error;
+        }),
+    });
+  }
+
   /** Every experiment template, sorted by key. */
   async listTemplates(): Promise<TemplateEntry[]> {
     return (await this.#lab.templates()).list();
@@ -218,10 +288,25 @@ export class Lab {
   }
 
   /**
+   * Creates one draft experiment from a template for each name, owned by
+   * that name, in one transaction. Once the lab has users, each name must
+   * be an enabled student or TA (see `checkAssignees`). Only an instructor,
+   * an admin or the CLI may assign.
+   */
+  async assign(templateKey: string, request: AssignInput): Promise<Experiment[]> {
+    requireManager(this.principal, "assign labs");
+    // The Lab is its own user directory once it has users (hasUsers, getUser).
+    const directory = this as unknown as AssigneeDirectory;
+    return await assignTemplate(this.#lab, templateKey, { request, directory });
+  }
+
+  /**
    * The planned runs of an experiment created from a template, and which are
-   * done. A step is done when a succeeded job of the experiment is matched to
-   * it: first a job whose input hash equals the step's default input hash,
-   * then the oldest remaining job of the step's module, in step order.
+   * done. A job bound to a step (`run --step`) counts for it; an unbound job
+   * counts only when unambiguous (its input is the step's default input, or
+   * exactly one open step runs its module), else it is listed as unmatched.
+   * Voided jobs count for nothing. Checks of a run on the student's own data
+   * use the template's grading tolerance.
    */
   experimentPlan(id: string): Promise<ExperimentPlan> {
     return experimentPlan(this.#lab, id);
@@ -231,7 +316,7 @@ export class Lab {
    * Runs planned steps of a template experiment with their default inputs:
    * the named steps, or every pending one. `params` (`name=value`) override
    * the default input of a single step. Every input is validated before
-   * anything runs; each run is recorded like {@linkcode Lab.run}.
+   * anything runs; each run is recorded like {@linkcode Lab.run}, bound to its step.
    */
   runPlan(
     id: string,
@@ -287,6 +372,14 @@ export class Lab {
     options: { onProgress?: (progress: BatchProgress) => void } = {},
   ): Promise<RunResult[]> {
     return runBatch(this.#lab, request, options);
+  }
+
+  /**
+   * Voids a job: kept and shown struck through, it counts for no plan step
+   * and no grade. The reason is required and audited.
+   */
+  voidJob(id: string, request: { reason?: string }): Promise<Job> {
+    return voidJob(this.#lab, id, request);
   }
 
   /** Runs a job's input again as a new job linked by `retryOf`. */
@@ -355,20 +448,58 @@ export class Lab {
     return datasetLineage(this.#lab, datasetId);
   }
 
-  /** Verifies the audit chain, and that the log belongs to this data folder. */
+  /**
+   * Signs a record (an experiment, dataset or job) as this lab's principal,
+   * who must be a user: the password unlocks their Ed25519 key (name and
+   * password, two components). The signature covers the canonical payload
+   * (signer, display name, meaning, reason, time, record type and id, the
+   * record's SHA-256 and the audit seq); it is stored as a `signature`
+   * record and in its `signature.created` audit event. A student signs only
+   * their own records; instructors, TAs and admins sign any.
+   */
+  sign(recordId: string, request: SignRequest | unknown): Promise<SignatureListing> {
+    return signRecord(this.#lab, recordId, request);
+  }
+
+  /**
+   * Every signature of a record, oldest first, each with `matches`: whether
+   * the record still has the hash that was signed.
+   */
+  listSignatures(recordId: string): Promise<SignatureListing[]> {
+    return listSignatures(this.#lab, recordId);
+  }
+
+  /**
+   * Verifies the audit chain, that the log belongs to this data folder, and
+   * every signature event against the public key published for its signer
+   * by an earlier `user.key-created` event.
+   */
   async verifyAudit(): Promise<VerifyResult> {
     await requireReady(this.#lab);
     const result = await this.#lab.storage.verifyAudit();
     if (!result.ok) return result;
     const { checkFolderIdentity } = await import("./_doctor.ts");
     const foreign = await checkFolderIdentity(this.#lab.storage);
-    if (!foreign) return result;
+    if (foreign) {
+      return {
+        ok: false,
+        events: foreign.seq - 1,
+        seq: foreign.seq,
+        kind: "forged",
+        message: `seq ${foreign.seq}: ${foreign.message}`,
+      };
+    }
+    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
+    const { failure } = await checkSignatureEvents(
+      this.#lab.storage.auditScan({ actions: SIGNATURE_EVENT_ACTIONS }),
+    );
+    if (!failure) return result;
     return {
       ok: false,
-      events: foreign.seq - 1,
-      seq: foreign.seq,
+      events: failure.seq - 1,
+      seq: failure.seq,
       kind: "forged",
-      message: `seq ${foreign.seq}: ${foreign.message}`,
+      message: failure.message,
     };
   }
 
@@ -393,6 +524,7 @@ export class Lab {
     outFile: string,
     options: { force?: boolean } = {},
   ): Promise<{ events: number; head: AuditHead }> {
+    requireStaff(this.principal, "export the audit log");
     await requireReady(this.#lab);
     const { checkOutputFile } = await import("../durable/files.ts");
     const check = { dataDir: this.dataDir, label: '"--out"', refuseExisting: true, ...options };
@@ -403,6 +535,8 @@ export class Lab {
 
   /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */
   async doctor(options: { repair?: boolean } = {}): Promise<DoctorReport> {
+    if (options.repair) requireManager(this.principal, "repair the data folder");
+    requireStaff(this.principal, "check the data folder");
     await requireReady(this.#lab);
     const { runDoctor } = await import("./_doctor.ts");
     return await runDoctor(this.#lab, { repair: options.repair === true });
@@ -413,6 +547,7 @@ export class Lab {
    * after a backup; `dryRun` writes nothing. See `labos migrate`.
    */
   async migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
+    requireManager(this.principal, "upgrade the data folder");
     const { migrateDataFolder } = await import("../exchange/migrate.ts");
     return await migrateDataFolder(this.#lab, options);
   }
@@ -422,6 +557,7 @@ export class Lab {
    * contains `data/`. See `labos migrate --from-legacy`.
    */
   async importLegacy(dir: string, options: LegacyImportOptions = {}): Promise<LegacyImportReport> {
+    requireManager(this.principal, "import legacy data");
     if (!options.dryRun) await this.init();
     else if (await this.#lab.storage.rawManifest() !== undefined) await requireReady(this.#lab);
     const { importLegacy } = await import("../exchange/migrate.ts");
@@ -430,14 +566,107 @@ export class Lab {
 
   /** Writes the whole data folder and a manifest of SHA-256 hashes to a zip archive. */
   async exportArchive(outFile: string): Promise<ArchiveExport> {
+    requireStaff(this.principal, "export the data folder");
     const { exportArchive } = await import("../exchange/archive.ts");
     return await exportArchive(this.#lab, outFile);
   }
 
   /** Restores an archive into this (empty or missing) data folder, after verifying it. */
   async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
+    requireManager(this.principal, "restore an archive");
     const { importArchive } = await import("../exchange/archive.ts");
     return await importArchive(this.#lab.storage, file, options);
+  }
+
+  /**
+   * Adds a user with a scrypt password verifier and an Ed25519 key pair; the
+   * public key is published by the audit event `user.key-created`.
+   */
+  async addUser(input: AddUserInput): Promise<UserInfo> {
+    requireManager(this.principal, "add users");
+    return await addUser(this.#lab, input);
+  }
+
+  /** Every user, sorted by username; never a secret. */
+  listUsers(): Promise<UserInfo[]> {
+    return listUsers(this.#lab);
+  }
+
+  /** One user; `not_found` when there is none. */
+  getUser(username: string): Promise<UserInfo> {
+    return getUser(this.#lab, username);
+  }
+
+  /** Whether any user exists (with none, the server keeps its single-token mode). */
+  hasUsers(): Promise<boolean> {
+    return hasUsers(this.#lab);
+  }
+
+  /**
+   * Sets a user's password and ends every session of the user. With
+   * `currentPassword` the signing key is re-encrypted and kept; without it
+   * (a reset) a new key pair is made and published.
+   */
+  async setPassword(
+    username: string,
+    password: string,
+    options: { currentPassword?: string } = {},
+  ): Promise<UserInfo> {
+    if (username !== this.actor) {
+      requireManager(this.principal, "set another user's password");
+    } else if (options.currentPassword === undefined && !isManager(this.principal.role)) {
+      throw new LabosError(
+        "invalid",
+        `Cannot change the password of ${quote(username)}: give the current password too`,
+      );
+    }
+    return await setPassword(this.#lab, username, password, options);
+  }
+
+  /** Disables a user (audited with the reason): no login, token or session works afterwards. */
+  async disableUser(username: string, request: { reason?: unknown }): Promise<UserInfo> {
+    requireManager(this.principal, "disable users");
+    return await disableUser(this.#lab, username, request);
+  }
+
+  /** Makes a personal API token (`labos_…`), returned once and stored only as its SHA-256. */
+  async createToken(username: string): Promise<{ username: string; token: string }> {
+    if (username !== this.actor) requireManager(this.principal, "make tokens for other users");
+    return await createToken(this.#lab, username);
+  }
+
+  /**
+   * Checks a username and password (`unauthorized` alike for a wrong name,
+   * a wrong password or a disabled user; `locked` with `retryAfter` after
+   * repeated failures).
+   */
+  authenticatePassword(username: string, password: string): Promise<UserInfo> {
+    return authenticatePassword(this.#lab, username, password);
+  }
+
+  /** The enabled user holding a personal API token; `unauthorized` otherwise. */
+  authenticateToken(token: string): Promise<UserInfo> {
+    return authenticateToken(this.#lab, token);
+  }
+
+  /** Unlocks a user's Ed25519 signing key with the password, checked like a login. */
+  unlockSigningKey(username: string, password: string): Promise<SigningKey> {
+    return unlockSigningKey(this.#lab, username, password);
+  }
+
+  /** Starts a login session; the token is returned once and stored only as its SHA-256. */
+  createSession(username: string): Promise<{ token: string; expiresAt: string }> {
+    return createSession(this.#lab, username);
+  }
+
+  /** The user of a live session; `unauthorized` when expired, ended or revoked. */
+  resolveSession(token: string): Promise<UserInfo> {
+    return resolveSession(this.#lab, token);
+  }
+
+  /** Ends a session (logout). */
+  endSession(token: string): Promise<void> {
+    return endSession(this.#lab, token);
   }
 
   async #get<K extends "experiment" | "dataset" | "job">(

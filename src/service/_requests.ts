@@ -7,6 +7,7 @@ import {
   type ExperimentStatus,
   JOB_STATUSES,
   type JobStatus,
+  USERNAME_PATTERN,
 } from "../records/mod.ts";
 
 /** The shape of a create-experiment request, checked before anything is written. */
@@ -45,6 +46,18 @@ export const EditExperimentRequest = z.strictObject({
   reason: z.string().optional(),
 });
 
+const USERNAME = z.string().regex(
+  USERNAME_PATTERN,
+  "must be a username: 2 to 32 lowercase letters, digits, '.', '_' or '-', starting with a letter",
+);
+
+/** The shape of a share request: usernames to add and to remove, and why. */
+export const ShareExperimentRequest = z.strictObject({
+  with: z.array(USERNAME).max(500).optional(),
+  remove: z.array(USERNAME).max(500).optional(),
+  reason: z.string().optional(),
+});
+
 /** The shape of a run request. */
 export const RunRequestSchema = z.strictObject({
   module: z.string(),
@@ -54,6 +67,24 @@ export const RunRequestSchema = z.strictObject({
   map: z.array(z.string()).optional(),
   skipBlankRows: z.boolean().optional(),
   experimentId: z.string().optional(),
+  step: z.string().optional(),
+});
+
+/** The shape of a run-plan request: which steps, and parameters for one of them. */
+export const RunPlanRequest = z.strictObject({
+  steps: z.array(z.string()).optional(),
+  params: z.array(z.string()).optional(),
+});
+
+/** The shape of a void-job request: the reason is required. */
+export const VoidJobRequest = z.strictObject({
+  reason: z.string().optional(),
+});
+
+/** The shape of an assign request: a template for each of these names. */
+export const AssignRequest = z.strictObject({
+  to: z.array(z.string()),
+  reason: z.string().optional(),
 });
 
 /** The shape of a collect request (`datasets collect`), checked before anything is read. */
@@ -208,4 +239,29 @@ export function parseStatus(value: unknown, field: string): ExperimentStatus {
   return parseFilter(z.object({ [field]: experimentStatus(field) }), { [field]: value })[
     field
   ] as ExperimentStatus;
+}
+
+/**
+ * The trimmed reason of a change, which is required and audited.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireReason } from "./_requests.ts";
+ * assert.equal(requireReason(" Typo in the mass "), "Typo in the mass");
+ * assert.throws(() => requireReason(""), /"reason" is required/);
+ * ```
+ */
+export function requireReason(reason: string | undefined): string {
+  const trimmed = reason?.trim() ?? "";
+  if (trimmed === "") {
+    throw new LabosError(
+      "invalid",
+      `"reason" is required: say why, e.g. --reason "Samples ready"`,
+      {
+        issues: [{ path: "reason", message: "is required" }],
+      },
+    );
+  }
+  return trimmed;
 }

@@ -3,6 +3,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { inputUnits, type RegisteredModule } from "../modules/registry.ts";
 import {
+  checkId,
   type Dataset,
   type Experiment,
   type InputConversion,
@@ -11,11 +12,13 @@ import {
   mib,
   newId,
   RECORD_SCHEMA_VERSION,
+  validateRecord,
 } from "../records/mod.ts";
 import { executeRun, plotOf, type PreparedRun, prepareRun, type RunOutcome } from "../runs/mod.ts";
 import { VERSION } from "../version.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
-import { JobFilterSchema, parseFilter } from "./_requests.ts";
+import { JobFilterSchema, parseFilter, requireReason, VoidJobRequest } from "./_requests.ts";
+import { parseOrThrow } from "../validation.ts";
 import { parseParams } from "./_params.ts";
 import { jsonSchemaOf } from "../validation.ts";
 import { convertMappedColumns, convertWrittenUnits } from "./_units.ts";
@@ -48,6 +51,11 @@ export interface RunRequest {
   skipBlankRows?: boolean;
   /** The experiment to link the job and its dataset to. */
   experimentId?: string;
+  /**
+   * The step of the experiment's template this run is for: the job counts
+   * for that step of the plan. Needs `experimentId`; the module must be the step's.
+   */
+  step?: string;
 }
 
 /** The result of a run: the job, and on success its dataset and output. */
@@ -82,6 +90,7 @@ interface PlannedRun {
   conversions: InputConversion[];
   warnings: string[];
   mapping?: JobMapping;
+  step?: string;
 }
 
 const RUNNABLE: ReadonlyArray<Experiment["status"]> = ["draft", "running"];
@@ -168,7 +177,22 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
     throw error;
   }
   const experimentId = request.experimentId ?? null;
-  if (experimentId !== null) checkRunnable(await lab.storage.get("experiment", experimentId));
+  if (request.step !== undefined && experimentId === null) {
+    throw new LabosError(
+      "invalid",
+      `"step" needs "experimentId": name the experiment whose plan has step ${
+        quote(request.step)
+      } (--experiment)`,
+      { issues: [{ path: "experimentId", message: 'is required with "step"' }] },
+    );
+  }
+  if (experimentId !== null) {
+    const experiment = await lab.storage.get("experiment", experimentId);
+    checkRunnable(experiment);
+    if (request.step !== undefined) {
+      await checkStep(lab, experiment, { step: request.step, module: registered.module.key });
+    }
+  }
   return {
     prepared,
     experimentId,
@@ -177,7 +201,42 @@ export async function planRun(lab: LabContext, request: RunRequest): Promise<Pla
     conversions,
     warnings,
     ...(mapping ? { mapping } : {}),
+    ...(request.step === undefined ? {} : { step: request.step }),
   };
+}
+
+/** Refuses a step the experiment's template does not have, or whose module is another. */
+async function checkStep(
+  lab: LabContext,
+  experiment: Experiment,
+  options: { step: string; module: string },
+): Promise<void> {
+  const { step, module } = options;
+  const refuse = (message: string) =>
+    new LabosError("invalid", message, { issues: [{ path: "step", message }] });
+  if (!experiment.template) {
+    throw refuse(
+      `Cannot run step ${quote(step)}: experiment ${
+        quote(experiment.id)
+      } has no plan (it was not created from a template)`,
+    );
+  }
+  const { template } = (await lab.templates()).get(experiment.template);
+  const found = template.steps.find((candidate) => candidate.id === step);
+  if (!found) {
+    throw refuse(
+      `Unknown step ${quote(step)} in template ${quote(template.key)}: expected one of ${
+        template.steps.map((candidate) => candidate.id).join(", ")
+      }`,
+    );
+  }
+  if (found.module !== module) {
+    throw refuse(
+      `Cannot run module ${quote(module)} for step ${quote(step)}: the step runs ${
+        quote(found.module)
+      }`,
+    );
+  }
 }
 
 function checkRunnable(experiment: Experiment): void {
@@ -255,6 +314,7 @@ function recordRun(
     ...(plan.conversions.length > 0 ? { conversions: plan.conversions } : {}),
     ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
     ...(plan.mapping ? { mapping: plan.mapping } : {}),
+    ...(plan.step === undefined ? {} : { step: plan.step }),
   };
   const running: Job = {
     ...queued,
@@ -284,7 +344,12 @@ function recordRun(
     recordEvent(lab, "job.queued", {
       type: "job",
       record: queued,
-      details: { ...moduleDetails, inputHash: queued.inputHash, retryOf: queued.retryOf },
+      details: {
+        ...moduleDetails,
+        inputHash: queued.inputHash,
+        retryOf: queued.retryOf,
+        ...(plan.step === undefined ? {} : { step: plan.step }),
+      },
     }),
     recordEvent(lab, "job.started", { type: "job", record: running, details: moduleDetails }),
   ];
@@ -417,6 +482,7 @@ export async function retryJob(lab: LabContext, jobId: string): Promise<RunResul
     retryOf: job.id,
     conversions: job.conversions ?? [],
     ...(job.mapping ? { mapping: job.mapping } : {}),
+    ...(job.step === undefined ? {} : { step: job.step }),
     // The input was converted when the job was planned; its warnings stay on that job.
     warnings: [],
   });
@@ -561,5 +627,43 @@ export async function listJobs(lab: LabContext, filter: JobFilter): Promise<Page
       (status === undefined || job.status === status) &&
       (module === undefined || job.module === module) &&
       (experimentId === undefined || job.experimentId === experimentId),
+  });
+}
+
+/**
+ * Voids a job: it stays, shown struck through, but counts for no plan step
+ * and no grade. The reason is required and audited (`job.voided`).
+ */
+export async function voidJob(lab: LabContext, id: string, request: unknown): Promise<Job> {
+  await requireReady(lab);
+  const { reason } = parseOrThrow(VoidJobRequest, request ?? {}, "Invalid void request");
+  const why = requireReason(reason);
+  checkId("job", id);
+  return await lab.storage.transaction(async (tx) => {
+    const before = await tx.get("job", id);
+    if (before.voided) {
+      throw new LabosError(
+        "conflict",
+        `Job ${quote(id)} is already voided: ${
+          quote(before.voided.reason)
+        } (by ${before.voided.by})`,
+      );
+    }
+    const at = timestamp(lab);
+    const after: Job = { ...before, voided: { at, by: lab.actor, reason: why }, updatedAt: at };
+    validateRecord("job", after);
+    tx.put("job", after);
+    tx.audit(recordEvent(lab, "job.voided", {
+      type: "job",
+      record: after,
+      reason: why,
+      details: {
+        experimentId: after.experimentId,
+        ...(after.step === undefined ? {} : { step: after.step }),
+        before: { updatedAt: before.updatedAt },
+        after: { voided: after.voided, updatedAt: at },
+      },
+    }));
+    return after;
   });
 }

@@ -12,12 +12,35 @@ export type {
   EditExperimentInput,
   ExperimentFilter,
   PlanRunResult,
+  ShareExperimentInput,
 } from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
+export {
+  type Assignee,
+  type AssigneeDirectory,
+  type AssignInput,
+  checkAssignees,
+} from "./_assign.ts";
 export type { CollectRequest } from "./_collect.ts";
-export { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
+export {
+  type AccountSettings,
+  type DatasetLimits,
+  DEFAULT_ACCOUNT_SETTINGS,
+  DEFAULT_DATASET_LIMITS,
+  DEFAULT_SCRYPT_COST,
+  type ScryptCost,
+} from "./_context.ts";
+export { type AuthMethod, localPrincipal, type Principal } from "./_principal.ts";
+export {
+  type AddUserInput,
+  LOCKOUT_THRESHOLD,
+  MIN_PASSWORD_LENGTH,
+  type SigningKey,
+  type UserInfo,
+} from "./_users.ts";
 export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
+export type { SignatureListing, SignRequest } from "./_signatures.ts";
 export { parseParamValue } from "./_params.ts";
 export {
   DEFAULT_DISPLAY,

@@ -1,8 +1,15 @@
+import { LabosError, quote } from "../errors.ts";
 import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
-import { type DatasetLimits, DEFAULT_DATASET_LIMITS } from "./_context.ts";
+import {
+  type DatasetLimits,
+  DEFAULT_ACCOUNT_SETTINGS,
+  DEFAULT_DATASET_LIMITS,
+  type ScryptCost,
+} from "./_context.ts";
+import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
 
@@ -12,6 +19,12 @@ export interface OpenLabOptions {
   dataDir: string;
   /** Who is acting, recorded in every audit event. */
   actor: string;
+  /** Who is acting, with role and how established. Default: `actor`, role and auth `local`. */
+  principal?: Principal;
+  /** How long a login session lasts, in hours (`server.sessionHours`). Default: 12. */
+  sessionHours?: number;
+  /** The scrypt cost of new password verifiers; lower it only in tests. Default: N = 2^15, r = 8, p = 1. */
+  scryptCost?: ScryptCost;
   /** The clock, for tests. Default: `() => new Date()`. */
   now?: () => Date;
   /** The modules that can run, or how to load them. Default: the built-in modules, loaded on first use. */
@@ -44,10 +57,30 @@ export interface OpenLabOptions {
  */
 export function openLab(options: OpenLabOptions): Lab {
   const now = options.now ?? (() => new Date());
-  const storage = options.storage ?? new FolderStorage(options.dataDir, { now });
+  const hours = options.sessionHours;
+  if (hours !== undefined && !(Number.isFinite(hours) && hours > 0)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "sessionHours": expected a positive number of hours: current value is ${
+        quote(hours)
+      }`,
+    );
+  }
+  const principal = options.principal === undefined
+    ? localPrincipal(options.actor)
+    : checkPrincipal(options.principal);
+  const storage = stampedStorage(
+    options.storage ?? new FolderStorage(options.dataDir, { now }),
+    principal,
+  );
   return new Lab({
     storage,
-    actor: options.actor,
+    actor: principal.actor,
+    principal,
+    accounts: {
+      scrypt: options.scryptCost ?? DEFAULT_ACCOUNT_SETTINGS.scrypt,
+      sessionHours: options.sessionHours ?? DEFAULT_ACCOUNT_SETTINGS.sessionHours,
+    },
     now,
     datasetLimits: {
       maxBytes: options.datasetLimits?.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,

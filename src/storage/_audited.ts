@@ -1,5 +1,5 @@
 import type { AuditEvent } from "../audit/mod.ts";
-import { hashJson, isId, type RecordType } from "../records/mod.ts";
+import { hashJson, isId, RECORD_TYPES, type RecordType } from "../records/mod.ts";
 import type { StorageCheck } from "./types.ts";
 
 /** A record that disagrees with the audit log (see {@linkcode compareWithAudit}). */
@@ -28,7 +28,14 @@ export interface AuditMismatch {
  * import assert from "node:assert/strict";
  * import { compareWithAudit } from "./_audited.ts";
  * async function* none() {}
- * const records = { experiment: new Map(), dataset: new Map(), job: new Map() };
+ * const records = {
+ *   experiment: new Map(),
+ *   dataset: new Map(),
+ *   job: new Map(),
+ *   user: new Map(),
+ *   session: new Map(),
+ *   signature: new Map(),
+ * };
  * const found = await compareWithAudit(none(), { records, exists: () => Promise.resolve(false) });
  * assert.deepEqual(found, []);
  * ```
@@ -45,7 +52,7 @@ export async function compareWithAudit(
     }
   }
   const found: AuditMismatch[] = [];
-  for (const type of ["experiment", "dataset", "job"] as const) {
+  for (const type of RECORD_TYPES) {
     for (const [id, record] of check.records[type]) {
       const audited = lastHash.get(`${type}:${id}`);
       if (!audited) found.push({ kind: "unaudited", type, id, seq: null });

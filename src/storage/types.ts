@@ -4,6 +4,7 @@ import type {
   AuditExport,
   AuditFilter,
   AuditHead,
+  ScanOptions,
   VerifyResult,
 } from "../audit/mod.ts";
 import type { RecordOf, RecordType, SummaryOf } from "../records/mod.ts";
@@ -200,8 +201,8 @@ export interface LabStorage {
   auditHead(): Promise<AuditHead>;
   /** Audit events, newest first; the page is checked with {@linkcode checkPage} (at most 1000). */
   auditList(filter?: AuditFilter): Promise<Page<AuditEvent>>;
-  /** Every audit event, oldest first. */
-  auditScan(): AsyncIterable<AuditEvent>;
+  /** Every audit event, oldest first; with `actions`, only the events of those actions. */
+  auditScan(options?: ScanOptions): AsyncIterable<AuditEvent>;
   /** Verifies the audit chain. */
   verifyAudit(): Promise<VerifyResult>;
   /** Writes a verifiable copy of the audit log to a file. */
@@ -231,9 +232,9 @@ export interface LabStorage {
    * The storage's own checks (leftover temporary files, unexpected files,
    * the id listings, an interrupted transaction, a torn audit tail), with
    * the readable records; `repair` fixes what is safe and records it as
-   * `actor`.
+   * `actor`, with `auth` (how the actor was established) as `details.auth`.
    */
-  check(options: { repair: boolean; actor: string }): Promise<StorageCheck>;
+  check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck>;
 
   /** Runs `fn` on a consistent snapshot of every file, under the writer lock. */
   snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T>;

@@ -8,12 +8,46 @@ export interface ExpectationCheck {
   label?: string;
   /** The unit. */
   unit?: string;
-  /** The expected value or range as text, such as `-57 ± 3`. */
+  /** The expected value or range as text, such as `-57 ± 3` or `6.9 ± 5 %`. */
   expected: string;
   /** The value in the output, or null when the field is missing. */
   actual: unknown;
-  /** Whether the actual value is within the expectation. */
+  /** Whether the actual value is within the expectation (within tolerance). */
   ok: boolean;
+  /**
+   * Actual minus expected value; for a range, how far outside it (0 inside).
+   * Null for an exact (`equals`) expectation or a missing or non-numeric value.
+   */
+  deviation: number | null;
+  /** The deviation as a fraction of the expected value, when there is one and it is not 0. */
+  relativeDeviation: number | null;
+  /** The accepted absolute deviation from the expected value; null for a range or an exact value. */
+  tolerance: number | null;
+  /**
+   * `example` when checked with the worked example's tolerance (the run used
+   * the step's default input), `grading` with the template's grading
+   * tolerance (the student's own data).
+   */
+  basis: "example" | "grading";
+}
+
+/** How a job came to count for a step. */
+export type PlanMatch = "bound" | "default-input" | "module";
+
+/** One job of an experiment as its plan shows it. */
+export interface PlanRun {
+  /** The job. */
+  jobId: string;
+  /** Its module. */
+  module: string;
+  /** Its status. */
+  status: string;
+  /** How it came to this step: bound with `--step`, by default input, or the only open step of its module; null when unmatched. */
+  match: PlanMatch | null;
+  /** Whether it was voided: it then counts for nothing and is shown struck through. */
+  voided: boolean;
+  /** Whether it is the run whose output the step's checks use. */
+  credited: boolean;
 }
 
 /** One planned run and whether it is done. */
@@ -24,16 +58,18 @@ export interface PlanStep {
   title: string;
   /** The module it runs. */
   module: string;
-  /** `done` once a succeeded job of the experiment is matched to it. */
+  /** `done` once a succeeded, not voided job counts for it. */
   status: "done" | "pending";
-  /** The matched job. */
+  /** The credited job: the latest succeeded, not voided one of its runs. */
   jobId: string | null;
-  /** The matched job's output dataset. */
+  /** The credited job's output dataset. */
   datasetId: string | null;
-  /** How the job was matched: by the step's default input, or by module in order. */
-  match: "default-input" | "module" | null;
-  /** The expected outputs, compared with the matched job's output. */
+  /** How the credited job came to this step. */
+  match: PlanMatch | null;
+  /** The expected outputs, compared with the credited job's output. */
   checks: ExpectationCheck[];
+  /** Every job of this step, oldest first, voided and failed ones included. */
+  runs: PlanRun[];
 }
 
 /** An experiment's planned runs and their progress. */
@@ -44,6 +80,11 @@ export interface ExperimentPlan {
   template: { key: string; version: string; title: string };
   /** The planned runs, in template order. */
   steps: PlanStep[];
+  /**
+   * The experiment's jobs that count for no step, oldest first: not bound,
+   * and no step is theirs unambiguously; voided and failed unbound jobs too.
+   */
+  unmatched: PlanRun[];
   /** How many steps are done. */
   done: number;
   /** How many steps there are. */
@@ -66,124 +107,240 @@ export interface PlanJob {
   outputDatasetId: string | null;
   /** The module output, when it succeeded. */
   output?: unknown;
+  /** The step it is bound to. */
+  step?: string;
+  /** Set when it was voided. */
+  voided?: unknown;
+}
+
+interface Placed {
+  job: PlanJob;
+  match: PlanMatch;
 }
 
 /**
- * Matches an experiment's jobs (oldest first) to a template's steps. Only
- * succeeded jobs count, each for one step. First, a job whose input hash
- * equals a step's default input hash is matched to that step; then each
- * remaining step takes the oldest unmatched job of its module.
+ * Matches an experiment's jobs (oldest first) to a template's steps. A job
+ * bound to a step (`step`) counts for that step. An unbound job counts only
+ * when that is unambiguous: its input hash equals a step's default input
+ * hash, or exactly one step of its module was not yet done when it ran;
+ * otherwise it is unmatched, and stays so. Voided and failed jobs count for nothing. A step's checks use
+ * its latest succeeded, not voided run; a run whose input differs from the
+ * step's default input is graded with the template's grading tolerance.
+ *
+ * @example The story of issue 14: a typo run, then the corrected run
+ * ```ts
+ * import { builtinTemplates, derivePlan } from "./mod.ts";
+ * import assert from "node:assert";
+ * const template = builtinTemplates().find((t) => t.key === "coffee-cup-calorimetry")!;
+ * const job = (id: string, inputHash: string) => ({
+ *   id, module: "thermo.calorimetry", status: "succeeded", inputHash, outputDatasetId: null,
+ * });
+ * const plan = derivePlan("exp_1", template, {
+ *   jobs: [job("job_typo", "a".repeat(64)), job("job_fixed", "b".repeat(64))],
+ *   defaultInputHashes: [null, null, null],
+ * });
+ * assert.strictEqual(plan.done, 0);
+ * assert.deepStrictEqual(plan.unmatched.map((run) => run.jobId), ["job_typo", "job_fixed"]);
+ * ```
  */
 export function derivePlan(
   experimentId: string,
   template: LabTemplate,
   options: { jobs: PlanJob[]; defaultInputHashes: Array<string | null> },
 ): ExperimentPlan {
-  const succeeded = options.jobs.filter((job) => job.status === "succeeded");
-  const used = new Set<string>();
-  const matched: Array<{ job: PlanJob; match: PlanStep["match"] } | undefined> = template.steps
-    .map(() => undefined);
-  template.steps.forEach((step, index) => {
-    const hash = options.defaultInputHashes[index];
-    const job = succeeded.find((candidate) =>
-      !used.has(candidate.id) && candidate.module === step.module && candidate.inputHash === hash
-    );
-    if (job) {
-      used.add(job.id);
-      matched[index] = { job, match: "default-input" };
+  const { jobs, defaultInputHashes } = options;
+  const placed: Placed[][] = template.steps.map(() => []);
+  const done = template.steps.map(() => false);
+  const counts = (job: PlanJob) => job.status === "succeeded" && !job.voided;
+  const index = new Map(template.steps.map((step, at) => [step.id, at]));
+  const placeOf = (job: PlanJob): { step: number; match: PlanMatch } | undefined => {
+    if (job.step !== undefined) {
+      const at = index.get(job.step);
+      return at !== undefined && template.steps[at].module === job.module
+        ? { step: at, match: "bound" }
+        : undefined;
     }
-  });
-  template.steps.forEach((step, index) => {
-    if (matched[index]) return;
-    const job = succeeded.find((candidate) =>
-      !used.has(candidate.id) && candidate.module === step.module
+    if (!counts(job)) return undefined;
+    const byInput = template.steps.findIndex((step, at) =>
+      step.module === job.module && defaultInputHashes[at] === job.inputHash
     );
-    if (job) {
-      used.add(job.id);
-      matched[index] = { job, match: "module" };
+    if (byInput !== -1) return { step: byInput, match: "default-input" };
+    const open = template.steps
+      .map((step, at) => step.module === job.module && !done[at] ? at : -1)
+      .filter((at) => at !== -1);
+    return open.length === 1 ? { step: open[0], match: "module" } : undefined;
+  };
+  const unmatched: PlanJob[] = [];
+  // In the order they ran: a later job never changes what an earlier one counted for.
+  for (const job of jobs) {
+    const at = placeOf(job);
+    if (at === undefined) {
+      unmatched.push(job);
+      continue;
     }
-  });
-  const steps = template.steps.map((step, index): PlanStep => {
-    const found = matched[index];
+    placed[at.step].push({ job, match: at.match });
+    if (counts(job)) done[at.step] = true;
+  }
+  const steps = template.steps.map((step, at): PlanStep => {
+    const runs = placed[at];
+    const credited = runs.findLast((run) => counts(run.job));
+    const graded = credited !== undefined && credited.job.inputHash !== defaultInputHashes[at];
     return {
       id: step.id,
       title: step.title,
       module: step.module,
-      status: found ? "done" : "pending",
-      jobId: found?.job.id ?? null,
-      datasetId: found?.job.outputDatasetId ?? null,
-      match: found?.match ?? null,
-      checks: found ? step.expected.map((e) => checkExpectation(e, found.job.output)) : [],
+      status: credited ? "done" : "pending",
+      jobId: credited?.job.id ?? null,
+      datasetId: credited?.job.outputDatasetId ?? null,
+      match: credited?.match ?? null,
+      checks: credited
+        ? step.expected.map((e) => checkExpectation(e, credited.job.output, { graded }))
+        : [],
+      runs: runs.map((run) => planRun(run.job, { match: run.match, credited: run === credited })),
     };
   });
-  const done = steps.filter((step) => step.status === "done").length;
+  const doneCount = steps.filter((step) => step.status === "done").length;
   return {
     experimentId,
     template: { key: template.key, version: template.version, title: template.title },
     steps,
-    done,
+    unmatched: unmatched.map((job) => planRun(job, { match: null, credited: false })),
+    done: doneCount,
     total: steps.length,
-    complete: done === steps.length,
+    complete: doneCount === steps.length,
+  };
+}
+
+function planRun(job: PlanJob, options: { match: PlanMatch | null; credited: boolean }): PlanRun {
+  return {
+    jobId: job.id,
+    module: job.module,
+    status: job.status,
+    match: options.match,
+    voided: Boolean(job.voided),
+    credited: options.credited,
   };
 }
 
 /**
- * Compares one output field with its expected value.
+ * Compares one output field with its expected value. With `graded` (the
+ * run used the student's own data, not the step's default input) an
+ * expectation with a `grading` tolerance is checked with it instead of the
+ * worked example's `tolerance`.
  *
  * @example
  * ```ts
  * import { checkExpectation } from "./mod.ts";
  * import assert from "node:assert";
- * const check = checkExpectation(
- *   { field: "reactionEnthalpyKJPerMol", value: -57, tolerance: 3 },
- *   { reactionEnthalpyKJPerMol: -57.74 },
- * );
- * assert.ok(check.ok && check.expected === "-57 ± 3");
+ * const expectation = {
+ *   field: "deltaTK", value: 6.9, tolerance: 0.05, grading: { relativeTolerance: 0.05 },
+ * };
+ * const example = checkExpectation(expectation, { deltaTK: 7.1 });
+ * assert.ok(!example.ok && example.expected === "6.9 ± 0.05");
+ * const graded = checkExpectation(expectation, { deltaTK: 7.1 }, { graded: true });
+ * assert.ok(graded.ok && graded.expected === "6.9 ± 5 %" && graded.basis === "grading");
  * ```
  */
 export function checkExpectation(
   expectation: TemplateExpectation,
   output: unknown,
+  options: { graded?: boolean } = {},
 ): ExpectationCheck {
   const actual = valueAtPath(output, expectation.field);
+  const grading = options.graded ? expectation.grading : undefined;
+  const widen = (around: number) =>
+    grading
+      ? Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around))
+      : 0;
+  const numeric = typeof actual === "number" && Number.isFinite(actual);
   let ok: boolean;
+  let deviation: number | null = null;
+  let relativeDeviation: number | null = null;
+  let tolerance: number | null = null;
   if (expectation.equals !== undefined) {
     ok = actual === expectation.equals;
-  } else if (typeof actual !== "number" || !Number.isFinite(actual)) {
-    ok = false;
   } else if (expectation.value !== undefined) {
-    const slack = 1e-9 * Math.max(1, Math.abs(expectation.value));
-    ok = Math.abs(actual - expectation.value) <= (expectation.tolerance ?? 0) + slack;
+    const value = expectation.value;
+    tolerance = grading ? tidy(widen(value)) : expectation.tolerance ?? 0;
+    if (numeric) {
+      deviation = tidy(actual - value);
+      relativeDeviation = value === 0 ? null : tidy((actual - value) / Math.abs(value));
+    }
+    const slack = 1e-9 * Math.max(1, Math.abs(value));
+    ok = numeric && Math.abs(actual - value) <= tolerance + slack;
   } else {
-    ok = (expectation.min === undefined || actual >= expectation.min) &&
-      (expectation.max === undefined || actual <= expectation.max);
+    const min = expectation.min === undefined
+      ? undefined
+      : expectation.min - widen(expectation.min);
+    const max = expectation.max === undefined
+      ? undefined
+      : expectation.max + widen(expectation.max);
+    if (numeric) {
+      deviation = min !== undefined && actual < min
+        ? tidy(actual - min)
+        : max !== undefined && actual > max
+        ? tidy(actual - max)
+        : 0;
+    }
+    ok = numeric && (min === undefined || actual >= min) && (max === undefined || actual <= max);
   }
   return {
     field: expectation.field,
     ...(expectation.label === undefined ? {} : { label: expectation.label }),
     ...(expectation.unit === undefined ? {} : { unit: expectation.unit }),
-    expected: describeExpectation(expectation),
+    expected: describeExpectation(expectation, { graded: grading !== undefined }),
     actual: actual === undefined ? null : actual,
     ok,
+    deviation,
+    relativeDeviation,
+    tolerance,
+    basis: grading ? "grading" : "example",
   };
 }
 
 /**
- * The expected value or range as text.
+ * The expected value or range as text; with `graded`, as the grading
+ * tolerance widens it.
  *
  * @example
  * ```ts
  * import { describeExpectation } from "./mod.ts";
  * import assert from "node:assert";
  * assert.strictEqual(describeExpectation({ field: "rSquared", min: 0.99 }), "≥ 0.99");
+ * const graded = { field: "x", value: -57, tolerance: 3, grading: { tolerance: 5 } };
+ * assert.strictEqual(describeExpectation(graded, { graded: true }), "-57 ± 5");
  * ```
  */
-export function describeExpectation(expectation: TemplateExpectation): string {
-  const { value, tolerance, min, max } = expectation;
+export function describeExpectation(
+  expectation: TemplateExpectation,
+  options: { graded?: boolean } = {},
+): string {
+  const { value, tolerance } = expectation;
+  const grading = options.graded ? expectation.grading : undefined;
+  const widen = (around: number) =>
+    grading
+      ? Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around))
+      : 0;
   if (expectation.equals !== undefined) return `= ${JSON.stringify(expectation.equals)}`;
-  if (value !== undefined) return `${formatNumber(value)} ± ${formatNumber(tolerance ?? 0)}`;
+  if (value !== undefined) {
+    if (grading?.relativeTolerance !== undefined && grading.tolerance === undefined) {
+      return `${formatNumber(value)} ± ${formatNumber(tidy(grading.relativeTolerance * 100))} %`;
+    }
+    return `${formatNumber(value)} ± ${formatNumber(grading ? widen(value) : tolerance ?? 0)}`;
+  }
+  const min = expectation.min === undefined
+    ? undefined
+    : tidy(expectation.min - widen(expectation.min));
+  const max = expectation.max === undefined
+    ? undefined
+    : tidy(expectation.max + widen(expectation.max));
   if (min !== undefined && max !== undefined) return `${formatNumber(min)} to ${formatNumber(max)}`;
   return min !== undefined ? `≥ ${formatNumber(min)}` : `≤ ${formatNumber(max ?? 0)}`;
+}
+
+/** Rounds away floating-point noise: 7.1 − 6.9 is 0.2, not 0.19999999999999973. */
+function tidy(value: number): number {
+  return Number(value.toPrecision(12));
 }
 
 function formatNumber(value: number): string {

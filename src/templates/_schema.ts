@@ -18,6 +18,21 @@ export interface TemplateExpectation {
   max?: number;
   /** An exact expected value: a string, number or boolean. */
   equals?: string | number | boolean;
+  /**
+   * How a student's own data is graded (a run whose input differs from the
+   * step's default input), instead of the worked example's `tolerance`:
+   * an accepted absolute deviation, a relative one (0.05 for ±5 %), or both
+   * (the wider one applies). Ranges widen by the same amount.
+   */
+  grading?: TemplateGrading;
+}
+
+/** The grading tolerance of an expectation, for data other than the worked example. */
+export interface TemplateGrading {
+  /** The accepted absolute deviation, in the expectation's unit. */
+  tolerance?: number;
+  /** The accepted deviation as a fraction of the expected value (0.05 for ±5 %). */
+  relativeTolerance?: number;
 }
 
 /** One planned module run of a template. */
@@ -91,6 +106,13 @@ const ExpectationSchema = z.strictObject({
   min: z.number().optional(),
   max: z.number().optional(),
   equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  grading: z.strictObject({
+    tolerance: z.number().nonnegative().optional(),
+    relativeTolerance: z.number().nonnegative().max(10).optional(),
+  }).refine(
+    (grading) => grading.tolerance !== undefined || grading.relativeTolerance !== undefined,
+    'must give "tolerance" or "relativeTolerance"',
+  ).optional(),
 }).superRefine((expectation, context) => {
   const forms = [
     expectation.value !== undefined || expectation.tolerance !== undefined,
@@ -109,6 +131,12 @@ const ExpectationSchema = z.strictObject({
     expectation.min > expectation.max
   ) {
     context.addIssue({ code: "custom", path: ["max"], message: 'must be >= "min"' });
+  } else if (expectation.equals !== undefined && expectation.grading !== undefined) {
+    context.addIssue({
+      code: "custom",
+      path: ["grading"],
+      message: 'does not apply to "equals": an exact value has no tolerance',
+    });
   }
 });
 

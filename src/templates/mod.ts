@@ -20,12 +20,15 @@ export {
   type ExpectationCheck,
   type ExperimentPlan,
   type PlanJob,
+  type PlanMatch,
+  type PlanRun,
   type PlanStep,
 } from "./_plan.ts";
 export {
   type LabTemplate,
   TEMPLATE_ZOD_SCHEMA,
   type TemplateExpectation,
+  type TemplateGrading,
   TemplateSchema,
   type TemplateStep,
 } from "./_schema.ts";

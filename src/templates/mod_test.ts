@@ -130,7 +130,7 @@ Deno.test("expectations: value ± tolerance, ranges and exact values", () => {
   );
 });
 
-Deno.test("plan: default inputs match their own step first, then jobs match by module in order", () => {
+Deno.test("plan: a default input names its step; a module's only open step takes a job; else unmatched", () => {
   const template: LabTemplate = {
     ...MINIMAL,
     tags: [],
@@ -155,12 +155,13 @@ Deno.test("plan: default inputs match their own step first, then jobs match by m
       job("j1", "m.one", "own"),
       job("j2", "m.one", "hash-b"),
       job("j3", "m.two", "x", "failed"),
+      job("j4", "m.one", "own-again"),
     ],
     defaultInputHashes: ["hash-a", "hash-b", "hash-c"],
   });
   assertEquals(
     plan.steps.map((s) => [s.id, s.status, s.jobId, s.match]),
-    [["a", "done", "j1", "module"], ["b", "done", "j2", "default-input"], [
+    [["a", "done", "j4", "module"], ["b", "done", "j2", "default-input"], [
       "c",
       "pending",
       null,
@@ -168,5 +169,146 @@ Deno.test("plan: default inputs match their own step first, then jobs match by m
     ]],
   );
   assertEquals(plan.steps[0].checks[0].ok, true);
+  // j1 ran while a and b were both open: it stays unmatched.
+  assertEquals(plan.unmatched.map((run) => [run.jobId, run.status]), [
+    ["j1", "succeeded"],
+    ["j3", "failed"],
+  ]);
   assertEquals([plan.done, plan.total, plan.complete], [2, 3, false]);
+});
+
+const TWO_OF_ONE_MODULE: LabTemplate = {
+  ...MINIMAL,
+  tags: [],
+  citations: [],
+  safety: [],
+  steps: [
+    {
+      id: "acid",
+      title: "Acid",
+      module: "m.one",
+      input: {},
+      expected: [{ field: "x", value: 6.9, tolerance: 0.05, grading: { relativeTolerance: 0.05 } }],
+    },
+    { id: "salt", title: "Salt", module: "m.one", input: {}, expected: [] },
+  ],
+};
+
+function planJob(id: string, options: Partial<PlanJob> = {}): PlanJob {
+  return {
+    id,
+    module: "m.one",
+    status: "succeeded",
+    inputHash: `hash-${id}`,
+    outputDatasetId: `ds_${id}`,
+    output: { x: 7.1 },
+    ...options,
+  };
+}
+
+Deno.test("plan: an unbound job whose step is ambiguous is unmatched, not credited (issue 14)", () => {
+  // A typo run, then the corrected run: two steps run m.one, so neither job is credited.
+  const plan = derivePlan("exp_1", TWO_OF_ONE_MODULE, {
+    jobs: [planJob("typo"), planJob("fixed")],
+    defaultInputHashes: ["hash-acid", "hash-salt"],
+  });
+  assertEquals([plan.done, plan.total], [0, 2]);
+  assertEquals(plan.unmatched.map((run) => [run.jobId, run.match, run.credited]), [
+    ["typo", null, false],
+    ["fixed", null, false],
+  ]);
+});
+
+Deno.test("plan: bound jobs count for their step; the latest unvoided run is credited", () => {
+  const plan = derivePlan("exp_1", TWO_OF_ONE_MODULE, {
+    jobs: [
+      planJob("typo", { step: "acid", output: { x: 70 } }),
+      planJob("fixed", { step: "acid" }),
+      planJob("late", { step: "acid", voided: { reason: "spilt" } }),
+      planJob("failed", { step: "acid", status: "failed", outputDatasetId: null }),
+    ],
+    defaultInputHashes: ["hash-acid", "hash-salt"],
+  });
+  assertEquals([plan.done, plan.total, plan.complete], [1, 2, false]);
+  const [acid, salt] = plan.steps;
+  assertEquals([acid.status, acid.jobId, acid.match], ["done", "fixed", "bound"]);
+  assertEquals(acid.runs.map((run) => [run.jobId, run.voided, run.credited]), [
+    ["typo", false, false],
+    ["fixed", false, true],
+    ["late", true, false],
+    ["failed", false, false],
+  ]);
+  assertEquals(salt.status, "pending");
+  assertEquals(plan.unmatched, []);
+});
+
+Deno.test("plan: a voided job counts for nothing, and one open step of a module takes the rest", () => {
+  const plan = derivePlan("exp_1", TWO_OF_ONE_MODULE, {
+    jobs: [
+      planJob("bound", { step: "acid", voided: { reason: "typo" } }),
+      planJob("salted", { step: "salt" }),
+      planJob("free"),
+    ],
+    defaultInputHashes: ["hash-acid", "hash-salt"],
+  });
+  assertEquals(plan.steps.map((s) => [s.id, s.status, s.jobId, s.match]), [
+    ["acid", "done", "free", "module"],
+    ["salt", "done", "salted", "bound"],
+  ]);
+  assertEquals(plan.steps[0].runs.map((run) => [run.jobId, run.voided]), [
+    ["bound", true],
+    ["free", false],
+  ]);
+});
+
+Deno.test("plan: the student's own data is graded with the grading tolerance (issue 14)", () => {
+  // 29.1 °C read instead of the worked example's 28.9 °C: ΔT = 7.1 K against 6.9 ± 0.05 K.
+  const plan = derivePlan("exp_1", TWO_OF_ONE_MODULE, {
+    jobs: [planJob("own", { step: "acid" })],
+    defaultInputHashes: ["hash-acid", "hash-salt"],
+  });
+  const [check] = plan.steps[0].checks;
+  assertEquals(check, {
+    field: "x",
+    expected: "6.9 ± 5 %",
+    actual: 7.1,
+    ok: true,
+    deviation: 0.2,
+    relativeDeviation: 0.0289855072464,
+    tolerance: 0.345,
+    basis: "grading",
+  });
+  // The worked example's own input is held to the example's precision.
+  const example = derivePlan("exp_1", TWO_OF_ONE_MODULE, {
+    jobs: [planJob("own", { step: "acid", inputHash: "hash-acid" })],
+    defaultInputHashes: ["hash-acid", "hash-salt"],
+  }).steps[0].checks[0];
+  assertEquals([example.ok, example.expected, example.basis], [false, "6.9 ± 0.05", "example"]);
+});
+
+Deno.test("expectations: a grading tolerance widens ranges, and the wider of absolute and relative applies", async () => {
+  const range = { field: "u", max: 0.1, grading: { tolerance: 0.05 } };
+  assertEquals(checkExpectation(range, { u: 0.14 }).ok, false);
+  const graded = checkExpectation(range, { u: 0.14 }, { graded: true });
+  assertEquals([graded.ok, graded.expected, graded.deviation], [true, "≤ 0.15", 0]);
+  const outside = checkExpectation(range, { u: 0.2 }, { graded: true });
+  assertEquals([outside.ok, outside.deviation], [false, 0.05]);
+  const both = {
+    field: "h",
+    value: -57,
+    tolerance: 3,
+    grading: { tolerance: 2, relativeTolerance: 0.1 },
+  };
+  const check = checkExpectation(both, { h: -62 }, { graded: true });
+  assertEquals([check.ok, check.tolerance, check.expected], [true, 5.7, "-57 ± 5.7"]);
+  await rejects({
+    ...MINIMAL,
+    steps: [{
+      id: "a",
+      title: "A",
+      module: "m.one",
+      input: {},
+      expected: [{ field: "f", equals: "Cl", grading: { tolerance: 1 } }],
+    }],
+  }, /"steps.0.expected.0.grading" does not apply to "equals"/);
 });

@@ -29,7 +29,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "labos-browser-curve-" });
     const dataDir = `${dir}/data`;
     await cliOk(["--data-dir", dataDir, "init"]);
-    // The panel has no template picker: the experiment comes from the CLI, as a teacher would.
+    // The experiment comes from the CLI, as a teacher would (guided_browser_test.ts uses the panel).
     const experiment = await cliJson<{ id: string }>([
       "--data-dir",
       dataDir,

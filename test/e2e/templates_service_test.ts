@@ -27,7 +27,8 @@ Deno.test("every shipped template's planned runs succeed with their default inpu
       }
       assertEquals([plan.done, plan.total, plan.complete], [runs.length, runs.length, true]);
       for (const step of plan.steps) {
-        assertEquals(step.match, "default-input");
+        assertEquals(step.match, "bound");
+        assertEquals(step.runs.map((run) => run.jobId), [step.jobId]);
         for (const check of step.checks) {
           assert(check.ok, `${template.key}/${step.id}: ${check.field} = ${check.actual}`);
         }
@@ -54,26 +55,38 @@ Deno.test("creating from a template audits the template key and version", async 
     const details = events.find((e) => e.target.id === experiment.id)?.details;
     assertEquals(details?.template, {
       key: "halogen-isotope-pattern",
-      version: "1.0.0",
+      version: "1.1.0",
       source: "builtin",
     });
   });
 });
 
-Deno.test("a student's own data counts for the step of its module; params override one step", async () => {
+Deno.test("a student's own data counts for the step it is run for; params override one step", async () => {
   await withTempDir(async (dir) => {
     const lab = openLab({ dataDir: dir, actor: "s1", now: NOW });
     await lab.init();
     const experiment = await lab.createExperiment({ template: "coffee-cup-calorimetry" });
-    await lab.run({
+    const input = { massG: 100, initialTempC: 21.8, finalTempC: 28.5, amountMol: 0.05 };
+    // Two steps run thermo.calorimetry: an unbound run of it is credited to neither.
+    const unbound = await lab.run({
       module: "thermo.calorimetry",
-      input: { massG: 100, initialTempC: 21.8, finalTempC: 28.5, amountMol: 0.05 },
+      input,
       experimentId: experiment.id,
     });
     let plan = await lab.experimentPlan(experiment.id);
+    assertEquals(plan.done, 0);
+    assertEquals(plan.unmatched.map((run) => run.jobId), [unbound.job.id]);
+    const bound = await lab.run({
+      module: "thermo.calorimetry",
+      input,
+      experimentId: experiment.id,
+      step: "neutralisation",
+    });
+    assertEquals(bound.job.step, "neutralisation");
+    plan = await lab.experimentPlan(experiment.id);
     assertEquals(plan.steps.map((s) => [s.id, s.status, s.match]), [
       ["neutralisation-curve", "pending", null],
-      ["neutralisation", "done", "module"],
+      ["neutralisation", "done", "bound"],
       ["dissolution", "pending", null],
     ]);
     const enthalpy = plan.steps[1].checks.find((c) => c.field === "reactionEnthalpyKJPerMol");

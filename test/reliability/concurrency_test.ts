@@ -203,6 +203,7 @@ async function checkFolder(lab: Lab, expected: Tally): Promise<void> {
       experiments: expected.experiments,
       datasets: expected.datasets,
       jobs: expected.jobs,
+      users: 0,
       events: expected.events,
     },
   );

@@ -97,7 +97,12 @@ Deno.test("migrate upgrades v0 to v2: records valid, before/after hashes audited
     const doctor = await lab.doctor();
     assertEquals(doctor.problems, []);
     assert((await lab.verifyAudit()).ok);
-    assertEquals((await lab.status()).counts, { experiments: 3, datasets: 2, jobs: 2 });
+    assertEquals((await lab.status()).counts, {
+      experiments: 3,
+      datasets: 2,
+      jobs: 2,
+      users: 0,
+    });
 
     const after = await snapshotTree(dataDir);
     const again = await runCli(["--data-dir", dataDir, "migrate"]);

@@ -71,7 +71,14 @@ export class RecordStore {
   /** The data folder. */
   readonly dataDir: string;
   readonly #indexes: Readonly<Record<RecordType, IdIndex>>;
-  readonly #reads: Record<RecordType, number> = { experiment: 0, dataset: 0, job: 0 };
+  readonly #reads: Record<RecordType, number> = {
+    experiment: 0,
+    dataset: 0,
+    job: 0,
+    user: 0,
+    session: 0,
+    signature: 0,
+  };
   // Record folders found not to be symbolic links, checked once per store for reads.
   readonly #checked = new Set<RecordType>();
 
@@ -87,6 +94,9 @@ export class RecordStore {
       experiment: index("experiment"),
       dataset: index("dataset"),
       job: index("job"),
+      signature: index("signature"),
+      user: index("user"),
+      session: index("session"),
     };
   }
 

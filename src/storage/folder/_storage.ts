@@ -9,6 +9,7 @@ import {
   type AuditFilter,
   type AuditHead,
   AuditLog,
+  type ScanOptions,
   type VerifyResult,
 } from "../../audit/mod.ts";
 import {
@@ -24,6 +25,7 @@ import { excerpt, LabosError, quote } from "../../errors.ts";
 import {
   isId,
   RECORD_FOLDERS,
+  RECORD_TYPES,
   type RecordOf,
   type RecordType,
   type SummaryOf,
@@ -57,7 +59,7 @@ import {
 
 /** The folder, inside the data folder, holding attachments such as copied legacy files. */
 const ATTACHMENT_FOLDER = "legacy";
-const TYPES = ["experiment", "dataset", "job"] as const;
+const TYPES = RECORD_TYPES;
 
 /**
  * The top-level entries of a data folder that LabOS itself writes. Export
@@ -267,8 +269,8 @@ export class FolderStorage implements LabStorage {
   }
 
   /** Every audit event, oldest first. */
-  auditScan(): AsyncIterable<AuditEvent> {
-    return this.#audit.scan();
+  auditScan(options: ScanOptions = {}): AsyncIterable<AuditEvent> {
+    return this.#audit.scan(options);
   }
 
   /** Verifies the audit chain. */
@@ -294,7 +296,14 @@ export class FolderStorage implements LabStorage {
 
   /** Every record file, parsed but not validated. */
   async rawRecords(): Promise<RawRecords> {
-    const records: RawRecords = { experiment: new Map(), dataset: new Map(), job: new Map() };
+    const records: RawRecords = {
+      experiment: new Map(),
+      dataset: new Map(),
+      job: new Map(),
+      signature: new Map(),
+      user: new Map(),
+      session: new Map(),
+    };
     for (const type of TYPES) {
       const folder = path.join(this.location, RECORD_FOLDERS[type]);
       await refuseLinks(folder, { root: this.location });
@@ -402,12 +411,14 @@ export class FolderStorage implements LabStorage {
   }
 
   /** The folder's own checks; with `repair`, under the lock. */
-  async check(options: { repair: boolean; actor: string }): Promise<StorageCheck> {
+  async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
     if (!options.repair) return await this.#check(options);
     return await withLock(this.location, () => this.#check(options));
   }
 
-  async #check(checkOptions: { repair: boolean; actor: string }): Promise<StorageCheck> {
+  async #check(
+    checkOptions: { repair: boolean; actor: string; auth?: string },
+  ): Promise<StorageCheck> {
     const problems: StorageProblem[] = [];
     const links = await findLinks(this.location);
     for (const link of links) {
@@ -463,6 +474,9 @@ export class FolderStorage implements LabStorage {
       experiment: new Map(),
       dataset: new Map(),
       job: new Map(),
+      signature: new Map(),
+      user: new Map(),
+      session: new Map(),
     };
     for (const type of TYPES) {
       if (linked(RECORD_FOLDERS[type])) continue;
@@ -493,6 +507,7 @@ export class FolderStorage implements LabStorage {
             damage: "torn",
             seq: torn.seq,
             quarantine: path.relative(this.location, torn.moved),
+            ...authOf(options),
           },
         });
         await tx.commit(this.#audit);
@@ -657,7 +672,7 @@ export class FolderStorage implements LabStorage {
   async #quarantine(
     file: string,
     folder: string,
-    options: { actor: string; reason?: string },
+    options: { actor: string; auth?: string; reason?: string },
   ): Promise<string> {
     const dir = path.join(this.location, "quarantine", folder);
     // A rename into a linked quarantine folder would move the file out of the data folder.
@@ -674,6 +689,7 @@ export class FolderStorage implements LabStorage {
       details: {
         from: path.relative(this.location, file),
         to: path.relative(this.location, target),
+        ...authOf(options),
       },
     });
     await tx.commit(this.#audit);
@@ -891,6 +907,11 @@ function valuesOwner(type: RecordType, name: string): string | undefined {
   if (type !== "dataset" || !name.endsWith(VALUES_SUFFIX)) return undefined;
   const id = name.slice(0, -VALUES_SUFFIX.length);
   return isId(id, "dataset") ? id : undefined;
+}
+
+/** `details.auth` of a repair event, when the caller said how its actor was established. */
+function authOf(options: { auth?: string }): { auth?: string } {
+  return options.auth === undefined ? {} : { auth: options.auth };
 }
 
 /** Whether an entry exists, a symbolic link included (never followed). */

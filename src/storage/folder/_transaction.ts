@@ -13,6 +13,7 @@ import { LabosError, quote } from "../../errors.ts";
 import {
   canonicalJson,
   isId,
+  RECORD_TYPES,
   type RecordOf,
   recordText,
   type RecordType,
@@ -205,6 +206,7 @@ async function stageRecords(
       entries.push({ type, record, created });
       continue;
     }
+    await ensureDirectory(store.folderOf(type));
     const temp = await writeTempFile(store.pathOf(type, record.id), text, { root: store.dataDir });
     options.files.push(temp);
     entries.push({ type, id: record.id, created, staged: path.basename(temp), bytes });
@@ -259,6 +261,10 @@ async function applyRecords(
 ): Promise<void> {
   const created = new Map<RecordType, string[]>();
   const types = new Set<RecordType>();
+  // A folder from before a record type existed (no `users/`) gets it on first write.
+  for (const type of new Set(journal.records.map((entry) => entry.type))) {
+    await ensureDirectory(store.folderOf(type));
+  }
   for (const [index, entry] of journal.records.entries()) {
     const { type } = entry;
     let id: string;
@@ -370,7 +376,7 @@ export function parseJournal(text: string): Journal | string {
     Array.isArray(value.events) &&
     value.records.every((entry) =>
       typeof entry === "object" && entry !== null &&
-      ["experiment", "dataset", "job"].includes(entry.type) &&
+      (RECORD_TYPES as readonly string[]).includes(entry.type) &&
       (isStaged(entry)
         ? typeof entry.id === "string" && isId(entry.id, entry.type) &&
           typeof entry.staged === "string" && STAGED_NAME.test(entry.staged) &&
