@@ -60,6 +60,15 @@ export {
   type UserInfo,
 } from "./src/service/mod.ts";
 export type {
+  DistributionRequest,
+  Gradebook,
+  GradebookDistribution,
+  GradebookRequest,
+  GradebookRow,
+  GradebookStep,
+  GradebookTemplate,
+} from "./src/service/mod.ts";
+export type {
   ArchiveExport,
   ArchiveImport,
   ImportArchiveOptions,

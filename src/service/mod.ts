@@ -21,6 +21,15 @@ export {
   checkAssignees,
 } from "./_assign.ts";
 export type { CollectRequest } from "./_collect.ts";
+export type {
+  DistributionRequest,
+  Gradebook,
+  GradebookDistribution,
+  GradebookRequest,
+  GradebookRow,
+  GradebookStep,
+  GradebookTemplate,
+} from "./_gradebook.ts";
 export {
   type AccountSettings,
   type DatasetLimits,
