@@ -362,9 +362,9 @@ export async function gradebookDistribution(
   }
   values.sort((a, b) => a.value - b.value || (a.student < b.student ? -1 : 1));
   const { describeExpectation } = await import("../templates/mod.ts");
-  const accepted = expectation ? acceptedBand(expectation, describeExpectation) : null;
   const label = expectation?.label ?? field.path;
   const unit = expectation?.unit ?? field.unit ?? null;
+  const accepted = expectation ? acceptedBand(expectation, { describeExpectation, unit }) : null;
   const svg = (await import("../plots/mod.ts")).renderPlotSvg(
     distributionSpec({ template, step, label, unit, values, accepted }),
   );
@@ -434,7 +434,7 @@ async function pickField(
 /** The accepted value and the band a student's own data passes in (its grading tolerance). */
 function acceptedBand(
   expectation: TemplateExpectation,
-  describe: typeof describeExpectation,
+  options: { describeExpectation: typeof describeExpectation; unit: string | null },
 ): GradebookDistribution["accepted"] {
   if (expectation.equals !== undefined) return null;
   const grading = expectation.grading;
@@ -442,7 +442,10 @@ function acceptedBand(
     grading
       ? Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around))
       : 0;
-  const expected = describe(expectation, { graded: true });
+  const expected = withUnit(
+    options.describeExpectation(expectation, { graded: true }),
+    options.unit,
+  );
   const { value, min, max } = expectation;
   if (value !== undefined) {
     const half = grading ? widen(value) : expectation.tolerance ?? 0;
@@ -464,7 +467,7 @@ function distributionSpec(options: {
   accepted: GradebookDistribution["accepted"];
 }): PlotSpec {
   const { template, step, label, unit, values, accepted } = options;
-  const withUnit = (value: number) => `${value}${unit ? ` ${unit}` : ""}`;
+  const shown = (value: number) => `${value}${unit ? ` ${unit}` : ""}`;
   const right = Math.max(values.length, 1) + 0.5;
   const across = (y: number): Array<[number, number]> => [[0.5, y], [right, y]];
   const series: PlotSeries[] = [{
@@ -475,14 +478,14 @@ function distributionSpec(options: {
   if (accepted?.value !== undefined) {
     series.push({
       kind: "line",
-      name: `accepted ${withUnit(accepted.value)}`,
+      name: `accepted ${accepted.expected}`,
       points: across(accepted.value),
     });
   }
   if (accepted?.low !== undefined) {
     series.push({
       kind: "line",
-      name: `tolerance, low ${withUnit(accepted.low)}`,
+      name: `lower limit ${shown(accepted.low)}`,
       points: across(accepted.low),
       dashed: true,
     });
@@ -490,7 +493,7 @@ function distributionSpec(options: {
   if (accepted?.high !== undefined) {
     series.push({
       kind: "line",
-      name: `tolerance, high ${withUnit(accepted.high)}`,
+      name: `upper limit ${shown(accepted.high)}`,
       points: across(accepted.high),
       dashed: true,
     });
@@ -506,6 +509,15 @@ function distributionSpec(options: {
       text: entry.student,
     })),
   };
+}
+
+/** `6.9 ± 0.05` in K is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
+function withUnit(expected: string, unit: string | null): string {
+  if (!unit) return expected;
+  const relative = / ± (\S+ %)$/.exec(expected);
+  return relative
+    ? `${expected.slice(0, relative.index)} ${unit} ± ${relative[1]}`
+    : `${expected} ${unit}`;
 }
 
 /** Rounds away floating-point noise: 6.9 × 1.05 is 7.245, not 7.245000000000001. */

@@ -183,7 +183,7 @@ Deno.test("gradebook distribution: each student's value, the accepted value and 
       value: 6.9,
       low: 6.555,
       high: 7.245,
-      expected: "6.9 ± 5 %",
+      expected: "6.9 K ± 5 %",
     });
 
     const plot = decodePlotSvg(spread.svg).panels[0];
