@@ -17,6 +17,7 @@ export type Section =
   | "dashboard"
   | "experiments"
   | "templates"
+  | "gradebook"
   | "modules"
   | "jobs"
   | "datasets"
@@ -47,6 +48,7 @@ const NAV: Array<[Exclude<Section, "none">, string, string]> = [
   ["dashboard", "/", "Dashboard"],
   ["experiments", "/experiments", "Experiments"],
   ["templates", "/templates", "Guided labs"],
+  ["gradebook", "/gradebook", "Gradebook"],
   ["modules", "/modules", "Modules"],
   ["jobs", "/jobs", "Jobs"],
   ["datasets", "/datasets", "Datasets"],

@@ -92,7 +92,7 @@ export interface Gradebook {
 export interface DistributionRequest {
   /** The template. Default: the only one in the gradebook. */
   template?: string;
-  /** The step. Default: the first with an expected value. */
+  /** The step. Default: the first with an expected value that a student has done. */
   step?: string;
   /** The dotted output field. Default: the step's first expected value. */
   field?: string;
@@ -339,7 +339,11 @@ export async function gradebookDistribution(
     key = keys[0];
   }
   const template = templates.get(key) as LabTemplate;
-  const step = pickStep(template, request?.step);
+  const step = pickStep(template, {
+    id: request?.step,
+    // By default, the first step with an expected value that someone has done.
+    done: (at) => rows.some((row) => row.template === key && row.steps[at].done),
+  });
   const field = await pickField(lab, { template, step, field: request?.field });
   const expectation = step.expected.find((e) => e.field === field.path);
   const at = template.steps.indexOf(step);
@@ -381,10 +385,15 @@ export async function gradebookDistribution(
   };
 }
 
-function pickStep(template: LabTemplate, id: string | undefined): TemplateStep {
+function pickStep(
+  template: LabTemplate,
+  options: { id: string | undefined; done: (at: number) => boolean },
+): TemplateStep {
+  const { id } = options;
   if (id === undefined || id === "") {
-    return template.steps.find((step) => step.expected.some((e) => e.value !== undefined)) ??
-      template.steps[0];
+    const valued = template.steps.map((step, at) => ({ step, at }))
+      .filter(({ step }) => step.expected.some((e) => e.value !== undefined));
+    return (valued.find(({ at }) => options.done(at)) ?? valued[0])?.step ?? template.steps[0];
   }
   const step = template.steps.find((candidate) => candidate.id === id);
   if (!step) {

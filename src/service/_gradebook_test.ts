@@ -209,10 +209,11 @@ Deno.test("gradebook distribution: each student's value, the accepted value and 
     const names = [...plot.annotations].sort((x, y) => x.px - y.px).map((label) => label.text);
     assert.deepEqual(names, ["cy", "ana", "bo"]);
 
-    // Defaults: the first step with an expected value, and its first expected field.
+    // Defaults: the first step with an expected value that someone did, its first expected field.
     const first = await lab.gradebookDistribution();
-    assert.equal(first.step, "neutralisation-curve");
-    assert.deepEqual(first.missing, ["ana", "bo", "cy"]);
+    assert.deepEqual([first.step, first.field], ["neutralisation", "deltaTK"]);
+    const curve = await lab.gradebookDistribution({ step: "neutralisation-curve" });
+    assert.deepEqual([curve.values, curve.missing], [[], ["ana", "bo", "cy"]]);
     await assert.rejects(
       () => lab.gradebookDistribution({ template: KEY, step: "neutralisation", field: "nope" }),
       /Unknown field "nope" of step "neutralisation": expected one of deltaTK/,
