@@ -56,7 +56,9 @@ export {
   type RunResult,
   type ScryptCost,
   type ShownValue,
+  type SignatureListing,
   type SigningKey,
+  type SignRequest,
   type UserInfo,
 } from "./src/service/mod.ts";
 export type {
@@ -101,6 +103,9 @@ export type {
   Role,
   ScryptParams,
   Session,
+  SignableType,
+  Signature,
+  SignatureMeaning,
   StoredToken,
   User,
 } from "./src/records/mod.ts";

@@ -19,4 +19,4 @@
  */
 export * from "./src/storage/types.ts";
 export type { RecordOf, RecordType, SummaryOf } from "./src/records/mod.ts";
-export type { AuditExport } from "./src/audit/mod.ts";
+export type { AuditExport, ScanOptions } from "./src/audit/mod.ts";

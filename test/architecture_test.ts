@@ -100,6 +100,7 @@ Deno.test("the domain (records, audit, modules, units) does not import the servi
     "src/plots/",
     "src/datasets/",
     "src/units/",
+    "src/signatures/",
   ];
   const upper = ["src/service/", "src/runs/", "src/cli/", "src/server/"];
   const bad = [...edges].flatMap(([from, deps]) =>

@@ -26,7 +26,7 @@ import {
   LOG_FILE,
   readFully,
 } from "./_format.ts";
-import { listEvents, scanEvents } from "./_read.ts";
+import { listEvents, scanEvents, type ScanOptions } from "./_read.ts";
 import { resolveHead } from "./_tail.ts";
 import type {
   AuditEvent,
@@ -415,7 +415,8 @@ export class AuditLog {
   }
 
   /**
-   * Streams every event, oldest first.
+   * Streams every event, oldest first; with `actions`, only the events of
+   * those actions (the others are checked, not decoded).
    *
    * @example
    * ```ts
@@ -424,9 +425,9 @@ export class AuditLog {
    * for await (const event of new AuditLog(await mkdtemp("/tmp/labos-audit-")).scan()) console.log(event.action);
    * ```
    */
-  async *scan(): AsyncIterable<AuditEvent> {
+  async *scan(options: ScanOptions = {}): AsyncIterable<AuditEvent> {
     await this.#refuseLinks();
-    yield* scanEvents(this.logFile);
+    yield* scanEvents(this.logFile, options);
   }
 
   /**

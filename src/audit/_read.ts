@@ -82,9 +82,15 @@ export async function listEvents(logFile: string, filter: AuditFilter = {}): Pro
   return { events, hasMore: false };
 }
 
+/** Options for {@linkcode scanEvents}. */
+export interface ScanOptions {
+  /** Only events with one of these actions; the others are checked but never decoded. */
+  actions?: readonly string[];
+}
+
 /**
- * Streams every event oldest first. A final line without a newline (an
- * interrupted append) is skipped.
+ * Streams every event oldest first (with `actions`, only those). A final
+ * line without a newline (an interrupted append) is skipped.
  *
  * @example
  * ```ts
@@ -92,20 +98,31 @@ export async function listEvents(logFile: string, filter: AuditFilter = {}): Pro
  * for await (const event of scanEvents("/nonexistent/log.jsonl")) console.log(event.seq);
  * ```
  */
-export async function* scanEvents(logFile: string): AsyncGenerator<AuditEvent> {
+export async function* scanEvents(
+  logFile: string,
+  options: ScanOptions = {},
+): AsyncGenerator<AuditEvent> {
   const size = await fileSize(logFile);
   if (size === 0) return;
   const out = new Float64Array(CODES.O_SIZE);
+  const actions = options.actions?.map((value) => ({
+    value,
+    encoded: encoder.encode(JSON.stringify(value)),
+  }));
   for await (const batch of forwardLines(logFile, { size })) {
     const b = batch.bytes;
+    const wanted: number[] = [];
     // Every line of the batch is checked before the first is yielded, and
     // decoded only when asked for: a reader that stops early parses little.
     for (let i = 0; i < batch.starts.length; i++) {
       if (checkLine(b, batch.starts[i], batch.ends[i], out) !== 0) {
         throw unreadable("read", batch.base + batch.starts[i]);
       }
+      const from = out[CODES.O_ACTION];
+      const to = out[CODES.O_ACTION + 1];
+      if (!actions || actions.some((action) => tokenIs(b, { from, to, ...action }))) wanted.push(i);
     }
-    for (let i = 0; i < batch.starts.length; i++) {
+    for (const i of wanted) {
       yield decodeEvent(b, { start: batch.starts[i], end: batch.ends[i] });
     }
   }

@@ -50,6 +50,7 @@ export {
   parseHead,
 } from "./_format.ts";
 export { verifyLogFile, type VerifyOptions } from "./_verify.ts";
+export type { ScanOptions } from "./_read.ts";
 export type {
   AuditDamageKind,
   AuditEvent,

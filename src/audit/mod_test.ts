@@ -357,3 +357,24 @@ Deno.test("quarantineTornTail moves an interrupted append aside", async () => {
   const missing = new AuditLog(`${dir}/missing`);
   assertEquals((await rejects(() => missing.quarantineTornTail(`${dir}/q`))).kind, "conflict");
 });
+
+Deno.test("scan with actions yields only those events, in log order", async () => {
+  const audit = new AuditLog(await tempDir());
+  for (const action of ["user.key-created", "experiment.created", "signature.created"]) {
+    await audit.append({
+      actor: "ada",
+      action,
+      target: { type: "t", id: "1" },
+      reason: null,
+      details: {},
+    });
+  }
+  const seen: Array<[number, string]> = [];
+  for await (const event of audit.scan({ actions: ["signature.created", "user.key-created"] })) {
+    seen.push([event.seq, event.action]);
+  }
+  assertEquals(seen, [[1, "user.key-created"], [3, "signature.created"]]);
+  let all = 0;
+  for await (const _ of audit.scan()) all++;
+  assertEquals(all, 3);
+});

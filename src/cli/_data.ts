@@ -43,15 +43,19 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
       const { style } = cli;
       cli.emit(command, report, () => {
         const lines = report.problems.map((problem) =>
-          `${problem.repaired ? style.green("repaired") : style.red(problem.kind)}  ${
-            problem.path ? `${problem.path}: ` : ""
-          }${problem.message}`
+          `${
+            problem.repaired
+              ? style.green("repaired")
+              : problem.notice
+              ? style.yellow(problem.kind)
+              : style.red(problem.kind)
+          }  ${problem.path ? `${problem.path}: ` : ""}${problem.message}`
         );
-        const { experiments, datasets, jobs, users, events } = report.checked;
+        const { experiments, datasets, jobs, users, signatures, events } = report.checked;
         lines.push(
           `${
             report.ok ? style.green("ok") : style.red("problems found")
-          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${users} users, ${events} audit events checked`,
+          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${users} users, ${signatures} signatures, ${events} audit events checked`,
         );
         return lines.join("\n") + "\n";
       });

@@ -1,12 +1,23 @@
 import type { Command } from "commander";
 import { LabosError } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
-import type { Lab } from "../service/mod.ts";
+import type { Lab, SignatureListing } from "../service/mod.ts";
 import type { ExperimentPlan, PlanRun } from "../templates/mod.ts";
 import { printable, type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 
-function describeExperiment(experiment: Experiment): string {
+function describeExperiment(
+  experiment: Experiment,
+  signatures: SignatureListing[],
+  style: Style,
+): string {
+  const signed = signatures.map((signature, index) =>
+    `${index === 0 ? "signatures" : "          "} ${signature.meaning} by ${
+      printable(signature.displayName)
+    } (${printable(signature.signer)}) at ${signature.time}: ${printable(signature.reason)}${
+      signature.matches ? "" : ` ${style.yellow("(no longer matches)")}`
+    }`
+  );
   return [
     `${experiment.id}  ${printable(experiment.title)}`,
     `status     ${experiment.status}`,
@@ -18,6 +29,7 @@ function describeExperiment(experiment: Experiment): string {
     `datasets   ${experiment.datasetIds.join(", ") || "-"}`,
     `created    ${experiment.createdAt} by ${printable(experiment.createdBy)}`,
     `updated    ${experiment.updatedAt}`,
+    ...(signed.length > 0 ? signed : ["signatures -"]),
     "",
   ].join("\n");
 }
@@ -176,8 +188,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
     .description("show one experiment")
     .argument("<id>", "experiment id")
     .action(async (id: string, _options, command: Command) => {
-      const experiment = await (await cli.lab(command)).getExperiment(id);
-      cli.emit(command, experiment, () => describeExperiment(experiment));
+      const lab = await cli.lab(command);
+      const experiment = await lab.getExperiment(id);
+      const signatures = await lab.listSignatures(id);
+      cli.emit(command, experiment, () => describeExperiment(experiment, signatures, cli.style));
     });
 
   experiments.command("plan")

@@ -18,6 +18,7 @@ import { registerExperimentCommands } from "./_experiments.ts";
 import { registerModuleCommands } from "./_modules.ts";
 import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
+import { registerSignatureCommands } from "./_signatures.ts";
 import { registerUserCommands } from "./_users.ts";
 import { LabSetup } from "./_setup.ts";
 import { type Terminals, terminals } from "./_terminal.ts";
@@ -113,6 +114,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["experiments"], register: registerExperimentCommands },
   { names: ["templates", "assign"], register: registerTemplateCommands },
   { names: ["gradebook"], register: registerGradebookCommand },
+  { names: ["sign", "signatures"], register: registerSignatureCommands },
   { names: ["audit"], register: registerAuditCommands },
   { names: ["modules"], register: registerModuleCommands },
   { names: ["run", "jobs"], register: registerRunCommands },

@@ -16,6 +16,8 @@ const NO_MODULE_COMMANDS = new Set([
   "init",
   "status",
   "doctor",
+  "sign",
+  "signatures list",
   "audit verify",
   "audit head",
   "audit list",

@@ -54,7 +54,7 @@ export interface MigrateReport {
   forced: boolean;
 }
 
-const TYPES = ["experiment", "dataset", "job"] as const;
+const TYPES = ["experiment", "dataset", "job", "signature"] as const;
 
 /** Reads the manifest without the version check of the service. */
 export async function readRawManifest(storage: LabStorage): Promise<Record<string, unknown>> {

@@ -9,7 +9,7 @@ const timestamp = z.iso.datetime({ offset: false, precision: 3 }).describe(
   "RFC 3339 UTC timestamp with milliseconds",
 );
 
-function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses"): z.ZodString {
+function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig"): z.ZodString {
   return z.string().regex(new RegExp(`^${prefix}_`), `must start with "${prefix}_"`).regex(
     ID_PATTERN,
     "must be a LabOS id",
@@ -22,6 +22,8 @@ export const ExperimentId: z.ZodString = idOf("exp");
 export const DatasetId: z.ZodString = idOf("ds");
 /** Job id schema (`job_…`). */
 export const JobId: z.ZodString = idOf("job");
+/** Signature id schema (`sig_…`). */
+export const SignatureId: z.ZodString = idOf("sig");
 /** User id schema (`usr_…`). */
 export const UserId: z.ZodString = idOf("usr");
 /** Session id schema (`ses_…`). */
@@ -516,6 +518,72 @@ const jobObject = z.strictObject({
 /** Schema of a job record. */
 export const JobSchema: Schema<Job> = jobObject;
 
+/** What a signer means by signing (21 CFR Part 11 §11.50(a)(3)). */
+export type SignatureMeaning = "authored" | "reviewed" | "approved";
+
+/** The signature meanings. */
+export const SIGNATURE_MEANINGS: readonly ["authored", "reviewed", "approved"] = [
+  "authored",
+  "reviewed",
+  "approved",
+];
+
+/** The record types that can be signed. */
+export type SignableType = "experiment" | "dataset" | "job";
+
+/**
+ * An electronic signature of a record: the canonical JSON `payload` that was
+ * signed, and the Ed25519 signature over its exact UTF-8 bytes. The other
+ * fields repeat the payload's, for lists and filters.
+ */
+export interface Signature extends RecordBase {
+  /** The signed record's type. */
+  recordType: SignableType;
+  /** The signed record's id. */
+  recordId: string;
+  /** The signer's username. */
+  signer: string;
+  /** The signer's display name at signing. */
+  displayName: string;
+  /** What the signature means. */
+  meaning: SignatureMeaning;
+  /** Why the signer signed. */
+  reason: string;
+  /** When it was signed (RFC 3339 UTC, milliseconds). */
+  time: string;
+  /** Lowercase hex SHA-256 of the record's canonical JSON as signed. */
+  recordSha256: string;
+  /** The audit head's seq when it was signed. */
+  auditSeq: number;
+  /** The signed canonical JSON text. */
+  payload: string;
+  /** Base64 of the 64 signature bytes. */
+  signature: string;
+  /** Base64 of the signer's raw 32-byte Ed25519 public key. */
+  publicKey: string;
+}
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+
+const signatureObject = z.strictObject({
+  ...base,
+  id: SignatureId,
+  recordType: z.enum(["experiment", "dataset", "job"]),
+  recordId: z.string().regex(ID_PATTERN, "must be a LabOS id"),
+  signer: z.string().min(1).max(200),
+  displayName: z.string().max(200),
+  meaning: z.enum(SIGNATURE_MEANINGS),
+  reason: z.string().trim().min(1).max(1000),
+  time: timestamp,
+  recordSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  auditSeq: z.int().nonnegative(),
+  payload: z.string().min(2).max(10_000),
+  signature: base64.length(88),
+  publicKey: base64.length(44),
+});
+
+/** Schema of a signature record. */
+export const SignatureSchema: Schema<Signature> = signatureObject;
 /** A user's role in the lab. */
 export type Role = "admin" | "instructor" | "ta" | "student";
 
@@ -604,7 +672,6 @@ export interface User extends RecordBase {
   lastFailureAt: string | null;
 }
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const scryptShape = {
   N: z.int().min(2).max(2 ** 24),
@@ -683,21 +750,30 @@ const schemasMatchInterfaces: [
   Same<z.infer<typeof datasetParser>, Dataset>,
   Same<z.infer<typeof datasetSummaryObject>, DatasetSummary>,
   Same<z.infer<typeof jobObject>, Job>,
+  Same<z.infer<typeof signatureObject>, Signature>,
   Same<z.infer<typeof userObject>, User>,
   Same<z.infer<typeof sessionObject>, Session>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void schemasMatchInterfaces;
 
 /** A record type name. */
-export type RecordType = "experiment" | "dataset" | "job" | "user" | "session";
+export type RecordType = "experiment" | "dataset" | "job" | "user" | "session" | "signature";
 
 /** Every record type, in the order checks and exports visit them. */
-export const RECORD_TYPES: readonly ["experiment", "dataset", "job", "user", "session"] = [
+export const RECORD_TYPES: readonly [
   "experiment",
   "dataset",
   "job",
   "user",
   "session",
+  "signature",
+] = [
+  "experiment",
+  "dataset",
+  "job",
+  "user",
+  "session",
+  "signature",
 ];
 
 /** The schema of each record type. */
@@ -705,12 +781,14 @@ export const RECORD_SCHEMAS: {
   readonly experiment: Schema<Experiment>;
   readonly dataset: Schema<Dataset>;
   readonly job: Schema<Job>;
+  readonly signature: Schema<Signature>;
   readonly user: Schema<User>;
   readonly session: Schema<Session>;
 } = {
   experiment: ExperimentSchema,
   dataset: DatasetSchema,
   job: JobSchema,
+  signature: SignatureSchema,
   user: UserSchema,
   session: SessionSchema,
 };
@@ -720,6 +798,7 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
   experiment: experimentObject,
   dataset: datasetObject,
   job: jobObject,
+  signature: signatureObject,
   user: userObject,
   session: sessionObject,
 };
@@ -728,6 +807,7 @@ const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
   experiment: experimentObject,
   dataset: datasetParser,
   job: jobObject,
+  signature: signatureObject,
   user: userObject,
   session: sessionObject,
 };
@@ -763,6 +843,8 @@ export interface SummaryOf {
   dataset: DatasetSummary;
   /** A job, whole. */
   job: Job;
+  /** A signature, whole. */
+  signature: Signature;
   /** A user, whole. */
   user: User;
   /** A session, whole. */
@@ -777,6 +859,8 @@ export interface RecordOf {
   dataset: Dataset;
   /** A job. */
   job: Job;
+  /** A signature. */
+  signature: Signature;
   /** A user. */
   user: User;
   /** A session. */
@@ -788,6 +872,7 @@ export const RECORD_FOLDERS: Readonly<Record<RecordType, string>> = {
   experiment: "experiments",
   dataset: "datasets",
   job: "jobs",
+  signature: "signatures",
   user: "users",
   session: "sessions",
 };

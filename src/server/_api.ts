@@ -9,7 +9,12 @@
 import { Hono, type HonoRequest } from "hono";
 import { LabosError, quote } from "../errors.ts";
 import { renderLineageSvg } from "../plots/mod.ts";
-import { type CreateExperimentInput, parseAuditTarget, type RunRequest } from "../service/mod.ts";
+import {
+  type CreateExperimentInput,
+  parseAuditTarget,
+  type RunRequest,
+  type SignRequest,
+} from "../service/mod.ts";
 import { toCsv } from "./_csv.ts";
 import {
   type ImportFields,
@@ -80,6 +85,11 @@ const experiments = new Hono<ServerEnv>()
     });
     const failed = result.runs.some(({ result: run }) => run.job.status === "failed");
     return c.json(result, failed ? 422 : 201);
+  })
+  .get("/:id/signatures", async (c) => c.json(await c.var.lab.listSignatures(c.req.param("id"))))
+  .post("/:id/signatures", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.sign(c.req.param("id"), body as SignRequest), 201);
   });
 
 const templates = new Hono<ServerEnv>()

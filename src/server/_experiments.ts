@@ -1,6 +1,6 @@
 /**
  * Experiment pages: the filterable list, the create form and the detail page
- * with its audit timeline, linked jobs and datasets, and transitions.
+ * with its audit timeline, linked jobs and datasets, signatures, and transitions.
  *
  * @module
  */
@@ -13,8 +13,9 @@ import {
   EXPERIMENT_STATUSES,
   EXPERIMENT_TRANSITIONS,
   type Job,
+  SIGNATURE_MEANINGS,
 } from "../records/mod.ts";
-import type { CreateExperimentInput, Lab, Page } from "../service/mod.ts";
+import type { CreateExperimentInput, Lab, Page, SignatureListing } from "../service/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -38,6 +39,7 @@ import {
   jsonBlock,
   notice,
   pager,
+  raw,
   time,
 } from "./_views.ts";
 
@@ -168,6 +170,26 @@ experiments.post("/:id/edit", async (c) => {
 
 const EDIT_FIELDS = ["title", "purpose", "tags", "reason"];
 
+experiments.post("/:id/sign", async (c) => {
+  const id = c.req.param("id");
+  const { password, ...values } = await formValues(c);
+  try {
+    await c.var.lab.sign(id, { meaning: values.meaning, reason: values.reason, password });
+    return c.redirect(href(`/experiments/${id}`, { signed: values.meaning }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "unauthorized", "locked"]);
+    const issues = error.issues.length > 0 ? error.issues : [{ path: "", message: error.message }];
+    return detailPage(c, {
+      id,
+      sign: { values, errors: issuesByField(issues, SIGN_FIELDS) },
+      message: notice("bad", html`<strong>Not signed.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
+const SIGN_FIELDS = ["meaning", "reason", "password"];
+
 function filterForm(filter: { status?: string; tag?: string }): Html {
   return html`
     <form class="card filters" method="get" action="/experiments" role="search"
@@ -297,6 +319,8 @@ interface DetailOptions {
   id: string;
   /** A refused edit: what was typed and what is wrong with it. */
   edit?: { values: Record<string, string>; errors: Map<string, string[]> };
+  /** A refused signature: what was chosen (never the password) and what is wrong. */
+  sign?: { values: Record<string, string>; errors: Map<string, string[]> };
   errors?: Map<string, string[]>;
   values?: Record<string, string>;
   message?: Html;
@@ -308,7 +332,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
   const ui = uiOf(c);
   const lab = c.var.lab;
   const experiment = await lab.getExperiment(id);
-  const [timeline, linked] = await Promise.all([
+  const [timeline, linked, signatures, accounts] = await Promise.all([
     // Nothing about an experiment precedes its creation, so the backward scan stops there.
     lab.listAudit({
       targetType: "experiment",
@@ -317,12 +341,18 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
       limit: 200,
     }),
     linkedRecords(lab, experiment),
+    lab.listSignatures(id),
+    lab.hasUsers(),
   ]);
+  const signed = c.req.query("signed");
   const moved = c.req.query("moved");
   const edited = c.req.query("edited");
   const body = html`
     ${options.message ?? ""}
     ${edited ? notice("ok", html`Saved. The change and its reason are in the audit log.`) : ""}
+    ${signed
+      ? notice("ok", html`Signed (<strong>${signed}</strong>). The signature is in the audit log.`)
+      : ""}
     ${moved
       ? notice(
         "ok",
@@ -351,6 +381,12 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
       values: options.values ?? {},
     })}
     ${editCard(ui, { experiment, ...(options.edit ?? { values: {}, errors: new Map() }) })}
+    ${signaturesCard(ui, {
+      experiment,
+      signatures,
+      accounts,
+      ...(options.sign ?? { values: {}, errors: new Map() }),
+    })}
     ${timelineCard(ui, { id, timeline })}
       </div>
     </div>
@@ -586,6 +622,97 @@ function editCard(
     <div class="actions"><button type="submit">Save changes</button></div>
       </form>
     </section>
+  `;
+}
+
+function signaturesCard(
+  ui: Ui,
+  state: {
+    experiment: Experiment;
+    signatures: SignatureListing[];
+    /** Whether the lab has user accounts: only a user can sign. */
+    accounts: boolean;
+    values: Record<string, string>;
+    errors: Map<string, string[]>;
+  },
+): Html {
+  const { experiment, signatures, accounts, values, errors } = state;
+  return html`
+    <section class="card" aria-labelledby="signatures-title">
+      <h2 id="signatures-title">Signatures (${signatures.length})</h2>
+    ${signatures.length === 0
+      ? html`<p class="muted">Not signed yet.</p>`
+      : html`<ul class="signatures">${
+        signatures.map((signature) =>
+          html`<li><strong>${signature.displayName}</strong> (${signature.signer}) · ${
+            badge(signature.meaning)
+          } · ${time(signature.time, { seconds: true })}${
+            signature.matches ? "" : html`
+              · <span class="badge failed">no longer matches</span>
+            `
+          }<p class="reason">“${signature.reason}”</p></li>`
+        )
+      }</ul>`}
+    ${ui.mode === "learner"
+      ? html`
+        <p
+          class="small muted">A signature covers the experiment as it is now: if it changes later, the signature stays and shows “no longer matches”. Signing asks for your password again.</p>
+      `
+      : ""}
+    ${accounts ? signForm(ui, { experiment, values, errors }) : html`
+      <p
+        class="small muted">Signing needs user accounts: each user has a signing key (<code>labos users add</code>).</p>
+    `}
+    </section>
+  `;
+}
+
+function signForm(
+  ui: Ui,
+  state: { experiment: Experiment; values: Record<string, string>; errors: Map<string, string[]> },
+): Html {
+  const { experiment, values, errors } = state;
+  const general = errors.get("") ?? [];
+  return html`
+    <form class="stacked" method="post" action="/experiments/${experiment.id}/sign">
+    ${csrfInput(ui.csrf)}
+    ${general.length
+      ? html`<ul class="errors">${general.map((e) => html`<li>${e}</li>`)}</ul>`
+      : ""}
+    ${fieldBlock({
+      id: "sign-meaning",
+      label: "Meaning",
+      required: true,
+      errors: errors.get("meaning"),
+      control: (attrs) =>
+        html`<select name="meaning" ${attrs}>${
+          SIGNATURE_MEANINGS.map((meaning) =>
+            html`<option value="${meaning}" ${
+              (values.meaning ?? "reviewed") === meaning ? raw("selected") : ""
+            }>${meaning}</option>`
+          )
+        }</select>`,
+    })}
+    ${fieldBlock({
+      id: "sign-reason",
+      label: "Reason",
+      hint: "Why you sign; part of the signed record.",
+      required: true,
+      errors: errors.get("reason"),
+      control: (attrs) =>
+        html`<input type="text" name="reason" required value="${values.reason ?? ""}" ${attrs}>`,
+    })}
+    ${fieldBlock({
+      id: "sign-password",
+      label: "Your password",
+      hint: "Entered again to sign: it unlocks your signing key.",
+      required: true,
+      errors: errors.get("password"),
+      control: (attrs) =>
+        html`<input type="password" name="password" required autocomplete="current-password" ${attrs}>`,
+    })}
+    <div class="actions"><button type="submit">Sign</button></div>
+      </form>
   `;
 }
 

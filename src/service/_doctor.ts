@@ -1,4 +1,4 @@
-import { keyedId, type RecordType } from "../records/mod.ts";
+import { hashJson, keyedId, type RecordType } from "../records/mod.ts";
 import { compareWithAudit, type LabStorage, type StorageCheck } from "../storage/mod.ts";
 import type { LabContext } from "./_context.ts";
 
@@ -16,6 +16,8 @@ export interface DoctorProblem {
     | "damaged-journal"
     | "index-mismatch"
     | "foreign-audit-log"
+    | "bad-signature"
+    | "changed-after-signing"
     | "symbolic-link";
   /** The file concerned, when there is one. */
   path?: string;
@@ -23,6 +25,11 @@ export interface DoctorProblem {
   message: string;
   /** True when `--repair` fixed it. */
   repaired: boolean;
+  /**
+   * True for a finding that is not damage (a record changed after it was
+   * signed): it is reported, leaves `ok` true, and nothing repairs it.
+   */
+  notice?: boolean;
 }
 
 /** The result of `labos doctor`. */
@@ -35,6 +42,7 @@ export interface DoctorReport {
     datasets: number;
     jobs: number;
     users: number;
+    signatures: number;
     events: number;
   };
   /** Everything found, repaired or not. */
@@ -73,14 +81,28 @@ export async function runDoctor(
       });
     }
     await crossCheckAudit(lab.storage, check, problems);
+    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
+    const { failure } = await checkSignatureEvents(
+      lab.storage.auditScan({ actions: SIGNATURE_EVENT_ACTIONS }),
+    );
+    if (failure) {
+      problems.push({
+        kind: "bad-signature",
+        path: check.auditLocation,
+        message: failure.message,
+        repaired: false,
+      });
+    }
   }
+  if (!partial) checkSignedRecords(loaded, problems, lab.storage);
   return {
-    ok: problems.every((problem) => problem.repaired),
+    ok: problems.every((problem) => problem.repaired || problem.notice === true),
     checked: {
       experiments: loaded.experiment.size,
       datasets: loaded.dataset.size,
       jobs: loaded.job.size,
       users: loaded.user.size,
+      signatures: loaded.signature.size,
       events: result.events,
     },
     problems,
@@ -173,6 +195,38 @@ function checkReferences(loaded: Loaded, problems: DoctorProblem[], storage: Lab
     for (const { jobId } of dataset.collection?.jobs ?? []) {
       expect(loaded.job.has(jobId), "dataset", dataset.id, `Job "${jobId}" does not exist`);
     }
+  }
+  for (const signature of loaded.signature.values()) {
+    expect(
+      loaded[signature.recordType].has(signature.recordId),
+      "signature",
+      signature.id,
+      `The signed ${signature.recordType} "${signature.recordId}" does not exist`,
+    );
+  }
+}
+
+/** Signed records whose current hash is not the one signed: their signatures no longer match. */
+function checkSignedRecords(loaded: Loaded, problems: DoctorProblem[], storage: LabStorage): void {
+  const signatures = [...loaded.signature.values()].sort((a, b) => a.id < b.id ? -1 : 1);
+  const hashes = new Map<string, string | undefined>();
+  for (const signature of signatures) {
+    const key = `${signature.recordType}:${signature.recordId}`;
+    if (!hashes.has(key)) {
+      const record = loaded[signature.recordType].get(signature.recordId);
+      hashes.set(key, record === undefined ? undefined : hashJson(record));
+    }
+    const current = hashes.get(key);
+    if (current === undefined || current === signature.recordSha256) continue;
+    problems.push({
+      kind: "changed-after-signing",
+      path: storage.locate(signature.recordType, signature.recordId),
+      message: `The ${signature.recordType} changed after signing: the ${signature.meaning} ` +
+        `signature ${signature.id} by ${JSON.stringify(signature.signer)} (${signature.time}) ` +
+        `no longer matches`,
+      repaired: false,
+      notice: true,
+    });
   }
 }
 

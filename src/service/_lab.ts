@@ -78,6 +78,12 @@ import {
   RunRequestSchema,
 } from "./_requests.ts";
 import {
+  listSignatures,
+  type SignatureListing,
+  signRecord,
+  type SignRequest,
+} from "./_signatures.ts";
+import {
   type BatchProgress,
   checkRerun,
   type JobFilter,
@@ -448,20 +454,58 @@ export class Lab {
     return datasetLineage(this.#lab, datasetId);
   }
 
-  /** Verifies the audit chain, and that the log belongs to this data folder. */
+  /**
+   * Signs a record (an experiment, dataset or job) as this lab's principal,
+   * who must be a user: the password unlocks their Ed25519 key (name and
+   * password, two components). The signature covers the canonical payload
+   * (signer, display name, meaning, reason, time, record type and id, the
+   * record's SHA-256 and the audit seq); it is stored as a `signature`
+   * record and in its `signature.created` audit event. A student signs only
+   * their own records; instructors, TAs and admins sign any.
+   */
+  sign(recordId: string, request: SignRequest | unknown): Promise<SignatureListing> {
+    return signRecord(this.#lab, recordId, request);
+  }
+
+  /**
+   * Every signature of a record, oldest first, each with `matches`: whether
+   * the record still has the hash that was signed.
+   */
+  listSignatures(recordId: string): Promise<SignatureListing[]> {
+    return listSignatures(this.#lab, recordId);
+  }
+
+  /**
+   * Verifies the audit chain, that the log belongs to this data folder, and
+   * every signature event against the public key published for its signer
+   * by an earlier `user.key-created` event.
+   */
   async verifyAudit(): Promise<VerifyResult> {
     await requireReady(this.#lab);
     const result = await this.#lab.storage.verifyAudit();
     if (!result.ok) return result;
     const { checkFolderIdentity } = await import("./_doctor.ts");
     const foreign = await checkFolderIdentity(this.#lab.storage);
-    if (!foreign) return result;
+    if (foreign) {
+      return {
+        ok: false,
+        events: foreign.seq - 1,
+        seq: foreign.seq,
+        kind: "forged",
+        message: `seq ${foreign.seq}: ${foreign.message}`,
+      };
+    }
+    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
+    const { failure } = await checkSignatureEvents(
+      this.#lab.storage.auditScan({ actions: SIGNATURE_EVENT_ACTIONS }),
+    );
+    if (!failure) return result;
     return {
       ok: false,
-      events: foreign.seq - 1,
-      seq: foreign.seq,
+      events: failure.seq - 1,
+      seq: failure.seq,
       kind: "forged",
-      message: `seq ${foreign.seq}: ${foreign.message}`,
+      message: failure.message,
     };
   }
 

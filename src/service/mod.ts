@@ -48,6 +48,7 @@ export {
 } from "./_users.ts";
 export type { BatchProgress, JobFilter, RerunCheck, RunRequest, RunResult } from "./_runs.ts";
 export type { DoctorProblem, DoctorReport } from "./_doctor.ts";
+export type { SignatureListing, SignRequest } from "./_signatures.ts";
 export { parseParamValue } from "./_params.ts";
 export {
   DEFAULT_DISPLAY,

@@ -34,6 +34,7 @@ export interface AuditMismatch {
  *   job: new Map(),
  *   user: new Map(),
  *   session: new Map(),
+ *   signature: new Map(),
  * };
  * const found = await compareWithAudit(none(), { records, exists: () => Promise.resolve(false) });
  * assert.deepEqual(found, []);

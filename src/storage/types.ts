@@ -4,6 +4,7 @@ import type {
   AuditExport,
   AuditFilter,
   AuditHead,
+  ScanOptions,
   VerifyResult,
 } from "../audit/mod.ts";
 import type { RecordOf, RecordType, SummaryOf } from "../records/mod.ts";
@@ -200,8 +201,8 @@ export interface LabStorage {
   auditHead(): Promise<AuditHead>;
   /** Audit events, newest first; the page is checked with {@linkcode checkPage} (at most 1000). */
   auditList(filter?: AuditFilter): Promise<Page<AuditEvent>>;
-  /** Every audit event, oldest first. */
-  auditScan(): AsyncIterable<AuditEvent>;
+  /** Every audit event, oldest first; with `actions`, only the events of those actions. */
+  auditScan(options?: ScanOptions): AsyncIterable<AuditEvent>;
   /** Verifies the audit chain. */
   verifyAudit(): Promise<VerifyResult>;
   /** Writes a verifiable copy of the audit log to a file. */

@@ -11,7 +11,14 @@ import { excerpt, LabosError } from "../../errors.ts";
 import { ID_PREFIXES, isId } from "../../records/ids.ts";
 import type { RecordType } from "../../records/schemas.ts";
 
-const ID_LENGTH: Readonly<Record<string, number>> = { exp: 30, ds: 29, job: 30, usr: 30, ses: 30 };
+const ID_LENGTH: Readonly<Record<string, number>> = {
+  exp: 30,
+  ds: 29,
+  job: 30,
+  usr: 30,
+  ses: 30,
+  sig: 30,
+};
 
 /** Options for {@linkcode IdIndex}. */
 export interface IdIndexOptions {

@@ -77,6 +77,7 @@ export class RecordStore {
     job: 0,
     user: 0,
     session: 0,
+    signature: 0,
   };
   // Record folders found not to be symbolic links, checked once per store for reads.
   readonly #checked = new Set<RecordType>();
@@ -93,6 +94,7 @@ export class RecordStore {
       experiment: index("experiment"),
       dataset: index("dataset"),
       job: index("job"),
+      signature: index("signature"),
       user: index("user"),
       session: index("session"),
     };

@@ -9,6 +9,7 @@ import {
   type AuditFilter,
   type AuditHead,
   AuditLog,
+  type ScanOptions,
   type VerifyResult,
 } from "../../audit/mod.ts";
 import {
@@ -268,8 +269,8 @@ export class FolderStorage implements LabStorage {
   }
 
   /** Every audit event, oldest first. */
-  auditScan(): AsyncIterable<AuditEvent> {
-    return this.#audit.scan();
+  auditScan(options: ScanOptions = {}): AsyncIterable<AuditEvent> {
+    return this.#audit.scan(options);
   }
 
   /** Verifies the audit chain. */
@@ -299,6 +300,7 @@ export class FolderStorage implements LabStorage {
       experiment: new Map(),
       dataset: new Map(),
       job: new Map(),
+      signature: new Map(),
       user: new Map(),
       session: new Map(),
     };
@@ -472,6 +474,7 @@ export class FolderStorage implements LabStorage {
       experiment: new Map(),
       dataset: new Map(),
       job: new Map(),
+      signature: new Map(),
       user: new Map(),
       session: new Map(),
     };
