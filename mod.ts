@@ -67,6 +67,7 @@ export type {
   GradebookDistribution,
   GradebookRequest,
   GradebookRow,
+  GradebookSignOff,
   GradebookStep,
   GradebookTemplate,
 } from "./src/service/mod.ts";

@@ -83,7 +83,7 @@ function describeGradebook(
   } else {
     lines.push(
       table(
-        ["STUDENT", "TEMPLATE", "EXPERIMENT", "STATUS", "STEPS", "CHECKS"],
+        ["STUDENT", "TEMPLATE", "EXPERIMENT", "STATUS", "STEPS", "CHECKS", "SIGN-OFF"],
         book.rows.map((row) => [
           row.student,
           truncate(row.template, 32),

@@ -31,6 +31,7 @@ import {
   jsonBlock,
   notice,
   raw,
+  time,
 } from "./_views.ts";
 
 /**
@@ -140,6 +141,7 @@ function studentRow(row: GradebookRow): Html {
       <td class="steps-done"><a href="/experiments/${row.experimentId}/plan">${row
         .stepsDone} of ${row.stepsTotal}</a></td>
       <td class="checks-ok">${row.checksOk} of ${row.checksTotal}</td>
+      <td class="sign-off wrap">${signOff(row)}</td>
       <td class="hide-narrow">${idLink("/experiments/", row.experimentId)} ${badge(
         row.experimentStatus,
       )}${row.otherExperimentIds.length
@@ -147,6 +149,19 @@ function studentRow(row: GradebookRow): Html {
         : ""}</td>
     </tr>
   `;
+}
+
+function signOff(row: GradebookRow): Html {
+  if (row.signOff.length === 0) return html`<span class="muted">not signed</span>`;
+  return html`${
+    row.signOff.map((entry, index) =>
+      html`${index ? html`<br>` : ""}${badge(entry.meaning)} ${entry.signer} ${time(entry.time)}${
+        entry.matches ? "" : html`
+          <span class="badge failed">no longer matches</span>
+        `
+      }`
+    )
+  }`;
 }
 
 function distributionCard(options: {

@@ -9,7 +9,13 @@
  */
 import { csvRecord } from "../datasets/csv_cell.ts";
 import { LabosError, quote } from "../errors.ts";
-import type { Experiment } from "../records/mod.ts";
+import {
+  type Experiment,
+  hashJson,
+  type Signature,
+  SIGNATURE_MEANINGS,
+  type SignatureMeaning,
+} from "../records/mod.ts";
 import type { PlotSeries, PlotSpec } from "../modules/contract.ts";
 import type {
   describeExpectation,
@@ -42,6 +48,20 @@ export interface GradebookStep {
   checksTotal: number;
 }
 
+/** The latest signature of one meaning on a graded experiment. */
+export interface GradebookSignOff {
+  /** What it means: `authored`, `reviewed` or `approved`. */
+  meaning: SignatureMeaning;
+  /** The signer's username. */
+  signer: string;
+  /** The signer's display name at signing. */
+  displayName: string;
+  /** When it was signed. */
+  time: string;
+  /** Whether the experiment still has the hash that was signed. */
+  matches: boolean;
+}
+
 /** One student's work on one template. */
 export interface GradebookRow {
   /** The student: the experiment's owner. */
@@ -66,6 +86,8 @@ export interface GradebookRow {
   checksTotal: number;
   /** Each step. */
   steps: GradebookStep[];
+  /** The latest signature of each meaning on the experiment, authored, reviewed, approved. */
+  signOff: GradebookSignOff[];
 }
 
 /** A template as the gradebook heads its rows. */
@@ -176,13 +198,22 @@ async function gradedRows(
     const group = `${templateKey}\n${experiment.owner}`;
     byStudent.set(group, [...byStudent.get(group) ?? [], row]);
   }
-  const rows = [...byStudent.values()].map((candidates) => {
-    const [best, ...others] = candidates.sort((a, b) =>
+  const graded = [...byStudent.values()].map((candidates) =>
+    candidates.sort((a, b) =>
       b.stepsDone - a.stepsDone || b.checksOk - a.checksOk ||
       (a.experimentId < b.experimentId ? 1 : -1)
-    );
-    return { ...best, otherExperimentIds: others.map((other) => other.experimentId).sort() };
-  }).sort((a, b) =>
+    )
+  );
+  const best = new Set(graded.map(([first]) => first.experimentId));
+  const signed = await signOffs(
+    lab,
+    new Map(experiments.filter((e) => best.has(e.id)).map((e) => [e.id, e])),
+  );
+  const rows = graded.map(([best, ...others]) => ({
+    ...best,
+    otherExperimentIds: others.map((other) => other.experimentId).sort(),
+    signOff: signed.get(best.experimentId) ?? [],
+  })).sort((a, b) =>
     a.template < b.template
       ? -1
       : a.template > b.template
@@ -223,8 +254,51 @@ function gradeRow(
     checksOk: steps.reduce((sum, step) => sum + step.checksOk, 0),
     checksTotal: steps.reduce((sum, step) => sum + step.checksTotal, 0),
     steps,
+    signOff: [],
     plan,
   };
+}
+
+/** The latest signature of each meaning on each experiment, and whether it still matches. */
+async function signOffs(
+  lab: LabContext,
+  experiments: Map<string, Experiment>,
+): Promise<Map<string, GradebookSignOff[]>> {
+  const latest = new Map<string, Map<SignatureMeaning, Signature>>();
+  for (let offset = 0;; offset += 1000) {
+    const page = await lab.storage.list("signature", {
+      limit: 1000,
+      offset,
+      where: (signature) => experiments.has(signature.recordId),
+    });
+    for (const signature of page.items) {
+      const byMeaning = latest.get(signature.recordId) ?? new Map();
+      const known = byMeaning.get(signature.meaning);
+      if (!known || signature.id > known.id) byMeaning.set(signature.meaning, signature);
+      latest.set(signature.recordId, byMeaning);
+    }
+    if (!page.hasMore) break;
+  }
+  const result = new Map<string, GradebookSignOff[]>();
+  for (const [id, byMeaning] of latest) {
+    const current = hashJson(experiments.get(id));
+    result.set(
+      id,
+      SIGNATURE_MEANINGS.flatMap((meaning) => {
+        const signature = byMeaning.get(meaning);
+        return signature
+          ? [{
+            meaning,
+            signer: signature.signer,
+            displayName: signature.displayName,
+            time: signature.time,
+            matches: signature.recordSha256 === current,
+          }]
+          : [];
+      }),
+    );
+  }
+  return result;
 }
 
 function describeTemplate(template: LabTemplate): GradebookTemplate {
@@ -275,6 +349,11 @@ export const GRADEBOOK_CSV_HEADER: readonly string[] = [
   "steps_total",
   "checks_ok",
   "checks_total",
+  ...SIGNATURE_MEANINGS.flatMap((meaning) => [
+    `${meaning}_by`,
+    `${meaning}_at`,
+    `${meaning}_matches`,
+  ]),
 ];
 
 /**
@@ -291,9 +370,15 @@ export const GRADEBOOK_CSV_HEADER: readonly string[] = [
  *     student: "=ana", template: "t", experimentId: "exp_1", experimentTitle: "x",
  *     experimentStatus: "draft", otherExperimentIds: [], stepsDone: 1, stepsTotal: 3,
  *     checksOk: 4, checksTotal: 10, steps: [],
+ *     signOff: [{
+ *       meaning: "reviewed", signer: "prof", displayName: "Prof", time: "2026-03-02T10:00:00Z",
+ *       matches: true,
+ *     }],
  *   }],
  * });
- * assert.equal(csv.split("\r\n")[1], `"'=ana",t,exp_1,draft,1,3,4,10`);
+ * const [header, row] = csv.split("\r\n");
+ * assert.ok(header.startsWith("student,template,experiment,status,steps_done,steps_total,"));
+ * assert.equal(row, `"'=ana",t,exp_1,draft,1,3,4,10,,,,prof,2026-03-02T10:00:00Z,true,,,`);
  * ```
  */
 export function gradebookCsv(book: Gradebook): string {
@@ -308,6 +393,10 @@ export function gradebookCsv(book: Gradebook): string {
       row.stepsTotal,
       row.checksOk,
       row.checksTotal,
+      ...SIGNATURE_MEANINGS.flatMap((meaning) => {
+        const signature = row.signOff.find((entry) => entry.meaning === meaning);
+        return signature ? [signature.signer, signature.time, signature.matches] : ["", "", ""];
+      }),
     ]));
   }
   return `${lines.join("\r\n")}\r\n`;

@@ -144,6 +144,15 @@ Deno.test("gradebook CSV: a header row, one row per student and template, formul
       "steps_total",
       "checks_ok",
       "checks_total",
+      "authored_by",
+      "authored_at",
+      "authored_matches",
+      "reviewed_by",
+      "reviewed_at",
+      "reviewed_matches",
+      "approved_by",
+      "approved_at",
+      "approved_matches",
     ]);
     const book = await lab.gradebook();
     assert.equal(table.rowCount, book.rows.length);
@@ -153,7 +162,7 @@ Deno.test("gradebook CSV: a header row, one row per student and template, formul
     const anaRow = book.rows.find((row) => row.student === "ana")!;
     assert.ok(
       rows.includes(
-        `ana,${KEY},${ana.id},running,${anaRow.stepsDone},3,${anaRow.checksOk},${anaRow.checksTotal}`,
+        `ana,${KEY},${ana.id},running,${anaRow.stepsDone},3,${anaRow.checksOk},${anaRow.checksTotal},,,,,,,,,`,
       ),
       rows.join("\n"),
     );
@@ -222,5 +231,53 @@ Deno.test("gradebook distribution: each student's value, the accepted value and 
       () => lab.gradebookDistribution({ template: KEY, step: "titration" }),
       /Unknown step "titration"/,
     );
+  });
+});
+
+Deno.test("gradebook sign-off: the latest signature of each meaning, and whether it still matches", async () => {
+  await withClass(async (lab) => {
+    const prof = lab.as({ actor: "prof", role: "instructor", auth: "session" });
+    const ana = student(lab, "ana");
+    const [experiment] = await prof.assign(KEY, { to: ["ana"] });
+    await neutralise(ana, experiment.id, 29.1);
+    assert.deepEqual((await prof.gradebook()).rows[0].signOff, []);
+
+    await ana.sign(experiment.id, { meaning: "authored", reason: "My data", password: PASSWORD });
+    await prof.sign(experiment.id, {
+      meaning: "reviewed",
+      reason: "First look",
+      password: PASSWORD,
+    });
+    await prof.sign(experiment.id, { meaning: "reviewed", reason: "Checked", password: PASSWORD });
+    let [row] = (await prof.gradebook()).rows;
+    const reviews = await prof.listSignatures(experiment.id);
+    assert.deepEqual(
+      row.signOff.map((s) => [s.meaning, s.signer, s.matches]),
+      [["authored", "ana", true], ["reviewed", "prof", true]],
+    );
+    assert.equal(row.signOff[1].time, reviews.at(-1)!.time);
+
+    // A run after the sign-off changes the experiment: the signatures no longer match.
+    await ana.run({
+      module: MODULE,
+      input: DISSOLUTION,
+      experimentId: experiment.id,
+      step: "dissolution",
+    });
+    [row] = (await prof.gradebook()).rows;
+    assert.deepEqual(row.signOff.map((s) => s.matches), [false, false]);
+    assert.deepEqual(
+      (await prof.listSignatures(experiment.id)).map((s) => s.matches),
+      [false, false, false],
+    );
+    const csv = (await prof.gradebookCsv()).split("\r\n")[1].split(",");
+    assert.deepEqual(csv.slice(8, 14), [
+      "ana",
+      row.signOff[0].time,
+      "false",
+      "prof",
+      row.signOff[1].time,
+      "false",
+    ]);
   });
 });

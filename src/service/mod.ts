@@ -27,6 +27,7 @@ export type {
   GradebookDistribution,
   GradebookRequest,
   GradebookRow,
+  GradebookSignOff,
   GradebookStep,
   GradebookTemplate,
 } from "./_gradebook.ts";
