@@ -91,6 +91,9 @@ function describeGradebook(
           row.experimentStatus,
           `${row.stepsDone}/${row.stepsTotal}`,
           `${row.checksOk}/${row.checksTotal}`,
+          row.signOff.map((entry) =>
+            `${entry.meaning} by ${entry.signer}${entry.matches ? "" : " (no longer matches)"}`
+          ).join("; ") || "-",
         ]),
       ).trimEnd(),
     );

@@ -126,6 +126,7 @@ function templateCard(template: GradebookTemplate, book: Gradebook): Html {
           "Student",
           "Steps done",
           "Checks OK",
+          "Sign-off",
           { label: "Experiment", class: "hide-narrow" },
         ],
         rows.map(studentRow),
