@@ -138,7 +138,7 @@ function templateCard(template: GradebookTemplate, book: Gradebook): Html {
 function studentRow(row: GradebookRow): Html {
   return html`
     <tr class="gradebook-row" data-student="${row.student}">
-      <th scope="row">${row.student}</th>
+      <th scope="row"><a href="/experiments/${row.experimentId}">${row.student}</a></th>
       <td class="steps-done"><a href="/experiments/${row.experimentId}/plan">${row
         .stepsDone} of ${row.stepsTotal}</a></td>
       <td class="checks-ok">${row.checksOk} of ${row.checksTotal}</td>
