@@ -126,7 +126,7 @@ function templateCard(template: GradebookTemplate, book: Gradebook): Html {
           "Student",
           "Steps done",
           "Checks OK",
-          "Sign-off",
+          { label: "Sign-off", class: "hide-narrow" },
           { label: "Experiment", class: "hide-narrow" },
         ],
         rows.map(studentRow),
@@ -138,11 +138,15 @@ function templateCard(template: GradebookTemplate, book: Gradebook): Html {
 function studentRow(row: GradebookRow): Html {
   return html`
     <tr class="gradebook-row" data-student="${row.student}">
-      <th scope="row"><a href="/experiments/${row.experimentId}">${row.student}</a></th>
+      <th
+        scope="row"><a href="/experiments/${row.experimentId}">${row
+          .student}</a><span class="show-narrow sign-off-narrow"><br>${signOff(row, {
+            narrow: true,
+          })}</span></th>
       <td class="steps-done"><a href="/experiments/${row.experimentId}/plan">${row
         .stepsDone} of ${row.stepsTotal}</a></td>
       <td class="checks-ok">${row.checksOk} of ${row.checksTotal}</td>
-      <td class="sign-off wrap">${signOff(row)}</td>
+      <td class="sign-off wrap hide-narrow">${signOff(row)}</td>
       <td class="hide-narrow">${idLink("/experiments/", row.experimentId)} ${badge(
         row.experimentStatus,
       )}${row.otherExperimentIds.length
@@ -152,11 +156,16 @@ function studentRow(row: GradebookRow): Html {
   `;
 }
 
-function signOff(row: GradebookRow): Html {
-  if (row.signOff.length === 0) return html`<span class="muted">not signed</span>`;
+/** The sign-off; at 375 px, under the name, without the times. */
+function signOff(row: GradebookRow, options: { narrow?: boolean } = {}): Html {
+  if (row.signOff.length === 0) return html`<span class="muted small">not signed</span>`;
   return html`${
     row.signOff.map((entry, index) =>
-      html`${index ? html`<br>` : ""}${badge(entry.meaning)} ${entry.signer} ${time(entry.time)}${
+      html`${index ? html`<br>` : ""}${badge(entry.meaning)} ${entry.signer}${
+        options.narrow ? "" : html`
+          ${time(entry.time)}
+        `
+      }${
         entry.matches ? "" : html`
           <span class="badge failed">no longer matches</span>
         `

@@ -177,7 +177,10 @@ Deno.test("gradebook over HTTP: the API answers what the service does, the CSV d
       `/api/v1/gradebook/distribution.svg?template=${KEY}&amp;step=neutralisation&amp;field=deltaTK`,
     );
     assertStringIncludes(body, `href="/api/v1/gradebook/csv?template=${KEY}"`);
-    assertStringIncludes(body, `<th scope="col">Sign-off</th>`);
-    assertStringIncludes(body, `<td class="sign-off wrap"><span class="muted">not signed</span>`);
+    assertStringIncludes(body, `<th scope="col" class="hide-narrow">Sign-off</th>`);
+    assertStringIncludes(
+      body,
+      `<td class="sign-off wrap hide-narrow"><span class="muted small">not signed</span>`,
+    );
   });
 });
