@@ -55,6 +55,7 @@ export {
   type RunRequest,
   type RunResult,
   type ScryptCost,
+  type ShareExperimentInput,
   type ShownValue,
   type SignatureListing,
   type SigningKey,

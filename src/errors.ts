@@ -13,6 +13,8 @@ export type LabosErrorKind =
   | "not_found"
   /** A request that conflicts with the current state, such as an illegal transition. */
   | "conflict"
+  /** An action the acting user's role does not allow, such as a student adding users. */
+  | "forbidden"
   /** A check found damage (audit verify, doctor). */
   | "check_failed"
   /** A login, token or session that does not identify an enabled user. */
@@ -91,7 +93,7 @@ export class LabosError extends Error {
  */
 export function exitCodeFor(kind: LabosErrorKind): number {
   return kind === "invalid" || kind === "not_found" || kind === "conflict" ||
-      kind === "unauthorized"
+      kind === "unauthorized" || kind === "forbidden"
     ? 2
     : 1;
 }

@@ -66,6 +66,11 @@ td.mono { overflow-wrap: anywhere; }
 .mode-form select { padding: 4px 6px; font-size: 13px; border-radius: 6px; border: 1px solid #5c7391; background: #1e3653; color: #fff; }
 .mode-form button { padding: 4px 10px; font-size: 13px; background: #2e4c71; border-color: #5c7391; }
 .mode-form button:hover { background: #3a5d88; }
+.who-form { display: flex; align-items: center; flex-wrap: wrap; gap: 6px; font-size: 13px; color: #dbe5f1; }
+.who-form strong { color: #fff; }
+.who-form button { padding: 4px 10px; font-size: 13px; background: #2e4c71; border-color: #5c7391; }
+.who-form button:hover { background: #3a5d88; }
+.login-card { max-width: 420px; }
 
 /* Layout */
 main { max-width: 1180px; margin: 0 auto; padding: 16px 20px 48px; }
@@ -120,7 +125,7 @@ form.stacked { display: grid; gap: 14px; max-width: 720px; }
 .field { display: grid; gap: 4px; }
 .field label, .label-text { font-weight: 600; font-size: 14px; }
 .field .hint { color: var(--muted); font-size: 13px; }
-input[type="text"], input[type="number"], input[type="search"], input[type="datetime-local"], input[type="file"], select, textarea {
+input[type="text"], input[type="password"], input[type="number"], input[type="search"], input[type="datetime-local"], input[type="file"], select, textarea {
   width: 100%; padding: 7px 10px; border: 1px solid #b9c1cc; border-radius: 6px; background: #fff; color: var(--text);
   font: inherit; font-size: 14px;
 }

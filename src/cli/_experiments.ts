@@ -22,6 +22,7 @@ function describeExperiment(
     `${experiment.id}  ${printable(experiment.title)}`,
     `status     ${experiment.status}`,
     `owner      ${printable(experiment.owner)}`,
+    ...(experiment.sharedWith ? [`shared     ${experiment.sharedWith.join(", ")}`] : []),
     `purpose    ${printable(experiment.purpose || "-")}`,
     `tags       ${printable(experiment.tags.join(", ") || "-")}`,
     ...(experiment.template ? [`template   ${experiment.template}`] : []),
@@ -98,6 +99,12 @@ function describePlan(
   return `${lines.join("\n")}\n`;
 }
 
+function splitNames(values: string[] | undefined): string[] | undefined {
+  const names = (values ?? []).flatMap((value) => value.split(",")).map((name) => name.trim())
+    .filter(Boolean);
+  return names.length > 0 ? names : undefined;
+}
+
 /** `6.9 ± 0.05` with ` K` is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
 function withUnit(expected: string, unit: string): string {
   const relative = / ± (\S+ %)$/.exec(expected);
@@ -110,7 +117,7 @@ function describeRun(run: PlanRun): string {
   return `${run.jobId} ${run.voided ? "voided" : run.status}`;
 }
 
-/** `labos experiments create|list|show|plan|run-plan|edit|transition`. */
+/** `labos experiments create|list|show|plan|run-plan|edit|share|transition`. */
 export function registerExperimentCommands(program: Command, cli: CliContext): void {
   const experiments = program.command("experiments").description("create and manage experiments");
 
@@ -265,6 +272,34 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           command,
           experiment,
           () => `Edited ${experiment.id}: ${changed.join(", ")} (the change is audited)\n`,
+        );
+      },
+    );
+
+  experiments.command("share")
+    .description("share an experiment with other users, who then see and change it (audited)")
+    .argument("<id>", "experiment id")
+    .option("--with <names>", "usernames to share it with, comma-separated (repeatable)", collect)
+    .option("--remove <names>", "usernames to stop sharing it with, comma-separated", collect)
+    .option("--reason <text>", "why (audited)")
+    .action(
+      async (
+        id: string,
+        options: { with?: string[]; remove?: string[]; reason?: string },
+        command: Command,
+      ) => {
+        const experiment = await (await cli.lab(command)).shareExperiment(id, {
+          with: splitNames(options.with),
+          remove: splitNames(options.remove),
+          reason: options.reason,
+        });
+        cli.emit(
+          command,
+          experiment,
+          () =>
+            `${experiment.id} is shared with ${
+              experiment.sharedWith?.join(", ") ?? "nobody"
+            } (the change is audited)\n`,
         );
       },
     );

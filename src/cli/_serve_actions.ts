@@ -34,9 +34,12 @@ export async function serve(
     );
   }
   const envToken = cli.io.env.LABOS_TOKEN;
-  const loopback = isLoopbackHost(options.host);
-  if (!loopback) {
-    if (!envToken) {
+  const lab = await cli.lab(command);
+  const status = await lab.status();
+  // With users, everyone signs in: the start-up token opens nothing.
+  const users = await lab.hasUsers();
+  if (!isLoopbackHost(options.host)) {
+    if (!envToken && !users) {
       throw new LabosError(
         "invalid",
         `Refusing to bind ${
@@ -45,14 +48,14 @@ export async function serve(
       );
     }
     cli.io.stderr(
-      `warning: binding ${options.host} exposes the control panel beyond this computer; anyone with the token can change the data folder\n`,
+      users
+        ? `warning: binding ${options.host} exposes the control panel beyond this computer; every request signs in as a user, but passwords cross the network in clear text unless a proxy serves https\n`
+        : `warning: binding ${options.host} exposes the control panel beyond this computer; anyone with the token can change the data folder\n`,
     );
   }
   if (envToken !== undefined && envToken.length < 16) {
     throw new LabosError("invalid", "LABOS_TOKEN is too short: use at least 16 characters");
   }
-  const lab = await cli.lab(command);
-  const status = await lab.status();
   const token = envToken ?? generateToken();
   const server = await startServer({
     lab,
@@ -65,22 +68,33 @@ export async function serve(
   });
   const { counts } = status;
   const asJson = command.optsWithGlobals().json === true;
+  const url = users ? `${server.origin}/login` : server.url;
   // One line a script can read to find the panel once it is listening.
   if (asJson) {
-    cli.io.stdout(`${JSON.stringify({ url: server.url, port: server.port, pid: process.pid })}\n`);
+    cli.io.stdout(`${JSON.stringify({ url, port: server.port, pid: process.pid })}\n`);
   } else {
+    const counted =
+      `${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`;
     cli.io.stdout(
       [
         `LabOS control panel for ${lab.dataDir}`,
-        `  acting as ${lab.actor}; ${counts.experiments} experiments, ${counts.jobs} jobs, ${counts.datasets} datasets, ${status.auditHead.seq} audit events`,
-        `  API: ${server.origin}/api/v1 (Authorization: Bearer <token>)`,
-        `  Open: ${server.url}`,
+        ...(users
+          ? [
+            `  sign-in mode: every request acts as a user of this data folder; ${counted}`,
+            `  API: ${server.origin}/api/v1 (Authorization: Bearer <personal token from labos users token NAME>)`,
+          ]
+          : [
+            `  single-token mode, acting as ${lab.actor}; ${counted}`,
+            `  API: ${server.origin}/api/v1 (Authorization: Bearer <token>)`,
+            "  To require sign-in, add a user: labos users add NAME --role instructor --password-stdin",
+          ]),
+        `  Open: ${url}`,
         "Press Ctrl+C to stop.",
         "",
       ].join("\n"),
     );
   }
-  if (options.open) openBrowser(server.url);
+  if (options.open) openBrowser(url);
   const signal = await untilSignal();
   await server.close();
   if (!asJson) cli.io.stdout(`Stopped (${signal})\n`);

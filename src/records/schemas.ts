@@ -93,7 +93,7 @@ export interface Experiment extends RecordBase {
   purpose: string;
   /** Who is responsible: a username for an experiment assigned to or made by a user. */
   owner: string;
-  /** Usernames that may also see and change it, besides its owner. */
+  /** The usernames it is shared with: they see and change it like its owner. */
   sharedWith?: string[];
   /** Its lifecycle state. */
   status: ExperimentStatus;
@@ -113,7 +113,9 @@ const experimentObject = z.strictObject({
   title: z.string().trim().min(1).max(200),
   purpose: z.string().max(5000),
   owner: z.string().min(1).max(200),
-  sharedWith: z.array(z.string().min(1).max(200)).max(200).optional(),
+  sharedWith: z.array(z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, "must be a username")).max(
+    200,
+  ).optional(),
   status: z.enum(EXPERIMENT_STATUSES),
   tags: z.array(tag).max(50),
   template: z.string().min(1).max(200).optional(),

@@ -86,6 +86,10 @@ const experiments = new Hono<ServerEnv>()
     const failed = result.runs.some(({ result: run }) => run.job.status === "failed");
     return c.json(result, failed ? 422 : 201);
   })
+  .post("/:id/share", async (c) => {
+    const body = await parseJsonBody(c.req.raw);
+    return c.json(await c.var.lab.shareExperiment(c.req.param("id"), body));
+  })
   .get("/:id/signatures", async (c) => c.json(await c.var.lab.listSignatures(c.req.param("id"))))
   .post("/:id/signatures", async (c) => {
     const body = await parseJsonBody(c.req.raw);

@@ -19,6 +19,7 @@ import type { Lab } from "../service/mod.ts";
 import { VERSION } from "../version.ts";
 import { api } from "./_api.ts";
 import { audit } from "./_audit.ts";
+import { authGuard, loginRoutes } from "./_auth.ts";
 import { HeadCache } from "./_cache.ts";
 import { labContext, MODE_COOKIE, uiOf } from "./_context.ts";
 import { datasets } from "./_datasets.ts";
@@ -32,7 +33,7 @@ import { jobs } from "./_jobs.ts";
 import { renderPage } from "./_layout.ts";
 import { modules } from "./_modules.ts";
 import { plans } from "./_plans.ts";
-import { csrfGuard, denied, hostGuard, securityHeaders, tokenGuard } from "./_security.ts";
+import { csrfGuard, denied, hostGuard, securityHeaders } from "./_security.ts";
 import { type Mode, MODES, type ServerEnv, type ServerState } from "./_state.ts";
 import { templates } from "./_templates.ts";
 import { html, notice } from "./_views.ts";
@@ -79,10 +80,11 @@ export function buildApp(lab: Lab, state: ServerState): LabosApp {
     .use(securityHeaders())
     .use(hostGuard(state))
     .get("/api/v1/health", (c) => c.json({ ok: true, version: VERSION }))
-    .use(tokenGuard(state))
+    .use(authGuard(state, lab))
     .use(bodyLimits(lab.datasetLimits.maxBytes + UPLOAD_BODY_SLACK))
     .use(csrfGuard(state))
     .route("/assets", assets)
+    .route("/", loginRoutes(state, lab))
     .post("/mode", setMode)
     .route("/api/v1", api)
     .route("/", home)
@@ -182,9 +184,12 @@ function onError(
 ): Response | Promise<Response> {
   if (error instanceof HTTPException) return error.getResponse();
   const { status, body } = errorResponse(error);
+  const retryAfter = error instanceof LabosError ? error.retryAfter : undefined;
   if (c.req.path.startsWith("/api/")) {
     const response = c.json(body, status);
-    if (status === 503) response.headers.set("Retry-After", "1");
+    if (status === 503 || retryAfter !== undefined) {
+      response.headers.set("Retry-After", String(retryAfter ?? 1));
+    }
     return response;
   }
   const ui = uiOf(c);

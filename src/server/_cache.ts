@@ -82,16 +82,22 @@ export class HeadCache {
     this.#lab = lab;
   }
 
-  /** Reads the audit head (never cached) and returns the cached reads at that head. */
-  async view(): Promise<HeadView> {
-    const lab = this.#lab;
+  /**
+   * Reads the audit head (never cached) and returns the cached reads at
+   * that head, as `lab` (the request's principal; default: the server's
+   * own) sees them: each principal has entries of their own.
+   */
+  async view(lab: Lab = this.#lab): Promise<HeadView> {
     const head = await lab.auditHead();
     const key = `${head.seq}:${head.hash}`;
     if (key !== this.#key) {
       this.#key = key;
       this.#entries.clear();
     }
-    const get = <T>(name: string, load: () => Promise<T>) => this.#get(key, name, load);
+    const { actor, role, auth } = lab.principal;
+    const scope = JSON.stringify([actor, role, auth]);
+    const get = <T>(name: string, load: () => Promise<T>) =>
+      this.#get(key, `${scope}:${name}`, load);
     return {
       head,
       status: () => get("status", () => lab.status()),

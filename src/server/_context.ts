@@ -26,6 +26,8 @@ export interface Ui {
   path: string;
   /** Who is acting. */
   actor: string;
+  /** The signed-in user (a login session or a personal token); absent in single-token mode. */
+  user?: { username: string; role: string; session: boolean };
   /** The data folder. */
   dataDir: string;
   /** When handling started, from `performance.now()`. */
@@ -119,7 +121,13 @@ export function uiOf(c: Context<ServerEnv>): Ui {
     csrf: c.var.csrf,
     path: `${url.pathname}${url.search}`,
     actor: c.var.lab.actor,
+    ...userOf(c.var.lab),
     dataDir: c.var.lab.dataDir,
     started: c.var.started ?? performance.now(),
   };
+}
+
+function userOf(lab: Lab): Pick<Ui, "user"> {
+  const { actor, role, auth } = lab.principal;
+  return role === "local" ? {} : { user: { username: actor, role, session: auth === "session" } };
 }

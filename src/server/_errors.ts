@@ -12,6 +12,7 @@ export const HTTP_STATUS: Readonly<Record<LabosErrorKind, ContentfulStatusCode>>
   invalid: 400,
   not_found: 404,
   conflict: 409,
+  forbidden: 403,
   unauthorized: 401,
   module_failed: 422,
   check_failed: 500,

@@ -145,6 +145,32 @@ experiments.post("/:id/transition", async (c) => {
   }
 });
 
+experiments.post("/:id/share", async (c) => {
+  const id = c.req.param("id");
+  const values = await formValues(c);
+  try {
+    await c.var.lab.shareExperiment(id, {
+      with: splitNames(values.with),
+      remove: splitNames(values.remove),
+      reason: values.reason?.trim() || undefined,
+    });
+    return c.redirect(href(`/experiments/${id}`, { shared: "1" }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "forbidden"]);
+    return detailPage(c, {
+      id,
+      share: values,
+      message: notice("bad", html`<strong>Cannot share the experiment.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
+function splitNames(text: string | undefined): string[] | undefined {
+  const list = (text ?? "").split(/[\s,]+/).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
 experiments.post("/:id/edit", async (c) => {
   const id = c.req.param("id");
   const values = await formValues(c);
@@ -323,6 +349,8 @@ interface DetailOptions {
   sign?: { values: Record<string, string>; errors: Map<string, string[]> };
   errors?: Map<string, string[]>;
   values?: Record<string, string>;
+  /** A refused share: what was typed. */
+  share?: Record<string, string>;
   message?: Html;
   status?: ContentfulStatusCode;
 }
@@ -347,9 +375,11 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
   const signed = c.req.query("signed");
   const moved = c.req.query("moved");
   const edited = c.req.query("edited");
+  const shared = c.req.query("shared");
   const body = html`
     ${options.message ?? ""}
     ${edited ? notice("ok", html`Saved. The change and its reason are in the audit log.`) : ""}
+    ${shared ? notice("ok", html`Sharing changed. The change is in the audit log.`) : ""}
     ${signed
       ? notice("ok", html`Signed (<strong>${signed}</strong>). The signature is in the audit log.`)
       : ""}
@@ -381,6 +411,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
       values: options.values ?? {},
     })}
     ${editCard(ui, { experiment, ...(options.edit ?? { values: {}, errors: new Map() }) })}
+    ${shareCard(ui, { experiment, values: options.share ?? {} })}
     ${signaturesCard(ui, {
       experiment,
       signatures,
@@ -434,6 +465,14 @@ function aboutCard(experiment: Experiment): Html {
             <th scope="row">Owner</th>
             <td>${experiment.owner}</td>
           </tr>
+          ${experiment.sharedWith?.length
+            ? html`
+              <tr>
+                <th scope="row">Shared with</th>
+                <td>${experiment.sharedWith.join(", ")}</td>
+              </tr>
+            `
+            : ""}
           <tr>
             <th scope="row">Tags</th>
             <td>${tags(experiment.tags)}</td>
@@ -625,6 +664,41 @@ function editCard(
   `;
 }
 
+/** Sharing: for the owner and staff (the service refuses anyone else). */
+function shareCard(
+  ui: Ui,
+  state: { experiment: Experiment; values: Record<string, string> },
+): Html {
+  const { experiment, values } = state;
+  if (ui.user && ui.user.role === "student" && ui.user.username !== experiment.owner) return html``;
+  const text = (name: string, label: string, hint: string) =>
+    fieldBlock({
+      id: `share-${name}`,
+      label,
+      hint,
+      control: (attrs) =>
+        html`<input type="text" name="${name}" value="${values[name] ?? ""}" ${attrs}>`,
+    });
+  return html`
+    <section class="card" aria-labelledby="share-title">
+      <h2 id="share-title">Share</h2>
+      <form class="stacked" method="post" action="/experiments/${experiment.id}/share">
+    ${csrfInput(ui.csrf)}
+    ${text(
+      "with",
+      "Share with",
+      "Usernames separated by commas: they see and change this experiment, its jobs and its datasets.",
+    )}
+    ${experiment.sharedWith?.length
+      ? text("remove", "Stop sharing with", `Now shared with ${experiment.sharedWith.join(", ")}.`)
+      : ""}
+    ${text("reason", "Reason", "Why; kept in the audit log.")}
+    <div class="actions"><button type="submit" class="secondary">Save sharing</button></div>
+      </form>
+    </section>
+  `;
+}
+
 function signaturesCard(
   ui: Ui,
   state: {
@@ -749,6 +823,12 @@ function timelineText(event: AuditEvent): Html {
   switch (event.action) {
     case "experiment.created":
       return html`Created as ${badge("draft")}`;
+    case "experiment.shared":
+      return html`Sharing changed: now shared with ${
+        (Array.isArray((details.after as { sharedWith?: unknown })?.sharedWith)
+          ? (details.after as { sharedWith: unknown[] }).sharedWith.map(String).join(", ")
+          : "") || "nobody"
+      }`;
     case "experiment.edited":
       return html`Edited ${
         (Array.isArray(details.changed) ? details.changed : []).map(String).join(", ")

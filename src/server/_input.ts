@@ -52,7 +52,25 @@ export async function parseJsonBody(request: Request): Promise<unknown> {
       `The request body is not valid JSON: ${(error as Error).message.split("\n")[0]}`,
     );
   }
-  return value;
+  return withoutActor(value);
+}
+
+/**
+ * A body without its top-level `actor` field: who acts comes from the
+ * login session or token, never from the request, so the field is ignored.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { withoutActor } from "./_input.ts";
+ * assert.deepEqual(withoutActor({ actor: "eve", title: "x" }), { title: "x" });
+ * ```
+ */
+export function withoutActor<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  if (!Object.hasOwn(value, "actor")) return value;
+  const { actor: _, ...rest } = value as Record<string, unknown>;
+  return rest as T;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface PageOptions {
   lede?: Html | string;
   /** The HTTP status. Default: 200. */
   status?: ContentfulStatusCode;
+  /** A page for someone not signed in (the login page): no navigation, no mode switch. */
+  signedOut?: boolean;
 }
 
 const NAV: Array<[Exclude<Section, "none">, string, string]> = [
@@ -135,23 +137,30 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
           <div class="bar">
             <a class="brand"
               href="/"><img src="/assets/logo.svg" alt="" width="26" height="26"><span>LabOS</span></a>
-            <nav class="site-nav" aria-label="Main">
-              <ul>${nav}</ul>
-            </nav>
-            <form class="mode-form" method="post" action="/mode">
-    ${csrfInput(ui.csrf)}<input type="hidden" name="back" value="${ui.path}">
-    <label for="mode-select">Mode</label>
-    <select id="mode-select" name="mode">${modes}</select>
-    <button type="submit">Apply</button>
-            </form>
+            ${options.signedOut ? "" : html`
+                      <nav class="site-nav" aria-label="Main">
+                <ul>${nav}</ul>
+              </nav>
+                      <form class="mode-form" method="post" action="/mode">
+              ${csrfInput(ui.csrf)}<input type="hidden" name="back" value="${ui.path}">
+              <label for="mode-select">Mode</label>
+              <select id="mode-select" name="mode">${modes}</select>
+              <button type="submit">Apply</button>
+                      </form>
+                      ${whoForm(ui)}
+            `}
           </div>
         </header>
         <main id="main">
-    <nav class="breadcrumb" aria-label="Breadcrumb"><ol>${crumbs.map(([label, link], index) =>
-      index === crumbs.length - 1 || link === undefined
-        ? html`<li><span aria-current="page">${label}</span></li>`
-        : html`<li><a href="${link}">${label}</a></li>`
-    )}</ol></nav>
+    ${options.signedOut ? "" : html`
+      <nav class="breadcrumb" aria-label="Breadcrumb">
+        <ol>${crumbs.map(([label, link], index) =>
+          index === crumbs.length - 1 || link === undefined
+            ? html`<li><span aria-current="page">${label}</span></li>`
+            : html`<li><a href="${link}">${label}</a></li>`
+        )}</ol>
+      </nav>
+    `}
     <div class="page-head"><h1>${options.title}</h1>${options.actions
       ? html`<div class="actions">${options.actions}</div>`
       : ""}</div>
@@ -159,17 +168,31 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
     ${options.body}
         </main>
         <footer class="site-footer">
-    LabOS ${VERSION} · acting as <strong>${ui.actor}</strong> · data folder <span class="mono">${ui
-      .dataDir}</span> · ${MODE_LABELS[ui.mode]} mode${ui.mode === "builder"
-      ? html`
-        · rendered in ${elapsed.toFixed(1)} ms
-      `
-      : ""}
+    LabOS ${VERSION}${options.signedOut ? "" : html`
+      · acting as <strong>${ui.actor}</strong> · data folder <span
+        class="mono">${ui
+          .dataDir}</span> · ${MODE_LABELS[ui.mode]} mode${ui.mode === "builder"
+          ? html`
+            · rendered in ${elapsed.toFixed(1)} ms
+          `
+          : ""}
+    `}
         </footer>
       </body>
     </html>
   `;
   return doc;
+}
+
+/** Who is signed in, with the logout button of a login session. */
+function whoForm(ui: Ui): Html | string {
+  if (!ui.user) return "";
+  const who =
+    html`<span class="who">Signed in as <strong>${ui.user.username}</strong> (${ui.user.role})</span>`;
+  if (!ui.user.session) return html`<div class="who-form">${who}</div>`;
+  return html`<form class="who-form" method="post" action="/logout">
+    ${who}${csrfInput(ui.csrf)}<button type="submit">Log out</button>
+  </form>`;
 }
 
 /**
@@ -208,10 +231,11 @@ export async function cachedPage(
 ): Promise<Response> {
   const ui = uiOf(c);
   const cache = c.var.cache;
-  const view = await cache.view();
+  const view = await cache.view(c.var.lab);
   if (ui.mode === "builder") return await renderPage(c, ui, await build(ui, view));
   const verified = cache.lastVerify()?.at ?? "-";
-  const key = `page:${ui.mode}:${verified}:${cache.verifying}:${ui.path}`;
+  // The view is the principal's; the CSRF token in the page is the session's.
+  const key = `page:${ui.mode}:${verified}:${cache.verifying}:${ui.csrf}:${ui.path}`;
   const text = await view.memo(key, async () => String(await pageHtml(ui, await build(ui, view))));
   return c.html(text);
 }

@@ -94,6 +94,22 @@ export function csrfToken(token: string): string {
 }
 
 /**
+ * The CSRF token of a login session, derived from its token: only a page
+ * served in that session can know it, and it works on any server sharing
+ * the session.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { sessionCsrf } from "./_security.ts";
+ * assert.ok(sessionCsrf("a") !== sessionCsrf("b") && sessionCsrf("a") !== "a");
+ * ```
+ */
+export function sessionCsrf(session: string): string {
+  return derive(session, "login-csrf");
+}
+
+/**
  * Whether a host name is a loopback address.
  *
  * @example
@@ -284,7 +300,8 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
 }
 
 /**
- * Requires the CSRF token on state-changing requests authenticated by the cookie.
+ * Requires the CSRF token (`c.var.csrf`) on every state-changing request
+ * not authenticated by a bearer token: cookie sessions and the login form.
  *
  * @example
  * ```ts
@@ -302,7 +319,7 @@ export function tokenGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
  */
 export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
   return createMiddleware<ServerEnv>(async (c, next) => {
-    if (!UNSAFE_METHODS.has(c.req.method) || c.get("auth") !== "cookie") return await next();
+    if (!UNSAFE_METHODS.has(c.req.method) || c.get("auth") === "bearer") return await next();
     let sent = c.req.header(CSRF_HEADER);
     const type = c.req.header("content-type") ?? "";
     if (
@@ -314,7 +331,7 @@ export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
       const field = body[CSRF_FIELD];
       if (typeof field === "string") sent = field;
     }
-    if (sent === undefined || !safeEqual(sent, csrfToken(state.token))) {
+    if (sent === undefined || !safeEqual(sent, c.get("csrf") ?? csrfToken(state.token))) {
       return denied(c.req.path, {
         status: 403,
         kind: "forbidden",

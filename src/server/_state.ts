@@ -25,6 +25,8 @@ export interface ServerState {
   extraHosts: string[];
   /** Whether error pages may show stack traces (builder mode, started with `LABOS_DEBUG=1`). */
   debug?: boolean;
+  /** True once the data folder has users: the panel then asks for a login. */
+  users?: boolean;
 }
 
 /** What every handler reads from `c.var`, set by the middleware of `_context.ts` and `_security.ts`. */
@@ -35,8 +37,13 @@ export interface ServerVariables {
   cache: HeadCache;
   /** The CSRF token forms carry. */
   csrf: string;
-  /** How the request was authenticated. */
-  auth: "bearer" | "cookie";
+  /**
+   * How the request was authenticated: a bearer token, a cookie (the
+   * single-token session or a login session), or not yet (the login page).
+   */
+  auth: "bearer" | "cookie" | "anonymous";
+  /** The login session's token, when a login session authenticated the request. */
+  session?: string;
   /** The presentation mode from the `labos_mode` cookie. */
   mode: Mode;
   /** When handling started, from `performance.now()`. */

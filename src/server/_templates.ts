@@ -9,7 +9,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Experiment } from "../records/mod.ts";
 import type { TemplateEntry, TemplateExpectation } from "../templates/mod.ts";
-import { uiOf } from "./_context.ts";
+import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { formValues } from "./_input.ts";
 import { renderPage } from "./_layout.ts";
@@ -49,10 +49,17 @@ templates.get("/", async (c) => {
     lede: ui.mode === "learner"
       ? "Each guided lab is a template: instructions, planned runs with real default inputs, and the results to expect. Create an experiment from one and follow its plan."
       : undefined,
-    actions: html`<a class="button secondary" href="/templates/assign">Assign to students</a>`,
+    actions: mayAssign(ui)
+      ? html`<a class="button secondary" href="/templates/assign">Assign to students</a>`
+      : undefined,
     body: html`<div class="module-list">${entries.map(templateCard)}</div>`,
   });
 });
+
+/** Whether the page offers assigning: single-token mode, an instructor or an admin. */
+function mayAssign(ui: Ui): boolean {
+  return ui.user === undefined || ui.user.role === "instructor" || ui.user.role === "admin";
+}
 
 templates.get("/assign", (c) => assignPage(c, { values: {}, errors: new Map() }));
 
@@ -65,8 +72,12 @@ templates.post("/assign", async (c) => {
     });
     return await assignPage(c, { values: {}, errors: new Map(), made });
   } catch (thrown) {
-    const error = formError(thrown, ["invalid", "not_found"]);
-    const field = error.kind === "not_found" ? "template" : error.issues[0]?.path || "to";
+    const error = formError(thrown, ["invalid", "not_found", "forbidden"]);
+    const field = error.kind === "not_found"
+      ? "template"
+      : error.kind === "forbidden"
+      ? "to"
+      : error.issues[0]?.path || "to";
     return await assignPage(c, {
       values,
       errors: new Map([[field, [error.message]]]),
@@ -221,9 +232,13 @@ async function templatePage(c: Context<ServerEnv>, state: FormState): Promise<Re
         <section class="card">
           <p class="small muted"><code>${template.key}</code> · v${template.version} · ${entry
             .source}</p>
-          <p class="actions"><a class="button secondary" href="${href("/templates/assign", {
-            template: template.key,
-          })}">Assign to students</a></p>
+          ${mayAssign(ui)
+            ? html`<p class="actions"><a class="button secondary" href="${
+              href("/templates/assign", {
+                template: template.key,
+              })
+            }">Assign to students</a></p>`
+            : ""}
         </section>
       </div>
     </div>

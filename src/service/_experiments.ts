@@ -21,8 +21,10 @@ import {
   parseStatus,
   requireReason,
   RunPlanRequest,
+  ShareExperimentRequest,
   TransitionRequest,
 } from "./_requests.ts";
+import { type ScopeOwner, seesEverything } from "./_scopes.ts";
 import { commitRun, planRun, type RunResult } from "./_runs.ts";
 
 /** Input for `Lab.createExperiment`. */
@@ -82,6 +84,19 @@ export async function createExperiments(
       "Cannot create experiment",
     )
   );
+  if (!seesEverything(lab.principal.role)) {
+    for (const input of requests) {
+      if (input.owner !== undefined && input.owner !== lab.actor) {
+        throw new LabosError(
+          "invalid",
+          `Cannot create experiment: "owner" must be you (${
+            quote(lab.actor)
+          }) for a student: current value is ${quote(input.owner)}`,
+          { issues: [{ path: "owner", message: `must be ${quote(lab.actor)} for a student` }] },
+        );
+      }
+    }
+  }
   const now = timestamp(lab);
   const experiments = requests.map((input, index): Experiment => ({
     schemaVersion: RECORD_SCHEMA_VERSION,
@@ -255,6 +270,103 @@ export async function editExperiment(
         changed,
         before: { ...pick(before), updatedAt: before.updatedAt },
         after: { ...pick(after), updatedAt: after.updatedAt },
+      },
+    }));
+    return after;
+  });
+}
+
+/** What `Lab.shareExperiment` takes: usernames to add and to remove, and why. */
+export interface ShareExperimentInput {
+  /** Usernames to share the experiment with. */
+  with?: string[];
+  /** Usernames to stop sharing it with. */
+  remove?: string[];
+  /** Why, recorded in the audit log. */
+  reason?: string;
+}
+
+/**
+ * Shares an experiment with other users, or stops sharing it: they then see
+ * and change it, its jobs and its datasets like the owner. Only the owner
+ * and staff may; one `experiment.shared` event records the list before and
+ * after. `isUser` says whether a name is a user of the lab.
+ */
+export async function shareExperiment(
+  lab: LabContext,
+  id: string,
+  options: {
+    request: unknown;
+    who: ScopeOwner;
+    isUser: (name: string) => Promise<boolean>;
+  },
+): Promise<Experiment> {
+  await requireReady(lab);
+  const { request, who, isUser } = options;
+  const parsed = parseOrThrow(ShareExperimentRequest, request, "Invalid share");
+  const add = [...new Set(parsed.with ?? [])];
+  const remove = [...new Set(parsed.remove ?? [])];
+  if (add.length === 0 && remove.length === 0) {
+    throw new LabosError(
+      "invalid",
+      `Nothing to share: name users with "with", e.g. --with amy,ben, or "remove"`,
+    );
+  }
+  for (const name of add) {
+    if (!(await isUser(name))) {
+      throw new LabosError(
+        "invalid",
+        `Cannot share experiment ${quote(id)} with ${quote(name)}: there is no such user`,
+        { issues: [{ path: "with", message: `has an unknown user ${quote(name)}` }] },
+      );
+    }
+  }
+  checkId("experiment", id);
+  return await lab.storage.transaction(async (tx) => {
+    const before = await tx.get("experiment", id);
+    if (!seesEverything(who.role) && before.owner !== who.actor) {
+      throw new LabosError(
+        "forbidden",
+        `Cannot share experiment ${quote(id)}: only its owner ${
+          quote(before.owner)
+        } or an instructor or a TA may share it`,
+      );
+    }
+    if (add.includes(before.owner)) {
+      throw new LabosError(
+        "invalid",
+        `Cannot share experiment ${quote(id)} with ${quote(before.owner)}: they own it`,
+        { issues: [{ path: "with", message: `has the owner ${quote(before.owner)}` }] },
+      );
+    }
+    const old = before.sharedWith ?? [];
+    const sharedWith = [...old.filter((name) => !remove.includes(name)), ...add]
+      .filter((name, index, all) => all.indexOf(name) === index);
+    if (JSON.stringify(sharedWith) === JSON.stringify(old)) {
+      throw new LabosError(
+        "invalid",
+        `Nothing changed: experiment ${quote(id)} is already shared with ${
+          old.length === 0 ? "nobody" : old.map((name) => quote(name)).join(", ")
+        }`,
+      );
+    }
+    const { sharedWith: _, ...rest } = before;
+    const after: Experiment = {
+      ...rest,
+      ...(sharedWith.length > 0 ? { sharedWith } : {}),
+      updatedAt: timestamp(lab),
+    };
+    validateRecord("experiment", after);
+    tx.put("experiment", after);
+    tx.audit(recordEvent(lab, "experiment.shared", {
+      type: "experiment",
+      record: after,
+      reason: parsed.reason?.trim() || null,
+      details: {
+        added: sharedWith.filter((name) => !old.includes(name)),
+        removed: old.filter((name) => !sharedWith.includes(name)),
+        before: { sharedWith: old, updatedAt: before.updatedAt },
+        after: { sharedWith, updatedAt: after.updatedAt },
       },
     }));
     return after;

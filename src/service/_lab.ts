@@ -41,6 +41,8 @@ import type {
   GradebookRequest,
 } from "./_gradebook.ts";
 import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
+import { LabosError, quote } from "../errors.ts";
 import {
   addUser,
   type AddUserInput,
@@ -69,6 +71,8 @@ import {
   listExperiments,
   type PlanRunResult,
   runPlan,
+  shareExperiment,
+  type ShareExperimentInput,
   transitionExperiment,
 } from "./_experiments.ts";
 import {
@@ -156,13 +160,14 @@ export class Lab {
   /**
    * This lab acting as `principal`: every audit event written through it
    * records `principal.actor` as the actor and `principal.auth` as
-   * `details.auth`.
+   * `details.auth`, and it sees what the role's scope allows (a student:
+   * their own and shared experiments, their jobs and datasets).
    */
   as(principal: Principal): Lab {
     const checked = checkPrincipal(principal);
     const context: LabContext = {
       ...this.#lab,
-      storage: stampedStorage(this.#lab.storage, checked),
+      storage: scopedStorage(stampedStorage(unscoped(this.#lab.storage), checked), checked),
       actor: checked.actor,
       principal: checked,
     };
@@ -260,6 +265,24 @@ export class Lab {
     return editExperiment(this.#lab, id, request);
   }
 
+  /**
+   * Shares an experiment with other users (`with`), or stops sharing it
+   * (`remove`): they see and change it, its jobs and its datasets like its
+   * owner. Only the owner and staff may; the change is audited as
+   * `experiment.shared`.
+   */
+  shareExperiment(id: string, request: ShareExperimentInput | unknown): Promise<Experiment> {
+    return shareExperiment(this.#lab, id, {
+      request,
+      who: this.principal,
+      isUser: (name) =>
+        getUser(this.#lab, name).then(() => true, (error) => {
+          if (error instanceof LabosError && error.kind === "not_found") return false;
+          throw error;
+        }),
+    });
+  }
+
   /** Every experiment template, sorted by key. */
   async listTemplates(): Promise<TemplateEntry[]> {
     return (await this.#lab.templates()).list();
@@ -273,12 +296,14 @@ export class Lab {
   /**
    * Creates one draft experiment from a template for each name, owned by
    * that name, in one transaction. Once the lab has users, each name must
-   * be an enabled student or TA (see `checkAssignees`).
+   * be an enabled student or TA (see `checkAssignees`). Only an instructor,
+   * an admin or the CLI may assign.
    */
-  assign(templateKey: string, request: AssignInput): Promise<Experiment[]> {
+  async assign(templateKey: string, request: AssignInput): Promise<Experiment[]> {
+    requireManager(this.principal, "assign labs");
     // The Lab is its own user directory once it has users (hasUsers, getUser).
     const directory = this as unknown as AssigneeDirectory;
-    return assignTemplate(this.#lab, templateKey, { request, directory });
+    return await assignTemplate(this.#lab, templateKey, { request, directory });
   }
 
   /**
@@ -530,6 +555,7 @@ export class Lab {
     outFile: string,
     options: { force?: boolean } = {},
   ): Promise<{ events: number; head: AuditHead }> {
+    requireStaff(this.principal, "export the audit log");
     await requireReady(this.#lab);
     const { checkOutputFile } = await import("../durable/files.ts");
     const check = { dataDir: this.dataDir, label: '"--out"', refuseExisting: true, ...options };
@@ -540,6 +566,8 @@ export class Lab {
 
   /** Validates every record, every reference and the audit chain; repairs what can be repaired safely. */
   async doctor(options: { repair?: boolean } = {}): Promise<DoctorReport> {
+    if (options.repair) requireManager(this.principal, "repair the data folder");
+    requireStaff(this.principal, "check the data folder");
     await requireReady(this.#lab);
     const { runDoctor } = await import("./_doctor.ts");
     return await runDoctor(this.#lab, { repair: options.repair === true });
@@ -550,6 +578,7 @@ export class Lab {
    * after a backup; `dryRun` writes nothing. See `labos migrate`.
    */
   async migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
+    requireManager(this.principal, "upgrade the data folder");
     const { migrateDataFolder } = await import("../exchange/migrate.ts");
     return await migrateDataFolder(this.#lab, options);
   }
@@ -559,6 +588,7 @@ export class Lab {
    * contains `data/`. See `labos migrate --from-legacy`.
    */
   async importLegacy(dir: string, options: LegacyImportOptions = {}): Promise<LegacyImportReport> {
+    requireManager(this.principal, "import legacy data");
     if (!options.dryRun) await this.init();
     else if (await this.#lab.storage.rawManifest() !== undefined) await requireReady(this.#lab);
     const { importLegacy } = await import("../exchange/migrate.ts");
@@ -567,12 +597,14 @@ export class Lab {
 
   /** Writes the whole data folder and a manifest of SHA-256 hashes to a zip archive. */
   async exportArchive(outFile: string): Promise<ArchiveExport> {
+    requireStaff(this.principal, "export the data folder");
     const { exportArchive } = await import("../exchange/archive.ts");
     return await exportArchive(this.#lab, outFile);
   }
 
   /** Restores an archive into this (empty or missing) data folder, after verifying it. */
   async importArchive(file: string, options: ImportArchiveOptions = {}): Promise<ArchiveImport> {
+    requireManager(this.principal, "restore an archive");
     const { importArchive } = await import("../exchange/archive.ts");
     return await importArchive(this.#lab.storage, file, options);
   }
@@ -581,8 +613,9 @@ export class Lab {
    * Adds a user with a scrypt password verifier and an Ed25519 key pair; the
    * public key is published by the audit event `user.key-created`.
    */
-  addUser(input: AddUserInput): Promise<UserInfo> {
-    return addUser(this.#lab, input);
+  async addUser(input: AddUserInput): Promise<UserInfo> {
+    requireManager(this.principal, "add users");
+    return await addUser(this.#lab, input);
   }
 
   /** Every user, sorted by username; never a secret. */
@@ -605,22 +638,32 @@ export class Lab {
    * `currentPassword` the signing key is re-encrypted and kept; without it
    * (a reset) a new key pair is made and published.
    */
-  setPassword(
+  async setPassword(
     username: string,
     password: string,
     options: { currentPassword?: string } = {},
   ): Promise<UserInfo> {
-    return setPassword(this.#lab, username, password, options);
+    if (username !== this.actor) {
+      requireManager(this.principal, "set another user's password");
+    } else if (options.currentPassword === undefined && !isManager(this.principal.role)) {
+      throw new LabosError(
+        "invalid",
+        `Cannot change the password of ${quote(username)}: give the current password too`,
+      );
+    }
+    return await setPassword(this.#lab, username, password, options);
   }
 
   /** Disables a user (audited with the reason): no login, token or session works afterwards. */
-  disableUser(username: string, request: { reason?: unknown }): Promise<UserInfo> {
-    return disableUser(this.#lab, username, request);
+  async disableUser(username: string, request: { reason?: unknown }): Promise<UserInfo> {
+    requireManager(this.principal, "disable users");
+    return await disableUser(this.#lab, username, request);
   }
 
   /** Makes a personal API token (`labos_…`), returned once and stored only as its SHA-256. */
-  createToken(username: string): Promise<{ username: string; token: string }> {
-    return createToken(this.#lab, username);
+  async createToken(username: string): Promise<{ username: string; token: string }> {
+    if (username !== this.actor) requireManager(this.principal, "make tokens for other users");
+    return await createToken(this.#lab, username);
   }
 
   /**

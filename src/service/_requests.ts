@@ -7,6 +7,7 @@ import {
   type ExperimentStatus,
   JOB_STATUSES,
   type JobStatus,
+  USERNAME_PATTERN,
 } from "../records/mod.ts";
 
 /** The shape of a create-experiment request, checked before anything is written. */
@@ -42,6 +43,18 @@ export const EditExperimentRequest = z.strictObject({
   title: z.string().optional(),
   purpose: z.string().optional(),
   tags: z.array(z.string()).optional(),
+  reason: z.string().optional(),
+});
+
+const USERNAME = z.string().regex(
+  USERNAME_PATTERN,
+  "must be a username: 2 to 32 lowercase letters, digits, '.', '_' or '-', starting with a letter",
+);
+
+/** The shape of a share request: usernames to add and to remove, and why. */
+export const ShareExperimentRequest = z.strictObject({
+  with: z.array(USERNAME).max(500).optional(),
+  remove: z.array(USERNAME).max(500).optional(),
   reason: z.string().optional(),
 });
 

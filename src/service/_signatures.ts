@@ -96,32 +96,17 @@ async function experimentOf(
   }
 }
 
-function sharedWith(experiment: RecordOf["experiment"]): string[] {
-  const shared = (experiment as { sharedWith?: unknown }).sharedWith;
-  return Array.isArray(shared) ? shared.filter((name) => typeof name === "string") : [];
-}
-
 /**
- * Reads a record the principal may see: a student sees only records of
- * experiments they own or that are shared with them, and records they
- * created; anything else is `not_found`, with the message of a missing id.
+ * Reads a record and its experiment. A student's storage is scoped
+ * (`_scopes.ts`), so a record out of their scope answers like a missing id.
  */
 async function readVisible(
-  lab: LabContext,
   read: Pick<StorageTransaction, "get">,
   recordId: string,
   type: SignableType,
 ): Promise<{ record: RecordOf[SignableType]; experiment?: RecordOf["experiment"] }> {
   const record = await read.get(type, recordId);
-  const experiment = await experimentOf(read, type, record);
-  if (lab.principal.role !== "student") return { record, experiment };
-  const me = lab.principal.actor;
-  const visible = record.createdBy === me ||
-    (experiment !== undefined &&
-      (experiment.owner === me || sharedWith(experiment).includes(me)));
-  // The storage's message for a missing record, so that ids cannot be probed.
-  if (!visible) throw new LabosError("not_found", `No ${type} with id ${quote(recordId)}`);
-  return { record, experiment };
+  return { record, experiment: await experimentOf(read, type, record) };
 }
 
 /** Whether `signer` may sign: their own record, or any record with the instructor, TA or admin role. */
@@ -162,12 +147,12 @@ export async function signRecord(
     });
   }
   const type = signableType(recordId, context);
-  const { record, experiment } = await readVisible(lab, lab.storage, recordId, type);
+  const { record, experiment } = await readVisible(lab.storage, recordId, type);
   const key = await unlockSigningKey(lab, lab.principal.actor, password);
   const signer = await getUser(lab, lab.principal.actor);
   if (!maySign(signer, record, experiment)) {
     throw new LabosError(
-      "invalid",
+      "forbidden",
       `${context}: it belongs to ${
         quote(experiment?.owner ?? record.createdBy)
       }, and signing someone else's ${type} needs the instructor or TA role (${
@@ -177,7 +162,7 @@ export async function signRecord(
   }
   const { payloadText, signText } = await import("../signatures/mod.ts");
   return await lab.storage.transaction(async (tx) => {
-    const current = (await readVisible(lab, tx, recordId, type)).record;
+    const current = (await readVisible(tx, recordId, type)).record;
     const head = await lab.storage.auditHead();
     const time = timestamp(lab);
     const fields = {
@@ -232,7 +217,7 @@ export async function listSignatures(
 ): Promise<SignatureListing[]> {
   await requireReady(lab);
   const type = signableType(recordId, `Cannot list the signatures of ${quote(recordId)}`);
-  const { record } = await readVisible(lab, lab.storage, recordId, type);
+  const { record } = await readVisible(lab.storage, recordId, type);
   const current = hashJson(record);
   const found: Signature[] = [];
   for (let offset = 0;; offset += 1000) {

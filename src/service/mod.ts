@@ -12,6 +12,7 @@ export type {
   EditExperimentInput,
   ExperimentFilter,
   PlanRunResult,
+  ShareExperimentInput,
 } from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
 export {

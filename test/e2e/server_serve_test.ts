@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk, runCli, withTempDir } from "../_cli.ts";
+import { openLab } from "../../src/service/mod.ts";
 import { startServe } from "./_serve.ts";
 
 const TOKEN = "serve-test-token-0123456789abcdef";
@@ -23,6 +24,10 @@ Deno.test("labos serve --port 0 prints the URL, serves over a socket and stops o
       assertStringIncludes(
         server.stdout(),
         "acting as tester; 0 experiments, 0 jobs, 0 datasets, 1 audit events",
+      );
+      assertStringIncludes(
+        server.stdout(),
+        "To require sign-in, add a user: labos users add NAME --role instructor --password-stdin",
       );
 
       const health = await fetch(`${server.origin}/api/v1/health`);
@@ -100,5 +105,27 @@ Deno.test("labos serve refuses a network address without LABOS_TOKEN and warns w
     const uninitialised = await runCli(["--data-dir", `${dir}/nothing`, "serve", "--port", "0"]);
     assertEquals(uninitialised.code, 2);
     assertStringIncludes(uninitialised.stderr, "not initialised");
+  });
+});
+
+Deno.test("in sign-in mode labos serve prints the login page and binds a network address without LABOS_TOKEN", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = `${dir}/data`;
+    await cliOk(["--data-dir", dataDir, "init"]);
+    const lab = openLab({ dataDir, actor: "prof", scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
+    await lab.addUser({ username: "prof", role: "instructor", password: "correct horse battery" });
+    const server = await startServe(dataDir, { args: ["--host", "0.0.0.0"] });
+    try {
+      assertMatch(server.url, /^http:\/\/127\.0\.0\.1:\d+\/login$/);
+      assertStringIncludes(server.stdout(), "sign-in mode: every request acts as a user");
+      assertStringIncludes(server.stdout(), "Authorization: Bearer <personal token");
+      const denied = await fetch(`${server.origin}/api/v1/status`);
+      assertEquals(denied.status, 401);
+      await denied.body?.cancel();
+    } finally {
+      const result = await server.stop("SIGTERM");
+      assertEquals(result.code, 0, result.stderr);
+      assertStringIncludes(result.stderr, "passwords cross the network in clear text");
+    }
   });
 });

@@ -342,16 +342,27 @@ Deno.test("signatures: a student cannot sign another student's experiment; an in
 Deno.test("signatures: the panel signs with the password entered again, behind CSRF", async () => {
   await withClass(async ({ lab, experiment }) => {
     const token = "signatures-panel-token-0123456789";
-    const app = createApp({ lab: as(lab, "ines", "instructor"), token, port: 8322 });
+    // The lab has users, so the panel is in sign-in mode: Inès signs in.
+    const app = createApp({ lab, token, port: 8322 });
     const request = (path: string, init: RequestInit = {}) => {
       const headers = new Headers(init.headers);
       headers.set("host", "127.0.0.1:8322");
       return Promise.resolve(app.request(`http://127.0.0.1:8322${path}`, { ...init, headers }));
     };
-    // A browser session: the cookie from the tokenised URL, so forms need the CSRF token.
-    const login = await request(`/?token=${token}`);
+    const login = await request("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        _csrf: csrfToken(token),
+        username: "ines",
+        password: PASSWORDS.ines,
+      }).toString(),
+    });
     assertEquals(login.status, 303);
     const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(
+      await (await request("/", { headers: { cookie } })).text(),
+    )?.[1] ?? "";
     const post = (fields: Record<string, string>) =>
       request(`/experiments/${experiment.id}/sign`, {
         method: "POST",
@@ -360,12 +371,12 @@ Deno.test("signatures: the panel signs with the password entered again, behind C
       });
     const fields = { meaning: "approved", reason: "Good work", password: PASSWORDS.ines };
     assertEquals((await post({ ...fields, _csrf: "forged" })).status, 403);
-    const refused = await post({ ...fields, password: "not-it-at-all", _csrf: csrfToken(token) });
+    const refused = await post({ ...fields, password: "not-it-at-all", _csrf: csrf });
     assertEquals(refused.status, 401);
     const page = await refused.text();
     assertStringIncludes(page, "Not signed.");
     assert(!page.includes("not-it-at-all"));
-    const ok = await post({ ...fields, _csrf: csrfToken(token) });
+    const ok = await post({ ...fields, _csrf: csrf });
     assertEquals(ok.status, 303);
     const shown = await (await request(`/experiments/${experiment.id}`, { headers: { cookie } }))
       .text();
@@ -379,10 +390,11 @@ Deno.test("signatures: the panel signs with the password entered again, behind C
     const changed = await (await request(`/experiments/${experiment.id}`, { headers: { cookie } }))
       .text();
     assertStringIncludes(changed, `<span class="badge failed">no longer matches</span>`);
-    // The API signs too, with the password in the body; a bearer token needs no CSRF token.
+    // The API signs too, with the password in the body; a personal token needs no CSRF token.
+    const personal = (await lab.createToken("ines")).token;
     const api = await request(`/api/v1/experiments/${experiment.id}/signatures`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${personal}` },
       body: JSON.stringify({
         meaning: "reviewed",
         reason: "Purpose read",
@@ -392,7 +404,7 @@ Deno.test("signatures: the panel signs with the password entered again, behind C
     assertEquals(api.status, 201, await api.clone().text());
     assertEquals((await api.json()).matches, true);
     const listed = await request(`/api/v1/experiments/${experiment.id}/signatures`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${personal}` },
     });
     assertEquals((await listed.json()).map((s: SignatureListing) => s.matches), [false, true]);
   });

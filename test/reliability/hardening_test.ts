@@ -218,7 +218,13 @@ Deno.test("item 29: a builder-mode 500 page shows a stack trace only on a LABOS_
   for (const debug of [false, true]) {
     await withPanel(
       async ({ lab, request }) => {
-        lab.getExperiment = () => Promise.reject(new Error("disk on fire"));
+        // Every request acts through lab.as(…), a Lab of its own: patch them all.
+        const acting = lab.as;
+        lab.as = (principal) => {
+          const scoped = acting.call(lab, principal);
+          scoped.getExperiment = () => Promise.reject(new Error("disk on fire"));
+          return scoped;
+        };
         const response = await request("/experiments/EXP-0001", {
           headers: { cookie: "labos_mode=builder", authorization: `Bearer ${TOKEN}` },
         });
