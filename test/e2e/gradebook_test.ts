@@ -184,3 +184,41 @@ Deno.test("gradebook over HTTP: the API answers what the service does, the CSV d
     );
   });
 });
+
+Deno.test("gradebook in sign-in mode: staff read it; a student gets 404 everywhere and no Gradebook link", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: dir, actor: "prof", scryptCost: { N: 1024, r: 8, p: 1 } });
+    await lab.init();
+    const roles = [["amy", "student"], ["ivy", "instructor"], ["tom", "ta"]] as const;
+    for (const [username, role] of roles) {
+      await lab.addUser({ username, role, password: "correct horse battery" });
+    }
+    await lab.assign(KEY, { to: ["amy"] });
+    const app = createApp({ lab, token: TOKEN, port: PORT });
+    const get = async (path: string, username: string) => {
+      const token = (await lab.createToken(username)).token;
+      return await app.request(`http://127.0.0.1:${PORT}${path}`, {
+        headers: { host: `127.0.0.1:${PORT}`, authorization: `Bearer ${token}` },
+      });
+    };
+    const paths = [
+      "/api/v1/gradebook",
+      "/api/v1/gradebook/csv",
+      "/api/v1/gradebook/distribution",
+      "/api/v1/gradebook/distribution.svg",
+      "/gradebook",
+    ];
+    for (const path of paths) {
+      const refused = await get(path, "amy");
+      assertEquals(refused.status, 404, path);
+      const text = await refused.text();
+      assert(!text.includes("amy,") && !text.includes("<svg"), `${path} shows nothing`);
+      for (const staff of ["ivy", "tom"]) assertEquals((await get(path, staff)).status, 200, path);
+    }
+    const nav = (page: string) => page.includes('<a href="/gradebook"');
+    assert(!nav(await (await get("/", "amy")).text()), "a student is not offered the gradebook");
+    assert(nav(await (await get("/", "ivy")).text()), "an instructor is");
+    const book = await (await get("/api/v1/gradebook", "tom")).json() as Gradebook;
+    assertEquals(book.rows.map((row) => [row.student, row.stepsDone]), [["amy", 0]]);
+  });
+});
