@@ -153,6 +153,11 @@ async function story(
   const band = decoded.series.filter((series) => series.dashed).map((s) => s.points[0][1]);
   near(Math.min(...band), 6.555, "the low limit");
   near(Math.max(...band), 7.245, "the high limit");
+  const download = page.getByRole("link", { name: "Download CSV" });
+  const csv = await page.request.get(`${origin}${await download.getAttribute("href")}`);
+  assertEquals(csv.headers()["content-disposition"], 'attachment; filename="gradebook.csv"');
+  const rows = (await csv.text()).split("\r\n");
+  assertMatch(rows[1], /^ana,coffee-cup-calorimetry,exp_\w+,running,1,3,\d+,10,/);
   await shot("instructor-gradebook");
 
   // The instructor signs the experiment off, entering the password again.
