@@ -165,10 +165,13 @@ async function gradedRows(
   const catalog = await lab.templates();
   const templates = new Map<string, LabTemplate>();
   if (key !== undefined) templates.set(key, catalog.get(key).template);
-  const staff = new Set(
-    (await listUsers(lab)).filter((user) => user.role === "instructor" || user.role === "admin")
-      .map((user) => user.username),
+  // Once the lab has users, rows are of students and TAs (who are assigned labs), not of
+  // an instructor trying a template or the CLI's own actor; without users, of every owner.
+  const users = await listUsers(lab);
+  const learners = new Set(
+    users.filter((user) => user.role === "student" || user.role === "ta").map((u) => u.username),
   );
+  const gradable = (owner: string) => users.length === 0 || learners.has(owner);
   const experiments: Experiment[] = [];
   for (let offset = 0;; offset += 1000) {
     const page = await lab.storage.list("experiment", {
@@ -176,7 +179,7 @@ async function gradedRows(
       offset,
       where: (experiment) =>
         experiment.template !== undefined && (key === undefined || experiment.template === key) &&
-        !staff.has(experiment.owner),
+        gradable(experiment.owner),
     });
     experiments.push(...page.items);
     if (!page.hasMore) break;
