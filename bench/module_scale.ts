@@ -1,8 +1,10 @@
 /**
  * Issue 13, item 1: every built-in fit module at 1,000,000 points, each run a
  * whole `labos run` process. Prints a table: module, points, seconds (the
- * minimum of `--runs` runs, since the machine is shared) and the MB each run
- * adds to the data folder, next to the input file's size.
+ * median and the minimum of `--runs` runs, since the machine is shared),
+ * the CPU seconds (user + system) of the median run where `/usr/bin/time`
+ * is there to measure them, and the MB each run adds to the data folder,
+ * next to the input file's size.
  *
  * ```sh
  * deno run -A bench/module_scale.ts [--points 1000000] [--runs 3] [--module kinetics.arrhenius]
@@ -47,13 +49,38 @@ function folderBytes(dir: string): number {
   return total;
 }
 
-async function labos(args: string[]): Promise<{ code: number; stderr: string }> {
-  const output = await new Deno.Command(command[0], {
-    args: [...command.slice(1), ...args],
+const TIME = "/usr/bin/time";
+const timed = (() => {
+  try {
+    return Deno.statSync(TIME).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+async function labos(args: string[]): Promise<{ code: number; stderr: string; cpu?: number }> {
+  const [program, ...rest] = timed
+    ? [TIME, "-f", "labos-cpu %U %S", ...command, ...args]
+    : [...command, ...args];
+  const output = await new Deno.Command(program, {
+    args: rest,
     stdout: "null",
     stderr: "piped",
   }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+  let stderr = new TextDecoder().decode(output.stderr);
+  const cpu = /labos-cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+  if (cpu) stderr = stderr.slice(0, cpu.index);
+  return {
+    code: output.code,
+    stderr,
+    ...(cpu ? { cpu: Number(cpu[1]) + Number(cpu[2]) } : {}),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 const MB = 1024 * 1024;
@@ -67,6 +94,7 @@ for (const key of modules) {
   const init = await labos(["--data-dir", dataDir, "init"]);
   if (init.code !== 0) throw new Error(`init: ${init.stderr}`);
   const seconds: number[] = [];
+  const cpus: number[] = [];
   const added: number[] = [];
   const codes = new Set<number>();
   for (let run = 0; run < runs; run++) {
@@ -75,6 +103,7 @@ for (const key of modules) {
     const started = performance.now();
     const result = await labos(["--data-dir", dataDir, "run", key, "--input", inputFile, ...plot]);
     seconds.push((performance.now() - started) / 1000);
+    if (result.cpu !== undefined) cpus.push(result.cpu);
     added.push((folderBytes(dataDir) - before) / MB);
     codes.add(result.code);
     if (result.code !== 0) {
@@ -84,14 +113,25 @@ for (const key of modules) {
   rows.push([
     key,
     String(points),
+    median(seconds).toFixed(2),
     Math.min(...seconds).toFixed(2),
-    Math.min(...added).toFixed(1),
+    cpus.length > 0 ? median(cpus).toFixed(2) : "-",
+    median(added).toFixed(1),
     (statSync(inputFile).size / MB).toFixed(1),
     [...codes].join(","),
   ]);
   console.error(`${key}: ${seconds.map((s) => s.toFixed(2)).join(", ")} s`);
 }
-const header = ["module", "points", "seconds (min)", "MB added", "input MB", "exit"];
+const header = [
+  "module",
+  "points",
+  "seconds (median)",
+  "seconds (min)",
+  "CPU s (median)",
+  "MB added",
+  "input MB",
+  "exit",
+];
 console.log(`| ${header.join(" | ")} |`);
 console.log(`|${header.map(() => "---").join("|")}|`);
 for (const row of rows) console.log(`| ${row.join(" | ")} |`);

@@ -225,30 +225,61 @@ export interface UnknownField {
  */
 export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[] {
   const found: UnknownField[] = [];
-  walk(schema, value, []);
+  // What each schema node says, worked out once: a long array walks its item schema per item.
+  const shapes = new Map<JsonSchema, Shape>();
+  const shapeOf = (node: JsonSchema): Shape => {
+    let shape = shapes.get(node);
+    if (shape === undefined) {
+      const branches = flatten(schema, node);
+      const objects = branches.filter((branch) => isSchema(branch.properties));
+      const owners = new Map<string, JsonSchema>();
+      for (const branch of objects) {
+        for (const [key, property] of Object.entries(branch.properties as JsonSchema)) {
+          if (!owners.has(key)) owners.set(key, property as JsonSchema);
+        }
+      }
+      shape = {
+        items: branches.map((branch) => branch.items).find(isSchema),
+        closed: objects.length > 0 &&
+          !branches.some((branch) =>
+            (branch.additionalProperties !== undefined && branch.additionalProperties !== false) ||
+            branch.patternProperties !== undefined
+          ),
+        objects: objects.length > 0,
+        owners,
+        known: objects.flatMap((branch) => Object.keys(branch.properties as JsonSchema)),
+      };
+      shapes.set(node, shape);
+    }
+    return shape;
+  };
+  const path: string[] = [];
+  walk(schema, value);
   return found;
 
-  function walk(node: JsonSchema | undefined, at: unknown, path: string[]): void {
+  function walk(node: JsonSchema | undefined, at: unknown): void {
     if (node === undefined || at === null || typeof at !== "object") return;
-    const branches = flatten(schema, node);
+    const shape = shapeOf(node);
     if (Array.isArray(at)) {
-      const items = branches.map((branch) => branch.items).find(isSchema);
-      at.forEach((item, index) => walk(items, item, [...path, String(index)]));
+      if (shape.items === undefined) return;
+      for (let index = 0; index < at.length; index++) {
+        const item = at[index];
+        if (item === null || typeof item !== "object") continue;
+        path.push(String(index));
+        walk(shape.items, item);
+        path.pop();
+      }
       return;
     }
-    const objects = branches.filter((branch) => isSchema(branch.properties));
-    if (objects.length === 0) return;
-    const open = branches.some((branch) =>
-      (branch.additionalProperties !== undefined && branch.additionalProperties !== false) ||
-      branch.patternProperties !== undefined
-    );
-    const known = objects.flatMap((branch) => Object.keys(branch.properties as JsonSchema));
-    for (const [key, item] of Object.entries(at)) {
-      const owner = objects.find((branch) => Object.hasOwn(branch.properties as object, key));
-      if (owner) {
-        walk((owner.properties as Record<string, JsonSchema>)[key], item, [...path, key]);
-      } else if (!open) {
-        const near = nearestName(key, known);
+    if (!shape.objects) return;
+    for (const key of Object.keys(at)) {
+      const owner = shape.owners.get(key);
+      if (owner !== undefined) {
+        path.push(key);
+        walk(owner, (at as Record<string, unknown>)[key]);
+        path.pop();
+      } else if (shape.closed) {
+        const near = nearestName(key, shape.known);
         found.push({
           path: [...path, key].join("."),
           ...(near === undefined ? {} : { suggestion: [...path, near].join(".") }),
@@ -256,6 +287,20 @@ export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[
       }
     }
   }
+}
+
+/** What one schema node declares, for {@linkcode unknownFields}. */
+interface Shape {
+  /** The schema of an array's items. */
+  items: JsonSchema | undefined;
+  /** Whether it declares properties. */
+  objects: boolean;
+  /** Whether properties it does not declare are refused. */
+  closed: boolean;
+  /** The schema of each declared property, from the first branch that declares it. */
+  owners: Map<string, JsonSchema>;
+  /** Every declared name, for suggestions. */
+  known: string[];
 }
 
 function isSchema(value: unknown): value is JsonSchema {

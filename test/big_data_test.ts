@@ -9,7 +9,8 @@ import { bigInput, FIT_MODULES } from "../bench/_module_inputs.ts";
 import { defineModule, ModuleError, ModuleRegistry } from "../module.ts";
 import { BUILTIN_MODULES } from "../src/modules/builtin/mod.ts";
 import { LabosError } from "../src/errors.ts";
-import { openLab } from "../src/service/mod.ts";
+import { openLab, showOutput } from "../src/service/mod.ts";
+import { hashJson, sha256Hex } from "../src/records/mod.ts";
 import { renderPlotSvg } from "../src/plots/mod.ts";
 import { executeRun, plotOf, prepareRun } from "../src/runs/mod.ts";
 import {
@@ -163,5 +164,29 @@ Deno.test("item 2: a failed job keeps a large input by hash and size only, and c
     const small = await lab.run({ module: "test.big", input: { values: [1, 2] } });
     assertEquals((await lab.getJob(small.job.id)).input, { values: [1, 2] });
     assertEquals((await lab.retryJob(small.job.id)).job.status, "failed");
+  });
+});
+
+Deno.test("item 1: an output with 200,000 numbers is shown without spreading them", async () => {
+  const values = Array.from({ length: 200_000 }, (_, i) => i / 3);
+  const shown = await showOutput({ values });
+  assertEquals((shown as { values: string[] }).values.length, 200_000);
+});
+
+Deno.test("item 1: a large run's job record is its canonical JSON, written in chunks, with no staged file left", async () => {
+  await withTempDir(async (dir) => {
+    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await lab.init();
+    const input = bigInput("kinetics.arrhenius", 50_000);
+    const result = await lab.run({ module: "kinetics.arrhenius", input });
+    assertEquals(result.job.status, "succeeded");
+    const job = await lab.getJob(result.job.id);
+    assertEquals(job.input, JSON.parse(JSON.stringify(input)));
+    const file = `${dir}/data/jobs/${job.id}.json`;
+    const text = await Deno.readTextFile(file);
+    assert(text.length > 1024 * 1024, `the job record takes ${text.length} characters`);
+    assertEquals(sha256Hex(text.slice(0, -1)), hashJson(job));
+    const names = [...Deno.readDirSync(`${dir}/data/jobs`)].map((entry) => entry.name);
+    assertEquals(names, [`${job.id}.json`], "no staged file is left behind");
   });
 });

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
-import { describeValue, printable, table } from "./_format.ts";
+import { describeValue, previewValue, printable, table } from "./_format.ts";
 
 /** `labos import` and `labos datasets list|show|lineage`. */
 export function registerDatasetCommands(program: Command, cli: CliContext): void {
@@ -114,9 +114,11 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
       // Loaded here: the command definitions load commander only.
       const { tableRows } = await import("../records/table.ts");
       const preview = dataset.table ? tableRows(dataset.table, { limit: PREVIEW_ROWS }) : [];
-      const shown = command.optsWithGlobals().json || dataset.output === undefined
-        ? undefined
-        : await lab.showOutput(dataset.provenance?.module ?? "", dataset.output);
+      const cut = previewValue(dataset.output);
+      const shown = command.optsWithGlobals().json || dataset.output === undefined ? undefined : {
+        value: await lab.showOutput(dataset.provenance?.module ?? "", cut.value),
+        more: cut.more,
+      };
       cli.emit(command, dataset, () => describeDataset(dataset, preview, shown));
     });
 
@@ -216,7 +218,11 @@ function isZip(bytes: Uint8Array): boolean {
 
 const PREVIEW_ROWS = 20;
 
-function describeDataset(dataset: Dataset, preview: Cell[][], shown?: unknown): string {
+function describeDataset(
+  dataset: Dataset,
+  preview: Cell[][],
+  shown?: { value: unknown; more: Record<string, number> },
+): string {
   const lines = [
     `${dataset.id}  ${printable(dataset.title)}`,
     `kind        ${dataset.kind}`,
@@ -260,6 +266,11 @@ function describeDataset(dataset: Dataset, preview: Cell[][], shown?: unknown): 
     );
     if (rowCount > PREVIEW_ROWS) lines.push(`… ${rowCount - PREVIEW_ROWS} more rows`);
   }
-  if (dataset.output !== undefined) lines.push("", describeValue(shown ?? dataset.output));
+  if (dataset.output !== undefined) {
+    lines.push(
+      "",
+      shown ? describeValue(shown.value, { more: shown.more }) : describeValue(dataset.output),
+    );
+  }
   return lines.join("\n") + "\n";
 }

@@ -118,12 +118,82 @@ export function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
+/** The most rows of a table {@linkcode describeValue} prints. */
+export const SHOWN_ROWS = 50;
+
+/** A module output cut to what {@linkcode describeValue} prints. */
+export interface ValuePreview {
+  /** The output, each top-level table cut to its first {@linkcode SHOWN_ROWS} rows. */
+  value: unknown;
+  /** How many rows were cut, by key. */
+  more: Record<string, number>;
+}
+
+function isTable(item: unknown): item is Array<Record<string, unknown>> {
+  if (!Array.isArray(item) || item.length === 0) return false;
+  for (const row of item) if (!row || typeof row !== "object" || Array.isArray(row)) return false;
+  return true;
+}
+
+/**
+ * Cuts a module output to what {@linkcode describeValue} prints, so that a
+ * million-row table is shown (numbers formatted, units converted) only for
+ * the rows printed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { previewValue } from "./_format.ts";
+ * const rows = Array.from({ length: 60 }, (_, i) => ({ i }));
+ * const preview = previewValue({ rows, n: 1 });
+ * assert.equal((preview.value as { rows: unknown[] }).rows.length, 50);
+ * assert.deepEqual(preview.more, { rows: 10 });
+ * ```
+ */
+export function previewValue(value: unknown): ValuePreview {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { value, more: {} };
+  }
+  const cut: Record<string, unknown> = {};
+  const more: Record<string, number> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (Array.isArray(item) && item.length > SHOWN_ROWS && isTable(item)) {
+      Object.defineProperty(cut, key, {
+        value: item.slice(0, SHOWN_ROWS),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      more[key] = item.length - SHOWN_ROWS;
+    } else {
+      Object.defineProperty(cut, key, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return { value: cut, more };
+}
+
 /**
  * Describes a module output for people: scalars as `key  value`, arrays of
- * objects as tables. Give it the output as the service shows it
- * (`Lab.showOutput`, with the display settings).
+ * objects as tables of at most {@linkcode SHOWN_ROWS} rows. Give it the
+ * output as the service shows it (`Lab.showOutput`, with the display
+ * settings), cut by {@linkcode previewValue} with its `more` counts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeValue } from "./_format.ts";
+ * assert.equal(describeValue({ slope: "2.5" }), "slope  2.5");
+ * ```
  */
-export function describeValue(value: unknown): string {
+export function describeValue(
+  value: unknown,
+  options: { more?: Record<string, number> } = {},
+): string {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return JSON.stringify(value, null, 2);
   }
@@ -132,20 +202,20 @@ export function describeValue(value: unknown): string {
   const blocks: string[] = [];
   const scalars: string[] = [];
   for (const [key, item] of entries) {
-    if (
-      Array.isArray(item) && item.length > 0 &&
-      item.every((row) => row && typeof row === "object" && !Array.isArray(row))
-    ) {
-      const columns = [...new Set(item.flatMap((row) => Object.keys(row)))];
+    if (isTable(item)) {
+      const rows = item.slice(0, SHOWN_ROWS);
+      const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+      const more = Math.max(0, item.length - SHOWN_ROWS) +
+        (Object.hasOwn(options.more ?? {}, key) ? options.more![key] : 0);
       blocks.push(
         `${printable(key)}:\n${
           table(
             columns,
-            item.slice(0, 50).map((row) =>
+            rows.map((row) =>
               columns.map((c) => formatCell(Object.hasOwn(row, c) ? row[c] : undefined))
             ),
           )
-        }${item.length > 50 ? `… ${item.length - 50} more\n` : ""}`,
+        }${more > 0 ? `… ${more} more\n` : ""}`,
       );
     } else {
       scalars.push(printable(`${key.padEnd(width)}  ${formatCell(item)}`));

@@ -7,7 +7,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { InputConversion, Job } from "../records/mod.ts";
 import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
-import { describeValue, printable, table, truncate } from "./_format.ts";
+import { describeValue, previewValue, printable, table, truncate } from "./_format.ts";
 
 interface RunOptions {
   input?: string;
@@ -198,8 +198,9 @@ export function registerRunCommands(program: Command, cli: CliContext): void {
 async function readInput(source: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    // TextDecoder is several times faster than readFile's "utf8" on a large input.
-    text = source === "-" ? await readStdin() : new TextDecoder().decode(await fs.readFile(source));
+    // TextDecoder is several times faster than readFile's "utf8" on a large input, and
+    // faster again on a plain Uint8Array view than on the Buffer itself.
+    text = source === "-" ? await readStdin() : decodeUtf8(await fs.readFile(source));
   } catch (error) {
     throw new LabosError(
       "invalid",
@@ -219,6 +220,10 @@ async function readInput(source: string): Promise<Record<string, unknown>> {
     throw new LabosError("invalid", `Invalid "--input" ${quote(source)}: expected a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  return new TextDecoder().decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 async function readStdin(): Promise<string> {
@@ -340,19 +345,23 @@ function printWarnings(cli: CliContext, job: Job, prefix = ""): void {
   }
 }
 
-/** The output as text shows it (display settings); nothing for `--json`, which keeps full precision. */
+/**
+ * The output as text shows it (display settings), cut to the rows printed;
+ * nothing for `--json`, which keeps full precision.
+ */
 async function shownOutput(
   lab: Lab,
   command: Command,
   result: RunResult,
-): Promise<ShownValue | null> {
+): Promise<{ value: ShownValue; more: Record<string, number> } | null> {
   if (command.optsWithGlobals().json || result.output === null) return null;
-  return await lab.showOutput(result.job.module, result.output);
+  const preview = previewValue(result.output);
+  return { value: await lab.showOutput(result.job.module, preview.value), more: preview.more };
 }
 
 function describeRun(
   result: RunResult,
-  options: { plot?: string; shown: ShownValue | null },
+  options: { plot?: string; shown: { value: ShownValue; more: Record<string, number> } | null },
 ): string {
   const { plot, shown } = options;
   const { job } = result;
@@ -368,7 +377,12 @@ function describeRun(
   if (job.experimentId) {
     lines.push(`Experiment ${job.experimentId}${job.step ? `, step ${job.step}` : ""}`);
   }
-  if (result.output !== null) lines.push("", describeValue(shown ?? result.output));
+  if (result.output !== null) {
+    lines.push(
+      "",
+      shown ? describeValue(shown.value, { more: shown.more }) : describeValue(result.output),
+    );
+  }
   if (plot && job.status === "succeeded") lines.push(`Plot written to ${plot}`);
   return lines.join("\n") + "\n";
 }

@@ -37,19 +37,11 @@ export interface DurableAppendOptions {
  */
 export async function atomicWriteFile(
   file: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | readonly Uint8Array[],
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = path.dirname(file);
-  if (options.root !== undefined) await refuseLinks(file, { root: options.root });
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await fs.open(temp, "wx");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const temp = await writeTempFile(file, data, options);
   try {
     await fs.rename(temp, file);
   } catch (error) {
@@ -57,6 +49,48 @@ export async function atomicWriteFile(
     throw error;
   }
   if (options.syncDirectory !== false) await fsyncDirectory(dir);
+}
+
+/**
+ * The first half of {@linkcode atomicWriteFile}: writes the data to a new
+ * temporary file beside `file` (`.<name>.<random>.tmp`), fsyncs it and
+ * returns its path; renaming it to `file` is the caller's. The directory is
+ * not fsynced. Data given as chunks is written in order, without joining.
+ *
+ * @example
+ * ```ts
+ * import { rename } from "node:fs/promises";
+ * import { writeTempFile } from "./_atomic.ts";
+ * const temp = await writeTempFile("/tmp/labos-example-staged.json", [new TextEncoder().encode("{}\n")]);
+ * await rename(temp, "/tmp/labos-example-staged.json");
+ * ```
+ */
+export async function writeTempFile(
+  file: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  options: { root?: string } = {},
+): Promise<string> {
+  const dir = path.dirname(file);
+  if (options.root !== undefined) await refuseLinks(file, { root: options.root });
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await fs.open(temp, "wx");
+  try {
+    if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
+    else {
+      for (const chunk of data) {
+        for (let at = 0; at < chunk.length;) {
+          at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+        }
+      }
+    }
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  return temp;
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   type DurableAppendOptions,
   ensureDirectory,
   fsyncDirectory,
+  writeTempFile,
 } from "./_atomic.ts";
 export { linkRefusal, NO_FOLLOW, openNoFollow, readNoFollow, refuseLinks } from "./_links.ts";
 export { LOCK_FILE, type LockOptions, withLock } from "./_lock.ts";

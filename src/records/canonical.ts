@@ -39,26 +39,69 @@ export function canonicalBytes(value: unknown): Uint8Array {
 
 type Part = string | Uint8Array;
 
-/** Encoded texts of large, wholly frozen values, which cannot change. */
-const CACHE = new WeakMap<object, Uint8Array>();
+/**
+ * The canonical bytes of a value its holder will never change (a job's
+ * prepared input, a run's output), kept and reused by every record that
+ * holds the value, like those of a frozen value, without freezing it:
+ * freezing a large array of numbers boxes every number, which costs more
+ * than serialising it. A change made to the value afterwards is not seen.
+ *
+ * @example
+ * ```ts
+ * import { canonicalJson, pinCanonical } from "./canonical.ts";
+ * import assert from "node:assert";
+ * const values = Array.from({ length: 20_000 }, (_, i) => i / 4);
+ * const text = pinCanonical(values).map((chunk) => new TextDecoder().decode(chunk)).join("");
+ * assert.strictEqual(canonicalJson({ values }), `{"values":${text}}`);
+ * ```
+ */
+export function pinCanonical(value: object): Uint8Array[] {
+  const cached = CACHE.get(value);
+  if (cached !== undefined) return cached;
+  const parts: Part[] = [];
+  write(value, parts);
+  const chunks = encodeParts(parts);
+  CACHE.set(value, chunks);
+  return chunks;
+}
+
+/** Encoded texts of large, wholly frozen values, which cannot change, and of pinned ones. */
+const CACHE = new WeakMap<object, Uint8Array[]>();
 const CACHE_MIN_CHARS = 64 * 1024;
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
 
-function joinParts(parts: Part[]): Uint8Array {
-  if (parts.length === 1 && typeof parts[0] !== "string") return parts[0];
-  // Runs of strings are joined before encoding: one encode per run, not per number.
+/** Strings at least this long are encoded on their own, never joined into a longer one first. */
+const ENCODE_ALONE_CHARS = 64 * 1024;
+
+/** The parts as UTF-8 chunks: short strings joined, long ones encoded alone, bytes kept as they are. */
+function encodeParts(parts: Part[]): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   let run: string[] = [];
+  const flush = () => {
+    if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
+    run = [];
+  };
   for (const part of parts) {
-    if (typeof part === "string") run.push(part);
-    else {
-      if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
-      run = [];
+    if (typeof part !== "string") {
+      flush();
       chunks.push(part);
-    }
+    } else if (part.length >= ENCODE_ALONE_CHARS) {
+      flush();
+      chunks.push(ENCODER.encode(part));
+    } else run.push(part);
   }
-  if (run.length > 0) chunks.push(ENCODER.encode(run.join("")));
+  flush();
+  return chunks;
+}
+
+function joinParts(parts: Part[]): Uint8Array {
+  if (parts.length === 1 && typeof parts[0] !== "string") return parts[0];
+  return concatChunks(encodeParts(parts));
+}
+
+function concatChunks(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
   const bytes = new Uint8Array(length);
@@ -68,6 +111,24 @@ function joinParts(parts: Part[]): Uint8Array {
     at += chunk.length;
   }
   return bytes;
+}
+
+/**
+ * {@linkcode canonicalBytes} as a list of chunks, without joining them: the
+ * kept bytes of a large value are not copied. For writing a large record.
+ *
+ * @example
+ * ```ts
+ * import { canonicalChunks } from "./canonical.ts";
+ * import assert from "node:assert";
+ * const chunks = canonicalChunks({ b: 1, a: "é" });
+ * assert.strictEqual(chunks.map((chunk) => new TextDecoder().decode(chunk)).join(""), '{"a":"é","b":1}');
+ * ```
+ */
+export function canonicalChunks(value: unknown): Uint8Array[] {
+  const parts: Part[] = [];
+  write(value, parts);
+  return encodeParts(parts);
 }
 
 function partsLength(parts: Part[], from: number): number {
@@ -106,7 +167,7 @@ function write(value: unknown, parts: Part[]): boolean {
   }
   const cached = CACHE.get(value);
   if (cached !== undefined) {
-    parts.push(cached);
+    parts.push(...cached);
     return false;
   }
   const from = parts.length;
@@ -115,7 +176,7 @@ function write(value: unknown, parts: Part[]): boolean {
     const rows = flatArray(value) ? undefined : rowsText(value);
     if (rows === undefined) parts.push(JSON.stringify(value));
     else if (rows !== null) {
-      parts.push(rows.text);
+      for (const part of rows.parts) parts.push(part);
       if (rows.mutable) mutable = true;
     } else {
       parts.push("[");
@@ -141,9 +202,9 @@ function write(value: unknown, parts: Part[]): boolean {
     parts.push("}");
   }
   if (!mutable && partsLength(parts, from) >= CACHE_MIN_CHARS) {
-    const bytes = joinParts(parts.splice(from));
-    CACHE.set(value, bytes);
-    parts.push(bytes);
+    const chunks = encodeParts(parts.splice(from));
+    CACHE.set(value, chunks);
+    parts.push(...chunks);
   }
   return mutable;
 }
@@ -171,7 +232,7 @@ function isIndex(key: string): boolean {
  * keys in the same order (a table's rows, a list of peaks), one string per
  * row; null for any other array.
  */
-function rowsText(values: unknown[]): { text: string; mutable: boolean } | null {
+function rowsText(values: unknown[]): { parts: Part[]; mutable: boolean } | null {
   const first = values[0];
   if (first === null || typeof first !== "object" || Array.isArray(first)) return null;
   const keys = Object.keys(first);
@@ -179,7 +240,9 @@ function rowsText(values: unknown[]): { text: string; mutable: boolean } | null 
   const sorted = sortedKeys(first);
   const order = sorted.map((key) => keys.indexOf(key));
   const labels = sorted.map((key, i) => `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`);
-  const rows = new Array<string>(values.length);
+  // Rows are encoded a batch at a time: a million row strings never live at once.
+  const parts: Part[] = [];
+  let batch: string[] = [];
   let mutable = false;
   for (let i = 0; i < values.length; i++) {
     const row = values[i] as Record<string, unknown>;
@@ -197,17 +260,25 @@ function rowsText(values: unknown[]): { text: string; mutable: boolean } | null 
       const item = row[keys[order[k]]];
       let itemText: string;
       if (typeof item === "number") {
-        itemText = Number.isFinite(item) ? JSON.stringify(item) : "null";
+        itemText = Number.isFinite(item) ? String(item) : "null";
       } else if (typeof item === "string") itemText = JSON.stringify(item);
       else if (typeof item === "boolean") itemText = item ? "true" : "false";
       else if (item === null) itemText = "null";
       else return null;
       text += labels[k] + itemText;
     }
-    rows[i] = `${text}}`;
+    batch.push(`${i === 0 ? "[" : ","}${text}}`);
+    if (batch.length === ROWS_PER_CHUNK) {
+      parts.push(ENCODER.encode(batch.join("")));
+      batch = [];
+    }
   }
-  return { text: `[${rows.join(",")}]`, mutable };
+  batch.push("]");
+  parts.push(batch.length > 1 ? ENCODER.encode(batch.join("")) : "]");
+  return { parts, mutable };
 }
+
+const ROWS_PER_CHUNK = 4096;
 
 /** Whether an array holds only values that JSON.stringify writes as canonical JSON already. */
 function flatArray(values: unknown[]): boolean {
@@ -236,6 +307,23 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /**
+ * Lowercase hex SHA-256 of bytes given as chunks, in order.
+ *
+ * @example
+ * ```ts
+ * import { sha256Chunks, sha256Hex } from "./canonical.ts";
+ * import assert from "node:assert";
+ * const [a, b] = [new TextEncoder().encode("ab"), new TextEncoder().encode("c")];
+ * assert.strictEqual(sha256Chunks([a, b]), sha256Hex("abc"));
+ * ```
+ */
+export function sha256Chunks(chunks: readonly Uint8Array[]): string {
+  const hash = createHash("sha256");
+  for (const chunk of chunks) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+/**
  * SHA-256 of a value's canonical JSON: the hash used for inputs, outputs and records.
  *
  * @example
@@ -250,15 +338,6 @@ export function hashJson(value: unknown): string {
   write(value, parts);
   // Hashed part by part: the kept bytes of a large input are never copied.
   const hash = createHash("sha256");
-  let run: string[] = [];
-  for (const part of parts) {
-    if (typeof part === "string") run.push(part);
-    else {
-      if (run.length > 0) hash.update(ENCODER.encode(run.join("")));
-      run = [];
-      hash.update(part);
-    }
-  }
-  if (run.length > 0) hash.update(ENCODER.encode(run.join("")));
+  for (const chunk of encodeParts(parts)) hash.update(chunk);
   return hash.digest("hex");
 }

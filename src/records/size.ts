@@ -1,5 +1,5 @@
 import { LabosError } from "../errors.ts";
-import { canonicalBytes } from "./canonical.ts";
+import { canonicalChunks } from "./canonical.ts";
 
 /**
  * The largest record LabOS stores: 256 MiB of JSON as written to its file.
@@ -133,9 +133,11 @@ export const COMPACT_RECORD_CHARS: number = 1024 * 1024;
 /**
  * A record's file content: indented JSON for people, or, above 1 MiB (a job
  * with a large input, a large module output), its canonical JSON on one
- * line, which is smaller, reuses the text of a frozen input, and hashes to
- * the record's hash. Refuses (`invalid`) a record larger than
- * {@linkcode MAX_RECORD_CHARS}, naming its size and the limit after `context`.
+ * line, which is smaller, reuses the text of a pinned or frozen input, and
+ * hashes to the record's hash. That one comes as a list of UTF-8 chunks,
+ * to be written in order, so that a large input's bytes are never copied.
+ * Refuses (`invalid`) a record larger than {@linkcode MAX_RECORD_CHARS},
+ * naming its size and the limit after `context`.
  *
  * @example
  * ```ts
@@ -143,35 +145,52 @@ export const COMPACT_RECORD_CHARS: number = 1024 * 1024;
  * import { recordText } from "./size.ts";
  * assert.strictEqual(recordText({ id: "x" }, "Cannot store it"), '{\n  "id": "x"\n}\n');
  * const big = { id: "y", values: new Array(300_000).fill(1.5) };
- * const text = new TextDecoder().decode(recordText(big, "Cannot store it") as Uint8Array);
- * assert.ok(text.startsWith('{"id":"y","values":[1.5,'));
+ * const chunks = recordText(big, "Cannot store it") as Uint8Array[];
+ * const text = chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
+ * assert.ok(text.startsWith('{"id":"y","values":[1.5,') && text.endsWith("]}\n"));
  * ```
  */
-export function recordText(record: unknown, context: string): string | Uint8Array {
-  let bytes: Uint8Array;
+export function recordText(record: unknown, context: string): string | Uint8Array[] {
+  let chunks: Uint8Array[];
   try {
-    bytes = canonicalBytes(record);
+    chunks = canonicalChunks(record);
   } catch (error) {
     if (!(error instanceof RangeError && /string length/i.test(error.message))) throw error;
     checkRecordSize(record, context);
     throw error;
   }
-  if (bytes.length > MAX_RECORD_CHARS) {
+  const length = textLength(chunks);
+  if (length > MAX_RECORD_CHARS) {
     throw new LabosError(
       "invalid",
-      `${context}: the record would take ${mib(bytes.length)} to store, more than the ${
+      `${context}: the record would take ${mib(length)} to store, more than the ${
         mib(MAX_RECORD_CHARS)
       } limit`,
     );
   }
-  if (bytes.length > COMPACT_RECORD_CHARS) {
-    const file = new Uint8Array(bytes.length + 1);
-    file.set(bytes);
-    file[bytes.length] = 10;
-    return file;
-  }
+  if (length > COMPACT_RECORD_CHARS) return [...chunks, NEWLINE];
   checkRecordSize(record, context);
   return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+const NEWLINE = new Uint8Array([10]);
+
+/**
+ * The length of a record's text: characters of a string, bytes of chunks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { textLength } from "./size.ts";
+ * assert.strictEqual(textLength([new Uint8Array(3), new Uint8Array(2)]), 5);
+ * assert.strictEqual(textLength("abc"), 3);
+ * ```
+ */
+export function textLength(text: string | Uint8Array | readonly Uint8Array[]): number {
+  if (typeof text === "string" || text instanceof Uint8Array) return text.length;
+  let length = 0;
+  for (const chunk of text) length += chunk.length;
+  return length;
 }
 
 /**

@@ -6,9 +6,10 @@ import type { RegisteredModule } from "../modules/registry.ts";
 import {
   canonicalBytes,
   type DatasetTable,
-  hashJson,
-  sha256Hex,
+  pinCanonical,
+  sha256Chunks,
   tableColumn,
+  textLength,
 } from "../records/mod.ts";
 import {
   describeUnknown,
@@ -24,8 +25,10 @@ export interface PreparedRun {
   registered: RegisteredModule;
   /**
    * The input after validation and defaults, as the job records it: a
-   * deep-frozen JSON copy, exactly what `inputHash` covers. The module runs
-   * on a copy of its own.
+   * JSON copy, exactly what `inputHash` covers, never to be changed. It is
+   * frozen except for arrays of 1,024 items or more, whose canonical bytes
+   * are pinned instead (freezing boxes every number). The module runs on a
+   * copy of its own.
    */
   input: unknown;
   /** SHA-256 of the input's canonical JSON. */
@@ -105,37 +108,103 @@ export function prepareRun(
       { issues },
     );
   }
-  // The job records exactly what is hashed: a deep-frozen JSON copy. The
-  // module gets its own copy of the parsed input at each run, so a module
-  // that sorts its input in place cannot change what the job records.
-  const input = result.data === undefined ? result.data : deepFreeze(jsonCopy(result.data));
-  // The input is frozen: its canonical bytes are kept and reused by the job record.
-  const canonical = canonicalBytes(input);
+  // The job records exactly what is hashed: a frozen JSON copy. The module
+  // gets the parsed input (zod's own copy) on its first run and a clone on
+  // any later one, so a module that sorts its input in place cannot change
+  // what the job records.
+  const input = result.data === undefined ? result.data : freezeJson(jsonCopy(result.data));
+  // Its canonical bytes are pinned: kept and reused by the job record.
+  const canonical = input !== null && typeof input === "object"
+    ? pinCanonical(input)
+    : [canonicalBytes(input)];
   const prepared: PreparedRun = {
     registered,
     input,
-    inputHash: sha256Hex(canonical),
-    inputBytes: canonical.length,
+    inputHash: sha256Chunks(canonical),
+    inputBytes: textLength(canonical),
   };
   PARSED.set(prepared, result.data);
   return prepared;
 }
 
-/** The parsed input of each prepared run, never handed to a module itself. */
+/** The parsed input of each prepared run, until a module's first run takes it. */
 const PARSED = new WeakMap<PreparedRun, unknown>();
+/** The prepared runs whose parsed input a module has had. */
+const TAKEN = new WeakSet<PreparedRun>();
 
-function deepFreeze<T>(value: T): T {
+/** Arrays at least this long are left unfrozen: freezing boxes each number, and costs more than the rest of a run. */
+const FREEZE_MAX_LENGTH = 1024;
+
+/**
+ * Freezes a JSON value deeply, except for long arrays and what they hold,
+ * whose canonical bytes are pinned instead (see `pinCanonical`).
+ */
+function freezeJson<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
     if (Array.isArray(value)) {
+      if (value.length >= FREEZE_MAX_LENGTH) return value;
+      Object.freeze(value);
       for (let i = 0; i < value.length; i++) {
-        if (value[i] !== null && typeof value[i] === "object") deepFreeze(value[i]);
+        if (value[i] !== null && typeof value[i] === "object") freezeJson(value[i]);
       }
     } else {
-      for (const item of Object.values(value)) deepFreeze(item);
+      Object.freeze(value);
+      for (const item of Object.values(value)) freezeJson(item);
     }
   }
   return value;
+}
+
+/**
+ * Whether a value is JSON already, unchanged by a JSON round trip: plain
+ * objects (with Object's prototype) and arrays of strings, booleans, null
+ * and finite numbers other than -0, with no undefined, function or symbol
+ * in them. Walks the value
+ * without copying it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { isPlainJson } from "./_runtime.ts";
+ * assert.strictEqual(isPlainJson({ a: [1, "x", null, { b: true }] }), true);
+ * assert.strictEqual(isPlainJson({ a: [1, -0] }), false);
+ * assert.strictEqual(isPlainJson({ a: undefined }), false);
+ * assert.strictEqual(isPlainJson({ d: new Date(0) }), false);
+ * ```
+ */
+export function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "string":
+    case "boolean":
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (typeof item === "number") {
+        if (!Number.isFinite(item) || (item === 0 && 1 / item < 0)) return false;
+      } else if (typeof item !== "string" && typeof item !== "boolean" && !isPlainJson(item)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // A null-prototype object is copied too, so that the output's objects are all plain.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 /**
@@ -194,9 +263,14 @@ export function jsonCopy(value: unknown): unknown {
   return copy;
 }
 
-/** A fresh copy of a prepared input for one run of the module. */
+/** The input of one run of the module: the parsed input itself the first time, a fresh copy of it later. */
 function moduleInput(prepared: PreparedRun): unknown {
   const parsed = PARSED.has(prepared) ? PARSED.get(prepared) : prepared.input;
+  if (PARSED.has(prepared) && !TAKEN.has(prepared)) {
+    // Nothing else holds zod's copy: the recorded input is a separate JSON copy.
+    TAKEN.add(prepared);
+    return parsed;
+  }
   try {
     return cloneData(parsed);
   } catch {
@@ -300,11 +374,16 @@ export async function executeRun(
         ...timing(),
       };
     }
-    const output = jsonCopy(checked.data);
+    // zod's output is a fresh copy already; only a value JSON would change is copied again.
+    const output = isPlainJson(checked.data) ? checked.data : jsonCopy(checked.data);
+    // Pinned: the hash, the dataset record and its audit event serialise the output once.
+    const outputBytes = output !== null && typeof output === "object"
+      ? pinCanonical(output)
+      : [canonicalBytes(output)];
     return {
       status: "succeeded",
       output,
-      outputHash: hashJson(output),
+      outputHash: sha256Chunks(outputBytes),
       warnings: warningsOf(output),
       ...timing(),
     };

@@ -136,7 +136,9 @@ async function walk(value: unknown, path: string, at: Walk): Promise<ShownValue>
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (Array.isArray(value)) {
     const rows = value.every((item) => item !== null && typeof item === "object");
-    const scale = rows ? 0 : Math.max(0, ...value.map(magnitude));
+    // A loop, not a spread: a spread of a long array overflows the stack.
+    let scale = 0;
+    if (!rows) { for (const item of value) scale = Math.max(scale, magnitude(item)); }
     return await Promise.all(
       value.map((item) =>
         typeof item === "number"

@@ -9,7 +9,8 @@
  * deno run -A test/reliability/_writer.ts DATA_DIR SEED [OPERATIONS]
  * ```
  *
- * Without OPERATIONS it runs until killed.
+ * Without OPERATIONS it runs until killed. Some runs are large (50,000
+ * points), so that kills also land inside the commit of a staged record.
  *
  * @module
  */
@@ -69,8 +70,12 @@ for (let i = 0; i < limit; i++) {
     const experimentId = pick((status) => status === "running");
     say({ begin: "run", experiment: experimentId ?? null });
     // One run in six fails in the module (equal temperatures): a failed job, no dataset.
+    // One in five is large: its job record is staged (written once, named by the journal).
+    const kind = random();
     const { job, dataset } = await lab.run(
-      random() < 1 / 6
+      kind < 1 / 5
+        ? { module: "kinetics.arrhenius", input: bigArrhenius(), experimentId }
+        : kind < 1 / 5 + 1 / 6
         ? {
           module: "kinetics.arrhenius",
           input: { temperaturesK: [650, 650], rateConstants: [1.66, 7.39] },
@@ -123,3 +128,15 @@ for (let i = 0; i < limit; i++) {
   }
 }
 say("done");
+
+/** An Arrhenius input of 50,000 points: a job record of about 1.7 MB, above the staging size. */
+function bigArrhenius(): { temperaturesK: number[]; rateConstants: number[] } {
+  const temperaturesK: number[] = [];
+  const rateConstants: number[] = [];
+  for (let k = 0; k < 50_000; k++) {
+    const t = 300 + k / 100 + random() / 1000;
+    temperaturesK.push(t);
+    rateConstants.push(1e12 * Math.exp(-80_000 / (8.314462618 * t)) * (1 + random() / 100));
+  }
+  return { temperaturesK, rateConstants };
+}

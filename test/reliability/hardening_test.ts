@@ -621,6 +621,16 @@ Deno.test("item 5: a module that sorts its input in place cannot change the reco
     const lab = openLab({ dataDir: dir, actor: "tester", modules: registry });
     await lab.init();
     const given = { values: [3, 1, 2], nested: { list: [1, 2, 3] } };
+    // A long array is not frozen (its canonical bytes are pinned): the module still runs on its own copy.
+    const long = Array.from({ length: 5000 }, (_, i) => 5000 - i);
+    const big = await lab.run({
+      module: "test.sorter",
+      input: { values: long, nested: { list: long } },
+    });
+    assertEquals(big.output, { first: 1 });
+    assertEquals(big.job.input, { values: long, nested: { list: long } });
+    assertEquals((await lab.getJob(big.job.id)).inputHash, hashJson(big.job.input));
+    assert((await lab.checkRerun(big.job.id)).matches);
     const result = await lab.run({ module: "test.sorter", input: given });
     assertEquals(result.job.status, "succeeded", JSON.stringify(result.job.error));
     assertEquals(result.output, { first: 1 });

@@ -353,6 +353,8 @@ export function linspace(start: number, stop: number, count: number): number[] {
  */
 export function roundToSignificant(value: number, figures: number): number {
   if (value === 0 || !Number.isFinite(value)) return value;
+  // An integer of at most `figures` digits is its own rounding.
+  if (Number.isInteger(value) && Math.abs(value) < 10 ** figures && figures <= 21) return value;
   return Number(value.toPrecision(figures));
 }
 
@@ -372,13 +374,26 @@ export function roundToSignificant(value: number, figures: number): number {
  */
 export function tidyNumbers<T>(value: T, significantFigures = 15): T {
   if (typeof value === "number") return roundToSignificant(value, significantFigures) as T;
+  // Loops, not map and Object.fromEntries: a million-row output is copied once, without garbage.
   if (Array.isArray(value)) {
-    return value.map((item) => tidyNumbers(item, significantFigures)) as T;
+    const tidy = new Array(value.length);
+    for (let i = 0; i < value.length; i++) tidy[i] = tidyNumbers(value[i], significantFigures);
+    return tidy as T;
   }
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, tidyNumbers(item, significantFigures)]),
-    ) as T;
+    const tidy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = tidyNumbers((value as Record<string, unknown>)[key], significantFigures);
+      if (key === "__proto__") {
+        Object.defineProperty(tidy, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else tidy[key] = item;
+    }
+    return tidy as T;
   }
   return value;
 }

@@ -204,7 +204,7 @@ export class RecordStore {
   async put<K extends RecordType>(
     type: K,
     record: RecordOf[K],
-    options: { syncDirectory?: boolean; text?: string | Uint8Array } = {},
+    options: { syncDirectory?: boolean; text?: string | Uint8Array | readonly Uint8Array[] } = {},
   ): Promise<void> {
     this.validate(type, record);
     const table = type === "dataset" ? (record as Dataset).table : undefined;

@@ -6,14 +6,18 @@ import {
   ensureDirectory,
   fsyncDirectory,
   readNoFollow,
+  refuseLinks,
+  writeTempFile,
 } from "../../durable/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
 import {
   canonicalJson,
+  isId,
   RECORD_TYPES,
   type RecordOf,
   recordText,
   type RecordType,
+  textLength,
 } from "../../records/mod.ts";
 import type { StorageTransaction } from "../types.ts";
 import { INDEX_FOLDER, type RecordStore } from "./_records.ts";
@@ -27,6 +31,34 @@ interface PendingRecord {
   created: boolean;
 }
 
+/** A record the journal holds whole. */
+export interface JournalRecord {
+  /** Its type. */
+  type: RecordType;
+  /** The record. */
+  record: RecordOf[RecordType];
+  /** Whether it is new, and goes into its type's index. */
+  created: boolean;
+}
+
+/**
+ * A large record the journal names instead of holding: its file's content
+ * was written (and fsynced) to a temporary file in its record folder before
+ * the journal, and the commit renames it into place.
+ */
+export interface StagedRecord {
+  /** Its type. */
+  type: RecordType;
+  /** Its id. */
+  id: string;
+  /** Whether it is new, and goes into its type's index. */
+  created: boolean;
+  /** The temporary file's name, in the record folder: `.<id>.json.<random>.tmp`. */
+  staged: string;
+  /** The file's size in bytes. */
+  bytes: number;
+}
+
 /** The redo journal of one commit, `journal.json`. */
 export interface Journal {
   /** The journal format version. */
@@ -34,10 +66,17 @@ export interface Journal {
   /** The audit log's last seq before the commit. */
   baseSeq: number;
   /** The records the commit writes. */
-  records: Array<{ type: RecordType; record: RecordOf[RecordType]; created: boolean }>;
+  records: Array<JournalRecord | StagedRecord>;
   /** The audit events the commit appends. */
   events: AuditEventInput[];
 }
+
+/**
+ * Records whose file takes more than this many bytes are staged (see
+ * {@linkcode StagedRecord}) rather than copied into the journal, so that a
+ * large record is written once.
+ */
+export const STAGED_RECORD_BYTES: number = 1024 * 1024;
 
 /**
  * Collects the record writes and audit events of one operation, so that they
@@ -100,23 +139,29 @@ export class FolderTransaction implements StorageTransaction {
         await store.refuseLinks(type);
       }
       const staged = await audit.stage(this.#events);
-      const journal: Journal = {
-        v: 1,
-        baseSeq: staged.baseSeq,
-        records: this.#records,
-        events: this.#events,
-      };
-      const journalPath = path.join(store.dataDir, JOURNAL_FILE);
+      const stagedFiles: string[] = [];
+      let journal: Journal;
       let text: Uint8Array;
       try {
+        journal = {
+          v: 1,
+          baseSeq: staged.baseSeq,
+          records: await stageRecords(store, this.#records, { texts, files: stagedFiles }),
+          events: this.#events,
+        };
+        for (const folder of new Set(stagedFiles.map((file) => path.dirname(file)))) {
+          await fsyncDirectory(folder);
+        }
         text = journalText(journal, texts);
       } catch (error) {
+        for (const file of stagedFiles) await fs.rm(file, { force: true });
         if (!(error instanceof RangeError)) throw error;
         throw new LabosError(
           "invalid",
           `Cannot store this change: its records together exceed what one write can hold (about 512 MiB); make it smaller`,
         );
       }
+      const journalPath = path.join(store.dataDir, JOURNAL_FILE);
       await atomicWriteFile(journalPath, text, { root: store.dataDir });
       await applyRecords(journal, store, texts);
       if (staged.events.length > 0) await staged.write();
@@ -144,17 +189,56 @@ export async function writeManifestFile(
   );
 }
 
+/**
+ * The journal's entries: a large record without a table is written to a
+ * temporary file in its folder and named; any other is held whole.
+ */
+async function stageRecords(
+  store: RecordStore,
+  records: PendingRecord[],
+  options: { texts: Array<string | readonly Uint8Array[]>; files: string[] },
+): Promise<Array<JournalRecord | StagedRecord>> {
+  const entries: Array<JournalRecord | StagedRecord> = [];
+  for (const [index, { type, record, created }] of records.entries()) {
+    const text = options.texts[index];
+    const bytes = textLength(text);
+    if (typeof text === "string" || bytes <= STAGED_RECORD_BYTES || hasTable(record)) {
+      entries.push({ type, record, created });
+      continue;
+    }
+    await ensureDirectory(store.folderOf(type));
+    const temp = await writeTempFile(store.pathOf(type, record.id), text, { root: store.dataDir });
+    options.files.push(temp);
+    entries.push({ type, id: record.id, created, staged: path.basename(temp), bytes });
+  }
+  return entries;
+}
+
+function hasTable(record: RecordOf[RecordType]): boolean {
+  const table = (record as { table?: unknown }).table;
+  return table !== undefined && table !== null;
+}
+
+function isStaged(entry: JournalRecord | StagedRecord): entry is StagedRecord {
+  return "staged" in entry;
+}
+
 /** The journal's JSON, with each record's content as written to its file. */
-function journalText(journal: Journal, texts: Array<string | Uint8Array>): Uint8Array {
+function journalText(journal: Journal, texts: Array<string | readonly Uint8Array[]>): Uint8Array {
   const encoder = new TextEncoder();
   const chunks: Uint8Array[] = [encoder.encode(`{"v":1,"baseSeq":${journal.baseSeq},"records":[`)];
-  journal.records.forEach(({ type, created }, index) => {
+  journal.records.forEach((entry, index) => {
+    const comma = index > 0 ? "," : "";
+    if (isStaged(entry)) {
+      chunks.push(encoder.encode(`${comma}${JSON.stringify(entry)}`));
+      return;
+    }
     const text = texts[index];
     chunks.push(
       encoder.encode(
-        `${index > 0 ? "," : ""}{"type":${JSON.stringify(type)},"created":${created},"record":`,
+        `${comma}{"type":${JSON.stringify(entry.type)},"created":${entry.created},"record":`,
       ),
-      typeof text === "string" ? encoder.encode(text) : text,
+      ...(typeof text === "string" ? [encoder.encode(text)] : text),
       encoder.encode("}"),
     );
   });
@@ -173,7 +257,7 @@ function journalText(journal: Journal, texts: Array<string | Uint8Array>): Uint8
 async function applyRecords(
   journal: Journal,
   store: RecordStore,
-  texts: Array<string | Uint8Array> = [],
+  texts: Array<string | readonly Uint8Array[]> = [],
 ): Promise<void> {
   const created = new Map<RecordType, string[]>();
   const types = new Set<RecordType>();
@@ -181,10 +265,18 @@ async function applyRecords(
   for (const type of new Set(journal.records.map((entry) => entry.type))) {
     await ensureDirectory(store.folderOf(type));
   }
-  for (const [index, { type, record, created: isNew }] of journal.records.entries()) {
-    await store.put(type, record, { syncDirectory: false, text: texts[index] });
+  for (const [index, entry] of journal.records.entries()) {
+    const { type } = entry;
+    let id: string;
+    if (isStaged(entry)) {
+      id = entry.id;
+      await placeStaged(store, entry);
+    } else {
+      id = entry.record.id;
+      await store.put(type, entry.record, { syncDirectory: false, text: texts[index] });
+    }
     types.add(type);
-    if (isNew) created.set(type, [...(created.get(type) ?? []), record.id]);
+    if (entry.created) created.set(type, [...(created.get(type) ?? []), id]);
   }
   for (const type of types) await fsyncDirectory(store.folderOf(type));
   for (const [type, ids] of created) {
@@ -197,6 +289,32 @@ async function applyRecords(
       await store.addToIndex(type, ids);
     }
   }
+}
+
+/**
+ * Renames a staged record's temporary file into place; on a replay the
+ * rename may have happened already, which the file's size confirms.
+ */
+async function placeStaged(store: RecordStore, entry: StagedRecord): Promise<void> {
+  const file = store.pathOf(entry.type, entry.id);
+  const temp = path.join(path.dirname(file), entry.staged);
+  await refuseLinks(temp, { root: store.dataDir });
+  await refuseLinks(file, { root: store.dataDir });
+  const sizeOf = async (at: string) => (await fs.lstat(at).catch(() => undefined))?.size;
+  const size = await sizeOf(temp);
+  if (size === entry.bytes) {
+    await fs.rename(temp, file);
+    return;
+  }
+  if (size === undefined && await sizeOf(file) === entry.bytes) return;
+  throw new LabosError(
+    "check_failed",
+    `Cannot replay the journal in ${store.dataDir}: the staged file of ${entry.type} ${
+      quote(entry.id)
+    } (${entry.staged}) is ${
+      size === undefined ? "missing" : `${size} bytes, not ${entry.bytes}`
+    }; run "labos doctor"`,
+  );
 }
 
 async function replay(journal: Journal, store: RecordStore, audit: AuditLog): Promise<void> {
@@ -232,6 +350,9 @@ async function appendedPrefix(audit: AuditLog, journal: Journal, done: number): 
     events.reverse().every((event, index) => same(event, journal.events[index]));
 }
 
+/** A staged file's name: a temporary file in the record folder, never a path. */
+const STAGED_NAME = /^\.[A-Za-z0-9_]+\.json\.[0-9a-f]+\.tmp$/;
+
 /**
  * A journal's text, parsed and checked, or why it is damaged.
  *
@@ -256,8 +377,13 @@ export function parseJournal(text: string): Journal | string {
     value.records.every((entry) =>
       typeof entry === "object" && entry !== null &&
       (RECORD_TYPES as readonly string[]).includes(entry.type) &&
-      typeof entry.record === "object" && entry.record !== null &&
-      typeof entry.record.id === "string"
+      (isStaged(entry)
+        ? typeof entry.id === "string" && isId(entry.id, entry.type) &&
+          typeof entry.staged === "string" && STAGED_NAME.test(entry.staged) &&
+          entry.staged.startsWith(`.${entry.id}.json.`) &&
+          Number.isSafeInteger(entry.bytes) && entry.bytes >= 0
+        : typeof entry.record === "object" && entry.record !== null &&
+          typeof entry.record.id === "string")
     ) &&
     value.events.every((event) => typeof event === "object" && event !== null);
   return ok ? value as Journal : "not a LabOS journal";

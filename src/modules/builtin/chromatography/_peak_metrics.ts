@@ -7,7 +7,7 @@ import {
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
-import { linspace, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import { linspace, roundToSignificant } from "../_stats.ts";
 
 /** The UCUM unit every time field declares; the plot's axis says the same. */
 const TIME_UNIT = "min";
@@ -117,14 +117,16 @@ const inputSchema = z.object({
         message: `must be omitted when baseWidthMin is given (peak ${JSON.stringify(peak.name)})`,
       });
     }
-    if (seen.has(peak.name)) {
+    // One hash lookup per name: the set grows unless the name was there.
+    const known = seen.size;
+    seen.add(peak.name);
+    if (seen.size === known) {
       ctx.addIssue({
         code: "custom",
         path: ["peaks", i, "name"],
         message: "must be unique among the peaks",
       });
     }
-    seen.add(peak.name);
     if (input.deadTimeMin !== undefined && peak.retentionTimeMin <= input.deadTimeMin) {
       ctx.addIssue({
         code: "custom",
@@ -169,26 +171,43 @@ const outputSchema = z.object({
 
 function run(input: PeakMetricsInput): PeakMetricsOutput {
   const t0 = input.deadTimeMin;
-  const sorted = input.peaks
-    .map((peak, index) => ({ peak, index }))
-    .sort((a, b) => a.peak.retentionTimeMin - b.peak.retentionTimeMin || a.index - b.index)
-    .map(({ peak }) => peak);
-  const peaks: PeakResult[] = sorted.map((peak) => {
+  const all = input.peaks;
+  // Sorted by retention time, ties in input order; indexes, not wrapper objects.
+  const order = Array.from({ length: all.length }, (_, i) => i);
+  order.sort((a, b) => all[a].retentionTimeMin - all[b].retentionTimeMin || a - b);
+  // Rows are built already tidy (15 significant figures); comparisons use the unrounded values.
+  const tidy = (value: number) => roundToSignificant(value, 15);
+  const peaks = new Array<PeakResult>(order.length);
+  const factors = new Array<number | null>(order.length);
+  const warnings: string[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const peak = all[order[i]];
     const tR = peak.retentionTimeMin;
     const base = peak.baseWidthMin;
-    return {
+    const retentionFactor = t0 === undefined ? null : (tR - t0) / t0;
+    const plates = base !== undefined
+      ? 16 * (tR / base) ** 2
+      : 5.54 * (tR / peak.halfHeightWidthMin!) ** 2;
+    factors[i] = retentionFactor;
+    peaks[i] = {
       name: peak.name,
-      retentionTimeMin: tR,
+      retentionTimeMin: tidy(tR),
       widthKind: base !== undefined ? "base" : "halfHeight",
-      retentionFactor: t0 === undefined ? null : (tR - t0) / t0,
-      plates: base !== undefined
-        ? 16 * (tR / base) ** 2
-        : 5.54 * (tR / peak.halfHeightWidthMin!) ** 2,
+      retentionFactor: retentionFactor === null ? null : tidy(retentionFactor),
+      plates: tidy(plates),
     };
-  });
-  const pairs: PairResult[] = [];
-  for (let i = 1; i < sorted.length; i++) {
-    const [a, b] = [sorted[i - 1], sorted[i]];
+    if (plates < 1) {
+      warnings.push(
+        `Peak ${JSON.stringify(peak.name)} has a plate count below 1 (N = ${
+          roundToSignificant(plates, 3)
+        }): its width is too large for its retention time; check the width and its unit`,
+      );
+    }
+  }
+  const pairs = new Array<PairResult>(Math.max(0, order.length - 1));
+  for (let i = 1; i < order.length; i++) {
+    const a = all[order[i - 1]];
+    const b = all[order[i]];
     const gap = b.retentionTimeMin - a.retentionTimeMin;
     let resolution: number;
     let widthBasis: PairResult["widthBasis"];
@@ -202,23 +221,16 @@ function run(input: PeakMetricsInput): PeakMetricsOutput {
       resolution = (2 * gap) / (baseWidth(a) + baseWidth(b));
       widthBasis = "mixed";
     }
-    const [ka, kb] = [peaks[i - 1].retentionFactor, peaks[i].retentionFactor];
-    pairs.push({
+    const [ka, kb] = [factors[i - 1], factors[i]];
+    pairs[i - 1] = {
       first: a.name,
       second: b.name,
-      resolution,
-      selectivity: ka === null || kb === null ? null : kb / ka,
+      resolution: tidy(resolution),
+      selectivity: ka === null || kb === null ? null : tidy(kb / ka),
       widthBasis,
-    });
+    };
   }
-  const warnings = peaks
-    .filter((peak) => peak.plates < 1)
-    .map((peak) =>
-      `Peak ${JSON.stringify(peak.name)} has a plate count below 1 (N = ${
-        roundToSignificant(peak.plates, 3)
-      }): its width is too large for its retention time; check the width and its unit`
-    );
-  return tidyNumbers({ peaks, pairs, warnings });
+  return { peaks, pairs, warnings };
 }
 
 function baseWidth(peak: PeakInput): number {
