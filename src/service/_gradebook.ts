@@ -559,6 +559,9 @@ function acceptedBand(
   };
 }
 
+/** Up to this many students, each point is labelled with the username. */
+const LABELLED_STUDENTS = 20;
+
 function distributionSpec(options: {
   template: LabTemplate;
   step: TemplateStep;
@@ -604,7 +607,8 @@ function distributionSpec(options: {
     xLabel: "Student, ranked by value",
     yLabel: unit ? `${label} (${unit})` : label,
     series,
-    annotations: values.map((entry, index) => ({
+    // Names beside the points while they stay legible; a bigger class has the values table.
+    annotations: values.length > LABELLED_STUDENTS ? [] : values.map((entry, index) => ({
       x: index + 1,
       y: entry.value,
       text: entry.student,

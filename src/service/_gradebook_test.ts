@@ -287,3 +287,17 @@ Deno.test("gradebook sign-off: the latest signature of each meaning, and whether
     ]);
   });
 });
+
+Deno.test("gradebook distribution: a class of more than 20 is drawn without names", async () => {
+  await withClass(async (lab) => {
+    const names = Array.from({ length: 21 }, (_, index) => `s${index}`);
+    const experiments = await lab.assign(KEY, { to: names });
+    for (const [index, experiment] of experiments.entries()) {
+      await neutralise(lab, experiment.id, 28 + index / 10);
+    }
+    const spread = await lab.gradebookDistribution({ step: "neutralisation" });
+    const plot = decodePlotSvg(spread.svg).panels[0];
+    assert.equal(plot.series.find((series) => series.kind === "points")!.points.length, 21);
+    assert.deepEqual(plot.annotations, []);
+  }, { users: false });
+});
