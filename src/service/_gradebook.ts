@@ -322,6 +322,17 @@ function describeTemplate(template: LabTemplate): GradebookTemplate {
  * The gradebook: one row per student and template. Voided runs count for
  * nothing; a student's several experiments with one template are graded by
  * the one furthest along (the others are listed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { openLab } from "./mod.ts";
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "prof" });
+ * await lab.init();
+ * await lab.assign("coffee-cup-calorimetry", { to: ["ana"] });
+ * const { rows } = await lab.gradebook();
+ * assert.deepEqual(rows.map((row) => [row.student, row.stepsDone, row.stepsTotal]), [["ana", 0, 3]]);
+ * ```
  */
 export async function gradebook(lab: LabContext, request: GradebookRequest): Promise<Gradebook> {
   const { templates, rows } = await gradedRows(lab, checkKey(request?.template));
@@ -409,6 +420,19 @@ export function gradebookCsv(book: Gradebook): string {
  * The class distribution of one output of one step: each student's value
  * from the run credited for the step, and the template's accepted value
  * with its grading band, drawn as an SVG (students ranked by value).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { openLab } from "./mod.ts";
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "prof" });
+ * await lab.init();
+ * const [experiment] = await lab.assign("coffee-cup-calorimetry", { to: ["ana"] });
+ * await lab.runPlan(experiment.id, { steps: ["neutralisation"], params: ["finalTempC=29.1"] });
+ * const spread = await lab.gradebookDistribution({ field: "deltaTK" });
+ * assert.deepEqual(spread.values.map((entry) => entry.student), ["ana"]);
+ * assert.equal(spread.accepted?.expected, "6.9 K ± 5 %");
+ * ```
  */
 export async function gradebookDistribution(
   lab: LabContext,
