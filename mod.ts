@@ -63,6 +63,16 @@ export {
   type UserInfo,
 } from "./src/service/mod.ts";
 export type {
+  DistributionRequest,
+  Gradebook,
+  GradebookDistribution,
+  GradebookRequest,
+  GradebookRow,
+  GradebookSignOff,
+  GradebookStep,
+  GradebookTemplate,
+} from "./src/service/mod.ts";
+export type {
   ArchiveExport,
   ArchiveImport,
   ImportArchiveOptions,

@@ -10,6 +10,7 @@ import { registerNewCommands } from "./_new.ts";
 import { registerMigrateCommands } from "./_migrate.ts";
 import { registerArchiveCommands } from "./_archive.ts";
 import { registerTemplateCommands } from "./_templates.ts";
+import { registerGradebookCommand } from "./_gradebook.ts";
 import { registerDataCommands } from "./_data.ts";
 import { registerDemoCommand } from "./_demo.ts";
 import { registerDatasetCommands } from "./_datasets.ts";
@@ -112,6 +113,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["init", "status", "doctor"], register: registerDataCommands },
   { names: ["experiments"], register: registerExperimentCommands },
   { names: ["templates", "assign"], register: registerTemplateCommands },
+  { names: ["gradebook"], register: registerGradebookCommand },
   { names: ["sign", "signatures"], register: registerSignatureCommands },
   { names: ["audit"], register: registerAuditCommands },
   { names: ["modules"], register: registerModuleCommands },

@@ -250,6 +250,41 @@ const audit = new Hono<ServerEnv>()
   .get("/head", async (c) => c.json(await c.var.lab.auditHead()))
   .post("/verify", async (c) => c.json((await c.var.cache.verify()).result));
 
+function gradebookQuery(q: Record<string, string>): { template?: string } {
+  return { template: q.template || undefined };
+}
+
+function distributionQuery(
+  q: Record<string, string>,
+): { template?: string; step?: string; field?: string } {
+  return {
+    template: q.template || undefined,
+    step: q.step || undefined,
+    field: q.field || undefined,
+  };
+}
+
+const gradebook = new Hono<ServerEnv>()
+  .get("/", async (c) => c.json(await c.var.lab.gradebook(gradebookQuery(c.req.query()))))
+  .get("/csv", async (c) => {
+    const query = gradebookQuery(c.req.query());
+    return attachment(await c.var.lab.gradebookCsv(query), {
+      type: "text/csv; charset=utf-8",
+      fileName: query.template ? `gradebook-${query.template}.csv` : "gradebook.csv",
+    });
+  })
+  .get(
+    "/distribution",
+    async (c) => c.json(await c.var.lab.gradebookDistribution(distributionQuery(c.req.query()))),
+  )
+  .get("/distribution.svg", async (c) => {
+    const spread = await c.var.lab.gradebookDistribution(distributionQuery(c.req.query()));
+    // It changes with every run a student makes: never cached.
+    return new Response(spread.svg, {
+      headers: { "Content-Type": "image/svg+xml; charset=utf-8", "Cache-Control": "no-store" },
+    });
+  });
+
 /**
  * The `/api/v1` sub-app (health is mounted separately, before the token check).
  * It reads the service from `c.var`, so it runs behind `labContext`.
@@ -279,4 +314,5 @@ export const api: Hono<ServerEnv> = new Hono<ServerEnv>()
   .route("/runs", runs)
   .route("/jobs", jobs)
   .route("/datasets", datasets)
-  .route("/audit", audit);
+  .route("/audit", audit)
+  .route("/gradebook", gradebook);

@@ -26,6 +26,7 @@ import { datasets } from "./_datasets.ts";
 import { errorResponse } from "./_errors.ts";
 import { experiments } from "./_experiments.ts";
 import { glossary } from "./_glossary.ts";
+import { gradebook } from "./_gradebook.ts";
 import { home } from "./_home.ts";
 import { formValues, safeBack } from "./_input.ts";
 import { jobs } from "./_jobs.ts";
@@ -90,6 +91,7 @@ export function buildApp(lab: Lab, state: ServerState): LabosApp {
     .route("/experiments", experiments)
     .route("/experiments", plans)
     .route("/templates", templates)
+    .route("/gradebook", gradebook)
     .route("/modules", modules)
     .route("/jobs", jobs)
     .route("/datasets", datasets)

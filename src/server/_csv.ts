@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { csvRecord } from "../datasets/csv_cell.ts";
 import { type Dataset, tableRows } from "../records/mod.ts";
 
 /**
@@ -22,30 +23,13 @@ import { type Dataset, tableRows } from "../records/mod.ts";
  * ```
  */
 export function toCsv(table: NonNullable<Dataset["table"]>): string {
-  const lines = [table.columns.map((column) => cell(column.name)).join(",")];
+  const lines = [csvRecord(table.columns.map((column) => column.name))];
   for (let offset = 0; offset < table.rowCount; offset += ROWS_PER_CHUNK) {
     for (const row of tableRows(table, { offset, limit: ROWS_PER_CHUNK })) {
-      lines.push(row.map(cell).join(","));
+      lines.push(csvRecord(row));
     }
   }
   return `${lines.join("\r\n")}\r\n`;
 }
 
 const ROWS_PER_CHUNK = 4096;
-
-/** A number as a spreadsheet reads it, such as `-3.2`, `+4` or `1e-3`: never a formula. */
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * One CSV cell. A text cell a spreadsheet would read as a formula (starting
- * with `=`, `+`, `-`, `@`, tab or CR, and not a number) is neutralised as
- * OWASP recommends: prefixed with `'` and quoted.
- */
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = String(value);
-  const formula = /^[=+\-@\t\r]/.test(text) && !NUMBER.test(text);
-  return formula || /[",\r\n]/.test(text) || /^\s|\s$/.test(text)
-    ? `"${formula ? "'" : ""}${text.replaceAll('"', '""')}"`
-    : text;
-}

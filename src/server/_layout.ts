@@ -17,6 +17,7 @@ export type Section =
   | "dashboard"
   | "experiments"
   | "templates"
+  | "gradebook"
   | "modules"
   | "jobs"
   | "datasets"
@@ -49,6 +50,7 @@ const NAV: Array<[Exclude<Section, "none">, string, string]> = [
   ["dashboard", "/", "Dashboard"],
   ["experiments", "/experiments", "Experiments"],
   ["templates", "/templates", "Guided labs"],
+  ["gradebook", "/gradebook", "Gradebook"],
   ["modules", "/modules", "Modules"],
   ["jobs", "/jobs", "Jobs"],
   ["datasets", "/datasets", "Datasets"],
@@ -106,7 +108,10 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
     options.section === "dashboard" && options.crumbs.length === 0
       ? [["Dashboard"]]
       : [["Dashboard", "/"], ...options.crumbs];
-  const nav = NAV.map(([key, path, label]) =>
+  // A student's gradebook is a 404: the link is not offered.
+  const nav = NAV.filter(([key]) => key !== "gradebook" || ui.user?.role !== "student").map((
+    [key, path, label],
+  ) =>
     html`<li><a href="${path}"${
       key === options.section ? raw(' aria-current="page"') : ""
     }>${label}</a></li>`

@@ -34,6 +34,12 @@ import {
   listDatasets,
 } from "./_datasets.ts";
 import type { DoctorReport } from "./_doctor.ts";
+import type {
+  DistributionRequest,
+  Gradebook,
+  GradebookDistribution,
+  GradebookRequest,
+} from "./_gradebook.ts";
 import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
 import { LabosError, quote } from "../errors.ts";
@@ -323,6 +329,31 @@ export class Lab {
     options: { steps?: string[]; params?: string[] } = {},
   ): Promise<PlanRunResult> {
     return runPlan(this.#lab, id, options);
+  }
+
+  /**
+   * The gradebook: per student (experiment owner) and assigned template, the
+   * steps done (voided runs count for nothing), the checks within tolerance
+   * and the sign-off. Staff and the local CLI only: a student gets `not_found`.
+   */
+  async gradebook(request: GradebookRequest = {}): Promise<Gradebook> {
+    const { gradebook } = await import("./_gradebook.ts");
+    return await gradebook(this.#lab, request);
+  }
+
+  /** The gradebook as CSV: a header row, then one row per student and template. */
+  async gradebookCsv(request: GradebookRequest = {}): Promise<string> {
+    const { gradebook, gradebookCsv } = await import("./_gradebook.ts");
+    return gradebookCsv(await gradebook(this.#lab, request));
+  }
+
+  /**
+   * The class distribution of one output of one template step, with the
+   * template's accepted value and grading band, and its SVG plot.
+   */
+  async gradebookDistribution(request: DistributionRequest = {}): Promise<GradebookDistribution> {
+    const { gradebookDistribution } = await import("./_gradebook.ts");
+    return await gradebookDistribution(this.#lab, request);
   }
 
   /** Every module, with its descriptor and JSON Schemas. */

@@ -22,6 +22,16 @@ export {
   checkAssignees,
 } from "./_assign.ts";
 export type { CollectRequest } from "./_collect.ts";
+export type {
+  DistributionRequest,
+  Gradebook,
+  GradebookDistribution,
+  GradebookRequest,
+  GradebookRow,
+  GradebookSignOff,
+  GradebookStep,
+  GradebookTemplate,
+} from "./_gradebook.ts";
 export {
   type AccountSettings,
   type DatasetLimits,
