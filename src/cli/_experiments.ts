@@ -66,17 +66,19 @@ function describePlan(
   for (const step of plan.steps.filter((s) => s.checks.length > 0 || s.runs.length > 1)) {
     lines.push("", style.bold(step.id));
     for (const check of step.checks) {
-      const actual = typeof check.actual === "number"
-        ? number(check.actual)
-        : JSON.stringify(check.actual);
       const unit = check.unit ? ` ${check.unit}` : "";
+      const actual = check.actual === null || check.actual === undefined
+        ? "not reported"
+        : typeof check.actual === "number"
+        ? `${number(check.actual)}${unit}`
+        : `${JSON.stringify(check.actual)}${unit}`;
       const deviation = check.deviation === null || check.deviation === 0
         ? ""
         : `, off by ${check.deviation > 0 ? "+" : ""}${number(check.deviation)}${unit}`;
       lines.push(
         `  ${check.ok ? style.green("ok") : style.red("NO")}  ${
           check.label ?? check.field
-        }: ${actual}${unit} (expected ${withUnit(check.expected, unit)}${deviation}${
+        }: ${actual} (expected ${withUnit(check.expected, unit)}${deviation}${
           check.basis === "grading" ? ", grading tolerance" : ""
         })`,
       );

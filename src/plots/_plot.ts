@@ -27,6 +27,8 @@ export interface PlotRenderOptions {
   xScale?: "linear" | "log";
   /** Y axis scale; on `log`, points with y ≤ 0 are left out and sticks rise from the axis. Default `linear`. */
   yScale?: "linear" | "log";
+  /** `integer` keeps only whole-number ticks on a linear x axis (ranks, counts). Default `auto`. */
+  xTicks?: "auto" | "integer";
 }
 
 const TITLE_SIZE = 16;
@@ -95,6 +97,7 @@ export function renderPlotSvg(spec: PlotSpec, options: PlotRenderOptions = {}): 
   const scales = {
     xLog: scaleOption("xScale", options.xScale),
     yLog: scaleOption("yScale", options.yScale),
+    xInteger: options.xTicks === "integer",
   };
 
   const body: string[] = [];
@@ -172,7 +175,7 @@ interface DrawnPanel {
 function drawPanel(
   panel: PlotPanel,
   box: Box,
-  options: { xLog: boolean; yLog: boolean; ownTitle: boolean },
+  options: { xLog: boolean; yLog: boolean; xInteger: boolean; ownTitle: boolean },
 ): DrawnPanel {
   const { xLog, yLog } = options;
   const width = box.right - box.left;
@@ -241,7 +244,7 @@ function drawPanel(
   for (const t of yAxis.ticks) yTickWidth = Math.max(yTickWidth, textWidth(t.label, TICK_SIZE));
   const left = Math.ceil(box.left + 14 + yLabelSpace + yTickWidth + TICK_LENGTH + 5);
   const right = box.right - (legend.place === "right" ? legend.width + 32 : 24);
-  const xAxis = fitXAxis(xExtent, { log: xLog, range: [left, right] });
+  const xAxis = fitXAxis(xExtent, { log: xLog, range: [left, right], integer: options.xInteger });
   const plot = { left, top, right, bottom };
 
   body.push(drawGrid({ x: xAxis, y: yAxis }, plot));
@@ -450,12 +453,16 @@ function buildAxis(
 
 function fitXAxis(
   domain: [number, number],
-  options: { log: boolean; range: [number, number] },
+  options: { log: boolean; range: [number, number]; integer: boolean },
 ): Axis {
   const span = options.range[1] - options.range[0];
   let count = Math.max(2, Math.floor(span / 80));
   for (;;) {
     const axis = buildAxis(domain, { ...options, count });
+    if (options.integer && !options.log) {
+      axis.ticks = axis.ticks.filter((t) => Number.isInteger(t.value))
+        .map((t) => ({ value: t.value, label: String(t.value) }));
+    }
     const labels = axis.ticks.filter((t) => t.label !== "");
     const needed = labels.reduce((sum, t) => sum + textWidth(t.label, TICK_SIZE) + 14, 0);
     if (needed <= span || count <= 2) return axis;

@@ -579,3 +579,23 @@ Deno.test("a dashed series is drawn and keyed dashed; the others keep their soli
   const legend = svg.slice(svg.indexOf('<g class="legend">'));
   assertEquals(legend.match(/stroke-dasharray="7 4"/g)?.length, 1);
 });
+
+Deno.test("xTicks integer: a rank axis has whole-number ticks only, labelled without decimals", () => {
+  const spec: PlotSpec = {
+    title: "Ranks",
+    xLabel: "Rank",
+    yLabel: "Value",
+    series: [{
+      name: "values",
+      kind: "points" as const,
+      points: [[1, 2], [2, 3]] as [number, number][],
+    }],
+  };
+  const ticks = (svg: string) =>
+    [...svg.matchAll(/<text[^>]*text-anchor="middle"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  const auto = ticks(renderPlotSvg(spec));
+  assert(auto.some((label) => label.includes(".")), `expected fractional ticks, got ${auto}`);
+  const integer = ticks(renderPlotSvg(spec, { xTicks: "integer" }));
+  assert(integer.includes("1") && integer.includes("2"), `got ${integer}`);
+  assert(!integer.some((label) => /^\d+\.\d+$/.test(label)), `got ${integer}`);
+});

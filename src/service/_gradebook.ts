@@ -487,6 +487,7 @@ export async function gradebookDistribution(
   const accepted = expectation ? acceptedBand(expectation, { describeExpectation, unit }) : null;
   const svg = (await import("../plots/mod.ts")).renderPlotSvg(
     distributionSpec({ template, step, label, unit, values, accepted }),
+    { xTicks: "integer" },
   );
   return {
     template: key,
