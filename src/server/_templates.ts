@@ -7,6 +7,7 @@
  */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { LabosError, quote } from "../errors.ts";
 import type { Experiment } from "../records/mod.ts";
 import type { TemplateEntry, TemplateExpectation } from "../templates/mod.ts";
 import { type Ui, uiOf } from "./_context.ts";
@@ -276,6 +277,14 @@ async function assignPage(
   state: FormState & { made?: Experiment[] },
 ): Promise<Response> {
   const ui = uiOf(c);
+  if (!mayAssign(ui) && ui.user) {
+    throw new LabosError(
+      "forbidden",
+      `Only an instructor or an admin may assign labs: ${
+        quote(ui.user.username)
+      } is a ${ui.user.role}`,
+    );
+  }
   const entries = await c.var.lab.listTemplates();
   const chosen = state.values.template ?? c.req.query("template") ?? "";
   const made = state.made ?? [];

@@ -446,6 +446,9 @@ Deno.test("only an instructor or an admin assigns labs; a student's page offers 
     const { cookie } = await signIn("amy");
     const page = await (await request("/templates", { headers: { cookie } })).text();
     assert(!page.includes("Assign to students"), "a student is not offered assigning");
+    const form = await request("/templates/assign", { headers: { cookie } });
+    assertEquals(form.status, 403, "a student does not get the assigning form");
+    assertStringIncludes(await form.text(), "Only an instructor or an admin may assign labs");
 
     const ivy = { authorization: `Bearer ${await token("ivy")}` };
     const made = await request(
