@@ -43,9 +43,13 @@ async function numberFormatter(lab: Lab): Promise<(value: number) => string> {
 
 function describePlan(
   plan: ExperimentPlan,
-  options: { style: Style; number: (value: number) => string },
+  options: {
+    style: Style;
+    number: (value: number) => string;
+    expectedWithUnit: (expected: string, unit?: string | null) => string;
+  },
 ): string {
-  const { style, number } = options;
+  const { style, number, expectedWithUnit } = options;
   const rows = plan.steps.map((step) => {
     const passed = step.checks.filter((check) => check.ok).length;
     return [
@@ -78,7 +82,7 @@ function describePlan(
       lines.push(
         `  ${check.ok ? style.green("ok") : style.red("NO")}  ${
           check.label ?? check.field
-        }: ${actual} (expected ${withUnit(check.expected, unit)}${deviation}${
+        }: ${actual} (expected ${expectedWithUnit(check.expected, check.unit)}${deviation}${
           check.basis === "grading" ? ", grading tolerance" : ""
         })`,
       );
@@ -105,14 +109,6 @@ function splitNames(values: string[] | undefined): string[] | undefined {
   const names = (values ?? []).flatMap((value) => value.split(",")).map((name) => name.trim())
     .filter(Boolean);
   return names.length > 0 ? names : undefined;
-}
-
-/** `6.9 ± 0.05` with ` K` is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
-function withUnit(expected: string, unit: string): string {
-  const relative = / ± (\S+ %)$/.exec(expected);
-  return relative
-    ? `${expected.slice(0, relative.index)}${unit} ± ${relative[1]}`
-    : `${expected}${unit}`;
 }
 
 function describeRun(run: PlanRun): string {
@@ -210,7 +206,12 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
       const lab = await cli.lab(command);
       const plan = await lab.experimentPlan(id);
       const number = await numberFormatter(lab);
-      cli.emit(command, plan, () => describePlan(plan, { style: cli.style, number }));
+      const { expectedWithUnit } = await import("../templates/mod.ts");
+      cli.emit(
+        command,
+        plan,
+        () => describePlan(plan, { style: cli.style, number, expectedWithUnit }),
+      );
     });
 
   experiments.command("run-plan")
@@ -230,6 +231,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           params: options.param,
         });
         const number = await numberFormatter(lab);
+        const { expectedWithUnit } = await import("../templates/mod.ts");
         cli.emit(command, result, () => {
           const lines = result.runs.length === 0
             ? ["Nothing to run: every planned step is done (use --step to run one again)"]
@@ -239,7 +241,7 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
               }`
             );
           return `${lines.join("\n")}\n\n${
-            describePlan(result.plan, { style: cli.style, number })
+            describePlan(result.plan, { style: cli.style, number, expectedWithUnit })
           }`;
         });
         if (result.runs.some(({ result: run }) => run.job.status === "failed")) cli.fail(1);

@@ -6,8 +6,15 @@ import { type Style, table, truncate } from "./_format.ts";
 function describeTemplate(
   entry: TemplateEntry,
   style: Style,
-  describeExpectation: (expectation: TemplateExpectation) => string,
+  tools: {
+    describeExpectation: (
+      expectation: TemplateExpectation,
+      options?: { graded?: boolean },
+    ) => string;
+    expectedWithUnit: (expected: string, unit?: string | null) => string;
+  },
 ): string {
+  const { describeExpectation, expectedWithUnit: withUnit } = tools;
   const { template } = entry;
   const lines = [
     `${style.bold(template.title)}  ${template.key} ${template.version}`,
@@ -31,8 +38,15 @@ function describeTemplate(
     lines.push(`- ${step.id}: ${step.title} (${step.module})`);
     lines.push(`    input     ${JSON.stringify(step.input)}`);
     for (const expectation of step.expected) {
-      const unit = expectation.unit ? ` ${expectation.unit}` : "";
-      lines.push(`    expect    ${expectation.field} ${describeExpectation(expectation)}${unit}`);
+      const { unit } = expectation;
+      const graded = expectation.grading
+        ? `; student data ${withUnit(describeExpectation(expectation, { graded: true }), unit)}`
+        : "";
+      lines.push(
+        `    expect    ${expectation.field} ${
+          withUnit(describeExpectation(expectation), unit)
+        }${graded}`,
+      );
     }
     if (step.source) lines.push(`    source    ${step.source}`);
   }
@@ -75,11 +89,11 @@ export function registerTemplateCommands(program: Command, cli: CliContext): voi
     .argument("<key>", "template key, e.g. coffee-cup-calorimetry")
     .action(async (key: string, _options, command: Command) => {
       const entry = await (await cli.lab(command)).getTemplate(key);
-      const { describeExpectation } = await import("../templates/mod.ts");
+      const tools = await import("../templates/mod.ts");
       cli.emit(
         command,
         { ...entry.template, source: entry.source },
-        () => describeTemplate(entry, cli.style, describeExpectation),
+        () => describeTemplate(entry, cli.style, tools),
       );
     });
 

@@ -8,7 +8,13 @@
  */
 import { Hono } from "hono";
 import type { Experiment } from "../records/mod.ts";
-import type { ExpectationCheck, ExperimentPlan, PlanRun, PlanStep } from "../templates/mod.ts";
+import {
+  type ExpectationCheck,
+  expectedWithUnit,
+  type ExperimentPlan,
+  type PlanRun,
+  type PlanStep,
+} from "../templates/mod.ts";
 import type { NumberFormat } from "../units/mod.ts";
 import { uiOf } from "./_context.ts";
 import { renderPage } from "./_layout.ts";
@@ -166,7 +172,7 @@ function checksTable(checks: ExpectationCheck[], format: NumberFormat): Html {
           <td class="wrap">${check.label ?? check.field}<span class="show-narrow"> ${badge(
             check.ok ? "ok" : "bad",
           )}</span></td>
-          <td>${withUnit(check.expected, unit)}${check.basis === "grading"
+          <td>${expectedWithUnit(check.expected, check.unit)}${check.basis === "grading"
             ? html`
               <br><span class="small muted">grading tolerance</span>
             `
@@ -183,14 +189,6 @@ function checksTable(checks: ExpectationCheck[], format: NumberFormat): Html {
       `;
     }),
   );
-}
-
-/** `6.9 ± 0.05` with ` K` is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
-function withUnit(expected: string, unit: string): string {
-  const relative = / ± (\S+ %)$/.exec(expected);
-  return relative
-    ? `${expected.slice(0, relative.index)}${unit} ± ${relative[1]}`
-    : `${expected}${unit}`;
 }
 
 function unmatchedCard(plan: ExperimentPlan): Html {

@@ -18,7 +18,9 @@ import {
 } from "../records/mod.ts";
 import type { PlotSeries, PlotSpec } from "../modules/contract.ts";
 import type {
+  acceptedRange,
   describeExpectation,
+  expectedWithUnit,
   ExperimentPlan,
   LabTemplate,
   TemplateExpectation,
@@ -481,10 +483,10 @@ export async function gradebookDistribution(
     } else missing.push(row.student);
   }
   values.sort((a, b) => a.value - b.value || (a.student < b.student ? -1 : 1));
-  const { describeExpectation } = await import("../templates/mod.ts");
+  const templateTools = await import("../templates/mod.ts");
   const label = expectation?.label ?? field.path;
   const unit = expectation?.unit ?? field.unit ?? null;
-  const accepted = expectation ? acceptedBand(expectation, { describeExpectation, unit }) : null;
+  const accepted = expectation ? acceptedBand(expectation, { tools: templateTools, unit }) : null;
   const svg = (await import("../plots/mod.ts")).renderPlotSvg(
     distributionSpec({ template, step, label, unit, values, accepted }),
     { xTicks: "integer" },
@@ -557,31 +559,26 @@ async function pickField(
   return numeric.find((output) => output.path === wanted) ?? { path: wanted };
 }
 
+/** The template helpers the band needs, loaded with the first gradebook plot. */
+interface TemplateTools {
+  acceptedRange: typeof acceptedRange;
+  describeExpectation: typeof describeExpectation;
+  expectedWithUnit: typeof expectedWithUnit;
+}
+
 /** The accepted value and the band a student's own data passes in (its grading tolerance). */
 function acceptedBand(
   expectation: TemplateExpectation,
-  options: { describeExpectation: typeof describeExpectation; unit: string | null },
+  options: { tools: TemplateTools; unit: string | null },
 ): GradebookDistribution["accepted"] {
-  if (expectation.equals !== undefined) return null;
-  const grading = expectation.grading;
-  const widen = (around: number) =>
-    grading
-      ? Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around))
-      : 0;
-  const expected = withUnit(
-    options.describeExpectation(expectation, { graded: true }),
+  const { acceptedRange, describeExpectation, expectedWithUnit } = options.tools;
+  const range = acceptedRange(expectation, { graded: true });
+  if (range === null) return null;
+  const expected = expectedWithUnit(
+    describeExpectation(expectation, { graded: true }),
     options.unit,
   );
-  const { value, min, max } = expectation;
-  if (value !== undefined) {
-    const half = grading ? widen(value) : expectation.tolerance ?? 0;
-    return { value, low: tidy(value - half), high: tidy(value + half), expected };
-  }
-  return {
-    ...(min === undefined ? {} : { low: tidy(min - widen(min)) }),
-    ...(max === undefined ? {} : { high: tidy(max + widen(max)) }),
-    expected,
-  };
+  return { ...range, expected };
 }
 
 /** Up to this many students, each point is labelled with the username. */
@@ -639,20 +636,6 @@ function distributionSpec(options: {
       text: entry.student,
     })),
   };
-}
-
-/** `6.9 ± 0.05` in K is `6.9 ± 0.05 K`; `6.9 ± 5 %` is `6.9 K ± 5 %`. */
-function withUnit(expected: string, unit: string | null): string {
-  if (!unit) return expected;
-  const relative = / ± (\S+ %)$/.exec(expected);
-  return relative
-    ? `${expected.slice(0, relative.index)} ${unit} ± ${relative[1]}`
-    : `${expected} ${unit}`;
-}
-
-/** Rounds away floating-point noise: 6.9 × 1.05 is 7.245, not 7.245000000000001. */
-function tidy(value: number): number {
-  return Number(value.toPrecision(12));
 }
 
 function valueAtPath(value: unknown, dotted: string): unknown {

@@ -248,10 +248,7 @@ export function checkExpectation(
 ): ExpectationCheck {
   const actual = valueAtPath(output, expectation.field);
   const grading = options.graded ? expectation.grading : undefined;
-  const widen = (around: number) =>
-    grading
-      ? Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around))
-      : 0;
+  const widen = (around: number) => gradingWidth(grading, around);
   const numeric = typeof actual === "number" && Number.isFinite(actual);
   let ok: boolean;
   let deviation: number | null = null;
@@ -317,10 +314,7 @@ export function describeExpectation(
 ): string {
   const { value, tolerance } = expectation;
   const grading = options.graded ? expectation.grading : undefined;
-  const widen = (around: number) =>
-    grading
-      ? Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around))
-      : 0;
+  const widen = (around: number) => gradingWidth(grading, around);
   if (expectation.equals !== undefined) return `= ${JSON.stringify(expectation.equals)}`;
   if (value !== undefined) {
     if (grading?.relativeTolerance !== undefined && grading.tolerance === undefined) {
@@ -339,6 +333,64 @@ export function describeExpectation(
 }
 
 /** Rounds away floating-point noise: 7.1 − 6.9 is 0.2, not 0.19999999999999973. */
+/** How far a grading tolerance widens the accepted range around a value (0 without one). */
+function gradingWidth(grading: TemplateExpectation["grading"], around: number): number {
+  if (!grading) return 0;
+  return Math.max(grading.tolerance ?? 0, (grading.relativeTolerance ?? 0) * Math.abs(around));
+}
+
+/**
+ * The accepted range of a numeric expectation: `low` to `high` around
+ * `value`, widened by the grading tolerance for a student's own data
+ * (`graded`). An exact (`equals`) expectation has none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { acceptedRange } from "./_plan.ts";
+ * const expectation = { field: "deltaTK", value: 6.9, tolerance: 0.05, grading: { relativeTolerance: 0.05 } };
+ * assert.deepStrictEqual(acceptedRange(expectation), { value: 6.9, low: 6.85, high: 6.95 });
+ * assert.deepStrictEqual(acceptedRange(expectation, { graded: true }), { value: 6.9, low: 6.555, high: 7.245 });
+ * ```
+ */
+export function acceptedRange(
+  expectation: TemplateExpectation,
+  options: { graded?: boolean } = {},
+): { value?: number; low?: number; high?: number } | null {
+  if (expectation.equals !== undefined) return null;
+  const grading = options.graded ? expectation.grading : undefined;
+  const { value, min, max } = expectation;
+  if (value !== undefined) {
+    const half = grading ? gradingWidth(grading, value) : expectation.tolerance ?? 0;
+    return { value, low: tidy(value - half), high: tidy(value + half) };
+  }
+  return {
+    ...(min === undefined ? {} : { low: tidy(min - gradingWidth(grading, min)) }),
+    ...(max === undefined ? {} : { high: tidy(max + gradingWidth(grading, max)) }),
+  };
+}
+
+/**
+ * An expected value's text with its unit in place: `6.9 ± 0.05` in K reads
+ * `6.9 ± 0.05 K`, and `6.9 ± 5 %` reads `6.9 K ± 5 %`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { expectedWithUnit } from "./_plan.ts";
+ * assert.equal(expectedWithUnit("6.9 ± 5 %", "K"), "6.9 K ± 5 %");
+ * assert.equal(expectedWithUnit("≤ 0.1", "K"), "≤ 0.1 K");
+ * assert.equal(expectedWithUnit("≤ 0.1", null), "≤ 0.1");
+ * ```
+ */
+export function expectedWithUnit(expected: string, unit?: string | null): string {
+  if (!unit) return expected;
+  const relative = / ± (\S+ %)$/.exec(expected);
+  return relative
+    ? `${expected.slice(0, relative.index)} ${unit} ± ${relative[1]}`
+    : `${expected} ${unit}`;
+}
+
 function tidy(value: number): number {
   return Number(value.toPrecision(12));
 }

@@ -14,10 +14,12 @@ export {
   type TemplateEntry,
 } from "./_catalog.ts";
 export {
+  acceptedRange,
   checkExpectation,
   derivePlan,
   describeExpectation,
   type ExpectationCheck,
+  expectedWithUnit,
   type ExperimentPlan,
   type PlanJob,
   type PlanMatch,
