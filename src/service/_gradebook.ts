@@ -465,6 +465,7 @@ export async function gradebookDistribution(
   const field = await pickField(lab, { template, step, field: request?.field });
   const expectation = step.expected.find((e) => e.field === field.path);
   const at = template.steps.indexOf(step);
+  const templateTools = await import("../templates/mod.ts");
   const values: GradebookDistribution["values"] = [];
   const missing: string[] = [];
   for (const row of rows.filter((row) => row.template === key)) {
@@ -472,7 +473,7 @@ export async function gradebookDistribution(
     const output = planned.datasetId
       ? (await lab.storage.get("dataset", planned.datasetId)).output
       : undefined;
-    const value = valueAtPath(output, field.path);
+    const value = templateTools.valueAtPath(output, field.path);
     if (planned.jobId && typeof value === "number" && Number.isFinite(value)) {
       values.push({
         student: row.student,
@@ -483,7 +484,6 @@ export async function gradebookDistribution(
     } else missing.push(row.student);
   }
   values.sort((a, b) => a.value - b.value || (a.student < b.student ? -1 : 1));
-  const templateTools = await import("../templates/mod.ts");
   const label = expectation?.label ?? field.path;
   const unit = expectation?.unit ?? field.unit ?? null;
   const accepted = expectation ? acceptedBand(expectation, { tools: templateTools, unit }) : null;
@@ -594,7 +594,8 @@ function distributionSpec(options: {
 }): PlotSpec {
   const { template, step, label, unit, values, accepted } = options;
   const shown = (value: number) => `${value}${unit ? ` ${unit}` : ""}`;
-  const right = Math.max(values.length, 1) + 0.5;
+  // At least two ranks, so the axis has two whole-number ticks to read it by.
+  const right = Math.max(values.length, 2) + 0.5;
   const across = (y: number): Array<[number, number]> => [[0.5, y], [right, y]];
   const series: PlotSeries[] = [{
     kind: "points",
@@ -636,13 +637,4 @@ function distributionSpec(options: {
       text: entry.student,
     })),
   };
-}
-
-function valueAtPath(value: unknown, dotted: string): unknown {
-  let current = value;
-  for (const key of dotted.split(".")) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
 }

@@ -400,7 +400,19 @@ function formatNumber(value: number): string {
   return size !== 0 && (size < 1e-3 || size >= 1e6) ? value.toExponential() : String(value);
 }
 
-function valueAtPath(value: unknown, dotted: string): unknown {
+/**
+ * The value at a dotted path of a module output, such as `peaks.2.abundance`;
+ * undefined when the path does not exist.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { valueAtPath } from "./_plan.ts";
+ * assert.equal(valueAtPath({ peaks: [{ mz: 1 }, { mz: 2 }] }, "peaks.1.mz"), 2);
+ * assert.equal(valueAtPath({ peaks: [] }, "peaks.0.mz"), undefined);
+ * ```
+ */
+export function valueAtPath(value: unknown, dotted: string): unknown {
   let current = value;
   for (const key of dotted.split(".")) {
     if (current === null || typeof current !== "object") return undefined;

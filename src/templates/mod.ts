@@ -25,6 +25,7 @@ export {
   type PlanMatch,
   type PlanRun,
   type PlanStep,
+  valueAtPath,
 } from "./_plan.ts";
 export {
   type LabTemplate,

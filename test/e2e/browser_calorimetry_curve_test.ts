@@ -6,14 +6,12 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliJson, cliOk } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
+import { CHROMIUM, HAVE_CHROMIUM } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const TOKEN = "browser-curve-token-0123456789abcdef";
 
 if (!HAVE_CHROMIUM) {

@@ -7,15 +7,12 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk, REPO_ROOT } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, text } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = `${REPO_ROOT}test/artifacts`;
 const DOCS_SHOTS = `${REPO_ROOT}docs/screenshots`;
 const UPDATE_DOCS = Deno.env.get("LABOS_UPDATE_SCREENSHOTS") === "1";
 const TOKEN = "browser-test-token-0123456789abcdef";
@@ -37,10 +34,6 @@ async function shot(page: Page, name: string, docsName?: string): Promise<void> 
 
 function nav(page: Page, name: string) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.locator(selector).first().innerText()).trim();
 }
 
 Deno.test({

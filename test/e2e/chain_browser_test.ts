@@ -6,17 +6,14 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { cliOk, REPO_ROOT } from "../_cli.ts";
+import { cliOk } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
 import { openLab } from "../../src/service/mod.ts";
 import { GAS_CONSTANT_J_PER_MOL_K } from "../../src/modules/builtin/kinetics/_arrhenius.ts";
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, text } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = `${REPO_ROOT}test/artifacts`;
 const TOKEN = "chain-browser-token-0123456789abcdef";
 const EA_J_PER_MOL = 50_000;
 const A_PER_S = 1e6;
@@ -27,10 +24,6 @@ if (!HAVE_CHROMIUM) {
   console.log(
     `notice: skipping the chain browser test: ${CHROMIUM} is absent (apt-get install chromium)`,
   );
-}
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.locator(selector).first().innerText()).trim();
 }
 
 Deno.test({

@@ -13,32 +13,18 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { cliOk, REPO_ROOT } from "../_cli.ts";
+import { cliOk } from "../_cli.ts";
 import { decodePlotSvg } from "../_svg_decode.ts";
 import { startServe } from "./_serve.ts";
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, pageWidth, text } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = `${REPO_ROOT}test/artifacts`;
 const PASSWORDS: Record<string, string> = {
   prof: "burette-instructor-2026",
   ana: "calorimeter-ana-2026",
   bo: "calorimeter-bo-2026",
 };
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.locator(selector).first().innerText()).trim();
-}
-
-async function pageWidth(page: Page): Promise<number> {
-  return await page.evaluate(() =>
-    (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
-      .document.documentElement.scrollWidth
-  );
-}
 
 async function signIn(page: Page, options: { origin: string; username: string }): Promise<void> {
   await page.goto(`${options.origin}/login`);

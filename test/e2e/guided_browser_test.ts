@@ -7,27 +7,13 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
-import { cliOk, REPO_ROOT } from "../_cli.ts";
+import { cliOk } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, pageWidth, text } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = `${REPO_ROOT}test/artifacts`;
 const TOKEN = "guided-browser-token-0123456789abcdef";
-
-async function text(page: Page, selector: string): Promise<string> {
-  return (await page.locator(selector).first().innerText()).trim();
-}
-
-async function pageWidth(page: Page): Promise<number> {
-  return await page.evaluate(() =>
-    (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
-      .document.documentElement.scrollWidth
-  );
-}
 
 async function guidedLab(page: Page, options: { width: number; origin: string }): Promise<void> {
   const { width } = options;
