@@ -17,3 +17,16 @@ Deno.test("jsonCopy gives what a JSON round trip gives, key order included", () 
   assertEquals(Object.keys(jsonCopy(proto) as object), ["__proto__"]);
   assertEquals(Object.is((jsonCopy([-0]) as number[])[0], 0), true);
 });
+
+Deno.test("jsonCopy of an array of numbers is a new array equal to the JSON round trip", () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.double(), fc.integer(), fc.constant(-0))), (values) => {
+      const copy = jsonCopy(values) as unknown[];
+      assertEquals(copy !== values, true);
+      const expected = JSON.parse(JSON.stringify(values)) as unknown[];
+      assertEquals(copy.length, expected.length);
+      return copy.every((item, i) => Object.is(item, expected[i]));
+    }),
+    { numRuns: 500 },
+  );
+});
