@@ -97,13 +97,13 @@ export function fitLine(
       `Cannot fit a line: the ${xName} are too close together for a finite slope`,
     );
   }
-  const fitted = x.map((xi) => slope * xi + intercept);
-  const ssRes = sumOfSquaredResiduals(y, fitted);
+  let ssRes = 0;
+  for (let i = 0; i < n; i++) ssRes += (y[i] - (slope * x[i] + intercept)) ** 2;
   const sr = n > 2 ? Math.sqrt(ssRes / (n - 2)) : null;
   return {
     slope,
     intercept,
-    rSquared: coefficientOfDetermination(y, fitted),
+    rSquared: rSquaredOf(y, ssRes),
     slopeStandardError: sr === null ? null : sr / Math.sqrt(sxx),
     interceptStandardError: sr === null ? null : sr * Math.sqrt(1 / n + (meanX * meanX) / sxx),
     residualStandardDeviation: sr,
@@ -229,9 +229,13 @@ export function fitBasis(
   checkFinite(y, options.yName ?? "y values");
   checkSpread(y, { name: options.yName ?? "y values", meanValue: mean(y) });
   const n = x.length;
-  const columns = basis.map((f) => x.map((xi) => f(xi)));
+  const columns = basis.map((f) => {
+    const column = new Array<number>(n);
+    for (let i = 0; i < n; i++) column[i] = f(x[i]);
+    return column;
+  });
   for (const column of columns) {
-    const bad = column.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(column);
     if (bad >= 0) {
       throw new ModuleError(`Cannot fit: a basis function is not finite at x = ${x[bad]}`);
     }
@@ -240,7 +244,10 @@ export function fitBasis(
   scales.forEach((scale) => {
     if (scale === 0) throw singular(xName, p);
   });
-  columns.forEach((column, j) => column.forEach((_, i) => (column[i] /= scales[j])));
+  columns.forEach((column, j) => {
+    const scale = scales[j];
+    for (let i = 0; i < n; i++) column[i] /= scale;
+  });
 
   const qty = y.slice();
   const r: number[][] = Array.from({ length: p }, () => new Array(p).fill(0));
@@ -251,7 +258,8 @@ export function fitBasis(
     const alpha = colK[k] > 0 ? -norm : norm;
     const v = colK.slice(k);
     v[0] -= alpha;
-    const vv = v.reduce((sum, vi) => sum + vi * vi, 0);
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
     if (vv > 0) {
       for (let j = k; j < p; j++) reflect(columns[j], v, vv, k);
       reflect(qty, v, vv, k);
@@ -270,7 +278,12 @@ export function fitBasis(
   }
   const coefficients = scaled.map((c, j) => c / scales[j]);
   if (!coefficients.every(Number.isFinite)) throw singular(xName, p);
-  const fitted = x.map((xi) => basis.reduce((sum, f, j) => sum + coefficients[j] * f(xi), 0));
+  const fitted = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < p; j++) sum += coefficients[j] * basis[j](x[i]);
+    fitted[i] = sum;
+  }
   const ssRes = sumOfSquaredResiduals(y, fitted);
 
   let standardErrors: Array<number | null> = new Array(p).fill(null);
@@ -314,11 +327,21 @@ export function coefficientOfDetermination(
   observed: readonly number[],
   fitted: readonly number[],
 ): number {
+  return rSquaredOf(observed, () => sumOfSquaredResiduals(observed, fitted));
+}
+
+/** R² from the residual sum of squares, given or computed only when needed. */
+function rSquaredOf(observed: readonly number[], ssRes: number | (() => number)): number {
   const m = mean(observed);
-  const ssTot = observed.reduce((sum, v) => sum + (v - m) ** 2, 0);
-  const scale = observed.reduce((largest, v) => Math.max(largest, Math.abs(v)), 0);
+  let ssTot = 0;
+  let scale = 0;
+  for (let i = 0; i < observed.length; i++) {
+    const v = observed[i];
+    ssTot += (v - m) ** 2;
+    scale = Math.max(scale, Math.abs(v));
+  }
   if (ssTot <= observed.length * (8 * Number.EPSILON * scale) ** 2) return 1;
-  return 1 - sumOfSquaredResiduals(observed, fitted) / ssTot;
+  return 1 - (typeof ssRes === "number" ? ssRes : ssRes()) / ssTot;
 }
 
 /**
@@ -487,8 +510,13 @@ function checkData(x: readonly number[], y: readonly number[], minimum: number):
   }
 }
 
+function firstNonFinite(values: readonly number[]): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
 function checkFinite(values: readonly number[], name: string): void {
-  const bad = values.findIndex((v) => !Number.isFinite(v));
+  const bad = firstNonFinite(values);
   if (bad >= 0) {
     throw new ModuleError(
       `Cannot fit: ${name} value ${bad + 1} is not finite (${values[bad]}); ` +
@@ -509,8 +537,8 @@ function checkSpread(
   if (isConstant(values)) return;
   let spread = 0;
   let sum = 0;
-  for (const v of values) {
-    const deviation = Math.abs(v - options.meanValue);
+  for (let i = 0; i < values.length; i++) {
+    const deviation = Math.abs(values[i] - options.meanValue);
     spread = Math.max(spread, deviation);
     sum += deviation * deviation;
   }
@@ -564,7 +592,9 @@ function invertUpperTriangular(r: number[][]): number[][] {
 }
 
 function mean(values: readonly number[]): number {
-  return values.reduce((sum, v) => sum + v, 0) / values.length;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
 }
 
 function sumOfSquaredResiduals(observed: readonly number[], fitted: readonly number[]): number {
