@@ -253,7 +253,8 @@ export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[
     }
     return shape;
   };
-  const path: string[] = [];
+  // Array indexes stay numbers until a path is reported: a long array makes no strings.
+  const path: Array<string | number> = [];
   walk(schema, value);
   return found;
 
@@ -265,7 +266,7 @@ export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[
       for (let index = 0; index < at.length; index++) {
         const item = at[index];
         if (item === null || typeof item !== "object") continue;
-        path.push(String(index));
+        path.push(index);
         walk(shape.items, item);
         path.pop();
       }
@@ -275,8 +276,10 @@ export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[
     for (const key of Object.keys(at)) {
       const owner = shape.owners.get(key);
       if (owner !== undefined) {
+        const item = (at as Record<string, unknown>)[key];
+        if (item === null || typeof item !== "object") continue;
         path.push(key);
-        walk(owner, (at as Record<string, unknown>)[key]);
+        walk(owner, item);
         path.pop();
       } else if (shape.closed) {
         const near = nearestName(key, shape.known);
