@@ -190,3 +190,51 @@ Deno.test("item 1: a large run's job record is its canonical JSON, written in ch
     assertEquals(names, [`${job.id}.json`], "no staged file is left behind");
   });
 });
+
+/** Hashes of 3,000-point runs recorded by LabOS before the fast paths of round 2 (cc7a48c). */
+const RECORDED_HASHES: Record<string, { input: string; bytes: number; output: string }> = {
+  "kinetics.integrated-rate-law": {
+    input: "5c49d30f782bd240b543270ccf73cb21449c13ce9fb0fcf41ff650e4eb3e04c0",
+    bytes: 115475,
+    output: "06a4a9bc339122f99ed7e3dc8777adaf8646dd50cb4131bd2c4cfaab0ee22f1a",
+  },
+  "kinetics.arrhenius": {
+    input: "5dacf06152e812459ed207d4d4a8dbd235891900208de7e1d07c3935bc92a5a4",
+    bytes: 109775,
+    output: "72f9f99492ac06cd16fb78af34504b8d14e746812b7aa92e307c24e6bf3e00cd",
+  },
+  "chromatography.van-deemter": {
+    input: "dbad0d06dc1c16feb791f18f5522e912364a312e2d8549fb176ea79f8c9e17a2",
+    bytes: 109709,
+    output: "59212cb0aa9178f42ef3076747d8b4c26a8c97607ba10c49a1f89423d14a98a4",
+  },
+  "spectroscopy.beer-lambert": {
+    input: "9f97c13ff17002f0c33a7b4bf801a6d66dfffef4e5073d353f7f7c03c0bc7bb4",
+    bytes: 223163,
+    output: "99df958e6032f769cf17ad8a86e7ea018a7a220fb6960ffc32b8c515b0ba9ecf",
+  },
+  "chromatography.peak-metrics": {
+    input: "b5502a1b8ca282e5df8c31e1bdb4218f4ae3e30389f880338272ff8d5211d9a7",
+    bytes: 270518,
+    output: "0ca25287288be49dea590612ed3369c288691e16f7f2a4522ff71e4ba671961e",
+  },
+};
+
+Deno.test("item 1: long inputs hash and compute exactly as recorded before the fast paths", async () => {
+  for (const key of FIT_MODULES) {
+    const module = BUILTIN_MODULES.find((m) => m.key === key)!;
+    const prepared = prepareRun({ module, source: "builtin" }, bigInput(key, 3000));
+    const outcome = await executeRun(prepared);
+    assertEquals(outcome.status, "succeeded", key);
+    const recorded = RECORDED_HASHES[key];
+    assertEquals(
+      [
+        prepared.inputHash,
+        prepared.inputBytes,
+        outcome.status === "succeeded" && outcome.outputHash,
+      ],
+      [recorded.input, recorded.bytes, recorded.output],
+      key,
+    );
+  }
+});
