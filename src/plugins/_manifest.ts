@@ -1,5 +1,7 @@
 import * as fs from "node:fs";
-import semver from "semver";
+// Two functions, not the package's index, which loads all of its fifty files on every start.
+import satisfies from "semver/functions/satisfies.js";
+import validRange from "semver/ranges/valid.js";
 import * as z from "zod";
 import { LabosError } from "../errors.ts";
 import { LABOS_API_VERSION, type ModuleExample } from "../modules/contract.ts";
@@ -61,7 +63,7 @@ const manifestObject = z.strictObject({
     "must be a semantic version such as 1.0.0",
   ),
   labosApi: z.string().refine(
-    (range) => semver.validRange(range) !== null,
+    (range) => validRange(range) !== null,
     "must be a semver range such as ^1.0.0",
   ),
   entry: z.string().min(1).optional(),
@@ -134,10 +136,10 @@ export function readManifest(file: string): ModuleManifest {
  * the problem, or undefined when the range includes it.
  */
 export function apiProblem(range: string): string | undefined {
-  if (semver.validRange(range) === null) {
+  if (validRange(range) === null) {
     return `labosApi ${JSON.stringify(range)} is not a semver range such as ^1.0.0`;
   }
-  return semver.satisfies(LABOS_API_VERSION, range)
+  return satisfies(LABOS_API_VERSION, range)
     ? undefined
     : `labosApi ${JSON.stringify(range)} does not include ${LABOS_API_VERSION}`;
 }
