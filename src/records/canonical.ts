@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 
 /**
  * Serialises a JSON value with object keys sorted at every level and no
@@ -336,8 +336,49 @@ export function sha256Chunks(chunks: readonly Uint8Array[]): string {
 export function hashJson(value: unknown): string {
   const parts: Part[] = [];
   write(value, parts);
+  const shared = sharedPrefixHash(parts);
+  if (shared !== undefined) return shared;
   // Hashed part by part: the kept bytes of a large input are never copied.
   const hash = createHash("sha256");
   for (const chunk of encodeParts(parts)) hash.update(chunk);
   return hash.digest("hex");
+}
+
+/** Kept bytes at least this long are worth a saved hash state. */
+const SHARED_PREFIX_MIN_BYTES = 1024 * 1024;
+
+/**
+ * The hash state after the text before a large kept value and the value
+ * itself, by the value's first chunk: a job's queued and running records
+ * differ only after their input, so the second reuses the first's state.
+ */
+const PREFIX_STATES = new WeakMap<
+  Uint8Array,
+  { prefix: string; chunks: readonly Uint8Array[]; state: Hash }
+>();
+
+/** {@linkcode hashJson} of parts that hold a large kept value, through a saved state; undefined for others. */
+function sharedPrefixHash(parts: Part[]): string | undefined {
+  let first = 0;
+  while (first < parts.length && typeof parts[first] === "string") first++;
+  let end = first;
+  let bytes = 0;
+  while (end < parts.length && typeof parts[end] !== "string") bytes += parts[end++].length;
+  if (bytes < SHARED_PREFIX_MIN_BYTES) return undefined;
+  const prefix = (parts.slice(0, first) as string[]).join("");
+  const chunks = parts.slice(first, end) as Uint8Array[];
+  const saved = PREFIX_STATES.get(chunks[0]);
+  let state: Hash;
+  if (
+    saved !== undefined && saved.prefix === prefix && saved.chunks.length === chunks.length &&
+    saved.chunks.every((chunk, i) => chunk === chunks[i])
+  ) {
+    state = saved.state.copy();
+  } else {
+    state = createHash("sha256").update(ENCODER.encode(prefix));
+    for (const chunk of chunks) state.update(chunk);
+    PREFIX_STATES.set(chunks[0], { prefix, chunks, state: state.copy() });
+  }
+  for (const chunk of encodeParts(parts.slice(end))) state.update(chunk);
+  return state.digest("hex");
 }
