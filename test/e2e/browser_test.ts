@@ -155,7 +155,8 @@ Deno.test({
       await page.getByRole("button", { name: "Import" }).click();
       assertEquals(await text(page, "h1"), "rates.csv");
       assertStringIncludes(await text(page, "#table-title"), "2 rows");
-      assert(await page.locator("img.lineage").isVisible(), "the lineage graph is shown");
+      // isVisible() does not wait: an image not yet laid out under load reads as hidden.
+      await page.locator("img.lineage").waitFor({ state: "visible", timeout: 15_000 });
       await shot(page, "06-dataset");
 
       // (6) Verify the audit log from the UI.
