@@ -5,7 +5,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import type { Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { REPO_ROOT } from "../_cli.ts";
 
 /** The Chromium that Debian's `chromium` package installs. */
@@ -14,6 +14,26 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const HAVE_CHROMIUM: boolean = existsSync(CHROMIUM);
 /** Where the browser tests write their screenshots. */
 export const ARTIFACTS = `${REPO_ROOT}test/artifacts`;
+
+/**
+ * Starts Debian's Chromium headless, with nothing fetched in the background
+ * (no updates, sync or QUIC), for one browser test.
+ */
+export async function launchChromium(): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
 
 /** The trimmed text of the first element that matches `selector`. */
 export async function text(page: Page, selector: string): Promise<string> {

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk } from "../_cli.ts";
 import { openLab } from "../../src/service/mod.ts";
 import { startServe } from "./_serve.ts";
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, pageWidth, text } from "./_browser.ts";
+import { ARTIFACTS, HAVE_CHROMIUM, launchChromium, pageWidth, text } from "./_browser.ts";
 
 const PASSWORD = "titration-2026";
 
@@ -38,10 +38,7 @@ Deno.test({
     const cspErrors: string[] = [];
     try {
       assertEquals(server.url, `${server.origin}/login`, "sign-in mode prints the login page");
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-      });
+      browser = await launchChromium();
       for (const [label, width, height] of [["desktop", 1280, 860], ["375px", 375, 800]] as const) {
         const context = await browser.newContext({ viewport: { width, height } });
         const page = await context.newPage();

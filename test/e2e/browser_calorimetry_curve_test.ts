@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliJson, cliOk } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
-import { CHROMIUM, HAVE_CHROMIUM } from "./_browser.ts";
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from "./_browser.ts";
 
 const TOKEN = "browser-curve-token-0123456789abcdef";
 
@@ -39,10 +39,7 @@ Deno.test({
     const server = await startServe(dataDir, { env: { LABOS_TOKEN: TOKEN } });
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
       const page = await context.newPage();
       await page.goto(server.url);

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk, REPO_ROOT } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, text } from "./_browser.ts";
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launchChromium, text } from "./_browser.ts";
 
 const DOCS_SHOTS = `${REPO_ROOT}docs/screenshots`;
 const UPDATE_DOCS = Deno.env.get("LABOS_UPDATE_SCREENSHOTS") === "1";
@@ -52,19 +52,7 @@ Deno.test({
     let browser: Browser | undefined;
     const cspErrors: string[] = [];
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
       const page = await context.newPage();
       page.on("console", (message) => {

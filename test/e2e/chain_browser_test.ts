@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
 import { openLab } from "../../src/service/mod.ts";
 import { GAS_CONSTANT_J_PER_MOL_K } from "../../src/modules/builtin/kinetics/_arrhenius.ts";
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, text } from "./_browser.ts";
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launchChromium, text } from "./_browser.ts";
 
 const TOKEN = "chain-browser-token-0123456789abcdef";
 const EA_J_PER_MOL = 50_000;
@@ -61,19 +61,7 @@ Deno.test({
     const server = await startServe(dataDir, { env: { LABOS_TOKEN: TOKEN } });
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      browser = await launchChromium();
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } }))
         .newPage();
       await page.goto(server.url);

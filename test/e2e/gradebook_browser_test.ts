@@ -13,12 +13,12 @@
  *
  * @module
  */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk } from "../_cli.ts";
 import { decodePlotSvg } from "../_svg_decode.ts";
 import { startServe } from "./_serve.ts";
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, pageWidth, text } from "./_browser.ts";
+import { ARTIFACTS, HAVE_CHROMIUM, launchChromium, pageWidth, text } from "./_browser.ts";
 
 const PASSWORDS: Record<string, string> = {
   prof: "burette-instructor-2026",
@@ -235,10 +235,7 @@ Deno.test({
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-      });
+      browser = await launchChromium();
       for (const width of [1280, 375]) await classStory(browser, { width });
     } finally {
       await browser?.close();

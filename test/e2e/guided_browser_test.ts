@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliOk } from "../_cli.ts";
 import { startServe } from "./_serve.ts";
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, pageWidth, text } from "./_browser.ts";
+import { ARTIFACTS, HAVE_CHROMIUM, launchChromium, pageWidth, text } from "./_browser.ts";
 
 const TOKEN = "guided-browser-token-0123456789abcdef";
 
@@ -95,10 +95,7 @@ Deno.test({
     const server = await startServe(dataDir, { env: { LABOS_TOKEN: TOKEN } });
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-      });
+      browser = await launchChromium();
       for (const width of [1280, 375]) {
         const context = await browser.newContext({ viewport: { width, height: 860 } });
         const page = await context.newPage();
