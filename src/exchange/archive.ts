@@ -14,6 +14,7 @@ import type { AuditHead } from "../audit/mod.ts";
 import { checkOutputFile } from "../durable/files.ts";
 import { fsyncDirectory, LOCK_FILE } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
+import { concatBytes } from "../records/mod.ts";
 import { compareWithAudit, type LabStorage, type RestoreSink } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
 import type { ExchangeContext } from "./_upgrade.ts";
@@ -438,7 +439,7 @@ async function extract(
           return (chunk, final) => {
             chunks.push(chunk);
             if (final) {
-              manifest = parseManifest(new TextDecoder().decode(concat(chunks)), context);
+              manifest = parseManifest(new TextDecoder().decode(concatBytes(chunks)), context);
               chunks.length = 0;
               checkDeclared(manifest, { context, archiveBytes, maxBytes });
               for (const entry of manifest.files) expected.set(entry.path, entry);
@@ -534,16 +535,6 @@ function checkDeclared(
       `${context}: the manifest declares ${declared} bytes for an archive of ${archiveBytes} bytes, a compression ratio above ${ARCHIVE_LIMITS.ratio}:1 that lab data never reaches (a zip bomb); nothing was restored`,
     );
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 function parseManifest(text: string, context: string): ArchiveManifest {

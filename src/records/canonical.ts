@@ -97,10 +97,22 @@ function encodeParts(parts: Part[]): Uint8Array[] {
 
 function joinParts(parts: Part[]): Uint8Array {
   if (parts.length === 1 && typeof parts[0] !== "string") return parts[0];
-  return concatChunks(encodeParts(parts));
+  return concatBytes(encodeParts(parts));
 }
 
-function concatChunks(chunks: Uint8Array[]): Uint8Array {
+/**
+ * The chunks joined into one array of bytes (the chunk itself when there is
+ * only one).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { concatBytes } from "./canonical.ts";
+ * const bytes = concatBytes([new Uint8Array([1, 2]), new Uint8Array([3])]);
+ * assert.deepStrictEqual([...bytes], [1, 2, 3]);
+ * ```
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   let length = 0;
   for (const chunk of chunks) length += chunk.length;

@@ -12,6 +12,7 @@ import {
 import { LabosError, quote } from "../../errors.ts";
 import {
   canonicalJson,
+  concatBytes,
   isId,
   RECORD_TYPES,
   type RecordOf,
@@ -243,15 +244,7 @@ function journalText(journal: Journal, texts: Array<string | readonly Uint8Array
     );
   });
   chunks.push(encoder.encode(`],"events":${JSON.stringify(journal.events)}}`));
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 async function applyRecords(
