@@ -27,31 +27,28 @@ export interface SignRequest {
   password: string;
 }
 
-/** One signature of a record, as `labos signatures list` shows it. */
-export interface SignatureListing {
-  /** The signature record's id (`sig_…`). */
-  id: string;
-  /** The signer's username. */
-  signer: string;
-  /** The signer's display name at signing. */
-  displayName: string;
-  /** What the signature means. */
-  meaning: SignatureMeaning;
-  /** Why the signer signed. */
-  reason: string;
-  /** When it was signed. */
-  time: string;
-  /** The SHA-256 of the record as signed. */
-  recordSha256: string;
-  /** The signed canonical JSON text. */
-  payload: string;
-  /** Base64 of the 64 Ed25519 signature bytes. */
-  signature: string;
-  /** Base64 of the signer's raw 32-byte public key. */
-  publicKey: string;
-  /** Whether the record still has the hash that was signed. */
-  matches: boolean;
-}
+/**
+ * One signature of a record, as `labos signatures list` shows it: the stored
+ * signature's fields, and whether the record still has the hash that was signed.
+ */
+export type SignatureListing =
+  & Pick<
+    Signature,
+    | "id"
+    | "signer"
+    | "displayName"
+    | "meaning"
+    | "reason"
+    | "time"
+    | "recordSha256"
+    | "payload"
+    | "signature"
+    | "publicKey"
+  >
+  & {
+    /** Whether the record still has the hash that was signed. */
+    matches: boolean;
+  };
 
 const SignRequestSchema = z.strictObject({
   meaning: z.enum(SIGNATURE_MEANINGS),
