@@ -484,6 +484,34 @@ Deno.test("postgres: a record edited in the database is reported, never read as 
   assert(check.audit.ok);
 });
 
+Deno.test("postgres: a transaction whose connection is lost before its commit runs again, once", async () => {
+  const target = await pgStore();
+  if (!target) return;
+  const { storage, url } = target;
+  await initialized(storage);
+  const postgres = (await import("postgres")).default;
+  const admin = postgres(url, { onnotice: () => {}, connection: { application_name: "admin" } });
+  const record = experiment("written once");
+  let runs = 0;
+  try {
+    await storage.transaction(async (tx) => {
+      runs++;
+      tx.create("experiment", record);
+      tx.audit(recordEvent("ada", "experiment.created", { type: "experiment", record }));
+      if (runs === 1) {
+        const killed = await admin`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+          WHERE application_name = 'labos' AND state = 'idle in transaction'`;
+        assertEquals(killed.length, 1);
+      }
+    });
+  } finally {
+    await admin.end();
+  }
+  assertEquals(runs, 2);
+  assertEquals((await storage.list("experiment")).items.map((e) => e.id), [record.id]);
+  await assertChain(storage, 2);
+});
+
 Deno.test("postgres: backup copies the rows under its stamp", async () => {
   const target = await pgStore();
   if (!target) return;
