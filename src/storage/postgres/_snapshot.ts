@@ -45,7 +45,18 @@ const LEGACY_FOLDER = "legacy";
 const CHUNK = 4 << 20;
 const encoder = new TextEncoder();
 
-/** Runs `fn` on the store's files, read in one repeatable-read, read-only transaction. */
+/** Runs `fn` on the store's files, read in one repeatable-read, read-only transaction. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { snapshotOf } from "./_snapshot.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await snapshotOf(sql, { location: "test", fn: ({ files }) => Promise.resolve(files.length) }));
+ * await sql.end();
+ * ```
+ */
 export function snapshotOf<T>(
   sql: postgres.Sql,
   options: { location: string; fn: (snapshot: Snapshot) => Promise<T> },
@@ -281,6 +292,17 @@ function chunkedFile(
  * Restores into an empty database: `fill` writes the files into a staging
  * folder and checks them; then everything is copied in one transaction,
  * the audit lines byte for byte. Nothing is written when anything fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { restoreInto } from "./_snapshot.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await restoreInto(sql, { location: "test", context: "Cannot restore", fill: () => Promise.resolve() }));
+ * await sql.end();
+ * ```
  */
 export async function restoreInto<T>(
   sql: postgres.Sql,

@@ -826,7 +826,7 @@ class PostgresTransaction implements StorageTransaction {
 }
 
 /** The manifest as `labos.json` holds it. */
-export function manifestText(manifest: Record<string, unknown> | DataManifest): string {
+function manifestText(manifest: Record<string, unknown> | DataManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
