@@ -127,12 +127,18 @@ export async function startPostgres(): Promise<TestCluster | undefined> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      try {
-        await run(`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "-w", "stop"], {
-          asPostgres: true,
-        });
-      } finally {
-        await Deno.remove(dir, { recursive: true });
+      await run(`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "-w", "stop"], {
+        asPostgres: true,
+      });
+      // The server's last children may still be writing as the folder goes: try again.
+      for (let attempt = 1;; attempt++) {
+        try {
+          await Deno.remove(dir, { recursive: true });
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
       }
     },
   };
