@@ -110,6 +110,30 @@ export async function startPostgres(): Promise<TestCluster | undefined> {
   });
   let stopped = false;
   let count = 0;
+  // A test file that dies before its cleanup still stops its cluster.
+  globalThis.addEventListener("unload", () => {
+    if (stopped) return;
+    stopped = true;
+    const [cmd, args] = ROOT
+      ? ["runuser", [
+        "-u",
+        "postgres",
+        "--",
+        `${BIN}/pg_ctl`,
+        "-D",
+        data,
+        "-m",
+        "immediate",
+        "stop",
+      ]]
+      : [`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "stop"]];
+    new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync();
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Left for the system's temporary folder cleanup.
+    }
+  });
   const base = `postgres://postgres@127.0.0.1:${port}`;
   return {
     url: `${base}/postgres`,
