@@ -110,6 +110,7 @@ export class LabSetup {
         actor: config.actor,
         datasetLimits: config.datasetLimits,
         sessionHours: config.sessionHours,
+        attachmentMaxBytes: config.attachmentMaxBytes,
         display,
       });
     }
@@ -122,6 +123,7 @@ export class LabSetup {
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
       sessionHours: config.sessionHours,
+      attachmentMaxBytes: config.attachmentMaxBytes,
     });
   }
 }
