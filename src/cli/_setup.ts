@@ -26,6 +26,7 @@ const NO_MODULE_COMMANDS = new Set([
   "import-archive",
   "migrate",
   "import",
+  "attach",
   "experiments list",
   "experiments show",
   "experiments transition",
