@@ -150,13 +150,14 @@ export async function attach(
   const mediaType = options.mediaType ?? guessMediaType(fileName);
   checkOpen(await lab.storage.get("experiment", experimentId), context);
   const tooLarge = (size?: number) => {
-    const exact = size !== undefined && byteSize(size) === byteSize(maxBytes);
-    const show = (bytes: number) => exact ? `${bytes} bytes` : byteSize(bytes);
+    let limit = exactSize(maxBytes);
+    let file = size === undefined ? "" : `${byteSize(size)}, `;
+    if (size !== undefined && byteSize(size) === limit) {
+      [limit, file] = [`${maxBytes} bytes`, `${size} bytes, `];
+    }
     return new LabosError(
       "invalid",
-      `${context}: the file is ${
-        size === undefined ? "" : `${show(size)}, `
-      }larger than the limit of ${show(maxBytes)} ("attachments.maxBytes")`,
+      `${context}: the file is ${file}larger than the limit of ${limit} ("attachments.maxBytes")`,
     );
   };
   let source: AsyncIterable<Uint8Array> | Uint8Array;
@@ -275,6 +276,13 @@ export function byteSize(bytes: number): string {
     return `${kib >= 100 ? Math.round(kib) : kib.toFixed(1).replace(/\.0$/, "")} KiB`;
   }
   return mib(bytes);
+}
+
+/** A limit as set: in MiB or KiB when it is a whole number of them, else in bytes. */
+function exactSize(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 function checkOpen(experiment: Experiment, context: string): void {

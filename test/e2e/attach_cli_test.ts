@@ -209,7 +209,7 @@ Deno.test("doctor reports a missing, a tampered and an orphan blob; --repair mov
     const moved = repaired.stdout.split("\n").find((text) => text.startsWith("repaired"));
     assertMatch(
       moved ?? "",
-      /^repaired  .*: Orphan blob \w+…: no attachment names it; moved to .*quarantine\/blobs\/\d+-[0-9a-f]{64}$/,
+      /^repaired {2}.*: Orphan blob \w+…: no attachment names it; moved to .*quarantine\/blobs\/\d+-[0-9a-f]{64}$/,
     );
     const target = (moved ?? "").split("moved to ")[1];
     assertEquals(await Deno.readFile(target), orphanBytes);
