@@ -613,8 +613,10 @@ function attachmentsCard(
       ),
     )}
     ${experiment.status === "archived" ? "" : html`
-      <form class="stacked" method="post" action="/experiments/${experiment
-        .id}/attachments"
+      <h3 id="attach-title">Attach a file</h3>
+      <form class="stacked" aria-labelledby="attach-title" method="post"
+        action="/experiments/${experiment
+          .id}/attachments"
         enctype="multipart/form-data">
       ${csrfInput(ui.csrf)}
       ${fieldBlock({
