@@ -400,3 +400,34 @@ Deno.test("API: a 256 MiB multipart upload streams into the store without being 
     assert(grown < 96, `RSS grew by ${grown.toFixed(0)} MiB while uploading ${total} MiB`);
   }, { attachmentMaxBytes: 512 * 1024 * 1024 });
 });
+
+Deno.test("API: a Content-Length past the limit is refused before the body is read", async () => {
+  await withPanel(async ({ request, experiment, files }) => {
+    const before = await files();
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(1024));
+        if (pulled > 4) controller.close();
+      },
+    });
+    const response = await request(
+      `/api/v1/experiments/${experiment.id}/attachments?fileName=big.raw`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-length": String(3 * 1024 * 1024),
+        },
+        body,
+      },
+    );
+    assertEquals(response.status, 400);
+    assertEquals(
+      (await response.json()).error.message,
+      'Cannot attach: the upload is 3 MiB, larger than the limit of 2000 bytes ("attachments.maxBytes")',
+    );
+    assertEquals(await files(), before);
+  }, { attachmentMaxBytes: 2000 });
+});
