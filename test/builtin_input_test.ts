@@ -2,8 +2,10 @@
  * Issue 13, item 1: a built-in module runs on the recorded input itself, not
  * on a copy of it (a 1,000,000-row input is then held twice, not three
  * times), which is sound only because no built-in module writes to its
- * input: each runs here on its worked examples, frozen, and on large inputs,
- * whose long arrays are not frozen, and the recorded input must not change.
+ * input and no built-in schema passes the caller's objects through: each
+ * runs here on its worked examples, frozen, and on large inputs, whose long
+ * arrays are not frozen; the recorded input must not change, and must share
+ * no object with the input given.
  *
  * @module
  */
@@ -44,8 +46,22 @@ for (const module of BUILTIN) {
       assertEquals(outcome.status, "succeeded", JSON.stringify(outcome));
       assert(received === prepared.input, "the module ran on a copy of the recorded input");
       assertEquals(JSON.stringify(prepared.input), recorded);
+      const given = objectsOf(raw);
+      assert(
+        [...objectsOf(prepared.input)].every((object) => !given.has(object)),
+        "the recorded input shares an object with the caller's",
+      );
     }
   });
+}
+
+/** Every object and array in a JSON value, itself included. */
+function objectsOf(value: unknown, found = new Set<object>()): Set<object> {
+  if (value !== null && typeof value === "object" && !found.has(value)) {
+    found.add(value);
+    for (const item of Object.values(value)) objectsOf(item, found);
+  }
+  return found;
 }
 
 Deno.test("item 1: a module that is not LabOS's own runs on a copy, even under a built-in key", async () => {

@@ -35,10 +35,10 @@ let loaded: ReadonlySet<LabModule> = new Set();
 /**
  * Whether a module is one of LabOS's own, as {@linkcode loadBuiltinModules}
  * loaded them: the very object, not one registered under the same key or
- * with source "builtin". Built-in modules never write to their input
- * (`src/modules/builtin/mod_test.ts` runs each on a frozen one), so the
- * runtime hands them the recorded input without copying it. False until
- * the built-in modules are loaded.
+ * with source "builtin". Built-in modules never write to their input and
+ * their schemas copy every object they pass (`test/builtin_input_test.ts`),
+ * so the runtime hands them the recorded input without copying it. False
+ * until the built-in modules are loaded.
  *
  * @example
  * ```ts
