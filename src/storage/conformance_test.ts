@@ -8,7 +8,7 @@ import { assert, assertEquals, assertRejects } from "../../test/_assert.ts";
 import { startPostgres, type TestCluster } from "../../test/_pg.ts";
 import { LabosError } from "../errors.ts";
 import { exportArchive, importArchive } from "../exchange/archive.ts";
-import { type Dataset, type Experiment, newId } from "../records/mod.ts";
+import { type Attachment, type Dataset, type Experiment, newId } from "../records/mod.ts";
 import { FolderStorage } from "./folder/mod.ts";
 import {
   DATA_FORMAT,
@@ -351,6 +351,56 @@ async function sha256(file: string): Promise<string> {
   return createHash("sha256").update(await fs.readFile(file)).digest("hex");
 }
 
+conformance("blobs: content-addressed, idempotent, bounded, in snapshots", async ({ storage }) => {
+  await initialized(storage);
+  const bytes = new TextEncoder().encode("spectrum 1,2,3\n");
+  async function* chunks() {
+    yield bytes.subarray(0, 5);
+    yield bytes.subarray(5);
+  }
+  const info = await storage.putBlob(chunks());
+  assertEquals(info, { sha256: await sha256Bytes(bytes), size: bytes.length });
+  assertEquals(await storage.putBlob(bytes), info);
+  assertEquals(await storage.blobSize(info.sha256), bytes.length);
+  assertEquals(await storage.blobSize("0".repeat(64)), undefined);
+  const read: Uint8Array[] = [];
+  for await (const chunk of storage.readBlob(info.sha256)) read.push(chunk);
+  assertEquals(new Uint8Array(await new Blob(read as BlobPart[]).arrayBuffer()), bytes);
+  const drain = async (hash: string) => {
+    for await (const _ of storage.readBlob(hash)) { /* nothing */ }
+  };
+  const missing = await assertRejects(() => drain("0".repeat(64))) as LabosError;
+  assertEquals(missing.kind, "not_found");
+  for (const bad of ["../../etc/passwd", "A".repeat(64)]) {
+    assertEquals((await assertRejects(() => drain(bad)) as LabosError).kind, "invalid");
+  }
+  await assertRejects(() => storage.putBlob(new Uint8Array(11), { maxBytes: 10 }), /(10 bytes)/);
+  assertEquals(await Array.fromAsync(storage.listBlobs()), [info.sha256]);
+  const paths = await storage.snapshot(({ files }) => Promise.resolve(files.map((f) => f.path)));
+  assert(paths.includes(`blobs/sha256/${info.sha256.slice(0, 2)}/${info.sha256}`));
+});
+
+conformance(
+  "an orphan blob is reported; repair moves it aside and audits it",
+  async ({ storage }) => {
+    await initialized(storage);
+    const { sha256 } = await storage.putBlob(new TextEncoder().encode("nobody names me"));
+    const found = await storage.check({ repair: false, actor: "ada" });
+    assertEquals(found.problems.map((p) => [p.kind, p.repaired]), [["orphan-blob", false]]);
+    assertEquals(await Array.fromAsync(storage.listBlobs()), [sha256]);
+    const repaired = await storage.check({ repair: true, actor: "ada", auth: "local" });
+    assertEquals(repaired.problems.map((p) => [p.kind, p.repaired]), [["orphan-blob", true]]);
+    assertEquals(await Array.fromAsync(storage.listBlobs()), []);
+    const [event] = (await storage.auditList({ action: "data.quarantined" })).items;
+    assertEquals([event.target.id, event.details.auth], [
+      `blobs/sha256/${sha256.slice(0, 2)}/${sha256}`,
+      "local",
+    ]);
+    assertEquals((await storage.check({ repair: false, actor: "ada" })).problems, []);
+    await assertChain(storage, 2);
+  },
+);
+
 // PostgreSQL only: archives between the stores, blobs, faults.
 
 async function pgStore(): Promise<{ url: string; storage: PostgresStorage } | undefined> {
@@ -371,7 +421,23 @@ async function filledFolder(): Promise<FolderStorage> {
   await initialized(folder);
   await create(folder, [experiment("first"), experiment("second")]);
   const table = dataset("table", [[1, 2, 3], ["x", "y", "z"]]);
+  const owner = (await folder.list("experiment", { limit: 1 })).items[0];
+  const spectrum = await folder.putBlob(new TextEncoder().encode("λ,A\n500,0.1\n"));
+  const now = new Date().toISOString();
+  const attachment: Attachment = {
+    schemaVersion: 2,
+    id: newId("attachment"),
+    createdAt: now,
+    updatedAt: now,
+    createdBy: "ada",
+    experimentId: owner.id,
+    fileName: "spectrum.csv",
+    mediaType: "text/csv",
+    ...spectrum,
+  };
   await folder.transaction((tx) => {
+    tx.create("attachment", attachment);
+    tx.audit(recordEvent("ada", "attachment.added", { type: "attachment", record: attachment }));
     tx.create("dataset", table);
     tx.audit(recordEvent("ada", "dataset.imported", {
       type: "dataset",
@@ -443,37 +509,14 @@ Deno.test("postgres: folder → PostgreSQL → archive → folder keeps the audi
     ["written in PostgreSQL", "second", "first"],
   );
   assertEquals(await back.attachmentHash("notes/old.txt"), await sha256(`${dir}/one.zip`));
+  const [attachment] = (await back.list("attachment")).items;
+  assertEquals(await back.blobSize(attachment.sha256), attachment.size);
+  assertEquals(
+    await Array.fromAsync(middle.storage.listBlobs()),
+    await Array.fromAsync(folder.listBlobs()),
+  );
   const check = await back.check({ repair: false, actor: "ada" });
   assertEquals(check.problems, []);
-});
-
-Deno.test("postgres: blobs are content-addressed, idempotent and bounded", async () => {
-  const target = await pgStore();
-  if (!target) return;
-  const { storage } = target;
-  await initialized(storage);
-  const bytes = new TextEncoder().encode("spectrum 1,2,3\n");
-  async function* chunks() {
-    yield bytes.subarray(0, 5);
-    yield bytes.subarray(5);
-  }
-  const info = await storage.putBlob(chunks());
-  assertEquals(info, { sha256: await sha256Bytes(bytes), size: bytes.length });
-  assertEquals(await storage.putBlob(bytes), info);
-  assertEquals(await storage.blobSize(info.sha256), bytes.length);
-  assertEquals(await storage.blobSize("0".repeat(64)), undefined);
-  const read: Uint8Array[] = [];
-  for await (const chunk of storage.readBlob(info.sha256)) read.push(chunk);
-  assertEquals(new Uint8Array(await new Blob(read as BlobPart[]).arrayBuffer()), bytes);
-  await assertRejects(async () => {
-    for await (const _ of storage.readBlob("0".repeat(64))) { /* nothing */ }
-  }, /No blob/);
-  await assertRejects(() => storage.putBlob(new Uint8Array(11), { maxBytes: 10 }), /limit of 10/);
-  const listed: string[] = [];
-  for await (const hash of storage.listBlobs()) listed.push(hash);
-  assertEquals(listed, [info.sha256]);
-  const paths = await storage.snapshot(({ files }) => Promise.resolve(files.map((f) => f.path)));
-  assert(paths.includes(`blobs/sha256/${info.sha256.slice(0, 2)}/${info.sha256}`));
 });
 
 async function sha256Bytes(bytes: Uint8Array): Promise<string> {

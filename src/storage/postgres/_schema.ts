@@ -75,6 +75,13 @@ async function createV1(sql: Sql): Promise<void> {
   )`;
   // Blobs are stored as written: no compression of what is usually already compressed.
   await sql`ALTER TABLE labos_blob ALTER COLUMN data SET STORAGE EXTERNAL`;
+  // Orphan blobs moved aside by doctor --repair: kept, never deleted.
+  await sql`CREATE TABLE IF NOT EXISTS labos_blob_quarantine (
+    sha256 text PRIMARY KEY,
+    size bigint NOT NULL,
+    data bytea NOT NULL,
+    moved_at text NOT NULL
+  )`;
   // Files copied in by a legacy import (the folder's legacy/), kept apart from the blobs.
   await sql`CREATE TABLE IF NOT EXISTS labos_legacy_file (
     name text PRIMARY KEY,

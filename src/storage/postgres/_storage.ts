@@ -18,6 +18,7 @@ import {
 import { excerpt, LabosError, quote } from "../../errors.ts";
 import {
   checkId,
+  mib,
   RECORD_TYPES,
   type RecordOf,
   type RecordType,
@@ -27,11 +28,13 @@ import {
 import { VERSION } from "../../version.ts";
 import { checkPage } from "../_paging.ts";
 import {
+  type BlobInfo,
   DATA_FORMAT,
   DATA_SCHEMA_VERSION,
   type DataManifest,
   type LabStorage,
   type Page,
+  type PutBlobOptions,
   type RawRecords,
   type RecordQuery,
   type RestoreSink,
@@ -634,28 +637,36 @@ export class PostgresStorage implements LabStorage {
 
   /**
    * Stores bytes content-addressed, outside any transaction; idempotent.
-   * `maxBytes` aborts with `invalid` and stores nothing.
+   * `maxBytes` aborts with `invalid` and stores nothing. The bytes are
+   * gathered in memory, then written in one statement.
    */
   async putBlob(
     source: AsyncIterable<Uint8Array> | Uint8Array,
-    options: { maxBytes?: number } = {},
-  ): Promise<{ sha256: string; size: number }> {
+    options: PutBlobOptions = {},
+  ): Promise<BlobInfo> {
+    const { maxBytes } = options;
+    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "maxBytes": expected a whole number of bytes: current value is ${quote(maxBytes)}`,
+      );
+    }
     const chunks: Uint8Array[] = [];
     const hash = createHash("sha256");
     let size = 0;
-    const add = (chunk: Uint8Array) => {
+    for await (const chunk of source instanceof Uint8Array ? [source] : source) {
       size += chunk.byteLength;
-      if (options.maxBytes !== undefined && size > options.maxBytes) {
+      if (maxBytes !== undefined && size > maxBytes) {
         throw new LabosError(
           "invalid",
-          `Cannot store the file: it is larger than the limit of ${options.maxBytes} bytes`,
+          `Cannot store the file: it is larger than the limit of ${
+            mib(maxBytes)
+          } (${maxBytes} bytes)`,
         );
       }
       hash.update(chunk);
       chunks.push(chunk);
-    };
-    if (source instanceof Uint8Array) add(source);
-    else for await (const chunk of source) add(chunk);
+    }
     const sha256 = hash.digest("hex");
     const data = Buffer.concat(chunks);
     await this.#run((sql) =>
@@ -665,41 +676,53 @@ export class PostgresStorage implements LabStorage {
     return { sha256, size };
   }
 
-  /** The blob's bytes in chunks; `not_found` when absent. */
+  /** The blob's bytes in 4 MiB chunks; `not_found` when absent, `invalid` for a malformed hash. */
   async *readBlob(sha256: string): AsyncIterable<Uint8Array> {
     const size = await this.blobSize(sha256);
-    if (size === undefined) throw new LabosError("not_found", `No blob ${quote(sha256)}`);
+    if (size === undefined) throw missingBlob(sha256);
     const chunk = 4 << 20;
     for (let offset = 0; offset < size; offset += chunk) {
       const [row] = await this.#run((sql) =>
         sql`SELECT substring(data FROM ${offset + 1} FOR ${chunk}) AS part
           FROM labos_blob WHERE sha256 = ${sha256}`
       );
-      if (!row) throw new LabosError("not_found", `No blob ${quote(sha256)}`);
+      if (!row) throw missingBlob(sha256);
       yield new Uint8Array(row.part);
     }
   }
 
-  /** The blob's size, or undefined when absent. */
+  /** The blob's size, or undefined when absent; `invalid` for a malformed hash. */
   blobSize(sha256: string): Promise<number | undefined> {
+    checkBlobHash(sha256);
     return this.#run(async (sql) => {
-      const [row] = await sql`SELECT size FROM labos_blob WHERE sha256 = ${sha256}`;
-      return row ? Number(row.size) : undefined;
+      const rows = await sql`SELECT size FROM labos_blob WHERE sha256 = ${sha256}`.catch(
+        (error) => {
+          if (sqlState(error) === "42P01") return [];
+          throw error;
+        },
+      );
+      return rows[0] ? Number(rows[0].size) : undefined;
     });
   }
 
   /** Every stored blob's hash. */
   async *listBlobs(): AsyncIterable<string> {
-    const rows = await this.#run((sql) => sql`SELECT sha256 FROM labos_blob ORDER BY sha256`);
+    const rows = await this.#run((sql) =>
+      sql`SELECT sha256 FROM labos_blob ORDER BY sha256`.catch((error) => {
+        if (sqlState(error) === "42P01") return [];
+        throw error;
+      })
+    );
     for (const row of rows) yield row.sha256 as string;
   }
 
   /**
-   * The store's own checks: every record against its schema and the audit
-   * chain. Nothing here is repaired by deleting; a PostgreSQL store has no
-   * temporary files, journals or id listings to fix.
+   * The store's own checks: every record against its schema, orphan blobs
+   * (named by no attachment; repair moves them to `labos_blob_quarantine`
+   * and audits it, never deletes them) and the audit chain. A PostgreSQL
+   * store has no temporary files, journals or id listings to fix.
    */
-  check(_options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
+  check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
     return this.#run(async (sql) => {
       const problems: StorageProblem[] = [];
       const records = Object.fromEntries(
@@ -741,6 +764,7 @@ export class PostgresStorage implements LabStorage {
           }
         }
       }
+      await this.#checkBlobs(sql, records, problems, options);
       const audit = await this.verifyAudit();
       if (!audit.ok) {
         problems.push({
@@ -763,6 +787,71 @@ export class PostgresStorage implements LabStorage {
         },
       };
     });
+  }
+
+  async #checkBlobs(
+    sql: postgres.Sql,
+    records: StorageCheck["records"],
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string; auth?: string },
+  ): Promise<void> {
+    const attachments = (records as Record<string, Map<string, { sha256?: unknown }>>)
+      .attachment;
+    const named = new Set<unknown>([...attachments?.values() ?? []].map((a) => a.sha256));
+    // No orphan is moved while an attachment record is unreadable: it may name it.
+    const unreadable = problems.some((problem) =>
+      problem.kind === "corrupt-record" && problem.path?.includes("#attachment/")
+    );
+    const rows = await sql`SELECT sha256 FROM labos_blob ORDER BY sha256`.catch((error) => {
+      if (sqlState(error) === "42P01") return [];
+      throw error;
+    });
+    for (const { sha256 } of rows) {
+      if (named.has(sha256)) continue;
+      const where = `${this.location}#labos_blob/${sha256}`;
+      let message = `Orphan blob ${sha256.slice(0, 12)}…: no attachment names it`;
+      const repair = options.repair && !unreadable;
+      if (repair) message += `; moved to ${await this.#quarantineBlob(sha256, options)}`;
+      else if (options.repair) {
+        message += "; left in place while an attachment record is unreadable";
+      }
+      problems.push({ kind: "orphan-blob", path: where, message, repaired: repair });
+    }
+  }
+
+  /** Moves a blob to `labos_blob_quarantine` and audits it, in one transaction. */
+  async #quarantineBlob(
+    sha256: string,
+    options: { actor: string; auth?: string },
+  ): Promise<string> {
+    const from = `blobs/sha256/${sha256.slice(0, 2)}/${sha256}`;
+    const to = `labos_blob_quarantine/${sha256}`;
+    await begin(this.#sql, "", async (tx) => {
+      const head = await lockHead(tx);
+      if (!head) {
+        throw new LabosError(
+          "invalid",
+          `The PostgreSQL store at ${this.location} is not initialised`,
+        );
+      }
+      await tx`INSERT INTO labos_blob_quarantine (sha256, size, data, moved_at)
+        SELECT sha256, size, data, ${this.#now().toISOString()} FROM labos_blob
+        WHERE sha256 = ${sha256}
+        ON CONFLICT (sha256) DO NOTHING`;
+      await tx`DELETE FROM labos_blob WHERE sha256 = ${sha256}`;
+      await appendEvents(tx, head, {
+        inputs: [{
+          actor: options.actor,
+          action: "data.quarantined",
+          target: { type: "file", id: from },
+          reason: "labos doctor --repair: orphan blob (no attachment names it)",
+          details: { from, to, ...(options.auth === undefined ? {} : { auth: options.auth }) },
+        }],
+        now: this.#now(),
+        location: this.location,
+      });
+    });
+    return `${this.location}#${to}`;
   }
 
   /** Runs `fn` on the store presented as the files of a data folder, from one consistent read. */
@@ -846,6 +935,20 @@ class PostgresTransaction implements StorageTransaction {
 /** The manifest as `labos.json` holds it. */
 function manifestText(manifest: Record<string, unknown> | DataManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Refuses (`invalid`) anything but a lowercase hex SHA-256, as the folder store does. */
+function checkBlobHash(sha256: string): void {
+  if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid blob hash ${quote(sha256)}: expected 64 lowercase hex digits`,
+    );
+  }
+}
+
+function missingBlob(sha256: string): LabosError {
+  return new LabosError("not_found", `No stored file with SHA-256 ${quote(sha256)}`);
 }
 
 function checkType(type: RecordType): void {
