@@ -587,6 +587,104 @@ Deno.test("postgres: the schema is versioned; an upgrade is idempotent and a new
   await assertRejects(() => storage.upgradeSchema(), /newer than this LabOS/);
 });
 
+/**
+ * A TCP proxy to PostgreSQL that, when armed, interferes with the first
+ * client chunk holding the `commit` statement: it drops it (the commit never reaches the
+ * server), or forwards it and cuts the connection before the answer (the
+ * commit happened, its confirmation is lost).
+ */
+function commitProxy(port: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const state = { mode: "off" as "off" | "drop" | "cut", fired: false };
+  // The statement's text in a Parse message ends with a NUL byte: never part of a value.
+  const commit = new TextEncoder().encode("commit\0");
+  const contains = (chunk: Uint8Array) =>
+    chunk.some((_, i) => commit.every((byte, k) => chunk[i + k] === byte));
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(client, server);
+      let cutNext = false;
+      const close = () => {
+        for (const conn of [client, server]) {
+          try {
+            conn.close();
+          } catch { /* closed already */ }
+        }
+      };
+      (async () => {
+        const buffer = new Uint8Array(1 << 16);
+        for (;;) {
+          const n = await server.read(buffer).catch(() => null);
+          if (n === null) return close();
+          if (cutNext) return close();
+          await client.write(buffer.subarray(0, n)).catch(close);
+        }
+      })();
+      (async () => {
+        const buffer = new Uint8Array(1 << 16);
+        for (;;) {
+          const n = await client.read(buffer).catch(() => null);
+          if (n === null) return close();
+          const chunk = buffer.subarray(0, n);
+          if (state.mode !== "off" && !state.fired && contains(chunk)) {
+            state.fired = true;
+            if (state.mode === "drop") return close();
+            cutNext = true;
+          }
+          await server.write(chunk).catch(close);
+        }
+      })();
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    state,
+    close() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* closed already */ }
+      }
+    },
+  };
+}
+
+for (const mode of ["drop", "cut"] as const) {
+  const what = mode === "drop"
+    ? "a commit that never reached the server is run again, once"
+    : "a commit whose answer was lost is found in the log, not run twice";
+  Deno.test(`postgres: ${what}`, async () => {
+    const target = await pgStore();
+    if (!target) return;
+    await initialized(target.storage);
+    const url = new URL(target.url);
+    const proxy = commitProxy(Number(url.port));
+    url.port = String(proxy.port);
+    const storage = new PostgresStorage(url.toString(), { poolMax: 2 });
+    try {
+      const record = experiment(`written once (${mode})`);
+      let runs = 0;
+      proxy.state.mode = mode;
+      const result = await storage.transaction((tx) => {
+        runs++;
+        tx.create("experiment", record);
+        tx.audit(recordEvent("ada", "experiment.created", { type: "experiment", record }));
+        return Promise.resolve(runs);
+      });
+      assert(proxy.state.fired);
+      assertEquals([runs, result], mode === "drop" ? [2, 2] : [1, 1]);
+      assertEquals((await target.storage.list("experiment")).items.map((e) => e.id), [record.id]);
+      await assertChain(target.storage, 2);
+    } finally {
+      await storage.close();
+      proxy.close();
+    }
+  });
+}
+
 Deno.test("postgres: backup copies the rows under its stamp", async () => {
   const target = await pgStore();
   if (!target) return;
