@@ -26,6 +26,8 @@ export type LabosErrorKind =
   | "locked"
   /** A module failed while running. */
   | "module_failed"
+  /** The store cannot be reached now; try again later. */
+  | "unavailable"
   /** Anything unexpected. */
   | "internal";
 

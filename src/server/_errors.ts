@@ -17,6 +17,7 @@ export const HTTP_STATUS: Readonly<Record<LabosErrorKind, ContentfulStatusCode>>
   module_failed: 422,
   check_failed: 500,
   locked: 503,
+  unavailable: 503,
   internal: 500,
 };
 
