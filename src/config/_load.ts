@@ -101,7 +101,7 @@ export const ConfigFileSchema = z.strictObject({
   store: z.string().min(1).optional().describe(
     "The store: a postgres:// or postgresql:// URL selects a PostgreSQL database instead of the data folder",
   ),
-  storePoolMax: z.int().min(1).max(1000).optional().describe(
+  storePoolMax: z.int().min(2).max(1000).optional().describe(
     "The most connections to the PostgreSQL store per LabOS process. Default: 10",
   ),
   templates: z.array(z.string().min(1)).optional().describe(
@@ -350,10 +350,10 @@ function poolSetting(
 ): { value: number; source: ConfigSource } | undefined {
   if (env) {
     const value = Number(env);
-    if (!/^\d{1,4}$/.test(env) || value < 1 || value > 1000) {
+    if (!/^\d{1,4}$/.test(env) || value < 2 || value > 1000) {
       throw new LabosError(
         "invalid",
-        `Invalid LABOS_STORE_POOL_MAX ${quote(env)}: expected a whole number from 1 to 1000`,
+        `Invalid LABOS_STORE_POOL_MAX ${quote(env)}: expected a whole number from 2 to 1000`,
       );
     }
     return { value, source: "env" };

@@ -52,6 +52,8 @@ export interface MigrateReport {
   backup: string | null;
   /** True when the audit chain did not verify and `force` was used. */
   forced: boolean;
+  /** For a PostgreSQL store: its table schema's version before and after (equal when current). */
+  storeSchema?: { from: number; to: number };
 }
 
 const TYPES = ["experiment", "dataset", "job", "signature"] as const;

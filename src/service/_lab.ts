@@ -8,6 +8,8 @@ import {
   DATA_FORMAT,
   DATA_SCHEMA_VERSION,
   type DataManifest,
+  isPostgresUrl,
+  type LabStorage,
   newFolderId,
   type Page,
 } from "../storage/mod.ts";
@@ -41,7 +43,7 @@ import type {
   GradebookDistribution,
   GradebookRequest,
 } from "./_gradebook.ts";
-import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { checkPrincipal, type Principal, stampedStorage, unstamped } from "./_principal.ts";
 import { postgresStorage, type StoreOptions } from "./_store.ts";
 import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
 import { LabosError, quote } from "../errors.ts";
@@ -582,7 +584,14 @@ export class Lab {
   async migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
     requireManager(this.principal, "upgrade the data folder");
     const { migrateDataFolder } = await import("../exchange/migrate.ts");
-    return await migrateDataFolder(this.#lab, options);
+    if (!isPostgresUrl(this.dataDir)) return await migrateDataFolder(this.#lab, options);
+    // The tables first (idempotent), so that the records can be read at all.
+    const store = unstamped(unscoped(this.#lab.storage)) as LabStorage & {
+      upgradeSchema(): Promise<{ from: number; to: number }>;
+    };
+    const storeSchema = options.dryRun ? undefined : await store.upgradeSchema();
+    const report = await migrateDataFolder(this.#lab, options);
+    return storeSchema ? { ...report, storeSchema } : report;
   }
 
   /**

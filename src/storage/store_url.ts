@@ -44,7 +44,7 @@ export function redactPassword(text: string): string {
 
 /**
  * The URL without its password (the user part keeps the name), for the
- * store's `location`.
+ * store's `location`; text that is not a URL gets `***` in its place.
  *
  * @example
  * ```ts
@@ -54,8 +54,14 @@ export function redactPassword(text: string): string {
  * ```
  */
 export function withoutPassword(url: string): string {
-  return replacePassword(url, undefined).replace(/([?&])(?:ssl)?password=[^&#]*(&|$)/gi, "$1")
-    .replace(/[?&]$/, "");
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    parsed.searchParams.delete("password");
+    return parsed.toString();
+  } catch {
+    return redactPassword(url);
+  }
 }
 
 /**
