@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import type postgres from "postgres";
 import { AuditLog, type VerifyResult } from "../../audit/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
 import {
@@ -32,6 +33,7 @@ import type {
   StorageProblem,
 } from "../types.ts";
 import { EMPTY_HEAD, insertAuditRows, rowOfLine, withAuditCopy } from "./_audit.ts";
+import { begin } from "./_begin.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, schemaVersion, type Sql } from "./_schema.ts";
 
@@ -43,18 +45,24 @@ const LEGACY_FOLDER = "legacy";
 const CHUNK = 4 << 20;
 const encoder = new TextEncoder();
 
-/** A pool that can open a transaction (the driver's `Sql`). */
-type Pool = Sql & {
-  begin<T>(options: string, fn: (tx: Sql) => Promise<T>): Promise<T>;
-};
-
-/** Runs `fn` on the store's files, read in one repeatable-read, read-only transaction. */
+/** Runs `fn` on the store's files, read in one repeatable-read, read-only transaction. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { snapshotOf } from "./_snapshot.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await snapshotOf(sql, { location: "test", fn: ({ files }) => Promise.resolve(files.length) }));
+ * await sql.end();
+ * ```
+ */
 export function snapshotOf<T>(
-  sql: Sql,
+  sql: postgres.Sql,
   options: { location: string; fn: (snapshot: Snapshot) => Promise<T> },
 ): Promise<T> {
   const { location, fn } = options;
-  return (sql as Pool).begin("isolation level repeatable read read only", async (tx) => {
+  return begin(sql, "isolation level repeatable read read only", async (tx) => {
     if ((await schemaVersion(tx)) === 0) {
       throw new LabosError(
         "invalid",
@@ -284,9 +292,20 @@ function chunkedFile(
  * Restores into an empty database: `fill` writes the files into a staging
  * folder and checks them; then everything is copied in one transaction,
  * the audit lines byte for byte. Nothing is written when anything fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { restoreInto } from "./_snapshot.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await restoreInto(sql, { location: "test", context: "Cannot restore", fill: () => Promise.resolve() }));
+ * await sql.end();
+ * ```
  */
 export async function restoreInto<T>(
-  sql: Sql,
+  sql: postgres.Sql,
   options: { location: string; context: string; fill: (sink: RestoreSink) => Promise<T> },
 ): Promise<T> {
   const { location, context, fill } = options;
@@ -322,7 +341,7 @@ export async function restoreInto<T>(
       auditScan: () => staged.audit.scan(),
     };
     const result = await fill(sink);
-    await (sql as Pool).begin("", async (tx) => {
+    await begin(sql, "", async (tx) => {
       await ensureSchema(tx, location);
       await refuseNonEmpty(tx, { location, context });
       await copyIn(tx, staged, context);
@@ -360,7 +379,7 @@ async function copyIn(tx: Sql, staged: StagedFolder, context: string): Promise<v
       const record = await staged.get(type, id);
       const row = toRow(type, record);
       await tx`INSERT INTO labos_record (type, id, body, table_values)
-        VALUES (${type}, ${id}, ${row.body}::jsonb, ${row.values}::jsonb)`;
+        VALUES (${type}, ${id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)`;
     }
   }
   let last = EMPTY_HEAD;

@@ -48,6 +48,7 @@ import {
   lockHead,
   withAuditCopy,
 } from "./_audit.ts";
+import { begin } from "./_begin.ts";
 import { isConnectionError, isSerializationFailure, storeError } from "./_errors.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
@@ -217,7 +218,7 @@ export class PostgresStorage implements LabStorage {
     const existing = await this.manifest();
     if (existing) return { created: false, manifest: existing };
     const created = await this.#run((sql) =>
-      sql.begin(async (tx) => {
+      begin(sql, "", async (tx) => {
         await ensureSchema(tx, this.location);
         const [row] = await tx`SELECT manifest FROM labos_meta WHERE id = 1`;
         if (row?.manifest) return false;
@@ -252,7 +253,7 @@ export class PostgresStorage implements LabStorage {
    */
   upgradeSchema(): Promise<{ from: number; to: number }> {
     return this.#run((sql) =>
-      sql.begin(async (tx) => ({
+      begin(sql, "", async (tx) => ({
         from: await ensureSchema(tx, this.location),
         to: PG_SCHEMA_VERSION,
       }))
@@ -431,7 +432,8 @@ export class PostgresStorage implements LabStorage {
       if ((await schemaVersion(sql)) === 0) {
         return { ok: true, events: 0, head: EMPTY_HEAD.hash, warnings: [] };
       }
-      return await sql.begin(
+      return await begin(
+        sql,
         "isolation level repeatable read read only",
         (tx) => withAuditCopy(tx, ({ logFile, head }) => verifyLogFile(logFile, { head })),
       );
@@ -455,7 +457,8 @@ export class PostgresStorage implements LabStorage {
           `The PostgreSQL store at ${this.location} is not initialised: run "labos init" first`,
         );
       }
-      return await sql.begin(
+      return await begin(
+        sql,
         "isolation level repeatable read read only",
         (tx) => withAuditCopy(tx, ({ auditDir }) => new AuditLog(auditDir).exportTo(target)),
       );
@@ -499,7 +502,7 @@ export class PostgresStorage implements LabStorage {
     if (this.#closed) {
       throw new LabosError("internal", `The PostgreSQL store at ${this.location} is closed`);
     }
-    return await (this.#sql.begin(async (sql) => {
+    return await begin(this.#sql, "", async (sql) => {
       await sql`SELECT set_config('lock_timeout', ${`${this.#lockTimeoutMs}ms`}, true)`;
       // The row lock on the head serialises writers: taken first, held to the commit.
       const head = await lockHead(sql).catch((error) => {
@@ -518,7 +521,7 @@ export class PostgresStorage implements LabStorage {
       const first = await tx.commit(sql, head);
       committing(result, first);
       return result;
-    }) as Promise<T>);
+    });
   }
 
   /** Whether the event a transaction appended first is in the log (its commit happened). */
@@ -569,7 +572,7 @@ export class PostgresStorage implements LabStorage {
   /** Copies the manifest, records and audit lines into `labos_backup` under `stamp`. */
   backup(stamp: string): Promise<string> {
     return this.#run((sql) =>
-      sql.begin(async (tx) => {
+      begin(sql, "", async (tx) => {
         await tx`INSERT INTO labos_backup (stamp, kind, name, content)
           SELECT ${stamp}, 'manifest', 'labos.json', manifest FROM labos_meta
           WHERE id = 1 AND manifest IS NOT NULL`;
@@ -804,7 +807,7 @@ class PostgresTransaction implements StorageTransaction {
     });
     for (const row of rows) {
       await sql`INSERT INTO labos_record (type, id, body, table_values)
-        VALUES (${row.type}, ${row.id}, ${row.body}::jsonb, ${row.values}::jsonb)
+        VALUES (${row.type}, ${row.id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)
         ON CONFLICT (type, id) DO UPDATE
         SET body = EXCLUDED.body, table_values = EXCLUDED.table_values`;
     }
@@ -823,7 +826,7 @@ class PostgresTransaction implements StorageTransaction {
 }
 
 /** The manifest as `labos.json` holds it. */
-export function manifestText(manifest: Record<string, unknown> | DataManifest): string {
+function manifestText(manifest: Record<string, unknown> | DataManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
