@@ -14,6 +14,9 @@
  */
 import postgres from "postgres";
 import { type Lab, openLab, type OpenLabOptions } from "../src/service/mod.ts";
+import { FolderStorage } from "../src/storage/folder/mod.ts";
+import { PostgresStorage } from "../src/storage/postgres/mod.ts";
+import type { LabStorage } from "../src/storage/mod.ts";
 import { startPostgres } from "./_pg.ts";
 
 /** The store of this run: `LABOS_TEST_STORE=postgres`, else the data folder. */
@@ -35,12 +38,25 @@ let created = 0;
  */
 export async function openTestLab(options: OpenLabOptions): Promise<Lab> {
   if (TEST_STORE === "folder" || options.storage || options.store) return openLab(options);
-  let url = databases.get(options.dataDir);
+  return openLab({ ...options, store: await databaseFor(options.dataDir) });
+}
+
+/**
+ * The bare storage under the lab that {@linkcode openTestLab} opens for
+ * `dataDir`, for tests of the storage wrappers. Close it before the test ends.
+ */
+export async function openTestStorage(dataDir: string): Promise<LabStorage> {
+  if (TEST_STORE === "folder") return new FolderStorage(dataDir);
+  return new PostgresStorage(await databaseFor(dataDir));
+}
+
+function databaseFor(dataDir: string): Promise<string> {
+  let url = databases.get(dataDir);
   if (!url) {
     url = createDatabase();
-    databases.set(options.dataDir, url);
+    databases.set(dataDir, url);
   }
-  return openLab({ ...options, store: await url });
+  return url;
 }
 
 /** A fresh, empty database on the run's cluster. */
@@ -94,4 +110,22 @@ function stopSync(data: string): void {
  */
 export function folderOnlyTest(name: string, fn: () => Promise<void> | void): void {
   Deno.test(name, { ignore: FOLDER_ONLY }, fn);
+}
+
+/**
+ * CLI arguments for the store of this run: on PostgreSQL, `--data-dir DIR`
+ * becomes `--store URL` of the database that stands for DIR, so that the
+ * CLI and `openTestLab` see the same lab.
+ */
+export async function storeArgs(args: string[]): Promise<string[]> {
+  if (TEST_STORE === "folder") return args;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--data-dir" && i + 1 < args.length) {
+      out.push("--store", await databaseFor(args[++i]));
+    } else if (args[i].startsWith("--data-dir=")) {
+      out.push("--store", await databaseFor(args[i].slice("--data-dir=".length)));
+    } else out.push(args[i]);
+  }
+  return out;
 }
