@@ -7,6 +7,7 @@ import {
   type LabStorage,
   newFolderId,
   recordEvent,
+  storeNoun,
 } from "../storage/mod.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
 import { VERSION } from "../version.ts";
@@ -66,7 +67,7 @@ export async function readRawManifest(storage: LabStorage): Promise<Record<strin
   if (manifest === undefined) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(dataDir)} is not initialised: there is nothing to migrate`,
+      `${storeNoun(dataDir)} ${quote(dataDir)} is not initialised: there is nothing to migrate`,
     );
   }
   const record = manifest as Record<string, unknown> | null;

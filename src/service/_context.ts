@@ -6,6 +6,7 @@ import {
   type LabStorage,
   type RecordChange,
   recordEvent as storedRecordEvent,
+  storeNoun,
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
 import type { Principal } from "./_principal.ts";
@@ -85,7 +86,9 @@ export async function requireReady(context: LabContext): Promise<DataManifest> {
   if (!manifest) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(context.storage.location)} is not initialised: run "labos init" first`,
+      `${storeNoun(context.storage.location)} ${
+        quote(context.storage.location)
+      } is not initialised: run "labos init" first`,
     );
   }
   return manifest;

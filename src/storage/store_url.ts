@@ -98,3 +98,19 @@ function replacePassword(text: string, by: string | undefined): string {
   const name = user.slice(0, colon);
   return `${scheme[0]}${by === undefined ? name : `${name}:${by}`}${rest.slice(at)}`;
 }
+
+/**
+ * What to call a store in a message: "Store" for a PostgreSQL URL, else
+ * "Data folder".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storeNoun } from "./store_url.ts";
+ * assert.equal(storeNoun("postgres://db/labos"), "Store");
+ * assert.equal(storeNoun("/srv/labos/data"), "Data folder");
+ * ```
+ */
+export function storeNoun(location: string): "Store" | "Data folder" {
+  return isPostgresUrl(location) ? "Store" : "Data folder";
+}
