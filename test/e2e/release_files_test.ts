@@ -171,7 +171,7 @@ Deno.test("the Containerfile runs the Linux executable as non-root on /data", as
   assertEquals(last("CMD"), 'CMD ["serve", "--host", "0.0.0.0"]');
   assertStringIncludes(text, "LABOS_TOKEN");
   // The PostgreSQL store is chosen by LABOS_STORE, its password kept out of argv.
-  assertMatch(text, /^#\s+LABOS_STORE=postgres:\/\//m);
+  assertMatch(text, /^#.*LABOS_STORE=postgres:\/\//m);
   assertStringIncludes(text, "PGPASSFILE");
 });
 
