@@ -82,4 +82,5 @@ export type {
   LegacyRecordReport,
   MigrateOptions,
   MigrateReport,
+  StoreCopy,
 } from "../exchange/mod.ts";
