@@ -23,6 +23,7 @@ export const PG_SUITE: readonly string[] = [
   "test/e2e/guided_service_test.ts",
   "test/e2e/signatures_test.ts",
   "test/e2e/templates_service_test.ts",
+  "test/reliability/fuzz_test.ts",
 ];
 
 /** The line printed before the PostgreSQL run, so .ci/run can tell its summary from the folder run's. */
