@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliJson, cliOk, runCli, withTempDir } from "../_cli.ts";
 import { PG_AVAILABLE, startPostgres } from "../_pg.ts";
+import { startServe } from "./_serve.ts";
 import type { Experiment } from "../../src/records/mod.ts";
 
 const PYTHON = ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => existsSync(p));
@@ -169,21 +170,49 @@ Deno.test({
           },
         );
 
-        await t.step("a store that cannot be reached is one line, exit 1, no hang", async () => {
-          await cluster.stop();
-          const down = await within(60, ["--store", store, "status"]);
-          assertEquals(down.code, 1, down.stderr);
-          assertMatch(
-            down.stderr,
-            /^error: Cannot reach the PostgreSQL store at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+: .+\n$/,
-          );
-          const bad = await runCli(["--store", "mysql://ada:s3cret-pw@db/labos", "status"]);
-          assertEquals(bad.code, 2);
-          assertEquals(
-            bad.stderr,
-            'error: Invalid --store "mysql://ada:***@db/labos": expected a postgres:// or postgresql:// URL (leave it out to use the data folder)\n',
-          );
-        });
+        await t.step(
+          "serve answers from the store, 503 with Retry-After when it stops; the CLI says one line, exit 1",
+          async () => {
+            const token = "store-cli-test-token-0123456789";
+            const server = await startServe(`${dir}/unused`, {
+              env: { LABOS_STORE: store, LABOS_TOKEN: token },
+            });
+            const get = () =>
+              fetch(`${server.origin}/api/v1/experiments`, {
+                headers: { authorization: `Bearer ${token}` },
+              });
+            try {
+              const ok = await get();
+              assertEquals(ok.status, 200);
+              assertEquals((await ok.json()).items.length, 1);
+              await cluster.stop();
+              const down = await get();
+              assertEquals(down.status, 503);
+              assertEquals(down.headers.get("retry-after"), "5");
+              const body = await down.json();
+              assertEquals(body.error.kind, "unavailable");
+              assertMatch(
+                body.error.message,
+                /^Cannot reach the PostgreSQL store at postgres:\/\//,
+              );
+            } finally {
+              const stopped = await server.stop();
+              assertEquals(stopped.code, 0, stopped.stderr);
+            }
+            const down = await within(60, ["--store", store, "status"]);
+            assertEquals(down.code, 1, down.stderr);
+            assertMatch(
+              down.stderr,
+              /^error: Cannot reach the PostgreSQL store at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+: .+\n$/,
+            );
+            const bad = await runCli(["--store", "mysql://ada:s3cret-pw@db/labos", "status"]);
+            assertEquals(bad.code, 2);
+            assertEquals(
+              bad.stderr,
+              'error: Invalid --store "mysql://ada:***@db/labos": expected a postgres:// or postgresql:// URL (leave it out to use the data folder)\n',
+            );
+          },
+        );
       });
     } finally {
       await cluster.stop();
