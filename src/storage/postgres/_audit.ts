@@ -60,7 +60,7 @@ export async function lockHead(sql: Sql): Promise<HeadRow | undefined> {
 /**
  * Appends events after `head` (locked by the caller) and moves the head:
  * compare-and-append, refused (`check_failed`) when the log's last row is
- * not the head. Returns the new head.
+ * not the head. Returns the new head, the events and their lines.
  *
  * @example
  * ```ts
@@ -77,9 +77,9 @@ export async function appendEvents(
   sql: Sql,
   head: HeadRow,
   options: { inputs: AuditEventInput[]; now: Date; location: string },
-): Promise<{ head: HeadRow; events: AuditEvent[] }> {
+): Promise<{ head: HeadRow; events: AuditEvent[]; lines: string[] }> {
   const { inputs, now, location } = options;
-  if (inputs.length === 0) return { head, events: [] };
+  if (inputs.length === 0) return { head, events: [], lines: [] };
   const [last] = await sql`SELECT seq, hash FROM labos_audit ORDER BY seq DESC LIMIT 1`;
   const lastSeq = last ? Number(last.seq) : 0;
   const lastHash = last ? last.hash : GENESIS_HASH;
@@ -103,7 +103,7 @@ export async function appendEvents(
   await insertAuditRows(sql, rows);
   const next = { seq: events[events.length - 1].seq, hash, ts: events[events.length - 1].ts };
   await sql`UPDATE labos_head SET seq = ${next.seq}, hash = ${next.hash}, ts = ${next.ts} WHERE id = 1`;
-  return { head: next, events };
+  return { head: next, events, lines };
 }
 
 /** One row of `labos_audit`. */

@@ -105,6 +105,13 @@ export function storeError(error: unknown, location: string): unknown {
       { retryAfter: RETRY_AFTER_SECONDS, cause: error },
     );
   }
+  if (state === "42P01") {
+    return new LabosError(
+      "invalid",
+      `The PostgreSQL store at ${location} is not initialised: run "labos init" first`,
+      { cause: error },
+    );
+  }
   if (state === "55P03") {
     return new LabosError(
       "locked",
