@@ -16,6 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type postgres from "postgres";
 import { AuditLog, type VerifyResult } from "../../audit/mod.ts";
+import { fileDigest } from "../../durable/files.ts";
 import { LabosError, quote } from "../../errors.ts";
 import {
   isId,
@@ -126,9 +127,28 @@ function textFile(relative: string, text: string | Uint8Array[], location: strin
   };
 }
 
+/** A file of the temporary audit copy, streamed when read. */
 async function diskFile(relative: string, file: string, location: string): Promise<SnapshotFile> {
-  const bytes = new Uint8Array(await fs.readFile(file));
-  return textFile(relative, [bytes], location);
+  const { size, sha256 } = await fileDigest(file);
+  return {
+    path: relative,
+    size,
+    sha256,
+    location,
+    async *read() {
+      const handle = await fs.open(file, "r");
+      try {
+        const buffer = new Uint8Array(CHUNK);
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+          if (bytesRead === 0) return;
+          yield buffer.slice(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
 }
 
 /** A file whose bytes are made again when read, and must hash as they did. */
