@@ -6,6 +6,7 @@
  * from PostgreSQL restored into a new data folder with the same audit log
  * byte for byte, the password warning, and a store that cannot be reached.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_assert.ts";
 import { cliJson, cliOk, runCli, withTempDir } from "../_cli.ts";
@@ -13,6 +14,8 @@ import { PG_AVAILABLE, startPostgres } from "../_pg.ts";
 import { startServe } from "./_serve.ts";
 import type { Experiment } from "../../src/records/mod.ts";
 
+/** The attached file's content address. */
+const BLOB = createHash("sha256").update("12.345 g\n").digest("hex");
 const PYTHON = ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => existsSync(p));
 if (!PG_AVAILABLE && Deno.env.get("CI") !== "true") {
   console.log("skipped: PostgreSQL is not installed; the CLI test on a PostgreSQL store");
@@ -126,6 +129,8 @@ Deno.test({
           await cliOk(["--data-dir", folder, "experiments", "transition", made.id].concat(
             ["running", "--reason", "Started"],
           ));
+          await Deno.writeTextFile(`${dir}/weighing.txt`, "12.345 g\n");
+          await cliOk(["--data-dir", folder, "attach", made.id, `${dir}/weighing.txt`]);
           const head = (await cliOk(["--data-dir", folder, "audit", "head"])).trim();
           const first = await cliOk(["--data-dir", folder, "migrate", "--to", target]);
           assertMatch(first, new RegExp(`^Migrated ${folder} to ${target}: \\d+ files`));
@@ -161,6 +166,13 @@ Deno.test({
               await Deno.readTextFile(`${folder}/audit/head.json`),
             );
             assertStringIncludes(await cliOk(["--data-dir", restored, "audit", "verify"]), "ok: ");
+            // The attached file went to PostgreSQL as a blob and came back as the same file.
+            const blob = (path: string) =>
+              Deno.readTextFile(
+                `${path}/blobs/sha256/${BLOB.slice(0, 2)}/${BLOB}`,
+              );
+            assertEquals(await blob(restored), "12.345 g\n");
+            assertEquals(await blob(folder), "12.345 g\n");
             const fresh = await cluster.createDatabase();
             await cliOk(["--store", fresh, "import-archive", `${dir}/pg.zip`]);
             assertEquals(
