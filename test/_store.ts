@@ -5,7 +5,7 @@
  * the same database, so a test can reopen its lab). `deno task test:pg`
  * (test/_pg_suite.ts) starts one throwaway cluster for the whole run and
  * passes its URL as `LABOS_TEST_PG_URL`; without it the first lab starts a
- * cluster of its own, stopped when the process ends.
+ * cluster of its own, which test/_pg.ts stops when the process ends.
  *
  * Tests that read or write data-folder files directly are folder-only:
  * mark them `{ ignore: FOLDER_ONLY }` and say why.
@@ -84,24 +84,8 @@ async function clusterUrl(): Promise<string> {
       'LABOS_TEST_STORE=postgres needs PostgreSQL: install Debian\'s "postgresql" package, or run "deno task test:pg", which says when it skips',
     );
   }
-  const sql = postgres(started.url, { max: 1, onnotice: () => {} });
-  const [{ data_directory: data }] = await sql`SHOW data_directory`;
-  await sql.end({ timeout: 5 });
-  // The process ends without waiting for promises: stop the cluster synchronously.
-  globalThis.addEventListener("unload", () => stopSync(String(data)));
+  // test/_pg.ts stops it when the process ends.
   return started.url;
-}
-
-function stopSync(data: string): void {
-  const bin = [...Deno.readDirSync("/usr/lib/postgresql")].map((entry) => entry.name)
-    .sort((a, b) => Number(b) - Number(a))[0];
-  const pgCtl = `/usr/lib/postgresql/${bin}/bin/pg_ctl`;
-  const root = Deno.uid?.() === 0;
-  const [command, args] = root
-    ? ["runuser", ["-u", "postgres", "--", pgCtl, "-D", data, "-m", "immediate", "-w", "stop"]]
-    : [pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"]];
-  new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync();
-  Deno.removeSync(data.replace(/\/data$/, ""), { recursive: true });
 }
 
 /**
