@@ -84,6 +84,8 @@ export type {
   LegacyRecordReport,
   MigrateOptions,
   MigrateReport,
+  StoreCopy,
+  StoreOptions,
 } from "./src/service/mod.ts";
 export type {
   Attachment,

@@ -6,6 +6,7 @@ import {
   type LabStorage,
   type RecordChange,
   recordEvent as storedRecordEvent,
+  storeNoun,
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
 import type { Principal } from "./_principal.ts";
@@ -23,6 +24,9 @@ export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
   maxBytes: 64 * 1024 * 1024,
   maxCells: 20_000_000,
 };
+
+/** How many connections a process opens to the PostgreSQL store at most, unless configured. */
+export const DEFAULT_STORE_POOL_MAX = 10;
 
 /** The cost of scrypt, for password verifiers and key encryption. */
 export interface ScryptCost {
@@ -84,7 +88,9 @@ export async function requireReady(context: LabContext): Promise<DataManifest> {
   if (!manifest) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(context.storage.location)} is not initialised: run "labos init" first`,
+      `${storeNoun(context.storage.location)} ${
+        quote(context.storage.location)
+      } is not initialised: run "labos init" first`,
     );
   }
   return manifest;
