@@ -21,3 +21,4 @@ export type {
   MigrateOptions,
   MigrateReport,
 } from "./migrate.ts";
+export type { ElnCheck, ElnExport, ElnExportOptions } from "./eln/mod.ts";

@@ -15,6 +15,7 @@ import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,
   ArchiveImport,
+  ElnExport,
   ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
@@ -607,6 +608,21 @@ export class Lab {
     requireManager(this.principal, "restore an archive");
     const { importArchive } = await import("../exchange/archive.ts");
     return await importArchive(this.#lab.storage, file, options);
+  }
+
+  /**
+   * Writes experiments (all the actor sees, or the given ones) as one `.eln`
+   * file (ELN Consortium, RO-Crate 1.1): records, tables with units, module
+   * outputs, plots, attachments, jobs, signatures and audit excerpts.
+   */
+  async exportEln(outFile: string, options: { experimentIds?: string[] } = {}): Promise<ElnExport> {
+    await requireReady(this.#lab);
+    const { exportEln } = await import("../exchange/eln/mod.ts");
+    return await exportEln(this.#lab, outFile, {
+      ...options,
+      // A job whose module is gone has no plot: the export goes on without it.
+      plotSvg: (jobId) => this.jobPlotSvg(jobId).catch(() => undefined),
+    });
   }
 
   /**
