@@ -26,6 +26,7 @@ const NO_MODULE_COMMANDS = new Set([
   "import-archive",
   "migrate",
   "import",
+  "attach",
   "experiments list",
   "experiments show",
   "experiments transition",
@@ -110,6 +111,7 @@ export class LabSetup {
         actor: config.actor,
         datasetLimits: config.datasetLimits,
         sessionHours: config.sessionHours,
+        attachmentMaxBytes: config.attachmentMaxBytes,
         display,
       });
     }
@@ -122,6 +124,7 @@ export class LabSetup {
       templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
       sessionHours: config.sessionHours,
+      attachmentMaxBytes: config.attachmentMaxBytes,
     });
   }
 }

@@ -144,6 +144,11 @@ export const ConfigFileSchema = z.strictObject({
       "The most cells (columns × rows) of an imported table. Default: 20000000",
     ),
   }).optional(),
+  attachments: z.strictObject({
+    maxBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe(
+      "The largest file attached to an experiment, in bytes (LABOS_ATTACHMENT_MAX_BYTES overrides it). Default: 104857600 (100 MiB)",
+    ),
+  }).optional(),
   server: z.strictObject({
     sessionHours: z.number().min(0.05).max(720).optional().describe(
       "How long a login session of the control panel lasts, in hours. Default: 12",
@@ -198,6 +203,11 @@ export interface LabosConfig {
   datasetLimits: { maxBytes?: number; maxCells?: number };
   /** How long a login session lasts, in hours, when the file sets it (`server.sessionHours`). */
   sessionHours?: number;
+  /**
+   * The largest attached file, in bytes, when set: `LABOS_ATTACHMENT_MAX_BYTES`,
+   * then `attachments.maxBytes` in the file; unset takes the service's default (100 MiB).
+   */
+  attachmentMaxBytes?: number;
 }
 
 /** Options for {@linkcode loadConfig}. */
@@ -272,12 +282,26 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
     );
   }
 
+  const settings = labSettings(file, baseDir, { dataDir: dataDirSource, actor: actorSource });
+  const envMax = env.LABOS_ATTACHMENT_MAX_BYTES;
+  if (envMax !== undefined && envMax !== "") {
+    if (!/^[1-9][0-9]{0,15}$/.test(envMax) || !Number.isSafeInteger(Number(envMax))) {
+      throw new LabosError(
+        "invalid",
+        `Invalid LABOS_ATTACHMENT_MAX_BYTES: expected a whole number of bytes, at least 1: current value is ${
+          quote(envMax)
+        }`,
+      );
+    }
+    settings.attachmentMaxBytes = Number(envMax);
+    settings.sources["attachments.maxBytes"] = "env";
+  }
   return {
     dataDir,
     actor,
     configFile: file ? configPath : null,
     trusted,
-    ...labSettings(file, baseDir, { dataDir: dataDirSource, actor: actorSource }),
+    ...settings,
   };
 }
 
@@ -302,6 +326,7 @@ function labSettings(
     "limits.datasetBytes": from(file?.limits?.datasetBytes),
     "limits.datasetCells": from(file?.limits?.datasetCells),
     "server.sessionHours": from(file?.server?.sessionHours),
+    "attachments.maxBytes": from(file?.attachments?.maxBytes),
   };
   for (const quantity of Object.keys(units)) {
     all[`display.units.${quantity}`] = from(display.units?.[quantity]);
@@ -331,6 +356,9 @@ function labSettings(
       ...(file?.limits?.datasetCells === undefined ? {} : { maxCells: file.limits.datasetCells }),
     },
     ...(file?.server?.sessionHours === undefined ? {} : { sessionHours: file.server.sessionHours }),
+    ...(file?.attachments?.maxBytes === undefined
+      ? {}
+      : { attachmentMaxBytes: file.attachments.maxBytes }),
   };
 }
 

@@ -69,6 +69,8 @@ export interface LabContext {
   templates(): Promise<TemplateCatalog>;
   /** The size limits of an imported dataset. */
   readonly datasetLimits: Readonly<DatasetLimits>;
+  /** The largest attached file, in bytes (`attachments.maxBytes`). */
+  readonly attachmentMaxBytes: number;
 }
 
 /** The current time as an RFC 3339 UTC string with milliseconds. */

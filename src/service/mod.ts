@@ -16,6 +16,15 @@ export type {
 } from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
 export {
+  type AttachmentBody,
+  type AttachOptions,
+  type AttachRequest,
+  byteSize,
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  guessMediaType,
+  safeFileName,
+} from "./_attachments.ts";
+export {
   type Assignee,
   type AssigneeDirectory,
   type AssignInput,

@@ -12,6 +12,7 @@ import {
 import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
+import { DEFAULT_ATTACHMENT_MAX_BYTES } from "./_attachments.ts";
 
 /** Options for {@linkcode openLab}. */
 export interface OpenLabOptions {
@@ -37,6 +38,8 @@ export interface OpenLabOptions {
   datasetLimits?: Partial<DatasetLimits>;
   /** How results are shown (see `displayOptions`). Default: 4 significant figures. */
   display?: DisplayOptions;
+  /** The largest attached file, in bytes (`attachments.maxBytes`). Default: 100 MiB. */
+  attachmentMaxBytes?: number;
 }
 
 /**
@@ -66,6 +69,15 @@ export function openLab(options: OpenLabOptions): Lab {
       }`,
     );
   }
+  const attachmentMaxBytes = options.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES;
+  if (!(Number.isSafeInteger(attachmentMaxBytes) && attachmentMaxBytes >= 1)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "attachments.maxBytes": expected a whole number of bytes, at least 1: current value is ${
+        quote(attachmentMaxBytes)
+      }`,
+    );
+  }
   const principal = options.principal === undefined
     ? localPrincipal(options.actor)
     : checkPrincipal(options.principal);
@@ -86,6 +98,7 @@ export function openLab(options: OpenLabOptions): Lab {
       maxBytes: options.datasetLimits?.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,
       maxCells: options.datasetLimits?.maxCells ?? DEFAULT_DATASET_LIMITS.maxCells,
     },
+    attachmentMaxBytes,
     modules: once(
       options.modules,
       async () => (await import("../modules/mod.ts")).builtinRegistry(),
