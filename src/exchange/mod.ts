@@ -21,4 +21,11 @@ export type {
   MigrateOptions,
   MigrateReport,
 } from "./migrate.ts";
-export type { ElnCheck, ElnExport, ElnExportOptions } from "./eln/mod.ts";
+export type {
+  ElnCheck,
+  ElnExport,
+  ElnExportOptions,
+  ElnImport,
+  ElnImportedExperiment,
+  ElnImportOptions,
+} from "./eln/mod.ts";

@@ -32,6 +32,7 @@ import type {
   ArchiveExport,
   ArchiveImport,
   ElnExport,
+  ElnImport,
   ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
@@ -672,6 +673,20 @@ export class Lab {
       ...options,
       // A job whose module is gone has no plot: the export goes on without it.
       plotSvg: (jobId) => this.jobPlotSvg(jobId).catch(() => undefined),
+    });
+  }
+
+  /**
+   * Imports an `.eln` from any notebook: one experiment per experiment-like
+   * dataset, its files attached, its CSV files as tables; the whole crate
+   * is checked before anything is written.
+   */
+  async importEln(file: string): Promise<ElnImport> {
+    await requireReady(this.#lab);
+    const { importEln } = await import("../exchange/eln/mod.ts");
+    return await importEln(this.#lab, file, {
+      datasetLimits: this.#lab.datasetLimits,
+      maxAttachmentBytes: this.#lab.attachmentMaxBytes,
     });
   }
 

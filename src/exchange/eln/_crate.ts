@@ -25,8 +25,10 @@ export interface CrateEntry {
   size: number;
   /** Lowercase hex SHA-256 of its bytes. */
   sha256: string;
-  /** Where its bytes were staged, when a staging folder was given. */
+  /** Where its bytes were staged, when a staging folder was given and the file is large. */
   staged?: string;
+  /** Its bytes, when a staging folder was given and the file is small. */
+  bytes?: Uint8Array;
 }
 
 /** What {@linkcode readCrate} found. */
@@ -42,6 +44,11 @@ export interface CrateRead {
   /** Structural failures, one line each (entries outside the root, several roots, …). */
   problems: string[];
 }
+
+/** The largest file an import holds in memory rather than in its staging folder. */
+const IN_MEMORY_FILE = 1 << 20;
+/** The most bytes an import holds in memory in all. */
+const IN_MEMORY_TOTAL = 256 << 20;
 
 /** Limits of {@linkcode readCrate}. */
 export interface CrateLimits {
@@ -92,6 +99,7 @@ export async function readCrate(
   const metadata = new Map<string, string>();
   const open = new Set<fs.FileHandle>();
   let staged = 0;
+  let held = 0;
   const bomb = (limit: number) =>
     new LabosError(
       "invalid",
@@ -110,7 +118,7 @@ export async function readCrate(
           )
           : bomb(limit);
       },
-      async open(name) {
+      open(name) {
         const segments = checkName(name, context);
         if (entries.has(name)) {
           throw new LabosError("invalid", `${context}: entry ${quote(name)} appears twice`);
@@ -118,21 +126,30 @@ export async function readCrate(
         const folder = name.endsWith("/");
         if (segments.length === 1 && !folder) loose.push(name);
         else tops.add(segments[0]);
-        if (folder) return () => Promise.resolve();
+        if (folder) return Promise.resolve(() => Promise.resolve());
         const hash = createHash("sha256");
         let size = 0;
         const isMetadata = segments.length === 2 && segments[1] === METADATA_FILE;
+        const keep = isMetadata || stageDir !== undefined;
         const chunks: Uint8Array[] = [];
-        const target = stageDir && !isMetadata ? path.join(stageDir, String(staged++)) : undefined;
-        const handle = target ? await fs.open(target, "wx") : undefined;
-        if (handle) open.add(handle);
+        let handle: fs.FileHandle | undefined;
+        let target: string | undefined;
         const entry: CrateEntry = { name, size: 0, sha256: "" };
         entries.set(name, entry);
-        return async (chunk, final) => {
+        return Promise.resolve(async (chunk: Uint8Array, final: boolean) => {
           size += chunk.byteLength;
           hash.update(chunk);
-          if (isMetadata) chunks.push(chunk);
-          if (handle) await handle.write(chunk);
+          if (keep && !handle) {
+            chunks.push(chunk);
+            // Small files stay in memory (up to a total); larger ones go to the staging folder.
+            if (!isMetadata && (size > IN_MEMORY_FILE || held + size > IN_MEMORY_TOTAL)) {
+              target = path.join(stageDir!, String(staged++));
+              handle = await fs.open(target, "wx");
+              open.add(handle);
+              for (const kept of chunks) await handle.write(kept);
+              chunks.length = 0;
+            }
+          } else if (handle) await handle.write(chunk);
           if (!final) return;
           if (handle) {
             open.delete(handle);
@@ -141,8 +158,12 @@ export async function readCrate(
           entry.size = size;
           entry.sha256 = hash.digest("hex");
           if (target) entry.staged = target;
+          else if (keep && !isMetadata) {
+            entry.bytes = concatBytes(chunks);
+            held += size;
+          }
           if (isMetadata) metadata.set(segments[0], new TextDecoder().decode(concatBytes(chunks)));
-        };
+        });
       },
     }, {
       maxEntries: limits.maxEntries,

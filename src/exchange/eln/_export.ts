@@ -55,6 +55,8 @@ export interface ElnExport {
 interface PlannedFile {
   inside: string;
   entity: Entity;
+  /** Its size, when known before reading (a stored attachment). */
+  size?: number;
   body: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
@@ -113,10 +115,24 @@ export async function exportEln(
   let bytes = 0;
   try {
     const zip = new ZipWriter(handle);
-    for (const file of planned) {
+    // Stored files are read a few ahead, so reading overlaps deflating and writing.
+    const ahead = new Map<number, Promise<Uint8Array[]>>();
+    const readAhead = (index: number) => {
+      const file = planned[index];
+      if (file?.size !== undefined && file.size <= READ_AHEAD_BYTES && !ahead.has(index)) {
+        const read = collect(file.body());
+        read.catch(() => undefined);
+        ahead.set(index, read);
+      }
+    };
+    for (let index = 0; index < READ_AHEAD; index++) readAhead(index);
+    for (const [index, file] of planned.entries()) {
+      readAhead(index + READ_AHEAD);
       const hash = createHash("sha256");
       let size = 0;
-      const body = file.body();
+      const early = ahead.get(index);
+      ahead.delete(index);
+      const body = early ? await early : file.body();
       await zip.add(
         `${rootName}/${file.inside}`,
         tee(body, (chunk) => {
@@ -196,6 +212,19 @@ export async function exportEln(
   return { file: out, experiments: experiments.length, files: planned.length, bytes, sha256 };
 }
 
+/** How many stored files are read ahead of the one being written. */
+const READ_AHEAD = 16;
+/** The largest file read ahead whole; a larger one streams when its turn comes. */
+const READ_AHEAD_BYTES = 1 << 20;
+
+async function collect(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of chunks) out.push(chunk);
+  return out;
+}
+
 async function* tee(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   see: (chunk: Uint8Array) => void,
@@ -271,7 +300,7 @@ async function relatedRecords(storage: LabStorage, experiments: Experiment[]): P
   for (const experiment of experiments) {
     owner.set(experiment.id, experiment.id);
     for (const id of [...experiment.datasetIds, ...experiment.jobIds]) owner.set(id, experiment.id);
-    for (const id of attachmentIdsOf(experiment)) owner.set(id, experiment.id);
+    for (const id of experiment.attachmentIds ?? []) owner.set(id, experiment.id);
   }
   const signatures = new Map<string, Signature[]>();
   for (let offset = 0;; offset += 1000) {
@@ -298,12 +327,6 @@ async function relatedRecords(storage: LabStorage, experiments: Experiment[]): P
     events.set(experimentId, list);
   }
   return { signatures, events };
-}
-
-/** The attachment ids of an experiment (none before attachments existed). */
-function attachmentIdsOf(experiment: Experiment): string[] {
-  const ids = (experiment as Experiment & { attachmentIds?: string[] }).attachmentIds;
-  return Array.isArray(ids) ? ids : [];
 }
 
 function jsonFile(
@@ -454,8 +477,32 @@ function cell(value: unknown): string {
 }
 
 /** The experiment's attachments, streamed from their blobs. */
-function attachmentFiles(_storage: LabStorage, _experiment: Experiment): Promise<PlannedFile[]> {
-  return Promise.resolve([]);
+async function attachmentFiles(
+  storage: LabStorage,
+  experiment: Experiment,
+): Promise<PlannedFile[]> {
+  const files: PlannedFile[] = [];
+  for (const id of experiment.attachmentIds ?? []) {
+    const attachment = await storage.get("attachment", id);
+    const inside = `${experiment.id}/attachments/${attachment.id}/${attachment.fileName}`;
+    files.push({
+      inside,
+      entity: {
+        "@id": `./${experiment.id}/attachments/${attachment.id}/${
+          encodeURIComponent(attachment.fileName)
+        }`,
+        "@type": "File",
+        name: attachment.fileName,
+        ...(attachment.title ? { description: attachment.title } : {}),
+        encodingFormat: attachment.mediaType,
+        identifier: attachment.id,
+        dateCreated: attachment.createdAt,
+      },
+      size: attachment.size,
+      body: () => storage.readBlob(attachment.sha256),
+    });
+  }
+  return files;
 }
 
 function experimentEntity(experiment: Experiment, files: Entity[]): Entity[] {

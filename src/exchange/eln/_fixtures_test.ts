@@ -97,3 +97,19 @@ export async function sampleExperiment(lab: Lab, dir: string): Promise<string> {
   await lab.sign(experiment.id, { meaning: "authored", reason: "My data", password: PASSWORD });
   return experiment.id;
 }
+
+/** Marks an entry of a zip as a Unix symbolic link in the central directory. */
+export function markSymlink(zip: Uint8Array, name: string): Uint8Array {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const encoded = new TextEncoder().encode(name);
+  for (let p = 0; p + 46 < zip.length; p++) {
+    if (view.getUint32(p, true) !== 0x02014b50) continue;
+    const length = view.getUint16(p + 28, true);
+    const found = zip.subarray(p + 46, p + 46 + length);
+    if (length === encoded.length && found.every((b, i) => b === encoded[i])) {
+      view.setUint16(p + 4, (3 << 8) | 20, true);
+      view.setUint32(p + 38, (0o120777 << 16) >>> 0, true);
+    }
+  }
+  return zip;
+}

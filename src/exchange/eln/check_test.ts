@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
 import { checkEln } from "./mod.ts";
-import { crate, inTemp, sha, writeZip } from "./_fixtures_test.ts";
+import { crate, inTemp, markSymlink, sha, writeZip } from "./_fixtures_test.ts";
 
 const DESCRIPTOR = {
   "@id": "ro-crate-metadata.json",
@@ -135,19 +135,3 @@ Deno.test("eln check: zip-slip and symbolic links are failures, not extractions"
     assert.match((await checkEln(link)).failures[0], /"l\/link" is a symbolic link/);
   });
 });
-
-/** Marks an entry of a zip as a Unix symbolic link in the central directory. */
-export function markSymlink(zip: Uint8Array, name: string): Uint8Array {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const encoded = new TextEncoder().encode(name);
-  for (let p = 0; p + 46 < zip.length; p++) {
-    if (view.getUint32(p, true) !== 0x02014b50) continue;
-    const length = view.getUint16(p + 28, true);
-    const found = zip.subarray(p + 46, p + 46 + length);
-    if (length === encoded.length && found.every((b, i) => b === encoded[i])) {
-      view.setUint16(p + 4, (3 << 8) | 20, true);
-      view.setUint32(p + 38, (0o120777 << 16) >>> 0, true);
-    }
-  }
-  return zip;
-}
