@@ -16,8 +16,8 @@ interface SettingRow {
 }
 
 async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
-  const { DEFAULT_ACCOUNT_SETTINGS, DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_DATASET_LIMITS } =
-    await import("../service/mod.ts");
+  const { DEFAULT_ACCOUNT_SETTINGS, DEFAULT_DATASET_LIMITS } = await import("../service/mod.ts");
+  const { DEFAULT_ATTACHMENT_MAX_BYTES } = await import("../service/mod.ts");
   const enabled = config.modules.enabled ??
     (await loadBuiltinModules()).map((module) => module.key);
   const values: Record<string, unknown> = {

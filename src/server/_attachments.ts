@@ -98,7 +98,6 @@ export function downloadResponse(
       "Content-Disposition": contentDisposition(attachment.fileName),
       "Content-Length": String(attachment.size),
       "X-Content-Type-Options": "nosniff",
-      "Content-Security-Policy": "default-src 'none'; sandbox",
       "Cache-Control": "private, no-cache",
     },
   });
@@ -128,11 +127,12 @@ function streamOf(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
 export async function attachUpload(c: Context<ServerEnv>, id: string): Promise<Attachment> {
   const lab = c.var.lab;
   const length = Number(c.req.header("content-length") ?? NaN);
-  if (length > lab.attachmentMaxBytes + UPLOAD_SLACK) {
+  const limit = lab.attachmentMaxBytes;
+  if (length > limit + UPLOAD_SLACK) {
     throw new LabosError(
       "invalid",
       `Cannot attach: the upload is ${byteSize(length)}, larger than the limit of ${
-        byteSize(lab.attachmentMaxBytes)
+        limit % 1024 === 0 ? byteSize(limit) : `${limit} bytes`
       } ("attachments.maxBytes")`,
     );
   }

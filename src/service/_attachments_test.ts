@@ -246,6 +246,11 @@ Deno.test("a student attaches to their own and shared experiments only, and sees
   }
   const mine = await amy.attach(amys.id, { bytes: new Uint8Array([1]), fileName: "a.txt" });
   assertEquals(mine.createdBy, "amy");
+  // Amy's audit view shows her upload, not Ben's.
+  assertEquals(
+    (await amy.listAudit({ action: "attachment.added" })).items.map((event) => event.target.id),
+    [mine.id],
+  );
   const added = (await root.listAudit({ action: "attachment.added" })).items[0];
   assertEquals(added.actor, "amy");
   assertEquals(added.details.auth, "session");
@@ -254,6 +259,11 @@ Deno.test("a student attaches to their own and shared experiments only, and sees
   const shared = await amy.attach(bens.id, { bytes: new Uint8Array([2]), fileName: "s.txt" });
   assertEquals((await amy.listAttachments(bens.id)).map((a) => a.id), [benFile.id, shared.id]);
   assertEquals((await amy.getAttachment(benFile.id)).id, benFile.id);
+  // Ben's upload to the shared experiment is now in Amy's audit view.
+  assertEquals(
+    (await amy.listAudit({ action: "attachment.added" })).items.map((event) => event.target.id),
+    [shared.id, mine.id, benFile.id],
+  );
   // Staff see everything.
   assertEquals((await root.listAttachments(amys.id)).map((a) => a.id), [mine.id]);
 });

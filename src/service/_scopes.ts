@@ -224,13 +224,13 @@ class StudentView {
       needsReindex: (type) => base.needsReindex(type),
       attachmentHash: (name) => base.attachmentHash(name),
       attach: (name, sourceFile) => base.attach(name, sourceFile),
-      check: (options) => base.check(options),
-      snapshot: (fn) => base.snapshot(fn),
-      restore: (fill, options) => base.restore(fill, options),
       putBlob: (source, options) => base.putBlob(source, options),
       readBlob: (sha256) => base.readBlob(sha256),
       blobSize: (sha256) => base.blobSize(sha256),
       listBlobs: () => base.listBlobs(),
+      check: (options) => base.check(options),
+      snapshot: (fn) => base.snapshot(fn),
+      restore: (fill, options) => base.restore(fill, options),
       close: () => base.close(),
     };
   }

@@ -3,6 +3,7 @@ import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
+import { DEFAULT_ATTACHMENT_MAX_BYTES } from "./_attachments.ts";
 import {
   type DatasetLimits,
   DEFAULT_ACCOUNT_SETTINGS,
@@ -12,7 +13,6 @@ import {
 import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
-import { DEFAULT_ATTACHMENT_MAX_BYTES } from "./_attachments.ts";
 
 /** Options for {@linkcode openLab}. */
 export interface OpenLabOptions {

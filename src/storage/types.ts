@@ -244,23 +244,6 @@ export interface LabStorage {
   attach(name: string, sourceFile: string): Promise<void>;
 
   /**
-   * The storage's own checks (leftover temporary files, unexpected files,
-   * the id listings, an interrupted transaction, a torn audit tail), with
-   * the readable records; `repair` fixes what is safe and records it as
-   * `actor`, with `auth` (how the actor was established) as `details.auth`.
-   */
-  check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck>;
-
-  /** Runs `fn` on a consistent snapshot of every file, under the writer lock. */
-  snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T>;
-  /**
-   * Restores into an empty (or missing) store: `fill` writes every file
-   * into a staging area, which replaces the store only if `fill` succeeds.
-   * `context` starts the error messages.
-   */
-  restore<T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }): Promise<T>;
-
-  /**
    * Stores bytes content-addressed (lowercase hex SHA-256), outside any
    * transaction: idempotent; an unreferenced blob is harmless (doctor reports
    * it as "orphan-blob", and a repair moves it aside, never deletes it).
@@ -276,6 +259,23 @@ export interface LabStorage {
   blobSize(sha256: string): Promise<number | undefined>;
   /** Every stored blob's hash (for doctor and exports). */
   listBlobs(): AsyncIterable<string>;
+
+  /**
+   * The storage's own checks (leftover temporary files, unexpected files,
+   * the id listings, an interrupted transaction, a torn audit tail), with
+   * the readable records; `repair` fixes what is safe and records it as
+   * `actor`, with `auth` (how the actor was established) as `details.auth`.
+   */
+  check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck>;
+
+  /** Runs `fn` on a consistent snapshot of every file, under the writer lock. */
+  snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T>;
+  /**
+   * Restores into an empty (or missing) store: `fill` writes every file
+   * into a staging area, which replaces the store only if `fill` succeeds.
+   * `context` starts the error messages.
+   */
+  restore<T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }): Promise<T>;
   /** Releases connections/pools. Folder: no-op. Idempotent. */
   close(): Promise<void>;
 }

@@ -357,3 +357,77 @@ Deno.test("API: a student cannot attach to or read another student's experiment"
     assert((await request(`/api/v1/attachments/${attachment.id}`, { auth: ben })).ok);
   });
 });
+
+Deno.test("API: a 256 MiB multipart upload streams into the store without being held in memory", async () => {
+  await withPanel(async ({ request, experiment }) => {
+    const encoder = new TextEncoder();
+    const head = encoder.encode(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nRaw\r\n` +
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="run.raw"\r\n\r\n`,
+    );
+    const tail = encoder.encode(`\r\n--${BOUNDARY}--\r\n`);
+    const total = 256;
+    const hash = createHash("sha256");
+    let sent = -1;
+    let peak = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === -1) controller.enqueue(head);
+        else if (sent < total) {
+          // A new buffer each time: one held on to would show in the RSS.
+          const chunk = new Uint8Array(1 << 20).fill(sent & 0xff);
+          hash.update(chunk);
+          controller.enqueue(chunk);
+          if (sent % 16 === 0) peak = Math.max(peak, Deno.memoryUsage().rss);
+        } else {
+          controller.enqueue(tail);
+          controller.close();
+        }
+        sent++;
+      },
+    });
+    const start = Deno.memoryUsage().rss;
+    const response = await request(`/api/v1/experiments/${experiment.id}/attachments`, {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      body,
+    });
+    assertEquals(response.status, 201);
+    const attachment = await response.json() as Attachment;
+    assertEquals(attachment.size, total << 20);
+    assertEquals(attachment.sha256, hash.digest("hex"));
+    const grown = (peak - start) / (1 << 20);
+    assert(grown < 96, `RSS grew by ${grown.toFixed(0)} MiB while uploading ${total} MiB`);
+  }, { attachmentMaxBytes: 512 * 1024 * 1024 });
+});
+
+Deno.test("API: a Content-Length past the limit is refused before the body is read", async () => {
+  await withPanel(async ({ request, experiment, files }) => {
+    const before = await files();
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(1024));
+        if (pulled > 4) controller.close();
+      },
+    });
+    const response = await request(
+      `/api/v1/experiments/${experiment.id}/attachments?fileName=big.raw`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-length": String(3 * 1024 * 1024),
+        },
+        body,
+      },
+    );
+    assertEquals(response.status, 400);
+    assertEquals(
+      (await response.json()).error.message,
+      'Cannot attach: the upload is 3 MiB, larger than the limit of 2000 bytes ("attachments.maxBytes")',
+    );
+    assertEquals(await files(), before);
+  }, { attachmentMaxBytes: 2000 });
+});

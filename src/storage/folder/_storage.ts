@@ -442,11 +442,6 @@ export class FolderStorage implements LabStorage {
     return this.#blobs.list();
   }
 
-  /** Nothing to release for a data folder. */
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-
   /** The folder's own checks; with `repair`, under the lock. */
   async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
     if (!options.repair) return await this.#check(options);
@@ -912,6 +907,11 @@ export class FolderStorage implements LabStorage {
       }
       throw error;
     }
+  }
+
+  /** Nothing to release: every operation opens and closes its own files. */
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }
 
