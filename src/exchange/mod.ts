@@ -21,11 +21,3 @@ export type {
   MigrateOptions,
   MigrateReport,
 } from "./migrate.ts";
-export type {
-  ElnCheck,
-  ElnExport,
-  ElnExportOptions,
-  ElnImport,
-  ElnImportedExperiment,
-  ElnImportOptions,
-} from "./eln/mod.ts";

@@ -31,14 +31,13 @@ import type { ExperimentPlan, TemplateEntry } from "../templates/mod.ts";
 import type {
   ArchiveExport,
   ArchiveImport,
-  ElnExport,
-  ElnImport,
   ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
   MigrateOptions,
   MigrateReport,
 } from "../exchange/mod.ts";
+import type { ElnExport, ElnImport } from "../exchange/eln/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
 import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";

@@ -83,10 +83,6 @@ export type {
   ArchiveExport,
   ArchiveImport,
   ArchiveManifest,
-  ElnCheck,
-  ElnExport,
-  ElnImport,
-  ElnImportedExperiment,
   ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,
@@ -94,3 +90,4 @@ export type {
   MigrateOptions,
   MigrateReport,
 } from "../exchange/mod.ts";
+export type { ElnCheck, ElnExport, ElnImport, ElnImportedExperiment } from "../exchange/eln/mod.ts";
