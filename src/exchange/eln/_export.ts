@@ -484,13 +484,15 @@ async function attachmentFiles(
   const files: PlannedFile[] = [];
   for (const id of experiment.attachmentIds ?? []) {
     const attachment = await storage.get("attachment", id);
-    const inside = `${experiment.id}/attachments/${attachment.id}/${attachment.fileName}`;
+    // A name such as "C:" is a drive on Windows: its entry gets another name; "name" keeps it.
+    const segment = /^[a-zA-Z]:$/.test(attachment.fileName)
+      ? `_${attachment.fileName.replace(":", "_")}`
+      : attachment.fileName;
+    const inside = `${experiment.id}/attachments/${attachment.id}/${segment}`;
     files.push({
       inside,
       entity: {
-        "@id": `./${experiment.id}/attachments/${attachment.id}/${
-          encodeURIComponent(attachment.fileName)
-        }`,
+        "@id": `./${experiment.id}/attachments/${attachment.id}/${encodeURIComponent(segment)}`,
         "@type": "File",
         name: attachment.fileName,
         ...(attachment.title ? { description: attachment.title } : {}),

@@ -96,3 +96,24 @@ Deno.test("eln export: refuses an existing file, a name without .eln and an unkn
     assert.ok(!(await Deno.stat(`${dir}/y.eln`).then(() => true, () => false)));
   });
 });
+
+Deno.test("eln export: attachment names with spaces, % and a drive letter survive the round trip", async () => {
+  await inTemp(async (dir) => {
+    const lab = await newLab(dir);
+    const experiment = await lab.createExperiment({ title: "Names" });
+    const names = ["100% pure (v2).txt", "C:", "Ünïcode ☃.dat"];
+    for (const [index, fileName] of names.entries()) {
+      await lab.attach(experiment.id, { bytes: new Uint8Array([index]), fileName });
+    }
+    const result = await lab.exportEln(`${dir}/names.eln`);
+    assert.deepEqual((await checkEln(result.file)).failures, []);
+    const target = await newLab(dir, "target");
+    const imported = await target.importEln(result.file);
+    assert.deepEqual(imported.skipped, []);
+    const attached = await target.listAttachments(imported.experiments[0].id);
+    assert.deepEqual(
+      attached.map((a) => a.fileName).filter((n) => names.includes(n)).sort(),
+      [...names].sort(),
+    );
+  });
+});
