@@ -97,7 +97,22 @@ export async function checkEln(
   };
 }
 
-/** The graph's failures, one line each. */
+/**
+ * The graph's failures, one line each, against the archive's files.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkGraph } from "./_check.ts";
+ * import { CrateGraph } from "./_graph.ts";
+ * const graph = CrateGraph.parse(JSON.stringify({ "@graph": [
+ *   { "@id": "ro-crate-metadata.json", "@type": "CreativeWork", about: { "@id": "./" },
+ *     conformsTo: { "@id": "https://w3id.org/ro/crate/1.1" }, sdPublisher: "X", version: "1.0" },
+ *   { "@id": "./", "@type": "Dataset", hasPart: [{ "@id": "a.txt" }] },
+ * ] }));
+ * assert.deepEqual(checkGraph(graph, new Map()), ['"./" hasPart "a.txt", which is not in the graph']);
+ * ```
+ */
 export function checkGraph(graph: CrateGraph, files: Map<string, CrateEntry>): string[] {
   const failures: string[] = [];
   const { descriptor, root } = graph;
@@ -162,7 +177,19 @@ function checkFile(entity: Entity, files: Map<string, CrateEntry>): string[] {
   return failures;
 }
 
-/** A `contentSize` as bytes, when it is a whole number (`"247"`, `247`); sizes like `"2 MB"` are not checked. */
+/**
+ * A `contentSize` as bytes, when it is a whole number (`"247"`, `247`);
+ * sizes like `"2 MB"` are not checked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { declaredSize } from "./_check.ts";
+ * assert.equal(declaredSize("247"), 247);
+ * assert.equal(declaredSize(40959), 40959);
+ * assert.equal(declaredSize("2 MB"), undefined);
+ * ```
+ */
 export function declaredSize(value: unknown): number | undefined {
   const text = textOf(value)?.trim();
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;

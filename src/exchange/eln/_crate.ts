@@ -72,6 +72,20 @@ export const CRATE_LIMITS: Readonly<CrateLimits> = {
  * may read past: an unsafe entry name, a symbolic link, a zip bomb, an
  * entry appearing twice or a file that is not a zip; reports the other
  * structural failures in `problems`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { strToU8, zipSync } from "fflate";
+ * import { readCrate } from "./_crate.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/x.eln`, zipSync({
+ *   "x/ro-crate-metadata.json": strToU8("{}"), "x/a.txt": strToU8("hi"),
+ * }));
+ * const crate = await readCrate(`${dir}/x.eln`, { context: "Cannot read" });
+ * assert.equal(crate.root, "x");
+ * assert.equal(crate.files.get("a.txt")?.size, 2);
+ * ```
  */
 export async function readCrate(
   file: string,
@@ -245,6 +259,16 @@ const CENTRAL = 0x02014b50;
  * (Unix mode `0o120000` in the external attributes). fflate does not
  * expose them, so the directory is read here, within the last 64 KiB + 22
  * bytes (the longest comment) and the directory's own declared size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { strToU8, zipSync } from "fflate";
+ * import { zipSymlinks } from "./_crate.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/plain.zip`, zipSync({ "a.txt": strToU8("a") }));
+ * assert.deepEqual(await zipSymlinks(`${dir}/plain.zip`), []);
+ * ```
  */
 export async function zipSymlinks(file: string): Promise<string[]> {
   const handle = await fs.open(file, "r");

@@ -67,6 +67,18 @@ const encoder = new TextEncoder();
  * target under a temporary name, synced, then renamed into place; an
  * existing file is refused, as is a path inside the data folder. Audited
  * as `eln.exported`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openLab } from "../../service/mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const lab = openLab({ dataDir: `${dir}/data`, actor: "ada" });
+ * await lab.init();
+ * await lab.createExperiment({ title: "Melting point", tags: ["organic"] });
+ * const result = await lab.exportEln(`${dir}/lab.eln`);
+ * assert.equal(result.experiments, 1);
+ * ```
  */
 export async function exportEln(
   lab: ExchangeContext,

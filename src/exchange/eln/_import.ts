@@ -106,6 +106,21 @@ interface PlannedExperiment {
  * declared SHA-256 or size is refused and leaves nothing behind. Files
  * listed but absent, remote files, entries outside the root folder and
  * files outside any experiment are skipped and reported.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openLab } from "../../service/mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const source = openLab({ dataDir: `${dir}/a`, actor: "ada" });
+ * await source.init();
+ * await source.createExperiment({ title: "Melting point", tags: ["organic"] });
+ * await source.exportEln(`${dir}/lab.eln`);
+ * const target = openLab({ dataDir: `${dir}/b`, actor: "bo" });
+ * await target.init();
+ * const result = await target.importEln(`${dir}/lab.eln`);
+ * assert.deepEqual(result.experiments.map((e) => e.title), ["Melting point"]);
+ * ```
  */
 export async function importEln(
   lab: ExchangeContext,
@@ -389,7 +404,17 @@ function planFile(
   return { entity, entry, fileName, mediaType: mediaTypeOf(entity, fileName) };
 }
 
-/** A safe attachment name: the entity's `name` (its last segment) or the path's, cleaned. */
+/**
+ * A safe attachment name: the entity's `name` (its last segment) or the path's, cleaned.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { safeFileName } from "./_import.ts";
+ * assert.equal(safeFileName({ "@id": "x", name: "https://h/a/b.jpg" }, "x"), "b.jpg");
+ * assert.equal(safeFileName({ "@id": "./d/../e.txt" }, "./d/../e.txt"), "e.txt");
+ * ```
+ */
 export function safeFileName(entity: Entity, id: string): string {
   const candidates = [textOf(entity.name), idKey(id)];
   for (const candidate of candidates) {
