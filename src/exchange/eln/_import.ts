@@ -338,6 +338,16 @@ function planExperiments(
       skipped.push({ id: loose["@id"], reason: "a file outside any experiment" });
     }
   }
+  const reported = new Set(looseFiles.map((e) => idKey(e["@id"])));
+  for (const entity of graph.entities) {
+    const key = idKey(entity["@id"]);
+    if (
+      typesOf(entity).includes("File") && isLocalId(entity["@id"]) && !claimed.has(key) &&
+      !reported.has(key) && crate.files.has(key)
+    ) {
+      skipped.push({ id: entity["@id"], reason: "a file outside any experiment" });
+    }
+  }
   const described = new Set(graph.entities.map((e) => idKey(e["@id"])));
   for (const inside of crate.files.keys()) {
     if (inside !== METADATA_FILE && !described.has(inside) && !claimed.has(inside)) {
@@ -464,7 +474,9 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
 function mediaTypeOf(entity: Entity, fileName: string): string {
   const given = textOf(entity.encodingFormat) ?? textOf(entity.contentType);
   const bare = given?.split(";")[0].trim().toLowerCase();
-  if (bare && /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(bare)) return bare;
+  if (bare && /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(bare)) {
+    return bare;
+  }
   const ext = fileName.includes(".") ? fileName.split(".").at(-1)!.toLowerCase() : "";
   return MEDIA_TYPES[ext] ?? "application/octet-stream";
 }
@@ -545,7 +557,7 @@ async function buildRecords(
         sha256: file.entry.sha256,
         source: { ...provenance, originalId: cut(file.entity["@id"], 2000) },
       };
-      validateRecord("attachment", attachment);
+      checked(options.context, file.entity["@id"], () => validateRecord("attachment", attachment));
       attachments.push(attachment);
       if (!blobs.has(file.entry.sha256)) {
         blobs.add(file.entry.sha256);
@@ -577,7 +589,7 @@ async function buildRecords(
             },
             table,
           };
-          validateRecord("dataset", dataset);
+          checked(options.context, file.entity["@id"], () => validateRecord("dataset", dataset));
           checkRecordSize(dataset, `${options.context}: table ${quote(file.entity["@id"])}`);
           datasets.push(dataset);
         }
@@ -666,6 +678,19 @@ async function buildRecords(
     });
   }
   return built;
+}
+
+/** Runs a record check; its failure names the crate's entity. */
+function checked(context: string, id: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof LabosError)) throw error;
+    throw new LabosError(
+      "invalid",
+      `${context}: ${quote(id)} cannot be stored (${error.message}); nothing was imported`,
+    );
+  }
 }
 
 function isCsv(file: PlannedFile): boolean {

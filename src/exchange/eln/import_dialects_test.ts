@@ -561,6 +561,7 @@ Deno.test("eln import: generic dialects (@type arrays, ids without ./, URL ids, 
       },
       { "@id": "a/x.txt", "@type": ["File", "TextDigitalDocument"], name: "x.txt" },
       { "@id": "a/missing.txt", "@type": "File", name: "missing.txt" },
+      { "@id": "b/orphan.txt", "@type": "File", name: "orphan.txt" },
       {
         "@id": "https://x.org/exp/9",
         "@type": "Dataset",
@@ -571,7 +572,11 @@ Deno.test("eln import: generic dialects (@type arrays, ids without ./, URL ids, 
     const { lab, result } = await importCrate(
       dir,
       "generic",
-      crate("generic", graph, { "a/x.txt": "x", "extra.txt": "not described" }),
+      crate("generic", graph, {
+        "a/x.txt": "x",
+        "b/orphan.txt": "o",
+        "extra.txt": "not described",
+      }),
     );
     assert.equal(result.publisher, "Some ELN");
     assert.deepEqual(result.experiments.map((e) => [e.title, e.status, e.attachments]), [
@@ -583,6 +588,7 @@ Deno.test("eln import: generic dialects (@type arrays, ids without ./, URL ids, 
     assert.deepEqual(first.tags, ["tag-one", "two"]);
     assert.deepEqual(result.skipped, [
       { id: "a/missing.txt", reason: "listed in the metadata but absent from the archive" },
+      { id: "b/orphan.txt", reason: "a file outside any experiment" },
       { id: "extra.txt", reason: "in the archive but not described in the metadata" },
     ]);
   });
