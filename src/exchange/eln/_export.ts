@@ -104,8 +104,12 @@ export async function exportEln(
   const graph: Entity[] = [];
   const people = new Map<string, Entity>();
   const related = await relatedRecords(lab.storage, experiments);
-  for (const experiment of experiments) {
-    const files = await experimentFiles(lab.storage, experiment, { related, options });
+  const planning = await inParallel(
+    experiments,
+    (experiment) => experimentFiles(lab.storage, experiment, { related, options }),
+  );
+  for (const [index, experiment] of experiments.entries()) {
+    const files = planning[index];
     planned.push(...files);
     const owner = personId(experiment.owner);
     people.set(owner, { "@id": owner, "@type": "Person", name: experiment.owner });
@@ -222,6 +226,20 @@ export async function exportEln(
   await fs.rename(temp, out);
   await fsyncDirectory(dir);
   return { file: out, experiments: experiments.length, files: planned.length, bytes, sha256 };
+}
+
+/** Maps the items, at most 8 at a time, keeping their order. */
+async function inParallel<T, R>(items: T[], map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
+  return results;
 }
 
 /** How many stored files are read ahead of the one being written. */
@@ -372,13 +390,17 @@ async function experimentFiles(
     description: "The LabOS experiment record",
   }));
   const signed: Signature[] = [...(context.related.signatures.get(experiment.id) ?? [])];
-  for (const datasetId of experiment.datasetIds) {
-    const dataset = await storage.get("dataset", datasetId);
+  const [datasets, jobs] = await Promise.all([
+    Promise.all(experiment.datasetIds.map((id) => storage.get("dataset", id))),
+    Promise.all(experiment.jobIds.map((id) => storage.get("job", id))),
+  ]);
+  for (const dataset of datasets) {
+    const datasetId = dataset.id;
     signed.push(...(context.related.signatures.get(datasetId) ?? []));
     files.push(...datasetFiles(folder, dataset));
   }
-  for (const jobId of experiment.jobIds) {
-    const job = await storage.get("job", jobId);
+  for (const job of jobs) {
+    const jobId = job.id;
     signed.push(...(context.related.signatures.get(jobId) ?? []));
     files.push(jsonFile(`${folder}/jobs/${job.id}.json`, job, {
       name: `${job.id}.json`,
@@ -494,8 +516,10 @@ async function attachmentFiles(
   experiment: Experiment,
 ): Promise<PlannedFile[]> {
   const files: PlannedFile[] = [];
-  for (const id of experiment.attachmentIds ?? []) {
-    const attachment = await storage.get("attachment", id);
+  const attachments = await Promise.all(
+    (experiment.attachmentIds ?? []).map((id) => storage.get("attachment", id)),
+  );
+  for (const attachment of attachments) {
     // A name such as "C:" is a drive on Windows: its entry gets another name; "name" keeps it.
     const segment = /^[a-zA-Z]:$/.test(attachment.fileName)
       ? `_${attachment.fileName.replace(":", "_")}`
