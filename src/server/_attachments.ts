@@ -87,7 +87,22 @@ export function contentDisposition(fileName: string): string {
   return `attachment; filename="${fallback || "file"}"; filename*=UTF-8''${encoded}`;
 }
 
-/** The download response of an attachment: its bytes streamed, as an attachment. */
+/**
+ * The download response of an attachment: its bytes streamed, as an attachment.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { downloadResponse } from "./_attachments.ts";
+ * async function* bytes() { yield new Uint8Array([1, 2]); }
+ * const response = downloadResponse(
+ *   { fileName: "page.html", mediaType: "text/html", size: 2 } as never,
+ *   bytes(),
+ * );
+ * assert.equal(response.headers.get("content-type"), "application/octet-stream");
+ * assert.deepEqual([...new Uint8Array(await response.arrayBuffer())], [1, 2]);
+ * ```
+ */
 export function downloadResponse(
   attachment: Attachment,
   body: AsyncIterable<Uint8Array>,
