@@ -78,6 +78,10 @@ export type {
 export type {
   ArchiveExport,
   ArchiveImport,
+  ElnCheck,
+  ElnExport,
+  ElnImport,
+  ElnImportedExperiment,
   ImportArchiveOptions,
   LegacyImportOptions,
   LegacyImportReport,

@@ -9,6 +9,7 @@ import { registerConfigCommands } from "./_config.ts";
 import { registerNewCommands } from "./_new.ts";
 import { registerMigrateCommands } from "./_migrate.ts";
 import { registerArchiveCommands } from "./_archive.ts";
+import { registerElnCommands } from "./_eln.ts";
 import { registerTemplateCommands } from "./_templates.ts";
 import { registerGradebookCommand } from "./_gradebook.ts";
 import { registerDataCommands } from "./_data.ts";
@@ -138,6 +139,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["new"], register: registerNewCommands },
   { names: ["migrate"], register: registerMigrateCommands },
   { names: ["export", "import-archive"], register: registerArchiveCommands },
+  { names: ["eln"], register: registerElnCommands },
 ];
 
 /**

@@ -169,6 +169,12 @@ const SourceFileSchema = z.strictObject({
   fileName: z.string().min(1),
   sizeBytes: z.int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  eln: z.strictObject({
+    format: z.literal("eln"),
+    fileSha256: sha256Hex,
+    publisher: z.string().min(1).max(500).optional(),
+    originalId: z.string().min(1).max(2000),
+  }).optional(),
 });
 
 /** A column of an imported table. */
@@ -260,8 +266,8 @@ export interface Dataset extends RecordBase {
   experimentId: string | null;
   /** The datasets it was computed from. */
   parentIds: string[];
-  /** The imported file: name, size and SHA-256. */
-  source?: { fileName: string; sizeBytes: number; sha256: string };
+  /** The imported file: name, size and SHA-256; `eln` when it came from an `.eln` crate. */
+  source?: { fileName: string; sizeBytes: number; sha256: string; eln?: AttachmentSource };
   /** The imported table. */
   table?: DatasetTable;
   /** How a module output was made. */

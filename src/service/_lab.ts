@@ -40,6 +40,7 @@ import type {
   MigrateReport,
   StoreCopy,
 } from "../exchange/mod.ts";
+import type { ElnExport, ElnImport } from "../exchange/eln/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
 import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
@@ -695,6 +696,35 @@ export class Lab {
     requireManager(this.principal, "restore an archive");
     const { importArchive } = await import("../exchange/archive.ts");
     return await importArchive(this.#lab.storage, file, options);
+  }
+
+  /**
+   * Writes experiments (all the actor sees, or the given ones) as one `.eln`
+   * file (ELN Consortium, RO-Crate 1.1): records, tables with units, module
+   * outputs, plots, attachments, jobs, signatures and audit excerpts.
+   */
+  async exportEln(outFile: string, options: { experimentIds?: string[] } = {}): Promise<ElnExport> {
+    await requireReady(this.#lab);
+    const { exportEln } = await import("../exchange/eln/mod.ts");
+    return await exportEln(this.#lab, outFile, {
+      ...options,
+      // A job whose module is gone has no plot: the export goes on without it.
+      plotSvg: (jobId) => this.jobPlotSvg(jobId).catch(() => undefined),
+    });
+  }
+
+  /**
+   * Imports an `.eln` from any notebook: one experiment per experiment-like
+   * dataset, its files attached, its CSV files as tables; the whole crate
+   * is checked before anything is written.
+   */
+  async importEln(file: string): Promise<ElnImport> {
+    await requireReady(this.#lab);
+    const { importEln } = await import("../exchange/eln/mod.ts");
+    return await importEln(this.#lab, file, {
+      datasetLimits: this.#lab.datasetLimits,
+      maxAttachmentBytes: this.#lab.attachmentMaxBytes,
+    });
   }
 
   /**

@@ -93,3 +93,4 @@ export type {
   MigrateReport,
   StoreCopy,
 } from "../exchange/mod.ts";
+export type { ElnCheck, ElnExport, ElnImport, ElnImportedExperiment } from "../exchange/eln/mod.ts";

@@ -247,6 +247,9 @@ function journalText(journal: Journal, texts: Array<string | readonly Uint8Array
   return concatBytes(chunks);
 }
 
+/** How many record files a commit writes at once: their fsyncs overlap. */
+const APPLY_WRITERS = 16;
+
 async function applyRecords(
   journal: Journal,
   store: RecordStore,
@@ -258,19 +261,44 @@ async function applyRecords(
   for (const type of new Set(journal.records.map((entry) => entry.type))) {
     await ensureDirectory(store.folderOf(type));
   }
+  // The writes of one record stay in journal order; different records are written side by side
+  // (the journal is durable already: a crash replays them all).
+  const chains = new Map<string, number[]>();
   for (const [index, entry] of journal.records.entries()) {
     const { type } = entry;
-    let id: string;
-    if (isStaged(entry)) {
-      id = entry.id;
-      await placeStaged(store, entry);
-    } else {
-      id = entry.record.id;
-      await store.put(type, entry.record, { syncDirectory: false, text: texts[index] });
-    }
+    const id = isStaged(entry) ? entry.id : entry.record.id;
     types.add(type);
-    if (entry.created) created.set(type, [...(created.get(type) ?? []), id]);
+    if (entry.created) {
+      const ids = created.get(type) ?? [];
+      ids.push(id);
+      created.set(type, ids);
+    }
+    const key = `${type}:${id}`;
+    const chain = chains.get(key) ?? [];
+    chain.push(index);
+    chains.set(key, chain);
   }
+  const queue = [...chains.values()];
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  async function writer(): Promise<void> {
+    while (next < queue.length && !failure) {
+      try {
+        for (const index of queue[next++]) {
+          const entry = journal.records[index];
+          if (isStaged(entry)) await placeStaged(store, entry);
+          else {
+            await store.put(entry.type, entry.record, { syncDirectory: false, text: texts[index] });
+          }
+        }
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  }
+  // Every writer has stopped before a failure is thrown: no write outlives the commit.
+  await Promise.all(Array.from({ length: Math.min(APPLY_WRITERS, queue.length) }, writer));
+  if (failure) throw failure.error;
   for (const type of types) await fsyncDirectory(store.folderOf(type));
   for (const [type, ids] of created) {
     try {

@@ -143,3 +143,24 @@ Deno.test("a journal naming a staged file outside its record folder is not a Lab
     assertEquals(parseJournal(journal(name)), "not a LabOS journal", name);
   }
 });
+
+Deno.test("a commit writes many records side by side, keeps one record's writes in order, and lists them in order", async () => {
+  const storage = await initialized();
+  const datasets = Array.from({ length: 60 }, (_, i) => ({ ...bigDataset(), output: i }));
+  for (const dataset of datasets) dataset.outputHash = hashJson(dataset.output);
+  const twice = datasets[7];
+  const last = { ...twice, title: "Written last", updatedAt: new Date().toISOString() };
+  await storage.transaction((tx) => {
+    for (const dataset of datasets) tx.create("dataset", dataset);
+    tx.put("dataset", last);
+    for (const dataset of datasets) {
+      tx.audit(recordEvent("ada", "dataset.created", { type: "dataset", record: dataset }));
+    }
+    tx.audit(recordEvent("ada", "dataset.edited", { type: "dataset", record: last }));
+    return Promise.resolve();
+  });
+  assertEquals((await storage.get("dataset", twice.id)).title, "Written last");
+  const listed = (await storage.list("dataset", { limit: 100 })).items.map((d) => d.id);
+  assertEquals(listed, datasets.map((d) => d.id).reverse());
+  assertEquals((await storage.check({ repair: false, actor: "ada" })).problems, []);
+});
