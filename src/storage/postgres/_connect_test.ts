@@ -9,8 +9,11 @@ import { assert, assertEquals } from "../../../test/_assert.ts";
 import { LabosError } from "../../errors.ts";
 import { PostgresStorage } from "./_storage.ts";
 
-/** A listener on 127.0.0.1 that closes (`"close"`) or ignores (`"silent"`) each connection. */
-async function brokenServer(mode: "close" | "silent"): Promise<{
+/**
+ * A listener on 127.0.0.1 that closes each connection at once (`"close"`),
+ * after the client's first message (`"read"`), or never answers (`"silent"`).
+ */
+async function brokenServer(mode: "close" | "read" | "silent"): Promise<{
   url: string;
   connections: () => number;
   stop: () => Promise<void>;
@@ -22,6 +25,7 @@ async function brokenServer(mode: "close" | "silent"): Promise<{
     socket.on("error", () => {});
     if (mode === "close") return void socket.destroy();
     sockets.add(socket);
+    if (mode === "read") socket.once("data", () => socket.end());
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -63,8 +67,12 @@ function assertUnavailable(error: unknown): void {
   );
 }
 
-for (const mode of ["close", "silent"] as const) {
-  const what = mode === "close" ? "closes each connection" : "never answers";
+for (const mode of ["close", "read", "silent"] as const) {
+  const what = {
+    close: "closes each connection",
+    read: "closes each connection after the first message",
+    silent: "never answers",
+  }[mode];
   Deno.test(`postgres: a server that accepts and ${what} gives a one-line unavailable error; the pool stops`, async () => {
     const server = await brokenServer(mode);
     const storage = new PostgresStorage(server.url, { connectTimeoutSeconds: 1 });
