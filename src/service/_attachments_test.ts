@@ -4,15 +4,24 @@ import * as path from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "../../test/_assert.ts";
 import type { LabosError } from "../errors.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
+import { folderOnlyTest, openTestLab, TEST_STORE } from "../../test/_store.ts";
 import { openLab } from "./open_lab.ts";
 import type { Lab } from "./_lab.ts";
 
+/** A lab on the store of this run (test/_store.ts); close it before the test ends. */
 async function freshLab(options: { attachmentMaxBytes?: number } = {}) {
   const dir = await Deno.makeTempDir({ prefix: "labos-attach-" });
-  const lab = openLab({ dataDir: dir, actor: "ada", ...options });
+  const lab = await openTestLab({ dataDir: dir, actor: "ada", ...options });
   await lab.init();
   const experiment = await lab.createExperiment({ title: "Set-up photos" });
   return { dir, lab, experiment };
+}
+
+/** What a refused change must leave as it was: the folder's files, or the store's audit head and counts. */
+async function stateOf(lab: Lab, dir: string): Promise<unknown> {
+  if (TEST_STORE === "folder") return await snapshotOf(dir);
+  const status = await lab.status();
+  return { head: status.auditHead, counts: status.counts };
 }
 
 async function bytesOf(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -54,6 +63,7 @@ function sha(bytes: Uint8Array | string): string {
 
 Deno.test("attach stores the file once by its SHA-256, links it and audits it", async () => {
   const { dir, lab, experiment } = await freshLab();
+  await using _ = lab;
   const file = path.join(await Deno.makeTempDir(), "balance reading.txt");
   await Deno.writeTextFile(file, "12.345 g\n");
   const attachment = await lab.attach(experiment.id, { file }, {
@@ -67,7 +77,8 @@ Deno.test("attach stores the file once by its SHA-256, links it and audits it", 
   assertEquals(attachment.title, "Balance");
   assertMatch(attachment.id, /^att_/);
   const blob = path.join(dir, "blobs", "sha256", attachment.sha256.slice(0, 2), attachment.sha256);
-  assertEquals(await Deno.readTextFile(blob), "12.345 g\n");
+  // The data folder's layout; on PostgreSQL the blob is a row, read back below.
+  if (TEST_STORE === "folder") assertEquals(await Deno.readTextFile(blob), "12.345 g\n");
   assertEquals((await lab.getExperiment(experiment.id)).attachmentIds, [attachment.id]);
   assertEquals(await lab.listAttachments(experiment.id), [attachment]);
   assertEquals(await lab.getAttachment(attachment.id), attachment);
@@ -80,9 +91,10 @@ Deno.test("attach stores the file once by its SHA-256, links it and audits it", 
     fileName: "copy.txt",
   });
   assertEquals(again.sha256, attachment.sha256);
+  if (TEST_STORE === "folder") assertEquals((await filesUnder(path.join(dir, "blobs"))).length, 1);
   assertEquals(
-    (await filesUnder(path.join(dir, "blobs"))).length,
-    1,
+    new TextDecoder().decode(await bytesOf((await lab.readAttachment(again.id)).body)),
+    "12.345 g\n",
   );
   assertEquals((await lab.getExperiment(experiment.id)).attachmentIds, [
     attachment.id,
@@ -104,6 +116,7 @@ Deno.test("attach stores the file once by its SHA-256, links it and audits it", 
 
 Deno.test("attach names a file safely whatever name it came under", async () => {
   const { lab, experiment } = await freshLab();
+  await using _ = lab;
   const names: Array<[string, string]> = [
     ["../../etc/passwd", "passwd"],
     ['a"b.txt', 'a"b.txt'],
@@ -122,44 +135,53 @@ Deno.test("attach names a file safely whatever name it came under", async () => 
   }
 });
 
-Deno.test("a file over attachments.maxBytes is refused in one line and leaves nothing behind", async () => {
-  const { dir, lab, experiment } = await freshLab({ attachmentMaxBytes: 1000 });
-  const before = await snapshotOf(dir);
-  const big = path.join(await Deno.makeTempDir(), "spectrum.raw");
-  await Deno.writeFile(big, new Uint8Array(1500));
-  const fromFile = await assertRejects(() =>
-    lab.attach(experiment.id, { file: big })
-  ) as LabosError;
-  assertEquals(fromFile.kind, "invalid");
-  assertEquals(
-    fromFile.message,
-    'Cannot attach "spectrum.raw": the file is 1.5 KiB, larger than the limit of 1000 bytes ("attachments.maxBytes")',
-  );
-  async function* stream(): AsyncIterable<Uint8Array> {
-    for (let i = 0; i < 4; i++) yield new Uint8Array(400);
-  }
-  const streamed = await assertRejects(() =>
-    lab.attach(experiment.id, { bytes: stream(), fileName: "spectrum.raw" })
-  ) as LabosError;
-  assertEquals(
-    streamed.message,
-    'Cannot attach "spectrum.raw": the file is larger than the limit of 1000 bytes ("attachments.maxBytes")',
-  );
-  // The storage refuses on its own too, with no temporary file left.
-  const storage = new FolderStorage(dir);
-  await assertRejects(() => storage.putBlob(stream(), { maxBytes: 1000 }), /larger than the limit/);
-  assertEquals(await snapshotOf(dir), before);
-  // Exactly the limit is fine.
-  const fits = await lab.attach(experiment.id, {
-    bytes: new Uint8Array(1000),
-    fileName: "fits.raw",
-  });
-  assertEquals(fits.size, 1000);
-});
+// Checks the storage's temporary files in the data folder.
+folderOnlyTest(
+  "a file over attachments.maxBytes is refused in one line and leaves nothing behind",
+  async () => {
+    const { dir, lab, experiment } = await freshLab({ attachmentMaxBytes: 1000 });
+    await using _ = lab;
+    const before = await snapshotOf(dir);
+    const big = path.join(await Deno.makeTempDir(), "spectrum.raw");
+    await Deno.writeFile(big, new Uint8Array(1500));
+    const fromFile = await assertRejects(() =>
+      lab.attach(experiment.id, { file: big })
+    ) as LabosError;
+    assertEquals(fromFile.kind, "invalid");
+    assertEquals(
+      fromFile.message,
+      'Cannot attach "spectrum.raw": the file is 1.5 KiB, larger than the limit of 1000 bytes ("attachments.maxBytes")',
+    );
+    async function* stream(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < 4; i++) yield new Uint8Array(400);
+    }
+    const streamed = await assertRejects(() =>
+      lab.attach(experiment.id, { bytes: stream(), fileName: "spectrum.raw" })
+    ) as LabosError;
+    assertEquals(
+      streamed.message,
+      'Cannot attach "spectrum.raw": the file is larger than the limit of 1000 bytes ("attachments.maxBytes")',
+    );
+    // The storage refuses on its own too, with no temporary file left.
+    const storage = new FolderStorage(dir);
+    await assertRejects(
+      () => storage.putBlob(stream(), { maxBytes: 1000 }),
+      /larger than the limit/,
+    );
+    assertEquals(await snapshotOf(dir), before);
+    // Exactly the limit is fine.
+    const fits = await lab.attach(experiment.id, {
+      bytes: new Uint8Array(1000),
+      fileName: "fits.raw",
+    });
+    assertEquals(fits.size, 1000);
+  },
+);
 
 Deno.test("attach refuses a missing file, a folder, an unknown or archived experiment, writing nothing", async () => {
   const { dir, lab, experiment } = await freshLab();
-  const before = await snapshotOf(dir);
+  await using _ = lab;
+  const before = await stateOf(lab, dir);
   const folder = await Deno.makeTempDir();
   const cases: Array<[() => Promise<unknown>, RegExp, string]> = [
     [
@@ -201,7 +223,7 @@ Deno.test("attach refuses a missing file, a folder, an unknown or archived exper
     assertEquals(error.kind, kind);
     assert(!error.message.includes("\n"));
   }
-  assertEquals(await snapshotOf(dir), before);
+  assertEquals(await stateOf(lab, dir), before);
   await lab.transitionExperiment(experiment.id, { to: "archived", reason: "done" });
   const archived = await assertRejects(() =>
     lab.attach(experiment.id, { bytes: new Uint8Array(1), fileName: "late.txt" })
@@ -212,7 +234,11 @@ Deno.test("attach refuses a missing file, a folder, an unknown or archived exper
 
 async function classLab(): Promise<{ root: Lab; amy: Lab; ben: Lab; dir: string }> {
   const dir = await Deno.makeTempDir({ prefix: "labos-attach-scopes-" });
-  const root = openLab({ dataDir: dir, actor: "prof", scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
+  const root = await openTestLab({
+    dataDir: dir,
+    actor: "prof",
+    scryptCost: { N: 2 ** 10, r: 8, p: 1 },
+  });
   await root.init();
   for (const username of ["amy", "ben"]) {
     await root.addUser({ username, role: "student", password: "correct horse battery" });
@@ -224,16 +250,17 @@ async function classLab(): Promise<{ root: Lab; amy: Lab; ben: Lab; dir: string 
 
 Deno.test("a student attaches to their own and shared experiments only, and sees only those attachments", async () => {
   const { root, amy, ben, dir } = await classLab();
+  await using _ = root;
   const bens = await ben.createExperiment({ title: "Ben's" });
   const amys = await amy.createExperiment({ title: "Amy's" });
   const benFile = await ben.attach(bens.id, { bytes: new Uint8Array([9]), fileName: "b.txt" });
-  const before = await snapshotOf(dir);
+  const before = await stateOf(root, dir);
   const refused = await assertRejects(() =>
     amy.attach(bens.id, { bytes: new Uint8Array([7]), fileName: "sneaky.txt" })
   ) as LabosError;
   assertEquals(refused.kind, "not_found");
   assertEquals(refused.message, `No experiment with id "${bens.id}"`);
-  assertEquals(await snapshotOf(dir), before);
+  assertEquals(await stateOf(root, dir), before);
   for (
     const read of [
       () => amy.getAttachment(benFile.id),
@@ -268,27 +295,33 @@ Deno.test("a student attaches to their own and shared experiments only, and sees
   assertEquals((await root.listAttachments(amys.id)).map((a) => a.id), [mine.id]);
 });
 
-Deno.test("a data folder from before attachments (no attachments/ folder) works unchanged", async () => {
-  const { dir, lab, experiment } = await freshLab();
-  await fs.rm(path.join(dir, "attachments"), { recursive: true });
-  await fs.rm(path.join(dir, "indexes", "attachments.ids"), { force: true });
-  const manifest = await Deno.readTextFile(path.join(dir, "labos.json"));
-  const reopened = openLab({ dataDir: dir, actor: "ada" });
-  assertEquals((await reopened.status()).manifest.schemaVersion, 2);
-  assertEquals(await reopened.listAttachments(experiment.id), []);
-  assertEquals((await reopened.doctor()).problems, []);
-  const attachment = await reopened.attach(experiment.id, {
-    bytes: new Uint8Array([1, 2]),
-    fileName: "first.bin",
-  });
-  assertEquals((await reopened.listAttachments(experiment.id)).map((a) => a.id), [attachment.id]);
-  assertEquals((await reopened.doctor()).problems, []);
-  assertEquals(await Deno.readTextFile(path.join(dir, "labos.json")), manifest);
-  void lab;
-});
+// A data folder's layout from before attachments.
+folderOnlyTest(
+  "a data folder from before attachments (no attachments/ folder) works unchanged",
+  async () => {
+    const { dir, lab, experiment } = await freshLab();
+    await lab.close();
+    await fs.rm(path.join(dir, "attachments"), { recursive: true });
+    await fs.rm(path.join(dir, "indexes", "attachments.ids"), { force: true });
+    const manifest = await Deno.readTextFile(path.join(dir, "labos.json"));
+    await using reopened = openLab({ dataDir: dir, actor: "ada" });
+    assertEquals((await reopened.status()).manifest.schemaVersion, 2);
+    assertEquals(await reopened.listAttachments(experiment.id), []);
+    assertEquals((await reopened.doctor()).problems, []);
+    const attachment = await reopened.attach(experiment.id, {
+      bytes: new Uint8Array([1, 2]),
+      fileName: "first.bin",
+    });
+    assertEquals((await reopened.listAttachments(experiment.id)).map((a) => a.id), [attachment.id]);
+    assertEquals((await reopened.doctor()).problems, []);
+    assertEquals(await Deno.readTextFile(path.join(dir, "labos.json")), manifest);
+  },
+);
 
-Deno.test("a blob streams through in chunks: 256 MiB never held in memory", async () => {
+// Reads the blob's size in the data folder (the PostgreSQL store streams blobs in its own tests).
+folderOnlyTest("a blob streams through in chunks: 256 MiB never held in memory", async () => {
   const { dir, lab, experiment } = await freshLab({ attachmentMaxBytes: 512 * 1024 * 1024 });
+  await using _ = lab;
   const hash = createHash("sha256");
   const total = Deno.env.get("LABOS_SOAK") ? 1024 : 256;
   let peak = 0;

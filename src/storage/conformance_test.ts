@@ -4,6 +4,7 @@
  * database store must show (two pools, archives, blobs, a server that is down).
  */
 import * as fs from "node:fs/promises";
+import { connect, createServer, type Socket } from "node:net";
 import { assert, assertEquals, assertRejects } from "../../test/_assert.ts";
 import { startPostgres, type TestCluster } from "../../test/_pg.ts";
 import { LabosError } from "../errors.ts";
@@ -755,4 +756,77 @@ Deno.test("postgres: the URL's password never appears in the location", async ()
     refused = error;
   }
   assert(refused instanceof LabosError && refused.kind === "invalid");
+});
+
+/**
+ * A TCP proxy to PostgreSQL that, once `lost()`, cuts its connections and
+ * closes each new one after the client's first message, as a proxy in
+ * front of a lost server does, until `back()`.
+ */
+async function losingProxy(port: number) {
+  const sockets = new Set<Socket>();
+  let lost = false;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  };
+  const proxy = createServer((client) => {
+    track(client);
+    if (lost) return void client.once("data", () => client.end());
+    const server = connect(port, "127.0.0.1");
+    track(server);
+    client.pipe(server).pipe(client);
+    client.on("close", () => server.destroy());
+    server.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (proxy.address() as { port: number }).port,
+    lost() {
+      lost = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    back() {
+      lost = false;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
+Deno.test("postgres: a server lost behind a proxy that closes each connection: unavailable within the timeout, then back", async () => {
+  const target = await pgStore();
+  if (!target) return;
+  await initialized(target.storage);
+  const url = new URL(target.url);
+  const proxy = await losingProxy(Number(url.port));
+  url.port = String(proxy.port);
+  const storage = new PostgresStorage(url.toString(), { poolMax: 2, connectTimeoutSeconds: 1 });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    assertEquals((await storage.manifest())?.format, DATA_FORMAT);
+    proxy.lost();
+    // Until the pool has seen its connections close, a query would fail at once on one of them.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A guard against a hang: the store answers after about 2 s; before the fix it never did.
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no answer within 20 s")), 20_000);
+    });
+    const error = await Promise.race([
+      storage.get("experiment", newId("experiment")).then(() => undefined, (e) => e),
+      guard,
+    ]);
+    assert(error instanceof LabosError, String(error));
+    assertEquals(error.kind, "unavailable");
+    assert(!error.message.includes("\n"), error.message);
+    proxy.back();
+    assertEquals((await storage.manifest())?.format, DATA_FORMAT);
+  } finally {
+    clearTimeout(timer);
+    await storage.close();
+    await proxy.close();
+  }
 });

@@ -16,6 +16,7 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
+  "LABOS_CONNECT_DEADLINE",
   "ECONNREFUSED",
   "ECONNRESET",
   "ECONNABORTED",
@@ -27,6 +28,24 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
   "ENOTFOUND",
   "EAI_AGAIN",
 ]);
+
+/**
+ * The error for a connection that was not ready by the deadline, when the
+ * driver kept trying (a server that accepts connections and closes them).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectDeadlineError, storeError } from "./_errors.ts";
+ * const error = storeError(connectDeadlineError(), "postgres://db/lab") as Error;
+ * assert.match(error.message, /^Cannot reach the PostgreSQL store at postgres:\/\/db\/lab: no working connection/);
+ * ```
+ */
+export function connectDeadlineError(): Error {
+  return Object.assign(new Error("no working connection within the connect timeout"), {
+    code: "LABOS_CONNECT_DEADLINE",
+  });
+}
 
 /** The SQLSTATE of a server error, or undefined. *
  * @example
@@ -144,6 +163,8 @@ function reason(error: unknown): string {
   const known: Record<string, string> = {
     ECONNREFUSED: "the connection was refused (is the server running?)",
     CONNECT_TIMEOUT: "no answer within the connect timeout",
+    LABOS_CONNECT_DEADLINE:
+      "no working connection within the connect timeout (the server closed each connection or did not answer)",
     ENOTFOUND: "the host name is unknown",
     EAI_AGAIN: "the host name could not be resolved",
     CONNECTION_CLOSED: "the connection was closed",

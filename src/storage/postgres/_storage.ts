@@ -52,7 +52,13 @@ import {
   withAuditCopy,
 } from "./_audit.ts";
 import { begin } from "./_begin.ts";
-import { isConnectionError, isSerializationFailure, sqlState, storeError } from "./_errors.ts";
+import {
+  connectDeadlineError,
+  isConnectionError,
+  isSerializationFailure,
+  sqlState,
+  storeError,
+} from "./_errors.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
 import { restoreInto, snapshotOf } from "./_snapshot.ts";
@@ -71,6 +77,8 @@ export interface PostgresStorageOptions {
 
 /** How often a transaction is tried when it failed before its commit was sent. */
 const ATTEMPTS = 3;
+// How long past the connect timeout a connection may take before the attempt ends.
+const CONNECT_DEADLINE_MARGIN_MS = 1000;
 /** Records read without zod's JIT per type before it compiles (see the folder store). */
 const INTERPRETED_READS = 64;
 const LIST_CHUNK = 256;
@@ -100,10 +108,17 @@ export class PostgresStorage implements LabStorage {
   readonly location: string;
   /** Where the manifest is: the `labos_meta` table. */
   readonly manifestLocation: string;
-  readonly #sql: postgres.Sql;
+  readonly #url: string;
+  readonly #poolMax: number;
+  readonly #connectTimeout: number;
   readonly #now: () => Date;
   readonly #lockTimeoutMs: number;
   readonly #reads = new Map<RecordType, number>();
+  /** The pool; replaced by a fresh one when a connection could not be made in time. */
+  #sql: postgres.Sql;
+  /** Whether a connection was made since the pool was opened or a connection last closed. */
+  #reached = false;
+  #reaching: Promise<void> | undefined;
   #closed = false;
 
   /** Opens a pool on `url` (`postgres://` or `postgresql://`; `sslmode` is honoured). */
@@ -126,26 +141,78 @@ export class PostgresStorage implements LabStorage {
         }: expected a number of seconds from 1 to 3600`,
       );
     }
+    this.#url = url;
+    this.#poolMax = poolMax;
+    this.#connectTimeout = connectTimeout;
     this.#now = options.now ?? (() => new Date());
     this.#lockTimeoutMs = options.lockTimeoutMs ?? envNumber("LABOS_LOCK_TIMEOUT_MS", 30_000);
-    this.#sql = postgres(url, {
-      max: poolMax,
-      connect_timeout: connectTimeout,
+    this.#sql = this.#pool();
+  }
+
+  #pool(): postgres.Sql {
+    return postgres(this.#url, {
+      max: this.#poolMax,
+      connect_timeout: this.#connectTimeout,
       idle_timeout: 60,
       fetch_types: false,
       onnotice: () => {},
+      // A new connection may meet a server that has gone bad: prove it again.
+      onclose: () => {
+        this.#reached = false;
+      },
       connection: { application_name: "labos" },
     });
   }
 
-  /** Runs `fn`, turning a driver or server error into a one-line LabOS error. */
-  async #run<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  /**
+   * Makes sure the pool can reach the server, with a deadline: the driver
+   * reconnects without end, its connect timeout restarted on each attempt,
+   * when a server accepts connections and closes them. Past the deadline
+   * the pool is destroyed (it would keep trying) and a fresh one waits for
+   * the next call.
+   */
+  async #reach(): Promise<void> {
     if (this.#closed) {
       throw new LabosError("internal", `The PostgreSQL store at ${this.location} is closed`);
     }
+    if (this.#reached) return;
+    this.#reaching ??= this.#probe().finally(() => {
+      this.#reaching = undefined;
+    });
+    await this.#reaching;
+  }
+
+  async #probe(): Promise<void> {
+    const sql = this.#sql;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      // A little past the driver's own timeout, so that a silent server gets its error.
+      timer = setTimeout(
+        () => reject(connectDeadlineError()),
+        this.#connectTimeout * 1000 + CONNECT_DEADLINE_MARGIN_MS,
+      );
+    });
+    try {
+      await Promise.race([sql`SELECT 1`, deadline]);
+      this.#reached = true;
+    } catch (error) {
+      if (isConnectionError(error)) {
+        if (this.#sql === sql && !this.#closed) this.#sql = this.#pool();
+        await sql.end({ timeout: 0 });
+      }
+      throw storeError(error, this.location);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs `fn`, turning a driver or server error into a one-line LabOS error. */
+  async #run<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    await this.#reach();
     try {
       return await fn(this.#sql);
     } catch (error) {
+      if (isConnectionError(error)) this.#reached = false;
       throw storeError(error, this.location);
     }
   }
@@ -154,7 +221,8 @@ export class PostgresStorage implements LabStorage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#sql.end({ timeout: 5 });
+    // A connection still being tried is not worth waiting for.
+    await this.#sql.end({ timeout: this.#reaching ? 0 : 5 });
   }
 
   /** The checked manifest, or undefined when the database holds no LabOS store. */
@@ -503,6 +571,7 @@ export class PostgresStorage implements LabStorage {
         });
       } catch (error) {
         if (error instanceof LabosError) throw error;
+        if (isConnectionError(error)) this.#reached = false;
         if (sent !== undefined && isConnectionError(error)) {
           // The commit may have happened: only the log can tell.
           if (sent !== null && await this.#committed(sent)) return result as T;
@@ -519,9 +588,7 @@ export class PostgresStorage implements LabStorage {
     fn: (tx: StorageTransaction) => Promise<T>,
     committing: (result: T, first: { seq: number; line: string } | null) => void,
   ): Promise<T> {
-    if (this.#closed) {
-      throw new LabosError("internal", `The PostgreSQL store at ${this.location} is closed`);
-    }
+    await this.#reach();
     return await begin(this.#sql, "", async (sql) => {
       // The row lock on the head serialises writers: taken first, held to the commit.
       // Both statements go in one round trip; the timeout bounds the wait for the lock.
