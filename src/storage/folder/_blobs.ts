@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import {
@@ -9,7 +8,7 @@ import {
   writeTempFile,
 } from "../../durable/mod.ts";
 import { LabosError, quote } from "../../errors.ts";
-import { mib } from "../../records/mod.ts";
+import { BlobMeter } from "../_blob_meter.ts";
 import type { BlobInfo, PutBlobOptions } from "../types.ts";
 
 /** The folder, inside the data folder, holding the blobs: `blobs/sha256/<2 hex>/<64 hex>`. */
@@ -77,38 +76,14 @@ export class BlobStore {
     source: AsyncIterable<Uint8Array> | Uint8Array,
     options: PutBlobOptions = {},
   ): Promise<BlobInfo> {
-    const { maxBytes } = options;
-    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
-      throw new LabosError(
-        "invalid",
-        `Invalid "maxBytes": expected a whole number of bytes: current value is ${quote(maxBytes)}`,
-      );
-    }
+    const meter = new BlobMeter(options.maxBytes);
     await refuseLinks(path.join(this.folder, "x"), { root: this.root });
     await ensureDirectory(this.folder);
-    const hash = createHash("sha256");
-    let size = 0;
-    async function* counted(): AsyncIterable<Uint8Array> {
-      const chunks = source instanceof Uint8Array ? [source] : source;
-      for await (const chunk of chunks) {
-        size += chunk.byteLength;
-        if (maxBytes !== undefined && size > maxBytes) {
-          throw new LabosError(
-            "invalid",
-            `Cannot store the file: it is larger than the limit of ${
-              mib(maxBytes)
-            } (${maxBytes} bytes)`,
-          );
-        }
-        hash.update(chunk);
-        yield chunk;
-      }
-    }
-    const temp = await writeTempFile(path.join(this.folder, "incoming"), counted(), {
+    const temp = await writeTempFile(path.join(this.folder, "incoming"), meter.pass(source), {
       root: this.root,
     });
     try {
-      const sha256 = hash.digest("hex");
+      const { sha256, size } = meter.info();
       const target = this.pathOf(sha256);
       await ensureDirectory(path.dirname(target));
       await refuseLinks(target, { root: this.root });

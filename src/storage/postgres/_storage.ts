@@ -18,7 +18,6 @@ import {
 import { excerpt, LabosError, quote } from "../../errors.ts";
 import {
   checkId,
-  mib,
   RECORD_TYPES,
   type RecordOf,
   type RecordType,
@@ -26,6 +25,7 @@ import {
   validateRecord,
 } from "../../records/mod.ts";
 import { VERSION } from "../../version.ts";
+import { BlobMeter } from "../_blob_meter.ts";
 import { checkPage } from "../_paging.ts";
 import {
   type BlobInfo,
@@ -711,30 +711,10 @@ export class PostgresStorage implements LabStorage {
     source: AsyncIterable<Uint8Array> | Uint8Array,
     options: PutBlobOptions = {},
   ): Promise<BlobInfo> {
-    const { maxBytes } = options;
-    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
-      throw new LabosError(
-        "invalid",
-        `Invalid "maxBytes": expected a whole number of bytes: current value is ${quote(maxBytes)}`,
-      );
-    }
+    const meter = new BlobMeter(options.maxBytes);
     const chunks: Uint8Array[] = [];
-    const hash = createHash("sha256");
-    let size = 0;
-    for await (const chunk of source instanceof Uint8Array ? [source] : source) {
-      size += chunk.byteLength;
-      if (maxBytes !== undefined && size > maxBytes) {
-        throw new LabosError(
-          "invalid",
-          `Cannot store the file: it is larger than the limit of ${
-            mib(maxBytes)
-          } (${maxBytes} bytes)`,
-        );
-      }
-      hash.update(chunk);
-      chunks.push(chunk);
-    }
-    const sha256 = hash.digest("hex");
+    for await (const chunk of meter.pass(source)) chunks.push(chunk);
+    const { sha256, size } = meter.info();
     const data = Buffer.concat(chunks);
     await this.#run((sql) =>
       sql`INSERT INTO labos_blob (sha256, size, data) VALUES (${sha256}, ${size}, ${data})
