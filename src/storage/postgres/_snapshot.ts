@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type postgres from "postgres";
 import { AuditLog, type VerifyResult } from "../../audit/mod.ts";
-import { fileDigest } from "../../durable/files.ts";
+import { fileDigest, walkFiles } from "../../durable/files.ts";
 import { LabosError, quote } from "../../errors.ts";
 import {
   isId,
@@ -450,24 +450,8 @@ class StagedFolder {
 
   /** Relative paths of every file under a folder, sorted. */
   async files(folder: string): Promise<string[]> {
-    const base = path.join(this.root, ...folder.split("/"));
-    const found: string[] = [];
-    const visit = async (dir: string, prefix: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await fs.readdir(dir, { withFileTypes: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-        throw error;
-      }
-      for (const entry of entries) {
-        const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-        if (entry.isDirectory()) await visit(path.join(dir, entry.name), relative);
-        else if (entry.isFile()) found.push(relative);
-      }
-    };
-    await visit(base, "");
-    return found.sort();
+    const { files } = await walkFiles(path.join(this.root, ...folder.split("/")));
+    return files.map((file) => file.relative);
   }
 
   /** The record ids of a type: those of its index in order, then any others, oldest first. */
