@@ -608,7 +608,7 @@ async function loadOn(
     token: string;
   }).token;
   const accounts: Account[] = [];
-  await pool(Array.from({ length: users }, (_, u) => u), 3, async (u) => {
+  await pool(Array.from({ length: users }, (_, u) => u), 2, async (u) => {
     const name = userName(u);
     await cliOk(
       store,
