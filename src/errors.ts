@@ -26,6 +26,8 @@ export type LabosErrorKind =
   | "locked"
   /** A module failed while running. */
   | "module_failed"
+  /** The store cannot be reached now; try again later. */
+  | "unavailable"
   /** Anything unexpected. */
   | "internal";
 
@@ -43,7 +45,10 @@ export interface LabosErrorOptions {
   issues?: FieldIssue[];
   /** The underlying error. */
   cause?: unknown;
-  /** For `locked`: seconds until the next attempt is accepted (a login slowed after failures). */
+  /**
+   * For `locked`: seconds until the next attempt is accepted (a login slowed
+   * after failures); for `unavailable`: seconds until a retry may succeed.
+   */
   retryAfter?: number;
 }
 
@@ -63,7 +68,7 @@ export class LabosError extends Error {
   readonly kind: LabosErrorKind;
   /** Every offending field, for validation errors. */
   readonly issues: FieldIssue[];
-  /** For `locked`: seconds until the next attempt is accepted, when known. */
+  /** For `locked` and `unavailable`: seconds until the next attempt may succeed, when known. */
   readonly retryAfter?: number;
 
   /** Creates an error of the given kind with a one-line message. */
@@ -89,6 +94,7 @@ export class LabosError extends Error {
  * import { exitCodeFor } from "./errors.ts";
  * import assert from "node:assert";
  * assert.strictEqual(exitCodeFor("not_found"), 2);
+ * assert.strictEqual(exitCodeFor("unavailable"), 1);
  * ```
  */
 export function exitCodeFor(kind: LabosErrorKind): number {

@@ -254,6 +254,8 @@ Deno.test("openLab and listExperiments load no heavy module until it is needed",
     "src/modules/mod.ts",
     "src/service/_doctor.ts",
     "src/templates/",
+    "src/storage/postgres/",
+    "npm:postgres",
   ];
   assertEquals([...loaded].filter((name) => heavy.some((h) => name.includes(h))), []);
 });

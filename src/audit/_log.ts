@@ -196,15 +196,7 @@ export class AuditLog {
   }
 
   async #stageNow(inputs: AuditEventInput[]): Promise<StagedAppend> {
-    if (!Array.isArray(inputs)) {
-      throw new LabosError(
-        "invalid",
-        `Cannot append to the audit log: expected an array of events, got ${show(inputs)}`,
-      );
-    }
-    const checked = inputs.map((input, index) =>
-      checkInput(input, inputs.length > 1 ? `${index}.` : "")
-    );
+    const checked = checkInputs(inputs);
     await this.#refuseLinks();
     const { tail } = await resolveHead(this.logFile, {
       headFile: this.headFile,
@@ -213,37 +205,7 @@ export class AuditLog {
     if (checked.length === 0) {
       return { baseSeq: tail.seq, events: [], write: () => Promise.resolve() };
     }
-    const now = this.#now();
-    if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-      throw new LabosError(
-        "internal",
-        `Cannot append to the audit log: the clock returned ${quote(String(now))}`,
-      );
-    }
-    const clock = now.toISOString();
-    const ts = tail.ts > clock ? tail.ts : clock;
-    let prev = tail.hash;
-    const events: AuditEvent[] = [];
-    const lines: string[] = [];
-    for (const input of checked) {
-      const event: AuditEvent = {
-        v: 1,
-        seq: tail.seq + events.length + 1,
-        id: newId("event", Date.parse(ts)),
-        ts,
-        actor: input.actor,
-        action: input.action,
-        target: { type: input.target.type, id: input.target.id },
-        reason: input.reason,
-        details: input.details,
-        prev,
-      };
-      const { line, hash } = encodeEvent(event);
-      assertVerifiable(line);
-      events.push(event);
-      lines.push(line);
-      prev = hash;
-    }
+    const { events, lines, hash: prev } = encodeChecked(checked, tail, this.#now());
     const write = async (): Promise<void> => {
       const size = await fs.lstat(this.logFile).then((stat) => stat.size, () => 0);
       if (size !== tail.size) {
@@ -487,6 +449,90 @@ export class AuditLog {
     await atomicWriteFile(`${outFile}.head.json`, formatHead(head));
     return { events: head.seq, head };
   }
+}
+
+/** Events encoded after a log's last event by {@linkcode encodeEvents}. */
+export interface EncodedEvents {
+  /** The events as they will be stored. */
+  events: AuditEvent[];
+  /** Their lines, each ending in a newline, in order. */
+  lines: string[];
+  /** The hash of the last line: the new head's hash. */
+  hash: string;
+}
+
+/**
+ * Encodes events after a log's last event (`seq`, `hash` and `ts` of the
+ * tail; seq 0, the genesis hash and `""` for an empty log), exactly as
+ * `AuditLog` appends them: each input checked (`invalid` naming the field),
+ * `ts` never decreasing, each line checked as verify will. Pure: for a
+ * store that keeps the lines elsewhere, such as a database.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeEvents, GENESIS_HASH } from "./mod.ts";
+ * const { events, lines } = encodeEvents([
+ *   { actor: "ada", action: "experiment.created", target: { type: "experiment", id: "exp_1" }, reason: null, details: {} },
+ * ], { seq: 0, hash: GENESIS_HASH, ts: "" }, new Date("2025-01-01T00:00:00Z"));
+ * assert.equal(events[0].seq, 1);
+ * assert.ok(lines[0].endsWith("\n"));
+ * ```
+ */
+export function encodeEvents(
+  inputs: AuditEventInput[],
+  tail: { seq: number; hash: string; ts: string },
+  now: Date,
+): EncodedEvents {
+  return encodeChecked(checkInputs(inputs), tail, now);
+}
+
+function encodeChecked(
+  checked: AuditEventInput[],
+  tail: { seq: number; hash: string; ts: string },
+  now: Date,
+): EncodedEvents {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+    throw new LabosError(
+      "internal",
+      `Cannot append to the audit log: the clock returned ${quote(String(now))}`,
+    );
+  }
+  const clock = now.toISOString();
+  const ts = tail.ts > clock ? tail.ts : clock;
+  let prev = tail.hash;
+  const events: AuditEvent[] = [];
+  const lines: string[] = [];
+  for (const input of checked) {
+    const event: AuditEvent = {
+      v: 1,
+      seq: tail.seq + events.length + 1,
+      id: newId("event", Date.parse(ts)),
+      ts,
+      actor: input.actor,
+      action: input.action,
+      target: { type: input.target.type, id: input.target.id },
+      reason: input.reason,
+      details: input.details,
+      prev,
+    };
+    const { line, hash } = encodeEvent(event);
+    assertVerifiable(line);
+    events.push(event);
+    lines.push(line);
+    prev = hash;
+  }
+  return { events, lines, hash: prev };
+}
+
+function checkInputs(inputs: AuditEventInput[]): AuditEventInput[] {
+  if (!Array.isArray(inputs)) {
+    throw new LabosError(
+      "invalid",
+      `Cannot append to the audit log: expected an array of events, got ${show(inputs)}`,
+    );
+  }
+  return inputs.map((input, index) => checkInput(input, inputs.length > 1 ? `${index}.` : ""));
 }
 
 // The same rule as the published audit event schema (src/audit/schema.ts).

@@ -36,7 +36,14 @@
  *
  * @module
  */
-export { type AuditExport, AuditLog, type AuditLogOptions, type StagedAppend } from "./_log.ts";
+export {
+  type AuditExport,
+  AuditLog,
+  type AuditLogOptions,
+  type EncodedEvents,
+  encodeEvents,
+  type StagedAppend,
+} from "./_log.ts";
 export {
   encodeEvent,
   EVENT_OFFSET,

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { LabosError, quote } from "../errors.ts";
 import { CONFIG_FILE, type LabosConfig, readConfigFile, trustConfigFile } from "../config/mod.ts";
 import { loadBuiltinModules } from "../modules/catalog.ts";
+import { redactPassword } from "../storage/store_url.ts";
 import type { CliContext } from "./_context.ts";
 import { table } from "./_format.ts";
 import type { LabSetup } from "./_setup.ts";
@@ -16,11 +17,16 @@ interface SettingRow {
 }
 
 async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
-  const { DEFAULT_ACCOUNT_SETTINGS, DEFAULT_DATASET_LIMITS } = await import("../service/mod.ts");
+  const { DEFAULT_ACCOUNT_SETTINGS, DEFAULT_DATASET_LIMITS, DEFAULT_STORE_POOL_MAX } = await import(
+    "../service/mod.ts"
+  );
   const enabled = config.modules.enabled ??
     (await loadBuiltinModules()).map((module) => module.key);
   const values: Record<string, unknown> = {
     dataDir: config.dataDir,
+    // Never the password: the URL shows "***" in its place.
+    store: config.store === undefined ? null : redactPassword(config.store),
+    storePoolMax: config.storePoolMax ?? DEFAULT_STORE_POOL_MAX,
     actor: config.actor,
     templates: config.templates,
     plugins: config.plugins.map((plugin) => plugin.spec),

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
 import type { CliContext } from "./_context.ts";
 
+/** "data folder", or "store" for a PostgreSQL store, for messages. */
+async function storeLabel(location: string): Promise<string> {
+  const { isPostgresUrl } = await import("../storage/store_url.ts");
+  return isPostgresUrl(location) ? "store" : "data folder";
+}
+
 /** `labos init`, `labos status` and `labos doctor`. */
 export function registerDataCommands(program: Command, cli: CliContext): void {
   program.command("init")
@@ -8,13 +14,16 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
     .option("--force", "initialise a folder that holds other files too (export leaves them out)")
     .action(async (options: { force?: boolean }, command: Command) => {
       const result = await (await cli.lab(command)).init({ force: options.force });
+      const label = await storeLabel(result.dataDir);
       cli.emit(
         command,
         result,
         () =>
           result.created
-            ? `Initialised LabOS data folder ${result.dataDir}\n`
-            : `Data folder ${result.dataDir} is already initialised: nothing changed\n`,
+            ? `Initialised LabOS ${label} ${result.dataDir}\n`
+            : `${
+              label === "store" ? "Store" : "Data folder"
+            } ${result.dataDir} is already initialised: nothing changed\n`,
       );
     });
 
@@ -22,10 +31,11 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
     .description("summarise the data folder")
     .action(async (_options, command: Command) => {
       const status = await (await cli.lab(command)).status();
+      const label = await storeLabel(status.dataDir);
       cli.emit(command, status, () =>
         [
           `LabOS ${status.labosVersion}`,
-          `data folder  ${status.dataDir} (schema v${status.manifest.schemaVersion})`,
+          `${label.padEnd(12)} ${status.dataDir} (schema v${status.manifest.schemaVersion})`,
           `experiments  ${status.counts.experiments}`,
           `datasets     ${status.counts.datasets}`,
           `jobs         ${status.counts.jobs}`,

@@ -1,24 +1,64 @@
 import * as path from "node:path";
 import type { Command } from "commander";
-import { LabosError } from "../errors.ts";
+import { LabosError, quote } from "../errors.ts";
 import type { LegacyImportReport, MigrateReport } from "../service/mod.ts";
+import type { StoreCopy } from "../exchange/mod.ts";
 import type { CliContext } from "./_context.ts";
 import { type Style, table, truncate } from "./_format.ts";
 
-/** `labos migrate [--dry-run] [--force --reason R] [--from-legacy DIR]`. */
+/** `labos migrate [--dry-run] [--force --reason R] [--from-legacy DIR] [--to URL]`. */
 export function registerMigrateCommands(program: Command, cli: CliContext): void {
   program.command("migrate")
-    .description("upgrade the data folder to this LabOS's schema, or import a legacy LabOS root")
+    .description(
+      "upgrade the data folder (or PostgreSQL store) to this LabOS's schema, import a legacy LabOS root, or copy the data folder into PostgreSQL",
+    )
     .option("--dry-run", "report what would change and write nothing")
     .option("--force", "migrate although the audit chain does not verify (needs --reason)")
     .option("--reason <text>", "why --force is used, recorded in the audit log")
     .option("--from-legacy <dir>", "import the records of the earlier Python LabOS root DIR")
+    .option(
+      "--to <url>",
+      "copy the data folder into the empty PostgreSQL database URL (ids, seq and hashes kept)",
+    )
     .action(
       async (
-        options: { dryRun?: boolean; force?: boolean; reason?: string; fromLegacy?: string },
+        options: {
+          dryRun?: boolean;
+          force?: boolean;
+          reason?: string;
+          fromLegacy?: string;
+          to?: string;
+        },
         command: Command,
       ) => {
         const lab = await cli.lab(command);
+        if (options.to !== undefined) {
+          if (options.dryRun || options.force || options.fromLegacy !== undefined) {
+            throw new LabosError(
+              "invalid",
+              `"--to" copies the data folder as it is: it takes no "--dry-run", "--force" or "--from-legacy"`,
+            );
+          }
+          const { hasPassword, isPostgresUrl, redactPassword } = await import(
+            "../storage/store_url.ts"
+          );
+          if (!isPostgresUrl(options.to)) {
+            throw new LabosError(
+              "invalid",
+              `Invalid --to ${
+                quote(redactPassword(options.to))
+              }: expected a postgres:// or postgresql:// URL`,
+            );
+          }
+          if (hasPassword(options.to)) {
+            cli.io.stderr(
+              "warning: the --to URL holds a password, which other users of this computer can read in the process list; put it in PGPASSFILE instead\n",
+            );
+          }
+          const report = await lab.migrateTo(options.to);
+          cli.emit(command, report, () => describeCopy(report));
+          return;
+        }
         if (options.fromLegacy !== undefined) {
           if (options.force || options.reason !== undefined) {
             throw new LabosError(
@@ -41,6 +81,15 @@ export function registerMigrateCommands(program: Command, cli: CliContext): void
         cli.emit(command, report, () => describeMigration(report));
       },
     );
+}
+
+function describeCopy(report: StoreCopy): string {
+  const head = `audit head seq ${report.audit.seq} ${report.audit.hash}`;
+  const skipped = report.skipped.map((file) => `warning: ${file}: not a regular file, left out\n`)
+    .join("");
+  return report.copied
+    ? `${skipped}Migrated ${report.from} to ${report.to}: ${report.files} files (${report.bytes} bytes); the audit log verifies in both (${head})\n`
+    : `${report.to} already holds ${report.from} (${head}): already migrated, nothing written\n`;
 }
 
 function describeMigration(report: MigrateReport): string {

@@ -61,6 +61,10 @@ export async function runProgram(
     .description("LabOS: experiments, analysis modules and a tamper-evident audit log")
     .version(`labos ${VERSION}`, "-V, --version", "print the version")
     .option("--data-dir <dir>", "data folder (else LABOS_DATA_DIR, labos.jsonc, ./data)")
+    .option(
+      "--store <url>",
+      "a postgres:// URL to use instead of the data folder (else LABOS_STORE, labos.jsonc)",
+    )
     .option("--actor <name>", "who is acting (else LABOS_ACTOR, else the OS user)")
     .option("--config <file>", "the labos.jsonc to use, trusted (else ./labos.jsonc if trusted)")
     .option("--json", "machine-readable output on stdout")
@@ -91,10 +95,16 @@ export async function runProgram(
 
   try {
     await program.parseAsync(args, { from: "user" });
-    return exitCode;
   } catch (error) {
-    return reportError(error, io);
+    exitCode = reportError(error, io);
   }
+  // The store's connections would keep the process alive: release them.
+  try {
+    await setup.close();
+  } catch (error) {
+    if (exitCode === 0) exitCode = reportError(error, io);
+  }
+  return exitCode;
 }
 
 /** A function that defines some of the top-level commands on the program. */
@@ -137,7 +147,7 @@ export function commandName(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") return undefined;
-    if (arg === "--data-dir" || arg === "--actor" || arg === "--config") i++;
+    if (arg === "--data-dir" || arg === "--actor" || arg === "--config" || arg === "--store") i++;
     else if (!(arg.length > 1 && arg.startsWith("-"))) return arg;
   }
   return undefined;

@@ -97,6 +97,7 @@ export async function serve(
   if (options.open) openBrowser(url);
   const signal = await untilSignal();
   await server.close();
+  await lab.close();
   if (!asJson) cli.io.stdout(`Stopped (${signal})\n`);
 }
 

@@ -51,6 +51,8 @@ export class LabSetup {
   readonly #io: CliIo;
   #registry: ModuleRegistry | undefined;
   #report: PluginReport = { loaded: [], skipped: [], warnings: [] };
+  #warned = false;
+  readonly #opened: Lab[] = [];
 
   /** A setup for one CLI run. */
   constructor(io: CliIo) {
@@ -84,15 +86,32 @@ export class LabSetup {
       dataDir?: string;
       actor?: string;
       config?: string;
+      store?: string;
     };
     const { loadConfig } = await import("../config/mod.ts");
-    return loadConfig({
+    const config = loadConfig({
       cwd: this.#io.cwd,
       env: this.#io.env,
       dataDir: options.dataDir,
       actor: options.actor,
       configFile: options.config,
+      store: options.store,
     });
+    if (config.sources.store === "flag" && !this.#warned) {
+      const { hasPassword } = await import("../storage/store_url.ts");
+      if (hasPassword(config.store ?? "")) {
+        this.#warned = true;
+        this.#io.stderr(
+          'warning: the --store URL holds a password, which other users of this computer can read in the process list; put it in PGPASSFILE, LABOS_STORE or "store" in labos.jsonc instead\n',
+        );
+      }
+    }
+    return config;
+  }
+
+  /** Closes every lab this setup opened (the store's connections), so the process can exit. */
+  async close(): Promise<void> {
+    for (const lab of this.#opened.splice(0)) await lab.close();
   }
 
   /**
@@ -103,26 +122,28 @@ export class LabSetup {
   async lab(command: Command): Promise<Lab> {
     const config = await this.config(command);
     const { displayOptions, openLab } = await import("../service/mod.ts");
-    const display = displayOptions(config);
-    if (this.#registry === undefined) {
-      return openLab({
-        dataDir: config.dataDir,
-        actor: config.actor,
-        datasetLimits: config.datasetLimits,
-        sessionHours: config.sessionHours,
-        display,
-      });
-    }
-    const { TemplateCatalog } = await import("../templates/mod.ts");
-    return openLab({
+    const options = {
       dataDir: config.dataDir,
+      store: config.store,
+      storeOptions: { poolMax: config.storePoolMax },
       actor: config.actor,
-      display,
-      modules: this.#registry,
-      templates: new TemplateCatalog({ files: config.templates }),
       datasetLimits: config.datasetLimits,
       sessionHours: config.sessionHours,
-    });
+      display: displayOptions(config),
+    };
+    let lab: Lab;
+    if (this.#registry === undefined) {
+      lab = openLab(options);
+    } else {
+      const { TemplateCatalog } = await import("../templates/mod.ts");
+      lab = openLab({
+        ...options,
+        modules: this.#registry,
+        templates: new TemplateCatalog({ files: config.templates }),
+      });
+    }
+    this.#opened.push(lab);
+    return lab;
   }
 }
 

@@ -160,3 +160,35 @@ Deno.test("labos serve's defaults, defined without loading the server, match the
   assert.equal(SERVE_DEFAULT_HOST, DEFAULT_HOST);
   assert.equal(SERVE_DEFAULT_PORT, DEFAULT_PORT);
 });
+
+Deno.test("--store with a password warns on stderr, and config show never prints the password", async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    env: {},
+    cwd: await Deno.makeTempDir(),
+    isTTY: false,
+  };
+  const args = ["--store", "postgres://ada:s3cret@127.0.0.1:9/labos", "--json", "config", "show"];
+  assert.equal(await runProgram(args, io, { terminal: { out: false, err: false } }), 0);
+  assert.match(err.join(""), /warning: the --store URL holds a password.*PGPASSFILE, LABOS_STORE/);
+  assert.equal(err.length, 1);
+  const settings = JSON.parse(out.join("")).settings as Array<{ key: string; value: unknown }>;
+  const store = settings.find((setting) => setting.key === "store");
+  assert.deepEqual(store, {
+    key: "store",
+    value: "postgres://ada:***@127.0.0.1:9/labos",
+    source: "flag",
+  });
+  assert.ok(!out.join("").includes("s3cret"));
+
+  err.length = 0;
+  const bad = ["--store", "http://ada:s3cret@host/x", "status"];
+  assert.equal(await runProgram(bad, io, { terminal: { out: false, err: false } }), 2);
+  assert.equal(
+    err.join(""),
+    'error: Invalid --store "http://ada:***@host/x": expected a postgres:// or postgresql:// URL (leave it out to use the data folder)\n',
+  );
+});

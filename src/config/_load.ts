@@ -6,6 +6,7 @@ import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc
 import * as z from "zod";
 import { readAsset } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
+import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
 import { isConfigTrusted } from "./_trust.ts";
 
@@ -97,6 +98,12 @@ export const ConfigFileSchema = z.strictObject({
   dataDir: z.string().min(1).optional().describe(
     "The data folder, relative to this file. Default: ./data",
   ),
+  store: z.string().min(1).optional().describe(
+    "The store: a postgres:// or postgresql:// URL selects a PostgreSQL database instead of the data folder",
+  ),
+  storePoolMax: z.int().min(1).max(1000).optional().describe(
+    "The most connections to the PostgreSQL store per LabOS process. Default: 10",
+  ),
   templates: z.array(z.string().min(1)).optional().describe(
     "The lab's own experiment templates: JSONC files, relative to this file",
   ),
@@ -160,6 +167,8 @@ export interface ConfigSources {
   dataDir: ConfigSource;
   /** Source of `actor`. */
   actor: ConfigSource;
+  /** Source of `store`: `default` when the data folder is used. */
+  store: ConfigSource;
   /** Source of any other setting, such as `display.mode` or `display.units.temperature`. */
   [setting: string]: ConfigSource;
 }
@@ -170,6 +179,13 @@ export interface LabosConfig {
   dataDir: string;
   /** Who is acting, recorded in every audit event. */
   actor: string;
+  /**
+   * The PostgreSQL store's URL (`postgres://…`), password included, or
+   * undefined for the data folder. Show it only through `redactPassword`.
+   */
+  store?: string;
+  /** The PostgreSQL connection pool's size, when set (`storePoolMax`, `LABOS_STORE_POOL_MAX`). */
+  storePoolMax?: number;
   /** The config file that was read, if any. */
   configFile: string | null;
   /**
@@ -210,6 +226,8 @@ export interface LoadConfigOptions {
   dataDir?: string;
   /** `--actor`, when given. */
   actor?: string;
+  /** `--store`, when given. */
+  store?: string;
   /** `--config`, when given: a config file the user named, so trusts. */
   configFile?: string;
 }
@@ -217,8 +235,9 @@ export interface LoadConfigOptions {
 /**
  * Resolves the effective configuration. The data folder comes from
  * `--data-dir`, then `LABOS_DATA_DIR`, then `dataDir` in `./labos.jsonc`,
- * then `./data`. The actor comes from `--actor`, then `LABOS_ACTOR`, then the
- * OS user.
+ * then `./data`. The store comes from `--store`, then `LABOS_STORE`, then
+ * `store` in the file; without one the data folder is the store. The actor
+ * comes from `--actor`, then `LABOS_ACTOR`, then the OS user.
  *
  * @example
  * ```ts
@@ -259,6 +278,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
     [dataDir, dataDirSource] = [path.resolve(baseDir, file.dataDir), "file"];
   }
 
+  const store = storeSetting(options.store, env.LABOS_STORE, file?.store, configPath);
+  const poolMax = poolSetting(env.LABOS_STORE_POOL_MAX, file?.storePoolMax);
+
   let actor = osUser();
   let actorSource: ConfigSource = "default";
   if (options.actor !== undefined) [actor, actorSource] = [options.actor, "flag"];
@@ -272,13 +294,71 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
     );
   }
 
+  const settings = labSettings(file, baseDir, {
+    dataDir: dataDirSource,
+    actor: actorSource,
+    store: store?.source ?? "default",
+  });
+  settings.sources.storePoolMax = poolMax?.source ?? "default";
   return {
     dataDir,
     actor,
+    ...(store ? { store: store.url } : {}),
+    ...(poolMax ? { storePoolMax: poolMax.value } : {}),
     configFile: file ? configPath : null,
     trusted,
-    ...labSettings(file, baseDir, { dataDir: dataDirSource, actor: actorSource }),
+    ...settings,
   };
+}
+
+/** The store URL from `--store`, `LABOS_STORE` or the file, checked; undefined for the data folder. */
+function storeSetting(
+  flag: string | undefined,
+  env: string | undefined,
+  file: string | undefined,
+  configPath: string,
+): { url: string; source: ConfigSource } | undefined {
+  const [url, source, name] = flag !== undefined
+    ? [flag, "flag" as const, "--store"]
+    : env
+    ? [env, "env" as const, "LABOS_STORE"]
+    : file !== undefined
+    ? [file, "file" as const, `"store" in ${configPath}`]
+    : [undefined, "default" as const, ""];
+  if (url === undefined) return undefined;
+  let valid = isPostgresUrl(url);
+  try {
+    if (valid) new URL(url);
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    throw new LabosError(
+      "invalid",
+      `Invalid ${name} ${
+        quote(redactPassword(url))
+      }: expected a postgres:// or postgresql:// URL (leave it out to use the data folder)`,
+    );
+  }
+  return { url, source };
+}
+
+/** The pool size from `LABOS_STORE_POOL_MAX` or `storePoolMax` in the file, checked. */
+function poolSetting(
+  env: string | undefined,
+  file: number | undefined,
+): { value: number; source: ConfigSource } | undefined {
+  if (env) {
+    const value = Number(env);
+    if (!/^\d{1,4}$/.test(env) || value < 1 || value > 1000) {
+      throw new LabosError(
+        "invalid",
+        `Invalid LABOS_STORE_POOL_MAX ${quote(env)}: expected a whole number from 1 to 1000`,
+      );
+    }
+    return { value, source: "env" };
+  }
+  return file === undefined ? undefined : { value: file, source: "file" };
 }
 
 function labSettings(

@@ -64,3 +64,57 @@ Deno.test("any labos.jsonc text either parses or gives a one-line LabosError", a
 Deno.test("the embedded registry defaults match their schema, as registryDefaults reads them", () => {
   assertEquals(checkRegistryDefaults(readAsset("defaults/registry.jsonc")), registryDefaults());
 });
+
+Deno.test("store: --store beats LABOS_STORE, which beats the file; none means the data folder", async () => {
+  const dir = await Deno.makeTempDir();
+  const none = loadConfig({ cwd: dir, env: {} });
+  assertEquals([none.store, none.sources.store], [undefined, "default"]);
+  await Deno.writeTextFile(
+    `${dir}/labos.jsonc`,
+    `{ "store": "postgres://file@db/labos", "storePoolMax": 4 }`,
+  );
+  const file = loadConfig({ cwd: dir, env: {} });
+  assertEquals([file.store, file.sources.store], ["postgres://file@db/labos", "file"]);
+  assertEquals([file.storePoolMax, file.sources.storePoolMax], [4, "file"]);
+  const env = loadConfig({
+    cwd: dir,
+    env: { LABOS_STORE: "postgresql://env@db/labos", LABOS_STORE_POOL_MAX: "20" },
+  });
+  assertEquals([env.store, env.sources.store], ["postgresql://env@db/labos", "env"]);
+  assertEquals([env.storePoolMax, env.sources.storePoolMax], [20, "env"]);
+  const flag = loadConfig({
+    cwd: dir,
+    env: { LABOS_STORE: "postgresql://env@db/labos" },
+    store: "postgres://flag@db/labos",
+  });
+  assertEquals([flag.store, flag.sources.store], ["postgres://flag@db/labos", "flag"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("store: anything but a postgres URL is one line naming its source, the password masked", async () => {
+  const dir = await Deno.makeTempDir();
+  const refused = (options: Parameters<typeof loadConfig>[0], pattern: RegExp) => {
+    try {
+      loadConfig({ cwd: dir, env: {}, ...options });
+    } catch (error) {
+      assert(error instanceof LabosError && error.kind === "invalid", String(error));
+      assert(!error.message.includes("s3cret") && !error.message.includes("\n"), error.message);
+      assert(pattern.test(error.message), error.message);
+      return;
+    }
+    throw new Error("accepted");
+  };
+  refused(
+    { store: "mysql://ada:s3cret@db/labos" },
+    /^Invalid --store "mysql:\/\/ada:\*\*\*@db\/labos": expected a postgres:\/\/ or postgresql:\/\/ URL/,
+  );
+  refused({ env: { LABOS_STORE: "./data" } }, /^Invalid LABOS_STORE "\.\/data": expected/);
+  refused(
+    { env: { LABOS_STORE: "postgres://ada:s3cret@[bad" } },
+    /^Invalid LABOS_STORE "postgres:\/\/ada:\*\*\*@\[bad"/,
+  );
+  refused({ env: { LABOS_STORE_POOL_MAX: "0" } }, /^Invalid LABOS_STORE_POOL_MAX "0"/);
+  await Deno.writeTextFile(`${dir}/labos.jsonc`, `{ "store": "sqlite:lab.db?password=s3cret" }`);
+  refused({}, /^Invalid "store" in .*labos\.jsonc "sqlite:lab\.db\?password=\*\*\*"/);
+  await Deno.remove(dir, { recursive: true });
+});

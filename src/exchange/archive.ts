@@ -568,7 +568,7 @@ function parseManifest(text: string, context: string): ArchiveManifest {
 
 async function checkRestored(
   sink: RestoreSink,
-  manifest: ArchiveManifest,
+  manifest: Pick<ArchiveManifest, "audit">,
   context: string,
 ): Promise<void> {
   const { manifest: data, audit: result } = await sink.verify();
@@ -619,4 +619,108 @@ async function crossCheck(sink: RestoreSink, context: string): Promise<void> {
     "check_failed",
     `${context}: the archived ${type} ${quote(id)} ${what}${more}; nothing was restored`,
   );
+}
+
+/** What {@linkcode copyStore} did. */
+export interface StoreCopy {
+  /** Where the lab was copied from (the data folder). */
+  from: string;
+  /** Where it was copied to, without a password. */
+  to: string;
+  /** False when the target already held this lab's chain, so nothing was written. */
+  copied: boolean;
+  /** How many files the copy holds (as an archive would). */
+  files: number;
+  /** Their total size in bytes. */
+  bytes: number;
+  /** The audit head of both stores after the copy. */
+  audit: AuditHead;
+  /** Paths that are not regular files and were left out. */
+  skipped: string[];
+}
+
+/**
+ * Copies a lab into another, empty store, as an archive export and import
+ * would, without the archive: the source's snapshot (its audit chain
+ * verified) is written file by file into the target's restore, checked like
+ * an archive (manifest, chain, every record its last audited state), then
+ * the target's chain is verified again and must end at the same head. Ids,
+ * seq and hashes stay exactly as they were. When the target already holds
+ * the same chain head the copy is done already and nothing is written; a
+ * target holding anything else is refused (`conflict`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FolderStorage } from "../storage/folder/mod.ts";
+ * import { openLab } from "../service/mod.ts";
+ * import { copyStore } from "./archive.ts";
+ * const dir = await Deno.makeTempDir();
+ * const lab = openLab({ dataDir: `${dir}/a`, actor: "ada" });
+ * await lab.init();
+ * const source = { storage: new FolderStorage(`${dir}/a`), actor: "ada", now: () => new Date() };
+ * const target = new FolderStorage(`${dir}/b`);
+ * assert.equal((await copyStore(source, target)).copied, true);
+ * assert.equal((await copyStore(source, target)).copied, false);
+ * ```
+ */
+export async function copyStore(lab: ExchangeContext, target: LabStorage): Promise<StoreCopy> {
+  const context = `Cannot migrate to ${quote(target.location)}`;
+  const from = lab.storage.location;
+  if (!(await lab.storage.manifest())) {
+    throw new LabosError(
+      "invalid",
+      `Data folder ${quote(from)} is not initialised: there is nothing to migrate`,
+    );
+  }
+  const done = await lab.storage.snapshot(async ({ files: all, skipped, audit: verify }) => {
+    if (!verify.ok) {
+      throw new LabosError(
+        "check_failed",
+        `${context}: the audit log of ${
+          quote(from)
+        } is damaged at seq ${verify.seq} (${verify.kind}); run \`labos doctor --repair\` first`,
+      );
+    }
+    const head: AuditHead = { seq: verify.events, hash: verify.head };
+    const files = all.filter((file) => !isStateFile(file.path));
+    const bytes = files.reduce((sum, file) => sum + file.size, 0);
+    const result = { from, to: target.location, files: files.length, bytes, audit: head, skipped };
+    if (await target.rawManifest() !== undefined) {
+      const held = await target.auditHead();
+      if (held.seq === head.seq && held.hash === head.hash) return { ...result, copied: false };
+      throw new LabosError(
+        "conflict",
+        `${context}: it already holds a LabOS store whose audit log ends at seq ${held.seq} (${
+          held.hash.slice(0, 12)
+        }…), not this data folder's seq ${head.seq} (${
+          head.hash.slice(0, 12)
+        }…); migrate into an empty database`,
+      );
+    }
+    await target.restore(async (sink) => {
+      for (const file of files) {
+        const handle = await sink.create(file.path);
+        try {
+          for await (const chunk of file.read()) await handle.write(chunk);
+        } finally {
+          await handle.close();
+        }
+      }
+      await checkRestored(sink, { audit: head }, context);
+    }, { context });
+    return { ...result, copied: true };
+  });
+  const after = await target.verifyAudit();
+  if (!after.ok || after.events !== done.audit.seq || after.head !== done.audit.hash) {
+    throw new LabosError(
+      "check_failed",
+      `${context}: after the copy its audit log ${
+        after.ok
+          ? `ends at seq ${after.events} (${after.head.slice(0, 12)}…), not seq ${done.audit.seq}`
+          : `does not verify (${after.kind} at seq ${after.seq}: ${after.message})`
+      }`,
+    );
+  }
+  return done;
 }

@@ -12,6 +12,7 @@ export type {
   ArchiveImport,
   ArchiveManifest,
   ImportArchiveOptions,
+  StoreCopy,
 } from "./archive.ts";
 export type {
   ExchangeContext,

@@ -17,6 +17,7 @@ export const HTTP_STATUS: Readonly<Record<LabosErrorKind, ContentfulStatusCode>>
   module_failed: 422,
   check_failed: 500,
   locked: 503,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -47,11 +48,13 @@ export interface ErrorBody {
  * assert.ok(slowed.status === 429);
  * assert.ok(errorResponse(new LabosError("unauthorized", "Wrong password")).status === 401);
  * assert.ok(errorResponse(new LabosError("locked", "Data folder busy")).status === 503);
+ * const down = new LabosError("unavailable", "Cannot reach the store", { retryAfter: 5 });
+ * assert.ok(errorResponse(down).status === 503);
  * ```
  */
 export function errorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
   if (error instanceof LabosError) {
-    // A slowed login (retryAfter) is "too many requests"; a busy data folder is "unavailable".
+    // A slowed login (retryAfter) is "too many requests"; a busy data folder or an unreachable store is 503.
     const slowed = error.kind === "locked" && error.retryAfter !== undefined;
     return {
       status: slowed ? 429 : HTTP_STATUS[error.kind],

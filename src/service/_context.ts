@@ -24,6 +24,9 @@ export const DEFAULT_DATASET_LIMITS: Readonly<DatasetLimits> = {
   maxCells: 20_000_000,
 };
 
+/** How many connections a process opens to the PostgreSQL store at most, unless configured. */
+export const DEFAULT_STORE_POOL_MAX = 10;
+
 /** The cost of scrypt, for password verifiers and key encryption. */
 export interface ScryptCost {
   /** The CPU/memory cost, a power of 2. */

@@ -20,6 +20,7 @@ import type {
   LegacyImportReport,
   MigrateOptions,
   MigrateReport,
+  StoreCopy,
 } from "../exchange/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
@@ -41,6 +42,7 @@ import type {
   GradebookRequest,
 } from "./_gradebook.ts";
 import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { postgresStorage, type StoreOptions } from "./_store.ts";
 import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
@@ -584,6 +586,33 @@ export class Lab {
   }
 
   /**
+   * Copies this lab (a data folder) into the empty PostgreSQL database of
+   * `store`, keeping ids, seq and hashes: the chain is verified before and
+   * after, and a second run finds the same chain head there and writes
+   * nothing. See `labos migrate --to`.
+   */
+  async migrateTo(store: string, options: StoreOptions = {}): Promise<StoreCopy> {
+    requireManager(this.principal, "migrate the data folder");
+    await requireReady(this.#lab);
+    const before = await this.verifyAudit();
+    if (!before.ok) {
+      throw new LabosError(
+        "check_failed",
+        `Cannot migrate ${
+          quote(this.dataDir)
+        }: the audit log does not verify (${before.kind} at seq ${before.seq}: ${before.message})`,
+      );
+    }
+    const { copyStore } = await import("../exchange/archive.ts");
+    const target = postgresStorage(store, { ...options, now: this.#lab.now });
+    try {
+      return await copyStore(this.#lab, target);
+    } finally {
+      await target.close();
+    }
+  }
+
+  /**
    * Imports the records of a legacy (Python) LabOS root, the folder that
    * contains `data/`. See `labos migrate --from-legacy`.
    */
@@ -698,6 +727,20 @@ export class Lab {
   /** Ends a session (logout). */
   endSession(token: string): Promise<void> {
     return endSession(this.#lab, token);
+  }
+
+  /**
+   * Releases the store's connections (the PostgreSQL pool; nothing for a
+   * data folder). Every `Lab` made by {@linkcode Lab.as} shares them, so
+   * close the one `openLab` returned, once done. Idempotent.
+   */
+  async close(): Promise<void> {
+    await this.#lab.storage.close();
+  }
+
+  /** Closes the lab at the end of an `await using` block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async #get<K extends "experiment" | "dataset" | "job">(

@@ -226,6 +226,7 @@ class StudentView {
       check: (options) => base.check(options),
       snapshot: (fn) => base.snapshot(fn),
       restore: (fill, options) => base.restore(fill, options),
+      close: () => base.close(),
     };
   }
 

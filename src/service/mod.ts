@@ -6,6 +6,7 @@
  * @module
  */
 export { openLab, type OpenLabOptions } from "./open_lab.ts";
+export type { StoreOptions } from "./_store.ts";
 export { type InitResult, Lab, type LabStatus } from "./_lab.ts";
 export type {
   CreateExperimentInput,
@@ -38,6 +39,7 @@ export {
   DEFAULT_ACCOUNT_SETTINGS,
   DEFAULT_DATASET_LIMITS,
   DEFAULT_SCRYPT_COST,
+  DEFAULT_STORE_POOL_MAX,
   type ScryptCost,
 } from "./_context.ts";
 export { type AuthMethod, localPrincipal, type Principal } from "./_principal.ts";

@@ -12,11 +12,19 @@ import {
 import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
+import { postgresStorage, type StoreOptions } from "./_store.ts";
 
 /** Options for {@linkcode openLab}. */
 export interface OpenLabOptions {
-  /** The data folder. Ignored when `storage` is given. */
+  /** The data folder. Ignored when `store` or `storage` is given. */
   dataDir: string;
+  /**
+   * A PostgreSQL store's URL (`postgres://` or `postgresql://`) instead of the
+   * data folder; its driver loads on first use. Ignored when `storage` is given.
+   */
+  store?: string;
+  /** How to connect to `store`. */
+  storeOptions?: StoreOptions;
   /** Who is acting, recorded in every audit event. */
   actor: string;
   /** Who is acting, with role and how established. Default: `actor`, role and auth `local`. */
@@ -31,7 +39,7 @@ export interface OpenLabOptions {
   modules?: ModuleRegistry | (() => Promise<ModuleRegistry>);
   /** The experiment templates, or how to load them. Default: the built-in templates, loaded on first use. */
   templates?: TemplateCatalog | (() => Promise<TemplateCatalog>);
-  /** The storage. Default: the data folder `dataDir`. */
+  /** The storage. Default: the store `store`, else the data folder `dataDir`. */
   storage?: LabStorage;
   /** The size limits of an imported dataset. Default: {@linkcode DEFAULT_DATASET_LIMITS}. */
   datasetLimits?: Partial<DatasetLimits>;
@@ -40,9 +48,10 @@ export interface OpenLabOptions {
 }
 
 /**
- * The composition root: builds the storage (the data folder unless one is
- * given), the lazily loaded module registry and templates, and the `Lab`
- * over them. The CLI, the control panel and library users all open a lab
+ * The composition root: builds the storage (the PostgreSQL store of a
+ * `postgres://` URL, loaded on first use, else the data folder, unless a
+ * storage is given), the lazily loaded module registry and templates, and
+ * the `Lab` over them; `Lab.close()` releases the store's connections. The CLI, the control panel and library users all open a lab
  * here. Nothing is read or written until a method is called.
  *
  * @example
@@ -70,7 +79,10 @@ export function openLab(options: OpenLabOptions): Lab {
     ? localPrincipal(options.actor)
     : checkPrincipal(options.principal);
   const storage = stampedStorage(
-    options.storage ?? new FolderStorage(options.dataDir, { now }),
+    options.storage ??
+      (options.store === undefined
+        ? new FolderStorage(options.dataDir, { now })
+        : postgresStorage(options.store, { ...options.storeOptions, now })),
     principal,
   );
   return new Lab({

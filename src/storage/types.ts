@@ -244,4 +244,6 @@ export interface LabStorage {
    * `context` starts the error messages.
    */
   restore<T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }): Promise<T>;
+  /** Releases connections/pools. Folder: no-op. Idempotent. */
+  close(): Promise<void>;
 }

@@ -819,6 +819,11 @@ export class FolderStorage implements LabStorage {
       throw error;
     }
   }
+
+  /** Nothing to release: every operation opens and closes its own files. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** A symbolic link inside the data folder, found by {@linkcode findLinks}. */

@@ -1,0 +1,895 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import postgres from "postgres";
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditExport,
+  type AuditFilter,
+  type AuditHead,
+  AuditLog,
+  type ScanOptions,
+  verifyLogFile,
+  type VerifyResult,
+} from "../../audit/mod.ts";
+import { excerpt, LabosError, quote } from "../../errors.ts";
+import {
+  checkId,
+  RECORD_TYPES,
+  type RecordOf,
+  type RecordType,
+  type SummaryOf,
+  validateRecord,
+} from "../../records/mod.ts";
+import { VERSION } from "../../version.ts";
+import { checkPage } from "../_paging.ts";
+import {
+  DATA_FORMAT,
+  DATA_SCHEMA_VERSION,
+  type DataManifest,
+  type LabStorage,
+  type Page,
+  type RawRecords,
+  type RecordQuery,
+  type RestoreSink,
+  type Snapshot,
+  type StorageCheck,
+  type StorageProblem,
+  type StorageTransaction,
+} from "../types.ts";
+import {
+  appendEvents,
+  EMPTY_HEAD,
+  eventOfLine,
+  type HeadRow,
+  lockHead,
+  withAuditCopy,
+} from "./_audit.ts";
+import { isConnectionError, isSerializationFailure, storeError } from "./_errors.ts";
+import { decodeRecord, rawRecord, toRow } from "./_records.ts";
+import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
+import { restoreInto, snapshotOf } from "./_snapshot.ts";
+
+/** Options for {@linkcode PostgresStorage}. */
+export interface PostgresStorageOptions {
+  /** The most connections the pool opens, from 2 (a transaction may read beside its own). Default: 10. */
+  poolMax?: number;
+  /** Seconds to wait for a connection before the store is `unavailable`. Default: 10. */
+  connectTimeoutSeconds?: number;
+  /** The clock of audit events, for tests. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Milliseconds a writer waits for the audit head before `locked`. Default: `LABOS_LOCK_TIMEOUT_MS` or 30000. */
+  lockTimeoutMs?: number;
+}
+
+/** How often a transaction is tried when it failed before its commit was sent. */
+const ATTEMPTS = 3;
+/** Records read without zod's JIT per type before it compiles (see the folder store). */
+const INTERPRETED_READS = 64;
+const LIST_CHUNK = 256;
+
+/**
+ * A LabOS store in a PostgreSQL database, over the `postgres` driver
+ * (porsager): records as `jsonb` rows, the audit log as its exact v1
+ * lines, blobs as `bytea`. Every statement is parameterised. Nothing is
+ * read or written until a method is called; {@linkcode PostgresStorage.close}
+ * ends the pool.
+ *
+ * Writers are serialised by a row lock on the one-row head table
+ * (`SELECT … FOR UPDATE`), the first statement of every writing
+ * transaction, so the chain never forks and `seq` has no gaps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PostgresStorage } from "./_storage.ts";
+ * const storage = new PostgresStorage("postgres://ada:secret@db.example/lab?sslmode=require");
+ * assert.equal(storage.location, "postgres://ada@db.example/lab?sslmode=require");
+ * await storage.close();
+ * ```
+ */
+export class PostgresStorage implements LabStorage {
+  /** The URL without its password. */
+  readonly location: string;
+  /** Where the manifest is: the `labos_meta` table. */
+  readonly manifestLocation: string;
+  readonly #sql: postgres.Sql;
+  readonly #now: () => Date;
+  readonly #lockTimeoutMs: number;
+  readonly #reads = new Map<RecordType, number>();
+  #closed = false;
+
+  /** Opens a pool on `url` (`postgres://` or `postgresql://`; `sslmode` is honoured). */
+  constructor(url: string, options: PostgresStorageOptions = {}) {
+    this.location = redact(url);
+    this.manifestLocation = `${this.location}#labos_meta`;
+    const poolMax = options.poolMax ?? 10;
+    if (!Number.isInteger(poolMax) || poolMax < 2 || poolMax > 1000) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "poolMax" ${quote(poolMax)}: expected a whole number from 2 to 1000`,
+      );
+    }
+    const connectTimeout = options.connectTimeoutSeconds ?? 10;
+    if (!(connectTimeout > 0 && connectTimeout <= 3600)) {
+      throw new LabosError(
+        "invalid",
+        `Invalid "connectTimeoutSeconds" ${
+          quote(connectTimeout)
+        }: expected a number of seconds from 1 to 3600`,
+      );
+    }
+    this.#now = options.now ?? (() => new Date());
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? envNumber("LABOS_LOCK_TIMEOUT_MS", 30_000);
+    this.#sql = postgres(url, {
+      max: poolMax,
+      connect_timeout: connectTimeout,
+      idle_timeout: 60,
+      fetch_types: false,
+      onnotice: () => {},
+      connection: { application_name: "labos" },
+    });
+  }
+
+  /** Runs `fn`, turning a driver or server error into a one-line LabOS error. */
+  async #run<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      throw new LabosError("internal", `The PostgreSQL store at ${this.location} is closed`);
+    }
+    try {
+      return await fn(this.#sql);
+    } catch (error) {
+      throw storeError(error, this.location);
+    }
+  }
+
+  /** Releases the pool's connections. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sql.end({ timeout: 5 });
+  }
+
+  /** The checked manifest, or undefined when the database holds no LabOS store. */
+  async manifest(): Promise<DataManifest | undefined> {
+    const manifest = await this.rawManifest() as Partial<DataManifest> | undefined;
+    if (manifest === undefined) return undefined;
+    if (manifest?.format !== DATA_FORMAT) {
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${this.location}: its manifest is not a LabOS manifest ("format" is ${
+          excerpt(manifest?.format)
+        }, expected "${DATA_FORMAT}")`,
+      );
+    }
+    if (manifest.schemaVersion !== DATA_SCHEMA_VERSION) {
+      const newer = typeof manifest.schemaVersion === "number" &&
+        manifest.schemaVersion > DATA_SCHEMA_VERSION;
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${this.location}: "schemaVersion" is ${excerpt(manifest.schemaVersion)}, ${
+          newer
+            ? `newer than this LabOS ${VERSION} supports (${DATA_SCHEMA_VERSION}); upgrade LabOS`
+            : `expected ${DATA_SCHEMA_VERSION}; run "labos migrate" to upgrade it`
+        }`,
+      );
+    }
+    const version = await this.#run(schemaVersion);
+    if (version !== PG_SCHEMA_VERSION) {
+      throw new LabosError(
+        "invalid",
+        `Cannot use ${this.location}: its PostgreSQL schema is version ${version}, ${
+          version > PG_SCHEMA_VERSION
+            ? `newer than this LabOS ${VERSION} supports (${PG_SCHEMA_VERSION}); upgrade LabOS`
+            : `expected ${PG_SCHEMA_VERSION}; run "labos migrate" to upgrade it`
+        }`,
+      );
+    }
+    return manifest as DataManifest;
+  }
+
+  /** The manifest as stored, or undefined when there is none. */
+  rawManifest(): Promise<Record<string, unknown> | undefined> {
+    return this.#run(async (sql) => {
+      if ((await schemaVersion(sql)) === 0) return undefined;
+      const [row] = await sql`SELECT manifest FROM labos_meta WHERE id = 1`;
+      if (!row || row.manifest === null) return undefined;
+      try {
+        return JSON.parse(row.manifest);
+      } catch {
+        throw new LabosError("invalid", `Cannot read ${this.manifestLocation}: not valid JSON`);
+      }
+    });
+  }
+
+  /**
+   * Creates the schema (or upgrades it), the manifest and the first audit
+   * event in one transaction; returns the existing manifest when there is one.
+   */
+  async initialize(
+    manifest: DataManifest,
+    event: AuditEventInput,
+    options: { force?: boolean } = {},
+  ): Promise<{ created: boolean; manifest: DataManifest }> {
+    const existing = await this.manifest();
+    if (existing) return { created: false, manifest: existing };
+    const created = await this.#run((sql) =>
+      sql.begin(async (tx) => {
+        await ensureSchema(tx, this.location);
+        const [row] = await tx`SELECT manifest FROM labos_meta WHERE id = 1`;
+        if (row?.manifest) return false;
+        const [used] = await tx`SELECT
+          (SELECT count(*) FROM labos_record) + (SELECT count(*) FROM labos_audit) AS n`;
+        if (Number(used.n) > 0 && !options.force) {
+          throw new LabosError(
+            "invalid",
+            `Cannot initialise ${this.location}: the database holds LabOS records or audit events but no manifest; restore it from an archive into a new database, or pass --force`,
+          );
+        }
+        await tx`INSERT INTO labos_head (id, seq, hash, ts)
+          VALUES (1, ${EMPTY_HEAD.seq}, ${EMPTY_HEAD.hash}, ${EMPTY_HEAD.ts})
+          ON CONFLICT (id) DO NOTHING`;
+        const head = await lockHead(tx);
+        await appendEvents(tx, head ?? EMPTY_HEAD, {
+          inputs: [event],
+          now: this.#now(),
+          location: this.location,
+        });
+        await tx`UPDATE labos_meta SET manifest = ${manifestText(manifest)} WHERE id = 1`;
+        return true;
+      })
+    );
+    if (created) return { created: true, manifest };
+    return { created: false, manifest: (await this.manifest()) ?? manifest };
+  }
+
+  /**
+   * Creates or upgrades the schema to {@linkcode PG_SCHEMA_VERSION}
+   * (idempotent, for `labos migrate`); returns the versions before and after.
+   */
+  upgradeSchema(): Promise<{ from: number; to: number }> {
+    return this.#run((sql) =>
+      sql.begin(async (tx) => ({
+        from: await ensureSchema(tx, this.location),
+        to: PG_SCHEMA_VERSION,
+      }))
+    );
+  }
+
+  /** Reads and validates one record. */
+  get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
+    return this.#run((sql) => this.#get(sql, type, id));
+  }
+
+  async #get<K extends RecordType>(
+    sql: Sql,
+    type: K,
+    id: string,
+    summary = false,
+  ): Promise<RecordOf[K]> {
+    checkId(type, id);
+    const rows = summary
+      ? await sql`SELECT body FROM labos_record WHERE type = ${type} AND id = ${id}`
+      : await sql`SELECT body, table_values FROM labos_record WHERE type = ${type} AND id = ${id}`;
+    if (rows.length === 0) throw new LabosError("not_found", `No ${type} with id ${quote(id)}`);
+    return this.#decode(type, id, rows[0], summary);
+  }
+
+  #decode<K extends RecordType>(
+    type: K,
+    id: string,
+    row: { body?: unknown; table_values?: unknown },
+    summary: boolean,
+  ): RecordOf[K] {
+    const reads = this.#reads.get(type) ?? 0;
+    this.#reads.set(type, reads + 1);
+    const value = summary ? row.body : rawRecord(row.body, row.table_values);
+    return decodeRecord(type, id, value, {
+      where: this.locate(type, id),
+      summary,
+      jitless: reads < INTERPRETED_READS,
+    });
+  }
+
+  /** One page of records, newest first (creation order). */
+  list<K extends RecordType>(
+    type: K,
+    query: RecordQuery<RecordOf[K]> = {},
+  ): Promise<Page<RecordOf[K]>> {
+    return this.#list(type, query, false);
+  }
+
+  /** Reads one record's summary: a dataset without its table's values, which are not read. */
+  getSummary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]> {
+    return this.#run((sql) => this.#get(sql, type, id, true)) as Promise<unknown> as Promise<
+      SummaryOf[K]
+    >;
+  }
+
+  /** One page of summaries, newest first: datasets without their values, which are not read. */
+  listSummaries<K extends RecordType>(
+    type: K,
+    query: RecordQuery<SummaryOf[K]> = {},
+  ): Promise<Page<SummaryOf[K]>> {
+    return this.#list(type, query as RecordQuery<RecordOf[K]>, true) as Promise<unknown> as Promise<
+      Page<SummaryOf[K]>
+    >;
+  }
+
+  #list<K extends RecordType>(
+    type: K,
+    query: RecordQuery<RecordOf[K]>,
+    summary: boolean,
+  ): Promise<Page<RecordOf[K]>> {
+    const { limit, offset } = checkPage(query);
+    checkType(type);
+    return this.#run(async (sql) => {
+      const page = (after: number | null, count: number, skip: number) =>
+        summary
+          ? sql`SELECT id, seq, body FROM labos_record WHERE type = ${type}
+              ${after === null ? sql`` : sql`AND seq < ${after}`}
+              ORDER BY seq DESC LIMIT ${count} OFFSET ${skip}`
+          : sql`SELECT id, seq, body, table_values FROM labos_record WHERE type = ${type}
+              ${after === null ? sql`` : sql`AND seq < ${after}`}
+              ORDER BY seq DESC LIMIT ${count} OFFSET ${skip}`;
+      const items: RecordOf[K][] = [];
+      if (!query.where) {
+        const rows = await page(null, limit + 1, offset);
+        for (const row of rows.slice(0, limit)) {
+          items.push(this.#decode(type, row.id, row, summary));
+        }
+        return { items, hasMore: rows.length > limit };
+      }
+      let matched = 0;
+      let after: number | null = null;
+      for (;;) {
+        const rows = await page(after, LIST_CHUNK, 0);
+        if (rows.length === 0) return { items, hasMore: false };
+        for (const row of rows) {
+          const record = this.#decode(type, row.id, row, summary);
+          if (!query.where(record)) continue;
+          if (matched++ < offset) continue;
+          if (items.length === limit) return { items, hasMore: true };
+          items.push(record);
+        }
+        after = Number(rows[rows.length - 1].seq);
+      }
+    });
+  }
+
+  /** How many records of a type exist. */
+  count(type: RecordType): Promise<number> {
+    checkType(type);
+    return this.#run(async (sql) => {
+      const [row] = await sql`SELECT count(*) AS n FROM labos_record WHERE type = ${type}`;
+      return Number(row.n);
+    });
+  }
+
+  /** Where a record lives: the store's URL and `#type/id`. Throws `invalid` on a malformed id. */
+  locate(type: RecordType, id: string): string {
+    checkId(type, id);
+    return `${this.location}#${type}/${id}`;
+  }
+
+  /** The audit head. */
+  auditHead(): Promise<AuditHead> {
+    return this.#run(async (sql) => {
+      if ((await schemaVersion(sql)) === 0) return { seq: 0, hash: EMPTY_HEAD.hash };
+      const [row] = await sql`SELECT seq, hash FROM labos_head WHERE id = 1`;
+      return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: EMPTY_HEAD.hash };
+    });
+  }
+
+  /** Audit events, newest first. */
+  auditList(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
+    const { limit, offset } = checkPage(filter, { max: 1000 });
+    const fields = checkFilter(filter);
+    return this.#run(async (sql) => {
+      if ((await schemaVersion(sql)) === 0) return { items: [], hasMore: false };
+      const rows = await sql`SELECT line FROM labos_audit WHERE true
+        ${fields.actor === undefined ? sql`` : sql`AND actor = ${fields.actor}`}
+        ${fields.action === undefined ? sql`` : sql`AND action = ${fields.action}`}
+        ${fields.targetType === undefined ? sql`` : sql`AND target_type = ${fields.targetType}`}
+        ${fields.targetId === undefined ? sql`` : sql`AND target_id = ${fields.targetId}`}
+        ${fields.since === undefined ? sql`` : sql`AND ts >= ${fields.since}`}
+        ORDER BY seq DESC LIMIT ${limit + 1} OFFSET ${offset}`;
+      return {
+        items: rows.slice(0, limit).map((row) => eventOfLine(row.line)),
+        hasMore: rows.length > limit,
+      };
+    });
+  }
+
+  /** Every audit event, oldest first; with `actions`, only those. */
+  async *auditScan(options: ScanOptions = {}): AsyncIterable<AuditEvent> {
+    const actions = options.actions === undefined ? undefined : [...options.actions];
+    if (actions?.length === 0) return;
+    if ((await this.#run(schemaVersion)) === 0) return;
+    const query = actions === undefined
+      ? this.#sql`SELECT line FROM labos_audit ORDER BY seq`
+      : this.#sql`SELECT line FROM labos_audit WHERE action IN ${this.#sql(actions)} ORDER BY seq`;
+    const cursor = query.cursor(1000)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<postgres.Row[]>;
+      try {
+        next = await cursor.next();
+      } catch (error) {
+        throw storeError(error, this.location);
+      }
+      if (next.done) return;
+      for (const row of next.value) yield eventOfLine(row.line);
+    }
+  }
+
+  /** Verifies the audit chain with the audit module's verifier, on a consistent copy. */
+  verifyAudit(): Promise<VerifyResult> {
+    return this.#run(async (sql) => {
+      if ((await schemaVersion(sql)) === 0) {
+        return { ok: true, events: 0, head: EMPTY_HEAD.hash, warnings: [] };
+      }
+      return await sql.begin(
+        "isolation level repeatable read read only",
+        (tx) => withAuditCopy(tx, ({ logFile, head }) => verifyLogFile(logFile, { head })),
+      );
+    });
+  }
+
+  /** Writes a verified copy of the audit log, byte for byte as a data folder exports it. */
+  exportAudit(outFile: string): Promise<AuditExport> {
+    return this.#run(async (sql) => {
+      const target = path.resolve(outFile);
+      const dir = path.dirname(target);
+      if (!(await fs.stat(dir).then((stat) => stat.isDirectory(), () => false))) {
+        throw new LabosError(
+          "not_found",
+          `Cannot export the audit log: folder ${quote(dir)} does not exist`,
+        );
+      }
+      if ((await schemaVersion(sql)) === 0) {
+        throw new LabosError(
+          "invalid",
+          `The PostgreSQL store at ${this.location} is not initialised: run "labos init" first`,
+        );
+      }
+      return await sql.begin(
+        "isolation level repeatable read read only",
+        (tx) => withAuditCopy(tx, ({ auditDir }) => new AuditLog(auditDir).exportTo(target)),
+      );
+    });
+  }
+
+  /**
+   * Runs `fn` in one database transaction that first locks the audit head
+   * row, then commits what it scheduled all-or-nothing. A transaction that
+   * failed before its commit was sent (lost connection, serialisation
+   * failure) is run again, up to three times; one whose commit was sent but
+   * not confirmed is looked up, never assumed.
+   */
+  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      let sent: { seq: number; line: string } | null | undefined;
+      let result: T | undefined;
+      try {
+        return await this.#runTransaction(fn, (value, first) => {
+          result = value;
+          sent = first;
+        });
+      } catch (error) {
+        if (error instanceof LabosError) throw error;
+        if (sent !== undefined && isConnectionError(error)) {
+          // The commit may have happened: only the log can tell.
+          if (sent !== null && await this.#committed(sent)) return result as T;
+          if (sent === null) throw storeError(error, this.location);
+        }
+        const retry = isConnectionError(error) || isSerializationFailure(error);
+        if (!retry || attempt >= ATTEMPTS || this.#closed) throw storeError(error, this.location);
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt * attempt));
+      }
+    }
+  }
+
+  async #runTransaction<T>(
+    fn: (tx: StorageTransaction) => Promise<T>,
+    committing: (result: T, first: { seq: number; line: string } | null) => void,
+  ): Promise<T> {
+    if (this.#closed) {
+      throw new LabosError("internal", `The PostgreSQL store at ${this.location} is closed`);
+    }
+    return await (this.#sql.begin(async (sql) => {
+      await sql`SELECT set_config('lock_timeout', ${`${this.#lockTimeoutMs}ms`}, true)`;
+      // The row lock on the head serialises writers: taken first, held to the commit.
+      const head = await lockHead(sql).catch((error) => {
+        if ((error as { code?: string }).code === "42P01") return undefined;
+        throw error;
+      });
+      if (!head) {
+        throw new LabosError(
+          "invalid",
+          `The PostgreSQL store at ${this.location} is not initialised: run "labos init" first`,
+        );
+      }
+      await sql`SELECT set_config('lock_timeout', '0', true)`;
+      const tx = new PostgresTransaction(sql, this);
+      const result = await fn(tx);
+      const first = await tx.commit(sql, head);
+      committing(result, first);
+      return result;
+    }) as Promise<T>);
+  }
+
+  /** Whether the event a transaction appended first is in the log (its commit happened). */
+  async #committed(first: { seq: number; line: string }): Promise<boolean> {
+    const rows = await this.#run((sql) =>
+      sql`SELECT line FROM labos_audit WHERE seq = ${first.seq}`
+    );
+    return rows.length === 1 && rows[0].line === first.line;
+  }
+
+  /** Reads one committed record inside a transaction. */
+  getIn<K extends RecordType>(sql: Sql, type: K, id: string): Promise<RecordOf[K]> {
+    return this.#get(sql, type, id);
+  }
+
+  /** The clock of audit events. */
+  now(): Date {
+    return this.#now();
+  }
+
+  /** Every record, unvalidated. */
+  rawRecords(): Promise<RawRecords> {
+    return this.#run(async (sql) => {
+      const records = Object.fromEntries(
+        RECORD_TYPES.map((type) => [type, new Map()]),
+      ) as RawRecords;
+      for await (
+        const rows of sql`SELECT type, id, body, table_values FROM labos_record ORDER BY type, seq`
+          .cursor(256)
+      ) {
+        for (const row of rows) {
+          const map = (records as Record<string, Map<string, unknown>>)[row.type];
+          if (!map) {
+            throw new LabosError(
+              "invalid",
+              `Cannot migrate: ${this.location} holds records of an unknown type ${
+                quote(row.type)
+              }`,
+            );
+          }
+          map.set(row.id, rawRecord(row.body, row.table_values));
+        }
+      }
+      return records;
+    });
+  }
+
+  /** Copies the manifest, records and audit lines into `labos_backup` under `stamp`. */
+  backup(stamp: string): Promise<string> {
+    return this.#run((sql) =>
+      sql.begin(async (tx) => {
+        await tx`INSERT INTO labos_backup (stamp, kind, name, content)
+          SELECT ${stamp}, 'manifest', 'labos.json', manifest FROM labos_meta
+          WHERE id = 1 AND manifest IS NOT NULL`;
+        await tx`INSERT INTO labos_backup (stamp, kind, name, content)
+          SELECT ${stamp}, 'record', type || '/' || id, body::text FROM labos_record`;
+        await tx`INSERT INTO labos_backup (stamp, kind, name, content)
+          SELECT ${stamp}, 'values', type || '/' || id, table_values::text FROM labos_record
+          WHERE table_values IS NOT NULL`;
+        await tx`INSERT INTO labos_backup (stamp, kind, name, content)
+          SELECT ${stamp}, 'audit', lpad(seq::text, 20, '0'), line FROM labos_audit`;
+        return `labos_backup/${stamp}`;
+      })
+    );
+  }
+
+  /** Always false: creation order is a column, never a separate listing. */
+  needsReindex(_type: RecordType): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  /** The SHA-256 of a stored legacy file (`legacy/<name>` in an archive), or undefined. */
+  attachmentHash(name: string): Promise<string | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql`SELECT sha256 FROM labos_legacy_file WHERE name = ${name}`;
+      return row?.sha256 as string | undefined;
+    });
+  }
+
+  /** Copies a file in as a legacy file, byte for byte. */
+  async attach(name: string, sourceFile: string): Promise<void> {
+    const data = await fs.readFile(sourceFile);
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    await this.#run((sql) =>
+      sql`INSERT INTO labos_legacy_file (name, sha256, size, data)
+        VALUES (${name}, ${sha256}, ${data.byteLength}, ${data})
+        ON CONFLICT (name) DO UPDATE
+        SET sha256 = EXCLUDED.sha256, size = EXCLUDED.size, data = EXCLUDED.data`
+    );
+  }
+
+  /**
+   * Stores bytes content-addressed, outside any transaction; idempotent.
+   * `maxBytes` aborts with `invalid` and stores nothing.
+   */
+  async putBlob(
+    source: AsyncIterable<Uint8Array> | Uint8Array,
+    options: { maxBytes?: number } = {},
+  ): Promise<{ sha256: string; size: number }> {
+    const chunks: Uint8Array[] = [];
+    const hash = createHash("sha256");
+    let size = 0;
+    const add = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (options.maxBytes !== undefined && size > options.maxBytes) {
+        throw new LabosError(
+          "invalid",
+          `Cannot store the file: it is larger than the limit of ${options.maxBytes} bytes`,
+        );
+      }
+      hash.update(chunk);
+      chunks.push(chunk);
+    };
+    if (source instanceof Uint8Array) add(source);
+    else for await (const chunk of source) add(chunk);
+    const sha256 = hash.digest("hex");
+    const data = Buffer.concat(chunks);
+    await this.#run((sql) =>
+      sql`INSERT INTO labos_blob (sha256, size, data) VALUES (${sha256}, ${size}, ${data})
+        ON CONFLICT (sha256) DO NOTHING`
+    );
+    return { sha256, size };
+  }
+
+  /** The blob's bytes in chunks; `not_found` when absent. */
+  async *readBlob(sha256: string): AsyncIterable<Uint8Array> {
+    const size = await this.blobSize(sha256);
+    if (size === undefined) throw new LabosError("not_found", `No blob ${quote(sha256)}`);
+    const chunk = 4 << 20;
+    for (let offset = 0; offset < size; offset += chunk) {
+      const [row] = await this.#run((sql) =>
+        sql`SELECT substring(data FROM ${offset + 1} FOR ${chunk}) AS part
+          FROM labos_blob WHERE sha256 = ${sha256}`
+      );
+      if (!row) throw new LabosError("not_found", `No blob ${quote(sha256)}`);
+      yield new Uint8Array(row.part);
+    }
+  }
+
+  /** The blob's size, or undefined when absent. */
+  blobSize(sha256: string): Promise<number | undefined> {
+    return this.#run(async (sql) => {
+      const [row] = await sql`SELECT size FROM labos_blob WHERE sha256 = ${sha256}`;
+      return row ? Number(row.size) : undefined;
+    });
+  }
+
+  /** Every stored blob's hash. */
+  async *listBlobs(): AsyncIterable<string> {
+    const rows = await this.#run((sql) => sql`SELECT sha256 FROM labos_blob ORDER BY sha256`);
+    for (const row of rows) yield row.sha256 as string;
+  }
+
+  /**
+   * The store's own checks: every record against its schema and the audit
+   * chain. Nothing here is repaired by deleting; a PostgreSQL store has no
+   * temporary files, journals or id listings to fix.
+   */
+  check(_options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
+    return this.#run(async (sql) => {
+      const problems: StorageProblem[] = [];
+      const records = Object.fromEntries(
+        RECORD_TYPES.map((type) => [type, new Map()]),
+      ) as StorageCheck["records"];
+      const known = new Set<string>(RECORD_TYPES);
+      if ((await schemaVersion(sql)) > 0) {
+        for await (
+          const rows
+            of sql`SELECT type, id, body, table_values FROM labos_record ORDER BY type, seq`
+              .cursor(256)
+        ) {
+          for (const row of rows) {
+            const type = row.type as RecordType;
+            const where = `${this.location}#${row.type}/${row.id}`;
+            if (!known.has(type)) {
+              problems.push({
+                kind: "corrupt-record",
+                path: where,
+                message: `A record of an unknown type ${quote(row.type)}`,
+                repaired: false,
+              });
+              continue;
+            }
+            try {
+              (records[type] as Map<string, unknown>).set(
+                row.id,
+                this.#decode(type, row.id, row, false),
+              );
+            } catch (error) {
+              if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
+              problems.push({
+                kind: "corrupt-record",
+                path: where,
+                message: error.message,
+                repaired: false,
+              });
+            }
+          }
+        }
+      }
+      const audit = await this.verifyAudit();
+      if (!audit.ok) {
+        problems.push({
+          kind: "audit-damaged",
+          path: `${this.location}#labos_audit`,
+          message: audit.message,
+          repaired: false,
+        });
+      }
+      return {
+        problems,
+        records,
+        audit,
+        auditLocation: `${this.location}#labos_audit`,
+        exists: async (type: RecordType, id: string) => {
+          const rows = await this.#run((db) =>
+            db`SELECT 1 FROM labos_record WHERE type = ${type} AND id = ${id}`
+          );
+          return rows.length > 0;
+        },
+      };
+    });
+  }
+
+  /** Runs `fn` on the store presented as the files of a data folder, from one consistent read. */
+  snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    return this.#run((sql) => snapshotOf(sql, { location: this.location, fn }));
+  }
+
+  /**
+   * Restores an archive's files into this empty database: they are staged
+   * as a data folder, checked by `fill`, then copied in one transaction.
+   */
+  restore<T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }): Promise<T> {
+    return this.#run((sql) =>
+      restoreInto(sql, { location: this.location, context: options.context, fill })
+    );
+  }
+}
+
+/** The writes of one PostgreSQL transaction, scheduled by `fn` and written at its end. */
+class PostgresTransaction implements StorageTransaction {
+  readonly #sql: Sql;
+  readonly #storage: PostgresStorage;
+  readonly #records: Array<{ type: RecordType; record: RecordOf[RecordType] }> = [];
+  readonly #events: AuditEventInput[] = [];
+  #manifest: Record<string, unknown> | undefined;
+
+  constructor(sql: Sql, storage: PostgresStorage) {
+    this.#sql = sql;
+    this.#storage = storage;
+  }
+
+  get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
+    return this.#storage.getIn(this.#sql, type, id);
+  }
+
+  create<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.#records.push({ type, record });
+  }
+
+  put<K extends RecordType>(type: K, record: RecordOf[K]): void {
+    this.#records.push({ type, record });
+  }
+
+  audit(event: AuditEventInput): void {
+    this.#events.push(event);
+  }
+
+  setManifest(manifest: Record<string, unknown>): void {
+    this.#manifest = manifest;
+  }
+
+  /**
+   * Writes the records (a new one gets the next creation order; a rewrite
+   * keeps its own), appends the events after the locked head and replaces
+   * the manifest. Returns the first appended event's seq and line, or null.
+   */
+  async commit(sql: Sql, head: HeadRow): Promise<{ seq: number; line: string } | null> {
+    const rows = this.#records.map(({ type, record }) => {
+      validateRecord(type, record);
+      return { type, id: record.id, ...toRow(type, record) };
+    });
+    for (const row of rows) {
+      await sql`INSERT INTO labos_record (type, id, body, table_values)
+        VALUES (${row.type}, ${row.id}, ${row.body}::jsonb, ${row.values}::jsonb)
+        ON CONFLICT (type, id) DO UPDATE
+        SET body = EXCLUDED.body, table_values = EXCLUDED.table_values`;
+    }
+    const { events } = await appendEvents(sql, head, {
+      inputs: this.#events,
+      now: this.#storage.now(),
+      location: this.#storage.location,
+    });
+    if (this.#manifest) {
+      await sql`UPDATE labos_meta SET manifest = ${manifestText(this.#manifest)} WHERE id = 1`;
+    }
+    if (events.length === 0) return null;
+    const [first] = await sql`SELECT line FROM labos_audit WHERE seq = ${events[0].seq}`;
+    return { seq: events[0].seq, line: first.line };
+  }
+}
+
+/** The manifest as `labos.json` holds it. */
+export function manifestText(manifest: Record<string, unknown> | DataManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+function checkType(type: RecordType): void {
+  if (!(RECORD_TYPES as readonly string[]).includes(type)) {
+    throw new LabosError("invalid", `Unknown record type ${quote(type)}`);
+  }
+}
+
+/** The audit filter's fields, checked as the folder's log checks them. */
+function checkFilter(
+  filter: AuditFilter,
+): { actor?: string; action?: string; targetType?: string; targetId?: string; since?: string } {
+  const out: Record<string, string> = {};
+  for (const key of ["actor", "action", "targetType", "targetId"] as const) {
+    const value = filter[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string") {
+      throw new LabosError(
+        "invalid",
+        `Cannot list the audit log: "${key}" must be a string, got ${quote(value)}`,
+        { issues: [{ path: key, message: "Must be a string" }] },
+      );
+    }
+    out[key] = value;
+  }
+  if (filter.since !== undefined) {
+    const ms = typeof filter.since === "string" ? Date.parse(filter.since) : NaN;
+    const date = new Date(ms);
+    if (Number.isNaN(ms) || date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) {
+      throw new LabosError(
+        "invalid",
+        `Cannot list the audit log: "since" must be an ISO 8601 time, got ${quote(filter.since)}`,
+        { issues: [{ path: "since", message: "Must be an ISO 8601 time" }] },
+      );
+    }
+    out.since = date.toISOString();
+  }
+  return out;
+}
+
+/** The URL without its password (also a `password` query parameter). */
+function redact(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LabosError(
+      "invalid",
+      `Invalid PostgreSQL URL ${quote(url.replace(/:[^:@/]*@/, ":***@"))}`,
+    );
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new LabosError(
+      "invalid",
+      `Invalid PostgreSQL URL ${
+        quote(`${parsed.protocol}//${parsed.host}`)
+      }: expected "postgres://" or "postgresql://"`,
+    );
+  }
+  parsed.password = "";
+  parsed.searchParams.delete("password");
+  return parsed.toString();
+}
+
+function envNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
