@@ -360,7 +360,7 @@ async function copyIn(tx: Sql, staged: StagedFolder, context: string): Promise<v
       const record = await staged.get(type, id);
       const row = toRow(type, record);
       await tx`INSERT INTO labos_record (type, id, body, table_values)
-        VALUES (${type}, ${id}, ${row.body}::jsonb, ${row.values}::jsonb)`;
+        VALUES (${type}, ${id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)`;
     }
   }
   let last = EMPTY_HEAD;

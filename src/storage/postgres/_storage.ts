@@ -804,7 +804,7 @@ class PostgresTransaction implements StorageTransaction {
     });
     for (const row of rows) {
       await sql`INSERT INTO labos_record (type, id, body, table_values)
-        VALUES (${row.type}, ${row.id}, ${row.body}::jsonb, ${row.values}::jsonb)
+        VALUES (${row.type}, ${row.id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)
         ON CONFLICT (type, id) DO UPDATE
         SET body = EXCLUDED.body, table_values = EXCLUDED.table_values`;
     }
