@@ -726,19 +726,21 @@ async function loadOn(
 
   const started = performance.now();
   let finished = false;
+  let injectorError: unknown;
   const injector = (async () => {
     for (const step of plan) {
       while (!finished && acks.runs < step.at * total) await sleep(20);
       if (finished) break;
       await step.inject();
     }
-  })();
+  })().catch((error) => injectorError = error);
   await Promise.all(
     accounts.map((account) => simulateUser(client, account, account.u % processes, runs, acks)),
   );
   const seconds = (performance.now() - started) / 1000;
   finished = true;
   await injector;
+  if (injectorError) throw injectorError;
   log(`load done in ${seconds.toFixed(1)} s: ${acks.runs} runs acknowledged`);
   const latencies = [...tally.latencies];
   const writeLatencies = [...tally.writeLatencies];

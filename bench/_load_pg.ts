@@ -23,19 +23,23 @@ export interface ClusterControl {
 
 async function run(command: string, args: string[]): Promise<string> {
   const asRoot = Deno.uid() === 0;
+  // A server that pg_ctl starts inherits its stdout: piped, it would hold the pipe open for ever.
+  const daemon = command.endsWith("pg_ctl");
   const output = await new Deno.Command(asRoot ? "runuser" : command, {
     args: asRoot ? ["-u", "postgres", "--", command, ...args] : args,
     stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    stdout: daemon ? "null" : "piped",
+    stderr: daemon ? "null" : "piped",
   }).output();
   const decoder = new TextDecoder();
   if (!output.success) {
     throw new Error(
-      `${command} ${args.join(" ")} failed: ${decoder.decode(output.stderr).trim()}`,
+      `${command} ${args.join(" ")} failed: ${
+        daemon ? "see its log" : decoder.decode(output.stderr).trim()
+      }`,
     );
   }
-  return decoder.decode(output.stdout);
+  return daemon ? "" : decoder.decode(output.stdout);
 }
 
 async function binDir(): Promise<string> {
@@ -56,11 +60,12 @@ export async function startLoadCluster(): Promise<ClusterControl> {
   const bin = await binDir();
   // The cluster's own answer, so the faults hit exactly the cluster the harness started.
   const dataDirectory = (await run(`${bin}/psql`, [url, "-Atc", "show data_directory"])).trim();
+  const log = `${dataDirectory}/restart.log`;
   const ctl = (...args: string[]) => run(`${bin}/pg_ctl`, ["-D", dataDirectory, ...args]);
   return {
     url,
     restart: async () => {
-      await ctl("restart", "-m", "fast", "-w", "-t", "60");
+      await ctl("restart", "-m", "fast", "-w", "-t", "60", "-l", log);
     },
     halt: async () => {
       await ctl("stop", "-m", "immediate", "-w", "-t", "60");
