@@ -220,7 +220,10 @@ interface Server {
   origin: string;
   child: Deno.ChildProcess;
   stderr(): string;
+  /** Killed or stopped by the harness. */
   killed: boolean;
+  /** The exit code once the process has ended. */
+  exitCode?: number;
 }
 
 async function startServer(store: StoreHandle, index: number): Promise<Server> {
@@ -253,7 +256,15 @@ async function startServer(store: StoreHandle, index: number): Promise<Server> {
     while (!(await reader.read()).done) { /* drain */ }
   })();
   const { url } = JSON.parse(out.split("\n")[0]) as { url: string };
-  return { index, origin: new URL(url).origin, child, stderr: () => err, killed: false };
+  const server: Server = {
+    index,
+    origin: new URL(url).origin,
+    child,
+    stderr: () => err,
+    killed: false,
+  };
+  child.status.then((status) => server.exitCode = status.code);
+  return server;
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -424,6 +435,11 @@ class Client {
     let at = home;
     let unanswered = 0;
     for (let tries = 0;; tries++) {
+      // With every server gone there is no one left to answer.
+      if (this.#servers.every((s) => s.exitCode !== undefined)) {
+        this.#tally.givenUp++;
+        return undefined;
+      }
       const server = this.#servers[at % this.#servers.length];
       const result = await this.#attempt(server, method, path, token, body);
       if (result.kind === "ok") return { body: result.body as T, unanswered };
@@ -742,6 +758,10 @@ async function loadOn(
   await injector;
   if (injectorError) throw injectorError;
   log(`load done in ${seconds.toFixed(1)} s: ${acks.runs} runs acknowledged`);
+  const died = servers.filter((server) => !server.killed && server.exitCode !== undefined);
+  for (const server of died) {
+    log(`server ${server.index + 1} died:\n${server.stderr().slice(0, 4000)}`);
+  }
   const latencies = [...tally.latencies];
   const writeLatencies = [...tally.writeLatencies];
   const answered = tally.answered;
@@ -782,6 +802,17 @@ async function loadOn(
     checks: checks.list,
     ok: false,
   };
+  report.checks.unshift({
+    name: "no server died on its own",
+    ok: died.length === 0,
+    detail: died.length === 0
+      ? `${processes} started`
+      : died.map((server) =>
+        `server ${server.index + 1} exited with code ${server.exitCode}: ${
+          server.stderr().trim().split("\n").find((line) => /error/i.test(line)) ?? ""
+        }`
+      ).join("; "),
+  });
   if (cutReport) {
     const oneLine = (s: string) => s.length > 0 && !s.includes("\n");
     report.checks.push({

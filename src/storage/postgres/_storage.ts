@@ -48,6 +48,7 @@ import {
   lockHead,
   withAuditCopy,
 } from "./_audit.ts";
+import { guardClosedSocketWrites } from "./_driver_guard.ts";
 import { isConnectionError, isSerializationFailure, storeError } from "./_errors.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
@@ -124,6 +125,7 @@ export class PostgresStorage implements LabStorage {
     }
     this.#now = options.now ?? (() => new Date());
     this.#lockTimeoutMs = options.lockTimeoutMs ?? envNumber("LABOS_LOCK_TIMEOUT_MS", 30_000);
+    guardClosedSocketWrites();
     this.#sql = postgres(url, {
       max: poolMax,
       connect_timeout: connectTimeout,
