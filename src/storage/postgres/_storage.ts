@@ -49,6 +49,7 @@ import {
   withAuditCopy,
 } from "./_audit.ts";
 import { guardClosedSocketWrites } from "./_driver_guard.ts";
+import { Slots } from "./_slots.ts";
 import { isConnectionError, isSerializationFailure, storeError } from "./_errors.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
@@ -102,6 +103,7 @@ export class PostgresStorage implements LabStorage {
   readonly #lockTimeoutMs: number;
   readonly #reads = new Map<RecordType, number>();
   #closed = false;
+  readonly #slots: Slots;
 
   /** Opens a pool on `url` (`postgres://` or `postgresql://`; `sslmode` is honoured). */
   constructor(url: string, options: PostgresStorageOptions = {}) {
@@ -126,6 +128,7 @@ export class PostgresStorage implements LabStorage {
     this.#now = options.now ?? (() => new Date());
     this.#lockTimeoutMs = options.lockTimeoutMs ?? envNumber("LABOS_LOCK_TIMEOUT_MS", 30_000);
     guardClosedSocketWrites();
+    this.#slots = new Slots(poolMax - 1);
     this.#sql = postgres(url, {
       max: poolMax,
       connect_timeout: connectTimeout,
@@ -471,7 +474,11 @@ export class PostgresStorage implements LabStorage {
    * failure) is run again, up to three times; one whose commit was sent but
    * not confirmed is looked up, never assumed.
    */
-  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    return this.#slots.run(() => this.#transaction(fn));
+  }
+
+  async #transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1;; attempt++) {
       let sent: { seq: number; line: string } | null | undefined;
       let result: T | undefined;
