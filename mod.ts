@@ -29,6 +29,9 @@ export { type FieldIssue, LabosError, type LabosErrorKind } from "./src/errors.t
 export {
   type AddUserInput,
   type AssignInput,
+  type AttachmentBody,
+  type AttachOptions,
+  type AttachRequest,
   type AuthMethod,
   type BatchProgress,
   type CollectRequest,
@@ -81,8 +84,12 @@ export type {
   LegacyRecordReport,
   MigrateOptions,
   MigrateReport,
+  StoreCopy,
+  StoreOptions,
 } from "./src/service/mod.ts";
 export type {
+  Attachment,
+  AttachmentSource,
   Cell,
   CollectedField,
   CollectedJob,
@@ -94,6 +101,7 @@ export type {
   DatasetTableSummary,
   EncryptedKey,
   Experiment,
+  ExperimentSource,
   ExperimentStatus,
   InputConversion,
   Job,

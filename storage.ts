@@ -18,5 +18,11 @@
  * @module
  */
 export * from "./src/storage/types.ts";
-export type { RecordOf, RecordType, SummaryOf } from "./src/records/mod.ts";
+export type {
+  Attachment,
+  AttachmentSource,
+  RecordOf,
+  RecordType,
+  SummaryOf,
+} from "./src/records/mod.ts";
 export type { AuditExport, ScanOptions } from "./src/audit/mod.ts";

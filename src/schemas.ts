@@ -37,6 +37,7 @@ export function publishedSchemas(): Record<string, Record<string, unknown>> {
     "experiment": publish("experiment", "LabOS experiment record", RECORD_ZOD_SCHEMAS.experiment),
     "dataset": publish("dataset", "LabOS dataset record", RECORD_ZOD_SCHEMAS.dataset),
     "job": publish("job", "LabOS job record", RECORD_ZOD_SCHEMAS.job),
+    "attachment": publish("attachment", "LabOS attachment record", RECORD_ZOD_SCHEMAS.attachment),
     "audit-event": publish("audit-event", "LabOS audit event (log format v1)", AuditEventSchema),
     "labos-config": publish("labos-config", "LabOS labos.jsonc", ConfigFileSchema),
     "template": publish("template", "LabOS experiment template", TEMPLATE_ZOD_SCHEMA),

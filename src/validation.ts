@@ -273,7 +273,9 @@ export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[
       return;
     }
     if (!shape.objects) return;
-    for (const key of Object.keys(at)) {
+    // for…in makes no array of keys: a long list of rows is walked without garbage.
+    for (const key in at) {
+      if (!Object.hasOwn(at, key)) continue;
       const owner = shape.owners.get(key);
       if (owner !== undefined) {
         const item = (at as Record<string, unknown>)[key];

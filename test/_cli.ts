@@ -32,8 +32,12 @@ export const CONFIG_HOME: string = Deno.makeTempDirSync({ prefix: "labos-config-
 
 /** Runs `labos ARGS` with deno, in a clean environment. */
 export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  // On the PostgreSQL run (test/_store.ts), a data folder stands for a database.
+  const onStore = Deno.env.get("LABOS_TEST_STORE") === "postgres"
+    ? await (await import("./_store.ts")).storeArgs(args)
+    : args;
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", CLI_PATH, ...args],
+    args: ["run", "-A", "--quiet", CLI_PATH, ...onStore],
     cwd: options.cwd ?? Deno.cwd(),
     env: { NO_COLOR: "1", LABOS_ACTOR: "tester", LABOS_CONFIG_HOME: CONFIG_HOME, ...options.env },
     clearEnv: false,

@@ -110,6 +110,30 @@ export async function startPostgres(): Promise<TestCluster | undefined> {
   });
   let stopped = false;
   let count = 0;
+  // A test file that dies before its cleanup still stops its cluster.
+  globalThis.addEventListener("unload", () => {
+    if (stopped) return;
+    stopped = true;
+    const [cmd, args] = ROOT
+      ? ["runuser", [
+        "-u",
+        "postgres",
+        "--",
+        `${BIN}/pg_ctl`,
+        "-D",
+        data,
+        "-m",
+        "immediate",
+        "stop",
+      ]]
+      : [`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "stop"]];
+    new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync();
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Left for the system's temporary folder cleanup.
+    }
+  });
   const base = `postgres://postgres@127.0.0.1:${port}`;
   return {
     url: `${base}/postgres`,
@@ -127,12 +151,18 @@ export async function startPostgres(): Promise<TestCluster | undefined> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      try {
-        await run(`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "-w", "stop"], {
-          asPostgres: true,
-        });
-      } finally {
-        await Deno.remove(dir, { recursive: true });
+      await run(`${BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "-w", "stop"], {
+        asPostgres: true,
+      });
+      // The server's last children may still be writing as the folder goes: try again.
+      for (let attempt = 1;; attempt++) {
+        try {
+          await Deno.remove(dir, { recursive: true });
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
       }
     },
   };

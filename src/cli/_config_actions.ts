@@ -17,9 +17,12 @@ interface SettingRow {
 }
 
 async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
-  const { DEFAULT_ACCOUNT_SETTINGS, DEFAULT_DATASET_LIMITS, DEFAULT_STORE_POOL_MAX } = await import(
-    "../service/mod.ts"
-  );
+  const {
+    DEFAULT_ACCOUNT_SETTINGS,
+    DEFAULT_ATTACHMENT_MAX_BYTES,
+    DEFAULT_DATASET_LIMITS,
+    DEFAULT_STORE_POOL_MAX,
+  } = await import("../service/mod.ts");
   const enabled = config.modules.enabled ??
     (await loadBuiltinModules()).map((module) => module.key);
   const values: Record<string, unknown> = {
@@ -38,6 +41,7 @@ async function settingRows(config: LabosConfig): Promise<SettingRow[]> {
     "limits.datasetBytes": config.datasetLimits.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,
     "limits.datasetCells": config.datasetLimits.maxCells ?? DEFAULT_DATASET_LIMITS.maxCells,
     "server.sessionHours": config.sessionHours ?? DEFAULT_ACCOUNT_SETTINGS.sessionHours,
+    "attachments.maxBytes": config.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES,
     ...Object.fromEntries(
       Object.entries(config.display.units).map(([quantity, unit]) => [
         `display.units.${quantity}`,

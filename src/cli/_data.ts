@@ -61,11 +61,12 @@ export function registerDataCommands(program: Command, cli: CliContext): void {
               : style.red(problem.kind)
           }  ${problem.path ? `${problem.path}: ` : ""}${problem.message}`
         );
-        const { experiments, datasets, jobs, users, signatures, events } = report.checked;
+        const { experiments, datasets, jobs, users, signatures, attachments, events } =
+          report.checked;
         lines.push(
           `${
             report.ok ? style.green("ok") : style.red("problems found")
-          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${users} users, ${signatures} signatures, ${events} audit events checked`,
+          }: ${experiments} experiments, ${datasets} datasets, ${jobs} jobs, ${users} users, ${signatures} signatures, ${attachments} attachments, ${events} audit events checked`,
         );
         return lines.join("\n") + "\n";
       });

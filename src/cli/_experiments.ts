@@ -5,12 +5,14 @@ import type { Lab, SignatureListing } from "../service/mod.ts";
 import type { ExperimentPlan, PlanRun } from "../templates/mod.ts";
 import { printable, type Style, table, truncate } from "./_format.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
+import { attachmentTable } from "./_attachments.ts";
 
 function describeExperiment(
   experiment: Experiment,
   signatures: SignatureListing[],
-  style: Style,
+  options: { style: Style; attachments: string },
 ): string {
+  const { style } = options;
   const signed = signatures.map((signature, index) =>
     `${index === 0 ? "signatures" : "          "} ${signature.meaning} by ${
       printable(signature.displayName)
@@ -31,6 +33,7 @@ function describeExperiment(
     `created    ${experiment.createdAt} by ${printable(experiment.createdBy)}`,
     `updated    ${experiment.updatedAt}`,
     ...(signed.length > 0 ? signed : ["signatures -"]),
+    ...(options.attachments === "" ? ["attachments -"] : ["", options.attachments.trimEnd()]),
     "",
   ].join("\n");
 }
@@ -196,7 +199,13 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
       const lab = await cli.lab(command);
       const experiment = await lab.getExperiment(id);
       const signatures = await lab.listSignatures(id);
-      cli.emit(command, experiment, () => describeExperiment(experiment, signatures, cli.style));
+      const attachments = await lab.listAttachments(id);
+      const { byteSize } = await import("../service/mod.ts");
+      cli.emit(command, experiment, () =>
+        describeExperiment(experiment, signatures, {
+          style: cli.style,
+          attachments: attachmentTable(attachments, byteSize),
+        }));
     });
 
   experiments.command("plan")

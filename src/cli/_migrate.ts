@@ -93,8 +93,16 @@ function describeCopy(report: StoreCopy): string {
 }
 
 function describeMigration(report: MigrateReport): string {
+  const tables = report.storeSchema;
+  const store = tables === undefined
+    ? ""
+    : tables.from === tables.to
+    ? `PostgreSQL schema v${tables.to} is current\n`
+    : `Upgraded the PostgreSQL schema of ${report.dataDir} from v${tables.from} to v${tables.to}\n`;
   if (!report.changed) {
-    return `Data folder ${report.dataDir} is at schemaVersion ${report.to}: nothing to migrate\n`;
+    return `${store}${
+      tables ? "Store" : "Data folder"
+    } ${report.dataDir} is at schemaVersion ${report.to}: nothing to migrate\n`;
   }
   const { experiments, datasets, jobs } = report.records;
   const lines = [
@@ -106,7 +114,7 @@ function describeMigration(report: MigrateReport): string {
   ];
   if (report.backup) lines.push(`  backup: ${path.join(report.dataDir, report.backup)}`);
   if (report.forced) lines.push("  the audit chain did not verify: forced, reason recorded");
-  return `${lines.join("\n")}\n`;
+  return `${store}${lines.join("\n")}\n`;
 }
 
 function describeLegacy(report: LegacyImportReport, style: Style): string {

@@ -15,6 +15,7 @@ import { registerDataCommands } from "./_data.ts";
 import { registerDemoCommand } from "./_demo.ts";
 import { registerDatasetCommands } from "./_datasets.ts";
 import { registerExperimentCommands } from "./_experiments.ts";
+import { registerAttachCommands } from "./_attachments.ts";
 import { registerModuleCommands } from "./_modules.ts";
 import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
@@ -122,6 +123,7 @@ export interface CommandGroup {
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["init", "status", "doctor"], register: registerDataCommands },
   { names: ["experiments"], register: registerExperimentCommands },
+  { names: ["attach"], register: registerAttachCommands },
   { names: ["templates", "assign"], register: registerTemplateCommands },
   { names: ["gradebook"], register: registerGradebookCommand },
   { names: ["sign", "signatures"], register: registerSignatureCommands },

@@ -26,6 +26,7 @@ const NO_MODULE_COMMANDS = new Set([
   "import-archive",
   "migrate",
   "import",
+  "attach",
   "experiments list",
   "experiments show",
   "experiments transition",
@@ -129,6 +130,7 @@ export class LabSetup {
       actor: config.actor,
       datasetLimits: config.datasetLimits,
       sessionHours: config.sessionHours,
+      attachmentMaxBytes: config.attachmentMaxBytes,
       display: displayOptions(config),
     };
     let lab: Lab;

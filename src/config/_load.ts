@@ -101,7 +101,7 @@ export const ConfigFileSchema = z.strictObject({
   store: z.string().min(1).optional().describe(
     "The store: a postgres:// or postgresql:// URL selects a PostgreSQL database instead of the data folder",
   ),
-  storePoolMax: z.int().min(1).max(1000).optional().describe(
+  storePoolMax: z.int().min(2).max(1000).optional().describe(
     "The most connections to the PostgreSQL store per LabOS process. Default: 10",
   ),
   templates: z.array(z.string().min(1)).optional().describe(
@@ -149,6 +149,11 @@ export const ConfigFileSchema = z.strictObject({
     ),
     datasetCells: z.int().min(1).max(100_000_000).optional().describe(
       "The most cells (columns × rows) of an imported table. Default: 20000000",
+    ),
+  }).optional(),
+  attachments: z.strictObject({
+    maxBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe(
+      "The largest file attached to an experiment, in bytes (LABOS_ATTACHMENT_MAX_BYTES overrides it). Default: 104857600 (100 MiB)",
     ),
   }).optional(),
   server: z.strictObject({
@@ -214,6 +219,11 @@ export interface LabosConfig {
   datasetLimits: { maxBytes?: number; maxCells?: number };
   /** How long a login session lasts, in hours, when the file sets it (`server.sessionHours`). */
   sessionHours?: number;
+  /**
+   * The largest attached file, in bytes, when set: `LABOS_ATTACHMENT_MAX_BYTES`,
+   * then `attachments.maxBytes` in the file; unset takes the service's default (100 MiB).
+   */
+  attachmentMaxBytes?: number;
 }
 
 /** Options for {@linkcode loadConfig}. */
@@ -300,6 +310,19 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
     store: store?.source ?? "default",
   });
   settings.sources.storePoolMax = poolMax?.source ?? "default";
+  const envMax = env.LABOS_ATTACHMENT_MAX_BYTES;
+  if (envMax !== undefined && envMax !== "") {
+    if (!/^[1-9][0-9]{0,15}$/.test(envMax) || !Number.isSafeInteger(Number(envMax))) {
+      throw new LabosError(
+        "invalid",
+        `Invalid LABOS_ATTACHMENT_MAX_BYTES: expected a whole number of bytes, at least 1: current value is ${
+          quote(envMax)
+        }`,
+      );
+    }
+    settings.attachmentMaxBytes = Number(envMax);
+    settings.sources["attachments.maxBytes"] = "env";
+  }
   return {
     dataDir,
     actor,
@@ -350,10 +373,10 @@ function poolSetting(
 ): { value: number; source: ConfigSource } | undefined {
   if (env) {
     const value = Number(env);
-    if (!/^\d{1,4}$/.test(env) || value < 1 || value > 1000) {
+    if (!/^\d{1,4}$/.test(env) || value < 2 || value > 1000) {
       throw new LabosError(
         "invalid",
-        `Invalid LABOS_STORE_POOL_MAX ${quote(env)}: expected a whole number from 1 to 1000`,
+        `Invalid LABOS_STORE_POOL_MAX ${quote(env)}: expected a whole number from 2 to 1000`,
       );
     }
     return { value, source: "env" };
@@ -382,6 +405,7 @@ function labSettings(
     "limits.datasetBytes": from(file?.limits?.datasetBytes),
     "limits.datasetCells": from(file?.limits?.datasetCells),
     "server.sessionHours": from(file?.server?.sessionHours),
+    "attachments.maxBytes": from(file?.attachments?.maxBytes),
   };
   for (const quantity of Object.keys(units)) {
     all[`display.units.${quantity}`] = from(display.units?.[quantity]);
@@ -411,6 +435,9 @@ function labSettings(
       ...(file?.limits?.datasetCells === undefined ? {} : { maxCells: file.limits.datasetCells }),
     },
     ...(file?.server?.sessionHours === undefined ? {} : { sessionHours: file.server.sessionHours }),
+    ...(file?.attachments?.maxBytes === undefined
+      ? {}
+      : { attachmentMaxBytes: file.attachments.maxBytes }),
   };
 }
 

@@ -55,7 +55,10 @@ export async function atomicWriteFile(
  * The first half of {@linkcode atomicWriteFile}: writes the data to a new
  * temporary file beside `file` (`.<name>.<random>.tmp`), fsyncs it and
  * returns its path; renaming it to `file` is the caller's. The directory is
- * not fsynced. Data given as chunks is written in order, without joining.
+ * not fsynced. Data given as chunks is written in order, without joining;
+ * chunks from an async iterable are written as they come, so a large stream
+ * is never held in memory. If writing or the iterable throws, the temporary
+ * file is removed and the error rethrown.
  *
  * @example
  * ```ts
@@ -67,7 +70,7 @@ export async function atomicWriteFile(
  */
 export async function writeTempFile(
   file: string,
-  data: string | Uint8Array | readonly Uint8Array[],
+  data: string | Uint8Array | readonly Uint8Array[] | AsyncIterable<Uint8Array>,
   options: { root?: string } = {},
 ): Promise<string> {
   const dir = path.dirname(file);
@@ -76,12 +79,10 @@ export async function writeTempFile(
   const handle = await fs.open(temp, "wx");
   try {
     if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
-    else {
-      for (const chunk of data) {
-        for (let at = 0; at < chunk.length;) {
-          at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
-        }
-      }
+    else if (Symbol.asyncIterator in data) {
+      for await (const chunk of data) await writeAll(handle, chunk);
+    } else {
+      for (const chunk of data) await writeAll(handle, chunk);
     }
     await handle.sync();
   } catch (error) {
@@ -91,6 +92,12 @@ export async function writeTempFile(
   }
   await handle.close();
   return temp;
+}
+
+async function writeAll(handle: fs.FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.length;) {
+    at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+  }
 }
 
 /**

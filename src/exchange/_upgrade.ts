@@ -7,6 +7,7 @@ import {
   type LabStorage,
   newFolderId,
   recordEvent,
+  storeNoun,
 } from "../storage/mod.ts";
 import { formatIssues, toFieldIssues } from "../validation.ts";
 import { VERSION } from "../version.ts";
@@ -52,6 +53,8 @@ export interface MigrateReport {
   backup: string | null;
   /** True when the audit chain did not verify and `force` was used. */
   forced: boolean;
+  /** For a PostgreSQL store: its table schema's version before and after (equal when current). */
+  storeSchema?: { from: number; to: number };
 }
 
 const TYPES = ["experiment", "dataset", "job", "signature"] as const;
@@ -64,7 +67,7 @@ export async function readRawManifest(storage: LabStorage): Promise<Record<strin
   if (manifest === undefined) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(dataDir)} is not initialised: there is nothing to migrate`,
+      `${storeNoun(dataDir)} ${quote(dataDir)} is not initialised: there is nothing to migrate`,
     );
   }
   const record = manifest as Record<string, unknown> | null;

@@ -15,7 +15,7 @@ import { checkOutputFile } from "../durable/files.ts";
 import { fsyncDirectory, LOCK_FILE } from "../durable/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { concatBytes } from "../records/mod.ts";
-import { compareWithAudit, type LabStorage, type RestoreSink } from "../storage/mod.ts";
+import { compareWithAudit, type LabStorage, type RestoreSink, storeNoun } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
 import type { ExchangeContext } from "./_upgrade.ts";
 import { readZip, ZipWriter } from "./_zip.ts";
@@ -155,7 +155,9 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
   if (!(await lab.storage.manifest())) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(lab.storage.location)} is not initialised: run "labos init" first`,
+      `${storeNoun(lab.storage.location)} ${
+        quote(lab.storage.location)
+      } is not initialised: run "labos init" first`,
     );
   }
   return await lab.storage.snapshot(
@@ -670,7 +672,7 @@ export async function copyStore(lab: ExchangeContext, target: LabStorage): Promi
   if (!(await lab.storage.manifest())) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(from)} is not initialised: there is nothing to migrate`,
+      `${storeNoun(from)} ${quote(from)} is not initialised: there is nothing to migrate`,
     );
   }
   const done = await lab.storage.snapshot(async ({ files: all, skipped, audit: verify }) => {

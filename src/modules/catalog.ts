@@ -22,6 +22,33 @@ let loading: Promise<readonly LabModule[]> | undefined;
  * ```
  */
 export function loadBuiltinModules(): Promise<readonly LabModule[]> {
-  loading ??= import("./builtin/mod.ts").then((builtin) => builtin.BUILTIN_MODULES);
+  loading ??= import("./builtin/mod.ts").then((builtin) => {
+    loaded = new Set(builtin.BUILTIN_MODULES);
+    return builtin.BUILTIN_MODULES;
+  });
   return loading;
+}
+
+/** The built-in modules, once {@linkcode loadBuiltinModules} has loaded them. */
+let loaded: ReadonlySet<LabModule> = new Set();
+
+/**
+ * Whether a module is one of LabOS's own, as {@linkcode loadBuiltinModules}
+ * loaded them: the very object, not one registered under the same key or
+ * with source "builtin". Built-in modules never write to their input and
+ * their schemas copy every object they pass (`test/builtin_input_test.ts`),
+ * so the runtime hands them the recorded input without copying it. False
+ * until the built-in modules are loaded.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isBuiltinModule, loadBuiltinModules } from "./catalog.ts";
+ * const [first] = await loadBuiltinModules();
+ * assert.equal(isBuiltinModule(first), true);
+ * assert.equal(isBuiltinModule({ ...first }), false);
+ * ```
+ */
+export function isBuiltinModule(module: LabModule): boolean {
+  return loaded.has(module);
 }

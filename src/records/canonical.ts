@@ -241,56 +241,120 @@ function isIndex(key: string): boolean {
 
 /**
  * The canonical text of an array of flat objects that all have the same
- * keys in the same order (a table's rows, a list of peaks), one string per
- * row; null for any other array.
+ * keys in the same order (a table's rows, a list of peaks), in UTF-8
+ * chunks; null for any other array.
  */
 function rowsText(values: unknown[]): { parts: Part[]; mutable: boolean } | null {
   const first = values[0];
   if (first === null || typeof first !== "object" || Array.isArray(first)) return null;
+  // JSON.stringify would call a toJSON method, which canonical JSON never does.
+  if ("toJSON" in first) return null;
   const keys = Object.keys(first);
   if (keys.length === 0) return null;
   const sorted = sortedKeys(first);
-  const order = sorted.map((key) => keys.indexOf(key));
-  const labels = sorted.map((key, i) => `${i === 0 ? "{" : ","}${JSON.stringify(key)}:`);
-  // Rows are encoded a batch at a time: a million row strings never live at once.
-  const parts: Part[] = [];
-  let batch: string[] = [];
+  const inOrder = sorted.every((key, i) => key === keys[i]);
+  // Rows are written a batch at a time by JSON.stringify, which formats numbers
+  // faster than String(): its text is the canonical one when the keys are sorted,
+  // so rows in another order are first copied, a batch at a time, with sorted keys.
+  const writer = new ChunkWriter();
   let mutable = false;
-  for (let i = 0; i < values.length; i++) {
-    const row = values[i] as Record<string, unknown>;
-    if (
-      row === null || typeof row !== "object" || Object.getPrototypeOf(row) !== Object.prototype
-    ) {
-      return null;
+  for (let from = 0; from < values.length; from += ROWS_PER_BATCH) {
+    const to = Math.min(values.length, from + ROWS_PER_BATCH);
+    for (let i = from; i < to; i++) {
+      if (!flatRow(values[i], keys)) return null;
+      if (!mutable && !Object.isFrozen(values[i])) mutable = true;
     }
-    const rowKeys = Object.keys(row);
-    if (rowKeys.length !== keys.length) return null;
-    for (let k = 0; k < keys.length; k++) if (rowKeys[k] !== keys[k]) return null;
-    if (!Object.isFrozen(row)) mutable = true;
-    let text = "";
-    for (let k = 0; k < order.length; k++) {
-      const item = row[keys[order[k]]];
-      let itemText: string;
-      if (typeof item === "number") {
-        itemText = Number.isFinite(item) ? String(item) : "null";
-      } else if (typeof item === "string") itemText = JSON.stringify(item);
-      else if (typeof item === "boolean") itemText = item ? "true" : "false";
-      else if (item === null) itemText = "null";
-      else return null;
-      text += labels[k] + itemText;
-    }
-    batch.push(`${i === 0 ? "[" : ","}${text}}`);
-    if (batch.length === ROWS_PER_CHUNK) {
-      parts.push(ENCODER.encode(batch.join("")));
-      batch = [];
-    }
+    const batch = inOrder ? values.slice(from, to) : sortedRows(values, { from, to, sorted });
+    const text = JSON.stringify(batch);
+    writer.write(from === 0 ? "[" : ",");
+    writer.write(text.slice(1, -1));
   }
-  batch.push("]");
-  parts.push(batch.length > 1 ? ENCODER.encode(batch.join("")) : "]");
-  return { parts, mutable };
+  writer.write("]");
+  return { parts: writer.chunks(), mutable };
 }
 
-const ROWS_PER_CHUNK = 4096;
+/** Rows formatted by one JSON.stringify: few enough that their text stays small. */
+const ROWS_PER_BATCH = 1024;
+
+/**
+ * Whether a value is a plain object whose own enumerable keys are `keys`, in
+ * that order, each holding a string, a number, a boolean or null.
+ */
+function flatRow(row: unknown, keys: string[]): boolean {
+  if (row === null || typeof row !== "object" || Object.getPrototypeOf(row) !== Object.prototype) {
+    return false;
+  }
+  // for…in walks the keys without making an array of them for each row.
+  let k = 0;
+  for (const key in row) {
+    if (k === keys.length || key !== keys[k]) return false;
+    const item = (row as Record<string, unknown>)[key];
+    const type = typeof item;
+    if (item !== null && type !== "number" && type !== "string" && type !== "boolean") {
+      return false;
+    }
+    k++;
+  }
+  return k === keys.length;
+}
+
+/** Copies of rows `from` to `to` with their keys inserted in sorted order. */
+function sortedRows(
+  values: unknown[],
+  range: { from: number; to: number; sorted: string[] },
+): Record<string, unknown>[] {
+  const { from, to, sorted } = range;
+  const rows = new Array<Record<string, unknown>>(to - from);
+  for (let i = from; i < to; i++) {
+    const row = values[i] as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (let k = 0; k < sorted.length; k++) {
+      const key = sorted[k];
+      if (key === "__proto__") {
+        Object.defineProperty(copy, key, { value: row[key], enumerable: true, writable: true });
+      } else copy[key] = row[key];
+    }
+    rows[i - from] = copy;
+  }
+  return rows;
+}
+
+/**
+ * Encodes strings one after another into a few large blocks of UTF-8, so
+ * that a long text becomes a handful of chunks rather than thousands.
+ */
+class ChunkWriter {
+  #done: Uint8Array[] = [];
+  #block = new Uint8Array(0);
+  #at = 0;
+
+  /** Appends a string's UTF-8 bytes. */
+  write(text: string): void {
+    let rest = text;
+    for (;;) {
+      const { read, written } = ENCODER.encodeInto(rest, this.#block.subarray(this.#at));
+      this.#at += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
+      this.#next(rest.length * 3);
+    }
+  }
+
+  /** The bytes written, as chunks. */
+  chunks(): Uint8Array[] {
+    this.#next(0);
+    return this.#done;
+  }
+
+  #next(wanted: number): void {
+    if (this.#at > 0) this.#done.push(this.#block.subarray(0, this.#at));
+    this.#block = new Uint8Array(wanted === 0 ? 0 : Math.max(BLOCK_BYTES, wanted));
+    this.#at = 0;
+  }
+}
+
+/** The size of the blocks {@linkcode ChunkWriter} fills. */
+const BLOCK_BYTES = 1024 * 1024;
 
 /** Whether an array holds only values that JSON.stringify writes as canonical JSON already. */
 function flatArray(values: unknown[]): boolean {

@@ -142,3 +142,26 @@ Deno.test("hashes of records around one large kept value, before and after it, m
     { numRuns: 20 },
   );
 });
+
+Deno.test("canonical JSON of many rows, in batches and blocks, matches the general definition", () => {
+  // Over 1,024 rows (one batch) and over 1 MiB (one block), with keys out of
+  // order, multi-byte text, lone surrogates and numbers JSON writes as null.
+  const rows = Array.from({ length: 30_000 }, (_, i) => ({
+    z: i % 7 === 0 ? -0 : i / 7,
+    name: `peak ${i} – é ✓ 𝄞${i % 11 === 0 ? "\ud800" : ""}`,
+    a: i % 13 === 0 ? NaN : i % 17 === 0 ? null : i % 2 === 0,
+  }));
+  assertEquals(canonicalJson(rows), reference(rows));
+  assertEquals(new TextDecoder().decode(canonicalBytes(rows)), reference(rows));
+  assertEquals(hashJson({ rows }), sha256Hex(reference({ rows })));
+  const sorted = rows.map(({ a, name, z }) => ({ a, name, z }));
+  assertEquals(canonicalJson(sorted), reference(sorted));
+  const odd = Array.from({ length: 2000 }, (_, i) => {
+    const row: Record<string, unknown> = { b: i, toJSON: i };
+    Object.defineProperty(row, "__proto__", { value: i, enumerable: true, writable: true });
+    return row;
+  });
+  assertEquals(canonicalJson(odd), reference(odd));
+  const late = [...sorted, { a: 1, name: "x", z: { nested: true } }];
+  assertEquals(canonicalJson(late), reference(late));
+});

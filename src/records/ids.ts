@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 
 /** A kind of id: a record type, or an audit event. */
-export type IdKind = "experiment" | "dataset" | "job" | "user" | "session" | "signature" | "event";
+export type IdKind =
+  | "experiment"
+  | "dataset"
+  | "job"
+  | "user"
+  | "session"
+  | "signature"
+  | "attachment"
+  | "event";
 
 /** The id prefix of each kind. */
 export const ID_PREFIXES: Readonly<Record<IdKind, string>> = {
@@ -11,6 +19,7 @@ export const ID_PREFIXES: Readonly<Record<IdKind, string>> = {
   user: "usr",
   session: "ses",
   signature: "sig",
+  attachment: "att",
   event: "evt",
 };
 
@@ -21,7 +30,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
  * Crockford base32 ULID (48-bit millisecond time, 80 random bits). Nothing
  * outside this alphabet can reach the file system.
  */
-export const ID_PATTERN: RegExp = /^(exp|ds|job|usr|ses|sig|evt)_[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ID_PATTERN: RegExp = /^(exp|ds|job|usr|ses|sig|att|evt)_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let lastTime = -1;
 let lastRandom: number[] = [];

@@ -9,7 +9,7 @@ const timestamp = z.iso.datetime({ offset: false, precision: 3 }).describe(
   "RFC 3339 UTC timestamp with milliseconds",
 );
 
-function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig"): z.ZodString {
+function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig" | "att"): z.ZodString {
   return z.string().regex(new RegExp(`^${prefix}_`), `must start with "${prefix}_"`).regex(
     ID_PATTERN,
     "must be a LabOS id",
@@ -28,6 +28,8 @@ export const SignatureId: z.ZodString = idOf("sig");
 export const UserId: z.ZodString = idOf("usr");
 /** Session id schema (`ses_…`). */
 export const SessionId: z.ZodString = idOf("ses");
+/** Attachment id schema (`att_…`). */
+export const AttachmentId: z.ZodString = idOf("att");
 
 const base = {
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
@@ -105,7 +107,41 @@ export interface Experiment extends RecordBase {
   jobIds: string[];
   /** Its datasets, oldest first. */
   datasetIds: string[];
+  /** Its attached files, oldest first. */
+  attachmentIds?: string[];
+  /** Where it came from, when imported from another notebook. */
+  source?: ExperimentSource;
 }
+
+/** Where an imported experiment came from: an `.eln` file (ELN Consortium, RO-Crate). */
+export interface ExperimentSource {
+  /** The exchange format. */
+  format: "eln";
+  /** Lowercase hex SHA-256 of the imported file. */
+  fileSha256: string;
+  /** The crate's `sdPublisher`, when given. */
+  publisher?: string;
+  /** The experiment's `@id` in the crate. */
+  originalId: string;
+  /** Its authors' names. */
+  authors?: string[];
+  /** Its `dateCreated` in the crate. */
+  dateCreated?: string;
+  /** Its `dateModified` in the crate. */
+  dateModified?: string;
+}
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
+
+const experimentSourceObject = z.strictObject({
+  format: z.literal("eln"),
+  fileSha256: sha256Hex,
+  publisher: z.string().min(1).max(500).optional(),
+  originalId: z.string().min(1).max(2000),
+  authors: z.array(z.string().min(1).max(500)).max(1000).optional(),
+  dateCreated: z.string().min(1).max(100).optional(),
+  dateModified: z.string().min(1).max(100).optional(),
+});
 
 const experimentObject = z.strictObject({
   ...base,
@@ -121,6 +157,8 @@ const experimentObject = z.strictObject({
   template: z.string().min(1).max(200).optional(),
   jobIds: z.array(JobId),
   datasetIds: z.array(DatasetId),
+  attachmentIds: z.array(AttachmentId).optional(),
+  source: experimentSourceObject.optional(),
 });
 
 /** Schema of an experiment record. */
@@ -674,7 +712,6 @@ export interface User extends RecordBase {
   lastFailureAt: string | null;
 }
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const scryptShape = {
   N: z.int().min(2).max(2 ** 24),
   r: z.int().min(1).max(64),
@@ -744,6 +781,69 @@ const sessionObject = z.strictObject({
 /** Schema of a session record. */
 export const SessionSchema: Schema<Session> = sessionObject;
 
+/** Where an attachment came from, when imported from an `.eln` file. */
+export interface AttachmentSource {
+  /** The exchange format. */
+  format: "eln";
+  /** Lowercase hex SHA-256 of the imported file. */
+  fileSha256: string;
+  /** The crate's `sdPublisher`, when given. */
+  publisher?: string;
+  /** The file's `@id` in the crate. */
+  originalId: string;
+}
+
+/**
+ * A file attached to an experiment. Its bytes are a blob, stored once by
+ * their SHA-256 (`LabStorage.putBlob`); the record names it.
+ */
+export interface Attachment extends RecordBase {
+  /** The experiment it is attached to. */
+  experimentId: string;
+  /** The file name: no "/", "\\", control characters; 1 to 200 characters. */
+  fileName: string;
+  /** A short title. */
+  title?: string;
+  /** The media type, guessed from the extension; `application/octet-stream` when unknown. */
+  mediaType: string;
+  /** The size in bytes. */
+  size: number;
+  /** Lowercase hex SHA-256 of the bytes: the blob. */
+  sha256: string;
+  /** Where it came from, when imported. */
+  source?: AttachmentSource;
+}
+
+/** The pattern of a safe file name: no path separator, no control character. */
+// deno-lint-ignore no-control-regex
+export const SAFE_FILE_NAME: RegExp = /^[^/\\\u0000-\u001f\u007f-\u009f\u2028\u2029]{1,200}$/u;
+
+const attachmentObject = z.strictObject({
+  ...base,
+  id: AttachmentId,
+  experimentId: ExperimentId,
+  fileName: z.string().regex(
+    SAFE_FILE_NAME,
+    'must be 1 to 200 characters without "/", "\\" or control characters',
+  ).refine((name) => name !== "." && name !== "..", 'must not be "." or ".."'),
+  title: z.string().trim().min(1).max(200).optional(),
+  mediaType: z.string().regex(
+    /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/,
+    "must be a media type such as application/pdf",
+  ),
+  size: z.int().nonnegative(),
+  sha256: sha256Hex,
+  source: z.strictObject({
+    format: z.literal("eln"),
+    fileSha256: sha256Hex,
+    publisher: z.string().min(1).max(500).optional(),
+    originalId: z.string().min(1).max(2000),
+  }).optional(),
+});
+
+/** Schema of an attachment record. */
+export const AttachmentSchema: Schema<Attachment> = attachmentObject;
+
 // Compile-time proof that the hand-written interfaces match the schemas.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemasMatchInterfaces: [
@@ -755,11 +855,19 @@ const schemasMatchInterfaces: [
   Same<z.infer<typeof signatureObject>, Signature>,
   Same<z.infer<typeof userObject>, User>,
   Same<z.infer<typeof sessionObject>, Session>,
-] = [true, true, true, true, true, true, true, true];
+  Same<z.infer<typeof attachmentObject>, Attachment>,
+] = [true, true, true, true, true, true, true, true, true];
 void schemasMatchInterfaces;
 
 /** A record type name. */
-export type RecordType = "experiment" | "dataset" | "job" | "user" | "session" | "signature";
+export type RecordType =
+  | "experiment"
+  | "dataset"
+  | "job"
+  | "user"
+  | "session"
+  | "signature"
+  | "attachment";
 
 /** Every record type, in the order checks and exports visit them. */
 export const RECORD_TYPES: readonly [
@@ -769,6 +877,7 @@ export const RECORD_TYPES: readonly [
   "user",
   "session",
   "signature",
+  "attachment",
 ] = [
   "experiment",
   "dataset",
@@ -776,6 +885,7 @@ export const RECORD_TYPES: readonly [
   "user",
   "session",
   "signature",
+  "attachment",
 ];
 
 /** The schema of each record type. */
@@ -786,6 +896,7 @@ export const RECORD_SCHEMAS: {
   readonly signature: Schema<Signature>;
   readonly user: Schema<User>;
   readonly session: Schema<Session>;
+  readonly attachment: Schema<Attachment>;
 } = {
   experiment: ExperimentSchema,
   dataset: DatasetSchema,
@@ -793,6 +904,7 @@ export const RECORD_SCHEMAS: {
   signature: SignatureSchema,
   user: UserSchema,
   session: SessionSchema,
+  attachment: AttachmentSchema,
 };
 
 /** The zod schemas behind {@linkcode RECORD_SCHEMAS}, for JSON Schema generation. */
@@ -803,6 +915,7 @@ export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
   signature: signatureObject,
   user: userObject,
   session: sessionObject,
+  attachment: attachmentObject,
 };
 
 const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
@@ -812,6 +925,7 @@ const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
   signature: signatureObject,
   user: userObject,
   session: sessionObject,
+  attachment: attachmentObject,
 };
 
 /**
@@ -851,6 +965,8 @@ export interface SummaryOf {
   user: User;
   /** A session, whole. */
   session: Session;
+  /** An attachment, whole. */
+  attachment: Attachment;
 }
 
 /** The record shape for each record type. */
@@ -867,6 +983,8 @@ export interface RecordOf {
   user: User;
   /** A session. */
   session: Session;
+  /** An attachment. */
+  attachment: Attachment;
 }
 
 /** The folder of each record type inside the data folder. */
@@ -877,4 +995,5 @@ export const RECORD_FOLDERS: Readonly<Record<RecordType, string>> = {
   signature: "signatures",
   user: "users",
   session: "sessions",
+  attachment: "attachments",
 };

@@ -2,6 +2,7 @@ import process from "node:process";
 import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
+import { isBuiltinModule } from "../modules/catalog.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
 import {
   canonicalBytes,
@@ -27,8 +28,9 @@ export interface PreparedRun {
    * The input after validation and defaults, as the job records it: a
    * JSON copy, exactly what `inputHash` covers, never to be changed. It is
    * frozen except for arrays of 1,024 items or more, whose canonical bytes
-   * are pinned instead (freezing boxes every number). The module runs on a
-   * copy of its own.
+   * are pinned instead (freezing boxes every number). A module runs on a
+   * copy of its own, except a built-in one, which never writes to its input:
+   * it runs on this value itself.
    */
   input: unknown;
   /** SHA-256 of the input's canonical JSON. */
@@ -111,8 +113,12 @@ export function prepareRun(
   // The job records exactly what is hashed: a frozen JSON copy. The module
   // gets the parsed input (zod's own copy) on its first run and a clone on
   // any later one, so a module that sorts its input in place cannot change
-  // what the job records.
-  const input = result.data === undefined ? result.data : freezeJson(jsonCopy(result.data));
+  // what the job records. A built-in module never writes to its input: zod's
+  // copy, when it is JSON already, is both what it runs on and the record.
+  const shared = isBuiltinModule(registered.module) && isPlainJson(result.data);
+  const input = result.data === undefined
+    ? result.data
+    : freezeJson(shared ? result.data : jsonCopy(result.data));
   // Its canonical bytes are pinned: kept and reused by the job record.
   const canonical = input !== null && typeof input === "object"
     ? pinCanonical(input)
@@ -123,9 +129,13 @@ export function prepareRun(
     inputHash: sha256Chunks(canonical),
     inputBytes: textLength(canonical),
   };
-  PARSED.set(prepared, result.data);
+  if (shared) SHARED.add(prepared);
+  else PARSED.set(prepared, result.data);
   return prepared;
 }
+
+/** The prepared runs whose module runs on the recorded input itself. */
+const SHARED = new WeakSet<PreparedRun>();
 
 /** The parsed input of each prepared run, until a module's first run takes it. */
 const PARSED = new WeakMap<PreparedRun, unknown>();
@@ -267,8 +277,13 @@ export function jsonCopy(value: unknown): unknown {
   return copy;
 }
 
-/** The input of one run of the module: the parsed input itself the first time, a fresh copy of it later. */
+/**
+ * The input of one run of the module: the recorded input itself for a
+ * built-in module; for another, the parsed input the first time and a fresh
+ * copy of it later.
+ */
 function moduleInput(prepared: PreparedRun): unknown {
+  if (SHARED.has(prepared)) return prepared.input;
   const parsed = PARSED.has(prepared) ? PARSED.get(prepared) : prepared.input;
   if (PARSED.has(prepared) && !TAKEN.has(prepared)) {
     // Nothing else holds zod's copy: the recorded input is a separate JSON copy.

@@ -15,6 +15,7 @@ import {
   type RunRequest,
   type SignRequest,
 } from "../service/mod.ts";
+import { attachUpload, downloadResponse } from "./_attachments.ts";
 import { toCsv } from "./_csv.ts";
 import {
   type ImportFields,
@@ -94,6 +95,15 @@ const experiments = new Hono<ServerEnv>()
   .post("/:id/signatures", async (c) => {
     const body = await parseJsonBody(c.req.raw);
     return c.json(await c.var.lab.sign(c.req.param("id"), body as SignRequest), 201);
+  })
+  .get("/:id/attachments", async (c) => c.json(await c.var.lab.listAttachments(c.req.param("id"))))
+  .post("/:id/attachments", async (c) => c.json(await attachUpload(c, c.req.param("id")), 201));
+
+const attachments = new Hono<ServerEnv>()
+  .get("/:id", async (c) => c.json(await c.var.lab.getAttachment(c.req.param("id"))))
+  .get("/:id/download", async (c) => {
+    const { attachment, body } = await c.var.lab.readAttachment(c.req.param("id"));
+    return downloadResponse(attachment, body);
   });
 
 const templates = new Hono<ServerEnv>()
@@ -314,5 +324,6 @@ export const api: Hono<ServerEnv> = new Hono<ServerEnv>()
   .route("/runs", runs)
   .route("/jobs", jobs)
   .route("/datasets", datasets)
+  .route("/attachments", attachments)
   .route("/audit", audit)
   .route("/gradebook", gradebook);

@@ -33,7 +33,7 @@ import { jobs } from "./_jobs.ts";
 import { renderPage } from "./_layout.ts";
 import { modules } from "./_modules.ts";
 import { plans } from "./_plans.ts";
-import { csrfGuard, denied, hostGuard, securityHeaders } from "./_security.ts";
+import { csrfGuard, denied, hostGuard, securityHeaders, STREAMED_UPLOAD } from "./_security.ts";
 import { type Mode, MODES, type ServerEnv, type ServerState } from "./_state.ts";
 import { templates } from "./_templates.ts";
 import { html, notice } from "./_views.ts";
@@ -114,13 +114,17 @@ function tooLarge(limit: number): MiddlewareHandler<ServerEnv> {
   });
 }
 
-/** `upload` bytes for CSV uploads, 1 MiB for everything else. */
+/**
+ * `upload` bytes for CSV uploads, 1 MiB for everything else; attachment
+ * uploads stream, and their reader holds them to the attachment limit.
+ */
 function bodyLimits(upload: number): MiddlewareHandler<ServerEnv> {
   const json = tooLarge(JSON_BODY_LIMIT);
   const uploadLimit = tooLarge(upload);
-  return createMiddleware<ServerEnv>((c, next) =>
-    (UPLOAD_PATHS.has(c.req.path) ? uploadLimit : json)(c, next)
-  );
+  return createMiddleware<ServerEnv>((c, next) => {
+    if (c.req.method === "POST" && STREAMED_UPLOAD.test(c.req.path)) return next();
+    return (UPLOAD_PATHS.has(c.req.path) ? uploadLimit : json)(c, next);
+  });
 }
 
 const ASSET_CACHE = "private, max-age=300";

@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuditEvent } from "../audit/mod.ts";
 import {
+  type Attachment,
   type DatasetSummary,
   type Experiment,
   EXPERIMENT_STATUSES,
@@ -15,7 +16,14 @@ import {
   type Job,
   SIGNATURE_MEANINGS,
 } from "../records/mod.ts";
-import type { CreateExperimentInput, Lab, Page, SignatureListing } from "../service/mod.ts";
+import {
+  byteSize,
+  type CreateExperimentInput,
+  type Lab,
+  type Page,
+  type SignatureListing,
+} from "../service/mod.ts";
+import { attachUpload } from "./_attachments.ts";
 import { type Ui, uiOf } from "./_context.ts";
 import { formError, HTTP_STATUS } from "./_errors.ts";
 import { issuesByField } from "./_form.ts";
@@ -196,6 +204,21 @@ experiments.post("/:id/edit", async (c) => {
 
 const EDIT_FIELDS = ["title", "purpose", "tags", "reason"];
 
+experiments.post("/:id/attachments", async (c) => {
+  const id = c.req.param("id");
+  try {
+    const attachment = await attachUpload(c, id);
+    return c.redirect(href(`/experiments/${id}`, { attached: attachment.fileName }), 303);
+  } catch (thrown) {
+    const error = formError(thrown, ["invalid", "conflict"]);
+    return detailPage(c, {
+      id,
+      message: notice("bad", html`<strong>Not attached.</strong> ${error.message}`),
+      status: HTTP_STATUS[error.kind],
+    });
+  }
+});
+
 experiments.post("/:id/sign", async (c) => {
   const id = c.req.param("id");
   const { password, ...values } = await formValues(c);
@@ -360,7 +383,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
   const ui = uiOf(c);
   const lab = c.var.lab;
   const experiment = await lab.getExperiment(id);
-  const [timeline, linked, signatures, accounts] = await Promise.all([
+  const [timeline, linked, signatures, accounts, attachments] = await Promise.all([
     // Nothing about an experiment precedes its creation, so the backward scan stops there.
     lab.listAudit({
       targetType: "experiment",
@@ -371,15 +394,20 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
     linkedRecords(lab, experiment),
     lab.listSignatures(id),
     lab.hasUsers(),
+    lab.listAttachments(id),
   ]);
   const signed = c.req.query("signed");
   const moved = c.req.query("moved");
   const edited = c.req.query("edited");
   const shared = c.req.query("shared");
+  const attached = c.req.query("attached");
   const body = html`
     ${options.message ?? ""}
     ${edited ? notice("ok", html`Saved. The change and its reason are in the audit log.`) : ""}
     ${shared ? notice("ok", html`Sharing changed. The change is in the audit log.`) : ""}
+    ${attached
+      ? notice("ok", html`Attached <strong>${attached}</strong>. The upload is in the audit log.`)
+      : ""}
     ${signed
       ? notice("ok", html`Signed (<strong>${signed}</strong>). The signature is in the audit log.`)
       : ""}
@@ -402,6 +430,7 @@ async function detailPage(c: Context<ServerEnv>, options: DetailOptions): Promis
     ${aboutCard(experiment)}
     ${jobsCard(experiment, linked.jobs)}
     ${datasetsCard(experiment, linked.datasets)}
+    ${attachmentsCard(ui, { experiment, attachments, maxBytes: lab.attachmentMaxBytes })}
     ${ui.mode === "builder" ? jsonBlock(experiment, { summary: "Experiment record (JSON)" }) : ""}
       </div>
       <div class="stack">
@@ -553,6 +582,67 @@ function datasetsCard(experiment: Experiment, datasets: DatasetSummary[]): Html 
         `
       ),
     )}
+    </section>
+  `;
+}
+
+function attachmentsCard(
+  ui: Ui,
+  state: { experiment: Experiment; attachments: Attachment[]; maxBytes: number },
+): Html {
+  const { experiment, attachments } = state;
+  return html`
+    <section class="card" aria-labelledby="attachments-title">
+    <h2 id="attachments-title">Attachments (${attachments.length})</h2>
+    ${attachments.length === 0 ? html`<p class="muted">No files attached yet.</p>` : dataTable(
+      ["File", "Title", { label: "Size", class: "num" }, {
+        label: "SHA-256",
+        class: "hide-narrow",
+      }],
+      attachments.map((attachment) =>
+        html`
+          <tr>
+            <td class="wrap"><a href="/api/v1/attachments/${attachment
+              .id}/download" download>${attachment.fileName}</a></td>
+            <td>${attachment.title ?? dash()}</td>
+            <td class="num">${byteSize(attachment.size)}</td>
+            <td class="mono hide-narrow" title="${attachment.sha256}">${attachment.sha256
+              .slice(0, 12)}</td>
+          </tr>
+        `
+      ),
+    )}
+    ${experiment.status === "archived" ? "" : html`
+      <h3 id="attach-title">Attach a file</h3>
+      <form class="stacked" aria-labelledby="attach-title" method="post"
+        action="/experiments/${experiment
+          .id}/attachments"
+        enctype="multipart/form-data">
+      ${csrfInput(ui.csrf)}
+      ${fieldBlock({
+        id: "att-title",
+        label: "Title",
+        hint: "Optional: what the file shows.",
+        control: (attrs) => html`<input type="text" name="title" maxlength="200" ${attrs}>`,
+      })}
+      ${fieldBlock({
+        id: "att-reason",
+        label: "Reason",
+        hint: "Optional: kept in the audit log.",
+        control: (attrs) => html`<input type="text" name="reason" maxlength="2000" ${attrs}>`,
+      })}
+      ${fieldBlock({
+        id: "att-file",
+        label: "File",
+        hint: `Any type: a photo, an instrument's raw file, a PDF. Up to ${
+          byteSize(state.maxBytes)
+        }.`,
+        required: true,
+        control: (attrs) => html`<input type="file" name="file" required ${attrs}>`,
+      })}
+      <div class="actions"><button type="submit">Attach</button></div>
+      </form>
+    `}
     </section>
   `;
 }
@@ -836,6 +926,9 @@ function timelineText(event: AuditEvent): Html {
     case "experiment.transitioned":
       return html`Moved ${badge(String(details.from))} → ${badge(String(details.to))}`;
     case "experiment.linked":
+      if (details.attachmentId) {
+        return html`Attached ${idLink("/api/v1/attachments/", String(details.attachmentId))}`;
+      }
       return html`Linked${
         details.jobId
           ? html`

@@ -30,6 +30,14 @@ export const CSRF_HEADER = "X-CSRF-Token";
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
+ * The paths whose bodies stream instead of being read whole: attachment
+ * uploads, in the panel and the API. Their multipart bodies are checked
+ * for the CSRF token by their reader (the token must be the first field),
+ * and the general body limit leaves them to the attachment limit.
+ */
+export const STREAMED_UPLOAD: RegExp = /^(?:\/api\/v1)?\/experiments\/[^/]+\/attachments$/;
+
+/**
  * A random token of 32 bytes, base64url.
  *
  * @example
@@ -322,6 +330,14 @@ export function csrfGuard(state: ServerState): MiddlewareHandler<ServerEnv> {
     if (!UNSAFE_METHODS.has(c.req.method) || c.get("auth") === "bearer") return await next();
     let sent = c.req.header(CSRF_HEADER);
     const type = c.req.header("content-type") ?? "";
+    if (
+      sent === undefined && type.startsWith("multipart/form-data") &&
+      STREAMED_UPLOAD.test(c.req.path)
+    ) {
+      // The upload streams: its reader checks the token, which must be the body's first field.
+      c.set("csrfPending", c.get("csrf") ?? csrfToken(state.token));
+      return await next();
+    }
     if (
       sent === undefined &&
       (type.startsWith("application/x-www-form-urlencoded") ||

@@ -38,6 +38,11 @@ export interface ServerVariables {
   /** The CSRF token forms carry. */
   csrf: string;
   /**
+   * Set on a streamed upload (see `STREAMED_UPLOAD`) sent without the CSRF
+   * header: the token its first form field must carry.
+   */
+  csrfPending?: string;
+  /**
    * How the request was authenticated: a bearer token, a cookie (the
    * single-token session or a login session), or not yet (the login page).
    */

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { openLab } from "./mod.ts";
+import type { Lab } from "./mod.ts";
+import { folderOnlyTest, openTestLab } from "../../test/_store.ts";
 
 async function withLab(
-  fn: (lab: ReturnType<typeof openLab>, dataDir: string) => Promise<void>,
+  fn: (lab: Lab, dataDir: string) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "labos-collect-" });
   try {
-    const lab = openLab({ dataDir: `${dir}/data`, actor: "tester" });
+    await using lab = await openTestLab({ dataDir: `${dir}/data`, actor: "tester" });
     await lab.init();
     await fn(lab, `${dir}/data`);
   } finally {
@@ -26,7 +27,7 @@ async function find(dir: string, name: string): Promise<string | undefined> {
   return undefined;
 }
 
-async function rateLawJob(lab: ReturnType<typeof openLab>, temperatureK: number): Promise<string> {
+async function rateLawJob(lab: Lab, temperatureK: number): Promise<string> {
   const result = await lab.run({
     module: "kinetics.integrated-rate-law",
     input: { timesS: [0, 10, 20], concentrationsM: [1, 0.5, 0.25], temperatureK },
@@ -64,7 +65,8 @@ Deno.test("collect: a request with an unknown field is refused", async () => {
   });
 });
 
-Deno.test("collect: doctor reports a collected table whose job is gone", async () => {
+// Folder-only: it deletes the job's file.
+folderOnlyTest("collect: doctor reports a collected table whose job is gone", async () => {
   await withLab(async (lab, dataDir) => {
     const job = await rateLawJob(lab, 300);
     const dataset = await lab.collectJobs({ jobIds: [job], fields: ["rateConstant"] });

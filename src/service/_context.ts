@@ -6,6 +6,7 @@ import {
   type LabStorage,
   type RecordChange,
   recordEvent as storedRecordEvent,
+  storeNoun,
 } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
 import type { Principal } from "./_principal.ts";
@@ -72,6 +73,8 @@ export interface LabContext {
   templates(): Promise<TemplateCatalog>;
   /** The size limits of an imported dataset. */
   readonly datasetLimits: Readonly<DatasetLimits>;
+  /** The largest attached file, in bytes (`attachments.maxBytes`). */
+  readonly attachmentMaxBytes: number;
 }
 
 /** The current time as an RFC 3339 UTC string with milliseconds. */
@@ -85,7 +88,9 @@ export async function requireReady(context: LabContext): Promise<DataManifest> {
   if (!manifest) {
     throw new LabosError(
       "invalid",
-      `Data folder ${quote(context.storage.location)} is not initialised: run "labos init" first`,
+      `${storeNoun(context.storage.location)} ${
+        quote(context.storage.location)
+      } is not initialised: run "labos init" first`,
     );
   }
   return manifest;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { hashJson, keyedId, type RecordType } from "../records/mod.ts";
 import { compareWithAudit, type LabStorage, type StorageCheck } from "../storage/mod.ts";
 import type { LabContext } from "./_context.ts";
@@ -18,7 +19,10 @@ export interface DoctorProblem {
     | "foreign-audit-log"
     | "bad-signature"
     | "changed-after-signing"
-    | "symbolic-link";
+    | "symbolic-link"
+    | "orphan-blob"
+    | "missing-blob"
+    | "damaged-blob";
   /** The file concerned, when there is one. */
   path?: string;
   /** One line describing it. */
@@ -43,6 +47,7 @@ export interface DoctorReport {
     jobs: number;
     users: number;
     signatures: number;
+    attachments: number;
     events: number;
   };
   /** Everything found, repaired or not. */
@@ -63,7 +68,10 @@ export async function runDoctor(
   const references: DoctorProblem[] = [];
   // Behind a symbolic link nothing was read: cross-checks would report what is merely unread.
   const partial = check.problems.some((problem) => problem.kind === "symbolic-link");
-  if (!partial) checkReferences(loaded, references, lab.storage);
+  if (!partial) {
+    checkReferences(loaded, references, lab.storage);
+    await checkBlobs(loaded, references, lab.storage);
+  }
   const problems: DoctorProblem[] = [
     ...check.problems.filter((problem) => !LATE.has(problem.kind)),
     ...references,
@@ -103,6 +111,7 @@ export async function runDoctor(
       jobs: loaded.job.size,
       users: loaded.user.size,
       signatures: loaded.signature.size,
+      attachments: loaded.attachment.size,
       events: result.events,
     },
     problems,
@@ -131,6 +140,24 @@ function checkReferences(loaded: Loaded, problems: DoctorProblem[], storage: Lab
         `Dataset "${datasetId}" does not exist`,
       );
     }
+  }
+  for (const experiment of loaded.experiment.values()) {
+    for (const attachmentId of experiment.attachmentIds ?? []) {
+      expect(
+        loaded.attachment.has(attachmentId),
+        "experiment",
+        experiment.id,
+        `Attachment "${attachmentId}" does not exist`,
+      );
+    }
+  }
+  for (const attachment of loaded.attachment.values()) {
+    expect(
+      loaded.experiment.has(attachment.experimentId),
+      "attachment",
+      attachment.id,
+      `Experiment "${attachment.experimentId}" does not exist`,
+    );
   }
   for (const job of loaded.job.values()) {
     if (job.experimentId) {
@@ -204,6 +231,60 @@ function checkReferences(loaded: Loaded, problems: DoctorProblem[], storage: Lab
       `The signed ${signature.recordType} "${signature.recordId}" does not exist`,
     );
   }
+}
+
+/**
+ * Every attachment's blob: present, of the recorded size, and with the
+ * recorded SHA-256 (each blob is read once, however many attachments name it).
+ */
+async function checkBlobs(
+  loaded: Loaded,
+  problems: DoctorProblem[],
+  storage: LabStorage,
+): Promise<void> {
+  const found = new Map<string, { size: number; sha256: string } | undefined>();
+  const attachments = [...loaded.attachment.values()].sort((a, b) => a.id < b.id ? -1 : 1);
+  for (const attachment of attachments) {
+    const { sha256, size } = attachment;
+    if (!found.has(sha256)) {
+      const stored = await storage.blobSize(sha256);
+      found.set(
+        sha256,
+        stored === undefined
+          ? undefined
+          : stored !== size
+          ? { size: stored, sha256: "" }
+          : { size: stored, sha256: await blobDigest(storage, sha256) },
+      );
+    }
+    const blob = found.get(sha256);
+    const name = `The file ${JSON.stringify(attachment.fileName)} of attachment ${attachment.id}`;
+    if (blob === undefined) {
+      problems.push({
+        kind: "missing-blob",
+        path: storage.locate("attachment", attachment.id),
+        message: `${name} is missing (blob ${sha256.slice(0, 12)}…); restore it from an archive`,
+        repaired: false,
+      });
+    } else if (blob.size !== size || blob.sha256 !== sha256) {
+      problems.push({
+        kind: "damaged-blob",
+        path: storage.locate("attachment", attachment.id),
+        message: `${name} is damaged: ${
+          blob.size !== size
+            ? `it holds ${blob.size} bytes, expected ${size}`
+            : `its SHA-256 is ${blob.sha256.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…`
+        }; restore it from an archive`,
+        repaired: false,
+      });
+    }
+  }
+}
+
+async function blobDigest(storage: LabStorage, sha256: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of storage.readBlob(sha256)) hash.update(chunk);
+  return hash.digest("hex");
 }
 
 /** Signed records whose current hash is not the one signed: their signatures no longer match. */

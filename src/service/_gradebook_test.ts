@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { LabosError } from "../errors.ts";
 import { parseCsv } from "../datasets/csv.ts";
 import { decodePlotSvg } from "../../test/_svg_decode.ts";
-import { type Lab, openLab } from "./mod.ts";
+import type { Lab } from "./mod.ts";
+import { openTestLab } from "../../test/_store.ts";
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 const NOW = () => new Date("2026-03-02T10:00:00.000Z");
@@ -17,7 +18,12 @@ async function withClass(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "labos-gradebook-" });
   try {
-    const lab = openLab({ dataDir: dir, actor: "admin-cli", now: NOW, scryptCost: CHEAP });
+    await using lab = await openTestLab({
+      dataDir: dir,
+      actor: "admin-cli",
+      now: NOW,
+      scryptCost: CHEAP,
+    });
     await lab.init();
     if (options.users === false) return await fn(lab);
     await lab.addUser({ username: "prof", role: "instructor", password: PASSWORD });

@@ -1,5 +1,21 @@
 import type { AuditEvent, AuditFilter, AuditHead, VerifyResult } from "../audit/mod.ts";
-import type { Dataset, DatasetSummary, Experiment, Job, RecordOf } from "../records/mod.ts";
+import type {
+  Attachment,
+  Dataset,
+  DatasetSummary,
+  Experiment,
+  Job,
+  RecordOf,
+} from "../records/mod.ts";
+import {
+  attach,
+  type AttachmentBody,
+  type AttachOptions,
+  type AttachRequest,
+  getAttachment,
+  listAttachments,
+  readAttachment,
+} from "./_attachments.ts";
 import { type AssigneeDirectory, type AssignInput, assignTemplate } from "./_assign.ts";
 import type { LabModule } from "../modules/contract.ts";
 import type { ModuleInfo, OutputField } from "../modules/registry.ts";
@@ -8,6 +24,8 @@ import {
   DATA_FORMAT,
   DATA_SCHEMA_VERSION,
   type DataManifest,
+  isPostgresUrl,
+  type LabStorage,
   newFolderId,
   type Page,
 } from "../storage/mod.ts";
@@ -41,7 +59,7 @@ import type {
   GradebookDistribution,
   GradebookRequest,
 } from "./_gradebook.ts";
-import { checkPrincipal, type Principal, stampedStorage } from "./_principal.ts";
+import { checkPrincipal, type Principal, stampedStorage, unstamped } from "./_principal.ts";
 import { postgresStorage, type StoreOptions } from "./_store.ts";
 import { isManager, requireManager, requireStaff, scopedStorage, unscoped } from "./_scopes.ts";
 import { LabosError, quote } from "../errors.ts";
@@ -147,6 +165,8 @@ export class Lab {
   readonly datasetLimits: Readonly<DatasetLimits>;
   /** How results are shown to people (`display` in `labos.jsonc`). */
   readonly display: DisplayOptions;
+  /** The largest attached file, in bytes (the panel's and the API's upload limit follow it). */
+  readonly attachmentMaxBytes: number;
   readonly #lab: LabContext;
 
   /** Wraps a context; use `openLab`, the composition root. */
@@ -156,6 +176,7 @@ export class Lab {
     this.actor = context.actor;
     this.principal = context.principal;
     this.datasetLimits = context.datasetLimits;
+    this.attachmentMaxBytes = context.attachmentMaxBytes;
     this.display = options.display ?? DEFAULT_DISPLAY;
   }
 
@@ -283,6 +304,37 @@ export class Lab {
           throw error;
         }),
     });
+  }
+
+  /**
+   * Attaches a file to an experiment: a file on disk, or bytes (streamed)
+   * with their file name. The bytes are stored once by their SHA-256; the
+   * `attachment` record, the experiment's `attachmentIds` and the audit
+   * event `attachment.added` are written in one transaction. Whoever may
+   * edit the experiment may attach; a file larger than `attachments.maxBytes`
+   * is refused and leaves nothing behind.
+   */
+  attach(
+    experimentId: string,
+    request: AttachRequest,
+    options: AttachOptions = {},
+  ): Promise<Attachment> {
+    return attach(this.#lab, experimentId, { request, options });
+  }
+
+  /** An experiment's attachments, oldest first. */
+  listAttachments(experimentId: string): Promise<Attachment[]> {
+    return listAttachments(this.#lab, experimentId);
+  }
+
+  /** One attachment's record. */
+  getAttachment(id: string): Promise<Attachment> {
+    return getAttachment(this.#lab, id);
+  }
+
+  /** One attachment's record and its bytes, streamed. */
+  readAttachment(id: string): Promise<AttachmentBody> {
+    return readAttachment(this.#lab, id);
   }
 
   /** Every experiment template, sorted by key. */
@@ -582,7 +634,14 @@ export class Lab {
   async migrate(options: MigrateOptions = {}): Promise<MigrateReport> {
     requireManager(this.principal, "upgrade the data folder");
     const { migrateDataFolder } = await import("../exchange/migrate.ts");
-    return await migrateDataFolder(this.#lab, options);
+    if (!isPostgresUrl(this.dataDir)) return await migrateDataFolder(this.#lab, options);
+    // The tables first (idempotent), so that the records can be read at all.
+    const store = unstamped(unscoped(this.#lab.storage)) as LabStorage & {
+      upgradeSchema(): Promise<{ from: number; to: number }>;
+    };
+    const storeSchema = options.dryRun ? undefined : await store.upgradeSchema();
+    const report = await migrateDataFolder(this.#lab, options);
+    return storeSchema ? { ...report, storeSchema } : report;
   }
 
   /**

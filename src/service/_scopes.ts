@@ -1,8 +1,8 @@
 /**
  * Scopes: what a principal may see and change. Staff (instructor, TA,
  * admin) and the local CLI see everything; a student sees only experiments
- * they own or that are shared with them, the jobs and datasets of those, and
- * what they made themselves. Everything else answers exactly like a missing
+ * they own or that are shared with them, the jobs, datasets and attachments
+ * of those, and what they made themselves. Everything else answers exactly like a missing
  * id, so ids cannot be probed. Enforced here, by wrapping the storage a
  * student's `Lab` reads through, so no service call can forget it.
  *
@@ -11,6 +11,7 @@
 import type { AuditEvent, AuditFilter } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
+  type Attachment,
   type DatasetSummary,
   type Experiment,
   type Job,
@@ -140,7 +141,7 @@ export function notFound(type: RecordType, id: string): LabosError {
   return new LabosError("not_found", `No ${type} with id ${quote(id)}`);
 }
 
-const SCOPED: ReadonlySet<string> = new Set(["experiment", "job", "dataset"]);
+const SCOPED: ReadonlySet<string> = new Set(["experiment", "job", "dataset", "attachment"]);
 // The storage's largest page and offset: a student's share is far smaller.
 const ALL = 10_000;
 const PAGES = [0, ALL];
@@ -187,7 +188,7 @@ export function unscoped(storage: LabStorage): LabStorage {
   return UNSCOPED.get(storage) ?? storage;
 }
 
-type Linked = Pick<Job | DatasetSummary, "createdBy" | "experimentId">;
+type Linked = Pick<Job | DatasetSummary | Attachment, "createdBy" | "experimentId">;
 
 class StudentView {
   readonly #base: LabStorage;
@@ -223,6 +224,10 @@ class StudentView {
       needsReindex: (type) => base.needsReindex(type),
       attachmentHash: (name) => base.attachmentHash(name),
       attach: (name, sourceFile) => base.attach(name, sourceFile),
+      putBlob: (source, options) => base.putBlob(source, options),
+      readBlob: (sha256) => base.readBlob(sha256),
+      blobSize: (sha256) => base.blobSize(sha256),
+      listBlobs: () => base.listBlobs(),
       check: (options) => base.check(options),
       snapshot: (fn) => base.snapshot(fn),
       restore: (fill, options) => base.restore(fill, options),
@@ -304,7 +309,7 @@ class StudentView {
     const { type, id } = event.target;
     if (type === "experiment") return known.experiments.has(id);
     if (type === "user") return id === keyedId("user", this.#actor);
-    if (type !== "job" && type !== "dataset") return false;
+    if (type !== "job" && type !== "dataset" && type !== "attachment") return false;
     const key = `${type}:${id}`;
     let inScope = known.seen.get(key);
     if (inScope === undefined) {

@@ -1,14 +1,17 @@
 import { assertEquals, assertRejects } from "../../test/_assert.ts";
 import type { LabosError } from "../errors.ts";
-import { FolderStorage } from "../storage/folder/mod.ts";
-import { openLab } from "./open_lab.ts";
+import { openTestLab, openTestStorage } from "../../test/_store.ts";
 import { scopedStorage } from "./_scopes.ts";
 
 const PASSWORD = "correct horse battery";
 
 async function classLab() {
   const dir = await Deno.makeTempDir({ prefix: "labos-scopes-" });
-  const root = openLab({ dataDir: dir, actor: "prof", scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
+  const root = await openTestLab({
+    dataDir: dir,
+    actor: "prof",
+    scryptCost: { N: 2 ** 10, r: 8, p: 1 },
+  });
   await root.init();
   for (const username of ["amy", "ben"]) {
     await root.addUser({ username, role: "student", password: PASSWORD });
@@ -32,7 +35,7 @@ async function classLab() {
 Deno.test("a student's storage answers only their own and shared records", async () => {
   const c = await classLab();
   try {
-    const base = new FolderStorage(c.dir);
+    const base = await openTestStorage(c.dir);
     const view = scopedStorage(base, { actor: "amy", role: "student" });
     const ids = async (type: "experiment" | "job" | "dataset") =>
       (await view.listSummaries(type)).items.map((r) => r.id).sort();
@@ -74,7 +77,9 @@ Deno.test("a student's storage answers only their own and shared records", async
 
     const staff = scopedStorage(base, { actor: "tim", role: "ta" });
     assertEquals(staff, base);
+    await base.close();
   } finally {
+    await c.root.close();
     await Deno.remove(c.dir, { recursive: true });
   }
 });
@@ -144,6 +149,7 @@ Deno.test("a student's lab changes only what is theirs, and manages no users", a
       "as() starts from everything",
     );
   } finally {
+    await c.root.close();
     await Deno.remove(c.dir, { recursive: true });
   }
 });

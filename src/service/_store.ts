@@ -41,12 +41,6 @@ export function postgresStorage(
     );
   }
   const poolMax = options.poolMax ?? DEFAULT_STORE_POOL_MAX;
-  if (!(Number.isInteger(poolMax) && poolMax >= 1)) {
-    throw new LabosError(
-      "invalid",
-      `Invalid "poolMax": expected a whole number >= 1: current value is ${quote(poolMax)}`,
-    );
-  }
   return deferredStorage(withoutPassword(url), async () => {
     const { PostgresStorage } = await import("../storage/postgres/mod.ts");
     return new PostgresStorage(url, {

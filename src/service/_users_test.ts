@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { LabosError } from "../errors.ts";
 import { type Lab, openLab } from "./mod.ts";
 import { makeVerifier, verifyPassword } from "./_users.ts";
+import { folderOnlyTest, openTestLab } from "../../test/_store.ts";
 
 // Tests use a low scrypt cost; one test below runs the production default.
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -26,7 +27,7 @@ async function withLab(
   const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
   const time = clock();
   try {
-    const lab = openLab({
+    await using lab = await openTestLab({
       dataDir: dir,
       actor: "admin-cli",
       now: time.now,
@@ -81,7 +82,8 @@ Deno.test("users: a wrong password never verifies (property)", async () => {
   );
 });
 
-Deno.test("users: production scrypt cost (N = 2^15) makes and checks a login", async () => {
+// Folder-only: it reads the stored user file for the scrypt parameters.
+folderOnlyTest("users: production scrypt cost (N = 2^15) makes and checks a login", async () => {
   await withLab(async (lab, { dir }) => {
     await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
     const stored = JSON.parse(await allFiles(`${dir}/users`));
@@ -125,7 +127,8 @@ Deno.test("users: add, get, list; secrets never shown; the username is unique", 
   });
 });
 
-Deno.test("users: bad input is one line naming the value, and writes nothing", async () => {
+// Folder-only: it lists users/ to show nothing was written.
+folderOnlyTest("users: bad input is one line naming the value, and writes nothing", async () => {
   await withLab(async (lab, { dir }) => {
     const before = await lab.auditHead();
     await rejects(
@@ -190,7 +193,8 @@ Deno.test("users: a disabled user cannot log in, and its token is unauthorized",
   });
 });
 
-Deno.test("users: tokens and sessions are stored only as hashes", async () => {
+// Folder-only: it searches every file of the data folder for the secrets.
+folderOnlyTest("users: tokens and sessions are stored only as hashes", async () => {
   await withLab(async (lab, { dir }) => {
     await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
     const { token, username } = await lab.createToken("ana");
@@ -266,31 +270,35 @@ Deno.test("users: the published key verifies a signature made with the unlocked 
   });
 });
 
-Deno.test("users: passwd with the current password re-encrypts the key and ends sessions", async () => {
-  await withLab(async (lab, { dir }) => {
-    const ana = await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
-    const session = await lab.createSession("ana");
-    assert.equal((await lab.resolveSession(session.token)).username, "ana");
-    const file = `${dir}/users/${(await Array.fromAsync(Deno.readDir(`${dir}/users`)))[0].name}`;
-    const before = JSON.parse(await Deno.readTextFile(file));
-    await rejects(
-      lab.setPassword("ana", "new-password", { currentPassword: "bad-password" }),
-      "unauthorized",
-    );
-    assert.equal((await lab.listAudit({ action: "user.login-failed" })).items.length, 1);
-    await lab.setPassword("ana", "new-password", { currentPassword: "ana-password" });
-    const after = JSON.parse(await Deno.readTextFile(file));
-    assert.equal(after.credentialVersion, before.credentialVersion + 1);
-    assert.equal(after.publicKey, before.publicKey);
-    assert.notEqual(after.privateKey.data, before.privateKey.data);
-    assert.notEqual(after.privateKey.kdf.salt, before.privateKey.kdf.salt);
-    await rejects(lab.resolveSession(session.token), "unauthorized");
-    await rejects(lab.authenticatePassword("ana", "ana-password"), "unauthorized");
-    const key = await lab.unlockSigningKey("ana", "new-password");
-    assert.equal(key.publicKey, ana.publicKey);
-    await rejects(lab.unlockSigningKey("ana", "ana-password"), "unauthorized");
-  });
-});
+// Folder-only: it reads the user file before and after.
+folderOnlyTest(
+  "users: passwd with the current password re-encrypts the key and ends sessions",
+  async () => {
+    await withLab(async (lab, { dir }) => {
+      const ana = await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+      const session = await lab.createSession("ana");
+      assert.equal((await lab.resolveSession(session.token)).username, "ana");
+      const file = `${dir}/users/${(await Array.fromAsync(Deno.readDir(`${dir}/users`)))[0].name}`;
+      const before = JSON.parse(await Deno.readTextFile(file));
+      await rejects(
+        lab.setPassword("ana", "new-password", { currentPassword: "bad-password" }),
+        "unauthorized",
+      );
+      assert.equal((await lab.listAudit({ action: "user.login-failed" })).items.length, 1);
+      await lab.setPassword("ana", "new-password", { currentPassword: "ana-password" });
+      const after = JSON.parse(await Deno.readTextFile(file));
+      assert.equal(after.credentialVersion, before.credentialVersion + 1);
+      assert.equal(after.publicKey, before.publicKey);
+      assert.notEqual(after.privateKey.data, before.privateKey.data);
+      assert.notEqual(after.privateKey.kdf.salt, before.privateKey.kdf.salt);
+      await rejects(lab.resolveSession(session.token), "unauthorized");
+      await rejects(lab.authenticatePassword("ana", "ana-password"), "unauthorized");
+      const key = await lab.unlockSigningKey("ana", "new-password");
+      assert.equal(key.publicKey, ana.publicKey);
+      await rejects(lab.unlockSigningKey("ana", "ana-password"), "unauthorized");
+    });
+  },
+);
 
 Deno.test("users: passwd without the current password makes and publishes a new key", async () => {
   await withLab(async (lab) => {
@@ -351,25 +359,30 @@ Deno.test("principal: details.auth and the actor are stamped on every event thro
   });
 });
 
-Deno.test("users: a data folder without users/ works, and doctor finds nothing wrong", async () => {
-  await withLab(async (lab, { dir }) => {
-    await lab.createExperiment({ title: "Before accounts" });
-    // A folder made before accounts existed has neither folder.
-    await Deno.remove(`${dir}/users`);
-    await Deno.remove(`${dir}/sessions`);
-    assert.equal(await lab.hasUsers(), false);
-    assert.deepEqual(await lab.listUsers(), []);
-    await assert.rejects(Deno.stat(`${dir}/users`));
-    await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
-    await lab.createSession("ana");
-    await lab.authenticatePassword("ana", "wrong-password").catch(() => {});
-    const report = await lab.doctor();
-    assert.deepEqual(report.problems, []);
-    assert.equal(report.ok, true);
-  });
-});
+// Folder-only: it removes the users/ and sessions/ folders.
+folderOnlyTest(
+  "users: a data folder without users/ works, and doctor finds nothing wrong",
+  async () => {
+    await withLab(async (lab, { dir }) => {
+      await lab.createExperiment({ title: "Before accounts" });
+      // A folder made before accounts existed has neither folder.
+      await Deno.remove(`${dir}/users`);
+      await Deno.remove(`${dir}/sessions`);
+      assert.equal(await lab.hasUsers(), false);
+      assert.deepEqual(await lab.listUsers(), []);
+      await assert.rejects(Deno.stat(`${dir}/users`));
+      await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
+      await lab.createSession("ana");
+      await lab.authenticatePassword("ana", "wrong-password").catch(() => {});
+      const report = await lab.doctor();
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.ok, true);
+    });
+  },
+);
 
-Deno.test("users: doctor reports a user record edited outside LabOS", async () => {
+// Folder-only: it edits a user file.
+folderOnlyTest("users: doctor reports a user record edited outside LabOS", async () => {
   await withLab(async (lab, { dir }) => {
     await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
     const name = (await Array.fromAsync(Deno.readDir(`${dir}/users`)))[0].name;
@@ -382,7 +395,8 @@ Deno.test("users: doctor reports a user record edited outside LabOS", async () =
   });
 });
 
-Deno.test("principal: doctor --repair through lab.as stamps its events too", async () => {
+// Folder-only: it puts a stray file in users/.
+folderOnlyTest("principal: doctor --repair through lab.as stamps its events too", async () => {
   await withLab(async (lab, { dir }) => {
     await lab.addUser({ username: "ana", role: "admin", password: "ana-password" });
     await Deno.writeTextFile(`${dir}/users/notes.txt`, "stray");
@@ -395,7 +409,8 @@ Deno.test("principal: doctor --repair through lab.as stamps its events too", asy
   });
 });
 
-Deno.test("users: doctor reports a session of a user that does not exist", async () => {
+// Folder-only: it deletes a user file.
+folderOnlyTest("users: doctor reports a session of a user that does not exist", async () => {
   await withLab(async (lab, { dir }) => {
     await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
     await lab.createSession("ana");
@@ -415,7 +430,7 @@ Deno.test("users: sessionHours sets the expiry; a bad value is refused", async (
   const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
   try {
     const time = clock();
-    const lab = openLab({
+    await using lab = await openTestLab({
       dataDir: dir,
       actor: "a",
       now: time.now,
@@ -440,13 +455,13 @@ Deno.test("users: sessionHours sets the expiry; a bad value is refused", async (
 Deno.test("users: an archive carries the accounts; the copy logs in and verifies", async () => {
   const dir = await Deno.makeTempDir({ prefix: "labos-users-" });
   try {
-    const lab = openLab({ dataDir: `${dir}/a`, actor: "a", scryptCost: CHEAP });
+    await using lab = await openTestLab({ dataDir: `${dir}/a`, actor: "a", scryptCost: CHEAP });
     await lab.init();
     await lab.addUser({ username: "ana", role: "student", password: "ana-password" });
     const { token } = await lab.createToken("ana");
     const session = await lab.createSession("ana");
     await lab.exportArchive(`${dir}/lab.zip`);
-    const copy = openLab({ dataDir: `${dir}/b`, actor: "b", scryptCost: CHEAP });
+    await using copy = await openTestLab({ dataDir: `${dir}/b`, actor: "b", scryptCost: CHEAP });
     await copy.importArchive(`${dir}/lab.zip`);
     assert.equal((await copy.authenticatePassword("ana", "ana-password")).username, "ana");
     assert.equal((await copy.authenticateToken(token)).username, "ana");

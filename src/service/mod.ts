@@ -17,6 +17,15 @@ export type {
 } from "./_experiments.ts";
 export type { DatasetFilter, ImportCsvRequest } from "./_datasets.ts";
 export {
+  type AttachmentBody,
+  type AttachOptions,
+  type AttachRequest,
+  byteSize,
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  guessMediaType,
+  safeFileName,
+} from "./_attachments.ts";
+export {
   type Assignee,
   type AssigneeDirectory,
   type AssignInput,
@@ -82,4 +91,5 @@ export type {
   LegacyRecordReport,
   MigrateOptions,
   MigrateReport,
+  StoreCopy,
 } from "../exchange/mod.ts";

@@ -3,6 +3,7 @@ import type { ModuleRegistry } from "../modules/registry.ts";
 import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
+import { DEFAULT_ATTACHMENT_MAX_BYTES } from "./_attachments.ts";
 import {
   type DatasetLimits,
   DEFAULT_ACCOUNT_SETTINGS,
@@ -45,6 +46,8 @@ export interface OpenLabOptions {
   datasetLimits?: Partial<DatasetLimits>;
   /** How results are shown (see `displayOptions`). Default: 4 significant figures. */
   display?: DisplayOptions;
+  /** The largest attached file, in bytes (`attachments.maxBytes`). Default: 100 MiB. */
+  attachmentMaxBytes?: number;
 }
 
 /**
@@ -75,6 +78,15 @@ export function openLab(options: OpenLabOptions): Lab {
       }`,
     );
   }
+  const attachmentMaxBytes = options.attachmentMaxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES;
+  if (!(Number.isSafeInteger(attachmentMaxBytes) && attachmentMaxBytes >= 1)) {
+    throw new LabosError(
+      "invalid",
+      `Invalid "attachments.maxBytes": expected a whole number of bytes, at least 1: current value is ${
+        quote(attachmentMaxBytes)
+      }`,
+    );
+  }
   const principal = options.principal === undefined
     ? localPrincipal(options.actor)
     : checkPrincipal(options.principal);
@@ -98,6 +110,7 @@ export function openLab(options: OpenLabOptions): Lab {
       maxBytes: options.datasetLimits?.maxBytes ?? DEFAULT_DATASET_LIMITS.maxBytes,
       maxCells: options.datasetLimits?.maxCells ?? DEFAULT_DATASET_LIMITS.maxCells,
     },
+    attachmentMaxBytes,
     modules: once(
       options.modules,
       async () => (await import("../modules/mod.ts")).builtinRegistry(),

@@ -35,6 +35,7 @@ export interface AuditMismatch {
  *   user: new Map(),
  *   session: new Map(),
  *   signature: new Map(),
+ *   attachment: new Map(),
  * };
  * const found = await compareWithAudit(none(), { records, exists: () => Promise.resolve(false) });
  * assert.deepEqual(found, []);

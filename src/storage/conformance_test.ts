@@ -17,7 +17,7 @@ import {
   type LabStorage,
   recordEvent,
 } from "./mod.ts";
-import { PostgresStorage } from "./postgres/mod.ts";
+import { PG_SCHEMA_VERSION, PostgresStorage } from "./postgres/mod.ts";
 
 let cluster: TestCluster | undefined | null = null;
 
@@ -176,6 +176,21 @@ conformance("an uninitialised store has no manifest and an empty log", async ({ 
   assertEquals(await storage.manifest(), undefined);
   assertEquals((await storage.auditHead()).seq, 0);
   assert((await storage.verifyAudit()).ok);
+});
+
+conformance("two instances initialising at once create the store once", async (store) => {
+  const event = {
+    actor: "ada",
+    action: "data.initialized",
+    target: { type: "data", id: "labos" },
+    reason: null,
+    details: {},
+  };
+  const results = await Promise.all(
+    [store.storage, store.open()].map((storage) => storage.initialize(MANIFEST, event)),
+  );
+  assertEquals(results.map((result) => result.created).sort(), [false, true]);
+  await assertChain(store.storage, 1);
 });
 
 conformance("records: create, read, rewrite, count, newest-first pages", async ({ storage }) => {
@@ -482,6 +497,51 @@ Deno.test("postgres: a record edited in the database is reported, never read as 
   const check = await storage.check({ repair: true, actor: "ada" });
   assertEquals(check.problems.map((problem) => problem.kind), ["corrupt-record"]);
   assert(check.audit.ok);
+});
+
+Deno.test("postgres: a transaction whose connection is lost before its commit runs again, once", async () => {
+  const target = await pgStore();
+  if (!target) return;
+  const { storage, url } = target;
+  await initialized(storage);
+  const postgres = (await import("postgres")).default;
+  const admin = postgres(url, { onnotice: () => {}, connection: { application_name: "admin" } });
+  const record = experiment("written once");
+  let runs = 0;
+  try {
+    await storage.transaction(async (tx) => {
+      runs++;
+      tx.create("experiment", record);
+      tx.audit(recordEvent("ada", "experiment.created", { type: "experiment", record }));
+      if (runs === 1) {
+        const killed = await admin`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+          WHERE application_name = 'labos' AND state = 'idle in transaction'`;
+        assertEquals(killed.length, 1);
+      }
+    });
+  } finally {
+    await admin.end();
+  }
+  assertEquals(runs, 2);
+  assertEquals((await storage.list("experiment")).items.map((e) => e.id), [record.id]);
+  await assertChain(storage, 2);
+});
+
+Deno.test("postgres: the schema is versioned; an upgrade is idempotent and a newer schema refused", async () => {
+  const target = await pgStore();
+  if (!target) return;
+  const { storage, url } = target;
+  assertEquals(await storage.upgradeSchema(), { from: 0, to: PG_SCHEMA_VERSION });
+  assertEquals(await storage.upgradeSchema(), { from: PG_SCHEMA_VERSION, to: PG_SCHEMA_VERSION });
+  await initialized(storage);
+  assertEquals(await storage.upgradeSchema(), { from: PG_SCHEMA_VERSION, to: PG_SCHEMA_VERSION });
+  assertEquals(await storage.manifest(), MANIFEST);
+  const postgres = (await import("postgres")).default;
+  const sql = postgres(url, { onnotice: () => {} });
+  await sql`UPDATE labos_meta SET schema_version = ${PG_SCHEMA_VERSION + 1}`;
+  await sql.end();
+  await assertRejects(() => storage.manifest(), /newer than this LabOS/);
+  await assertRejects(() => storage.upgradeSchema(), /newer than this LabOS/);
 });
 
 Deno.test("postgres: backup copies the rows under its stamp", async () => {

@@ -13,4 +13,10 @@ export { newFolderId } from "./_folder_id.ts";
 export { type RecordChange, recordEvent } from "./_events.ts";
 export { type AuditMismatch, compareWithAudit } from "./_audited.ts";
 export { deferredStorage } from "./_deferred.ts";
-export { hasPassword, isPostgresUrl, redactPassword, withoutPassword } from "./store_url.ts";
+export {
+  hasPassword,
+  isPostgresUrl,
+  redactPassword,
+  storeNoun,
+  withoutPassword,
+} from "./store_url.ts";

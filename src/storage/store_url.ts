@@ -44,7 +44,7 @@ export function redactPassword(text: string): string {
 
 /**
  * The URL without its password (the user part keeps the name), for the
- * store's `location`.
+ * store's `location`; text that is not a URL gets `***` in its place.
  *
  * @example
  * ```ts
@@ -54,8 +54,14 @@ export function redactPassword(text: string): string {
  * ```
  */
 export function withoutPassword(url: string): string {
-  return replacePassword(url, undefined).replace(/([?&])(?:ssl)?password=[^&#]*(&|$)/gi, "$1")
-    .replace(/[?&]$/, "");
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    parsed.searchParams.delete("password");
+    return parsed.toString();
+  } catch {
+    return redactPassword(url);
+  }
 }
 
 /**
@@ -91,4 +97,20 @@ function replacePassword(text: string, by: string | undefined): string {
   if (colon < 0) return text;
   const name = user.slice(0, colon);
   return `${scheme[0]}${by === undefined ? name : `${name}:${by}`}${rest.slice(at)}`;
+}
+
+/**
+ * What to call a store in a message: "Store" for a PostgreSQL URL, else
+ * "Data folder".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storeNoun } from "./store_url.ts";
+ * assert.equal(storeNoun("postgres://db/labos"), "Store");
+ * assert.equal(storeNoun("/srv/labos/data"), "Data folder");
+ * ```
+ */
+export function storeNoun(location: string): "Store" | "Data folder" {
+  return isPostgresUrl(location) ? "Store" : "Data folder";
 }

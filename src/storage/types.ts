@@ -114,6 +114,20 @@ export interface RestoreSink {
   auditScan(): AsyncIterable<AuditEvent>;
 }
 
+/** A stored file's content address and size. */
+export interface BlobInfo {
+  /** Lowercase hex SHA-256 of the bytes. */
+  sha256: string;
+  /** The size in bytes. */
+  size: number;
+}
+
+/** Options for {@linkcode LabStorage.putBlob}. */
+export interface PutBlobOptions {
+  /** The largest blob accepted, in bytes: a larger one is refused (`invalid`) and nothing is stored. */
+  maxBytes?: number;
+}
+
 /** One finding of the storage's own checks, for `labos doctor`. */
 export interface StorageProblem {
   /** What kind of problem it is. */
@@ -124,7 +138,8 @@ export interface StorageProblem {
     | "damaged-journal"
     | "index-mismatch"
     | "audit-damaged"
-    | "symbolic-link";
+    | "symbolic-link"
+    | "orphan-blob";
   /** Where, when known. */
   path?: string;
   /** One line describing it. */
@@ -227,6 +242,23 @@ export interface LabStorage {
   attachmentHash(name: string): Promise<string | undefined>;
   /** Copies a file in as an attachment, byte for byte. */
   attach(name: string, sourceFile: string): Promise<void>;
+
+  /**
+   * Stores bytes content-addressed (lowercase hex SHA-256), outside any
+   * transaction: idempotent; an unreferenced blob is harmless (doctor reports
+   * it as "orphan-blob", and a repair moves it aside, never deletes it).
+   * `maxBytes` aborts with `invalid` (message names the limit) and stores nothing.
+   */
+  putBlob(
+    source: AsyncIterable<Uint8Array> | Uint8Array,
+    options?: PutBlobOptions,
+  ): Promise<BlobInfo>;
+  /** The blob's bytes in chunks; `not_found` when absent. Verifies the hash while reading is NOT required. */
+  readBlob(sha256: string): AsyncIterable<Uint8Array>;
+  /** The blob's size, or undefined when absent. */
+  blobSize(sha256: string): Promise<number | undefined>;
+  /** Every stored blob's hash (for doctor and exports). */
+  listBlobs(): AsyncIterable<string>;
 
   /**
    * The storage's own checks (leftover temporary files, unexpected files,

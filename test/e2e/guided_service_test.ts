@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { withTempDir } from "../_cli.ts";
-import { checkAssignees, openLab } from "../../src/service/mod.ts";
+import { checkAssignees } from "../../src/service/mod.ts";
+import { openTestLab } from "../_store.ts";
 
 const NOW = () => new Date("2025-10-06T09:15:00.000Z");
 const TYPO = { massG: 100, initialTempC: 22.0, finalTempC: 82.9, amountMol: 0.05 };
@@ -8,7 +9,7 @@ const FIXED = { massG: 100, initialTempC: 22.0, finalTempC: 29.1, amountMol: 0.0
 
 Deno.test("issue 14 story: a typo run then the corrected run do not make two steps done", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "ana", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "ana", now: NOW });
     await lab.init();
     const experiment = await lab.createExperiment({ template: "coffee-cup-calorimetry" });
     const run = (input: Record<string, unknown>) =>
@@ -72,7 +73,7 @@ Deno.test("issue 14 story: a typo run then the corrected run do not make two ste
 
 Deno.test("voiding needs a reason, happens once, and writes nothing when refused", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "t", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "t", now: NOW });
     await lab.init();
     const { job } = await lab.run({ module: "thermo.calorimetry", input: FIXED });
     const head = await lab.auditHead();
@@ -91,7 +92,7 @@ Deno.test("voiding needs a reason, happens once, and writes nothing when refused
 
 Deno.test("a step binding is checked: experiment, template, step id and module", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "t", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "t", now: NOW });
     await lab.init();
     const guided = await lab.createExperiment({ template: "coffee-cup-calorimetry" });
     const plain = await lab.createExperiment({ title: "Plain" });
@@ -127,7 +128,7 @@ Deno.test("a step binding is checked: experiment, template, step id and module",
 
 Deno.test("assign: one draft per name, owned by it, in one transaction", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "prof", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "prof", now: NOW });
     await lab.init();
     const made = await lab.assign("halogen-isotope-pattern", { to: ["ana", "bo.k"] });
     assertEquals(made.map((e) => [e.owner, e.status, e.template, e.title]), [

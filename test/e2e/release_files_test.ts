@@ -170,6 +170,9 @@ Deno.test("the Containerfile runs the Linux executable as non-root on /data", as
   assertEquals(last("ENTRYPOINT"), 'ENTRYPOINT ["labos"]');
   assertEquals(last("CMD"), 'CMD ["serve", "--host", "0.0.0.0"]');
   assertStringIncludes(text, "LABOS_TOKEN");
+  // The PostgreSQL store is chosen by LABOS_STORE, its password kept out of argv.
+  assertMatch(text, /^#.*LABOS_STORE=postgres:\/\//m);
+  assertStringIncludes(text, "PGPASSFILE");
 });
 
 Deno.test("CHANGELOG.md follows Keep a Changelog with notes for the current version", async () => {

@@ -11,14 +11,14 @@ import { cliOk, runCli, withTempDir } from "../_cli.ts";
 import type { LabosError } from "../../src/errors.ts";
 import type { Experiment, Role } from "../../src/records/mod.ts";
 import { createApp, csrfToken } from "../../src/server/mod.ts";
-import { type Lab, openLab, type SignatureListing } from "../../src/service/mod.ts";
-import { FolderStorage } from "../../src/storage/folder/mod.ts";
+import type { Lab, SignatureListing } from "../../src/service/mod.ts";
+import { folderOnlyTest, openTestLab, openTestStorage, TEST_STORE } from "../_store.ts";
 import { hashJson } from "../../src/records/mod.ts";
 import { payloadText, rawPublicKeyBase64, signText } from "../../src/signatures/mod.ts";
 
 Deno.test("signatures: audit verify checks every signature event against the published key", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "ada" });
+    await using lab = await openTestLab({ dataDir: dir, actor: "ada" });
     await lab.init();
     const experiment = await lab.createExperiment({ title: "Calorimetry" });
     const { privateKey } = generateKeyPairSync("ed25519");
@@ -35,7 +35,7 @@ Deno.test("signatures: audit verify checks every signature event against the pub
       auditSeq: 3,
     });
     const signature = signText(payload, privateKey);
-    const storage = new FolderStorage(dir);
+    const storage = await openTestStorage(dir);
     const append = (action: string, details: Record<string, unknown>) =>
       storage.transaction((tx) => {
         tx.audit({
@@ -62,8 +62,13 @@ Deno.test("signatures: audit verify checks every signature event against the pub
     const report = await lab.doctor();
     assertEquals(report.ok, false);
     assertEquals(report.problems.map((p) => p.kind), ["bad-signature"]);
+    await storage.close();
     if (hasCryptography) {
-      const offline = await tool(PY, [VERIFIER, "--log", `${dir}/audit/log.jsonl`]);
+      const log = TEST_STORE === "folder"
+        ? `${dir}/audit/log.jsonl`
+        : `${await Deno.makeTempDir({ prefix: "labos-sig-" })}/log.jsonl`;
+      if (TEST_STORE !== "folder") await lab.exportAudit(log);
+      const offline = await tool(PY, [VERIFIER, "--log", log]);
       assertEquals(offline?.code, 1, offline?.out);
       assertMatch(offline?.out ?? "", /^ok {2}ada approved .*\nBAD ada approved .*does not verify/);
     }
@@ -112,7 +117,7 @@ async function withClass(
   fn: (context: { dir: string; lab: Lab; experiment: Experiment }) => Promise<void>,
 ): Promise<void> {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "admin" });
+    await using lab = await openTestLab({ dataDir: dir, actor: "admin" });
     await lab.init();
     await lab.addUser({ username: "ana", role: "student", password: PASSWORDS.ana });
     await lab.addUser({ username: "bob", role: "student", password: PASSWORDS.bob });
@@ -163,96 +168,110 @@ async function opensslVerifies(dir: string, entry: SignatureListing): Promise<bo
   return result?.code === 0 && /Signature Verified Successfully/.test(result.out);
 }
 
-Deno.test("signatures: signed on the CLI and in the service, every one verified by Python and openssl; an edit outside LabOS shows", async () => {
-  await withClass(async ({ dir, lab, experiment }) => {
-    const signed = await runCli([
-      "--data-dir",
-      dir,
-      "sign",
-      experiment.id,
-      "--as",
-      "ana",
-      "--meaning",
-      "authored",
-      "--reason",
-      "My measurements",
-      "--password-stdin",
-    ], { stdin: `${PASSWORDS.ana}\n` });
-    assertEquals(signed.code, 0, signed.stderr);
-    assertMatch(signed.stdout, /^Signed exp_\w+ as ana \(ana\): authored at /);
-    await as(lab, "ines", "instructor").sign(experiment.id, {
-      meaning: "approved",
-      reason: "Checked against the worked example",
-      password: PASSWORDS.ines,
+// Folder-only: it reads audit/log.jsonl and edits an experiment file.
+folderOnlyTest(
+  "signatures: signed on the CLI and in the service, every one verified by Python and openssl; an edit outside LabOS shows",
+  async () => {
+    await withClass(async ({ dir, lab, experiment }) => {
+      const signed = await runCli([
+        "--data-dir",
+        dir,
+        "sign",
+        experiment.id,
+        "--as",
+        "ana",
+        "--meaning",
+        "authored",
+        "--reason",
+        "My measurements",
+        "--password-stdin",
+      ], { stdin: `${PASSWORDS.ana}\n` });
+      assertEquals(signed.code, 0, signed.stderr);
+      assertMatch(signed.stdout, /^Signed exp_\w+ as ana \(ana\): authored at /);
+      await as(lab, "ines", "instructor").sign(experiment.id, {
+        meaning: "approved",
+        reason: "Checked against the worked example",
+        password: PASSWORDS.ines,
+      });
+
+      const listed = await cliOk([
+        "--data-dir",
+        dir,
+        "signatures",
+        "list",
+        experiment.id,
+        "--json",
+      ]);
+      const list = JSON.parse(listed) as SignatureListing[];
+      assertEquals(list.map((s) => [s.signer, s.meaning, s.matches]), [
+        ["ana", "authored", true],
+        ["ines", "approved", true],
+      ]);
+      const payload = JSON.parse(list[1].payload);
+      assertEquals(payload.displayName, "Inès Duval");
+      assertEquals(payload.recordSha256, hashJson(await lab.getExperiment(experiment.id)));
+      assertEquals(atob(list[1].signature).length, 64);
+      assertEquals(atob(list[1].publicKey).length, 32);
+      assertEquals(list[1].publicKey, (await lab.getUser("ines")).publicKey);
+      // The audit event carries everything needed offline.
+      const [event] = (await lab.listAudit({ action: "signature.created", actor: "ines" })).items;
+      assertEquals(
+        [event.details.payload, event.details.signature, event.details.publicKey],
+        [list[1].payload, list[1].signature, list[1].publicKey],
+      );
+      assert((await lab.verifyAudit()).ok);
+
+      const tampered = [{
+        ...list[0],
+        payload: list[0].payload.replace("My measurements", "Mine"),
+      }];
+      const log = `${dir}/audit/log.jsonl`;
+      if (hasCryptography) {
+        const python = await tool(PY, [VERIFIER, "-", log], listed);
+        assertEquals(python?.code, 0, python?.out);
+        assertEquals(python?.out.match(/^ok /gm)?.length, 2, python?.out);
+        const offline = await tool(PY, [VERIFIER, "--log", log]);
+        assertEquals(offline?.code, 0, offline?.out);
+        assertEquals(offline?.out.match(/^ok /gm)?.length, 2, offline?.out);
+        const bad = await tool(PY, [VERIFIER, "-"], JSON.stringify(tampered));
+        assertEquals(bad?.code, 1, bad?.out);
+        assertMatch(bad?.out ?? "", /^BAD ana authored .*signature does not verify/m);
+      }
+      if (hasOpenssl) {
+        for (const entry of list) assert(await opensslVerifies(dir, entry), entry.signer);
+        assertEquals(await opensslVerifies(dir, tampered[0]), false);
+      }
+
+      // Edited outside LabOS: the signatures stay, and no longer match.
+      const file = `${dir}/experiments/${experiment.id}.json`;
+      const record = JSON.parse(await Deno.readTextFile(file));
+      await Deno.writeTextFile(file, JSON.stringify({ ...record, title: "Calorimetry (fixed)" }));
+      const after = JSON.parse(
+        await cliOk(["--data-dir", dir, "signatures", "list", experiment.id, "--json"]),
+      ) as SignatureListing[];
+      assertEquals(after.map((s) => s.matches), [false, false]);
+      if (hasCryptography) {
+        const still = await tool(PY, [VERIFIER, "-", log], JSON.stringify(after));
+        assertEquals(still?.code, 0, still?.out);
+      }
+      const shown = await cliOk(["--data-dir", dir, "experiments", "show", experiment.id]);
+      assertMatch(
+        shown,
+        /signatures authored by ana \(ana\) at .*: My measurements \(no longer matches\)/,
+      );
+      assertMatch(shown, /approved by Inès Duval \(ines\) at .* \(no longer matches\)/);
+      const report = await lab.doctor();
+      const kinds = report.problems.map((p) => p.kind);
+      assertEquals(kinds.filter((k) => k === "changed-after-signing").length, 2);
+      assert(kinds.includes("unaudited-change"));
+      const doctor = await runCli(["--data-dir", dir, "doctor"]);
+      assertMatch(
+        doctor.stdout,
+        /changed-after-signing .*changed after signing: the approved signature/,
+      );
     });
-
-    const listed = await cliOk(["--data-dir", dir, "signatures", "list", experiment.id, "--json"]);
-    const list = JSON.parse(listed) as SignatureListing[];
-    assertEquals(list.map((s) => [s.signer, s.meaning, s.matches]), [
-      ["ana", "authored", true],
-      ["ines", "approved", true],
-    ]);
-    const payload = JSON.parse(list[1].payload);
-    assertEquals(payload.displayName, "Inès Duval");
-    assertEquals(payload.recordSha256, hashJson(await lab.getExperiment(experiment.id)));
-    assertEquals(atob(list[1].signature).length, 64);
-    assertEquals(atob(list[1].publicKey).length, 32);
-    assertEquals(list[1].publicKey, (await lab.getUser("ines")).publicKey);
-    // The audit event carries everything needed offline.
-    const [event] = (await lab.listAudit({ action: "signature.created", actor: "ines" })).items;
-    assertEquals(
-      [event.details.payload, event.details.signature, event.details.publicKey],
-      [list[1].payload, list[1].signature, list[1].publicKey],
-    );
-    assert((await lab.verifyAudit()).ok);
-
-    const tampered = [{ ...list[0], payload: list[0].payload.replace("My measurements", "Mine") }];
-    const log = `${dir}/audit/log.jsonl`;
-    if (hasCryptography) {
-      const python = await tool(PY, [VERIFIER, "-", log], listed);
-      assertEquals(python?.code, 0, python?.out);
-      assertEquals(python?.out.match(/^ok /gm)?.length, 2, python?.out);
-      const offline = await tool(PY, [VERIFIER, "--log", log]);
-      assertEquals(offline?.code, 0, offline?.out);
-      assertEquals(offline?.out.match(/^ok /gm)?.length, 2, offline?.out);
-      const bad = await tool(PY, [VERIFIER, "-"], JSON.stringify(tampered));
-      assertEquals(bad?.code, 1, bad?.out);
-      assertMatch(bad?.out ?? "", /^BAD ana authored .*signature does not verify/m);
-    }
-    if (hasOpenssl) {
-      for (const entry of list) assert(await opensslVerifies(dir, entry), entry.signer);
-      assertEquals(await opensslVerifies(dir, tampered[0]), false);
-    }
-
-    // Edited outside LabOS: the signatures stay, and no longer match.
-    const file = `${dir}/experiments/${experiment.id}.json`;
-    const record = JSON.parse(await Deno.readTextFile(file));
-    await Deno.writeTextFile(file, JSON.stringify({ ...record, title: "Calorimetry (fixed)" }));
-    const after = JSON.parse(
-      await cliOk(["--data-dir", dir, "signatures", "list", experiment.id, "--json"]),
-    ) as SignatureListing[];
-    assertEquals(after.map((s) => s.matches), [false, false]);
-    if (hasCryptography) {
-      const still = await tool(PY, [VERIFIER, "-", log], JSON.stringify(after));
-      assertEquals(still?.code, 0, still?.out);
-    }
-    const shown = await cliOk(["--data-dir", dir, "experiments", "show", experiment.id]);
-    assertMatch(
-      shown,
-      /signatures authored by ana \(ana\) at .*: My measurements \(no longer matches\)/,
-    );
-    assertMatch(shown, /approved by Inès Duval \(ines\) at .* \(no longer matches\)/);
-    const report = await lab.doctor();
-    const kinds = report.problems.map((p) => p.kind);
-    assertEquals(kinds.filter((k) => k === "changed-after-signing").length, 2);
-    assert(kinds.includes("unaudited-change"));
-    const doctor = await runCli(["--data-dir", dir, "doctor"]);
-    assertMatch(
-      doctor.stdout,
-      /changed-after-signing .*changed after signing: the approved signature/,
-    );
-  });
-});
+  },
+);
 
 Deno.test("signatures: a change made through LabOS after signing is a doctor notice, not damage", async () => {
   await withClass(async ({ lab, experiment }) => {
@@ -309,7 +328,7 @@ Deno.test("signatures: a wrong password, a bad meaning or no reason is refused a
     assertEquals((disabled as LabosError).kind, "unauthorized");
     assertEquals(await lab.listSignatures(experiment.id), []);
     assertEquals((await lab.listAudit({ action: "signature.created" })).items, []);
-    assertEquals([...Deno.readDirSync(`${dir}/signatures`)], []);
+    if (TEST_STORE === "folder") assertEquals([...Deno.readDirSync(`${dir}/signatures`)], []);
   });
 });
 
@@ -412,7 +431,7 @@ Deno.test("signatures: the panel signs with the password entered again, behind C
 
 Deno.test("signatures: without user accounts the panel shows no sign form, and says why", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "tester" });
+    await using lab = await openTestLab({ dataDir: dir, actor: "tester" });
     await lab.init();
     const experiment = await lab.createExperiment({ title: "Solo" });
     const token = "signatures-solo-token-0123456789ab";

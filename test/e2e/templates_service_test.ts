@@ -1,13 +1,13 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { withTempDir } from "../_cli.ts";
-import { openLab } from "../../src/service/mod.ts";
+import { openTestLab } from "../_store.ts";
 import { builtinRegistry, ModuleRegistry } from "../../src/modules/mod.ts";
 
 const NOW = () => new Date("2025-10-06T09:15:00.000Z");
 
 Deno.test("every shipped template's planned runs succeed with their default inputs, as expected", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "teacher", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "teacher", now: NOW });
     await lab.init();
     const templates = await lab.listTemplates();
     assert(templates.length >= 5);
@@ -41,7 +41,7 @@ Deno.test("every shipped template's planned runs succeed with their default inpu
 
 Deno.test("creating from a template audits the template key and version", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "Ana", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "Ana", now: NOW });
     await lab.init();
     const experiment = await lab.createExperiment({
       template: "halogen-isotope-pattern",
@@ -63,7 +63,7 @@ Deno.test("creating from a template audits the template key and version", async 
 
 Deno.test("a student's own data counts for the step it is run for; params override one step", async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "s1", now: NOW });
+    await using lab = await openTestLab({ dataDir: dir, actor: "s1", now: NOW });
     await lab.init();
     const experiment = await lab.createExperiment({ template: "coffee-cup-calorimetry" });
     const input = { massG: 100, initialTempC: 21.8, finalTempC: 28.5, amountMol: 0.05 };
@@ -134,7 +134,7 @@ Deno.test("a template whose module is disabled cannot be used, and nothing is wr
     for (const { module } of builtinRegistry().list()) {
       if (module.key !== "ms.neutral-losses") modules.register(module);
     }
-    const lab = openLab({ dataDir: dir, actor: "t", modules });
+    await using lab = await openTestLab({ dataDir: dir, actor: "t", modules });
     await lab.init();
     await assertRejects(
       () => lab.createExperiment({ template: "halogen-isotope-pattern" }),

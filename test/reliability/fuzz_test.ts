@@ -17,8 +17,8 @@ import { LabosError } from "../../src/errors.ts";
 import { newId } from "../../src/records/mod.ts";
 import { createApp } from "../../src/server/mod.ts";
 import { folderInternals } from "../../src/storage/folder/mod.ts";
-import { openLab } from "../../src/service/mod.ts";
-import type { Lab } from "../../src/service/mod.ts";
+import { type Lab, openLab } from "../../src/service/mod.ts";
+import { folderOnlyTest, openTestLab } from "../_store.ts";
 import { count, STACK_LINE } from "./_common.ts";
 
 const RUNS = count("LABOS_FUZZ_RUNS", 150, 2000);
@@ -133,47 +133,54 @@ const argument = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 8 }).map((s) => `--${s}`) },
 );
 
-Deno.test(`fuzz: ${RUNS} random CLI argument lists run in process: exit 0, 1 or 2, one-line errors, no partial writes`, async () => {
-  await withTempDir(async (dir) => {
-    const dataDir = `${dir}/data`;
-    const lab = openLab({ dataDir, actor: "fuzz" });
-    await lab.init();
-    await lab.createExperiment({ title: "Seed" });
-    await fc.assert(
-      fc.asyncProperty(fc.array(argument, { maxLength: 8 }), async (args) => {
-        // Commands that serve, scaffold, write files outside the data folder or read stdin are left out.
-        fc.pre(!args.some((arg) => ["serve", "demo", "new", "-", "--out"].includes(arg)));
-        const before = await snapshot(dataDir);
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await main(args, {
-          stdout: (text) => out.push(text),
-          stderr: (text) => err.push(text),
-          env: { LABOS_DATA_DIR: dataDir, LABOS_ACTOR: "fuzz", NO_COLOR: "1" },
-          cwd: dir,
-          isTTY: false,
-        });
-        const where = `labos ${JSON.stringify(args)}`;
-        assert([0, 1, 2].includes(code), `${where}: exit ${code}`);
-        const stderr = err.join("");
-        assert(!STACK_LINE.test(stderr) && !STACK_LINE.test(out.join("")), `${where}: stack trace`);
-        const errors = stderr.split("\n").filter((line) => line.startsWith("error:"));
-        // Besides error and warning lines, stderr may only hold commander's help (a missing subcommand).
-        const other = stderr.split("\n").filter((line) =>
-          line !== "" && !line.startsWith("error:") && !line.startsWith("warning:")
-        );
-        assert(other.length === 0 || other[0].startsWith("Usage: labos"), `${where}: ${stderr}`);
-        if (code === 2) {
-          assertEquals(errors.length, 1, `${where}: ${stderr}`);
-          assertEquals(await snapshot(dataDir), before, `${where}: wrote although it failed`);
-        }
-      }),
-      { numRuns: RUNS, seed: SEED },
-    );
-    const report = await lab.doctor();
-    assertEquals(report.problems, []);
-  });
-});
+// Folder-only: it compares the data folder's files before and after.
+folderOnlyTest(
+  `fuzz: ${RUNS} random CLI argument lists run in process: exit 0, 1 or 2, one-line errors, no partial writes`,
+  async () => {
+    await withTempDir(async (dir) => {
+      const dataDir = `${dir}/data`;
+      const lab = openLab({ dataDir, actor: "fuzz" });
+      await lab.init();
+      await lab.createExperiment({ title: "Seed" });
+      await fc.assert(
+        fc.asyncProperty(fc.array(argument, { maxLength: 8 }), async (args) => {
+          // Commands that serve, scaffold, write files outside the data folder or read stdin are left out.
+          fc.pre(!args.some((arg) => ["serve", "demo", "new", "-", "--out"].includes(arg)));
+          const before = await snapshot(dataDir);
+          const out: string[] = [];
+          const err: string[] = [];
+          const code = await main(args, {
+            stdout: (text) => out.push(text),
+            stderr: (text) => err.push(text),
+            env: { LABOS_DATA_DIR: dataDir, LABOS_ACTOR: "fuzz", NO_COLOR: "1" },
+            cwd: dir,
+            isTTY: false,
+          });
+          const where = `labos ${JSON.stringify(args)}`;
+          assert([0, 1, 2].includes(code), `${where}: exit ${code}`);
+          const stderr = err.join("");
+          assert(
+            !STACK_LINE.test(stderr) && !STACK_LINE.test(out.join("")),
+            `${where}: stack trace`,
+          );
+          const errors = stderr.split("\n").filter((line) => line.startsWith("error:"));
+          // Besides error and warning lines, stderr may only hold commander's help (a missing subcommand).
+          const other = stderr.split("\n").filter((line) =>
+            line !== "" && !line.startsWith("error:") && !line.startsWith("warning:")
+          );
+          assert(other.length === 0 || other[0].startsWith("Usage: labos"), `${where}: ${stderr}`);
+          if (code === 2) {
+            assertEquals(errors.length, 1, `${where}: ${stderr}`);
+            assertEquals(await snapshot(dataDir), before, `${where}: wrote although it failed`);
+          }
+        }),
+        { numRuns: RUNS, seed: SEED },
+      );
+      const report = await lab.doctor();
+      assertEquals(report.problems, []);
+    });
+  },
+);
 
 function deep(depth: number): unknown {
   let value: unknown = 1;
@@ -202,7 +209,7 @@ const strangeValue = fc.oneof(
 
 Deno.test(`fuzz: ${RUNS} strange module inputs give a validation error or a recorded job, never a crash`, async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "fuzz" });
+    await using lab = await openTestLab({ dataDir: dir, actor: "fuzz" });
     await lab.init();
     const modules = (await lab.listModules()).map((module) => module.key);
     const fields = [
@@ -235,8 +242,9 @@ Deno.test(`fuzz: ${RUNS} strange module inputs give a validation error or a reco
 
 Deno.test(`fuzz: ${RUNS} random CSV files are imported or refused with one line, never half-written`, async () => {
   await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "fuzz" });
+    await using lab = await openTestLab({ dataDir: dir, actor: "fuzz" });
     await lab.init();
+    const datasets = async () => (await lab.status()).counts.datasets;
     const csvText = fc.array(
       fc.array(
         fc.oneof(
@@ -252,14 +260,14 @@ Deno.test(`fuzz: ${RUNS} random CSV files are imported or refused with one line,
         fc.oneof(csvText, fc.uint8Array({ maxLength: 200 })),
         fc.boolean(),
         async (bytes, decimalComma) => {
-          const before = await folderInternals(lab.dataDir).store.count("dataset");
+          const before = await datasets();
           try {
             const dataset = await lab.importCsv({ fileName: "fuzz.csv", bytes, decimalComma });
             assertEquals(dataset.kind, "imported");
-            assertEquals(await folderInternals(lab.dataDir).store.count("dataset"), before + 1);
+            assertEquals(await datasets(), before + 1);
           } catch (error) {
             expectLabosError(error, ["invalid"], "import");
-            assertEquals(await folderInternals(lab.dataDir).store.count("dataset"), before);
+            assertEquals(await datasets(), before);
           }
         },
       ),
@@ -269,7 +277,8 @@ Deno.test(`fuzz: ${RUNS} random CSV files are imported or refused with one line,
   });
 });
 
-Deno.test(`fuzz: ${RUNS} random labos.jsonc files load or fail with one line`, async () => {
+// Folder-only: no store is involved; it runs once, on the folder run.
+folderOnlyTest(`fuzz: ${RUNS} random labos.jsonc files load or fail with one line`, async () => {
   await withTempDir(async (dir) => {
     const jsonc = fc.oneof(
       fc.string({ unit: "grapheme", maxLength: 60 }),
@@ -294,118 +303,132 @@ Deno.test(`fuzz: ${RUNS} random labos.jsonc files load or fail with one line`, a
   });
 });
 
-Deno.test(`fuzz: ${RUNS} random bytes in a record file give a one-line error naming the file`, async () => {
-  await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: dir, actor: "fuzz" });
-    await lab.init();
-    const experiment = await lab.createExperiment({ title: "Victim" });
-    const file = folderInternals(lab.dataDir).store.pathOf("experiment", experiment.id);
-    const original = await fs.readFile(file);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 300 }),
-          fc.integer({ min: 0, max: original.length - 1 }).chain((at) =>
-            fc.integer({ min: 0, max: 255 }).map((byte) => {
-              const copy = new Uint8Array(original);
-              copy[at] = byte;
-              return copy;
-            })
+// Folder-only: it writes bytes into a record file.
+folderOnlyTest(
+  `fuzz: ${RUNS} random bytes in a record file give a one-line error naming the file`,
+  async () => {
+    await withTempDir(async (dir) => {
+      const lab = openLab({ dataDir: dir, actor: "fuzz" });
+      await lab.init();
+      const experiment = await lab.createExperiment({ title: "Victim" });
+      const file = folderInternals(lab.dataDir).store.pathOf("experiment", experiment.id);
+      const original = await fs.readFile(file);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }),
+            fc.integer({ min: 0, max: original.length - 1 }).chain((at) =>
+              fc.integer({ min: 0, max: 255 }).map((byte) => {
+                const copy = new Uint8Array(original);
+                copy[at] = byte;
+                return copy;
+              })
+            ),
           ),
+          async (bytes) => {
+            await fs.writeFile(file, bytes);
+            try {
+              await folderInternals(lab.dataDir).store.get("experiment", experiment.id);
+            } catch (error) {
+              expectLabosError(error, ["invalid"], "get");
+              assert((error as Error).message.includes(file), (error as Error).message);
+            }
+          },
         ),
-        async (bytes) => {
-          await fs.writeFile(file, bytes);
-          try {
-            await folderInternals(lab.dataDir).store.get("experiment", experiment.id);
-          } catch (error) {
-            expectLabosError(error, ["invalid"], "get");
-            assert((error as Error).message.includes(file), (error as Error).message);
-          }
-        },
-      ),
-      { numRuns: RUNS, seed: SEED },
-    );
-  });
-});
-
-Deno.test("ids cannot reach outside the data folder: ../, absolute paths, NUL bytes", async () => {
-  await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: `${dir}/data`, actor: "fuzz" });
-    await lab.init();
-    const hostile = [
-      "../../etc/passwd",
-      "/etc/passwd",
-      "exp_../../../../etc/passwd",
-      `exp_${"0".repeat(25)}\u0000`,
-      "exp_01ARZ3NDEKTSV4RRFFQ69G5FA/",
-      "exp_01arz3ndektsv4rrffq69g5fav",
-      "exp_01ARZ3NDEKTSV4RRFFQ69G5FAVX",
-      "..",
-      "",
-    ];
-    for (const id of hostile) {
-      const error = await assertRejects(() => lab.getExperiment(id));
-      expectLabosError(error, ["invalid"], `get ${JSON.stringify(id)}`);
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await main(["experiments", "show", id], {
-        stdout: (text) => out.push(text),
-        stderr: (text) => err.push(text),
-        env: { LABOS_DATA_DIR: `${dir}/data`, LABOS_ACTOR: "fuzz" },
-        cwd: dir,
-        isTTY: false,
-      });
-      assertEquals(code, 2);
-      assertMatch(err.join(""), /^error: Invalid experiment id/);
-    }
-    await fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 40 }), (id) => {
-        try {
-          const file = folderInternals(lab.dataDir).store.pathOf("experiment", id);
-          assert(
-            file.startsWith(`${dir}/data/experiments/exp_`) &&
-              !file.slice(dir.length).includes(".."),
-          );
-        } catch (error) {
-          expectLabosError(error, ["invalid"], "pathOf");
-        }
-      }),
-      { numRuns: RUNS * 10, seed: SEED },
-    );
-  });
-});
-
-Deno.test("records are never read through a symbolic link, inside or out of the data folder", async () => {
-  await withTempDir(async (dir) => {
-    const lab = openLab({ dataDir: `${dir}/data`, actor: "fuzz" });
-    await lab.init();
-    const real = await lab.createExperiment({ title: "Real" });
-    await fs.writeFile(`${dir}/outside.json`, JSON.stringify({ ...real, id: "exp_X" }));
-    const targets = [
-      "/etc/passwd",
-      `${dir}/outside.json`,
-      folderInternals(lab.dataDir).store.pathOf("experiment", real.id),
-    ];
-    for (const target of targets) {
-      const id = newId("experiment");
-      await fs.symlink(target, folderInternals(lab.dataDir).store.pathOf("experiment", id));
-      const error = await assertRejects(() => lab.getExperiment(id));
-      expectLabosError(error, ["invalid"], `symlink to ${target}`);
-      assertMatch(error.message, /symbolic link/);
-      const report = await lab.doctor();
-      assert(
-        report.problems.some((p) => p.kind === "symbolic-link" && /symbolic link/.test(p.message)),
+        { numRuns: RUNS, seed: SEED },
       );
-      await fs.rm(folderInternals(lab.dataDir).store.pathOf("experiment", id));
-    }
-    const list = await lab.listExperiments();
-    assertEquals(list.items.map((item) => item.id), [real.id]);
-  });
-});
+    });
+  },
+);
+
+// Folder-only: it checks paths inside the data folder.
+folderOnlyTest(
+  "ids cannot reach outside the data folder: ../, absolute paths, NUL bytes",
+  async () => {
+    await withTempDir(async (dir) => {
+      const lab = openLab({ dataDir: `${dir}/data`, actor: "fuzz" });
+      await lab.init();
+      const hostile = [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "exp_../../../../etc/passwd",
+        `exp_${"0".repeat(25)}\u0000`,
+        "exp_01ARZ3NDEKTSV4RRFFQ69G5FA/",
+        "exp_01arz3ndektsv4rrffq69g5fav",
+        "exp_01ARZ3NDEKTSV4RRFFQ69G5FAVX",
+        "..",
+        "",
+      ];
+      for (const id of hostile) {
+        const error = await assertRejects(() => lab.getExperiment(id));
+        expectLabosError(error, ["invalid"], `get ${JSON.stringify(id)}`);
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(["experiments", "show", id], {
+          stdout: (text) => out.push(text),
+          stderr: (text) => err.push(text),
+          env: { LABOS_DATA_DIR: `${dir}/data`, LABOS_ACTOR: "fuzz" },
+          cwd: dir,
+          isTTY: false,
+        });
+        assertEquals(code, 2);
+        assertMatch(err.join(""), /^error: Invalid experiment id/);
+      }
+      await fc.assert(
+        fc.property(fc.string({ unit: "binary", maxLength: 40 }), (id) => {
+          try {
+            const file = folderInternals(lab.dataDir).store.pathOf("experiment", id);
+            assert(
+              file.startsWith(`${dir}/data/experiments/exp_`) &&
+                !file.slice(dir.length).includes(".."),
+            );
+          } catch (error) {
+            expectLabosError(error, ["invalid"], "pathOf");
+          }
+        }),
+        { numRuns: RUNS * 10, seed: SEED },
+      );
+    });
+  },
+);
+
+// Folder-only: it plants symbolic links in the data folder.
+folderOnlyTest(
+  "records are never read through a symbolic link, inside or out of the data folder",
+  async () => {
+    await withTempDir(async (dir) => {
+      const lab = openLab({ dataDir: `${dir}/data`, actor: "fuzz" });
+      await lab.init();
+      const real = await lab.createExperiment({ title: "Real" });
+      await fs.writeFile(`${dir}/outside.json`, JSON.stringify({ ...real, id: "exp_X" }));
+      const targets = [
+        "/etc/passwd",
+        `${dir}/outside.json`,
+        folderInternals(lab.dataDir).store.pathOf("experiment", real.id),
+      ];
+      for (const target of targets) {
+        const id = newId("experiment");
+        await fs.symlink(target, folderInternals(lab.dataDir).store.pathOf("experiment", id));
+        const error = await assertRejects(() => lab.getExperiment(id));
+        expectLabosError(error, ["invalid"], `symlink to ${target}`);
+        assertMatch(error.message, /symbolic link/);
+        const report = await lab.doctor();
+        assert(
+          report.problems.some((p) =>
+            p.kind === "symbolic-link" && /symbolic link/.test(p.message)
+          ),
+        );
+        await fs.rm(folderInternals(lab.dataDir).store.pathOf("experiment", id));
+      }
+      const list = await lab.listExperiments();
+      assertEquals(list.items.map((item) => item.id), [real.id]);
+    });
+  },
+);
 
 /** Builds an app over a lab with a token, for in-process requests. */
 async function panel(dir: string): Promise<{ lab: Lab; app: ReturnType<typeof createApp> }> {
-  const lab = openLab({ dataDir: dir, actor: "fuzz" });
+  const lab = await openTestLab({ dataDir: dir, actor: "fuzz" });
   await lab.init();
   return { lab, app: createApp({ lab, token: "fuzz-token-0123456789abcdef", port: 8321 }) };
 }
@@ -413,6 +436,7 @@ async function panel(dir: string): Promise<{ lab: Lab; app: ReturnType<typeof cr
 Deno.test(`fuzz: ${RUNS} random HTTP requests get a JSON 4xx or a success, never a 500 or a stack`, async () => {
   await withTempDir(async (dir) => {
     const { lab, app } = await panel(dir);
+    await using _closed = lab;
     const experiment = await lab.createExperiment({ title: "HTTP" });
     const paths = [
       "/api/v1/experiments",

@@ -18,6 +18,7 @@ const ID_LENGTH: Readonly<Record<string, number>> = {
   usr: 30,
   ses: 30,
   sig: 30,
+  att: 30,
 };
 
 /** Options for {@linkcode IdIndex}. */

@@ -78,6 +78,7 @@ export class RecordStore {
     user: 0,
     session: 0,
     signature: 0,
+    attachment: 0,
   };
   // Record folders found not to be symbolic links, checked once per store for reads.
   readonly #checked = new Set<RecordType>();
@@ -97,6 +98,7 @@ export class RecordStore {
       signature: index("signature"),
       user: index("user"),
       session: index("session"),
+      attachment: index("attachment"),
     };
   }
 

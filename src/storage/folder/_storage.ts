@@ -33,11 +33,13 @@ import {
 import { VERSION } from "../../version.ts";
 import { checkPage } from "../_paging.ts";
 import {
+  type BlobInfo,
   DATA_FORMAT,
   DATA_SCHEMA_VERSION,
   type DataManifest,
   type LabStorage,
   type Page,
+  type PutBlobOptions,
   type RawRecord,
   type RawRecords,
   type RecordQuery,
@@ -48,6 +50,7 @@ import {
   type StorageProblem,
   type StorageTransaction,
 } from "../types.ts";
+import { BLOB_FOLDER, BlobStore } from "./_blobs.ts";
 import { INDEX_FOLDER, RecordStore, VALUES_SUFFIX } from "./_records.ts";
 import {
   FolderTransaction,
@@ -59,6 +62,8 @@ import {
 
 /** The folder, inside the data folder, holding attachments such as copied legacy files. */
 const ATTACHMENT_FOLDER = "legacy";
+/** How old an upload's temporary file must be before a repair moves it aside. */
+const BLOB_UPLOAD_GRACE_MS = 60 * 60 * 1000;
 const TYPES = RECORD_TYPES;
 
 /**
@@ -71,6 +76,7 @@ const OWN_ENTRIES: ReadonlySet<string> = new Set([
   ...Object.values(RECORD_FOLDERS),
   INDEX_FOLDER,
   ATTACHMENT_FOLDER,
+  BLOB_FOLDER,
   "backups",
   "quarantine",
   // `labos demo` draws its plots here.
@@ -108,12 +114,14 @@ export class FolderStorage implements LabStorage {
   readonly manifestLocation: string;
   readonly #store: RecordStore;
   readonly #audit: AuditLog;
+  readonly #blobs: BlobStore;
 
   /** Opens a data folder. */
   constructor(dataDir: string, options: FolderStorageOptions = {}) {
     this.location = path.resolve(dataDir);
     this.manifestLocation = path.join(this.location, MANIFEST_FILE);
     this.#store = new RecordStore(this.location);
+    this.#blobs = new BlobStore(this.location);
     this.#audit = new AuditLog(path.join(this.location, "audit"), {
       now: options.now,
       root: this.location,
@@ -303,6 +311,7 @@ export class FolderStorage implements LabStorage {
       signature: new Map(),
       user: new Map(),
       session: new Map(),
+      attachment: new Map(),
     };
     for (const type of TYPES) {
       const folder = path.join(this.location, RECORD_FOLDERS[type]);
@@ -410,6 +419,29 @@ export class FolderStorage implements LabStorage {
     await copyFile(sourceFile, target);
   }
 
+  /** Streams bytes into `blobs/sha256/<2 hex>/<hash>`, atomically; no lock needed. */
+  putBlob(
+    source: AsyncIterable<Uint8Array> | Uint8Array,
+    options: PutBlobOptions = {},
+  ): Promise<BlobInfo> {
+    return this.#blobs.put(source, options);
+  }
+
+  /** A blob's bytes in chunks; `not_found` when absent. */
+  readBlob(sha256: string): AsyncIterable<Uint8Array> {
+    return this.#blobs.read(sha256);
+  }
+
+  /** A blob's size, or undefined when absent. */
+  blobSize(sha256: string): Promise<number | undefined> {
+    return this.#blobs.size(sha256);
+  }
+
+  /** Every blob's hash, sorted. */
+  listBlobs(): AsyncIterable<string> {
+    return this.#blobs.list();
+  }
+
   /** The folder's own checks; with `repair`, under the lock. */
   async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
     if (!options.repair) return await this.#check(options);
@@ -477,6 +509,7 @@ export class FolderStorage implements LabStorage {
       signature: new Map(),
       user: new Map(),
       session: new Map(),
+      attachment: new Map(),
     };
     for (const type of TYPES) {
       if (linked(RECORD_FOLDERS[type])) continue;
@@ -484,6 +517,7 @@ export class FolderStorage implements LabStorage {
       const index = path.relative(this.location, this.#store.indexPathOf(type));
       if (!linked(index.split(path.sep).join("/"))) await this.#checkIndex(type, problems, options);
     }
+    if (!linked(BLOB_FOLDER)) await this.#checkBlobs(records, problems, options);
     const auditLinked = linked("audit/log.jsonl") || linked("audit/head.json");
     let audit: VerifyResult = auditLinked
       ? {
@@ -535,6 +569,61 @@ export class FolderStorage implements LabStorage {
       auditLocation: logFile,
       exists: (type, id) => exists(this.#store.pathOf(type, id)),
     };
+  }
+
+  /**
+   * Files under `blobs/` that are not blobs, and orphan blobs (named by no
+   * attachment record); repair moves them aside, never deletes them. An
+   * upload writes without the lock, so its temporary file is moved only once
+   * it is an hour old, and no orphan is moved while an attachment record is
+   * unreadable (it may name it).
+   */
+  async #checkBlobs(
+    records: StorageCheck["records"],
+    problems: StorageProblem[],
+    options: { repair: boolean; actor: string; auth?: string },
+  ): Promise<void> {
+    for (const relative of await this.#blobs.strays()) {
+      const file = path.join(this.location, relative);
+      const temp = path.basename(relative).startsWith(".") && relative.endsWith(".tmp");
+      const stat = await fs.lstat(file).catch(() => undefined);
+      if (!stat) continue;
+      const recent = temp && Date.now() - stat.mtimeMs < BLOB_UPLOAD_GRACE_MS;
+      let message = temp
+        ? "Leftover temporary file of an interrupted upload"
+        : `Unexpected file in ${BLOB_FOLDER}/: expected "sha256/<2 hex>/<64 hex>"`;
+      const repair = options.repair && !recent;
+      if (repair) {
+        message += `; moved to ${await this.#quarantine(file, BLOB_FOLDER, {
+          ...options,
+          reason: temp
+            ? "labos doctor --repair: leftover temporary file of an interrupted upload"
+            : "labos doctor --repair: unexpected file in blobs/",
+        })}`;
+      } else if (options.repair) message += "; left in place: an upload may still be writing it";
+      problems.push({ kind: "stray-file", path: file, message, repaired: repair });
+    }
+    const named = new Set<string>();
+    for (const attachment of records.attachment.values()) named.add(attachment.sha256);
+    const attachments = path.join(this.location, RECORD_FOLDERS.attachment) + path.sep;
+    const unreadable = problems.some((problem) =>
+      problem.kind === "corrupt-record" && problem.path?.startsWith(attachments)
+    );
+    for await (const sha256 of this.#blobs.list()) {
+      if (named.has(sha256)) continue;
+      const file = this.#blobs.pathOf(sha256);
+      let message = `Orphan blob ${sha256.slice(0, 12)}…: no attachment names it`;
+      const repair = options.repair && !unreadable;
+      if (repair) {
+        message += `; moved to ${await this.#quarantine(file, BLOB_FOLDER, {
+          ...options,
+          reason: "labos doctor --repair: orphan blob (no attachment names it)",
+        })}`;
+      } else if (options.repair) {
+        message += "; left in place while an attachment record is unreadable";
+      }
+      problems.push({ kind: "orphan-blob", path: file, message, repaired: repair });
+    }
   }
 
   /** A journal that cannot be replayed blocks every write: repair moves it aside. */

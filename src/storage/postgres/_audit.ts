@@ -40,6 +40,17 @@ export const EMPTY_HEAD: HeadRow = { seq: 0, hash: GENESIS_HASH, ts: "" };
 /**
  * Locks and reads the head row, the first statement of every writing
  * transaction; undefined when the store has no head (not initialised).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { lockHead } from "./_audit.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await lockHead(sql));
+ * await sql.end();
+ * ```
  */
 export async function lockHead(sql: Sql): Promise<HeadRow | undefined> {
   const [row] = await sql`SELECT seq, hash, ts FROM labos_head WHERE id = 1 FOR UPDATE`;
@@ -49,15 +60,26 @@ export async function lockHead(sql: Sql): Promise<HeadRow | undefined> {
 /**
  * Appends events after `head` (locked by the caller) and moves the head:
  * compare-and-append, refused (`check_failed`) when the log's last row is
- * not the head. Returns the new head.
+ * not the head. Returns the new head, the events and their lines.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { appendEvents, EMPTY_HEAD } from "./_audit.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await appendEvents(sql, EMPTY_HEAD, { inputs: [], now: new Date(), location: "test" }).then(() => sql`SELECT 1`));
+ * await sql.end();
+ * ```
  */
 export async function appendEvents(
   sql: Sql,
   head: HeadRow,
   options: { inputs: AuditEventInput[]; now: Date; location: string },
-): Promise<{ head: HeadRow; events: AuditEvent[] }> {
+): Promise<{ head: HeadRow; events: AuditEvent[]; lines: string[] }> {
   const { inputs, now, location } = options;
-  if (inputs.length === 0) return { head, events: [] };
+  if (inputs.length === 0) return { head, events: [], lines: [] };
   const [last] = await sql`SELECT seq, hash FROM labos_audit ORDER BY seq DESC LIMIT 1`;
   const lastSeq = last ? Number(last.seq) : 0;
   const lastHash = last ? last.hash : GENESIS_HASH;
@@ -81,7 +103,7 @@ export async function appendEvents(
   await insertAuditRows(sql, rows);
   const next = { seq: events[events.length - 1].seq, hash, ts: events[events.length - 1].ts };
   await sql`UPDATE labos_head SET seq = ${next.seq}, hash = ${next.hash}, ts = ${next.ts} WHERE id = 1`;
-  return { head: next, events };
+  return { head: next, events, lines };
 }
 
 /** One row of `labos_audit`. */
@@ -106,7 +128,18 @@ export interface AuditRow {
 
 const INSERT_BATCH = 500;
 
-/** Inserts audit rows, a few hundred per statement. */
+/** Inserts audit rows, a few hundred per statement. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { insertAuditRows } from "./_audit.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await insertAuditRows(sql, [{ seq: 1, line: "", hash: "", ts: "", actor: "ada", action: "a.b", target_type: "t", target_id: "i" }]));
+ * await sql.end();
+ * ```
+ */
 export async function insertAuditRows(sql: Sql, rows: AuditRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_BATCH) {
     const batch = rows.slice(start, start + INSERT_BATCH);
@@ -116,12 +149,39 @@ export async function insertAuditRows(sql: Sql, rows: AuditRow[]): Promise<void>
   }
 }
 
-/** The event of a stored line (which ends with its newline). */
+/** The event of a stored line (which ends with its newline). *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeEvent, GENESIS_HASH } from "../../audit/mod.ts";
+ * import { eventOfLine } from "./_audit.ts";
+ * const { line, hash } = encodeEvent({
+ *   v: 1, seq: 1, id: "evt_01JAAAAAAAAAAAAAAAAAAAAAAA", ts: "2025-01-01T00:00:00.000Z",
+ *   actor: "ada", action: "experiment.created", target: { type: "experiment", id: "exp_1" },
+ *   reason: null, details: {}, prev: GENESIS_HASH,
+ * });
+ * assert.equal(eventOfLine(line).actor, "ada");
+ * void hash;
+ * ```
+ */
 export function eventOfLine(line: string): AuditEvent {
   return JSON.parse(line.slice(EVENT_OFFSET, line.length - 1 - FRAME_TAIL)) as AuditEvent;
 }
 
-/** The row of a line read from a log file (format v1, newline included). */
+/** The row of a line read from a log file (format v1, newline included). *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeEvent, GENESIS_HASH } from "../../audit/mod.ts";
+ * import { rowOfLine } from "./_audit.ts";
+ * const { line, hash } = encodeEvent({
+ *   v: 1, seq: 1, id: "evt_01JAAAAAAAAAAAAAAAAAAAAAAA", ts: "2025-01-01T00:00:00.000Z",
+ *   actor: "ada", action: "experiment.created", target: { type: "experiment", id: "exp_1" },
+ *   reason: null, details: {}, prev: GENESIS_HASH,
+ * });
+ * assert.equal(rowOfLine(line).hash, hash);
+ * ```
+ */
 export function rowOfLine(line: string): AuditRow {
   const event = eventOfLine(line);
   return {
@@ -140,6 +200,17 @@ export function rowOfLine(line: string): AuditRow {
  * Writes the log and its head in the folder layout (`log.jsonl`,
  * `head.json`) into a new temporary folder, runs `fn` on it and removes
  * it. For a consistent copy, `sql` is a repeatable-read transaction.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { withAuditCopy } from "./_audit.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await withAuditCopy(sql, ({ head }) => Promise.resolve(head)));
+ * await sql.end();
+ * ```
  */
 export async function withAuditCopy<T>(
   sql: Sql,
@@ -168,7 +239,7 @@ export async function withAuditCopy<T>(
 }
 
 /** Every line, oldest first, joined in chunks. */
-export async function* auditLines(sql: Sql): AsyncIterable<string> {
+async function* auditLines(sql: Sql): AsyncIterable<string> {
   const query = sql`SELECT line FROM labos_audit ORDER BY seq`;
   for await (const rows of query.cursor(1000)) {
     yield rows.map((row) => row.line as string).join("");

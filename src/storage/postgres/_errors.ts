@@ -8,7 +8,7 @@
 import { LabosError } from "../../errors.ts";
 
 /** Seconds a client should wait before trying an unavailable store again. */
-export const RETRY_AFTER_SECONDS = 5;
+export const RETRY_AFTER_SECONDS: number = 5;
 
 // Raised by the driver (porsager `postgres`) and by node:net when a connection fails or drops.
 const CONNECTION_CODES: ReadonlySet<string> = new Set([
@@ -28,7 +28,16 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
   "EAI_AGAIN",
 ]);
 
-/** The SQLSTATE of a server error, or undefined. */
+/** The SQLSTATE of a server error, or undefined. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sqlState } from "./_errors.ts";
+ * const error = Object.assign(new Error("could not serialize access"), { name: "PostgresError", code: "40001" });
+ * assert.equal(sqlState(error), "40001");
+ * assert.equal(sqlState(new Error("x")), undefined);
+ * ```
+ */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return (error as Error | null)?.name === "PostgresError" && typeof code === "string"
@@ -36,7 +45,15 @@ export function sqlState(error: unknown): string | undefined {
     : undefined;
 }
 
-/** Whether the connection was lost or could not be made: the server may not have seen the request. */
+/** Whether the connection was lost or could not be made: the server may not have seen the request. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isConnectionError } from "./_errors.ts";
+ * assert.ok(isConnectionError(Object.assign(new Error("refused"), { code: "ECONNREFUSED" })));
+ * assert.ok(!isConnectionError(new Error("boom")));
+ * ```
+ */
 export function isConnectionError(error: unknown): boolean {
   if (error instanceof LabosError) return false;
   const state = sqlState(error);
@@ -49,7 +66,15 @@ export function isConnectionError(error: unknown): boolean {
   return typeof code === "string" && CONNECTION_CODES.has(code);
 }
 
-/** Whether the server rolled the transaction back to resolve a conflict: retrying it is safe. */
+/** Whether the server rolled the transaction back to resolve a conflict: retrying it is safe. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSerializationFailure } from "./_errors.ts";
+ * const deadlock = Object.assign(new Error("deadlock detected"), { name: "PostgresError", code: "40P01" });
+ * assert.ok(isSerializationFailure(deadlock));
+ * ```
+ */
 export function isSerializationFailure(error: unknown): boolean {
   const state = sqlState(error);
   return state === "40001" || state === "40P01";
@@ -59,6 +84,15 @@ export function isSerializationFailure(error: unknown): boolean {
  * A one-line LabOS error for a driver or server error: `unavailable` for a
  * lost connection, `locked` for a lock wait that timed out, `invalid` for
  * text PostgreSQL cannot hold, `internal` for anything else.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LabosError } from "../../errors.ts";
+ * import { storeError } from "./_errors.ts";
+ * const error = storeError(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }), "postgres://db/lab");
+ * assert.ok(error instanceof LabosError && error.kind === "unavailable" && error.retryAfter === 5);
+ * ```
  */
 export function storeError(error: unknown, location: string): unknown {
   if (error instanceof LabosError) return error;
@@ -69,6 +103,13 @@ export function storeError(error: unknown, location: string): unknown {
       "unavailable",
       `Cannot reach the PostgreSQL store at ${location}: ${reason(error)}`,
       { retryAfter: RETRY_AFTER_SECONDS, cause: error },
+    );
+  }
+  if (state === "42P01") {
+    return new LabosError(
+      "invalid",
+      `The PostgreSQL store at ${location} is not initialised: run "labos init" first`,
+      { cause: error },
     );
   }
   if (state === "55P03") {

@@ -22,7 +22,15 @@ export interface RecordRow {
   values: string | null;
 }
 
-/** Splits a (validated) record into the text of its row's columns; refuses one too large to store. */
+/** Splits a (validated) record into the text of its row's columns; refuses one too large to store. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toRow } from "./_records.ts";
+ * const row = toRow("job", { id: "job_1" } as never);
+ * assert.deepEqual(row, { body: '{"id":"job_1"}', values: null });
+ * ```
+ */
 export function toRow<K extends RecordType>(type: K, record: RecordOf[K]): RecordRow {
   checkRecordSize(record, `Cannot store ${type} ${quote(String(record.id))}`);
   const table = type === "dataset" ? (record as Dataset).table : undefined;
@@ -34,7 +42,15 @@ export function toRow<K extends RecordType>(type: K, record: RecordOf[K]): Recor
   };
 }
 
-/** A row's record as stored, unvalidated: the body with a table's values put back. */
+/** A row's record as stored, unvalidated: the body with a table's values put back. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rawRecord } from "./_records.ts";
+ * const record = rawRecord({ id: "ds_1", table: { columns: [], rowCount: 0, delimiter: "," } }, []);
+ * assert.deepEqual(record.table, { columns: [], rowCount: 0, values: [], delimiter: "," });
+ * ```
+ */
 export function rawRecord(body: unknown, values: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return body as Record<string, unknown>;
@@ -50,6 +66,16 @@ export function rawRecord(body: unknown, values: unknown): Record<string, unknow
 /**
  * Validates a row's record (or, with `summary`, a dataset without its
  * values); `invalid` naming `where` when it does not match its schema.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeRecord } from "./_records.ts";
+ * assert.throws(
+ *   () => decodeRecord("job", "job_1", {}, { where: "postgres://db/lab#job/job_1", jitless: true }),
+ *   /Corrupt job record/,
+ * );
+ * ```
  */
 export function decodeRecord<K extends RecordType>(
   type: K,

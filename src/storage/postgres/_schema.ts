@@ -8,7 +8,7 @@ import type postgres from "postgres";
 import { LabosError } from "../../errors.ts";
 
 /** The version of the PostgreSQL schema this release writes and reads. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION: number = 1;
 
 /** A connection, a pool or a transaction of the `postgres` driver. */
 export type Sql = postgres.Sql | postgres.TransactionSql;
@@ -17,7 +17,7 @@ export type Sql = postgres.Sql | postgres.TransactionSql;
  * The transaction advisory lock key that serialises schema changes (the
  * tables that would hold a row lock may not exist yet): "LabOS" in ASCII.
  */
-export const SCHEMA_LOCK_KEY = 0x4c61624f53;
+export const SCHEMA_LOCK_KEY: number = 0x4c61624f53;
 
 /** Creates the version 1 tables, indexes and triggers that are missing. Idempotent. */
 async function createV1(sql: Sql): Promise<void> {
@@ -95,6 +95,17 @@ async function createV1(sql: Sql): Promise<void> {
  * Creates or upgrades the schema to {@linkcode PG_SCHEMA_VERSION} inside
  * the caller's transaction, under the schema lock; returns the version
  * found (0 for none). Refuses (`invalid`) a newer schema.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { ensureSchema } from "./_schema.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await ensureSchema(sql, "test"));
+ * await sql.end();
+ * ```
  */
 export async function ensureSchema(sql: Sql, location: string): Promise<number> {
   await sql`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY})`;
@@ -111,7 +122,18 @@ export async function ensureSchema(sql: Sql, location: string): Promise<number> 
   return found;
 }
 
-/** The schema version of the database, or 0 when it has no LabOS tables. */
+/** The schema version of the database, or 0 when it has no LabOS tables. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { schemaVersion } from "./_schema.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await schemaVersion(sql));
+ * await sql.end();
+ * ```
+ */
 export async function schemaVersion(sql: Sql): Promise<number> {
   const [exists] = await sql`SELECT to_regclass('labos_meta') IS NOT NULL AS present`;
   if (!exists.present) return 0;

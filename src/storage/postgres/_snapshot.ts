@@ -14,7 +14,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import type postgres from "postgres";
 import { AuditLog, type VerifyResult } from "../../audit/mod.ts";
+import { fileDigest } from "../../durable/files.ts";
 import { LabosError, quote } from "../../errors.ts";
 import {
   isId,
@@ -32,6 +34,7 @@ import type {
   StorageProblem,
 } from "../types.ts";
 import { EMPTY_HEAD, insertAuditRows, rowOfLine, withAuditCopy } from "./_audit.ts";
+import { begin } from "./_begin.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, schemaVersion, type Sql } from "./_schema.ts";
 
@@ -43,18 +46,24 @@ const LEGACY_FOLDER = "legacy";
 const CHUNK = 4 << 20;
 const encoder = new TextEncoder();
 
-/** A pool that can open a transaction (the driver's `Sql`). */
-type Pool = Sql & {
-  begin<T>(options: string, fn: (tx: Sql) => Promise<T>): Promise<T>;
-};
-
-/** Runs `fn` on the store's files, read in one repeatable-read, read-only transaction. */
+/** Runs `fn` on the store's files, read in one repeatable-read, read-only transaction. *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { snapshotOf } from "./_snapshot.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await snapshotOf(sql, { location: "test", fn: ({ files }) => Promise.resolve(files.length) }));
+ * await sql.end();
+ * ```
+ */
 export function snapshotOf<T>(
-  sql: Sql,
+  sql: postgres.Sql,
   options: { location: string; fn: (snapshot: Snapshot) => Promise<T> },
 ): Promise<T> {
   const { location, fn } = options;
-  return (sql as Pool).begin("isolation level repeatable read read only", async (tx) => {
+  return begin(sql, "isolation level repeatable read read only", async (tx) => {
     if ((await schemaVersion(tx)) === 0) {
       throw new LabosError(
         "invalid",
@@ -118,9 +127,28 @@ function textFile(relative: string, text: string | Uint8Array[], location: strin
   };
 }
 
+/** A file of the temporary audit copy, streamed when read. */
 async function diskFile(relative: string, file: string, location: string): Promise<SnapshotFile> {
-  const bytes = new Uint8Array(await fs.readFile(file));
-  return textFile(relative, [bytes], location);
+  const { size, sha256 } = await fileDigest(file);
+  return {
+    path: relative,
+    size,
+    sha256,
+    location,
+    async *read() {
+      const handle = await fs.open(file, "r");
+      try {
+        const buffer = new Uint8Array(CHUNK);
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+          if (bytesRead === 0) return;
+          yield buffer.slice(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
 }
 
 /** A file whose bytes are made again when read, and must hash as they did. */
@@ -284,9 +312,20 @@ function chunkedFile(
  * Restores into an empty database: `fill` writes the files into a staging
  * folder and checks them; then everything is copied in one transaction,
  * the audit lines byte for byte. Nothing is written when anything fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import postgres from "postgres";
+ * import { restoreInto } from "./_snapshot.ts";
+ * // Needs a server: src/storage/conformance_test.ts runs it against one.
+ * const sql = postgres("postgres://nobody@127.0.0.1:1/none", { connect_timeout: 1 });
+ * await assert.rejects(async () => await restoreInto(sql, { location: "test", context: "Cannot restore", fill: () => Promise.resolve() }));
+ * await sql.end();
+ * ```
  */
 export async function restoreInto<T>(
-  sql: Sql,
+  sql: postgres.Sql,
   options: { location: string; context: string; fill: (sink: RestoreSink) => Promise<T> },
 ): Promise<T> {
   const { location, context, fill } = options;
@@ -322,7 +361,7 @@ export async function restoreInto<T>(
       auditScan: () => staged.audit.scan(),
     };
     const result = await fill(sink);
-    await (sql as Pool).begin("", async (tx) => {
+    await begin(sql, "", async (tx) => {
       await ensureSchema(tx, location);
       await refuseNonEmpty(tx, { location, context });
       await copyIn(tx, staged, context);

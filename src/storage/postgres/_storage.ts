@@ -48,9 +48,10 @@ import {
   lockHead,
   withAuditCopy,
 } from "./_audit.ts";
+import { begin } from "./_begin.ts";
 import { guardClosedSocketWrites } from "./_driver_guard.ts";
 import { Slots } from "./_slots.ts";
-import { isConnectionError, isSerializationFailure, storeError } from "./_errors.ts";
+import { isConnectionError, isSerializationFailure, sqlState, storeError } from "./_errors.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
 import { restoreInto, snapshotOf } from "./_snapshot.ts";
@@ -182,7 +183,7 @@ export class PostgresStorage implements LabStorage {
         }`,
       );
     }
-    const version = await this.#run(schemaVersion);
+    const version = (await this.#run((sql) => this.#meta(sql)))?.version ?? 0;
     if (version !== PG_SCHEMA_VERSION) {
       throw new LabosError(
         "invalid",
@@ -199,15 +200,27 @@ export class PostgresStorage implements LabStorage {
   /** The manifest as stored, or undefined when there is none. */
   rawManifest(): Promise<Record<string, unknown> | undefined> {
     return this.#run(async (sql) => {
-      if ((await schemaVersion(sql)) === 0) return undefined;
-      const [row] = await sql`SELECT manifest FROM labos_meta WHERE id = 1`;
-      if (!row || row.manifest === null) return undefined;
+      const meta = await this.#meta(sql);
+      if (meta?.manifest === undefined || meta.manifest === null) return undefined;
       try {
-        return JSON.parse(row.manifest);
+        return JSON.parse(meta.manifest);
       } catch {
         throw new LabosError("invalid", `Cannot read ${this.manifestLocation}: not valid JSON`);
       }
     });
+  }
+
+  /** The schema version and manifest text, in one query; undefined when there are no LabOS tables. */
+  async #meta(sql: Sql): Promise<{ version: number; manifest: string | null } | undefined> {
+    try {
+      const [row] = await sql`SELECT schema_version, manifest FROM labos_meta WHERE id = 1`;
+      return row
+        ? { version: Number(row.schema_version), manifest: row.manifest }
+        : { version: 0, manifest: null };
+    } catch (error) {
+      if (sqlState(error) === "42P01") return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -222,7 +235,7 @@ export class PostgresStorage implements LabStorage {
     const existing = await this.manifest();
     if (existing) return { created: false, manifest: existing };
     const created = await this.#run((sql) =>
-      sql.begin(async (tx) => {
+      begin(sql, "", async (tx) => {
         await ensureSchema(tx, this.location);
         const [row] = await tx`SELECT manifest FROM labos_meta WHERE id = 1`;
         if (row?.manifest) return false;
@@ -257,7 +270,7 @@ export class PostgresStorage implements LabStorage {
    */
   upgradeSchema(): Promise<{ from: number; to: number }> {
     return this.#run((sql) =>
-      sql.begin(async (tx) => ({
+      begin(sql, "", async (tx) => ({
         from: await ensureSchema(tx, this.location),
         to: PG_SCHEMA_VERSION,
       }))
@@ -383,8 +396,11 @@ export class PostgresStorage implements LabStorage {
   /** The audit head. */
   auditHead(): Promise<AuditHead> {
     return this.#run(async (sql) => {
-      if ((await schemaVersion(sql)) === 0) return { seq: 0, hash: EMPTY_HEAD.hash };
-      const [row] = await sql`SELECT seq, hash FROM labos_head WHERE id = 1`;
+      const rows = await sql`SELECT seq, hash FROM labos_head WHERE id = 1`.catch((error) => {
+        if (sqlState(error) === "42P01") return [];
+        throw error;
+      });
+      const row = rows[0];
       return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: EMPTY_HEAD.hash };
     });
   }
@@ -394,14 +410,16 @@ export class PostgresStorage implements LabStorage {
     const { limit, offset } = checkPage(filter, { max: 1000 });
     const fields = checkFilter(filter);
     return this.#run(async (sql) => {
-      if ((await schemaVersion(sql)) === 0) return { items: [], hasMore: false };
       const rows = await sql`SELECT line FROM labos_audit WHERE true
         ${fields.actor === undefined ? sql`` : sql`AND actor = ${fields.actor}`}
         ${fields.action === undefined ? sql`` : sql`AND action = ${fields.action}`}
         ${fields.targetType === undefined ? sql`` : sql`AND target_type = ${fields.targetType}`}
         ${fields.targetId === undefined ? sql`` : sql`AND target_id = ${fields.targetId}`}
         ${fields.since === undefined ? sql`` : sql`AND ts >= ${fields.since}`}
-        ORDER BY seq DESC LIMIT ${limit + 1} OFFSET ${offset}`;
+        ORDER BY seq DESC LIMIT ${limit + 1} OFFSET ${offset}`.catch((error) => {
+        if (sqlState(error) === "42P01") return [];
+        throw error;
+      });
       return {
         items: rows.slice(0, limit).map((row) => eventOfLine(row.line)),
         hasMore: rows.length > limit,
@@ -436,7 +454,8 @@ export class PostgresStorage implements LabStorage {
       if ((await schemaVersion(sql)) === 0) {
         return { ok: true, events: 0, head: EMPTY_HEAD.hash, warnings: [] };
       }
-      return await sql.begin(
+      return await begin(
+        sql,
         "isolation level repeatable read read only",
         (tx) => withAuditCopy(tx, ({ logFile, head }) => verifyLogFile(logFile, { head })),
       );
@@ -460,7 +479,8 @@ export class PostgresStorage implements LabStorage {
           `The PostgreSQL store at ${this.location} is not initialised: run "labos init" first`,
         );
       }
-      return await sql.begin(
+      return await begin(
+        sql,
         "isolation level repeatable read read only",
         (tx) => withAuditCopy(tx, ({ auditDir }) => new AuditLog(auditDir).exportTo(target)),
       );
@@ -508,11 +528,14 @@ export class PostgresStorage implements LabStorage {
     if (this.#closed) {
       throw new LabosError("internal", `The PostgreSQL store at ${this.location} is closed`);
     }
-    return await (this.#sql.begin(async (sql) => {
-      await sql`SELECT set_config('lock_timeout', ${`${this.#lockTimeoutMs}ms`}, true)`;
+    return await begin(this.#sql, "", async (sql) => {
       // The row lock on the head serialises writers: taken first, held to the commit.
-      const head = await lockHead(sql).catch((error) => {
-        if ((error as { code?: string }).code === "42P01") return undefined;
+      // Both statements go in one round trip; the timeout bounds the wait for the lock.
+      const [, head] = await Promise.all([
+        sql`SELECT set_config('lock_timeout', ${`${this.#lockTimeoutMs}ms`}, true)`,
+        lockHead(sql),
+      ]).catch((error) => {
+        if (sqlState(error) === "42P01") return [undefined, undefined];
         throw error;
       });
       if (!head) {
@@ -521,13 +544,12 @@ export class PostgresStorage implements LabStorage {
           `The PostgreSQL store at ${this.location} is not initialised: run "labos init" first`,
         );
       }
-      await sql`SELECT set_config('lock_timeout', '0', true)`;
       const tx = new PostgresTransaction(sql, this);
       const result = await fn(tx);
       const first = await tx.commit(sql, head);
       committing(result, first);
       return result;
-    }) as Promise<T>);
+    });
   }
 
   /** Whether the event a transaction appended first is in the log (its commit happened). */
@@ -578,7 +600,7 @@ export class PostgresStorage implements LabStorage {
   /** Copies the manifest, records and audit lines into `labos_backup` under `stamp`. */
   backup(stamp: string): Promise<string> {
     return this.#run((sql) =>
-      sql.begin(async (tx) => {
+      begin(sql, "", async (tx) => {
         await tx`INSERT INTO labos_backup (stamp, kind, name, content)
           SELECT ${stamp}, 'manifest', 'labos.json', manifest FROM labos_meta
           WHERE id = 1 AND manifest IS NOT NULL`;
@@ -811,13 +833,14 @@ class PostgresTransaction implements StorageTransaction {
       validateRecord(type, record);
       return { type, id: record.id, ...toRow(type, record) };
     });
-    for (const row of rows) {
-      await sql`INSERT INTO labos_record (type, id, body, table_values)
+    // Pipelined, in order: a new record's creation order follows the order of `create`.
+    await Promise.all(rows.map((row) =>
+      sql`INSERT INTO labos_record (type, id, body, table_values)
         VALUES (${row.type}, ${row.id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)
         ON CONFLICT (type, id) DO UPDATE
-        SET body = EXCLUDED.body, table_values = EXCLUDED.table_values`;
-    }
-    const { events } = await appendEvents(sql, head, {
+        SET body = EXCLUDED.body, table_values = EXCLUDED.table_values`
+    ));
+    const { events, lines } = await appendEvents(sql, head, {
       inputs: this.#events,
       now: this.#storage.now(),
       location: this.#storage.location,
@@ -825,14 +848,12 @@ class PostgresTransaction implements StorageTransaction {
     if (this.#manifest) {
       await sql`UPDATE labos_meta SET manifest = ${manifestText(this.#manifest)} WHERE id = 1`;
     }
-    if (events.length === 0) return null;
-    const [first] = await sql`SELECT line FROM labos_audit WHERE seq = ${events[0].seq}`;
-    return { seq: events[0].seq, line: first.line };
+    return events.length === 0 ? null : { seq: events[0].seq, line: lines[0] };
   }
 }
 
 /** The manifest as `labos.json` holds it. */
-export function manifestText(manifest: Record<string, unknown> | DataManifest): string {
+function manifestText(manifest: Record<string, unknown> | DataManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 

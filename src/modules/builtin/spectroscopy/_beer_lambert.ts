@@ -135,21 +135,27 @@ const outputSchema = z.object({
 function run(input: BeerLambertInput): BeerLambertOutput {
   const { pathLengthCm, standards } = input;
   const unknownAbsorbances = input.unknownAbsorbances ?? [];
-  const fit = fitLine(
-    standards.map((s) => s.concentrationM),
-    standards.map((s) => s.absorbance),
-    { xName: "standard concentrations", yName: "standard absorbances" },
-  );
-  checkCalibration(standards, fit);
+  // One pass over the rows into two columns, which the fit, the checks and the range share.
+  const concentrations = new Array<number>(standards.length);
+  const absorbances = new Array<number>(standards.length);
+  for (let i = 0; i < standards.length; i++) {
+    concentrations[i] = standards[i].concentrationM;
+    absorbances[i] = standards[i].absorbance;
+  }
+  const fit = fitLine(concentrations, absorbances, {
+    xName: "standard concentrations",
+    yName: "standard absorbances",
+  });
+  checkCalibration(absorbances, fit);
   const warnings: string[] = [];
-  standards.forEach((s, i) => {
-    if (s.absorbance > MAX_LINEAR_ABSORBANCE) {
+  for (let i = 0; i < absorbances.length; i++) {
+    if (absorbances[i] > MAX_LINEAR_ABSORBANCE) {
       warnings.push(
-        `Standard ${i + 1} absorbance ${s.absorbance} is above ${MAX_LINEAR_ABSORBANCE}, ` +
+        `Standard ${i + 1} absorbance ${absorbances[i]} is above ${MAX_LINEAR_ABSORBANCE}, ` +
           "outside the reliable linear range",
       );
     }
-  });
+  }
   unknownAbsorbances.forEach((a, i) => {
     if (a > MAX_LINEAR_ABSORBANCE) {
       warnings.push(
@@ -167,7 +173,6 @@ function run(input: BeerLambertInput): BeerLambertOutput {
       }); check the standards`,
     );
   }
-  const concentrations = standards.map((s) => s.concentrationM);
   const [low, high] = extent(concentrations);
   const unknowns = unknownAbsorbances.map((absorbance, i) => {
     const concentrationM = roundToSignificant((absorbance - fit.intercept) / fit.slope, 15);
@@ -209,9 +214,9 @@ function run(input: BeerLambertInput): BeerLambertOutput {
  * A flat calibration cannot turn absorbance into concentration: it fails
  * rather than report ε = 0 with R² = 1.
  */
-function checkCalibration(standards: Standard[], fit: LineFit): void {
-  const first = standards[0].absorbance;
-  if (standards.every((s) => s.absorbance === first)) {
+function checkCalibration(absorbances: number[], fit: LineFit): void {
+  const first = absorbances[0];
+  if (absorbances.every((a) => a === first)) {
     throw new ModuleError(
       `Cannot calibrate: every standard has the same absorbance (${first}), so the line is flat ` +
         "and no concentration can be read from it",
