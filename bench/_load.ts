@@ -367,6 +367,8 @@ class Client {
   ): Promise<Attempt> {
     await this.#gate.enter();
     const started = performance.now();
+    // A request sent while the cluster is down counts there, whenever its answer comes.
+    const cut = this.#tally.cutWindow;
     try {
       const response = await fetch(`${server.origin}${path}`, {
         method,
@@ -380,7 +382,6 @@ class Client {
       const text = await response.text();
       const ms = performance.now() - started;
       this.#tally.maxLatency = Math.max(this.#tally.maxLatency, ms);
-      const cut = this.#tally.cutWindow;
       let parsed: unknown = undefined;
       try {
         parsed = JSON.parse(text);
@@ -681,6 +682,7 @@ async function loadOn(
   const acks: Acks = { experiments: new Map(), jobs: new Map(), unanswered: new Map(), runs: 0 };
   const faults: string[] = [];
   let cutReport: LoadReport["cut"];
+  let finishCut = () => {};
   const total = users * runs;
   const plan: Array<{ at: number; inject: () => Promise<void> }> = [];
   if (options.killServer) {
@@ -728,14 +730,17 @@ async function loadOn(
         const cliResult = await probe;
         await cluster.start();
         faults.push(`cluster stopped ${seconds} s`);
-        cutReport = {
-          seconds,
-          answers: window.answers,
-          maxAnswerMs: window.maxMs,
-          message: [...window.messages][0] ?? "",
-          cli: { code: cliResult.code, ms: cliResult.ms, stderr: cliResult.stderr.trim() },
+        log("cluster started again");
+        // Read once the load is over, when every request sent during the cut has its answer.
+        finishCut = () => {
+          cutReport = {
+            seconds,
+            answers: window.answers,
+            maxAnswerMs: window.maxMs,
+            message: [...window.messages][0] ?? "",
+            cli: { code: cliResult.code, ms: cliResult.ms, stderr: cliResult.stderr.trim() },
+          };
         };
-        log(`cluster started again; a request during the cut: ${cutReport.message}`);
       },
     });
   }
@@ -757,6 +762,7 @@ async function loadOn(
   finished = true;
   await injector;
   if (injectorError) throw injectorError;
+  finishCut();
   log(`load done in ${seconds.toFixed(1)} s: ${acks.runs} runs acknowledged`);
   const died = servers.filter((server) => !server.killed && server.exitCode !== undefined);
   for (const server of died) {
