@@ -4,12 +4,17 @@
  *
  * ```sh
  * deno run -A bench/list_scale.ts [--records 100000] [--dir /tmp/labos-scale] [--runs 15]
+ *   [--store folder|postgres|postgres://…]
  * ```
+ *
+ * With `--store postgres` (a throwaway cluster) or a `postgres://` URL, the
+ * data folder is copied into the empty database with `labos migrate --to`
+ * and the list reads PostgreSQL.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { buildExperiments, median, timeCommand } from "./_scale.ts";
+import { buildExperiments, median, openScaleStore, timeCommand } from "./_scale.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -17,6 +22,7 @@ const { values } = parseArgs({
     records: { type: "string", default: "100000" },
     dir: { type: "string", default: "/tmp/labos-scale" },
     runs: { type: "string", default: "15" },
+    store: { type: "string", default: "folder" },
   },
 });
 const records = Number(values.records);
@@ -24,12 +30,18 @@ const runs = Number(values.runs);
 const cli = new URL("../cli.ts", import.meta.url).pathname;
 
 const built = performance.now();
-const count = await buildExperiments(values.dir, records);
-console.log(
-  `data folder ${values.dir}: ${count} experiments (${
-    ((performance.now() - built) / 1000).toFixed(1)
-  } s to build or check)`,
-);
+const store = await openScaleStore(values.store, {
+  dir: values.dir,
+  build: async () => {
+    const count = await buildExperiments(values.dir, records);
+    console.log(
+      `data folder ${values.dir}: ${count} experiments (${
+        ((performance.now() - built) / 1000).toFixed(1)
+      } s to build or check)`,
+    );
+  },
+});
+console.log(`store: ${store.label}`);
 
 const deno = Deno.execPath();
 const version = [deno, "run", "-A", cli, "--version"];
@@ -38,23 +50,24 @@ const list = [
   "run",
   "-A",
   cli,
-  "--data-dir",
-  values.dir,
+  ...store.args,
   "experiments",
   "list",
   "--limit",
   "20",
 ];
 await timeCommand(version, 2);
-await timeCommand(list, 2);
+const env = { ...Deno.env.toObject(), ...store.env };
+await timeCommand(list, 2, { env });
 const versionTimes: number[] = [];
 const listTimes: number[] = [];
 for (let i = 0; i < runs; i++) {
   versionTimes.push(...await timeCommand(version, 1));
-  listTimes.push(...await timeCommand(list, 1));
+  listTimes.push(...await timeCommand(list, 1, { env }));
 }
 const v = median(versionTimes);
 const l = median(listTimes);
 console.log(`labos --version                      median ${v.toFixed(1)} ms over ${runs} runs`);
 console.log(`labos experiments list --limit 20    median ${l.toFixed(1)} ms over ${runs} runs`);
 console.log(`ratio ${(l / v).toFixed(2)} (target <= 2)`);
+await store.stop();

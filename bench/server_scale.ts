@@ -6,7 +6,12 @@
  *
  * ```sh
  * deno run -A bench/server_scale.ts [--experiments 100000] [--events 500000] [--dir /tmp/labos-server-scale] [--requests 200]
+ *   [--store folder|postgres|postgres://…]
  * ```
+ *
+ * With `--store postgres` (a throwaway cluster) or a `postgres://` URL, the
+ * data folder is copied into the empty database with `labos migrate --to`
+ * (ids, seq and audit lines kept) and the server runs on PostgreSQL.
  *
  * The data folder is built through the public API (`lab.createExperiments`
  * in batches, then extra audit events in batches through a storage transaction), and
@@ -17,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { openLab } from "../mod.ts";
 import { FolderStorage } from "../src/storage/folder/mod.ts";
-import { buildExperiments } from "./_scale.ts";
+import { buildExperiments, openScaleStore } from "./_scale.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     events: { type: "string", default: "500000" },
     dir: { type: "string", default: "/tmp/labos-server-scale" },
     requests: { type: "string", default: "200" },
+    store: { type: "string", default: "folder" },
   },
 });
 const experiments = Number(values.experiments);
@@ -69,18 +75,25 @@ function median(times: number[]): number {
 }
 
 const started = performance.now();
-const haveExperiments = await buildExperiments(dataDir, experiments);
-const haveEvents = await buildEvents(events);
-console.log(
-  `data folder ${dataDir}: ${haveExperiments} experiments, ${haveEvents} audit events (${
-    ((performance.now() - started) / 1000).toFixed(1)
-  } s to build or check)`,
-);
+let haveEvents = 0;
+const store = await openScaleStore(values.store, {
+  dir: dataDir,
+  build: async () => {
+    const haveExperiments = await buildExperiments(dataDir, experiments);
+    haveEvents = await buildEvents(events);
+    console.log(
+      `data folder ${dataDir}: ${haveExperiments} experiments, ${haveEvents} audit events (${
+        ((performance.now() - started) / 1000).toFixed(1)
+      } s to build or check)`,
+    );
+  },
+});
+console.log(`store: ${store.label}`);
 
 const cli = new URL("../cli.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "--quiet", cli, "--data-dir", dataDir, "serve", "--port", "0"],
-  env: { LABOS_TOKEN: TOKEN, NO_COLOR: "1" },
+  args: ["run", "-A", "--quiet", cli, ...store.args, "serve", "--port", "0"],
+  env: { LABOS_TOKEN: TOKEN, NO_COLOR: "1", ...store.env },
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
@@ -130,6 +143,7 @@ for (let i = 0; i < requests; i++) {
 }
 child.kill("SIGTERM");
 await child.status;
+await store.stop();
 
 const health = p95(times.get(routes[0][0])!);
 let worst = 0;

@@ -241,7 +241,9 @@ export class AuditLog {
   async head(): Promise<AuditHead> {
     const context = "Cannot read the audit log head";
     await this.#refuseLinks();
-    return (await resolveHead(this.logFile, { headFile: this.headFile, context })).head;
+    // Without the lock: another process may be appending, so a partial last line is skipped.
+    return (await resolveHead(this.logFile, { headFile: this.headFile, context, reader: true }))
+      .head;
   }
 
   /**

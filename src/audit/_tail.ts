@@ -64,7 +64,11 @@ function damaged(context: string, why: string): LabosError {
  * assert.equal(tail.seq, 0);
  * ```
  */
-export async function readTail(logFile: string, context: string): Promise<LogTail> {
+export async function readTail(
+  logFile: string,
+  context: string,
+  options: { skipPartial?: boolean } = {},
+): Promise<LogTail> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(logFile, "r");
@@ -73,12 +77,17 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
     throw error;
   }
   try {
-    const size = (await handle.stat()).size;
+    let size = (await handle.stat()).size;
     if (size === 0) return { size, ...EMPTY };
     const last = new Uint8Array(1);
     await readFully(handle, { buffer: last, length: 1, position: size - 1 });
     if (last[0] !== 10) {
-      throw damaged(context, "the last line has no trailing newline (an interrupted append)");
+      if (!options.skipPartial) {
+        throw damaged(context, "the last line has no trailing newline (an interrupted append)");
+      }
+      // Another process's append in progress: the log ends at its last complete line.
+      size = await completeEnd(handle, size);
+      if (size === 0) return { size, ...EMPTY };
     }
     let window = 4096;
     let line: Uint8Array;
@@ -112,11 +121,25 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
   }
 }
 
+/** The end of the last complete line (after its newline), or 0. */
+async function completeEnd(handle: fs.FileHandle, size: number): Promise<number> {
+  for (let end = size, window = 4096; end > 0; window *= 4) {
+    const start = Math.max(0, end - window);
+    const bytes = new Uint8Array(end - start);
+    await readFully(handle, { buffer: bytes, length: bytes.length, position: start });
+    const nl = bytes.lastIndexOf(10);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0;
+}
+
 /**
  * Reads the tail and checks it against `head.json`. Accepts a head that lags
  * behind the log when the events after it chain from its hash (a crash
  * between a batch append and the head write); refuses anything else that
- * disagrees.
+ * disagrees. With `reader` (no lock held), a partial last line is another
+ * process's append in progress and is skipped.
  *
  * @example
  * ```ts
@@ -131,11 +154,13 @@ export async function readTail(logFile: string, context: string): Promise<LogTai
  */
 export async function resolveHead(
   logFile: string,
-  options: { headFile: string; context: string },
+  options: { headFile: string; context: string; reader?: boolean },
 ): Promise<ResolvedHead> {
   const { headFile, context } = options;
-  const tail = await readTail(logFile, context);
+  // head.json first: a writer appends to the log before it rewrites the head, so a
+  // reader without the lock that reads them in this order never sees a head ahead of the log.
   const file = await readHeadFile(headFile);
+  const tail = await readTail(logFile, context, { skipPartial: options.reader });
   if (file.state === "malformed") {
     throw damaged(context, 'head.json is not {"seq":N,"hash":"<sha-256>"}');
   }

@@ -378,3 +378,35 @@ Deno.test("scan with actions yields only those events, in log order", async () =
   for await (const _ of audit.scan()) all++;
   assertEquals(all, 3);
 });
+
+Deno.test("head read while another process appends never reports a false truncation", async () => {
+  // A reader holds no lock: an append (log first, then head.json) may land between its reads.
+  const dir = await tempDir();
+  const reader = new AuditLog(dir);
+  await reader.append(input(0));
+  const mod = new URL("./mod.ts", import.meta.url).href;
+  const writer = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { AuditLog } from ${JSON.stringify(mod)};
+       const log = new AuditLog(${JSON.stringify(dir)});
+       for (let i = 1; i < 400; i++) {
+         await log.append({ actor: "w", action: "x.y", target: { type: "t", id: "i" }, reason: null, details: {} });
+       }`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const status = writer.output().then((output) => {
+    exited = true;
+    return output;
+  });
+  // Many reads at once, as in a busy server, widen the gap between a read's two awaits.
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    while (!exited) await reader.head();
+  }));
+  const output = await status;
+  assert(output.success, new TextDecoder().decode(output.stderr));
+  assertEquals((await reader.head()).seq, 400);
+});

@@ -52,6 +52,7 @@ import {
   withAuditCopy,
 } from "./_audit.ts";
 import { begin } from "./_begin.ts";
+import { guardClosedSocketWrites } from "./_driver_guard.ts";
 import {
   connectDeadlineError,
   isConnectionError,
@@ -59,6 +60,7 @@ import {
   sqlState,
   storeError,
 } from "./_errors.ts";
+import { Slots } from "./_slots.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
 import { restoreInto, snapshotOf } from "./_snapshot.ts";
@@ -120,6 +122,7 @@ export class PostgresStorage implements LabStorage {
   #reached = false;
   #reaching: Promise<void> | undefined;
   #closed = false;
+  readonly #slots: Slots;
 
   /** Opens a pool on `url` (`postgres://` or `postgresql://`; `sslmode` is honoured). */
   constructor(url: string, options: PostgresStorageOptions = {}) {
@@ -146,6 +149,8 @@ export class PostgresStorage implements LabStorage {
     this.#connectTimeout = connectTimeout;
     this.#now = options.now ?? (() => new Date());
     this.#lockTimeoutMs = options.lockTimeoutMs ?? envNumber("LABOS_LOCK_TIMEOUT_MS", 30_000);
+    guardClosedSocketWrites();
+    this.#slots = new Slots(poolMax - 1);
     this.#sql = this.#pool();
   }
 
@@ -560,7 +565,11 @@ export class PostgresStorage implements LabStorage {
    * failure) is run again, up to three times; one whose commit was sent but
    * not confirmed is looked up, never assumed.
    */
-  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    return this.#slots.run(() => this.#transaction(fn));
+  }
+
+  async #transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1;; attempt++) {
       let sent: { seq: number; line: string } | null | undefined;
       let result: T | undefined;
