@@ -390,6 +390,12 @@ Deno.test({
   },
 });
 
+if (!PG_AVAILABLE && Deno.env.get("CI") !== "true") {
+  console.log(
+    "skipped: PostgreSQL is not installed; the executable and the npm package on a PostgreSQL store",
+  );
+}
+
 Deno.test({
   name: "the executable and the npm package on Node work on a PostgreSQL store over TLS",
   // Under CI=true startPostgres throws when PostgreSQL is missing, so the test fails.

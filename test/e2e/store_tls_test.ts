@@ -27,6 +27,10 @@ async function within(seconds: number, args: string[], env?: Record<string, stri
   }
 }
 
+if (!PG_AVAILABLE && Deno.env.get("CI") !== "true") {
+  console.log("skipped: PostgreSQL is not installed; PostgreSQL over TLS");
+}
+
 Deno.test({
   name: "store: PostgreSQL over TLS, sslmode=require works and verify-full checks the certificate",
   ignore: !PG_AVAILABLE && Deno.env.get("CI") !== "true",
