@@ -18,6 +18,17 @@ export interface TestCluster {
   createDatabase(): Promise<string>;
   /** Stops the cluster and removes its folder. Idempotent. */
   stop(): Promise<void>;
+  /** With `{ tls: true }`: the self-signed certificate the server presents (for `CN=localhost`). */
+  certificate?: string;
+}
+
+/** Options for {@linkcode startPostgres}. */
+export interface StartOptions {
+  /**
+   * Serve TLS (`ssl=on`) with a self-signed certificate made by `openssl`
+   * for localhost and 127.0.0.1, and refuse TCP connections without it.
+   */
+  tls?: boolean;
 }
 
 /** The folder of the newest installed PostgreSQL's programs, or undefined. */
@@ -62,6 +73,34 @@ async function run(command: string, args: string[], options: { asPostgres: boole
   }
 }
 
+/** Makes server.crt and server.key in `dir` (the key 0600, the server's own) and returns the settings. */
+async function selfSignedCertificate(dir: string): Promise<string[]> {
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    "-keyout",
+    `${dir}/server.key`,
+    "-out",
+    `${dir}/server.crt`,
+  ], { asPostgres: false });
+  await Deno.chmod(`${dir}/server.key`, 0o600);
+  if (ROOT) {
+    await run("chown", ["postgres:postgres", `${dir}/server.key`, `${dir}/server.crt`], {
+      asPostgres: false,
+    });
+  }
+  return ["-c ssl=on", `-c ssl_cert_file=${dir}/server.crt`, `-c ssl_key_file=${dir}/server.key`];
+}
+
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -73,7 +112,7 @@ function freePort(): number {
  * Starts a throwaway cluster; undefined (with a message) when PostgreSQL
  * is not installed, or a thrown error under `CI=true`.
  */
-export async function startPostgres(): Promise<TestCluster | undefined> {
+export async function startPostgres(options: StartOptions = {}): Promise<TestCluster | undefined> {
   if (!BIN) {
     const message = "PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)";
     if (Deno.env.get("CI") === "true") throw new Error(`${message}: required under CI=true`);
@@ -97,7 +136,16 @@ export async function startPostgres(): Promise<TestCluster | undefined> {
   ], {
     asPostgres: true,
   });
+  const tls = options.tls ? await selfSignedCertificate(dir) : [];
+  if (options.tls) {
+    // TCP only over TLS: a client that connected at all used it.
+    await Deno.writeTextFile(
+      `${data}/pg_hba.conf`,
+      "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+    );
+  }
   const settings = [
+    ...tls,
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     `-c unix_socket_directories=${dir}`,
@@ -137,6 +185,7 @@ export async function startPostgres(): Promise<TestCluster | undefined> {
   const base = `postgres://postgres@127.0.0.1:${port}`;
   return {
     url: `${base}/postgres`,
+    ...(options.tls ? { certificate: `${dir}/server.crt` } : {}),
     async createDatabase() {
       const name = `labos_test_${++count}`;
       await run(

@@ -33,6 +33,7 @@ import {
 import { BUNDLE_FILE, compile, hostTarget } from "../../scripts/compile.ts";
 import { buildNpm } from "../../scripts/build_npm.ts";
 import { smoke, type SmokeCheck } from "../../scripts/smoke.ts";
+import { PG_AVAILABLE, startPostgres } from "../_pg.ts";
 
 const HOST: Target | undefined = TARGETS.find((target) => target.deno === hostTarget());
 const CACHE_ROOT = join(DIST_DIR, "test-cache");
@@ -386,6 +387,66 @@ Deno.test({
         tarball: join(dir, `labos-${denoConfig.version}.tgz`),
       },
     );
+  },
+});
+
+if (!PG_AVAILABLE && Deno.env.get("CI") !== "true") {
+  console.log(
+    "skipped: PostgreSQL is not installed; the executable and the npm package on a PostgreSQL store",
+  );
+}
+
+Deno.test({
+  name: "the executable and the npm package on Node work on a PostgreSQL store over TLS",
+  // Under CI=true startPostgres throws when PostgreSQL is missing, so the test fails.
+  ignore: !PG_AVAILABLE && Deno.env.get("CI") !== "true",
+  ...options,
+  async fn(t) {
+    const { binary, npm } = await ensureBuilt();
+    const cluster = await startPostgres({ tls: true });
+    if (!cluster) throw new Error("PostgreSQL is not available");
+    try {
+      const artifacts: [string, string[]][] = [["node", ["node", join(npm, "esm", "cli.mjs")]]];
+      if (HOST) artifacts.unshift(["executable", [binary]]);
+      for (const [label, command] of artifacts) {
+        await t.step(`${label}: init, status, experiments create and list`, async () => {
+          await withTemp(async (home) => {
+            const env = { LABOS_ACTOR: "tester", LABOS_CONFIG_HOME: home };
+            const plain = await cluster.createDatabase();
+            // The cluster refuses TCP without TLS: every command that works used it.
+            const store = `${plain}?sslmode=require`;
+            await execOk([...command, "--store", store, "init"], { cwd: home, env });
+            assertMatch(
+              await execOk([...command, "--store", store, "status"], { cwd: home, env }),
+              /^store {8}postgres:\/\/postgres@127\.0\.0\.1:\d+\/\S+ \(schema v\d+\)$/m,
+            );
+            const created = JSON.parse(
+              await execOk([
+                ...command,
+                "--json",
+                "--store",
+                store,
+                "experiments",
+                "create",
+                "--title",
+                `From the ${label}`,
+              ], { cwd: home, env }),
+            );
+            const verified = `${plain.replace("127.0.0.1", "localhost")}?sslmode=verify-full` +
+              `&sslrootcert=${encodeURIComponent(cluster.certificate!)}`;
+            const listed = JSON.parse(
+              await execOk([...command, "--json", "--store", verified, "experiments", "list"], {
+                cwd: home,
+                env,
+              }),
+            );
+            assertEquals(listed.map((item: { id: string }) => item.id), [created.id]);
+          });
+        });
+      }
+    } finally {
+      await cluster.stop();
+    }
   },
 });
 

@@ -29,6 +29,9 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
   "EAI_AGAIN",
 ]);
 
+// Node's codes for a server certificate that failed verification.
+const TLS_CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
+
 /**
  * The error for a connection that was not ready by the deadline, when the
  * driver kept trying (a server that accepts connections and closes them).
@@ -111,12 +114,22 @@ export function isSerializationFailure(error: unknown): boolean {
  * import { storeError } from "./_errors.ts";
  * const error = storeError(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }), "postgres://db/lab");
  * assert.ok(error instanceof LabosError && error.kind === "unavailable" && error.retryAfter === 5);
+ * const untrusted = Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+ * assert.match((storeError(untrusted, "postgres://db/lab") as Error).message, /^Cannot verify the TLS certificate of the PostgreSQL store at postgres:\/\/db\/lab: self-signed certificate/);
  * ```
  */
 export function storeError(error: unknown, location: string): unknown {
   if (error instanceof LabosError) return error;
   const state = sqlState(error);
   const message = oneLine(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && TLS_CERTIFICATE_CODE.test(code)) {
+    return new LabosError(
+      "unavailable",
+      `Cannot verify the TLS certificate of the PostgreSQL store at ${location}: ${message} (${code}); give its CA with "sslrootcert=<file>", or use "sslmode=require" to skip the check`,
+      { retryAfter: RETRY_AFTER_SECONDS, cause: error },
+    );
+  }
   if (isConnectionError(error) || isSerializationFailure(error)) {
     return new LabosError(
       "unavailable",

@@ -61,6 +61,7 @@ import {
   storeError,
 } from "./_errors.ts";
 import { Slots } from "./_slots.ts";
+import { type TlsSettings, tlsSettings } from "./_tls.ts";
 import { decodeRecord, rawRecord, toRow } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
 import { restoreInto, snapshotOf } from "./_snapshot.ts";
@@ -110,7 +111,7 @@ export class PostgresStorage implements LabStorage {
   readonly location: string;
   /** Where the manifest is: the `labos_meta` table. */
   readonly manifestLocation: string;
-  readonly #url: string;
+  readonly #tls: TlsSettings;
   readonly #poolMax: number;
   readonly #connectTimeout: number;
   readonly #now: () => Date;
@@ -144,7 +145,7 @@ export class PostgresStorage implements LabStorage {
         }: expected a number of seconds from 1 to 3600`,
       );
     }
-    this.#url = url;
+    this.#tls = tlsSettings(url);
     this.#poolMax = poolMax;
     this.#connectTimeout = connectTimeout;
     this.#now = options.now ?? (() => new Date());
@@ -155,7 +156,8 @@ export class PostgresStorage implements LabStorage {
   }
 
   #pool(): postgres.Sql {
-    return postgres(this.#url, {
+    return postgres(this.#tls.url, {
+      ...(this.#tls.ssl ? { ssl: this.#tls.ssl } : {}),
       max: this.#poolMax,
       connect_timeout: this.#connectTimeout,
       idle_timeout: 60,
