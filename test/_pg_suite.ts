@@ -15,6 +15,7 @@ import { startPostgres } from "./_pg.ts";
  * folder-only; single tests that do are marked `ignore: FOLDER_ONLY`.
  */
 export const PG_SUITE: readonly string[] = [
+  "src/service/_attachments_test.ts",
   "src/service/_collect_test.ts",
   "src/service/_gradebook_test.ts",
   "src/service/_scopes_test.ts",
