@@ -4,10 +4,51 @@
  *
  * @module
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { Unzip, type UnzipFile, UnzipInflate, Zip, ZipDeflate } from "fflate";
 
 const CHUNK = 1 << 20;
+
+/**
+ * Writes a zip beside `out` under a temporary name and syncs it: `fill` adds
+ * the entries. Returns the temporary file, for the caller to rename into
+ * place; on any error the temporary file is removed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as fs from "node:fs/promises";
+ * import { writeZipTemp } from "./_zip.ts";
+ * const out = `${await Deno.makeTempDir()}/a.zip`;
+ * const temp = await writeZipTemp(out, (zip) => zip.add("a.txt", [new Uint8Array([104, 105])]));
+ * await fs.rename(temp, out);
+ * assert.ok((await fs.stat(out)).size > 0);
+ * ```
+ */
+export async function writeZipTemp(
+  out: string,
+  fill: (zip: ZipWriter) => Promise<void>,
+): Promise<string> {
+  const temp = path.join(
+    path.dirname(out),
+    `.${path.basename(out)}.${randomBytes(6).toString("hex")}.tmp`,
+  );
+  const handle = await fs.open(temp, "wx");
+  try {
+    const zip = new ZipWriter(handle);
+    await fill(zip);
+    await zip.end();
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  return temp;
+}
 
 /** Writes a zip file entry by entry. */
 export class ZipWriter {

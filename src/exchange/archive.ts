@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { AuditHead } from "../audit/mod.ts";
@@ -18,7 +18,7 @@ import { concatBytes } from "../records/mod.ts";
 import { compareWithAudit, type LabStorage, type RestoreSink, storeNoun } from "../storage/mod.ts";
 import { VERSION } from "../version.ts";
 import type { ExchangeContext } from "./_upgrade.ts";
-import { readZip, ZipWriter } from "./_zip.ts";
+import { readZip, writeZipTemp } from "./_zip.ts";
 
 /** The manifest's name inside an archive. */
 export const ARCHIVE_MANIFEST = "labos-archive.json";
@@ -194,10 +194,7 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
         audit: { seq: verify.events, hash: verify.head },
         files: listed,
       };
-      const temp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString("hex")}.tmp`);
-      const handle = await fs.open(temp, "wx");
-      try {
-        const zip = new ZipWriter(handle);
+      const temp = await writeZipTemp(out, async (zip) => {
         await zip.add(ARCHIVE_MANIFEST, [
           new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
         ]);
@@ -211,14 +208,7 @@ export async function exportArchive(lab: ExchangeContext, outFile: string): Prom
             throw error;
           }
         }
-        await zip.end();
-        await handle.sync();
-      } catch (error) {
-        await handle.close();
-        await fs.rm(temp, { force: true });
-        throw error;
-      }
-      await handle.close();
+      });
       await fs.rename(temp, out);
       await fsyncDirectory(dir);
       return { file: out, files: listed.length, bytes: total, audit: manifest.audit, skipped };

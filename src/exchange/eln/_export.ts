@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { type AuditEvent, encodeEvent } from "../../audit/mod.ts";
@@ -20,7 +20,7 @@ import { tableRows } from "../../records/mod.ts";
 import type { LabStorage } from "../../storage/mod.ts";
 import { VERSION } from "../../version.ts";
 import type { ExchangeContext } from "../_upgrade.ts";
-import { ZipWriter } from "../_zip.ts";
+import { writeZipTemp } from "../_zip.ts";
 import { type Entity, METADATA_FILE } from "./_graph.ts";
 
 /** The RO-Crate version LabOS writes. */
@@ -126,11 +126,8 @@ export async function exportEln(
       }
     }
   }
-  const temp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await fs.open(temp, "wx");
   let bytes = 0;
-  try {
-    const zip = new ZipWriter(handle);
+  const temp = await writeZipTemp(out, async (zip) => {
     // Stored files are read a few ahead, so reading overlaps deflating and writing.
     const ahead = new Map<number, Promise<Uint8Array[]>>();
     const readAhead = (index: number) => {
@@ -195,14 +192,7 @@ export async function exportEln(
     await zip.add(`${rootName}/${METADATA_FILE}`, [
       encoder.encode(`${JSON.stringify(metadata, null, 1)}\n`),
     ]);
-    await zip.end();
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
+  });
   const sha256 = await fileSha256(temp);
   await lab.storage.transaction((tx) => {
     tx.audit({
