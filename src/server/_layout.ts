@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { storeNoun } from "../storage/mod.ts";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { VERSION } from "../version.ts";
@@ -172,7 +173,7 @@ export function pageHtml(ui: Ui, options: PageOptions): Html {
         </main>
         <footer class="site-footer">
     LabOS ${VERSION}${options.signedOut ? "" : html`
-      · acting as <strong>${ui.actor}</strong> · data folder <span
+      · acting as <strong>${ui.actor}</strong> · ${storeNoun(ui.dataDir).toLowerCase()} <span
         class="mono">${ui
           .dataDir}</span> · ${MODE_LABELS[ui.mode]} mode${ui.mode === "builder"
           ? html`

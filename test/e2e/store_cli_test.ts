@@ -197,6 +197,11 @@ Deno.test({
               const ok = await get();
               assertEquals(ok.status, 200);
               assertEquals((await ok.json()).items.length, 1);
+              // The panel's footer names the store, not a data folder.
+              const page = await fetch(`${server.origin}/`, {
+                headers: { authorization: `Bearer ${token}` },
+              });
+              assertMatch(await page.text(), /· store <span\s+class="mono">postgres:\/\//);
               await cluster.stop();
               const down = await get();
               assertEquals(down.status, 503);
