@@ -25,7 +25,6 @@ import {
   DATA_SCHEMA_VERSION,
   type DataManifest,
   isPostgresUrl,
-  type LabStorage,
   newFolderId,
   type Page,
 } from "../storage/mod.ts";
@@ -637,10 +636,8 @@ export class Lab {
     const { migrateDataFolder } = await import("../exchange/migrate.ts");
     if (!isPostgresUrl(this.dataDir)) return await migrateDataFolder(this.#lab, options);
     // The tables first (idempotent), so that the records can be read at all.
-    const store = unstamped(unscoped(this.#lab.storage)) as LabStorage & {
-      upgradeSchema(): Promise<{ from: number; to: number }>;
-    };
-    const storeSchema = options.dryRun ? undefined : await store.upgradeSchema();
+    const store = unstamped(unscoped(this.#lab.storage));
+    const storeSchema = options.dryRun ? undefined : await store.upgradeSchema?.();
     const report = await migrateDataFolder(this.#lab, options);
     return storeSchema ? { ...report, storeSchema } : report;
   }

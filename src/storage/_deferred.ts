@@ -1,7 +1,27 @@
-import type { LabStorage } from "./types.ts";
-
-/** Members that return an async iterable at once, so cannot wait for the storage. */
-const ITERABLES = new Set<PropertyKey>(["auditScan", "readBlob", "listBlobs"]);
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditExport,
+  AuditFilter,
+  AuditHead,
+  ScanOptions,
+  VerifyResult,
+} from "../audit/mod.ts";
+import { LabosError } from "../errors.ts";
+import type { RecordOf, RecordType, SummaryOf } from "../records/mod.ts";
+import type {
+  BlobInfo,
+  DataManifest,
+  LabStorage,
+  Page,
+  PutBlobOptions,
+  RawRecords,
+  RecordQuery,
+  RestoreSink,
+  Snapshot,
+  StorageCheck,
+  StorageTransaction,
+} from "./types.ts";
 
 /**
  * A storage built on first use by `load` (for example after a dynamic
@@ -30,48 +50,144 @@ const ITERABLES = new Set<PropertyKey>(["auditScan", "readBlob", "listBlobs"]);
  * ```
  */
 export function deferredStorage(location: string, load: () => Promise<LabStorage>): LabStorage {
-  let built: LabStorage | undefined;
-  let loading: Promise<LabStorage> | undefined;
-  const storage = (): Promise<LabStorage> => {
-    loading ??= load().then((value) => (built = value), (error) => {
-      loading = undefined;
+  return new DeferredStorage(location, load);
+}
+
+/** Every member waits for the storage, then is the built storage's own. */
+class DeferredStorage implements LabStorage {
+  readonly #location: string;
+  readonly #load: () => Promise<LabStorage>;
+  #built: LabStorage | undefined;
+  #loading: Promise<LabStorage> | undefined;
+
+  constructor(location: string, load: () => Promise<LabStorage>) {
+    this.#location = location;
+    this.#load = load;
+  }
+
+  get location(): string {
+    return this.#built?.location ?? this.#location;
+  }
+
+  get manifestLocation(): string {
+    return this.#built?.manifestLocation ?? this.#location;
+  }
+
+  #storage(): Promise<LabStorage> {
+    this.#loading ??= this.#load().then((value) => (this.#built = value), (error) => {
+      this.#loading = undefined;
       throw error;
     });
-    return loading;
-  };
-  return new Proxy({} as LabStorage, {
-    get(_target, property) {
-      if (built) {
-        const value = Reflect.get(built, property, built);
-        return typeof value === "function" ? value.bind(built) : value;
-      }
-      if (property === "location" || property === "manifestLocation") return location;
-      if (property === "close") {
-        return async () => {
-          if (loading) await (await loading.catch(() => undefined))?.close();
-        };
-      }
-      if (property === "locate") {
-        // Only messages use it, after a call that built the storage.
-        return (type: string, id: string) => `${location} ${type} ${id}`;
-      }
-      if (typeof property === "symbol" || property === "then") return undefined;
-      if (ITERABLES.has(property)) {
-        return async function* (...args: unknown[]) {
-          const target = await storage() as unknown as Record<
-            PropertyKey,
-            (...a: unknown[]) => AsyncIterable<unknown>
-          >;
-          yield* target[property](...args);
-        };
-      }
-      return async (...args: unknown[]) => {
-        const target = await storage() as unknown as Record<
-          PropertyKey,
-          (...a: unknown[]) => unknown
-        >;
-        return await target[property](...args);
-      };
-    },
-  });
+    return this.#loading;
+  }
+
+  async manifest(): Promise<DataManifest | undefined> {
+    return await (await this.#storage()).manifest();
+  }
+  async rawManifest(): Promise<Record<string, unknown> | undefined> {
+    return await (await this.#storage()).rawManifest();
+  }
+  async initialize(
+    manifest: DataManifest,
+    event: AuditEventInput,
+    options?: { force?: boolean },
+  ): Promise<{ created: boolean; manifest: DataManifest }> {
+    return await (await this.#storage()).initialize(manifest, event, options);
+  }
+  async get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
+    return await (await this.#storage()).get(type, id);
+  }
+  async list<K extends RecordType>(
+    type: K,
+    query?: RecordQuery<RecordOf[K]>,
+  ): Promise<Page<RecordOf[K]>> {
+    return await (await this.#storage()).list(type, query);
+  }
+  async getSummary<K extends RecordType>(type: K, id: string): Promise<SummaryOf[K]> {
+    return await (await this.#storage()).getSummary(type, id);
+  }
+  async listSummaries<K extends RecordType>(
+    type: K,
+    query?: RecordQuery<SummaryOf[K]>,
+  ): Promise<Page<SummaryOf[K]>> {
+    return await (await this.#storage()).listSummaries(type, query);
+  }
+  async count(type: RecordType): Promise<number> {
+    return await (await this.#storage()).count(type);
+  }
+  locate(type: RecordType, id: string): string {
+    // Only messages use it, after a call that built the storage.
+    return this.#built?.locate(type, id) ?? `${this.#location} ${type} ${id}`;
+  }
+  async auditHead(): Promise<AuditHead> {
+    return await (await this.#storage()).auditHead();
+  }
+  async auditList(filter?: AuditFilter): Promise<Page<AuditEvent>> {
+    return await (await this.#storage()).auditList(filter);
+  }
+  async *auditScan(options?: ScanOptions): AsyncIterable<AuditEvent> {
+    yield* (await this.#storage()).auditScan(options);
+  }
+  async verifyAudit(): Promise<VerifyResult> {
+    return await (await this.#storage()).verifyAudit();
+  }
+  async exportAudit(outFile: string): Promise<AuditExport> {
+    return await (await this.#storage()).exportAudit(outFile);
+  }
+  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    return await (await this.#storage()).transaction(fn);
+  }
+  async rawRecords(): Promise<RawRecords> {
+    return await (await this.#storage()).rawRecords();
+  }
+  async backup(stamp: string): Promise<string> {
+    return await (await this.#storage()).backup(stamp);
+  }
+  async needsReindex(type: RecordType): Promise<boolean> {
+    return await (await this.#storage()).needsReindex(type);
+  }
+  async attachmentHash(name: string): Promise<string | undefined> {
+    return await (await this.#storage()).attachmentHash(name);
+  }
+  async attach(name: string, sourceFile: string): Promise<void> {
+    return await (await this.#storage()).attach(name, sourceFile);
+  }
+  async putBlob(
+    source: AsyncIterable<Uint8Array> | Uint8Array,
+    options?: PutBlobOptions,
+  ): Promise<BlobInfo> {
+    return await (await this.#storage()).putBlob(source, options);
+  }
+  async *readBlob(sha256: string): AsyncIterable<Uint8Array> {
+    yield* (await this.#storage()).readBlob(sha256);
+  }
+  async blobSize(sha256: string): Promise<number | undefined> {
+    return await (await this.#storage()).blobSize(sha256);
+  }
+  async *listBlobs(): AsyncIterable<string> {
+    yield* (await this.#storage()).listBlobs();
+  }
+  async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
+    return await (await this.#storage()).check(options);
+  }
+  async snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    return await (await this.#storage()).snapshot(fn);
+  }
+  async restore<T>(
+    fill: (sink: RestoreSink) => Promise<T>,
+    options: { context: string },
+  ): Promise<T> {
+    return await (await this.#storage()).restore(fill, options);
+  }
+  async upgradeSchema(): Promise<{ from: number; to: number }> {
+    const storage = await this.#storage();
+    if (storage.upgradeSchema === undefined) {
+      throw new LabosError("internal", `The store at ${this.location} has no tables to upgrade`);
+    }
+    return await storage.upgradeSchema();
+  }
+  /** Closes the storage if it was built; builds nothing. */
+  async close(): Promise<void> {
+    if (this.#loading) await (await this.#loading.catch(() => undefined))?.close();
+  }
 }

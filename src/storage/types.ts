@@ -276,6 +276,8 @@ export interface LabStorage {
    * `context` starts the error messages.
    */
   restore<T>(fill: (sink: RestoreSink) => Promise<T>, options: { context: string }): Promise<T>;
+  /** Upgrades the store's own tables to this release, idempotently (a database store; the data folder has none). */
+  upgradeSchema?(): Promise<{ from: number; to: number }>;
   /** Releases connections/pools. Folder: no-op. Idempotent. */
   close(): Promise<void>;
 }
