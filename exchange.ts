@@ -12,11 +12,10 @@
  * import { openLab } from "@labos/labos";
  * import type { ArchiveExport, DoctorReport } from "@labos/labos/exchange";
  *
- * const dataDir = await Deno.makeTempDir();
- * const lab = openLab({ dataDir, actor: "alice" });
+ * const lab = openLab({ dataDir: await Deno.makeTempDir(), actor: "alice" });
  * await lab.init();
  * await lab.createExperiment({ title: "Calorimetry" });
- * const backup: ArchiveExport = await lab.exportArchive(`${dataDir}.zip`);
+ * const backup: ArchiveExport = await lab.exportArchive(`${await Deno.makeTempDir()}/backup.zip`);
  * assert.deepEqual(backup.audit, await lab.auditHead());
  * const report: DoctorReport = await lab.doctor();
  * assert.ok(report.ok);

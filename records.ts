@@ -53,7 +53,7 @@ export type {
   StoredToken,
   User,
 } from "./src/records/mod.ts";
-export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/mod.ts";
+export { tableColumn, tableRows, type TableRowsOptions } from "./src/records/table.ts";
 export type { LineageEdge, LineageGraph, LineageKind, LineageNode } from "./src/plots/mod.ts";
 export type { DisplayOptions, ShownValue } from "./src/service/mod.ts";
 export type { DisplayMode } from "./src/config/mod.ts";
