@@ -7,7 +7,7 @@
  */
 import * as z from "zod";
 import { AuditEventSchema } from "./audit/schema.ts";
-import { ConfigFileSchema } from "./config/mod.ts";
+import { configFileSchema } from "./config/mod.ts";
 import { RECORD_ZOD_SCHEMAS } from "./records/schemas.ts";
 import { MANIFEST_ZOD_SCHEMA } from "./plugins/mod.ts";
 import { TEMPLATE_ZOD_SCHEMA } from "./templates/mod.ts";
@@ -39,7 +39,7 @@ export function publishedSchemas(): Record<string, Record<string, unknown>> {
     "job": publish("job", "LabOS job record", RECORD_ZOD_SCHEMAS.job),
     "attachment": publish("attachment", "LabOS attachment record", RECORD_ZOD_SCHEMAS.attachment),
     "audit-event": publish("audit-event", "LabOS audit event (log format v1)", AuditEventSchema),
-    "labos-config": publish("labos-config", "LabOS labos.jsonc", ConfigFileSchema),
+    "labos-config": publish("labos-config", "LabOS labos.jsonc", configFileSchema()),
     "template": publish("template", "LabOS experiment template", TEMPLATE_ZOD_SCHEMA),
     "labos-module": publish(
       "labos-module",

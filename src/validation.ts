@@ -446,3 +446,25 @@ export function closeObjects<T>(schema: T): T {
   }
   return copy as T;
 }
+
+/**
+ * A schema (or anything else) built on the first call and kept. zod 4 builds
+ * a schema's checks as it is declared, so schemas declared at the top of a
+ * module cost every command that loads it, used or not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { z } from "zod";
+ * import { lazy } from "./validation.ts";
+ * let built = 0;
+ * const schema = lazy(() => (built++, z.number().min(1)));
+ * assert.equal(built, 0);
+ * assert.equal(schema(), schema());
+ * assert.equal(built, 1);
+ * ```
+ */
+export function lazy<T>(build: () => T): () => T {
+  let value: { built: T } | undefined;
+  return () => (value ??= { built: build() }).built;
+}

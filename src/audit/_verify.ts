@@ -19,7 +19,7 @@ import {
   readHeadFile,
   storedHash,
 } from "./_format.ts";
-import { type RangeResult, scanRanges } from "./_parallel.ts";
+import type { RangeResult } from "./_parallel.ts";
 import {
   checkLine,
   newState,
@@ -90,6 +90,8 @@ export async function verifyLogFile(
       (workers >= 1 || options.forceRanges) &&
       size >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES)
     ) {
+      // Loaded here: its node:worker_threads would cost every command's start-up.
+      const { scanRanges } = await import("./_parallel.ts");
       const ranges = await scanRanges(logFile, {
         size,
         workers,

@@ -7,7 +7,7 @@ import * as z from "zod";
 import { readAsset } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
-import { formatIssues, toFieldIssues } from "../validation.ts";
+import { formatIssues, lazy, toFieldIssues } from "../validation.ts";
 import { isConfigTrusted } from "./_trust.ts";
 
 /** The name of the project configuration file, looked up in the working directory. */
@@ -71,100 +71,121 @@ export interface PluginEntry {
 }
 
 const MODULE_KEY_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
-const MODULE_KEY = z.string()
-  .refine((key) => MODULE_KEY_PATTERN.test(key), 'must look like "domain.name"')
-  .meta({ pattern: MODULE_KEY_PATTERN.source });
-const UNITS = z.record(z.string().min(1), z.string().min(1).max(40));
+// The schemas are built on first use (see lazy): most runs have no labos.jsonc to check.
+const MODULE_KEY = lazy(() =>
+  z.string()
+    .refine((key) => MODULE_KEY_PATTERN.test(key), 'must look like "domain.name"')
+    .meta({ pattern: MODULE_KEY_PATTERN.source })
+);
+const UNITS = lazy(() => z.record(z.string().min(1), z.string().min(1).max(40)));
 
-const RegistryDefaultsSchema = z.strictObject({
-  $schema: z.string().optional(),
-  modules: z.strictObject({ disabled: z.array(MODULE_KEY) }),
-  plugins: z.strictObject({
-    timeoutMs: z.int().min(1),
-    maxOutputBytes: z.int().min(1),
-    maxStderrBytes: z.int().min(0),
-  }),
-  display: z.strictObject({
-    mode: z.enum(DISPLAY_MODES),
-    significantFigures: z.int().min(1).max(15),
-    decimalPlaces: z.int().min(0).max(12).nullable(),
-    units: UNITS,
-  }),
-});
+const registryDefaultsSchema = lazy(() =>
+  z.strictObject({
+    $schema: z.string().optional(),
+    modules: z.strictObject({ disabled: z.array(MODULE_KEY()) }),
+    plugins: z.strictObject({
+      timeoutMs: z.int().min(1),
+      maxOutputBytes: z.int().min(1),
+      maxStderrBytes: z.int().min(0),
+    }),
+    display: z.strictObject({
+      mode: z.enum(DISPLAY_MODES),
+      significantFigures: z.int().min(1).max(15),
+      decimalPlaces: z.int().min(0).max(12).nullable(),
+      units: UNITS(),
+    }),
+  })
+);
 
-/** Schema of `labos.jsonc`. */
-export const ConfigFileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  dataDir: z.string().min(1).optional().describe(
-    "The data folder, relative to this file. Default: ./data",
-  ),
-  store: z.string().min(1).optional().describe(
-    "The store: a postgres:// or postgresql:// URL selects a PostgreSQL database instead of the data folder",
-  ),
-  storePoolMax: z.int().min(2).max(1000).optional().describe(
-    "The most connections to the PostgreSQL store per LabOS process. Default: 10",
-  ),
-  templates: z.array(z.string().min(1)).optional().describe(
-    "The lab's own experiment templates: JSONC files, relative to this file",
-  ),
-  plugins: z.array(
-    z.union([
-      z.string().min(1),
-      z.strictObject({
-        path: z.string().min(1).describe("The plugin, as in the short form"),
-        timeoutMs: z.int().min(1).max(3_600_000).optional().describe(
-          "Time limit of one run of an executable plugin, in ms",
-        ),
-        maxOutputBytes: z.int().min(1).max(1_073_741_824).optional().describe(
-          "The largest answer accepted from an executable plugin, in bytes",
-        ),
-      }),
-    ]),
-  ).optional().describe(
-    "Plugins: a module file (.ts, .js, .mjs), a folder or labos-module.json manifest (paths relative to this file), or a package such as npm:labos-module-x",
-  ),
-  modules: z.strictObject({
-    enabled: z.array(MODULE_KEY).optional().describe(
-      "The built-in modules to enable, replacing the default list",
+function buildConfigFileSchema() {
+  return z.strictObject({
+    $schema: z.string().optional(),
+    dataDir: z.string().min(1).optional().describe(
+      "The data folder, relative to this file. Default: ./data",
     ),
-    disabled: z.array(MODULE_KEY).optional().describe(
-      "Modules to leave out, built-in or from plugins",
+    store: z.string().min(1).optional().describe(
+      "The store: a postgres:// or postgresql:// URL selects a PostgreSQL database instead of the data folder",
     ),
-  }).optional(),
-  display: z.strictObject({
-    mode: z.enum(DISPLAY_MODES).optional().describe("The control panel's starting mode"),
-    significantFigures: z.int().min(1).max(15).optional().describe(
-      "Significant figures for displayed numbers. Default: 4",
+    storePoolMax: z.int().min(2).max(1000).optional().describe(
+      "The most connections to the PostgreSQL store per LabOS process. Default: 10",
     ),
-    decimalPlaces: z.int().min(0).max(12).nullable().optional().describe(
-      "Fixed decimal places instead of significant figures; null for significant figures",
+    templates: z.array(z.string().min(1)).optional().describe(
+      "The lab's own experiment templates: JSONC files, relative to this file",
     ),
-    units: UNITS.optional().describe(
-      'Preferred unit labels by quantity, merged over the defaults, e.g. { "temperature": "K" }',
+    plugins: z.array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          path: z.string().min(1).describe("The plugin, as in the short form"),
+          timeoutMs: z.int().min(1).max(3_600_000).optional().describe(
+            "Time limit of one run of an executable plugin, in ms",
+          ),
+          maxOutputBytes: z.int().min(1).max(1_073_741_824).optional().describe(
+            "The largest answer accepted from an executable plugin, in bytes",
+          ),
+        }),
+      ]),
+    ).optional().describe(
+      "Plugins: a module file (.ts, .js, .mjs), a folder or labos-module.json manifest (paths relative to this file), or a package such as npm:labos-module-x",
     ),
-  }).optional(),
-  limits: z.strictObject({
-    datasetBytes: z.int().min(1).max(256 * 1024 * 1024).optional().describe(
-      "The largest CSV file imported as a dataset, in bytes; the panel's upload limit follows. Default: 67108864 (64 MiB)",
-    ),
-    datasetCells: z.int().min(1).max(100_000_000).optional().describe(
-      "The most cells (columns × rows) of an imported table. Default: 20000000",
-    ),
-  }).optional(),
-  attachments: z.strictObject({
-    maxBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe(
-      "The largest file attached to an experiment, in bytes (LABOS_ATTACHMENT_MAX_BYTES overrides it). Default: 104857600 (100 MiB)",
-    ),
-  }).optional(),
-  server: z.strictObject({
-    sessionHours: z.number().min(0.05).max(720).optional().describe(
-      "How long a login session of the control panel lasts, in hours. Default: 12",
-    ),
-  }).optional(),
-});
+    modules: z.strictObject({
+      enabled: z.array(MODULE_KEY()).optional().describe(
+        "The built-in modules to enable, replacing the default list",
+      ),
+      disabled: z.array(MODULE_KEY()).optional().describe(
+        "Modules to leave out, built-in or from plugins",
+      ),
+    }).optional(),
+    display: z.strictObject({
+      mode: z.enum(DISPLAY_MODES).optional().describe("The control panel's starting mode"),
+      significantFigures: z.int().min(1).max(15).optional().describe(
+        "Significant figures for displayed numbers. Default: 4",
+      ),
+      decimalPlaces: z.int().min(0).max(12).nullable().optional().describe(
+        "Fixed decimal places instead of significant figures; null for significant figures",
+      ),
+      units: UNITS().optional().describe(
+        'Preferred unit labels by quantity, merged over the defaults, e.g. { "temperature": "K" }',
+      ),
+    }).optional(),
+    limits: z.strictObject({
+      datasetBytes: z.int().min(1).max(256 * 1024 * 1024).optional().describe(
+        "The largest CSV file imported as a dataset, in bytes; the panel's upload limit follows. Default: 67108864 (64 MiB)",
+      ),
+      datasetCells: z.int().min(1).max(100_000_000).optional().describe(
+        "The most cells (columns × rows) of an imported table. Default: 20000000",
+      ),
+    }).optional(),
+    attachments: z.strictObject({
+      maxBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe(
+        "The largest file attached to an experiment, in bytes (LABOS_ATTACHMENT_MAX_BYTES overrides it). Default: 104857600 (100 MiB)",
+      ),
+    }).optional(),
+    server: z.strictObject({
+      sessionHours: z.number().min(0.05).max(720).optional().describe(
+        "How long a login session of the control panel lasts, in hours. Default: 12",
+      ),
+    }).optional(),
+  });
+}
+
+/** The zod schema of `labos.jsonc`. */
+export type ConfigFileSchema = ReturnType<typeof buildConfigFileSchema>;
+
+/**
+ * The schema of `labos.jsonc`, built on first use.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configFileSchema } from "./mod.ts";
+ * assert.equal(configFileSchema().safeParse({ dataDir: "" }).success, false);
+ * ```
+ */
+export const configFileSchema: () => ConfigFileSchema = lazy(buildConfigFileSchema);
 
 /** The content of `labos.jsonc`. */
-export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type ConfigFile = z.infer<ConfigFileSchema>;
 
 /** Where each setting came from, by dotted setting name. */
 export interface ConfigSources {
@@ -492,9 +513,9 @@ const REGISTRY_DEFAULTS_FILE = "assets/defaults/registry.jsonc";
  */
 export function checkRegistryDefaults(text: string): RegistryDefaults {
   const value = parseJsoncText(text, REGISTRY_DEFAULTS_FILE);
-  const result = RegistryDefaultsSchema.safeParse(value);
+  const result = registryDefaultsSchema().safeParse(value);
   if (!result.success) {
-    const issues = toFieldIssues(result.error, value, { schema: RegistryDefaultsSchema });
+    const issues = toFieldIssues(result.error, value, { schema: registryDefaultsSchema() });
     throw new LabosError("internal", `Invalid ${REGISTRY_DEFAULTS_FILE}: ${formatIssues(issues)}`, {
       issues,
     });
@@ -522,9 +543,10 @@ export function readConfigFile(file: string): ConfigFile {
 
 function parseConfigText(text: string, file: string): ConfigFile {
   const value = parseJsoncText(text, file);
-  const result = ConfigFileSchema.safeParse(value);
+  const schema = configFileSchema();
+  const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = toFieldIssues(result.error, value, { schema: ConfigFileSchema });
+    const issues = toFieldIssues(result.error, value, { schema });
     throw new LabosError("invalid", `Invalid ${file}: ${formatIssues(issues)}`, { issues });
   }
   return result.data;

@@ -1,12 +1,16 @@
 import * as z from "zod";
 import type { Schema } from "../modules/contract.ts";
+import { lazy } from "../validation.ts";
 import { ID_PATTERN } from "./ids.ts";
 
 /** The record schema version written by this release. */
 export const RECORD_SCHEMA_VERSION = 2;
 
-const timestamp = z.iso.datetime({ offset: false, precision: 3 }).describe(
-  "RFC 3339 UTC timestamp with milliseconds",
+// Every schema is built on first use (see lazy): a command validates one or two record types.
+const timestamp = lazy(() =>
+  z.iso.datetime({ offset: false, precision: 3 }).describe(
+    "RFC 3339 UTC timestamp with milliseconds",
+  )
 );
 
 function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig" | "att"): z.ZodString {
@@ -16,29 +20,24 @@ function idOf(prefix: "exp" | "ds" | "job" | "usr" | "ses" | "sig" | "att"): z.Z
   );
 }
 
-/** Experiment id schema (`exp_…`). */
-export const ExperimentId: z.ZodString = idOf("exp");
-/** Dataset id schema (`ds_…`). */
-export const DatasetId: z.ZodString = idOf("ds");
-/** Job id schema (`job_…`). */
-export const JobId: z.ZodString = idOf("job");
-/** Signature id schema (`sig_…`). */
-export const SignatureId: z.ZodString = idOf("sig");
-/** User id schema (`usr_…`). */
-export const UserId: z.ZodString = idOf("usr");
-/** Session id schema (`ses_…`). */
-export const SessionId: z.ZodString = idOf("ses");
-/** Attachment id schema (`att_…`). */
-export const AttachmentId: z.ZodString = idOf("att");
+const ids = lazy(() => ({
+  experiment: idOf("exp"),
+  dataset: idOf("ds"),
+  job: idOf("job"),
+  signature: idOf("sig"),
+  user: idOf("usr"),
+  session: idOf("ses"),
+  attachment: idOf("att"),
+}));
 
-const base = {
+const base = lazy(() => ({
   schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
-  createdAt: timestamp,
-  updatedAt: timestamp,
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
   createdBy: z.string().min(1).max(200),
   legacyId: z.string().min(1).max(200).optional(),
   legacy: z.record(z.string(), z.unknown()).optional(),
-};
+}));
 
 /** An experiment lifecycle state. */
 export type ExperimentStatus = "draft" | "running" | "completed" | "failed" | "archived";
@@ -64,9 +63,11 @@ export const EXPERIMENT_TRANSITIONS: Readonly<
   archived: [],
 };
 
-const tag = z.string().min(1).max(64).regex(
-  /^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u,
-  'must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit',
+const tag = lazy(() =>
+  z.string().min(1).max(64).regex(
+    /^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u,
+    'must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit',
+  )
 );
 
 /** Fields every record carries. */
@@ -131,59 +132,64 @@ export interface ExperimentSource {
   dateModified?: string;
 }
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
+const sha256Hex = lazy(() => z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256"));
 
-const experimentSourceObject = z.strictObject({
-  format: z.literal("eln"),
-  fileSha256: sha256Hex,
-  publisher: z.string().min(1).max(500).optional(),
-  originalId: z.string().min(1).max(2000),
-  authors: z.array(z.string().min(1).max(500)).max(1000).optional(),
-  dateCreated: z.string().min(1).max(100).optional(),
-  dateModified: z.string().min(1).max(100).optional(),
-});
-
-const experimentObject = z.strictObject({
-  ...base,
-  id: ExperimentId,
-  title: z.string().trim().min(1).max(200),
-  purpose: z.string().max(5000),
-  owner: z.string().min(1).max(200),
-  sharedWith: z.array(z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, "must be a username")).max(
-    200,
-  ).optional(),
-  status: z.enum(EXPERIMENT_STATUSES),
-  tags: z.array(tag).max(50),
-  template: z.string().min(1).max(200).optional(),
-  jobIds: z.array(JobId),
-  datasetIds: z.array(DatasetId),
-  attachmentIds: z.array(AttachmentId).optional(),
-  source: experimentSourceObject.optional(),
-});
-
-/** Schema of an experiment record. */
-export const ExperimentSchema: Schema<Experiment> = experimentObject;
-
-/** Where an imported dataset came from. */
-const SourceFileSchema = z.strictObject({
-  fileName: z.string().min(1),
-  sizeBytes: z.int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  eln: z.strictObject({
+const experimentSourceObject = lazy(() =>
+  z.strictObject({
     format: z.literal("eln"),
-    fileSha256: sha256Hex,
+    fileSha256: sha256Hex(),
     publisher: z.string().min(1).max(500).optional(),
     originalId: z.string().min(1).max(2000),
-  }).optional(),
-});
+    authors: z.array(z.string().min(1).max(500)).max(1000).optional(),
+    dateCreated: z.string().min(1).max(100).optional(),
+    dateModified: z.string().min(1).max(100).optional(),
+  })
+);
+
+const experimentObject = lazy(() =>
+  z.strictObject({
+    ...base(),
+    id: ids().experiment,
+    title: z.string().trim().min(1).max(200),
+    purpose: z.string().max(5000),
+    owner: z.string().min(1).max(200),
+    sharedWith: z.array(z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, "must be a username")).max(
+      200,
+    ).optional(),
+    status: z.enum(EXPERIMENT_STATUSES),
+    tags: z.array(tag()).max(50),
+    template: z.string().min(1).max(200).optional(),
+    jobIds: z.array(ids().job),
+    datasetIds: z.array(ids().dataset),
+    attachmentIds: z.array(ids().attachment).optional(),
+    source: experimentSourceObject().optional(),
+  })
+);
+
+/** Where an imported dataset came from. */
+const SourceFileSchema = lazy(() =>
+  z.strictObject({
+    fileName: z.string().min(1),
+    sizeBytes: z.int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    eln: z.strictObject({
+      format: z.literal("eln"),
+      fileSha256: sha256Hex(),
+      publisher: z.string().min(1).max(500).optional(),
+      originalId: z.string().min(1).max(2000),
+    }).optional(),
+  })
+);
 
 /** A column of an imported table. */
-const ColumnSchema = z.strictObject({
-  name: z.string().min(1),
-  type: z.enum(["number", "integer", "boolean", "date", "string"]),
-  unit: z.string().min(1).optional(),
-  header: z.string().min(1).optional(),
-});
+const ColumnSchema = lazy(() =>
+  z.strictObject({
+    name: z.string().min(1),
+    type: z.enum(["number", "integer", "boolean", "date", "string"]),
+    unit: z.string().min(1).optional(),
+    header: z.string().min(1).optional(),
+  })
+);
 
 /** A column of an imported table. */
 export interface DatasetColumn {
@@ -290,14 +296,14 @@ export interface Dataset extends RecordBase {
 /** A dataset without its table's values, as lists return it (see `LabStorage.listSummaries`). */
 export type DatasetSummary = Omit<Dataset, "table"> & { table?: DatasetTableSummary };
 
-const cell = z.union([z.number(), z.boolean(), z.string(), z.null()]);
+const cell = lazy(() => z.union([z.number(), z.boolean(), z.string(), z.null()]));
 
-const tableSummaryShape = {
-  columns: z.array(ColumnSchema),
+const tableSummaryShape = lazy(() => ({
+  columns: z.array(ColumnSchema()),
   rowCount: z.int().nonnegative(),
   delimiter: z.string(),
   lineJumps: z.array(z.tuple([z.int().nonnegative(), z.int().positive()])).optional(),
-};
+}));
 
 function isCell(value: unknown): boolean {
   return value === null || typeof value === "string" || typeof value === "boolean" ||
@@ -305,11 +311,13 @@ function isCell(value: unknown): boolean {
 }
 
 // A table holds millions of cells: one loop checks them, not a zod schema per cell.
-const cellColumns = z.custom<Cell[][]>(
-  (value) =>
-    Array.isArray(value) &&
-    value.every((column) => Array.isArray(column) && column.every(isCell)),
-  "must be an array of columns, each an array of numbers, booleans, strings and nulls",
+const cellColumns = lazy(() =>
+  z.custom<Cell[][]>(
+    (value) =>
+      Array.isArray(value) &&
+      value.every((column) => Array.isArray(column) && column.every(isCell)),
+    "must be an array of columns, each an array of numbers, booleans, strings and nulls",
+  )
 );
 
 function checkTableShape(
@@ -344,19 +352,19 @@ export const DATASET_KINDS: readonly ["imported", "module-output", "collected"] 
   "collected",
 ];
 
-const datasetShape = {
-  ...base,
-  id: DatasetId,
+const datasetShape = lazy(() => ({
+  ...base(),
+  id: ids().dataset,
   title: z.string().min(1).max(200),
   kind: z.enum(DATASET_KINDS),
-  experimentId: ExperimentId.nullable(),
-  parentIds: z.array(DatasetId),
-  source: SourceFileSchema.optional(),
-};
+  experimentId: ids().experiment.nullable(),
+  parentIds: z.array(ids().dataset),
+  source: SourceFileSchema().optional(),
+}));
 
-const datasetTail = {
+const datasetTail = lazy(() => ({
   provenance: z.strictObject({
-    jobId: JobId,
+    jobId: ids().job,
     module: z.string().min(1),
     moduleVersion: z.string().min(1),
     moduleSource: z.string().min(1),
@@ -366,8 +374,8 @@ const datasetTail = {
   collection: z.strictObject({
     fields: z.array(z.strictObject({ path: z.string().min(1), column: z.string().min(1) })),
     jobs: z.array(z.strictObject({
-      jobId: JobId,
-      datasetId: DatasetId,
+      jobId: ids().job,
+      datasetId: ids().dataset,
       module: z.string().min(1),
       moduleVersion: z.string().min(1),
       outputHash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -375,35 +383,35 @@ const datasetTail = {
   }).optional(),
   output: z.unknown().optional(),
   outputHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-};
+}));
 
 // The JSON Schema shape: every cell described.
-const datasetObject = z.strictObject({
-  ...datasetShape,
-  table: z.strictObject({ ...tableSummaryShape, values: z.array(z.array(cell)) })
-    .superRefine(checkTableShape).optional(),
-  ...datasetTail,
-});
+const datasetObject = lazy(() =>
+  z.strictObject({
+    ...datasetShape(),
+    table: z.strictObject({ ...tableSummaryShape(), values: z.array(z.array(cell())) })
+      .superRefine(checkTableShape).optional(),
+    ...datasetTail(),
+  })
+);
 
 // The same record, with the cells checked by one loop.
-const datasetParser = z.strictObject({
-  ...datasetShape,
-  table: z.strictObject({ ...tableSummaryShape, values: cellColumns })
-    .superRefine(checkTableShape).optional(),
-  ...datasetTail,
-});
+const datasetParser = lazy(() =>
+  z.strictObject({
+    ...datasetShape(),
+    table: z.strictObject({ ...tableSummaryShape(), values: cellColumns() })
+      .superRefine(checkTableShape).optional(),
+    ...datasetTail(),
+  })
+);
 
-const datasetSummaryObject = z.strictObject({
-  ...datasetShape,
-  table: z.strictObject(tableSummaryShape).optional(),
-  ...datasetTail,
-});
-
-/** Schema of a dataset record. */
-export const DatasetSchema: Schema<Dataset> = datasetParser;
-
-/** Schema of a dataset summary: a dataset without its table's values. */
-export const DatasetSummarySchema: Schema<DatasetSummary> = datasetSummaryObject;
+const datasetSummaryObject = lazy(() =>
+  z.strictObject({
+    ...datasetShape(),
+    table: z.strictObject(tableSummaryShape()).optional(),
+    ...datasetTail(),
+  })
+);
 
 /** A job state. */
 export type JobStatus = "queued" | "running" | "succeeded" | "failed";
@@ -516,53 +524,54 @@ export interface InputConversion {
   offset?: number;
 }
 
-const InputConversionSchema = z.strictObject({
-  field: z.string().min(1),
-  column: z.string().min(1).optional(),
-  from: z.string().min(1),
-  to: z.string().min(1),
-  factor: z.number(),
-  offset: z.number().optional(),
-});
+const InputConversionSchema = lazy(() =>
+  z.strictObject({
+    field: z.string().min(1),
+    column: z.string().min(1).optional(),
+    from: z.string().min(1),
+    to: z.string().min(1),
+    factor: z.number(),
+    offset: z.number().optional(),
+  })
+);
 
-const jobObject = z.strictObject({
-  ...base,
-  id: JobId,
-  module: z.string().min(1),
-  moduleVersion: z.string().min(1),
-  moduleSource: z.string().min(1),
-  status: z.enum(JOB_STATUSES),
-  input: z.unknown(),
-  inputHash: z.string().regex(/^[0-9a-f]{64}$/),
-  experimentId: ExperimentId.nullable(),
-  inputDatasetIds: z.array(DatasetId),
-  outputDatasetId: DatasetId.nullable(),
-  outputHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
-  retryOf: JobId.nullable(),
-  labosVersion: z.string().min(1),
-  queuedAt: timestamp,
-  startedAt: timestamp.nullable(),
-  finishedAt: timestamp.nullable(),
-  durationMs: z.number().nonnegative().nullable(),
-  inputOmitted: z.strictObject({ bytes: z.int().nonnegative() }).optional(),
-  error: z.strictObject({
-    message: z.string(),
-    detail: z.string().optional(),
-    stack: z.string().optional(),
-  }).nullable(),
-  conversions: z.array(InputConversionSchema).optional(),
-  warnings: z.array(z.string()).optional(),
-  mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
-  step: z.string().min(1).max(100).optional(),
-  voided: z.strictObject({
-    at: timestamp,
-    by: z.string().min(1).max(200),
-    reason: z.string().min(1).max(2000),
-  }).optional(),
-});
-
-/** Schema of a job record. */
-export const JobSchema: Schema<Job> = jobObject;
+const jobObject = lazy(() =>
+  z.strictObject({
+    ...base(),
+    id: ids().job,
+    module: z.string().min(1),
+    moduleVersion: z.string().min(1),
+    moduleSource: z.string().min(1),
+    status: z.enum(JOB_STATUSES),
+    input: z.unknown(),
+    inputHash: z.string().regex(/^[0-9a-f]{64}$/),
+    experimentId: ids().experiment.nullable(),
+    inputDatasetIds: z.array(ids().dataset),
+    outputDatasetId: ids().dataset.nullable(),
+    outputHash: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+    retryOf: ids().job.nullable(),
+    labosVersion: z.string().min(1),
+    queuedAt: timestamp(),
+    startedAt: timestamp().nullable(),
+    finishedAt: timestamp().nullable(),
+    durationMs: z.number().nonnegative().nullable(),
+    inputOmitted: z.strictObject({ bytes: z.int().nonnegative() }).optional(),
+    error: z.strictObject({
+      message: z.string(),
+      detail: z.string().optional(),
+      stack: z.string().optional(),
+    }).nullable(),
+    conversions: z.array(InputConversionSchema()).optional(),
+    warnings: z.array(z.string()).optional(),
+    mapping: z.strictObject({ skippedLines: z.array(z.int().positive()) }).optional(),
+    step: z.string().min(1).max(100).optional(),
+    voided: z.strictObject({
+      at: timestamp(),
+      by: z.string().min(1).max(200),
+      reason: z.string().min(1).max(2000),
+    }).optional(),
+  })
+);
 
 /** What a signer means by signing (21 CFR Part 11 §11.50(a)(3)). */
 export type SignatureMeaning = "authored" | "reviewed" | "approved";
@@ -609,27 +618,27 @@ export interface Signature extends RecordBase {
   publicKey: string;
 }
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+const base64 = lazy(() => z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"));
 
-const signatureObject = z.strictObject({
-  ...base,
-  id: SignatureId,
-  recordType: z.enum(["experiment", "dataset", "job"]),
-  recordId: z.string().regex(ID_PATTERN, "must be a LabOS id"),
-  signer: z.string().min(1).max(200),
-  displayName: z.string().max(200),
-  meaning: z.enum(SIGNATURE_MEANINGS),
-  reason: z.string().trim().min(1).max(1000),
-  time: timestamp,
-  recordSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  auditSeq: z.int().nonnegative(),
-  payload: z.string().min(2).max(10_000),
-  signature: base64.length(88),
-  publicKey: base64.length(44),
-});
+const signatureObject = lazy(() =>
+  z.strictObject({
+    ...base(),
+    id: ids().signature,
+    recordType: z.enum(["experiment", "dataset", "job"]),
+    recordId: z.string().regex(ID_PATTERN, "must be a LabOS id"),
+    signer: z.string().min(1).max(200),
+    displayName: z.string().max(200),
+    meaning: z.enum(SIGNATURE_MEANINGS),
+    reason: z.string().trim().min(1).max(1000),
+    time: timestamp(),
+    recordSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    auditSeq: z.int().nonnegative(),
+    payload: z.string().min(2).max(10_000),
+    signature: base64().length(88),
+    publicKey: base64().length(44),
+  })
+);
 
-/** Schema of a signature record. */
-export const SignatureSchema: Schema<Signature> = signatureObject;
 /** A user's role in the lab. */
 export type Role = "admin" | "instructor" | "ta" | "student";
 
@@ -718,47 +727,46 @@ export interface User extends RecordBase {
   lastFailureAt: string | null;
 }
 
-const scryptShape = {
+const scryptShape = lazy(() => ({
   N: z.int().min(2).max(2 ** 24),
   r: z.int().min(1).max(64),
   p: z.int().min(1).max(64),
-  salt: base64.min(1),
-};
+  salt: base64().min(1),
+}));
 
-const userObject = z.strictObject({
-  ...base,
-  id: UserId,
-  username: z.string().regex(USERNAME_PATTERN),
-  displayName: z.string().trim().min(1).max(200),
-  role: z.enum(ROLES),
-  disabled: z.boolean(),
-  disabledReason: z.string().min(1).max(2000).optional(),
-  disabledAt: timestamp.optional(),
-  password: z.strictObject({
-    algorithm: z.literal("scrypt"),
-    ...scryptShape,
-    hash: base64.min(1),
-  }),
-  credentialVersion: z.int().nonnegative(),
-  tokens: z.array(z.strictObject({
-    id: z.string().regex(/^[0-9a-f]{8,32}$/),
-    sha256: sha256Hex,
-    createdAt: timestamp,
-  })),
-  publicKey: base64.length(44),
-  privateKey: z.strictObject({
-    cipher: z.literal("aes-256-gcm"),
-    kdf: z.strictObject(scryptShape),
-    iv: base64.min(1),
-    tag: base64.min(1),
-    data: base64.min(1),
-  }),
-  failedLogins: z.int().nonnegative(),
-  lastFailureAt: timestamp.nullable(),
-});
-
-/** Schema of a user record. */
-export const UserSchema: Schema<User> = userObject;
+const userObject = lazy(() =>
+  z.strictObject({
+    ...base(),
+    id: ids().user,
+    username: z.string().regex(USERNAME_PATTERN),
+    displayName: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES),
+    disabled: z.boolean(),
+    disabledReason: z.string().min(1).max(2000).optional(),
+    disabledAt: timestamp().optional(),
+    password: z.strictObject({
+      algorithm: z.literal("scrypt"),
+      ...scryptShape(),
+      hash: base64().min(1),
+    }),
+    credentialVersion: z.int().nonnegative(),
+    tokens: z.array(z.strictObject({
+      id: z.string().regex(/^[0-9a-f]{8,32}$/),
+      sha256: sha256Hex(),
+      createdAt: timestamp(),
+    })),
+    publicKey: base64().length(44),
+    privateKey: z.strictObject({
+      cipher: z.literal("aes-256-gcm"),
+      kdf: z.strictObject(scryptShape()),
+      iv: base64().min(1),
+      tag: base64().min(1),
+      data: base64().min(1),
+    }),
+    failedLogins: z.int().nonnegative(),
+    lastFailureAt: timestamp().nullable(),
+  })
+);
 
 /** A login session, stored only as the SHA-256 of its token. The id is derived from that hash. */
 export interface Session extends RecordBase {
@@ -774,18 +782,17 @@ export interface Session extends RecordBase {
   endedAt: string | null;
 }
 
-const sessionObject = z.strictObject({
-  ...base,
-  id: SessionId,
-  username: z.string().regex(USERNAME_PATTERN),
-  tokenSha256: sha256Hex,
-  credentialVersion: z.int().nonnegative(),
-  expiresAt: timestamp,
-  endedAt: timestamp.nullable(),
-});
-
-/** Schema of a session record. */
-export const SessionSchema: Schema<Session> = sessionObject;
+const sessionObject = lazy(() =>
+  z.strictObject({
+    ...base(),
+    id: ids().session,
+    username: z.string().regex(USERNAME_PATTERN),
+    tokenSha256: sha256Hex(),
+    credentialVersion: z.int().nonnegative(),
+    expiresAt: timestamp(),
+    endedAt: timestamp().nullable(),
+  })
+);
 
 /** Where an attachment came from, when imported from an `.eln` file. */
 export interface AttachmentSource {
@@ -824,44 +831,43 @@ export interface Attachment extends RecordBase {
 // deno-lint-ignore no-control-regex
 export const SAFE_FILE_NAME: RegExp = /^[^/\\\u0000-\u001f\u007f-\u009f\u2028\u2029]{1,200}$/u;
 
-const attachmentObject = z.strictObject({
-  ...base,
-  id: AttachmentId,
-  experimentId: ExperimentId,
-  fileName: z.string().regex(
-    SAFE_FILE_NAME,
-    'must be 1 to 200 characters without "/", "\\" or control characters',
-  ).refine((name) => name !== "." && name !== "..", 'must not be "." or ".."'),
-  title: z.string().trim().min(1).max(200).optional(),
-  mediaType: z.string().regex(
-    /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/,
-    "must be a media type such as application/pdf",
-  ),
-  size: z.int().nonnegative(),
-  sha256: sha256Hex,
-  source: z.strictObject({
-    format: z.literal("eln"),
-    fileSha256: sha256Hex,
-    publisher: z.string().min(1).max(500).optional(),
-    originalId: z.string().min(1).max(2000),
-  }).optional(),
-});
-
-/** Schema of an attachment record. */
-export const AttachmentSchema: Schema<Attachment> = attachmentObject;
+const attachmentObject = lazy(() =>
+  z.strictObject({
+    ...base(),
+    id: ids().attachment,
+    experimentId: ids().experiment,
+    fileName: z.string().regex(
+      SAFE_FILE_NAME,
+      'must be 1 to 200 characters without "/", "\\" or control characters',
+    ).refine((name) => name !== "." && name !== "..", 'must not be "." or ".."'),
+    title: z.string().trim().min(1).max(200).optional(),
+    mediaType: z.string().regex(
+      /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/,
+      "must be a media type such as application/pdf",
+    ),
+    size: z.int().nonnegative(),
+    sha256: sha256Hex(),
+    source: z.strictObject({
+      format: z.literal("eln"),
+      fileSha256: sha256Hex(),
+      publisher: z.string().min(1).max(500).optional(),
+      originalId: z.string().min(1).max(2000),
+    }).optional(),
+  })
+);
 
 // Compile-time proof that the hand-written interfaces match the schemas.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemasMatchInterfaces: [
-  Same<z.infer<typeof experimentObject>, Experiment>,
-  Same<z.infer<typeof datasetObject>, Dataset>,
-  Same<z.infer<typeof datasetParser>, Dataset>,
-  Same<z.infer<typeof datasetSummaryObject>, DatasetSummary>,
-  Same<z.infer<typeof jobObject>, Job>,
-  Same<z.infer<typeof signatureObject>, Signature>,
-  Same<z.infer<typeof userObject>, User>,
-  Same<z.infer<typeof sessionObject>, Session>,
-  Same<z.infer<typeof attachmentObject>, Attachment>,
+  Same<z.infer<ReturnType<typeof experimentObject>>, Experiment>,
+  Same<z.infer<ReturnType<typeof datasetObject>>, Dataset>,
+  Same<z.infer<ReturnType<typeof datasetParser>>, Dataset>,
+  Same<z.infer<ReturnType<typeof datasetSummaryObject>>, DatasetSummary>,
+  Same<z.infer<ReturnType<typeof jobObject>>, Job>,
+  Same<z.infer<ReturnType<typeof signatureObject>>, Signature>,
+  Same<z.infer<ReturnType<typeof userObject>>, User>,
+  Same<z.infer<ReturnType<typeof sessionObject>>, Session>,
+  Same<z.infer<ReturnType<typeof attachmentObject>>, Attachment>,
 ] = [true, true, true, true, true, true, true, true, true];
 void schemasMatchInterfaces;
 
@@ -904,34 +910,52 @@ export const RECORD_SCHEMAS: {
   readonly session: Schema<Session>;
   readonly attachment: Schema<Attachment>;
 } = {
-  experiment: ExperimentSchema,
-  dataset: DatasetSchema,
-  job: JobSchema,
-  signature: SignatureSchema,
-  user: UserSchema,
-  session: SessionSchema,
-  attachment: AttachmentSchema,
+  get experiment() {
+    return experimentObject();
+  },
+  get dataset() {
+    return datasetParser();
+  },
+  get job() {
+    return jobObject();
+  },
+  get signature() {
+    return signatureObject();
+  },
+  get user() {
+    return userObject();
+  },
+  get session() {
+    return sessionObject();
+  },
+  get attachment() {
+    return attachmentObject();
+  },
 };
 
 /** The zod schemas behind {@linkcode RECORD_SCHEMAS}, for JSON Schema generation. */
 export const RECORD_ZOD_SCHEMAS: Readonly<Record<RecordType, z.ZodType>> = {
-  experiment: experimentObject,
-  dataset: datasetObject,
-  job: jobObject,
-  signature: signatureObject,
-  user: userObject,
-  session: sessionObject,
-  attachment: attachmentObject,
-};
-
-const PARSERS: Readonly<Record<RecordType, z.ZodType>> = {
-  experiment: experimentObject,
-  dataset: datasetParser,
-  job: jobObject,
-  signature: signatureObject,
-  user: userObject,
-  session: sessionObject,
-  attachment: attachmentObject,
+  get experiment() {
+    return experimentObject();
+  },
+  get dataset() {
+    return datasetObject();
+  },
+  get job() {
+    return jobObject();
+  },
+  get signature() {
+    return signatureObject();
+  },
+  get user() {
+    return userObject();
+  },
+  get session() {
+    return sessionObject();
+  },
+  get attachment() {
+    return attachmentObject();
+  },
 };
 
 /**
@@ -951,7 +975,9 @@ export function safeParseRecord<K extends RecordType>(
   value: unknown,
   options: { jitless?: boolean; summary?: boolean } = {},
 ): { success: true; data: RecordOf[K] } | { success: false; error: z.ZodError } {
-  const schema = options.summary && type === "dataset" ? datasetSummaryObject : PARSERS[type];
+  const schema: z.ZodType = options.summary && type === "dataset"
+    ? datasetSummaryObject()
+    : RECORD_SCHEMAS[type] as z.ZodType;
   const result = schema.safeParse(value, options.jitless ? { jitless: true } : undefined);
   if (!result.success) return { success: false, error: result.error };
   return { success: true, data: result.data as RecordOf[K] };

@@ -100,7 +100,7 @@ export async function assignTemplate(
   templateKey: string,
   options: { request: unknown; directory: AssigneeDirectory },
 ): Promise<Experiment[]> {
-  const { to, reason } = parseOrThrow(AssignRequest, options.request, "Invalid assignment");
+  const { to, reason } = parseOrThrow(AssignRequest(), options.request, "Invalid assignment");
   const names = to.flatMap((entry) => entry.split(",")).map((name) => name.trim()).filter(
     Boolean,
   );

@@ -301,7 +301,7 @@ export async function listDatasets(
   filter: DatasetFilter,
 ): Promise<Page<DatasetSummary>> {
   await requireReady(lab);
-  const { kind, experimentId, limit, offset } = parseFilter(DatasetFilterSchema, filter);
+  const { kind, experimentId, limit, offset } = parseFilter(DatasetFilterSchema(), filter);
   return await lab.storage.listSummaries("dataset", {
     limit: limit as number | undefined,
     offset: offset as number | undefined,

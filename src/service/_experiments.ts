@@ -70,7 +70,7 @@ export async function createExperiments(
 ): Promise<Experiment[]> {
   await requireReady(lab);
   const inputs = raw.map((input) =>
-    parseOrThrow(CreateExperimentInputSchema, input, "Invalid experiment")
+    parseOrThrow(CreateExperimentInputSchema(), input, "Invalid experiment")
   );
   const templates: Array<TemplateEntry | undefined> = [];
   for (const input of inputs) templates.push(await usableTemplate(lab, input.template));
@@ -79,7 +79,7 @@ export async function createExperiments(
     : undefined;
   const requests = inputs.map(({ template: _, ...input }, index) =>
     parseOrThrow(
-      CreateExperimentRequest,
+      CreateExperimentRequest(),
       fillFromTemplate(lab, input, { entry: templates[index], render }),
       "Cannot create experiment",
     )
@@ -147,7 +147,7 @@ export async function listExperiments(
   filter: ExperimentFilter,
 ): Promise<Page<Experiment>> {
   await requireReady(lab);
-  const { status, tag, limit, offset } = parseFilter(ExperimentFilterSchema, filter);
+  const { status, tag, limit, offset } = parseFilter(ExperimentFilterSchema(), filter);
   return await lab.storage.list("experiment", {
     limit: limit as number | undefined,
     offset: offset as number | undefined,
@@ -166,7 +166,7 @@ export async function transitionExperiment(
   request: { to?: unknown; reason?: unknown },
 ): Promise<Experiment> {
   await requireReady(lab);
-  const { to, reason } = parseOrThrow(TransitionRequest, request, "Invalid transition");
+  const { to, reason } = parseOrThrow(TransitionRequest(), request, "Invalid transition");
   const target = parseStatus(to, "to");
   const why = requireReason(reason);
   checkId("experiment", id);
@@ -224,7 +224,7 @@ export async function editExperiment(
   request: unknown,
 ): Promise<Experiment> {
   await requireReady(lab);
-  const { reason, ...changes } = parseOrThrow(EditExperimentRequest, request, "Invalid edit");
+  const { reason, ...changes } = parseOrThrow(EditExperimentRequest(), request, "Invalid edit");
   if (EDITABLE.every((field) => changes[field] === undefined)) {
     throw new LabosError(
       "invalid",
@@ -303,7 +303,7 @@ export async function shareExperiment(
 ): Promise<Experiment> {
   await requireReady(lab);
   const { request, who, isUser } = options;
-  const parsed = parseOrThrow(ShareExperimentRequest, request, "Invalid share");
+  const parsed = parseOrThrow(ShareExperimentRequest(), request, "Invalid share");
   const add = [...new Set(parsed.with ?? [])];
   const remove = [...new Set(parsed.remove ?? [])];
   if (add.length === 0 && remove.length === 0) {
@@ -405,7 +405,7 @@ export async function runPlan(
   id: string,
   request: { steps?: string[]; params?: string[] },
 ): Promise<PlanRunResult> {
-  const options = parseOrThrow(RunPlanRequest, request ?? {}, "Invalid run-plan request");
+  const options = parseOrThrow(RunPlanRequest(), request ?? {}, "Invalid run-plan request");
   const before = await experimentPlan(lab, id);
   const { template } = (await lab.templates()).get(before.template.key);
   const wanted = options.steps?.length

@@ -448,7 +448,7 @@ export class Lab {
    * recorded as a failed job.
    */
   run(request: RunRequest | unknown): Promise<RunResult> {
-    return runModule(this.#lab, parseOrThrow(RunRequestSchema, request, "Invalid run request"));
+    return runModule(this.#lab, parseOrThrow(RunRequestSchema(), request, "Invalid run request"));
   }
 
   /** Runs one job per input, after validating every input. */
@@ -524,7 +524,7 @@ export class Lab {
   async collectJobs(request: CollectRequest | unknown): Promise<Dataset> {
     return await collectJobs(
       this.#lab,
-      parseOrThrow(CollectRequestSchema, request, "Invalid collect request"),
+      parseOrThrow(CollectRequestSchema(), request, "Invalid collect request"),
     );
   }
 
@@ -597,7 +597,7 @@ export class Lab {
   /** Audit events, newest first. */
   async listAudit(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
     await requireReady(this.#lab);
-    return await this.#lab.storage.auditList(parseFilter(AuditFilterSchema, filter));
+    return await this.#lab.storage.auditList(parseFilter(AuditFilterSchema(), filter));
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { AuditFilter } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
+import { lazy } from "../validation.ts";
 import {
   DATASET_KINDS,
   EXPERIMENT_STATUSES,
@@ -11,90 +12,112 @@ import {
 } from "../records/mod.ts";
 
 /** The shape of a create-experiment request, checked before anything is written. */
-export const CreateExperimentRequest = z.strictObject({
-  title: z.string(),
-  purpose: z.string().optional(),
-  owner: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  reason: z.string().optional(),
-});
+export const CreateExperimentRequest = lazy(() =>
+  z.strictObject({
+    title: z.string(),
+    purpose: z.string().optional(),
+    owner: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    reason: z.string().optional(),
+  })
+);
 
 /**
  * The shape of a create-experiment input as it arrives, before a template
  * fills in the title: parsed once, at the service.
  */
-export const CreateExperimentInputSchema = z.strictObject({
-  title: z.string().optional(),
-  template: z.string().optional(),
-  purpose: z.string().optional(),
-  owner: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  reason: z.string().optional(),
-});
+export const CreateExperimentInputSchema = lazy(() =>
+  z.strictObject({
+    title: z.string().optional(),
+    template: z.string().optional(),
+    purpose: z.string().optional(),
+    owner: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    reason: z.string().optional(),
+  })
+);
 
 /** The shape of a transition request. */
-export const TransitionRequest = z.strictObject({
-  to: z.string(),
-  reason: z.string().optional(),
-});
+export const TransitionRequest = lazy(() =>
+  z.strictObject({
+    to: z.string(),
+    reason: z.string().optional(),
+  })
+);
 
 /** The shape of an edit-experiment request: the fields to change and why. */
-export const EditExperimentRequest = z.strictObject({
-  title: z.string().optional(),
-  purpose: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  reason: z.string().optional(),
-});
+export const EditExperimentRequest = lazy(() =>
+  z.strictObject({
+    title: z.string().optional(),
+    purpose: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    reason: z.string().optional(),
+  })
+);
 
-const USERNAME = z.string().regex(
-  USERNAME_PATTERN,
-  "must be a username: 2 to 32 lowercase letters, digits, '.', '_' or '-', starting with a letter",
+const USERNAME = lazy(() =>
+  z.string().regex(
+    USERNAME_PATTERN,
+    "must be a username: 2 to 32 lowercase letters, digits, '.', '_' or '-', starting with a letter",
+  )
 );
 
 /** The shape of a share request: usernames to add and to remove, and why. */
-export const ShareExperimentRequest = z.strictObject({
-  with: z.array(USERNAME).max(500).optional(),
-  remove: z.array(USERNAME).max(500).optional(),
-  reason: z.string().optional(),
-});
+export const ShareExperimentRequest = lazy(() =>
+  z.strictObject({
+    with: z.array(USERNAME()).max(500).optional(),
+    remove: z.array(USERNAME()).max(500).optional(),
+    reason: z.string().optional(),
+  })
+);
 
 /** The shape of a run request. */
-export const RunRequestSchema = z.strictObject({
-  module: z.string(),
-  input: z.record(z.string(), z.unknown()).optional(),
-  params: z.array(z.string()).optional(),
-  fromDataset: z.string().optional(),
-  map: z.array(z.string()).optional(),
-  skipBlankRows: z.boolean().optional(),
-  experimentId: z.string().optional(),
-  step: z.string().optional(),
-});
+export const RunRequestSchema = lazy(() =>
+  z.strictObject({
+    module: z.string(),
+    input: z.record(z.string(), z.unknown()).optional(),
+    params: z.array(z.string()).optional(),
+    fromDataset: z.string().optional(),
+    map: z.array(z.string()).optional(),
+    skipBlankRows: z.boolean().optional(),
+    experimentId: z.string().optional(),
+    step: z.string().optional(),
+  })
+);
 
 /** The shape of a run-plan request: which steps, and parameters for one of them. */
-export const RunPlanRequest = z.strictObject({
-  steps: z.array(z.string()).optional(),
-  params: z.array(z.string()).optional(),
-});
+export const RunPlanRequest = lazy(() =>
+  z.strictObject({
+    steps: z.array(z.string()).optional(),
+    params: z.array(z.string()).optional(),
+  })
+);
 
 /** The shape of a void-job request: the reason is required. */
-export const VoidJobRequest = z.strictObject({
-  reason: z.string().optional(),
-});
+export const VoidJobRequest = lazy(() =>
+  z.strictObject({
+    reason: z.string().optional(),
+  })
+);
 
 /** The shape of an assign request: a template for each of these names. */
-export const AssignRequest = z.strictObject({
-  to: z.array(z.string()),
-  reason: z.string().optional(),
-});
+export const AssignRequest = lazy(() =>
+  z.strictObject({
+    to: z.array(z.string()),
+    reason: z.string().optional(),
+  })
+);
 
 /** The shape of a collect request (`datasets collect`), checked before anything is read. */
-export const CollectRequestSchema = z.strictObject({
-  jobIds: z.array(z.string()),
-  fields: z.array(z.string()),
-  title: z.string().optional(),
-  experimentId: z.string().optional(),
-  reason: z.string().optional(),
-});
+export const CollectRequestSchema = lazy(() =>
+  z.strictObject({
+    jobIds: z.array(z.string()),
+    fields: z.array(z.string()),
+    title: z.string().optional(),
+    experimentId: z.string().optional(),
+    reason: z.string().optional(),
+  })
+);
 
 /**
  * Parses an audit target filter, `ID` or `TYPE:ID`, as given to
@@ -156,42 +179,50 @@ function experimentStatus(field: string): z.ZodType<ExperimentStatus> {
 }
 
 /** Paging, checked by the storage (its paging rule is written once, there). */
-const paging = { limit: z.unknown().optional(), offset: z.unknown().optional() };
+const paging = lazy(() => ({ limit: z.unknown().optional(), offset: z.unknown().optional() }));
 
 /** The shape of an experiment filter (`labos experiments list`, `GET /api/v1/experiments`). */
-export const ExperimentFilterSchema = z.object({
-  status: experimentStatus("status").optional(),
-  tag: z.unknown().optional(),
-  ...paging,
-});
+export const ExperimentFilterSchema = lazy(() =>
+  z.object({
+    status: experimentStatus("status").optional(),
+    tag: z.unknown().optional(),
+    ...paging(),
+  })
+);
 
 /** The shape of a job filter. */
-export const JobFilterSchema = z.object({
-  status: oneOf<JobStatus>(JOB_STATUSES, {
-    message: (value) =>
-      `Unknown job status ${quote(value)}: expected one of ${JOB_STATUSES.join(", ")}`,
-  }).optional(),
-  module: z.unknown().optional(),
-  experimentId: z.unknown().optional(),
-  ...paging,
-});
+export const JobFilterSchema = lazy(() =>
+  z.object({
+    status: oneOf<JobStatus>(JOB_STATUSES, {
+      message: (value) =>
+        `Unknown job status ${quote(value)}: expected one of ${JOB_STATUSES.join(", ")}`,
+    }).optional(),
+    module: z.unknown().optional(),
+    experimentId: z.unknown().optional(),
+    ...paging(),
+  })
+);
 
 /** The shape of a dataset filter. */
-export const DatasetFilterSchema = z.object({
-  kind: oneOf(DATASET_KINDS, {
-    message: (value) =>
-      `Unknown dataset kind ${quote(value)}: expected one of ${DATASET_KINDS.join(", ")}`,
-  }).optional(),
-  experimentId: z.unknown().optional(),
-  ...paging,
-});
+export const DatasetFilterSchema = lazy(() =>
+  z.object({
+    kind: oneOf(DATASET_KINDS, {
+      message: (value) =>
+        `Unknown dataset kind ${quote(value)}: expected one of ${DATASET_KINDS.join(", ")}`,
+    }).optional(),
+    experimentId: z.unknown().optional(),
+    ...paging(),
+  })
+);
 
 /** The shape of an audit filter: `since` must be an ISO 8601 date or time. */
-export const AuditFilterSchema: z.ZodType<AuditFilter> = z.looseObject({
-  since: z.custom<string>((value) => Number.isFinite(Date.parse(value as string)), {
-    error: (issue) => `Invalid "since" ${quote(issue.input)}: expected an ISO 8601 date or time`,
-  }).optional(),
-}) as z.ZodType<AuditFilter>;
+export const AuditFilterSchema: () => z.ZodType<AuditFilter> = lazy(() =>
+  z.looseObject({
+    since: z.custom<string>((value) => Number.isFinite(Date.parse(value as string)), {
+      error: (issue) => `Invalid "since" ${quote(issue.input)}: expected an ISO 8601 date or time`,
+    }).optional(),
+  }) as z.ZodType<AuditFilter>
+);
 
 /**
  * Parses a filter with its schema, once, at the service. A refused value
@@ -201,8 +232,8 @@ export const AuditFilterSchema: z.ZodType<AuditFilter> = z.looseObject({
  * ```ts
  * import assert from "node:assert/strict";
  * import { ExperimentFilterSchema, parseFilter } from "./_requests.ts";
- * assert.equal(parseFilter(ExperimentFilterSchema, { status: "draft" }).status, "draft");
- * assert.throws(() => parseFilter(ExperimentFilterSchema, { status: "lost" }), /Unknown status/);
+ * assert.equal(parseFilter(ExperimentFilterSchema(), { status: "draft" }).status, "draft");
+ * assert.throws(() => parseFilter(ExperimentFilterSchema(), { status: "lost" }), /Unknown status/);
  * ```
  */
 export function parseFilter<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -619,7 +619,7 @@ export interface JobFilter {
 /** Lists jobs, newest first. */
 export async function listJobs(lab: LabContext, filter: JobFilter): Promise<Page<Job>> {
   await requireReady(lab);
-  const { status, module, experimentId, limit, offset } = parseFilter(JobFilterSchema, filter);
+  const { status, module, experimentId, limit, offset } = parseFilter(JobFilterSchema(), filter);
   return await lab.storage.list("job", {
     limit: limit as number | undefined,
     offset: offset as number | undefined,
@@ -636,7 +636,7 @@ export async function listJobs(lab: LabContext, filter: JobFilter): Promise<Page
  */
 export async function voidJob(lab: LabContext, id: string, request: unknown): Promise<Job> {
   await requireReady(lab);
-  const { reason } = parseOrThrow(VoidJobRequest, request ?? {}, "Invalid void request");
+  const { reason } = parseOrThrow(VoidJobRequest(), request ?? {}, "Invalid void request");
   const why = requireReason(reason);
   checkId("job", id);
   return await lab.storage.transaction(async (tx) => {

@@ -13,7 +13,7 @@ import {
   validateRecord,
 } from "../records/mod.ts";
 import type { StorageTransaction } from "../storage/mod.ts";
-import { parseOrThrow } from "../validation.ts";
+import { lazy, parseOrThrow } from "../validation.ts";
 import { type LabContext, recordEvent, requireReady, timestamp } from "./_context.ts";
 import { getUser, unlockSigningKey, type UserInfo } from "./_users.ts";
 
@@ -50,10 +50,12 @@ export type SignatureListing =
     matches: boolean;
   };
 
-const SignRequestSchema = z.strictObject({
-  meaning: z.enum(SIGNATURE_MEANINGS),
-  reason: z.string().trim().min(1, "is required: say why you sign").max(1000),
-});
+const SignRequestSchema = lazy(() =>
+  z.strictObject({
+    meaning: z.enum(SIGNATURE_MEANINGS),
+    reason: z.string().trim().min(1, "is required: say why you sign").max(1000),
+  })
+);
 
 const PREFIXES: ReadonlyArray<[string, SignableType]> = [
   ["exp_", "experiment"],
@@ -137,7 +139,7 @@ export async function signRecord(
     unknown
   >;
   const { password, ...rest } = raw;
-  const { meaning, reason } = parseOrThrow(SignRequestSchema, rest, context);
+  const { meaning, reason } = parseOrThrow(SignRequestSchema(), rest, context);
   if (typeof password !== "string" || password === "") {
     throw new LabosError("invalid", `${context}: "password" is required to sign`, {
       issues: [{ path: "password", message: "is required" }],

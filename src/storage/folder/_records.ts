@@ -30,6 +30,8 @@ export const VALUES_SUFFIX = ".values.json";
 export const INDEX_FOLDER = "indexes";
 
 const LIST_CHUNK = 256;
+/** How many record files of a page are read at once. */
+const PARALLEL_READS = 32;
 
 /**
  * How many records of a type a store validates without zod's JIT fast path
@@ -287,7 +289,15 @@ export class RecordStore {
     const items: RecordOf[K][] = [];
     if (!options.where && indexed) {
       const ids = await index.newest(offset, limit + 1);
-      for (const id of ids.slice(0, limit)) items.push(await read(id));
+      const page = ids.slice(0, limit);
+      for (let start = 0; start < page.length; start += PARALLEL_READS) {
+        // Files read together overlap their waits; the first error in page order is thrown.
+        const batch = await Promise.allSettled(page.slice(start, start + PARALLEL_READS).map(read));
+        for (const result of batch) {
+          if (result.status === "rejected") throw result.reason;
+          items.push(result.value);
+        }
+      }
       return { items, hasMore: ids.length > limit };
     }
     const newestFirst = indexed ? null : (await this.ids(type)).reverse();

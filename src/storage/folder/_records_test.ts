@@ -69,3 +69,32 @@ Deno.test("get refuses malformed ids and a record whose id does not match its fi
   await assertRejects(() => store.get("experiment", b.id), /"id" is .* but the file is named for/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("an indexed page spanning several batches of reads keeps its order and throws its first corrupt record", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/experiments`);
+  await Deno.mkdir(`${dir}/indexes`);
+  const store = new RecordStore(dir);
+  const made: Experiment[] = [];
+  for (let i = 0; i < 70; i++) {
+    const record = experiment(`e${i}`);
+    await store.put("experiment", record);
+    made.push(record);
+  }
+  await store.addToIndex("experiment", made.map((e) => e.id));
+  const newestFirst = made.map((e) => e.id).reverse();
+  const page = await store.list("experiment", { limit: 65, offset: 2 });
+  assertEquals(page.items.map((e) => e.id), newestFirst.slice(2, 67));
+  assertEquals(page.hasMore, true);
+  // Two corrupt files on the page: the one listed first is reported.
+  await Deno.writeTextFile(store.pathOf("experiment", newestFirst[40]), "{");
+  await Deno.writeTextFile(store.pathOf("experiment", newestFirst[9]), "{");
+  const error = await assertRejects(() => store.list("experiment", { limit: 65, offset: 2 }));
+  assertEquals(
+    error.message.startsWith(
+      `Corrupt experiment record ${store.pathOf("experiment", newestFirst[9])}:`,
+    ),
+    true,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
