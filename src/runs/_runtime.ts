@@ -3,6 +3,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import { isBuiltinModule } from "../modules/catalog.ts";
+import { parseInput } from "./_fast_parse.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
 import {
   canonicalBytes,
@@ -101,7 +102,11 @@ export function prepareRun(
       },
     );
   }
-  const result = registered.module.input.safeParse(raw);
+  // A built-in module never writes to its input: its long arrays need no copy of their own.
+  const builtin = isBuiltinModule(registered.module);
+  const result = builtin
+    ? parseInput(registered.module.input, raw)
+    : registered.module.input.safeParse(raw);
   if (!result.success) {
     const issues = toFieldIssues(result.error, raw);
     throw new LabosError(
@@ -114,8 +119,9 @@ export function prepareRun(
   // gets the parsed input (zod's own copy) on its first run and a clone on
   // any later one, so a module that sorts its input in place cannot change
   // what the job records. A built-in module never writes to its input: zod's
-  // copy, when it is JSON already, is both what it runs on and the record.
-  const shared = isBuiltinModule(registered.module) && isPlainJson(result.data);
+  // copy, when it is JSON already, is both what it runs on and the record, and
+  // holds the caller's long arrays of numbers or number rows as they are.
+  const shared = builtin && isPlainJson(result.data);
   const input = result.data === undefined
     ? result.data
     : freezeJson(shared ? result.data : jsonCopy(result.data));
