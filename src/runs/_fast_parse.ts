@@ -4,6 +4,8 @@ import type { SafeParseResult, Schema } from "../modules/contract.ts";
 export interface ParseInputOptions {
   /** Arrays with at least this many items are checked by a loop. Default: 1,024. */
   minItems?: number;
+  /** What {@linkcode checkLongArrays} returned for this input and schema, if it was called already. */
+  checked?: ReadonlySet<unknown[]>;
 }
 
 /**
@@ -36,21 +38,19 @@ export function parseInput<T>(
   raw: unknown,
   options: ParseInputOptions = {},
 ): SafeParseResult<T> {
-  const minItems = options.minItems ?? FAST_MIN_ITEMS;
-  const fields = fastFields(schema);
-  if (fields === undefined || !plainObject(raw)) return schema.safeParse(raw);
+  const checked = options.checked === undefined
+    ? checkLongArrays(schema, raw, options)
+    : options.checked;
+  if (checked === undefined) return schema.safeParse(raw);
+  const fields = fastFields(schema)!;
   const record = raw as Record<string, unknown>;
-  let standIn: Record<string, unknown> | undefined;
+  const standIn: Record<string, unknown> = { ...record };
   for (const [key, field] of fields) {
-    if (!Object.hasOwn(record, key)) continue;
-    const items = record[key];
-    if (!Array.isArray(items) || items.length < minItems) continue;
-    if (!field.accepts(items)) return schema.safeParse(raw);
-    standIn ??= { ...record };
+    const items = Object.hasOwn(record, key) ? record[key] : undefined;
+    if (!Array.isArray(items) || !checked.has(items)) continue;
     // The stand-in keeps the array's length bounds: the array itself meets them.
     standIn[key] = items.slice(0, Math.min(items.length, Math.max(1, field.minLength)));
   }
-  if (standIn === undefined) return schema.safeParse(raw);
   const result = schema.safeParse(standIn);
   if (!result.success || !plainObject(result.data)) return schema.safeParse(raw);
   const data = result.data as Record<string, unknown>;
@@ -58,6 +58,53 @@ export function parseInput<T>(
     if (standIn[key] !== record[key]) data[key] = record[key];
   }
   return result;
+}
+
+/**
+ * The long arrays of an input that the loop of {@linkcode parseInput}
+ * accepts (each then holds numbers, or plain objects with exactly the
+ * schema's keys holding numbers: nothing unknown, nothing JSON would
+ * change); undefined when there are none, or when the loop stops at a
+ * value, which zod is then to report.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { z } from "zod";
+ * import { checkLongArrays } from "./_fast_parse.ts";
+ * const schema = z.object({ rows: z.array(z.object({ x: z.number() })) });
+ * const rows = [{ x: 1 }, { x: 2 }];
+ * assert.ok(checkLongArrays(schema, { rows }, { minItems: 2 })?.has(rows));
+ * assert.strictEqual(checkLongArrays(schema, { rows: [{ x: 1 }, { x: "2" }] }, { minItems: 2 }), undefined);
+ * ```
+ */
+export function checkLongArrays(
+  schema: Schema<unknown>,
+  raw: unknown,
+  options: { minItems?: number } = {},
+): ReadonlySet<unknown[]> | undefined {
+  const minItems = options.minItems ?? FAST_MIN_ITEMS;
+  const fields = fastFields(schema);
+  if (fields === undefined || !plainObject(raw) || !plainPrototype()) return undefined;
+  const record = raw as Record<string, unknown>;
+  const checked = new Set<unknown[]>();
+  for (const [key, field] of fields) {
+    if (!Object.hasOwn(record, key)) continue;
+    const items = record[key];
+    if (!Array.isArray(items) || items.length < minItems) continue;
+    if (!field.accepts(items)) return undefined;
+    checked.add(items);
+  }
+  return checked.size > 0 ? checked : undefined;
+}
+
+/**
+ * Whether Object's prototype adds nothing a row could inherit: no
+ * enumerable key (which for…in would list) and no toJSON.
+ */
+function plainPrototype(): boolean {
+  for (const _ in Object.prototype) return false;
+  return !("toJSON" in Object.prototype);
 }
 
 /** Arrays shorter than this are left to zod: the loop only pays off for long ones. */

@@ -3,7 +3,9 @@ import * as z from "zod";
 import { bigInput } from "../../bench/_module_inputs.ts";
 import { loadBuiltinModules } from "../modules/catalog.ts";
 import { assert, assertEquals } from "../../test/_assert.ts";
+import { LabosError } from "../errors.ts";
 import { parseInput } from "./_fast_parse.ts";
+import { prepareRun } from "./_runtime.ts";
 
 /** Equal values with keys in the same order, -0 told from 0. */
 function same(a: unknown, b: unknown): boolean {
@@ -126,4 +128,23 @@ Deno.test("item 1: Beer-Lambert's standards are checked by the loop and kept, no
   assert(actual.success);
   assert((actual.data as { standards: unknown[] }).standards === raw.standards);
   assert(same(actual.data, module.input.safeParse(raw).data));
+});
+
+Deno.test("item 1: a long array with a misspelt field in one row is refused by name, as before", async () => {
+  const module = (await loadBuiltinModules()).find((m) => m.key === "spectroscopy.beer-lambert")!;
+  const raw = bigInput(module.key, 3000) as { standards: Record<string, unknown>[] };
+  const row = raw.standards[1500];
+  raw.standards[1500] = { concentrationM: row.concentrationM, absorbanse: row.absorbance };
+  let error: unknown;
+  try {
+    prepareRun({ module, source: "builtin" }, raw);
+  } catch (thrown) {
+    error = thrown;
+  }
+  assert(error instanceof LabosError);
+  assertEquals(
+    error.message,
+    'Cannot run module "spectroscopy.beer-lambert": unknown field "standards.1500.absorbanse"; ' +
+      'did you mean "standards.1500.absorbance"?',
+  );
 });
