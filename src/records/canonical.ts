@@ -88,7 +88,13 @@ function encodeParts(parts: Part[]): Uint8Array[] {
       chunks.push(part);
     } else if (part.length >= ENCODE_ALONE_CHARS) {
       flush();
-      chunks.push(ENCODER.encode(part));
+      if (spare === undefined) chunks.push(ENCODER.encode(part));
+      else {
+        // Into recycled memory, as far as it goes.
+        const writer = new ChunkWriter();
+        writer.write(part);
+        for (const chunk of writer.chunks()) chunks.push(chunk);
+      }
     } else run.push(part);
   }
   flush();
@@ -353,9 +359,11 @@ class ChunkWriter {
     if (this.#recycled && this.#block.length - this.#at >= RECYCLE_MIN_BYTES) {
       spare = this.#block.subarray(this.#at);
     }
-    const size = wanted === 0 ? 0 : Math.max(BLOCK_BYTES, wanted);
-    this.#recycled = size > 0 && spare !== undefined && spare.length >= size;
-    this.#block = size === 0 ? new Uint8Array(0) : takeBlock(size);
+    // Recycled memory is taken whole, whatever its size: the text goes on in a new block.
+    this.#recycled = wanted > 0 && spare !== undefined;
+    this.#block = wanted === 0
+      ? new Uint8Array(0)
+      : takeSpare() ?? new Uint8Array(Math.max(BLOCK_BYTES, wanted));
     this.#at = 0;
   }
 }
@@ -389,14 +397,11 @@ export function recycleBytes(bytes: Uint8Array): void {
   if (bytes.length >= RECYCLE_MIN_BYTES) spare = bytes;
 }
 
-/** A block of at least `size` bytes: all the spare memory while it lasts, then new memory. */
-function takeBlock(size: number): Uint8Array {
-  if (spare !== undefined && spare.length >= size) {
-    const block = spare;
-    spare = undefined;
-    return block;
-  }
-  return new Uint8Array(size);
+/** The spare memory, if there is any, for one writer at a time. */
+function takeSpare(): Uint8Array | undefined {
+  const block = spare;
+  spare = undefined;
+  return block;
 }
 
 /** Whether an array holds only values that JSON.stringify writes as canonical JSON already. */

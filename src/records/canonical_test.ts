@@ -196,3 +196,14 @@ Deno.test("item 1: canonical text written into recycled memory is the same, and 
   assertEquals(decode(canonicalChunks(first)), reference(first));
   assertEquals(decode(firstChunks), reference(first));
 });
+
+Deno.test("item 1: a long array of numbers is encoded into recycled memory too, and on past its end", () => {
+  const spare = new Uint8Array(1536 * 1024).fill(0x5d);
+  recycleBytes(spare);
+  const values = Array.from({ length: 300_000 }, (_, i) => (i % 9 === 0 ? -0 : i / 7) * 1e-5);
+  const chunks = canonicalChunks({ values, unit: "é" });
+  assert(chunks.some((chunk) => chunk.buffer === spare.buffer));
+  assert(chunks.reduce((sum, chunk) => sum + chunk.length, 0) > spare.length);
+  const text = chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
+  assertEquals(text, reference({ values, unit: "é" }));
+});
