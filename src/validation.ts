@@ -223,7 +223,15 @@ export interface UnknownField {
  * assert.deepEqual(unknownFields(schema, { deltaTk: 3 }), [{ path: "deltaTk", suggestion: "deltaTK" }]);
  * ```
  */
-export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[] {
+export function unknownFields(
+  schema: JsonSchema,
+  value: unknown,
+  options: {
+    /** Arrays known to hold nothing the schema does not declare, left unwalked. */
+    skip?: ReadonlySet<unknown>;
+  } = {},
+): UnknownField[] {
+  const skip = options.skip;
   const found: UnknownField[] = [];
   // What each schema node says, worked out once: a long array walks its item schema per item.
   const shapes = new Map<JsonSchema, Shape>();
@@ -262,7 +270,7 @@ export function unknownFields(schema: JsonSchema, value: unknown): UnknownField[
     if (node === undefined || at === null || typeof at !== "object") return;
     const shape = shapeOf(node);
     if (Array.isArray(at)) {
-      if (shape.items === undefined) return;
+      if (shape.items === undefined || skip?.has(at)) return;
       for (let index = 0; index < at.length; index++) {
         const item = at[index];
         if (item === null || typeof item !== "object") continue;

@@ -238,3 +238,36 @@ Deno.test("item 1: long inputs hash and compute exactly as recorded before the f
     );
   }
 });
+
+Deno.test("item 1: a Beer-Lambert run from a large --input file records what a run in-process does", async () => {
+  await withTempDir(async (dir) => {
+    const dataDir = await initLab(dir);
+    // Over a MiB of input (its file's memory is reused for the canonical text) and
+    // over 1,024 standards (checked by a loop, not copied).
+    const input = bigInput("spectroscopy.beer-lambert", 40_000);
+    const file = `${dir}/input.json`;
+    await Deno.writeTextFile(file, JSON.stringify(input, null, 1));
+    assert((await Deno.stat(file)).size > 2 * 1024 * 1024);
+    const result = await runCli([
+      "--data-dir",
+      dataDir,
+      "--json",
+      "run",
+      "spectroscopy.beer-lambert",
+      "--input",
+      file,
+    ]);
+    assertEquals(result.code, 0, result.stderr);
+    const printed = JSON.parse(result.stdout) as { job: { id: string } };
+    const module = BUILTIN_MODULES.find((m) => m.key === "spectroscopy.beer-lambert")!;
+    const prepared = prepareRun({ module, source: "builtin" }, input);
+    const outcome = await executeRun(prepared);
+    const lab = openLab({ dataDir, actor: "tester" });
+    const job = await lab.getJob(printed.job.id);
+    assertEquals(job.inputHash, prepared.inputHash);
+    assertEquals(job.outputHash, outcome.status === "succeeded" ? outcome.outputHash : "");
+    assertEquals(job.input, prepared.input);
+    const text = await Deno.readTextFile(`${dataDir}/jobs/${job.id}.json`);
+    assertEquals(sha256Hex(text.slice(0, -1)), hashJson(job));
+  });
+});

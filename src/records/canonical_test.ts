@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { assertEquals } from "../../test/_assert.ts";
-import { canonicalBytes, canonicalJson, hashJson, pinCanonical, sha256Hex } from "./canonical.ts";
+import { assert } from "../../test/_assert.ts";
+import {
+  canonicalBytes,
+  canonicalChunks,
+  canonicalJson,
+  hashJson,
+  pinCanonical,
+  recycleBytes,
+  sha256Hex,
+} from "./canonical.ts";
 
 Deno.test('sha256Hex matches the FIPS 180-2 test vector for "abc"', () => {
   // FIPS 180-2, Appendix B.1.
@@ -164,4 +173,37 @@ Deno.test("canonical JSON of many rows, in batches and blocks, matches the gener
   assertEquals(canonicalJson(odd), reference(odd));
   const late = [...sorted, { a: 1, name: "x", z: { nested: true } }];
   assertEquals(canonicalJson(late), reference(late));
+});
+
+Deno.test("item 1: canonical text written into recycled memory is the same, and later texts leave it alone", () => {
+  // Stale bytes where the text goes: nothing of them may show.
+  recycleBytes(new Uint8Array(3 * 1024 * 1024).fill(0x7b));
+  const first = Array.from(
+    { length: 30_000 },
+    (_, i) => ({ z: i % 5 === 0 ? -0 : i / 7, a: "é✓" }),
+  );
+  const second = Array.from({ length: 100_000 }, (_, i) => ({ b: i * 1e21, a: 5e-324 * i }));
+  const firstChunks = canonicalChunks(first);
+  const secondChunks = canonicalChunks(second);
+  // The first text filled part of the recycled memory and the second the rest, then new memory.
+  assert(firstChunks[0].buffer === secondChunks[0].buffer);
+  assert(secondChunks.length > 1);
+  const decode = (chunks: Uint8Array[]) =>
+    chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
+  assertEquals(decode(firstChunks), reference(first));
+  assertEquals(decode(secondChunks), reference(second));
+  assertEquals(hashJson({ rows: first }), sha256Hex(reference({ rows: first })));
+  assertEquals(decode(canonicalChunks(first)), reference(first));
+  assertEquals(decode(firstChunks), reference(first));
+});
+
+Deno.test("item 1: a long array of numbers is encoded into recycled memory too, and on past its end", () => {
+  const spare = new Uint8Array(1536 * 1024).fill(0x5d);
+  recycleBytes(spare);
+  const values = Array.from({ length: 300_000 }, (_, i) => (i % 9 === 0 ? -0 : i / 7) * 1e-5);
+  const chunks = canonicalChunks({ values, unit: "é" });
+  assert(chunks.some((chunk) => chunk.buffer === spare.buffer));
+  assert(chunks.reduce((sum, chunk) => sum + chunk.length, 0) > spare.length);
+  const text = chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
+  assertEquals(text, reference({ values, unit: "é" }));
 });

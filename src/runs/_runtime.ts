@@ -3,6 +3,7 @@ import { LabosError, quote } from "../errors.ts";
 import type { PlotSpec } from "../modules/contract.ts";
 import { ModuleError } from "../modules/contract.ts";
 import { isBuiltinModule } from "../modules/catalog.ts";
+import { checkLongArrays, parseInput } from "./_fast_parse.ts";
 import type { RegisteredModule } from "../modules/registry.ts";
 import {
   canonicalBytes,
@@ -83,7 +84,11 @@ export function prepareRun(
 ): PreparedRun {
   // A job's recorded input is the schema's output, which a transform may shape differently.
   const schema = options.recorded ? null : jsonSchemaOf(registered.module.input);
-  const unknown = schema === null ? [] : unknownFields(schema, raw);
+  // A built-in module never writes to its input: its long arrays of numbers or of
+  // number rows, checked by a loop, are neither walked again nor copied.
+  const builtin = isBuiltinModule(registered.module);
+  const checked = builtin ? checkLongArrays(registered.module.input, raw) : undefined;
+  const unknown = schema === null ? [] : unknownFields(schema, raw, { skip: checked });
   if (unknown.length > 0) {
     // A misspelt name must not fall back to a default: refuse it before the schema strips it.
     throw new LabosError(
@@ -101,7 +106,9 @@ export function prepareRun(
       },
     );
   }
-  const result = registered.module.input.safeParse(raw);
+  const result = checked
+    ? parseInput(registered.module.input, raw, { checked })
+    : registered.module.input.safeParse(raw);
   if (!result.success) {
     const issues = toFieldIssues(result.error, raw);
     throw new LabosError(
@@ -114,8 +121,9 @@ export function prepareRun(
   // gets the parsed input (zod's own copy) on its first run and a clone on
   // any later one, so a module that sorts its input in place cannot change
   // what the job records. A built-in module never writes to its input: zod's
-  // copy, when it is JSON already, is both what it runs on and the record.
-  const shared = isBuiltinModule(registered.module) && isPlainJson(result.data);
+  // copy, when it is JSON already, is both what it runs on and the record, and
+  // holds the caller's long arrays of numbers or number rows as they are.
+  const shared = builtin && isPlainJson(result.data, { known: checked });
   const input = result.data === undefined
     ? result.data
     : freezeJson(shared ? result.data : jsonCopy(result.data));
@@ -182,7 +190,17 @@ function freezeJson<T>(value: T): T {
  * assert.strictEqual(isPlainJson({ d: new Date(0) }), false);
  * ```
  */
-export function isPlainJson(value: unknown): boolean {
+export function isPlainJson(
+  value: unknown,
+  options: {
+    /** Arrays known to be plain JSON already, left unwalked. */
+    known?: ReadonlySet<unknown>;
+  } = {},
+): boolean {
+  return plainJson(value, options.known);
+}
+
+function plainJson(value: unknown, known: ReadonlySet<unknown> | undefined): boolean {
   switch (typeof value) {
     case "number":
       return Number.isFinite(value) && !Object.is(value, -0);
@@ -196,12 +214,13 @@ export function isPlainJson(value: unknown): boolean {
   }
   if (value === null) return true;
   if (Array.isArray(value)) {
+    if (known?.has(value)) return true;
     if (Object.getPrototypeOf(value) !== Array.prototype) return false;
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "number") {
         if (!Number.isFinite(item) || (item === 0 && 1 / item < 0)) return false;
-      } else if (typeof item !== "string" && typeof item !== "boolean" && !isPlainJson(item)) {
+      } else if (typeof item !== "string" && typeof item !== "boolean" && !plainJson(item, known)) {
         return false;
       }
     }
@@ -212,7 +231,7 @@ export function isPlainJson(value: unknown): boolean {
   if (typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
   for (const key in value) {
     if (!Object.hasOwn(value, key)) return false;
-    if (!isPlainJson((value as Record<string, unknown>)[key])) return false;
+    if (!plainJson((value as Record<string, unknown>)[key], known)) return false;
   }
   return true;
 }

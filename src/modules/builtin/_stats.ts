@@ -67,8 +67,8 @@ export interface FitLineOptions {
  * ```
  */
 export function fitLine(
-  x: readonly number[],
-  y: readonly number[],
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
   options: FitLineOptions = {},
 ): LineFit {
   const xName = options.xName ?? "x values";
@@ -127,7 +127,7 @@ export function fitLine(
  * assert.deepStrictEqual(extent([3, 1, 2]), [1, 3]);
  * ```
  */
-export function extent(values: readonly number[]): [number, number] {
+export function extent(values: ArrayLike<number>): [number, number] {
   let low = Infinity;
   let high = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -331,7 +331,7 @@ export function coefficientOfDetermination(
 }
 
 /** R² from the residual sum of squares, given or computed only when needed. */
-function rSquaredOf(observed: readonly number[], ssRes: number | (() => number)): number {
+function rSquaredOf(observed: ArrayLike<number>, ssRes: number | (() => number)): number {
   const m = mean(observed);
   let ssTot = 0;
   let scale = 0;
@@ -501,7 +501,7 @@ function agrees(actual: number, expected: number, figures: number): boolean {
   return Math.abs(actual - expected) <= tolerance * (1 + 1e-9);
 }
 
-function checkData(x: readonly number[], y: readonly number[], minimum: number): void {
+function checkData(x: ArrayLike<number>, y: ArrayLike<number>, minimum: number): void {
   if (x.length !== y.length) {
     throw new ModuleError(`Cannot fit: ${x.length} x values but ${y.length} y values`);
   }
@@ -510,12 +510,12 @@ function checkData(x: readonly number[], y: readonly number[], minimum: number):
   }
 }
 
-function firstNonFinite(values: readonly number[]): number {
+function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
 }
 
-function checkFinite(values: readonly number[], name: string): void {
+function checkFinite(values: ArrayLike<number>, name: string): void {
   const bad = firstNonFinite(values);
   if (bad >= 0) {
     throw new ModuleError(
@@ -531,7 +531,7 @@ function checkFinite(values: readonly number[], name: string): void {
  * silently become 1, 0 or NaN.
  */
 function checkSpread(
-  values: readonly number[],
+  values: ArrayLike<number>,
   options: { name: string; meanValue: number; sumOfSquares?: number },
 ): void {
   if (isConstant(values)) return;
@@ -559,7 +559,7 @@ function checkSpread(
   }
 }
 
-function isConstant(values: readonly number[]): boolean {
+function isConstant(values: ArrayLike<number>): boolean {
   const [low, high] = extent(values);
   return high - low <= 4 * Number.EPSILON * Math.max(Math.abs(low), Math.abs(high));
 }
@@ -591,7 +591,7 @@ function invertUpperTriangular(r: number[][]): number[][] {
   return inverse;
 }
 
-function mean(values: readonly number[]): number {
+function mean(values: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i];
   return sum / values.length;

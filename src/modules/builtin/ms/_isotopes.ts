@@ -7,7 +7,10 @@
  *
  * @module
  */
-import { ELECTRON_MASS, elementsAndIsotopes } from "chemical-elements";
+// The two files this needs, not the package's index, which also builds five lookup tables
+// from the same data at every start of every command that loads the built-in modules.
+import { ELECTRON_MASS } from "chemical-elements/lib/src/constants.js";
+import { elementsAndIsotopes } from "chemical-elements/lib/src/elementsAndIsotopes.js";
 
 /** One naturally occurring isotope of an element. */
 export interface NaturalIsotope {

@@ -135,9 +135,10 @@ const outputSchema = z.object({
 function run(input: BeerLambertInput): BeerLambertOutput {
   const { pathLengthCm, standards } = input;
   const unknownAbsorbances = input.unknownAbsorbances ?? [];
-  // One pass over the rows into two columns, which the fit, the checks and the range share.
-  const concentrations = new Array<number>(standards.length);
-  const absorbances = new Array<number>(standards.length);
+  // One pass over the rows into two columns, which the fit, the checks and the range share:
+  // typed, so that each is allocated once, as doubles, and never converted.
+  const concentrations = new Float64Array(standards.length);
+  const absorbances = new Float64Array(standards.length);
   for (let i = 0; i < standards.length; i++) {
     concentrations[i] = standards[i].concentrationM;
     absorbances[i] = standards[i].absorbance;
@@ -214,7 +215,7 @@ function run(input: BeerLambertInput): BeerLambertOutput {
  * A flat calibration cannot turn absorbance into concentration: it fails
  * rather than report ε = 0 with R² = 1.
  */
-function checkCalibration(absorbances: number[], fit: LineFit): void {
+function checkCalibration(absorbances: Float64Array, fit: LineFit): void {
   const first = absorbances[0];
   if (absorbances.every((a) => a === first)) {
     throw new ModuleError(
