@@ -85,6 +85,8 @@ export interface ScanState {
   done: boolean;
   /** The first damaged line, if any. */
   failure: ScanFailure | null;
+  /** File offsets of the good lines whose action is one of the scan's `actions`, in order. */
+  marks: number[];
 }
 
 /** Where and how a scan reads; see {@linkcode scanSteps}. */
@@ -97,6 +99,8 @@ export interface ScanJob {
   chunkBytes: number;
   /** A buffer to reuse between scans of one thread; the scan stores a grown one back here. */
   scratch?: Scratch;
+  /** Actions whose lines to record in `marks`. */
+  actions?: readonly string[];
 }
 
 /**
@@ -524,6 +528,7 @@ export function newState(
     watchHash: "",
     done: false,
     failure: null,
+    marks: [],
   };
 }
 
@@ -588,11 +593,29 @@ function linksBack(state: ScanState, b: Uint8Array, p: number): boolean {
   return k === HASH_HEX;
 }
 
+// Actions a scan records, with the JSON tokens a line spells them with.
+type Wanted = { value: string; token: Uint8Array }[];
+const lineDecoder = new TextDecoder();
+
+// Whether the JSON string token b[from, to) is one of the wanted actions.
+function wantedAction(wanted: Wanted, b: Uint8Array, from: number, to: number): boolean {
+  for (const { value, token } of wanted) {
+    if (to - from === token.length) {
+      let k = 0;
+      while (k < token.length && b[from + k] === token[k]) k++;
+      if (k === token.length) return true;
+    }
+  }
+  const raw = b.subarray(from, to);
+  return raw.includes(92) &&
+    wanted.some(({ value }) => JSON.parse(lineDecoder.decode(raw)) === value);
+}
+
 // Consumes the complete lines of b[pos, len); returns where it stopped.
 function feed(
   state: ScanState,
   b: Uint8Array,
-  chunk: { base: number; pos: number; len: number; hasher: BatchHasher | null },
+  chunk: { base: number; pos: number; len: number; hasher: BatchHasher | null; wanted: Wanted },
 ): number {
   const { hasher } = chunk;
   const pos = hasher !== null && b === hasher.bytes ? feedBatches(state, hasher, chunk) : chunk.pos;
@@ -604,6 +627,8 @@ let seqs = new Float64Array(0);
 let prevs = new Int32Array(0);
 let lineStarts = new Int32Array(0);
 let lineEnds = new Int32Array(0);
+let actionStarts = new Int32Array(0);
+let actionEnds = new Int32Array(0);
 
 // The fast path: parses a batch of good lines, hashes them all in one call,
 // then chains them. Stops before the first line the batch cannot take (the
@@ -613,9 +638,9 @@ let lineEnds = new Int32Array(0);
 function feedBatches(
   state: ScanState,
   hasher: BatchHasher,
-  chunk: { base: number; pos: number; len: number },
+  chunk: { base: number; pos: number; len: number; wanted: Wanted },
 ): number {
-  const { base, len } = chunk;
+  const { base, len, wanted } = chunk;
   const b = hasher.bytes;
   const capacity = hasher.capacity;
   if (seqs.length < capacity) {
@@ -623,6 +648,8 @@ function feedBatches(
     prevs = new Int32Array(capacity);
     lineStarts = new Int32Array(capacity);
     lineEnds = new Int32Array(capacity);
+    actionStarts = new Int32Array(capacity);
+    actionEnds = new Int32Array(capacity);
   }
   let pos = chunk.pos;
   for (;;) {
@@ -636,6 +663,8 @@ function feedBatches(
       prevs[n] = OUT[O_PREV];
       lineStarts[n] = p;
       lineEnds[n] = nl;
+      actionStarts[n] = OUT[O_ACTION];
+      actionEnds[n] = OUT[O_ACTION + 1];
       n++;
       p = nl + 1;
     }
@@ -649,6 +678,9 @@ function feedBatches(
         return lineStarts[i];
       }
       state.prevAt = lineEnds[i] - HASH_TAIL;
+      if (wanted.length > 0 && wantedAction(wanted, b, actionStarts[i], actionEnds[i])) {
+        state.marks.push(base + lineStarts[i]);
+      }
     }
     settle(state, b, good - 1);
     if (good < n) {
@@ -696,9 +728,9 @@ function settle(state: ScanState, b: Uint8Array, last: number): void {
 function feedLines(
   state: ScanState,
   b: Uint8Array,
-  chunk: { base: number; pos: number; len: number },
+  chunk: { base: number; pos: number; len: number; wanted: Wanted },
 ): number {
-  const { base, len } = chunk;
+  const { base, len, wanted } = chunk;
   let pos = chunk.pos;
   while (!state.done) {
     if (base + pos >= state.end) {
@@ -723,6 +755,9 @@ function feedLines(
     }
     // The in-place link check of the next line reads this line's hash.
     state.prevAt = at;
+    if (wanted.length > 0 && wantedAction(wanted, b, OUT[O_ACTION], OUT[O_ACTION + 1])) {
+      state.marks.push(base + pos);
+    }
     pos = nl + 1;
   }
   return pos;
@@ -773,6 +808,10 @@ export function* scanSteps(
 ): Generator<ReadRequest, void, number> {
   const slack = 1 << 16;
   const { start } = job;
+  const wanted: Wanted = (job.actions ?? []).map((value) => ({
+    value,
+    token: new TextEncoder().encode(JSON.stringify(value)),
+  }));
   let size = job.size;
   const want = Math.min(job.chunkBytes, Math.max(slack, state.end - start + slack));
   const hasher = readBuffer(job.scratch ?? { bytes: null }, want);
@@ -810,7 +849,7 @@ export function* scanSteps(
       pos = nl + 1;
       aligned = true;
     }
-    pos = feed(state, buffer, { base, pos, len, hasher });
+    pos = feed(state, buffer, { base, pos, len, hasher, wanted });
     if (state.done) return;
     if (base + len >= size) {
       if (pos < len && base + pos < state.end) fail(state, F_TORN, buffer, { pos, nl: len, base });
@@ -857,6 +896,8 @@ export interface RangeJob {
   chunkBytes: number;
   /** A seq whose hash to record, or -1. */
   watchSeq: number;
+  /** Actions whose lines to record in the state's `marks`. */
+  actions?: readonly string[];
 }
 
 /**
@@ -888,6 +929,7 @@ export function scanRangeSync(
     size: job.size,
     chunkBytes: job.chunkBytes,
     scratch: io.scratch,
+    actions: job.actions,
   });
   let step = steps.next(0);
   while (!step.done) {
