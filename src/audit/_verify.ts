@@ -10,6 +10,8 @@
  */
 import { availableParallelism, cpus } from "node:os";
 import * as fs from "node:fs/promises";
+import { readSync } from "node:fs";
+import { setImmediate } from "node:timers";
 import {
   CODES,
   FIELD_NAMES,
@@ -185,8 +187,12 @@ async function scanOnMainThread(file: string, state: ScanState, job: ScanJob): P
     let step = steps.next(0);
     while (!step.done) {
       const read = step.value;
-      const { bytesRead } = await handle.read(read.buffer, read.offset, read.length, read.position);
+      // A synchronous read: the thread would wait for it anyway, and an
+      // asynchronous one costs a hop to another thread and a copy.
+      const bytesRead = readSync(handle.fd, read.buffer, read.offset, read.length, read.position);
       step = steps.next(bytesRead);
+      // Other work of the event loop (a server's requests) runs between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     await handle.close();
