@@ -76,7 +76,7 @@ export async function buildBenchLog(dir: string, events: number): Promise<number
 }
 
 /** Creates (or reuses) a data folder whose audit log holds `events` events. */
-async function buildLab(dataDir: string, events: number): Promise<void> {
+export async function buildLab(dataDir: string, events: number): Promise<void> {
   const audit = new AuditLog(`${dataDir}/audit`);
   const exists = await Deno.stat(`${dataDir}/labos.json`).then(() => true, () => false);
   if (exists && (await audit.head()).seq === events) return;
