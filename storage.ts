@@ -25,4 +25,4 @@ export type {
   RecordType,
   SummaryOf,
 } from "./src/records/mod.ts";
-export type { AuditExport, ScanOptions } from "./src/audit/mod.ts";
+export type { AuditExport, ScanOptions, VerifiedSelection } from "./src/audit/mod.ts";

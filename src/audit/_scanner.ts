@@ -599,7 +599,7 @@ const lineDecoder = new TextDecoder();
 
 // Whether the JSON string token b[from, to) is one of the wanted actions.
 function wantedAction(wanted: Wanted, b: Uint8Array, from: number, to: number): boolean {
-  for (const { value, token } of wanted) {
+  for (const { token } of wanted) {
     if (to - from === token.length) {
       let k = 0;
       while (k < token.length && b[from + k] === token[k]) k++;
