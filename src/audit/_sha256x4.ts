@@ -9,8 +9,9 @@
  * The module's bytes are written by `_sha256x4_module.ts` and embedded as
  * base64 in `_sha256x4_wasm.ts` (`deno task embed:wasm`), so it works the
  * same from source, in the npm bundle and in a compiled executable. Where
- * WebAssembly SIMD is missing, {@linkcode createBatchHasher} returns null
- * and callers hash through `node:crypto`.
+ * WebAssembly SIMD is missing, or on Bun, whose `node:crypto` is cheaper,
+ * {@linkcode createBatchHasher} returns null and callers hash through
+ * `node:crypto`.
  *
  * @module
  */
@@ -64,7 +65,9 @@ let compiled: WebAssembly.Module | null | undefined;
  * ```
  */
 export function createBatchHasher(bufferBytes: number, capacity: number): BatchHasher | null {
-  if (compiled === undefined) compiled = compile();
+  // Bun's node:crypto costs far less per call than JavaScriptCore's SIMD
+  // (a scan of 500,000 events: 0.5-0.9 s of CPU against 1.2-1.5 s).
+  if (compiled === undefined) compiled = "Bun" in globalThis ? null : compile();
   if (compiled === null) return null;
   const jobsAt = PAD_BYTES;
   const dataAt = jobsAt + capacity * JOB_BYTES;
