@@ -3,7 +3,8 @@
  * type and id with newest-first pages, the audit log with compare-and-append,
  * the all-or-nothing transaction under the writer lock, and the manifest.
  * The data folder is the embedded default; pass another implementation to
- * `openLab({ storage })`.
+ * `openLab({ storage })`, or a PostgreSQL store's URL and
+ * {@linkcode StoreOptions} to `openLab({ store, storeOptions })`.
  *
  * @example Open a lab over an explicit storage
  * ```ts
@@ -26,3 +27,4 @@ export type {
   SummaryOf,
 } from "./src/records/mod.ts";
 export type { AuditExport, ScanOptions, VerifiedSelection } from "./src/audit/mod.ts";
+export type { StoreOptions } from "./src/service/mod.ts";

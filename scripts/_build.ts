@@ -192,9 +192,7 @@ export function formatSize(bytes: number): string {
 }
 
 const INPUTS = [
-  "cli.ts",
-  "mod.ts",
-  "module.ts",
+  ...Object.values(denoConfig.exports as Record<string, string>),
   "deno.json",
   "deno.lock",
   "assets",

@@ -153,8 +153,19 @@ export function packageJson(repository: string): Record<string, unknown> {
   };
 }
 
-/** The library's subpath entries besides the root, as in deno.json "exports": `labos/module`, … */
-const SUBPATHS = ["module", "audit", "storage", "templates"];
+/**
+ * The library's subpath entries besides the root and the CLI, read from
+ * deno.json "exports" (`./module` → `labos/module`, built from `module.ts`).
+ */
+export const SUBPATHS: string[] = Object.entries(denoConfig.exports as Record<string, string>)
+  .filter(([path]) => path !== "." && path !== "./cli")
+  .map(([path, file]) => {
+    const name = path.slice(2);
+    if (file !== `./${name}.ts`) {
+      throw new Error(`deno.json exports "${path}" from "${file}": expected "./${name}.ts"`);
+    }
+    return name;
+  });
 
 const BIN_SOURCE = `#!/usr/bin/env node
 const major = Number(process.versions.node.split(".")[0]);

@@ -64,7 +64,8 @@ export async function fileDigest(file: string): Promise<{ size: number; sha256: 
   const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   let size = 0;
   try {
-    const buffer = new Uint8Array(1 << 20);
+    // Sized to the file: most are small records, and a 1 MiB buffer each is zeroed for nothing.
+    const buffer = new Uint8Array(Math.min(1 << 20, (await handle.stat()).size + 1));
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;

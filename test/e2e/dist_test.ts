@@ -31,7 +31,7 @@ import {
   TARGETS,
 } from "../../scripts/_build.ts";
 import { BUNDLE_FILE, compile, hostTarget } from "../../scripts/compile.ts";
-import { buildNpm } from "../../scripts/build_npm.ts";
+import { buildNpm, SUBPATHS } from "../../scripts/build_npm.ts";
 import { smoke, type SmokeCheck } from "../../scripts/smoke.ts";
 import { PG_AVAILABLE, startPostgres } from "../_pg.ts";
 
@@ -264,11 +264,19 @@ Deno.test({
     for (const entry of listing) {
       assertMatch(
         entry,
-        /^package\/(bin\/labos\.mjs|esm\/(cli|mod|module|audit|storage|templates)\.mjs|esm\/cli\/[\w-]+\.js|types\/[\w/]+\.d\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
+        new RegExp(
+          `^package/(bin/labos\\.mjs|esm/(${
+            ["cli", "mod", ...SUBPATHS].join("|")
+          })\\.mjs|esm/cli/[\\w-]+\\.js|types/[\\w/]+\\.d\\.ts|package\\.json|README\\.md|LICENSE|CHANGELOG\\.md)$`,
+        ),
       );
       assert(!/(^|\/)data\//.test(entry), `the tarball contains ${entry}`);
     }
-    for (const name of ["mod", "module", "audit", "storage", "templates"]) {
+    assertEquals(
+      Object.keys(manifest.exports).sort(),
+      [".", "./package.json", ...SUBPATHS.map((name) => `./${name}`)].sort(),
+    );
+    for (const name of ["mod", ...SUBPATHS]) {
       assert(listing.includes(`package/types/${name}.d.ts`), `types/${name}.d.ts`);
       assert(listing.includes(`package/esm/${name}.mjs`), `esm/${name}.mjs`);
     }
@@ -459,6 +467,9 @@ const CONSUMER = `import {
 } from "labos";
 import { defineModule } from "labos/module";
 import { verifyLogFile } from "labos/audit";
+import type { UserInfo } from "labos/class";
+import type { ArchiveExport } from "labos/exchange";
+import { type DatasetTable, tableColumn } from "labos/records";
 import { z } from "zod";
 
 const lab = openLab({ dataDir: "./data", actor: "alice" });
@@ -485,5 +496,14 @@ const double = defineModule({
 openLab({ dataDir: 42, actor: "alice" });
 const exitCode: number = new LabosError("invalid", "x").exitCode;
 const exported = await verifyLogFile("./data/audit/log.jsonl");
+const users: UserInfo[] = await lab.listUsers();
+const backup: ArchiveExport = await lab.exportArchive("./backup.zip");
+const table: DatasetTable = {
+  columns: [{ name: "t", type: "number" }],
+  rowCount: 1,
+  values: [[0]],
+  delimiter: ",",
+};
 console.log(VERSION, status, result.ok, double.key, exitCode, exported.ok);
+console.log(users.length, backup.files, tableColumn(table, "t"));
 `;

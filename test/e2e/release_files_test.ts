@@ -327,6 +327,9 @@ Deno.test("JSR publishing excludes tests, build output and data folders", () => 
     "./audit": "./audit.ts",
     "./storage": "./storage.ts",
     "./templates": "./templates.ts",
+    "./records": "./records.ts",
+    "./class": "./class.ts",
+    "./exchange": "./exchange.ts",
   });
   for (const task of ["compile", "build:npm", "smoke"]) {
     assert(task in denoConfig.tasks, `deno.json lacks the ${task} task`);

@@ -131,6 +131,22 @@ Deno.test({
           ));
           await Deno.writeTextFile(`${dir}/weighing.txt`, "12.345 g\n");
           await cliOk(["--data-dir", folder, "attach", made.id, `${dir}/weighing.txt`]);
+          for (const title of ["Calorimetry", "Spectroscopy"]) {
+            await cliOk(["--data-dir", folder, "experiments", "create", "--title", title]);
+          }
+          await Deno.writeTextFile(`${dir}/rates.csv`, "t_s,c_M\n0,0.1\n10,0.05\n");
+          const imported = await cliJson<{ id: string }>(
+            ["--data-dir", folder, "import", `${dir}/rates.csv`, "--experiment", made.id],
+          );
+          const order = ["experiments", "list"];
+          const listedBefore = await cliJson<Experiment[]>(["--data-dir", folder, ...order]);
+          const datasetBefore = await cliJson([
+            "--data-dir",
+            folder,
+            "datasets",
+            "show",
+            imported.id,
+          ]);
           const head = (await cliOk(["--data-dir", folder, "audit", "head"])).trim();
           const first = await cliOk(["--data-dir", folder, "migrate", "--to", target]);
           assertMatch(first, new RegExp(`^Migrated ${folder} to ${target}: \\d+ files`));
@@ -138,6 +154,15 @@ Deno.test({
           const second = await cliOk(["--data-dir", folder, "migrate", "--to", target]);
           assertStringIncludes(second, "already migrated, nothing written");
           assertEquals((await cliOk(["--store", target, "audit", "head"])).trim(), head);
+          // Records are copied in batches: newest-first order and a table's values survive.
+          assertEquals(
+            (await cliJson<Experiment[]>(["--store", target, ...order])).map((e) => e.id),
+            listedBefore.map((e) => e.id),
+          );
+          assertEquals(
+            await cliJson(["--store", target, "datasets", "show", imported.id]),
+            datasetBefore,
+          );
           assertEquals(
             (await cliJson<Experiment>(["--store", target, "experiments", "show", made.id])).id,
             made.id,

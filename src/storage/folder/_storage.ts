@@ -1048,10 +1048,13 @@ async function listDataFiles(
 const CHUNK = 1 << 20;
 
 async function* chunksOf(handle: fs.FileHandle): AsyncIterable<Uint8Array> {
+  // Most files are small records: a 1 MiB buffer for each would be zeroed for nothing.
+  let left = (await handle.stat()).size;
   for (;;) {
-    const buffer = new Uint8Array(CHUNK);
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+    const buffer = new Uint8Array(Math.min(CHUNK, Math.max(left, 0) + 1));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
     if (bytesRead === 0) return;
+    left -= bytesRead;
     yield buffer.subarray(0, bytesRead);
   }
 }

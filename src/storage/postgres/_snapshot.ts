@@ -394,26 +394,25 @@ async function copyIn(tx: Sql, staged: StagedFolder, context: string): Promise<v
   const root = staged.root;
   const manifest = await fs.readFile(path.join(root, "labos.json"), "utf8");
   await tx`UPDATE labos_meta SET manifest = ${manifest} WHERE id = 1`;
+  const batch = new RecordBatch(tx);
   for (const type of RECORD_TYPES) {
     for (const id of await staged.idsInOrder(type)) {
-      const record = await staged.get(type, id);
-      const row = toRow(type, record);
-      await tx`INSERT INTO labos_record (type, id, body, table_values)
-        VALUES (${type}, ${id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)`;
+      await batch.add(type, id, toRow(type, await staged.get(type, id)));
     }
   }
+  await batch.flush();
   let last = EMPTY_HEAD;
-  let batch: ReturnType<typeof rowOfLine>[] = [];
+  let lines: ReturnType<typeof rowOfLine>[] = [];
   for await (const line of staged.auditLines()) {
     const row = rowOfLine(line);
-    batch.push(row);
+    lines.push(row);
     last = { seq: row.seq, hash: row.hash, ts: row.ts };
-    if (batch.length >= 500) {
-      await insertAuditRows(tx, batch);
-      batch = [];
+    if (lines.length >= 500) {
+      await insertAuditRows(tx, lines);
+      lines = [];
     }
   }
-  await insertAuditRows(tx, batch);
+  await insertAuditRows(tx, lines);
   await tx`INSERT INTO labos_head (id, seq, hash, ts) VALUES (1, ${last.seq}, ${last.hash}, ${last.ts})
     ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, ts = EXCLUDED.ts`;
   for (const file of await staged.files(LEGACY_FOLDER)) {
@@ -434,6 +433,40 @@ async function copyIn(tx: Sql, staged: StagedFolder, context: string): Promise<v
       );
     }
     await tx`INSERT INTO labos_blob (sha256, size, data) VALUES (${sha256}, ${data.byteLength}, ${data})`;
+  }
+}
+
+/**
+ * Records inserted many to a statement (one round trip each was most of a
+ * migration's time), in the order added so that `seq` keeps creation order.
+ */
+class RecordBatch {
+  readonly #sql: Sql;
+  // One JSON array of [type, id, body, values] rows: the driver runs without array types.
+  #rows: string[] = [];
+  #bytes = 0;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async add(type: RecordType, id: string, row: { body: string; values: string | null }) {
+    this.#rows.push(
+      `[${JSON.stringify(type)},${JSON.stringify(id)},${row.body},${row.values ?? "null"}]`,
+    );
+    this.#bytes += row.body.length + (row.values?.length ?? 0);
+    if (this.#rows.length >= 500 || this.#bytes >= 8 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#rows.length === 0) return;
+    const rows = `[${this.#rows.join(",")}]`;
+    this.#rows = [];
+    this.#bytes = 0;
+    await this.#sql`INSERT INTO labos_record (type, id, body, table_values)
+      SELECT e->>0, e->>1, e->2, CASE WHEN jsonb_typeof(e->3) = 'null' THEN NULL ELSE e->3 END
+      FROM jsonb_array_elements(${rows}::text::jsonb) WITH ORDINALITY AS u(e, n)
+      ORDER BY n`;
   }
 }
 
