@@ -26,5 +26,5 @@ export type {
   RecordType,
   SummaryOf,
 } from "./src/records/mod.ts";
-export type { AuditExport, ScanOptions } from "./src/audit/mod.ts";
+export type { AuditExport, ScanOptions, VerifiedSelection } from "./src/audit/mod.ts";
 export type { StoreOptions } from "./src/service/mod.ts";

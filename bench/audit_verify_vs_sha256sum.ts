@@ -2,7 +2,7 @@
  * Times `labos audit verify` against `sha256sum` of the same log, both as
  * whole processes, on Deno.
  *
- *     deno run -A bench/audit_verify_vs_sha256sum.ts [--events=500000] [--pairs=7] [--keep=DIR]
+ *     deno run -A bench/audit_verify_vs_sha256sum.ts [--events=500000] [--pairs=7] [--keep=DIR] [--node]
  *
  * Initialises a data folder with `labos init`, appends events of realistic
  * size (about 470 bytes a line, encoded with `encodeEvent` and chained from
@@ -11,7 +11,8 @@
  * of each, and prints both medians and the ratio of the medians (verify /
  * sha256sum) and the median of the pairwise ratios. `--keep=DIR` builds the
  * folder in DIR (reused when it already holds the same number of events) and
- * leaves it there.
+ * leaves it there. `--node` also times `node npm/esm/cli.mjs audit verify`
+ * (the npm package, built by `deno task build:npm`) in the same alternation.
  *
  * @module
  */
@@ -29,6 +30,7 @@ const ACTIONS = [
 ];
 const ACTORS = ["ada.lovelace", "rosalind.franklin", "marie.curie", "service:runner"];
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const NODE_CLI = new URL("../npm/esm/cli.mjs", import.meta.url).pathname;
 
 /**
  * Appends events to `<dir>/log.jsonl` until it holds `events` events, chained
@@ -76,7 +78,7 @@ export async function buildBenchLog(dir: string, events: number): Promise<number
 }
 
 /** Creates (or reuses) a data folder whose audit log holds `events` events. */
-async function buildLab(dataDir: string, events: number): Promise<void> {
+export async function buildLab(dataDir: string, events: number): Promise<void> {
   const audit = new AuditLog(`${dataDir}/audit`);
   const exists = await Deno.stat(`${dataDir}/labos.json`).then(() => true, () => false);
   if (exists && (await audit.head()).seq === events) return;
@@ -117,6 +119,7 @@ if (import.meta.main) {
       events: { type: "string", default: "500000" },
       pairs: { type: "string", default: "7" },
       keep: { type: "string" },
+      node: { type: "boolean", default: false },
     },
   });
   const events = Number(values.events);
@@ -139,10 +142,13 @@ if (import.meta.main) {
     const check = await run(verify);
     if (!check.startsWith(`ok: ${events} events`)) throw new Error(`verify said: ${check}`);
     await timed(sha); // warm-up of each, page cache included
-    const times = { verify: [] as number[], sha256sum: [] as number[] };
+    const onNode = ["node", NODE_CLI, "--data-dir", dataDir, "audit", "verify"];
+    if (values.node) await timed(onNode);
+    const times = { verify: [] as number[], sha256sum: [] as number[], node: [] as number[] };
     for (let i = 0; i < pairs; i++) {
       times.verify.push(await timed(verify));
       times.sha256sum.push(await timed(sha));
+      if (values.node) times.node.push(await timed(onNode));
     }
     const ratios = times.verify.map((v, i) => v / times.sha256sum[i]);
     const show = (list: number[]): string => list.map((s) => s.toFixed(3)).join(" ");
@@ -154,6 +160,13 @@ if (import.meta.main) {
         show(times.sha256sum)
       })`,
     );
+    if (values.node) {
+      console.log(
+        `node (npm package)  median ${median(times.node).toFixed(3)} s  (${show(times.node)}), ${
+          (median(times.node) / median(times.sha256sum)).toFixed(2)
+        }× sha256sum`,
+      );
+    }
     console.log(
       `ratio verify/sha256sum: ${
         (median(times.verify) / median(times.sha256sum)).toFixed(2)

@@ -26,7 +26,7 @@ import {
   LOG_FILE,
   readFully,
 } from "./_format.ts";
-import { listEvents, scanEvents, type ScanOptions } from "./_read.ts";
+import { eventsAt, listEvents, scanEvents, type ScanOptions } from "./_read.ts";
 import { resolveHead } from "./_tail.ts";
 import type {
   AuditEvent,
@@ -34,9 +34,10 @@ import type {
   AuditFilter,
   AuditHead,
   AuditPage,
+  VerifiedSelection,
   VerifyResult,
 } from "./_types.ts";
-import { verifyLogFile } from "./_verify.ts";
+import { verifyLogFile, verifyLogSelecting } from "./_verify.ts";
 import { checkLine } from "./_scanner.ts";
 
 /** Events encoded after the log's last event, not yet written: see {@linkcode AuditLog.stage}. */
@@ -340,6 +341,30 @@ export class AuditLog {
   async verify(): Promise<VerifyResult> {
     await this.#refuseLinks();
     return await verifyLogFile(this.logFile, { headFile: this.headFile });
+  }
+
+  /**
+   * {@linkcode AuditLog.verify}, and the events of `actions` found in the
+   * same pass: a check of those events reads only their lines.
+   *
+   * @example
+   * ```ts
+   * import { AuditLog } from "./mod.ts";
+   * import { mkdtemp } from "node:fs/promises";
+   * import assert from "node:assert/strict";
+   * const log = new AuditLog(await mkdtemp("/tmp/labos-audit-"));
+   * const { result, events } = await log.verifySelecting(["user.key-created"]);
+   * assert.ok(result.ok);
+   * for await (const _ of events) assert.fail();
+   * ```
+   */
+  async verifySelecting(actions: readonly string[]): Promise<VerifiedSelection> {
+    await this.#refuseLinks();
+    const { result, lines } = await verifyLogSelecting(this.logFile, {
+      headFile: this.headFile,
+      actions,
+    });
+    return { result, events: eventsAt(this.logFile, lines) };
   }
 
   /**

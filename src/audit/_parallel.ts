@@ -31,6 +31,8 @@ export interface RangeOptions {
   chunkBytes: number;
   /** A seq whose hash to record. */
   watchSeq: number;
+  /** Actions whose lines to record in each range's `marks`. */
+  actions?: readonly string[];
   /** Bytes per range. Default: 8 MiB, and at least two ranges a thread (of 1 MiB or more). */
   rangeBytes?: number;
   /** Whether the main thread scans ranges too, not only those workers left. Default: true. */
@@ -158,6 +160,7 @@ function feedWorker(
         size: options.size,
         chunkBytes: options.chunkBytes,
         watchSeq: options.watchSeq,
+        actions: options.actions,
       };
       worker.postMessage(job);
     }

@@ -82,6 +82,47 @@ export async function listEvents(logFile: string, filter: AuditFilter = {}): Pro
   return { events, hasMore: false };
 }
 
+/**
+ * Reads the events of the lines that start at the given file offsets, in
+ * order; for lines a verification has just checked (see `verifyLogSelecting`).
+ *
+ * @example
+ * ```ts
+ * import { eventsAt } from "./_read.ts";
+ * import assert from "node:assert/strict";
+ * let count = 0;
+ * for await (const _ of eventsAt("/nonexistent/log.jsonl", [])) count++;
+ * assert.equal(count, 0);
+ * ```
+ */
+export async function* eventsAt(logFile: string, offsets: number[]): AsyncGenerator<AuditEvent> {
+  if (offsets.length === 0) return;
+  const handle = await fs.open(logFile, "r");
+  try {
+    let bytes = new Uint8Array(4096);
+    for (const offset of offsets) {
+      let len = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(bytes, len, bytes.length - len, offset + len);
+        if (bytesRead <= 0) throw unreadable("read", offset);
+        const nl = bytes.indexOf(10, len);
+        len += bytesRead;
+        if (nl >= 0 && nl < len) {
+          yield decodeEvent(bytes, { start: 0, end: nl });
+          break;
+        }
+        if (len === bytes.length) {
+          const bigger = new Uint8Array(bytes.length * 2);
+          bigger.set(bytes);
+          bytes = bigger;
+        }
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Options for {@linkcode scanEvents}. */
 export interface ScanOptions {
   /** Only events with one of these actions; the others are checked but never decoded. */

@@ -23,6 +23,7 @@ import {
   MIN_LINE,
   sha256Hex,
 } from "./_format.ts";
+import { type BatchHasher, createBatchHasher } from "./_sha256x4.ts";
 
 /** A read the scan driver must perform, as `fs.read(fd, buffer, offset, length, position)`. */
 export interface ReadRequest {
@@ -84,6 +85,8 @@ export interface ScanState {
   done: boolean;
   /** The first damaged line, if any. */
   failure: ScanFailure | null;
+  /** File offsets of the good lines whose action is one of the scan's `actions`, in order. */
+  marks: number[];
 }
 
 /** Where and how a scan reads; see {@linkcode scanSteps}. */
@@ -95,7 +98,20 @@ export interface ScanJob {
   /** Bytes per read. */
   chunkBytes: number;
   /** A buffer to reuse between scans of one thread; the scan stores a grown one back here. */
-  scratch?: { bytes: Uint8Array | null };
+  scratch?: Scratch;
+  /** Actions whose lines to record in `marks`. */
+  actions?: readonly string[];
+}
+
+/**
+ * The read buffer a thread reuses between scans, and the batch hasher whose
+ * memory holds it (absent until the first scan, null without WebAssembly SIMD).
+ */
+export interface Scratch {
+  /** The read buffer. */
+  bytes: Uint8Array | null;
+  /** The hasher; a buffer inside its memory is hashed a batch of lines at a time. */
+  hasher?: BatchHasher | null;
 }
 
 const {
@@ -512,6 +528,7 @@ export function newState(
     watchHash: "",
     done: false,
     failure: null,
+    marks: [],
   };
 }
 
@@ -576,13 +593,144 @@ function linksBack(state: ScanState, b: Uint8Array, p: number): boolean {
   return k === HASH_HEX;
 }
 
+// Actions a scan records, with the JSON tokens a line spells them with.
+type Wanted = { value: string; token: Uint8Array }[];
+const lineDecoder = new TextDecoder();
+
+// Whether the JSON string token b[from, to) is one of the wanted actions.
+function wantedAction(wanted: Wanted, b: Uint8Array, from: number, to: number): boolean {
+  for (const { token } of wanted) {
+    if (to - from === token.length) {
+      let k = 0;
+      while (k < token.length && b[from + k] === token[k]) k++;
+      if (k === token.length) return true;
+    }
+  }
+  const raw = b.subarray(from, to);
+  return raw.includes(92) &&
+    wanted.some(({ value }) => JSON.parse(lineDecoder.decode(raw)) === value);
+}
+
 // Consumes the complete lines of b[pos, len); returns where it stopped.
 function feed(
   state: ScanState,
   b: Uint8Array,
-  chunk: { base: number; pos: number; len: number },
+  chunk: { base: number; pos: number; len: number; hasher: BatchHasher | null; wanted: Wanted },
 ): number {
-  const { base, len } = chunk;
+  const { hasher } = chunk;
+  const pos = hasher !== null && b === hasher.bytes ? feedBatches(state, hasher, chunk) : chunk.pos;
+  return state.done ? pos : feedLines(state, b, { ...chunk, pos });
+}
+
+// Per-line batch bookkeeping, grown with the hasher's capacity.
+let seqs = new Float64Array(0);
+let prevs = new Int32Array(0);
+let lineStarts = new Int32Array(0);
+let lineEnds = new Int32Array(0);
+let actionStarts = new Int32Array(0);
+let actionEnds = new Int32Array(0);
+
+// The fast path: parses a batch of good lines, hashes them all in one call,
+// then chains them. Stops before the first line the batch cannot take (the
+// range's end, an incomplete or damaged line), which `feedLines` then
+// handles, or at the first damage it finds, which it records as `feedLines`
+// would have.
+function feedBatches(
+  state: ScanState,
+  hasher: BatchHasher,
+  chunk: { base: number; pos: number; len: number; wanted: Wanted },
+): number {
+  const { base, len, wanted } = chunk;
+  const b = hasher.bytes;
+  const capacity = hasher.capacity;
+  if (seqs.length < capacity) {
+    seqs = new Float64Array(capacity);
+    prevs = new Int32Array(capacity);
+    lineStarts = new Int32Array(capacity);
+    lineEnds = new Int32Array(capacity);
+    actionStarts = new Int32Array(capacity);
+    actionEnds = new Int32Array(capacity);
+  }
+  let pos = chunk.pos;
+  for (;;) {
+    let n = 0;
+    let p = pos;
+    while (n < capacity && base + p < state.end) {
+      const nl = goodLineEnd(b, p, len);
+      if (nl < 0) break;
+      hasher.set(n, { start: p + EVENT_OFFSET, end: nl - FRAME_TAIL, hashAt: nl - HASH_TAIL });
+      seqs[n] = OUT[O_SEQ];
+      prevs[n] = OUT[O_PREV];
+      lineStarts[n] = p;
+      lineEnds[n] = nl;
+      actionStarts[n] = OUT[O_ACTION];
+      actionEnds[n] = OUT[O_ACTION + 1];
+      n++;
+      p = nl + 1;
+    }
+    if (n === 0) return pos;
+    const good = hasher.check(n);
+    for (let i = 0; i < good; i++) {
+      if (!acceptStored(state, b, i)) {
+        settle(state, b, i - 1);
+        const code = state.expected === seqs[i] ? F_LINK : F_SEQ_ORDER;
+        fail(state, code, b, { pos: lineStarts[i], nl: lineEnds[i], base });
+        return lineStarts[i];
+      }
+      state.prevAt = lineEnds[i] - HASH_TAIL;
+      if (wanted.length > 0 && wantedAction(wanted, b, actionStarts[i], actionEnds[i])) {
+        state.marks.push(base + lineStarts[i]);
+      }
+    }
+    settle(state, b, good - 1);
+    if (good < n) {
+      fail(state, F_HASH, b, { pos: lineStarts[good], nl: lineEnds[good], base });
+      return lineStarts[good];
+    }
+    pos = p;
+    if (n < capacity) return pos;
+  }
+}
+
+// `accept` for batch line i, whose stored hash is known to be right; the
+// hash strings of the state are brought up to date by `settle`.
+function acceptStored(state: ScanState, b: Uint8Array, i: number): boolean {
+  const p = prevs[i];
+  const seq = seqs[i];
+  const hashAt = lineEnds[i] - HASH_TAIL;
+  if (state.expected === 0) {
+    state.firstPrev = latin1(b, { from: p, to: p + HASH_HEX });
+    state.firstSeq = seq;
+  } else {
+    if (seq !== state.expected || !linksBack(state, b, p)) return false;
+    if (state.count === 0) {
+      state.firstSeq = seq;
+      state.firstPrev = state.prevHash;
+    }
+  }
+  if (seq === state.watchSeq) state.watchHash = latin1(b, { from: hashAt, to: hashAt + HASH_HEX });
+  state.lastSeq = seq;
+  state.expected = seq + 1;
+  state.count++;
+  return true;
+}
+
+// Sets the hash strings of the state from batch line `last`, the last one accepted.
+function settle(state: ScanState, b: Uint8Array, last: number): void {
+  if (last < 0) return;
+  const hashAt = lineEnds[last] - HASH_TAIL;
+  const p = prevs[last];
+  state.prevHash = state.lastHash = latin1(b, { from: hashAt, to: hashAt + HASH_HEX });
+  state.lastPrev = latin1(b, { from: p, to: p + HASH_HEX });
+}
+
+// The line-by-line path, hashing through `node:crypto`.
+function feedLines(
+  state: ScanState,
+  b: Uint8Array,
+  chunk: { base: number; pos: number; len: number; wanted: Wanted },
+): number {
+  const { base, len, wanted } = chunk;
   let pos = chunk.pos;
   while (!state.done) {
     if (base + pos >= state.end) {
@@ -607,6 +755,9 @@ function feed(
     }
     // The in-place link check of the next line reads this line's hash.
     state.prevAt = at;
+    if (wanted.length > 0 && wantedAction(wanted, b, OUT[O_ACTION], OUT[O_ACTION + 1])) {
+      state.marks.push(base + pos);
+    }
     pos = nl + 1;
   }
   return pos;
@@ -657,10 +808,16 @@ export function* scanSteps(
 ): Generator<ReadRequest, void, number> {
   const slack = 1 << 16;
   const { start } = job;
+  const wanted: Wanted = (job.actions ?? []).map((value) => ({
+    value,
+    token: new TextEncoder().encode(JSON.stringify(value)),
+  }));
   let size = job.size;
   const want = Math.min(job.chunkBytes, Math.max(slack, state.end - start + slack));
+  const hasher = readBuffer(job.scratch ?? { bytes: null }, want);
+  let buffer = hasher?.bytes ?? new Uint8Array(want);
   const kept = job.scratch?.bytes;
-  let buffer = kept && kept.length >= want ? kept : new Uint8Array(want);
+  if (!hasher && kept && kept.length >= want) buffer = kept;
   if (job.scratch) job.scratch.bytes = buffer;
   let base = start > 0 ? start - 1 : 0;
   let limit = Math.min(size, state.end + slack);
@@ -692,7 +849,7 @@ export function* scanSteps(
       pos = nl + 1;
       aligned = true;
     }
-    pos = feed(state, buffer, { base, pos, len });
+    pos = feed(state, buffer, { base, pos, len, hasher, wanted });
     if (state.done) return;
     if (base + len >= size) {
       if (pos < len && base + pos < state.end) fail(state, F_TORN, buffer, { pos, nl: len, base });
@@ -716,6 +873,15 @@ export function* scanSteps(
   }
 }
 
+// The thread's batch hasher, created or replaced so that its buffer holds `want` bytes.
+function readBuffer(scratch: Scratch, want: number): BatchHasher | null {
+  if (scratch.hasher === null) return null;
+  if (scratch.hasher && scratch.hasher.bytes.length >= want) return scratch.hasher;
+  // Enough jobs for a buffer of the shortest lines.
+  scratch.hasher = createBatchHasher(want, Math.ceil(want / (MIN_LINE + 1)));
+  return scratch.hasher;
+}
+
 /** A range to scan in a worker: plain data, posted as a message. */
 export interface RangeJob {
   /** The log file. */
@@ -730,6 +896,8 @@ export interface RangeJob {
   chunkBytes: number;
   /** A seq whose hash to record, or -1. */
   watchSeq: number;
+  /** Actions whose lines to record in the state's `marks`. */
+  actions?: readonly string[];
 }
 
 /**
@@ -752,7 +920,7 @@ export function scanRangeSync(
   job: RangeJob,
   io: {
     read(buffer: Uint8Array, offset: number, length: number, position: number): number;
-    scratch?: { bytes: Uint8Array | null };
+    scratch?: Scratch;
   },
 ): ScanState {
   const state = newState(null, { end: job.end, watchSeq: job.watchSeq });
@@ -761,6 +929,7 @@ export function scanRangeSync(
     size: job.size,
     chunkBytes: job.chunkBytes,
     scratch: io.scratch,
+    actions: job.actions,
   });
   let step = steps.next(0);
   while (!step.done) {

@@ -3,9 +3,10 @@ import { assert, assertEquals } from "../../test/_assert.ts";
 import { buildLog, eventText, input, lineOf, T0, writeLog } from "./_fixtures_test.ts";
 import { CODES, encodeEvent, GENESIS_HASH } from "./_format.ts";
 import { scanRanges } from "./_parallel.ts";
-import { checkLine } from "./_scanner.ts";
+import { eventsAt } from "./_read.ts";
+import { checkLine, newState, type ScanState, scanSteps, type Scratch } from "./_scanner.ts";
 import type { AuditEvent } from "./_types.ts";
-import { verifyLogFile } from "./_verify.ts";
+import { verifyLogFile, verifyLogSelecting } from "./_verify.ts";
 
 const encoder = new TextEncoder();
 const out = new Float64Array(12);
@@ -189,4 +190,96 @@ Deno.test("worker threads scan ranges from the embedded worker source", async ()
   assertEquals(ranges.reduce((n, range) => n + range.state.count, 0), 200);
   assertEquals(ranges[ranges.length - 1].state.lastHash, log.head.hash);
   assertEquals(ranges.find((range) => range.state.watchHash)?.state.watchHash, log.hashes[149]);
+});
+
+// Scans a log held in memory from the genesis, as `verifyLogFile` scans a file on the main thread.
+function scanBytes(
+  bytes: Uint8Array,
+  options: { scratch: Scratch; chunkBytes: number; actions?: string[] },
+): ScanState {
+  const state = newState({ seq: 0, hash: GENESIS_HASH }, { end: bytes.length, watchSeq: 4 });
+  const { scratch, chunkBytes, actions } = options;
+  const steps = scanSteps(state, { start: 0, size: bytes.length, chunkBytes, scratch, actions });
+  let step = steps.next(0);
+  while (!step.done) {
+    const { buffer, offset, length, position } = step.value;
+    const n = Math.max(0, Math.min(length, bytes.length - position));
+    buffer.set(bytes.subarray(position, position + n), offset);
+    step = steps.next(n);
+  }
+  return state;
+}
+
+Deno.test("property: the batch hasher and the line-by-line path find the same damage", () => {
+  const log = buildLog(40);
+  const damage = fc.oneof(
+    fc.record({ kind: fc.constant("byte"), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constantFrom("drop", "copy", "swap"), at: fc.nat(), other: fc.nat() }),
+    fc.record({ kind: fc.constant("cut"), at: fc.nat() }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(damage, { maxLength: 2 }),
+      fc.constantFrom(256, 4096, 1 << 16),
+      fc.integer({ min: 1, max: 40 }),
+      (damages, chunkBytes, count) => {
+        let lines = log.lines.slice(0, count);
+        let text = "";
+        for (const d of damages) {
+          const i = d.at % lines.length;
+          const j = "other" in d ? d.other % lines.length : i;
+          if (d.kind === "drop") lines = lines.filter((_, k) => k !== i);
+          if (d.kind === "copy") lines = [...lines.slice(0, j), lines[i], ...lines.slice(j)];
+          if (d.kind === "swap") [lines[i], lines[j]] = [lines[j], lines[i]];
+          if (lines.length === 0) return;
+        }
+        text = lines.join("");
+        const bytes = encoder.encode(text);
+        for (const d of damages) {
+          if (d.kind === "byte" && "value" in d) bytes[d.at % bytes.length] = d.value;
+        }
+        const cut = damages.find((d) => d.kind === "cut");
+        const input = cut ? bytes.subarray(0, cut.at % bytes.length) : bytes;
+        const batched: Scratch = { bytes: null };
+        const fast = scanBytes(input, { scratch: batched, chunkBytes, actions: ["dataset.added"] });
+        assert(batched.hasher, "the batch hasher was used");
+        const slow = scanBytes(input, {
+          scratch: { bytes: null, hasher: null },
+          chunkBytes,
+          actions: ["dataset.added"],
+        });
+        assertEquals(fast, slow);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("verifyLogSelecting finds the lines of the selected actions on every path", async () => {
+  const dir = await Deno.makeTempDir();
+  const log = buildLog(300);
+  await writeLog(dir, { log: log.lines.join(""), head: log.head });
+  const file = `${dir}/log.jsonl`;
+  const actions = ["dataset.added", "no.such.action"];
+  const expected = log.events.filter((event) => event.action === "dataset.added");
+  for (const options of [{ workers: 0 }, { workers: 1, parallelMinBytes: 0, rangeBytes: 9000 }]) {
+    const { result, lines } = await verifyLogSelecting(file, {
+      headFile: `${dir}/head.json`,
+      actions,
+      ...options,
+    });
+    assert(result.ok);
+    const events = [];
+    for await (const event of eventsAt(file, lines)) events.push(event);
+    assertEquals(events, expected);
+  }
+  // A log that does not verify selects nothing.
+  await Deno.writeTextFile(file, log.lines.slice(1).join(""));
+  const { result, lines } = await verifyLogSelecting(file, {
+    headFile: `${dir}/head.json`,
+    actions,
+  });
+  assert(!result.ok);
+  assertEquals(lines, []);
+  await Deno.remove(dir, { recursive: true });
 });

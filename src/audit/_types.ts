@@ -104,3 +104,11 @@ export interface AuditPage {
   /** Whether more matching events follow this page. */
   hasMore: boolean;
 }
+
+/** A verification and the events of some actions, found in the same pass over the log. */
+export interface VerifiedSelection {
+  /** The verification. */
+  result: VerifyResult;
+  /** The events of the selected actions, oldest first; none unless the log verified. */
+  events: AsyncIterable<AuditEvent>;
+}

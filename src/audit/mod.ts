@@ -66,5 +66,6 @@ export type {
   AuditHead,
   AuditPage,
   AuditTarget,
+  VerifiedSelection,
   VerifyResult,
 } from "./_types.ts";

@@ -561,7 +561,10 @@ export class Lab {
    */
   async verifyAudit(): Promise<VerifyResult> {
     await requireReady(this.#lab);
-    const result = await this.#lab.storage.verifyAudit();
+    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
+    const { result, events } = await this.#lab.storage.verifyAuditSelecting(
+      SIGNATURE_EVENT_ACTIONS,
+    );
     if (!result.ok) return result;
     const { checkFolderIdentity } = await import("./_doctor.ts");
     const foreign = await checkFolderIdentity(this.#lab.storage);
@@ -574,10 +577,7 @@ export class Lab {
         message: `seq ${foreign.seq}: ${foreign.message}`,
       };
     }
-    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
-    const { failure } = await checkSignatureEvents(
-      this.#lab.storage.auditScan({ actions: SIGNATURE_EVENT_ACTIONS }),
-    );
+    const { failure } = await checkSignatureEvents(events);
     if (!failure) return result;
     return {
       ok: false,

@@ -217,6 +217,7 @@ class StudentView {
       auditList: (filter) => this.auditList(filter),
       auditScan: () => base.auditScan(),
       verifyAudit: () => base.verifyAudit(),
+      verifyAuditSelecting: (actions) => base.verifyAuditSelecting(actions),
       exportAudit: (outFile) => base.exportAudit(outFile),
       transaction: (fn) => base.transaction((tx) => fn(this.#tx(tx))),
       rawRecords: () => base.rawRecords(),

@@ -5,6 +5,7 @@ import type {
   AuditFilter,
   AuditHead,
   ScanOptions,
+  VerifiedSelection,
   VerifyResult,
 } from "../audit/mod.ts";
 import { LabosError } from "../errors.ts";
@@ -130,6 +131,9 @@ class DeferredStorage implements LabStorage {
   }
   async verifyAudit(): Promise<VerifyResult> {
     return await (await this.#storage()).verifyAudit();
+  }
+  async verifyAuditSelecting(actions: readonly string[]): Promise<VerifiedSelection> {
+    return await (await this.#storage()).verifyAuditSelecting(actions);
   }
   async exportAudit(outFile: string): Promise<AuditExport> {
     return await (await this.#storage()).exportAudit(outFile);

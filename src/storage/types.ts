@@ -5,6 +5,7 @@ import type {
   AuditFilter,
   AuditHead,
   ScanOptions,
+  VerifiedSelection,
   VerifyResult,
 } from "../audit/mod.ts";
 import type { RecordOf, RecordType, SummaryOf } from "../records/mod.ts";
@@ -220,6 +221,8 @@ export interface LabStorage {
   auditScan(options?: ScanOptions): AsyncIterable<AuditEvent>;
   /** Verifies the audit chain. */
   verifyAudit(): Promise<VerifyResult>;
+  /** Verifies the audit chain and selects the events of `actions`, in one pass where the store can. */
+  verifyAuditSelecting(actions: readonly string[]): Promise<VerifiedSelection>;
   /** Writes a verifiable copy of the audit log to a file. */
   exportAudit(outFile: string): Promise<AuditExport>;
 

@@ -10,6 +10,7 @@ import {
   type AuditHead,
   AuditLog,
   type ScanOptions,
+  type VerifiedSelection,
   type VerifyResult,
 } from "../../audit/mod.ts";
 import {
@@ -284,6 +285,11 @@ export class FolderStorage implements LabStorage {
   /** Verifies the audit chain. */
   verifyAudit(): Promise<VerifyResult> {
     return this.#audit.verify();
+  }
+
+  /** Verifies the audit chain and selects the events of `actions` in the same pass. */
+  verifyAuditSelecting(actions: readonly string[]): Promise<VerifiedSelection> {
+    return this.#audit.verifySelecting(actions);
   }
 
   /** Writes a verifiable copy of the audit log. */

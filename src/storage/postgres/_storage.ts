@@ -12,6 +12,7 @@ import {
   type AuditHead,
   AuditLog,
   type ScanOptions,
+  type VerifiedSelection,
   verifyLogFile,
   type VerifyResult,
 } from "../../audit/mod.ts";
@@ -533,6 +534,12 @@ export class PostgresStorage implements LabStorage {
         (tx) => withAuditCopy(tx, ({ logFile, head }) => verifyLogFile(logFile, { head })),
       );
     });
+  }
+
+  /** Verifies the audit chain, then selects the events of `actions` with an indexed query. */
+  async verifyAuditSelecting(actions: readonly string[]): Promise<VerifiedSelection> {
+    const result = await this.verifyAudit();
+    return { result, events: result.ok ? this.auditScan({ actions }) : (async function* () {})() };
   }
 
   /** Writes a verified copy of the audit log, byte for byte as a data folder exports it. */
