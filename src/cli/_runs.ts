@@ -5,7 +5,6 @@ import * as path from "node:path";
 import { type Command, Option } from "commander";
 import { LabosError, quote } from "../errors.ts";
 import type { InputConversion, Job } from "../records/mod.ts";
-import { recycleBytes } from "../records/canonical.ts";
 import type { Lab, RunResult, ShownValue } from "../service/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, previewValue, printable, table, truncate } from "./_format.ts";
@@ -206,7 +205,7 @@ async function readInput(source: string): Promise<Record<string, unknown>> {
       const bytes = await fs.readFile(source);
       text = decodeUtf8(bytes);
       // Read once and decoded: its pages, already touched, take the input's canonical text.
-      recycleBytes(bytes);
+      (await import("../records/canonical.ts")).recycleBytes(bytes);
     }
   } catch (error) {
     throw new LabosError(
