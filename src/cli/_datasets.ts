@@ -5,9 +5,16 @@ import { LabosError, quote } from "../errors.ts";
 import type { Cell, Dataset } from "../records/mod.ts";
 import { type CliContext, collect, wholeNumber } from "./_context.ts";
 import { describeValue, previewValue, printable, table } from "./_format.ts";
-
 /** `labos import` and `labos datasets list|show|lineage`. */
 export function registerDatasetCommands(program: Command, cli: CliContext): void {
+  registerImportCommand(program, cli);
+  const datasets = program.command("datasets").description("inspect datasets and their lineage");
+  registerDatasetReadCommands(datasets, cli);
+  registerLineageCommand(datasets, cli);
+}
+
+/** `labos import`. */
+function registerImportCommand(program: Command, cli: CliContext): void {
   program.command("import")
     .description("import a CSV file of instrument data as a dataset")
     .argument("<file>", "CSV file")
@@ -73,9 +80,10 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         );
       },
     );
+}
 
-  const datasets = program.command("datasets").description("inspect datasets and their lineage");
-
+/** `list`, `show` and `collect`. */
+function registerDatasetReadCommands(datasets: Command, cli: CliContext): void {
   datasets.command("list")
     .description("list datasets, newest first")
     .option("--kind <kind>", "imported, module-output or collected")
@@ -159,7 +167,10 @@ export function registerDatasetCommands(program: Command, cli: CliContext): void
         );
       },
     );
+}
 
+/** `lineage`. */
+function registerLineageCommand(datasets: Command, cli: CliContext): void {
   datasets.command("lineage")
     .description("print the provenance chain back to the source files")
     .argument("<id>", "dataset id")

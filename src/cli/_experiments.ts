@@ -121,7 +121,13 @@ function describeRun(run: PlanRun): string {
 /** `labos experiments create|list|show|plan|run-plan|edit|share|transition`. */
 export function registerExperimentCommands(program: Command, cli: CliContext): void {
   const experiments = program.command("experiments").description("create and manage experiments");
+  registerRecordCommands(experiments, cli);
+  registerPlanCommands(experiments, cli);
+  registerChangeCommands(experiments, cli);
+}
 
+/** `create`, `list` and `show`. */
+function registerRecordCommands(experiments: Command, cli: CliContext): void {
   experiments.command("create")
     .description("create a draft experiment, optionally from a template")
     .option("--title <title>", "short title (required unless --template gives one)")
@@ -207,7 +213,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
           attachments: attachmentTable(attachments, byteSize),
         }));
     });
+}
 
+/** `plan` and `run-plan`: a template experiment's planned runs. */
+function registerPlanCommands(experiments: Command, cli: CliContext): void {
   experiments.command("plan")
     .description("show the planned runs of a template experiment and which are done")
     .argument("<id>", "experiment id")
@@ -256,7 +265,10 @@ export function registerExperimentCommands(program: Command, cli: CliContext): v
         if (result.runs.some(({ result: run }) => run.job.status === "failed")) cli.fail(1);
       },
     );
+}
 
+/** `edit`, `share` and `transition`: audited changes. */
+function registerChangeCommands(experiments: Command, cli: CliContext): void {
   experiments.command("edit")
     .description("change an experiment's title, purpose or tags, with an audited reason")
     .argument("<id>", "experiment id")

@@ -1,5 +1,3 @@
-import { createHash, randomBytes } from "node:crypto";
-import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import {
@@ -13,15 +11,8 @@ import {
   type VerifiedSelection,
   type VerifyResult,
 } from "../../audit/mod.ts";
-import {
-  ensureDirectory,
-  fsyncDirectory,
-  LOCK_FILE,
-  readNoFollow,
-  refuseLinks,
-  withLock,
-} from "../../durable/mod.ts";
-import { copyFile, copyFiles, fileDigest, sha256File, walkFiles } from "../../durable/files.ts";
+import { ensureDirectory, readNoFollow, refuseLinks, withLock } from "../../durable/mod.ts";
+import { copyFile, copyFiles, sha256File, walkFiles } from "../../durable/files.ts";
 import { excerpt, LabosError, quote } from "../../errors.ts";
 import {
   isId,
@@ -46,49 +37,24 @@ import {
   type RecordQuery,
   type RestoreSink,
   type Snapshot,
-  type SnapshotFile,
   type StorageCheck,
-  type StorageProblem,
   type StorageTransaction,
 } from "../types.ts";
-import { BLOB_FOLDER, BlobStore } from "./_blobs.ts";
-import { INDEX_FOLDER, RecordStore, VALUES_SUFFIX } from "./_records.ts";
+import { BlobStore } from "./_blobs.ts";
+import { checkFolder } from "./_check.ts";
 import {
-  FolderTransaction,
-  JOURNAL_FILE,
-  MANIFEST_FILE,
-  parseJournal,
-  recoverJournal,
-} from "./_transaction.ts";
-
-/** The folder, inside the data folder, holding attachments such as copied legacy files. */
-const ATTACHMENT_FOLDER = "legacy";
-/** How old an upload's temporary file must be before a repair moves it aside. */
-const BLOB_UPLOAD_GRACE_MS = 60 * 60 * 1000;
-const TYPES = RECORD_TYPES;
-
-/**
- * The top-level entries of a data folder that LabOS itself writes. Export
- * archives only these, and `init` refuses a folder holding anything else.
- */
-const OWN_ENTRIES: ReadonlySet<string> = new Set([
-  MANIFEST_FILE,
-  "audit",
-  ...Object.values(RECORD_FOLDERS),
-  INDEX_FOLDER,
   ATTACHMENT_FOLDER,
-  BLOB_FOLDER,
-  "backups",
-  "quarantine",
-  // `labos demo` draws its plots here.
-  "plots",
-]);
+  exists,
+  type FolderParts,
+  isStateEntry,
+  OWN_ENTRIES,
+  valuesOwner,
+} from "./_layout.ts";
+import { INDEX_FOLDER, RecordStore } from "./_records.ts";
+import { restoreFolder, snapshotFolder } from "./_snapshot.ts";
+import { FolderTransaction, MANIFEST_FILE, recoverJournal } from "./_transaction.ts";
 
-/** Whether a top-level name is the lock, the journal or a temporary file: state, not data. */
-function isStateEntry(name: string): boolean {
-  return name === LOCK_FILE || name === `${LOCK_FILE}.break` || name === JOURNAL_FILE ||
-    (name.startsWith(".") && name.endsWith(".tmp"));
-}
+const TYPES = RECORD_TYPES;
 
 /** Options for {@linkcode FolderStorage}. */
 export interface FolderStorageOptions {
@@ -450,345 +416,12 @@ export class FolderStorage implements LabStorage {
 
   /** The folder's own checks; with `repair`, under the lock. */
   async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
-    if (!options.repair) return await this.#check(options);
-    return await withLock(this.location, () => this.#check(options));
+    if (!options.repair) return await checkFolder(this.#parts(), options);
+    return await withLock(this.location, () => checkFolder(this.#parts(), options));
   }
 
-  async #check(
-    checkOptions: { repair: boolean; actor: string; auth?: string },
-  ): Promise<StorageCheck> {
-    const problems: StorageProblem[] = [];
-    const links = await findLinks(this.location);
-    for (const link of links) {
-      problems.push({
-        kind: "symbolic-link",
-        path: link.absolute,
-        message: `"${link.relative}" is a symbolic link to ${
-          quote(link.target)
-        }: LabOS never follows links inside the data folder; replace it with the real ${
-          link.folder ? "folder" : "file"
-        }${
-          checkOptions.repair
-            ? " (doctor --repair leaves it in place and repairs nothing until it is gone)"
-            : ""
-        }`,
-        repaired: false,
-      });
-    }
-    // Whether a path (relative, with "/") is or lies under a link: it is neither read nor repaired.
-    const linked = (relative: string) =>
-      links.some((link) => relative === link.relative || relative.startsWith(`${link.relative}/`));
-    const options = { ...checkOptions, repair: checkOptions.repair && links.length === 0 };
-    const { repair } = options;
-    const logFile = path.join(this.location, "audit", "log.jsonl");
-    // A torn tail is moved aside before a pending journal is replayed: the replay appends events.
-    let torn: { moved: string; seq: number; message: string } | undefined;
-    if (repair) {
-      const check = await this.#audit.verify();
-      if (!check.ok && check.kind === "torn") {
-        const moved = await this.#audit.quarantineTornTail(
-          path.join(this.location, "audit", "quarantine"),
-        );
-        torn = { moved, seq: check.seq, message: check.message };
-      }
-    }
-    const journal = path.join(this.location, JOURNAL_FILE);
-    if (!linked(JOURNAL_FILE) && await exists(journal)) {
-      const damage = parseJournal(await readNoFollow(journal, { root: this.location }));
-      if (typeof damage === "string") {
-        await this.#damagedJournal(journal, damage, problems, options);
-      } else {
-        const repaired = repair && await recoverJournal(this.#store, this.#audit);
-        problems.push({
-          kind: "pending-journal",
-          path: journal,
-          message: "An interrupted write left a journal; it is replayed by the next write",
-          repaired,
-        });
-      }
-    }
-    await this.#sweepTempFiles(problems, { ...options, linked });
-    const records: StorageCheck["records"] = {
-      experiment: new Map(),
-      dataset: new Map(),
-      job: new Map(),
-      signature: new Map(),
-      user: new Map(),
-      session: new Map(),
-      attachment: new Map(),
-    };
-    for (const type of TYPES) {
-      if (linked(RECORD_FOLDERS[type])) continue;
-      await this.#loadRecords(type, records, problems, { ...options, linked });
-      const index = path.relative(this.location, this.#store.indexPathOf(type));
-      if (!linked(index.split(path.sep).join("/"))) await this.#checkIndex(type, problems, options);
-    }
-    if (!linked(BLOB_FOLDER)) await this.#checkBlobs(records, problems, options);
-    const auditLinked = linked("audit/log.jsonl") || linked("audit/head.json");
-    let audit: VerifyResult = auditLinked
-      ? {
-        ok: false,
-        events: 0,
-        seq: 0,
-        kind: "missing",
-        message: "The audit log was not verified: it is behind a symbolic link",
-      }
-      : await this.#audit.verify();
-    if (torn) {
-      // LabOS never appends after damage: the event is recorded only if the rest verifies.
-      if (audit.ok) {
-        const tx = new FolderTransaction(this.#store);
-        tx.audit({
-          actor: options.actor,
-          action: "audit.repaired",
-          target: { type: "audit", id: "log" },
-          reason: "labos doctor --repair: torn final line",
-          details: {
-            damage: "torn",
-            seq: torn.seq,
-            quarantine: path.relative(this.location, torn.moved),
-            ...authOf(options),
-          },
-        });
-        await tx.commit(this.#audit);
-      }
-      problems.push({
-        kind: "audit-damaged",
-        path: logFile,
-        message: `${torn.message}; moved the torn bytes to ${torn.moved}`,
-        repaired: true,
-      });
-      audit = await this.#audit.verify();
-    }
-    if (!audit.ok && !auditLinked) {
-      problems.push({
-        kind: "audit-damaged",
-        path: logFile,
-        message: audit.message,
-        repaired: false,
-      });
-    }
-    return {
-      problems,
-      records,
-      audit,
-      auditLocation: logFile,
-      exists: (type, id) => exists(this.#store.pathOf(type, id)),
-    };
-  }
-
-  /**
-   * Files under `blobs/` that are not blobs, and orphan blobs (named by no
-   * attachment record); repair moves them aside, never deletes them. An
-   * upload writes without the lock, so its temporary file is moved only once
-   * it is an hour old, and no orphan is moved while an attachment record is
-   * unreadable (it may name it).
-   */
-  async #checkBlobs(
-    records: StorageCheck["records"],
-    problems: StorageProblem[],
-    options: { repair: boolean; actor: string; auth?: string },
-  ): Promise<void> {
-    for (const relative of await this.#blobs.strays()) {
-      const file = path.join(this.location, relative);
-      const temp = path.basename(relative).startsWith(".") && relative.endsWith(".tmp");
-      const stat = await fs.lstat(file).catch(() => undefined);
-      if (!stat) continue;
-      const recent = temp && Date.now() - stat.mtimeMs < BLOB_UPLOAD_GRACE_MS;
-      let message = temp
-        ? "Leftover temporary file of an interrupted upload"
-        : `Unexpected file in ${BLOB_FOLDER}/: expected "sha256/<2 hex>/<64 hex>"`;
-      const repair = options.repair && !recent;
-      if (repair) {
-        message += `; moved to ${await this.#quarantine(file, BLOB_FOLDER, {
-          ...options,
-          reason: temp
-            ? "labos doctor --repair: leftover temporary file of an interrupted upload"
-            : "labos doctor --repair: unexpected file in blobs/",
-        })}`;
-      } else if (options.repair) message += "; left in place: an upload may still be writing it";
-      problems.push({ kind: "stray-file", path: file, message, repaired: repair });
-    }
-    const named = new Set<string>();
-    for (const attachment of records.attachment.values()) named.add(attachment.sha256);
-    const attachments = path.join(this.location, RECORD_FOLDERS.attachment) + path.sep;
-    const unreadable = problems.some((problem) =>
-      problem.kind === "corrupt-record" && problem.path?.startsWith(attachments)
-    );
-    for await (const sha256 of this.#blobs.list()) {
-      if (named.has(sha256)) continue;
-      const file = this.#blobs.pathOf(sha256);
-      let message = `Orphan blob ${sha256.slice(0, 12)}…: no attachment names it`;
-      const repair = options.repair && !unreadable;
-      if (repair) {
-        message += `; moved to ${await this.#quarantine(file, BLOB_FOLDER, {
-          ...options,
-          reason: "labos doctor --repair: orphan blob (no attachment names it)",
-        })}`;
-      } else if (options.repair) {
-        message += "; left in place while an attachment record is unreadable";
-      }
-      problems.push({ kind: "orphan-blob", path: file, message, repaired: repair });
-    }
-  }
-
-  /** A journal that cannot be replayed blocks every write: repair moves it aside. */
-  async #damagedJournal(
-    journal: string,
-    damage: string,
-    problems: StorageProblem[],
-    options: { repair: boolean; actor: string },
-  ): Promise<void> {
-    const size = (await fs.stat(journal)).size;
-    let message = `The journal of an interrupted write is damaged (${damage}, ${size} bytes)`;
-    if (options.repair) {
-      const moved = await this.#quarantine(journal, "data", {
-        ...options,
-        reason: `labos doctor --repair: damaged journal of an interrupted write (${damage})`,
-      });
-      message += `; moved it to ${moved}. That write is lost: its records may be partly written ` +
-        `and its audit events are missing. Check the records listed here, or restore the last ` +
-        `archive with "labos import-archive" into a new folder`;
-    } else {
-      message += `; every write is refused until "labos doctor --repair" moves it aside`;
-    }
-    problems.push({ kind: "damaged-journal", path: journal, message, repaired: options.repair });
-  }
-
-  async #loadRecords(
-    type: RecordType,
-    loaded: StorageCheck["records"],
-    problems: StorageProblem[],
-    options: { repair: boolean; actor: string; linked: (relative: string) => boolean },
-  ): Promise<void> {
-    const folder = path.join(this.location, RECORD_FOLDERS[type]);
-    let names: string[];
-    try {
-      names = (await fs.readdir(folder)).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    const present = new Set(names);
-    for (const name of names) {
-      if (options.linked(`${RECORD_FOLDERS[type]}/${name}`)) continue;
-      const file = path.join(folder, name);
-      const owner = valuesOwner(type, name);
-      // A values file is read (and checked) with its record; one without a record is stray.
-      if (owner && present.has(`${owner}.json`)) continue;
-      const id = name.endsWith(".json") ? name.slice(0, -5) : "";
-      if (!isId(id, type)) {
-        const temp = name.startsWith(".") && name.endsWith(".tmp");
-        let message = temp
-          ? `Leftover temporary file from an interrupted write`
-          : owner
-          ? `Table values of a dataset that does not exist (${owner})`
-          : `Unexpected file in ${RECORD_FOLDERS[type]}/: expected "<${type} id>.json"`;
-        if (options.repair) {
-          message += `; moved to ${await this.#quarantine(file, RECORD_FOLDERS[type], options)}`;
-        }
-        problems.push({ kind: "stray-file", path: file, message, repaired: options.repair });
-        continue;
-      }
-      try {
-        (loaded[type] as Map<string, unknown>).set(id, await this.#store.get(type, id));
-      } catch (error) {
-        if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
-        problems.push({
-          kind: "corrupt-record",
-          path: file,
-          message: error.message,
-          repaired: false,
-        });
-      }
-    }
-  }
-
-  async #checkIndex(
-    type: RecordType,
-    problems: StorageProblem[],
-    options: { repair: boolean; actor: string },
-  ): Promise<void> {
-    const indexed = await this.#store.indexedIds(type);
-    const onDisk = await this.#store.ids(type);
-    const indexedSet = new Set(indexed);
-    const unindexed = onDisk.filter((id) => !indexedSet.has(id));
-    const onDiskSet = new Set(onDisk);
-    const stale = indexed.filter((id) => !onDiskSet.has(id));
-    const duplicates = indexed.length - indexedSet.size;
-    if (unindexed.length === 0 && stale.length === 0 && duplicates === 0) return;
-    const file = this.#store.indexPathOf(type);
-    let message =
-      `The ${type} index lists ${indexed.length} ids for ${onDisk.length} files (${unindexed.length} missing, ${stale.length} stale, ${duplicates} duplicated)`;
-    if (options.repair) {
-      let moved: string | null = null;
-      try {
-        moved = await this.#quarantine(file, "indexes", options);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
-      await ensureDirectory(path.dirname(file));
-      await this.#store.addToIndex(type, onDisk);
-      message += `; rebuilt it from the folder${moved ? `, old index moved to ${moved}` : ""}`;
-    }
-    problems.push({ kind: "index-mismatch", path: file, message, repaired: options.repair });
-  }
-
-  /** Temporary files left by interrupted atomic writes outside the record folders. */
-  async #sweepTempFiles(
-    problems: StorageProblem[],
-    options: { repair: boolean; actor: string; linked: (relative: string) => boolean },
-  ): Promise<void> {
-    for (const folder of [".", "audit", "indexes"]) {
-      if (folder !== "." && options.linked(folder)) continue;
-      let names: string[];
-      try {
-        names = (await fs.readdir(path.join(this.location, folder))).sort();
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        if (!(name.startsWith(".") && name.endsWith(".tmp"))) continue;
-        if (options.linked(folder === "." ? name : `${folder}/${name}`)) continue;
-        const file = path.join(this.location, folder, name);
-        let message = "Leftover temporary file from an interrupted write";
-        if (options.repair) {
-          const moved = await this.#quarantine(file, folder === "." ? "data" : folder, {
-            ...options,
-            reason: "labos doctor --repair: leftover temporary file of an interrupted write",
-          });
-          message += `; moved to ${moved}`;
-        }
-        problems.push({ kind: "stray-file", path: file, message, repaired: options.repair });
-      }
-    }
-  }
-
-  async #quarantine(
-    file: string,
-    folder: string,
-    options: { actor: string; auth?: string; reason?: string },
-  ): Promise<string> {
-    const dir = path.join(this.location, "quarantine", folder);
-    // A rename into a linked quarantine folder would move the file out of the data folder.
-    await refuseLinks(dir, { root: this.location, folder: true });
-    await ensureDirectory(dir);
-    const target = path.join(dir, `${Date.now()}-${path.basename(file)}`);
-    await fs.rename(file, target);
-    const tx = new FolderTransaction(this.#store);
-    tx.audit({
-      actor: options.actor,
-      action: "data.quarantined",
-      target: { type: "file", id: path.relative(this.location, file) },
-      reason: options.reason ?? "labos doctor --repair: unexpected file in a record folder",
-      details: {
-        from: path.relative(this.location, file),
-        to: path.relative(this.location, target),
-        ...authOf(options),
-      },
-    });
-    await tx.commit(this.#audit);
-    return target;
+  #parts(): FolderParts {
+    return { location: this.location, store: this.#store, audit: this.#audit, blobs: this.#blobs };
   }
 
   /**
@@ -796,176 +429,26 @@ export class FolderStorage implements LabStorage {
    * read-only folder, where no lock can be written, cannot change either:
    * it is read without one, unless an interrupted write left a journal.
    */
-  async snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-    try {
-      return await withLock(this.location, async () => {
-        await recoverJournal(this.#store, this.#audit);
-        return await this.#snapshot(fn);
-      });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (!(code === "EROFS" || code === "EACCES" || code === "EPERM")) throw error;
-      // In a folder where nothing can be created, the lock was not taken and fn never ran.
-      if (!(await isReadOnly(this.location))) throw error;
-    }
-    if (await exists(path.join(this.location, JOURNAL_FILE))) {
-      throw new LabosError(
-        "check_failed",
-        `Cannot read ${
-          quote(this.location)
-        }: it is read-only and an interrupted write left ${JOURNAL_FILE}; copy the folder somewhere writable and run "labos doctor --repair" there`,
-      );
-    }
-    return await this.#snapshot(fn);
-  }
-
-  async #snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-    const audit = await this.#audit.verify();
-    const { files, skipped } = await listDataFiles(this.location);
-    const listed: SnapshotFile[] = [];
-    for (const file of files) {
-      const { size, sha256 } = await fileDigest(file.absolute);
-      listed.push({
-        path: file.relative,
-        size,
-        sha256,
-        location: file.absolute,
-        read: () => readChecked(file.absolute, { size, sha256 }),
-      });
-    }
-    const manifest = await this.rawManifest() ?? {};
-    return await fn({ files: listed, skipped, manifest, audit });
+  snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    return snapshotFolder({ ...this.#parts(), rawManifest: () => this.rawManifest() }, fn);
   }
 
   /** Restores into this (empty or missing) folder through a staging sibling folder. */
-  async restore<T>(
+  restore<T>(
     fill: (sink: RestoreSink) => Promise<T>,
     options: { context: string },
   ): Promise<T> {
-    const target = this.location;
-    const { context } = options;
-    const entries = await fs.readdir(target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
-      if (error.code === "ENOTDIR") {
-        throw new LabosError("conflict", `${context}: ${quote(target)} is a file, not a folder`);
-      }
-      throw error;
+    return restoreFolder(fill, {
+      target: this.location,
+      context: options.context,
+      open: (dir) => new FolderStorage(dir),
     });
-    if (entries.length > 0) {
-      throw new LabosError(
-        "conflict",
-        `${context}: the data folder ${
-          quote(target)
-        } is not empty; restore into a new or empty folder`,
-      );
-    }
-    // The parent folders this restore creates are removed again if it is refused.
-    const created = await missingFolders(path.dirname(target));
-    await ensureDirectory(path.dirname(target));
-    const staging = path.join(
-      path.dirname(target),
-      `.${path.basename(target)}.import-${randomBytes(6).toString("hex")}`,
-    );
-    await fs.mkdir(staging);
-    const staged = new FolderStorage(staging);
-    const sink: RestoreSink = {
-      async create(relative) {
-        const to = path.join(staging, relative);
-        await fs.mkdir(path.dirname(to), { recursive: true });
-        const handle = await fs.open(to, "wx");
-        return {
-          async write(chunk) {
-            await handle.write(chunk);
-          },
-          async close() {
-            await handle.sync();
-            await handle.close();
-          },
-        };
-      },
-      async verify() {
-        const manifest = await exists(path.join(staging, MANIFEST_FILE));
-        const audit = await AuditLog.verifyFiles(
-          path.join(staging, "audit", "log.jsonl"),
-          path.join(staging, "audit", "head.json"),
-        );
-        return { manifest, audit };
-      },
-      check: () => staged.check({ repair: false, actor: "" }),
-      auditScan: () => staged.auditScan(),
-    };
-    try {
-      const result = await fill(sink);
-      for (const dir of await allFolders(staging)) await fsyncDirectory(dir);
-      await fs.rename(staging, target).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === "ENOTEMPTY" || error.code === "EEXIST") {
-          throw new LabosError("conflict", `${context}: ${quote(target)} was filled meanwhile`);
-        }
-        throw error;
-      });
-      await fsyncDirectory(path.dirname(target));
-      return result;
-    } catch (error) {
-      await fs.rm(staging, { recursive: true, force: true });
-      // Deepest first; a folder something else filled meanwhile stays.
-      for (const dir of created.reverse()) {
-        if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
-      }
-      throw error;
-    }
   }
 
   /** Nothing to release: every operation opens and closes its own files. */
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-/** A symbolic link inside the data folder, found by {@linkcode findLinks}. */
-interface FoundLink {
-  relative: string;
-  absolute: string;
-  target: string;
-  /** Whether it points to a folder. */
-  folder: boolean;
-}
-
-/** Every symbolic link among LabOS's own entries of a data folder, never followed. */
-async function findLinks(root: string): Promise<FoundLink[]> {
-  const found: FoundLink[] = [];
-  async function visit(dir: string, prefix: string): Promise<void> {
-    let entries;
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      // Only LabOS's own entries: never what else lives in a folder initialised with --force.
-      if (prefix === "" && !OWN_ENTRIES.has(entry.name) && !isStateEntry(entry.name)) continue;
-      const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-      const absolute = path.join(dir, entry.name);
-      if (entry.isSymbolicLink()) {
-        const target = await fs.readlink(absolute).catch(() => "?");
-        const folder = await fs.stat(absolute).then((stat) => stat.isDirectory(), () => false);
-        found.push({ relative, absolute, target, folder });
-      } else if (entry.isDirectory()) await visit(absolute, relative);
-    }
-  }
-  await visit(root, "");
-  return found;
-}
-
-/** The folders of `dir`'s path, outermost first, that do not exist yet. */
-async function missingFolders(dir: string): Promise<string[]> {
-  const missing: string[] = [];
-  for (let current = dir; !(await exists(current)); current = path.dirname(current)) {
-    missing.unshift(current);
-    if (path.dirname(current) === current) break;
-  }
-  return missing;
 }
 
 /**
@@ -987,106 +470,4 @@ export function folderInternals(dataDir: string): { store: RecordStore; audit: A
     store: new RecordStore(location),
     audit: new AuditLog(path.join(location, "audit"), { root: location }),
   };
-}
-
-/** Whether nothing can be created in `dir` (a read-only mount, or no write permission). */
-async function isReadOnly(dir: string): Promise<boolean> {
-  const probe = path.join(dir, `.write-probe-${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await (await fs.open(probe, "wx")).close();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "EROFS" || code === "EACCES" || code === "EPERM";
-  }
-  await fs.rm(probe, { force: true });
-  return false;
-}
-
-/** The dataset id whose table values a file name in a record folder holds, if it is one. */
-function valuesOwner(type: RecordType, name: string): string | undefined {
-  if (type !== "dataset" || !name.endsWith(VALUES_SUFFIX)) return undefined;
-  const id = name.slice(0, -VALUES_SUFFIX.length);
-  return isId(id, "dataset") ? id : undefined;
-}
-
-/** `details.auth` of a repair event, when the caller said how its actor was established. */
-function authOf(options: { auth?: string }): { auth?: string } {
-  return options.auth === undefined ? {} : { auth: options.auth };
-}
-
-/** Whether an entry exists, a symbolic link included (never followed). */
-async function exists(file: string): Promise<boolean> {
-  return await fs.lstat(file).then(() => true, () => false);
-}
-
-async function listDataFiles(
-  dataDir: string,
-): Promise<{ files: Array<{ relative: string; absolute: string }>; skipped: string[] }> {
-  const files: Array<{ relative: string; absolute: string }> = [];
-  const skipped: string[] = [];
-  async function visit(dir: string, prefix: string): Promise<void> {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-      // Only LabOS's own files: never what else lives in a folder initialised with --force.
-      if (prefix === "" && !OWN_ENTRIES.has(entry.name)) continue;
-      // The lock and temporary files of interrupted writes are not data.
-      if (relative === LOCK_FILE || relative === `${LOCK_FILE}.break`) continue;
-      if (relative === JOURNAL_FILE) continue;
-      if (entry.name.startsWith(".") && entry.name.endsWith(".tmp")) continue;
-      const absolute = path.join(dir, entry.name);
-      if (entry.isDirectory()) await visit(absolute, relative);
-      else if (entry.isFile()) files.push({ relative, absolute });
-      else skipped.push(relative);
-    }
-  }
-  await visit(dataDir, "");
-  return { files, skipped };
-}
-
-const CHUNK = 1 << 20;
-
-async function* chunksOf(handle: fs.FileHandle): AsyncIterable<Uint8Array> {
-  // Most files are small records: a 1 MiB buffer for each would be zeroed for nothing.
-  let left = (await handle.stat()).size;
-  for (;;) {
-    const buffer = new Uint8Array(Math.min(CHUNK, Math.max(left, 0) + 1));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) return;
-    left -= bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
-}
-
-async function* readChecked(
-  file: string,
-  expected: { size: number; sha256: string },
-): AsyncIterable<Uint8Array> {
-  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const hash = createHash("sha256");
-    let size = 0;
-    for await (const chunk of chunksOf(handle)) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-      yield chunk;
-    }
-    if (size !== expected.size || hash.digest("hex") !== expected.sha256) {
-      throw new LabosError(
-        "conflict",
-        `${file} changed while it was archived (written without the lock?); try again`,
-      );
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-async function allFolders(root: string): Promise<string[]> {
-  const folders = [root];
-  for (const entry of await fs.readdir(root, { withFileTypes: true })) {
-    if (entry.isDirectory()) folders.push(...await allFolders(path.join(root, entry.name)));
-  }
-  return folders;
 }

@@ -23,7 +23,6 @@ import {
   type RecordOf,
   type RecordType,
   type SummaryOf,
-  validateRecord,
 } from "../../records/mod.ts";
 import { VERSION } from "../../version.ts";
 import { BlobMeter } from "../_blob_meter.ts";
@@ -41,17 +40,9 @@ import {
   type RestoreSink,
   type Snapshot,
   type StorageCheck,
-  type StorageProblem,
   type StorageTransaction,
 } from "../types.ts";
-import {
-  appendEvents,
-  EMPTY_HEAD,
-  eventOfLine,
-  type HeadRow,
-  lockHead,
-  withAuditCopy,
-} from "./_audit.ts";
+import { appendEvents, EMPTY_HEAD, eventOfLine, lockHead, withAuditCopy } from "./_audit.ts";
 import { begin } from "./_begin.ts";
 import { guardClosedSocketWrites } from "./_driver_guard.ts";
 import {
@@ -63,9 +54,11 @@ import {
 } from "./_errors.ts";
 import { Slots } from "./_slots.ts";
 import { type TlsSettings, tlsSettings } from "./_tls.ts";
-import { decodeRecord, rawRecord, toRow } from "./_records.ts";
+import { decodeRecord, rawRecord } from "./_records.ts";
 import { ensureSchema, PG_SCHEMA_VERSION, schemaVersion, type Sql } from "./_schema.ts";
 import { restoreInto, snapshotOf } from "./_snapshot.ts";
+import { checkStore } from "./_check.ts";
+import { manifestText, PostgresTransaction } from "./_transaction.ts";
 
 /** Options for {@linkcode PostgresStorage}. */
 export interface PostgresStorageOptions {
@@ -788,135 +781,14 @@ export class PostgresStorage implements LabStorage {
    * store has no temporary files, journals or id listings to fix.
    */
   check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
-    return this.#run(async (sql) => {
-      const problems: StorageProblem[] = [];
-      const records = Object.fromEntries(
-        RECORD_TYPES.map((type) => [type, new Map()]),
-      ) as StorageCheck["records"];
-      const known = new Set<string>(RECORD_TYPES);
-      if ((await schemaVersion(sql)) > 0) {
-        for await (
-          const rows
-            of sql`SELECT type, id, body, table_values FROM labos_record ORDER BY type, seq`
-              .cursor(256)
-        ) {
-          for (const row of rows) {
-            const type = row.type as RecordType;
-            const where = `${this.location}#${row.type}/${row.id}`;
-            if (!known.has(type)) {
-              problems.push({
-                kind: "corrupt-record",
-                path: where,
-                message: `A record of an unknown type ${quote(row.type)}`,
-                repaired: false,
-              });
-              continue;
-            }
-            try {
-              (records[type] as Map<string, unknown>).set(
-                row.id,
-                this.#decode(type, row.id, row, false),
-              );
-            } catch (error) {
-              if (!(error instanceof LabosError) || error.kind !== "invalid") throw error;
-              problems.push({
-                kind: "corrupt-record",
-                path: where,
-                message: error.message,
-                repaired: false,
-              });
-            }
-          }
-        }
-      }
-      await this.#checkBlobs(sql, records, problems, options);
-      const audit = await this.verifyAudit();
-      if (!audit.ok) {
-        problems.push({
-          kind: "audit-damaged",
-          path: `${this.location}#labos_audit`,
-          message: audit.message,
-          repaired: false,
-        });
-      }
-      return {
-        problems,
-        records,
-        audit,
-        auditLocation: `${this.location}#labos_audit`,
-        exists: async (type: RecordType, id: string) => {
-          const rows = await this.#run((db) =>
-            db`SELECT 1 FROM labos_record WHERE type = ${type} AND id = ${id}`
-          );
-          return rows.length > 0;
-        },
-      };
-    });
-  }
-
-  async #checkBlobs(
-    sql: postgres.Sql,
-    records: StorageCheck["records"],
-    problems: StorageProblem[],
-    options: { repair: boolean; actor: string; auth?: string },
-  ): Promise<void> {
-    const attachments = (records as Record<string, Map<string, { sha256?: unknown }>>)
-      .attachment;
-    const named = new Set<unknown>([...attachments?.values() ?? []].map((a) => a.sha256));
-    // No orphan is moved while an attachment record is unreadable: it may name it.
-    const unreadable = problems.some((problem) =>
-      problem.kind === "corrupt-record" && problem.path?.includes("#attachment/")
-    );
-    const rows = await sql`SELECT sha256 FROM labos_blob ORDER BY sha256`.catch((error) => {
-      if (sqlState(error) === "42P01") return [];
-      throw error;
-    });
-    for (const { sha256 } of rows) {
-      if (named.has(sha256)) continue;
-      const where = `${this.location}#labos_blob/${sha256}`;
-      let message = `Orphan blob ${sha256.slice(0, 12)}…: no attachment names it`;
-      const repair = options.repair && !unreadable;
-      if (repair) message += `; moved to ${await this.#quarantineBlob(sha256, options)}`;
-      else if (options.repair) {
-        message += "; left in place while an attachment record is unreadable";
-      }
-      problems.push({ kind: "orphan-blob", path: where, message, repaired: repair });
-    }
-  }
-
-  /** Moves a blob to `labos_blob_quarantine` and audits it, in one transaction. */
-  async #quarantineBlob(
-    sha256: string,
-    options: { actor: string; auth?: string },
-  ): Promise<string> {
-    const from = `blobs/sha256/${sha256.slice(0, 2)}/${sha256}`;
-    const to = `labos_blob_quarantine/${sha256}`;
-    await begin(this.#sql, "", async (tx) => {
-      const head = await lockHead(tx);
-      if (!head) {
-        throw new LabosError(
-          "invalid",
-          `The PostgreSQL store at ${this.location} is not initialised`,
-        );
-      }
-      await tx`INSERT INTO labos_blob_quarantine (sha256, size, data, moved_at)
-        SELECT sha256, size, data, ${this.#now().toISOString()} FROM labos_blob
-        WHERE sha256 = ${sha256}
-        ON CONFLICT (sha256) DO NOTHING`;
-      await tx`DELETE FROM labos_blob WHERE sha256 = ${sha256}`;
-      await appendEvents(tx, head, {
-        inputs: [{
-          actor: options.actor,
-          action: "data.quarantined",
-          target: { type: "file", id: from },
-          reason: "labos doctor --repair: orphan blob (no attachment names it)",
-          details: { from, to, ...(options.auth === undefined ? {} : { auth: options.auth }) },
-        }],
-        now: this.#now(),
-        location: this.location,
-      });
-    });
-    return `${this.location}#${to}`;
+    return checkStore({
+      location: this.location,
+      pool: () => this.#sql,
+      now: () => this.#now(),
+      run: (fn) => this.#run(fn),
+      decode: (type, id, row) => this.#decode(type, id, row, false),
+      verifyAudit: () => this.verifyAudit(),
+    }, options);
   }
 
   /** Runs `fn` on the store presented as the files of a data folder, from one consistent read. */
@@ -933,73 +805,6 @@ export class PostgresStorage implements LabStorage {
       restoreInto(sql, { location: this.location, context: options.context, fill })
     );
   }
-}
-
-/** The writes of one PostgreSQL transaction, scheduled by `fn` and written at its end. */
-class PostgresTransaction implements StorageTransaction {
-  readonly #sql: Sql;
-  readonly #storage: PostgresStorage;
-  readonly #records: Array<{ type: RecordType; record: RecordOf[RecordType] }> = [];
-  readonly #events: AuditEventInput[] = [];
-  #manifest: Record<string, unknown> | undefined;
-
-  constructor(sql: Sql, storage: PostgresStorage) {
-    this.#sql = sql;
-    this.#storage = storage;
-  }
-
-  get<K extends RecordType>(type: K, id: string): Promise<RecordOf[K]> {
-    return this.#storage.getIn(this.#sql, type, id);
-  }
-
-  create<K extends RecordType>(type: K, record: RecordOf[K]): void {
-    this.#records.push({ type, record });
-  }
-
-  put<K extends RecordType>(type: K, record: RecordOf[K]): void {
-    this.#records.push({ type, record });
-  }
-
-  audit(event: AuditEventInput): void {
-    this.#events.push(event);
-  }
-
-  setManifest(manifest: Record<string, unknown>): void {
-    this.#manifest = manifest;
-  }
-
-  /**
-   * Writes the records (a new one gets the next creation order; a rewrite
-   * keeps its own), appends the events after the locked head and replaces
-   * the manifest. Returns the first appended event's seq and line, or null.
-   */
-  async commit(sql: Sql, head: HeadRow): Promise<{ seq: number; line: string } | null> {
-    const rows = this.#records.map(({ type, record }) => {
-      validateRecord(type, record);
-      return { type, id: record.id, ...toRow(type, record) };
-    });
-    // Pipelined, in order: a new record's creation order follows the order of `create`.
-    await Promise.all(rows.map((row) =>
-      sql`INSERT INTO labos_record (type, id, body, table_values)
-        VALUES (${row.type}, ${row.id}, ${row.body}::text::jsonb, ${row.values}::text::jsonb)
-        ON CONFLICT (type, id) DO UPDATE
-        SET body = EXCLUDED.body, table_values = EXCLUDED.table_values`
-    ));
-    const { events, lines } = await appendEvents(sql, head, {
-      inputs: this.#events,
-      now: this.#storage.now(),
-      location: this.#storage.location,
-    });
-    if (this.#manifest) {
-      await sql`UPDATE labos_meta SET manifest = ${manifestText(this.#manifest)} WHERE id = 1`;
-    }
-    return events.length === 0 ? null : { seq: events[0].seq, line: lines[0] };
-  }
-}
-
-/** The manifest as `labos.json` holds it. */
-function manifestText(manifest: Record<string, unknown> | DataManifest): string {
-  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /** Refuses (`invalid`) anything but a lowercase hex SHA-256, as the folder store does. */
