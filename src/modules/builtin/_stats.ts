@@ -382,6 +382,46 @@ export function roundToSignificant(value: number, figures: number): number {
 }
 
 /**
+ * Warnings of one kind (one per data point), listed one by one up to
+ * `limit` and then counted in one closing line, so that a million bad
+ * points give a readable job, not a million lines.
+ *
+ * @example
+ * ```ts
+ * import { WarningTally } from "./_stats.ts";
+ * import assert from "node:assert";
+ * const warnings: string[] = [];
+ * const tally = new WarningTally(warnings, { limit: 2 });
+ * for (const i of [1, 2, 3, 4]) tally.add(() => `Point ${i} is odd`);
+ * tally.close((more, all) => `${more} more points are odd (${all} in all)`);
+ * assert.deepStrictEqual(warnings, ["Point 1 is odd", "Point 2 is odd", "2 more points are odd (4 in all)"]);
+ * ```
+ */
+export class WarningTally {
+  readonly #warnings: string[];
+  readonly #limit: number;
+  #count = 0;
+
+  /** Appends to `warnings`; lists at most `limit` (default 10) one by one. */
+  constructor(warnings: string[], options: { limit?: number } = {}) {
+    this.#warnings = warnings;
+    this.#limit = options.limit ?? 10;
+  }
+
+  /** Counts one warning; its message is only built while it is listed. */
+  add(message: () => string): void {
+    if (this.#count++ < this.#limit) this.#warnings.push(message());
+  }
+
+  /** Adds the closing line, built from the unlisted and total counts, when some were not listed. */
+  close(summary: (more: number, all: number) => string): void {
+    if (this.#count > this.#limit) {
+      this.#warnings.push(summary(this.#count - this.#limit, this.#count));
+    }
+  }
+}
+
+/**
  * Rounds every number inside a value (objects and arrays included) to 15
  * significant figures, or as many as given, so that reported results carry
  * no binary floating-point noise: 28.9 − 22.0 is reported as 6.9, not

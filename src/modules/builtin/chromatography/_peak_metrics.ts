@@ -7,7 +7,7 @@ import {
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
-import { linspace, roundToSignificant } from "../_stats.ts";
+import { linspace, roundToSignificant, WarningTally } from "../_stats.ts";
 
 /** The UCUM unit every time field declares; the plot's axis says the same. */
 const TIME_UNIT = "min";
@@ -180,6 +180,7 @@ function run(input: PeakMetricsInput): PeakMetricsOutput {
   const peaks = new Array<PeakResult>(order.length);
   const factors = new Array<number | null>(order.length);
   const warnings: string[] = [];
+  const fewPlates = new WarningTally(warnings);
   for (let i = 0; i < order.length; i++) {
     const peak = all[order[i]];
     const tR = peak.retentionTimeMin;
@@ -197,13 +198,16 @@ function run(input: PeakMetricsInput): PeakMetricsOutput {
       plates: tidy(plates),
     };
     if (plates < 1) {
-      warnings.push(
+      fewPlates.add(() =>
         `Peak ${JSON.stringify(peak.name)} has a plate count below 1 (N = ${
           roundToSignificant(plates, 3)
-        }): its width is too large for its retention time; check the width and its unit`,
+        }): its width is too large for its retention time; check the width and its unit`
       );
     }
   }
+  fewPlates.close((more, all) =>
+    `${more} more peaks have a plate count below 1 (${all} in all); check the widths and their unit`
+  );
   const pairs = new Array<PairResult>(Math.max(0, order.length - 1));
   for (let i = 1; i < order.length; i++) {
     const a = all[order[i - 1]];

@@ -221,3 +221,19 @@ Deno.test("the schema rejects invalid inputs and names the field", () => {
     '"peaks.0.retentionTimeMin" must be > deadTimeMin (2): current value is 1.5',
   );
 });
+
+Deno.test("many peaks with a plate count below 1 give ten listed warnings and one count", () => {
+  // N = 16 (tR / wb)² = 16 / 25 = 0.64 for each peak.
+  const peaks = Array.from({ length: 25 }, (_, i) => ({
+    name: `p${i + 1}`,
+    retentionTimeMin: 1 + i,
+    baseWidthMin: 5 * (1 + i),
+  }));
+  const warnings = compute({ peaks }).warnings.filter((w) => w.includes("plate count below 1"));
+  assert.equal(warnings.length, 11);
+  assert.ok(warnings[0].startsWith('Peak "p1" has a plate count below 1 (N = 0.64)'));
+  assert.equal(
+    warnings[10],
+    "15 more peaks have a plate count below 1 (25 in all); check the widths and their unit",
+  );
+});

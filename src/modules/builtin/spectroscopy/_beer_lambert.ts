@@ -8,7 +8,14 @@ import {
   unitMeta,
 } from "../../contract.ts";
 import { axisLabel, legendNumber } from "../_plot_text.ts";
-import { extent, fitLine, type LineFit, roundToSignificant, tidyNumbers } from "../_stats.ts";
+import {
+  extent,
+  fitLine,
+  type LineFit,
+  roundToSignificant,
+  tidyNumbers,
+  WarningTally,
+} from "../_stats.ts";
 
 /** The UCUM unit of the concentrations; the plot's axis says the same. */
 const CONCENTRATION_UNIT = "mol/L";
@@ -149,24 +156,34 @@ function run(input: BeerLambertInput): BeerLambertOutput {
   });
   checkCalibration(absorbances, fit);
   const warnings: string[] = [];
+  const standardsAbove = new WarningTally(warnings);
   for (let i = 0; i < absorbances.length; i++) {
     if (absorbances[i] > MAX_LINEAR_ABSORBANCE) {
-      warnings.push(
+      standardsAbove.add(() =>
         `Standard ${i + 1} absorbance ${absorbances[i]} is above ${MAX_LINEAR_ABSORBANCE}, ` +
-          "outside the reliable linear range",
+        "outside the reliable linear range"
       );
     }
   }
+  standardsAbove.close((more, all) =>
+    `${more} more standards have an absorbance above ${MAX_LINEAR_ABSORBANCE} ` +
+    `(${all} in all), outside the reliable linear range`
+  );
+  const unknownsAbove = new WarningTally(warnings);
   unknownAbsorbances.forEach((a, i) => {
     if (a > MAX_LINEAR_ABSORBANCE) {
-      warnings.push(
+      unknownsAbove.add(() =>
         `Unknown ${
           i + 1
         } absorbance ${a} is above ${MAX_LINEAR_ABSORBANCE}, outside the reliable ` +
-          "linear range; dilute the sample",
+        "linear range; dilute the sample"
       );
     }
   });
+  unknownsAbove.close((more, all) =>
+    `${more} more unknowns have an absorbance above ${MAX_LINEAR_ABSORBANCE} ` +
+    `(${all} in all), outside the reliable linear range; dilute the samples`
+  );
   if (fit.slope < 0) {
     warnings.push(
       `The calibration slope is negative (${
@@ -175,6 +192,7 @@ function run(input: BeerLambertInput): BeerLambertOutput {
     );
   }
   const [low, high] = extent(concentrations);
+  const extrapolated = new WarningTally(warnings);
   const unknowns = unknownAbsorbances.map((absorbance, i) => {
     const concentrationM = roundToSignificant((absorbance - fit.intercept) / fit.slope, 15);
     if (!Number.isFinite(concentrationM)) {
@@ -183,9 +201,9 @@ function run(input: BeerLambertInput): BeerLambertOutput {
       );
     }
     if (concentrationM < low || concentrationM > high) {
-      warnings.push(
+      extrapolated.add(() =>
         `Unknown ${i + 1} (absorbance ${absorbance}) gives ${concentrationM} M, outside the ` +
-          `standards' range ${low}–${high} M, so it is extrapolated`,
+        `standards' range ${low}–${high} M, so it is extrapolated`
       );
     }
     return {
@@ -197,6 +215,10 @@ function run(input: BeerLambertInput): BeerLambertOutput {
       }),
     };
   });
+  extrapolated.close((more, all) =>
+    `${more} more unknowns are outside the standards' range ${low}–${high} M (${all} in all), ` +
+    "so they are extrapolated"
+  );
   return tidyNumbers({
     molarAbsorptivity: fit.slope / pathLengthCm,
     molarAbsorptivityStandardError: fit.slopeStandardError === null

@@ -210,3 +210,33 @@ Deno.test("the schema applies defaults, rejects invalid inputs and names the fie
     ["unknownAbsorbances.0"],
   );
 });
+
+Deno.test("a million points above the linear range give ten listed warnings and one count, not a million lines", () => {
+  const n = 1_000_000;
+  const concentrations = Array.from({ length: n }, (_, i) => (i + 1) * 1e-6);
+  const output = compute({
+    standards: standardsFrom(concentrations, concentrations.map((c) => 6220 * c)),
+    unknownAbsorbances: Array.from({ length: 12 }, (_, i) => 7000 + i),
+  });
+  // Standards 242 onwards (6220 × 242e-6 = 1.505) lie above 1.5.
+  const above = n - 241;
+  assert.equal(
+    output.warnings[0],
+    "Standard 242 absorbance 1.50524 is above 1.5, outside the reliable linear range",
+  );
+  assert.equal(
+    output.warnings[10],
+    `${
+      above - 10
+    } more standards have an absorbance above 1.5 (${above} in all), outside the reliable linear range`,
+  );
+  assert.equal(
+    output.warnings[21],
+    "2 more unknowns have an absorbance above 1.5 (12 in all), outside the reliable linear range; dilute the samples",
+  );
+  assert.equal(
+    output.warnings.at(-1),
+    "2 more unknowns are outside the standards' range 0.000001–1 M (12 in all), so they are extrapolated",
+  );
+  assert.equal(output.warnings.length, 33);
+});
