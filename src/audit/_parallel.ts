@@ -9,6 +9,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { RangeJob, ScanState } from "./_scanner.ts";
+import { batchModule } from "./_sha256x4.ts";
 import { VERIFY_WORKER_SOURCE } from "./_worker_source.ts";
 
 /** One range's outcome. */
@@ -72,6 +73,8 @@ export async function scanRanges(file: string, options: RangeOptions): Promise<R
   const mainThread = options.mainThread ?? true;
   const pool: Worker[] = [];
   const running: Promise<void>[] = [];
+  // Compiled once here and posted: workers skip decoding and compiling it.
+  const wasm = options.workers > 0 ? batchModule() ?? undefined : undefined;
   for (let i = 0; i < options.workers && i < queue.count - (mainThread ? 1 : 0); i++) {
     let worker: Worker;
     try {
@@ -80,7 +83,7 @@ export async function scanRanges(file: string, options: RangeOptions): Promise<R
       break;
     }
     pool.push(worker);
-    running.push(feedWorker(worker, { queue, file, options }));
+    running.push(feedWorker(worker, { queue, file, options, wasm }));
   }
   try {
     if (mainThread || pool.length === 0) {
@@ -144,9 +147,10 @@ class RangeQueue {
 // Gives ranges to one worker until none is left; resolves early when the worker fails.
 function feedWorker(
   worker: Worker,
-  scan: { queue: RangeQueue; file: string; options: RangeOptions },
+  scan: { queue: RangeQueue; file: string; options: RangeOptions; wasm?: WebAssembly.Module },
 ): Promise<void> {
   const { queue, file, options } = scan;
+  let wasm = scan.wasm;
   return new Promise<void>((resolve) => {
     let current: number | undefined;
     function give(): void {
@@ -161,7 +165,9 @@ function feedWorker(
         chunkBytes: options.chunkBytes,
         watchSeq: options.watchSeq,
         actions: options.actions,
+        wasm,
       };
+      wasm = undefined;
       worker.postMessage(job);
     }
     worker.on("message", (reply: WorkerReply) => {

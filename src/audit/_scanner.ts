@@ -606,9 +606,13 @@ function wantedAction(wanted: Wanted, b: Uint8Array, from: number, to: number): 
       if (k === token.length) return true;
     }
   }
-  const raw = b.subarray(from, to);
-  return raw.includes(92) &&
-    wanted.some(({ value }) => JSON.parse(lineDecoder.decode(raw)) === value);
+  // Only an escaped token can spell a wanted action differently; most have no
+  // backslash, and a subarray a line would keep the collector busy.
+  let k = from;
+  while (k < to && b[k] !== 92) k++;
+  if (k === to) return false;
+  const value = JSON.parse(lineDecoder.decode(b.subarray(from, to)));
+  return wanted.some((action) => action.value === value);
 }
 
 // Consumes the complete lines of b[pos, len); returns where it stopped.
@@ -898,6 +902,8 @@ export interface RangeJob {
   watchSeq: number;
   /** Actions whose lines to record in the state's `marks`. */
   actions?: readonly string[];
+  /** The sender's compiled batch hasher module, so that a worker compiles none. */
+  wasm?: WebAssembly.Module;
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals } from "../../test/_assert.ts";
-import { buildLog, eventText, input, lineOf, T0, writeLog } from "./_fixtures_test.ts";
+import { buildLog, concat, eventText, input, lineOf, T0, writeLog } from "./_fixtures_test.ts";
 import { CODES, encodeEvent, GENESIS_HASH } from "./_format.ts";
 import { scanRanges } from "./_parallel.ts";
 import { eventsAt } from "./_read.ts";
@@ -253,6 +253,26 @@ Deno.test("property: the batch hasher and the line-by-line path find the same da
     ),
     { numRuns: 400 },
   );
+});
+
+Deno.test("a scan selects an action spelled with escapes, and no other escaped action", () => {
+  const log = buildLog(3);
+  const last = eventText(log.lines[2]);
+  const action = JSON.stringify(log.events[2].action);
+  const lines = (spelling: string) =>
+    concat([log.lines[0], log.lines[1], lineOf(last.replace(action, spelling))]);
+  const escaped = `"${log.events[2].action.replace(".", "\\u002e")}"`;
+  for (const hasher of [undefined, null]) {
+    for (const [spelling, wanted] of [[escaped, true], ['"other\\u002eaction"', false]] as const) {
+      const state = scanBytes(lines(spelling), {
+        scratch: { bytes: null, hasher },
+        chunkBytes: 1 << 16,
+        actions: [log.events[2].action],
+      });
+      assertEquals(state.count, 3);
+      assertEquals(state.marks, wanted ? [log.lines[0].length + log.lines[1].length] : []);
+    }
+  }
 });
 
 Deno.test("verifyLogSelecting finds the lines of the selected actions on every path", async () => {

@@ -65,9 +65,7 @@ let compiled: WebAssembly.Module | null | undefined;
  * ```
  */
 export function createBatchHasher(bufferBytes: number, capacity: number): BatchHasher | null {
-  // Bun's node:crypto costs far less per call than JavaScriptCore's SIMD
-  // (a scan of 500,000 events: 0.5-0.9 s of CPU against 1.2-1.5 s).
-  if (compiled === undefined) compiled = "Bun" in globalThis ? null : compile();
+  const compiled = batchModule();
   if (compiled === null) return null;
   const jobsAt = PAD_BYTES;
   const dataAt = jobsAt + capacity * JOB_BYTES;
@@ -97,6 +95,43 @@ export function createBatchHasher(bufferBytes: number, capacity: number): BatchH
       return count;
     },
   };
+}
+
+/**
+ * The compiled batch hasher module, compiled on first use; null where
+ * WebAssembly SIMD is missing, and on Bun. A worker given it by
+ * {@linkcode adoptBatchModule} neither decodes nor compiles its own.
+ *
+ * @example
+ * ```ts
+ * import { batchModule } from "./_sha256x4.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(batchModule() instanceof WebAssembly.Module);
+ * assert.equal(batchModule(), batchModule());
+ * ```
+ */
+export function batchModule(): WebAssembly.Module | null {
+  // Bun's node:crypto costs far less per call than JavaScriptCore's SIMD
+  // (a scan of 500,000 events: 0.5-0.9 s of CPU against 1.2-1.5 s).
+  if (compiled === undefined) compiled = "Bun" in globalThis ? null : compile();
+  return compiled;
+}
+
+/**
+ * Uses `module`, the {@linkcode batchModule} of another thread, unless this
+ * thread already has one.
+ *
+ * @example
+ * ```ts
+ * import { adoptBatchModule, batchModule } from "./_sha256x4.ts";
+ * import assert from "node:assert/strict";
+ * const module = batchModule();
+ * if (module) adoptBatchModule(module);
+ * assert.equal(batchModule(), module);
+ * ```
+ */
+export function adoptBatchModule(module: WebAssembly.Module): void {
+  if (compiled === undefined) compiled = module;
 }
 
 function compile(): WebAssembly.Module | null {

@@ -11,12 +11,14 @@
 import * as fs from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { type RangeJob, scanRangeSync } from "./_scanner.ts";
+import { adoptBatchModule } from "./_sha256x4.ts";
 
 const port = parentPort;
 // One read buffer for every range this worker scans.
 const scratch: { bytes: Uint8Array | null } = { bytes: null };
 
 function scanJob(job: RangeJob): void {
+  if (job.wasm) adoptBatchModule(job.wasm);
   let fd = -1;
   try {
     fd = fs.openSync(job.file, "r");
