@@ -3,8 +3,9 @@
  * here as bytes, that runs four messages side by side in the four 32-bit
  * lanes of SIMD registers (multi-buffer hashing) and compares each digest
  * with the lowercase hex stored in memory. The events of the audit log are
- * hashed one by one and each costs ~4 µs through `node:crypto` on Deno,
- * whatever its size; here a 400-byte event costs well under 1 µs.
+ * hashed one by one, and each costs 1.5–4 µs through `node:crypto` on Deno,
+ * whatever its size (`bench/sha256_floor.ts`); here a 400-byte event costs
+ * about 0.8 µs.
  *
  * The module's bytes are written by `_sha256x4_module.ts` and embedded as
  * base64 in `_sha256x4_wasm.ts` (`deno task embed:wasm`), so it works the
