@@ -73,17 +73,45 @@ export async function writeTempFile(
   data: string | Uint8Array | readonly Uint8Array[] | AsyncIterable<Uint8Array>,
   options: { root?: string } = {},
 ): Promise<string> {
-  const dir = path.dirname(file);
   if (options.root !== undefined) await refuseLinks(file, { root: options.root });
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  const handle = await fs.open(temp, "wx");
-  try {
+  return await writeTempWith(file, async (handle) => {
     if (typeof data === "string" || data instanceof Uint8Array) await handle.writeFile(data);
     else if (Symbol.asyncIterator in data) {
       for await (const chunk of data) await writeAll(handle, chunk);
     } else {
       for (const chunk of data) await writeAll(handle, chunk);
     }
+  });
+}
+
+/**
+ * Creates a temporary file beside `file`, lets `write` fill the open
+ * handle, then syncs and closes it and returns its path, for the caller to
+ * rename into place. On any error the temporary file is removed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFile, rm } from "node:fs/promises";
+ * import { writeTempWith } from "./_atomic.ts";
+ * const temp = await writeTempWith("/tmp/labos-example-with.txt", async (handle) => {
+ *   await handle.write("hi");
+ * });
+ * assert.equal(await readFile(temp, "utf8"), "hi");
+ * await rm(temp);
+ * ```
+ */
+export async function writeTempWith(
+  file: string,
+  write: (handle: fs.FileHandle) => Promise<void>,
+): Promise<string> {
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`,
+  );
+  const handle = await fs.open(temp, "wx");
+  try {
+    await write(handle);
     await handle.sync();
   } catch (error) {
     await handle.close();

@@ -13,6 +13,7 @@ export {
   ensureDirectory,
   fsyncDirectory,
   writeTempFile,
+  writeTempWith,
 } from "./_atomic.ts";
 export { linkRefusal, NO_FOLLOW, openNoFollow, readNoFollow, refuseLinks } from "./_links.ts";
 export { LOCK_FILE, type LockOptions, withLock } from "./_lock.ts";

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
-import * as path from "node:path";
+import { writeTempWith } from "../durable/mod.ts";
 import { Unzip, type UnzipFile, UnzipInflate, Zip, ZipDeflate } from "fflate";
 
 const CHUNK = 1 << 20;
@@ -31,23 +30,11 @@ export async function writeZipTemp(
   out: string,
   fill: (zip: ZipWriter) => Promise<void>,
 ): Promise<string> {
-  const temp = path.join(
-    path.dirname(out),
-    `.${path.basename(out)}.${randomBytes(6).toString("hex")}.tmp`,
-  );
-  const handle = await fs.open(temp, "wx");
-  try {
+  return await writeTempWith(out, async (handle) => {
     const zip = new ZipWriter(handle);
     await fill(zip);
     await zip.end();
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  return temp;
+  });
 }
 
 /** Writes a zip file entry by entry. */
