@@ -66,11 +66,11 @@ let compiled: WebAssembly.Module | null | undefined;
  * ```
  */
 export function createBatchHasher(bufferBytes: number, capacity: number): BatchHasher | null {
-  const compiled = batchModule();
-  if (compiled === null) return null;
+  const module = batchModule();
+  if (module === null) return null;
   const jobsAt = PAD_BYTES;
   const dataAt = jobsAt + capacity * JOB_BYTES;
-  const instance = new WebAssembly.Instance(compiled, {});
+  const instance = new WebAssembly.Instance(module, {});
   const memory = instance.exports.memory as WebAssembly.Memory;
   const pages = Math.ceil((dataAt + bufferBytes) / 65536);
   memory.grow(Math.max(0, pages - memory.buffer.byteLength / 65536));
