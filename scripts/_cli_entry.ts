@@ -14,4 +14,5 @@ import { processIo } from "../src/cli/_process_io.ts";
 process.exitCode = await runCli(process.argv.slice(2), {
   io: processIo(),
   loadProgram: () => import("../src/cli/_program.ts"),
+  loadQuick: () => import("../src/cli/_quick.ts"),
 });

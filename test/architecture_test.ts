@@ -175,12 +175,13 @@ Deno.test("exchange and doctor use the storage interface, never the facade or th
   );
 });
 
-Deno.test("only the composition root builds the data folder storage", () => {
+Deno.test("only the composition root (openLab and its openStorage) builds the data folder storage", () => {
   assertEquals(
     importsOf(
       (file) =>
         file.startsWith("src/") && !file.startsWith("src/storage/") &&
-        file !== "src/service/open_lab.ts" && !file.endsWith("_test.ts"),
+        file !== "src/service/open_lab.ts" && file !== "src/service/_open_storage.ts" &&
+        !file.endsWith("_test.ts"),
       (dep) => dep.startsWith("src/storage/folder/"),
     ).filter((edge) => !edge.startsWith("src/service/mod.ts -> ")),
     [],

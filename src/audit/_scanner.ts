@@ -902,8 +902,6 @@ export interface RangeJob {
   watchSeq: number;
   /** Actions whose lines to record in the state's `marks`. */
   actions?: readonly string[];
-  /** The sender's compiled batch hasher module, so that a worker compiles none. */
-  wasm?: WebAssembly.Module;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import type { Command } from "commander";
-import { table, truncate } from "./_format.ts";
+import { table, truncate, verifyText } from "./_format.ts";
 import { type CliContext, wholeNumber } from "./_context.ts";
 
 /** `labos audit verify|head|list|export`. */
@@ -11,14 +11,7 @@ export function registerAuditCommands(program: Command, cli: CliContext): void {
     .description("check every line's structure, hash, link and seq, and the head")
     .action(async (_options, command: Command) => {
       const result = await (await cli.lab(command)).verifyAudit();
-      const { style } = cli;
-      cli.emit(command, result, () =>
-        result.ok
-          ? [
-            ...result.warnings.map((w) => `${style.yellow("warning")}: ${w}`),
-            `ok: ${result.events} events, head ${result.head}`,
-          ].join("\n") + "\n"
-          : `${style.red("FAILED")}: ${result.message}\n`);
+      cli.emit(command, result, () => verifyText(result, cli.style));
       if (!result.ok) cli.fail(1);
     });
 

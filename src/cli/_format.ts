@@ -1,3 +1,4 @@
+import type { VerifyResult } from "../audit/mod.ts";
 /** Where the CLI writes, and what it knows of its environment. */
 export interface CliIo {
   /** Writes to standard output. */
@@ -231,4 +232,25 @@ function formatCell(value: unknown): string {
   }
   if (typeof value === "string") return value;
   return JSON.stringify(value);
+}
+
+/**
+ * The human report of `labos audit verify`: the warnings and the head, or
+ * the damage.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeStyle, verifyText } from "./_format.ts";
+ * const style = makeStyle({ stdout: () => {}, stderr: () => {}, env: {}, cwd: ".", isTTY: false });
+ * assert.equal(verifyText({ ok: true, events: 2, head: "ab", warnings: [] }, style), "ok: 2 events, head ab\n");
+ * ```
+ */
+export function verifyText(result: VerifyResult, style: Style): string {
+  return result.ok
+    ? [
+      ...result.warnings.map((w) => `${style.yellow("warning")}: ${w}`),
+      `ok: ${result.events} events, head ${result.head}`,
+    ].join("\n") + "\n"
+    : `${style.red("FAILED")}: ${result.message}\n`;
 }

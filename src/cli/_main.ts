@@ -13,6 +13,14 @@ export interface RunCliOptions {
   io?: CliIo;
   /** Imports `./_program.ts`, the command definitions, when a command needs them. */
   loadProgram: () => Promise<ProgramModule>;
+  /** Imports `./_quick.ts`, the quick path of `audit verify`. Default: the program only. */
+  loadQuick?: () => Promise<QuickModule>;
+}
+
+/** The quick paths' module, as `main` loads it. */
+export interface QuickModule {
+  /** Runs `audit verify` when nothing needs the full CLI; undefined otherwise. */
+  quickAuditVerify(args: readonly string[], io: CliIo): Promise<number | undefined>;
 }
 
 /**
@@ -38,7 +46,7 @@ export interface RunCliOptions {
  * ```
  */
 export function main(args: string[], io?: CliIo): Promise<number> {
-  return runCli(args, { io, loadProgram: importProgram });
+  return runCli(args, { io, loadProgram: importProgram, loadQuick: importQuick });
 }
 
 /**
@@ -56,6 +64,13 @@ function importProgram(): Promise<ProgramModule> {
 }
 
 const PROGRAM: string = "./_program.ts";
+
+// Not analysed ahead of time either, for the same reason.
+function importQuick(): Promise<QuickModule> {
+  return import(QUICK);
+}
+
+const QUICK: string = "./_quick.ts";
 
 /**
  * Runs the CLI as {@linkcode main} does, loading the command definitions with
@@ -84,6 +99,10 @@ export async function runCli(args: string[], options: RunCliOptions): Promise<nu
       io.stdout(HELP_TEXT);
       return 0;
     }
+  }
+  if (options.loadQuick && args.includes("audit") && args.includes("verify")) {
+    const code = await (await options.loadQuick()).quickAuditVerify(args, io);
+    if (code !== undefined) return code;
   }
   const { runProgram } = await options.loadProgram();
   return await runProgram(args, io);

@@ -1,6 +1,5 @@
 import process from "node:process";
 import { Command, CommanderError } from "commander";
-import { LabosError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext } from "./_context.ts";
 import { type CliIo, json, makeStyle } from "./_format.ts";
@@ -22,6 +21,7 @@ import { registerRunCommands } from "./_runs.ts";
 import { registerServeCommand } from "./_serve.ts";
 import { registerSignatureCommands } from "./_signatures.ts";
 import { registerUserCommands } from "./_users.ts";
+import { reportError } from "./_report.ts";
 import { LabSetup } from "./_setup.ts";
 import { type Terminals, terminals } from "./_terminal.ts";
 
@@ -98,13 +98,13 @@ export async function runProgram(
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
-    exitCode = reportError(error, io);
+    exitCode = reportFailure(error, io);
   }
   // The store's connections would keep the process alive: release them.
   try {
     await setup.close();
   } catch (error) {
-    if (exitCode === 0) exitCode = reportError(error, io);
+    if (exitCode === 0) exitCode = reportFailure(error, io);
   }
   return exitCode;
 }
@@ -175,7 +175,7 @@ export function oneLineError(text: string): string {
   return `${first}${hint ? ` ${hint}` : ""}\n`;
 }
 
-function reportError(error: unknown, io: CliIo): number {
+function reportFailure(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     if (
       error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
@@ -186,14 +186,5 @@ function reportError(error: unknown, io: CliIo): number {
     // Commander has already printed its one-line message.
     return 2;
   }
-  const debug = io.env.LABOS_DEBUG === "1";
-  if (error instanceof LabosError) {
-    io.stderr(`error: ${error.message}\n`);
-    if (debug && error.stack) io.stderr(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`error: ${message.split("\n")[0]}\n`);
-  if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
-  return 1;
+  return reportError(error, io);
 }

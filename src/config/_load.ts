@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import { userInfo } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc-parser";
@@ -8,6 +7,7 @@ import { readAsset } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
 import { formatIssues, lazy, toFieldIssues } from "../validation.ts";
+import { isActorName, osUser } from "./_actor.ts";
 import { isConfigTrusted } from "./_trust.ts";
 
 /** The name of the project configuration file, looked up in the working directory. */
@@ -316,7 +316,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
   let actorSource: ConfigSource = "default";
   if (options.actor !== undefined) [actor, actorSource] = [options.actor, "flag"];
   else if (env.LABOS_ACTOR) [actor, actorSource] = [env.LABOS_ACTOR, "env"];
-  if (!/^\S(.{0,198}\S)?$/.test(actor)) {
+  if (!isActorName(actor)) {
     throw new LabosError(
       "invalid",
       `Invalid actor ${
@@ -589,12 +589,4 @@ function describeJsoncError(code: string): string {
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset).split("\n");
   return { line: before.length, column: before[before.length - 1].length + 1 };
-}
-
-function osUser(): string {
-  try {
-    return userInfo().username || "unknown";
-  } catch {
-    return "unknown";
-  }
 }

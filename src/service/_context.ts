@@ -83,13 +83,18 @@ export function timestamp(context: LabContext): string {
 }
 
 /** Reads the manifest and refuses stores that are missing, foreign or newer. */
-export async function requireReady(context: LabContext): Promise<DataManifest> {
-  const manifest = await context.storage.manifest();
+export function requireReady(context: LabContext): Promise<DataManifest> {
+  return requireManifest(context.storage);
+}
+
+/** {@linkcode requireReady} of a store alone. */
+export async function requireManifest(storage: LabStorage): Promise<DataManifest> {
+  const manifest = await storage.manifest();
   if (!manifest) {
     throw new LabosError(
       "invalid",
-      `${storeNoun(context.storage.location)} ${
-        quote(context.storage.location)
+      `${storeNoun(storage.location)} ${
+        quote(storage.location)
       } is not initialised: run "labos init" first`,
     );
   }

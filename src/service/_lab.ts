@@ -43,6 +43,7 @@ import type { ElnExport, ElnImport } from "../exchange/eln/mod.ts";
 import { parseOrThrow } from "../validation.ts";
 import { VERSION } from "../version.ts";
 import { type DatasetLimits, type LabContext, requireReady, timestamp } from "./_context.ts";
+import { verifyStorageAudit } from "./_verify_audit.ts";
 import { collectJobs, type CollectRequest } from "./_collect.ts";
 import { DEFAULT_DISPLAY, type DisplayOptions, type ShownValue } from "./_display.ts";
 import {
@@ -560,32 +561,7 @@ export class Lab {
    * by an earlier `user.key-created` event.
    */
   async verifyAudit(): Promise<VerifyResult> {
-    await requireReady(this.#lab);
-    const { checkSignatureEvents, SIGNATURE_EVENT_ACTIONS } = await import("../signatures/mod.ts");
-    const { result, events } = await this.#lab.storage.verifyAuditSelecting(
-      SIGNATURE_EVENT_ACTIONS,
-    );
-    if (!result.ok) return result;
-    const { checkFolderIdentity } = await import("./_doctor.ts");
-    const foreign = await checkFolderIdentity(this.#lab.storage);
-    if (foreign) {
-      return {
-        ok: false,
-        events: foreign.seq - 1,
-        seq: foreign.seq,
-        kind: "forged",
-        message: `seq ${foreign.seq}: ${foreign.message}`,
-      };
-    }
-    const { failure } = await checkSignatureEvents(events);
-    if (!failure) return result;
-    return {
-      ok: false,
-      events: failure.seq - 1,
-      seq: failure.seq,
-      kind: "forged",
-      message: failure.message,
-    };
+    return await verifyStorageAudit(this.#lab.storage);
   }
 
   /** The audit head, for an external witness. */

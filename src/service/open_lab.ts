@@ -1,6 +1,5 @@
 import { LabosError, quote } from "../errors.ts";
 import type { ModuleRegistry } from "../modules/registry.ts";
-import { FolderStorage } from "../storage/folder/mod.ts";
 import type { LabStorage } from "../storage/mod.ts";
 import type { TemplateCatalog } from "../templates/mod.ts";
 import { DEFAULT_ATTACHMENT_MAX_BYTES } from "./_attachments.ts";
@@ -13,7 +12,8 @@ import {
 import { checkPrincipal, localPrincipal, type Principal, stampedStorage } from "./_principal.ts";
 import type { DisplayOptions } from "./_display.ts";
 import { Lab } from "./_lab.ts";
-import { postgresStorage, type StoreOptions } from "./_store.ts";
+import type { StoreOptions } from "./_store.ts";
+import { openStorage } from "./_open_storage.ts";
 
 /** Options for {@linkcode openLab}. */
 export interface OpenLabOptions {
@@ -92,9 +92,12 @@ export function openLab(options: OpenLabOptions): Lab {
     : checkPrincipal(options.principal);
   const storage = stampedStorage(
     options.storage ??
-      (options.store === undefined
-        ? new FolderStorage(options.dataDir, { now })
-        : postgresStorage(options.store, { ...options.storeOptions, now })),
+      openStorage({
+        dataDir: options.dataDir,
+        store: options.store,
+        storeOptions: options.storeOptions,
+        now,
+      }),
     principal,
   );
   return new Lab({
