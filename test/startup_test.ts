@@ -43,10 +43,15 @@ Deno.test("start-up: loading the config, the service and the experiments command
 
 // Runs `experiments list` in this process with node:crypto mapped to a module
 // that throws, and records the built-ins loaded on demand
-// (`process.getBuiltinModule`): the list path must need neither.
+// (`process.getBuiltinModule`) and the schemas built: the list path needs
+// none of them (well-formed experiments are read without their zod schema).
 function listProbe(dataDir: string): string {
   return `
 import process from "node:process";
+import * as z from "zod";
+let described = 0;
+const add = z.globalRegistry.add.bind(z.globalRegistry);
+z.globalRegistry.add = (...args) => (described++, add(...args));
 const demanded = [];
 const getBuiltin = process.getBuiltinModule;
 process.getBuiltinModule = (id) => (demanded.push(id), getBuiltin(id));
@@ -62,7 +67,7 @@ const code = await main(["--data-dir", ${
   cwd: ".",
   isTTY: false,
 });
-console.log(JSON.stringify({ code, stdout, stderr, demanded }));
+console.log(JSON.stringify({ code, stdout, stderr, demanded, described }));
 `;
 }
 
@@ -77,7 +82,7 @@ function trappingImportMap(trap: string): string {
   return JSON.stringify({ imports });
 }
 
-Deno.test("start-up: experiments list loads no node:crypto", async () => {
+Deno.test("start-up: experiments list loads no node:crypto and builds no schema", async () => {
   await withTempDir(async (dir) => {
     const dataDir = await initLab(dir);
     for (const title of ["First", "Second"]) {
@@ -104,10 +109,12 @@ Deno.test("start-up: experiments list loads no node:crypto", async () => {
       stdout: string;
       stderr: string;
       demanded: string[];
+      described: number;
     };
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /First/);
     assert.match(run.stdout, /Second/);
     assert.deepEqual(run.demanded.filter((id) => id.includes("crypto")), []);
+    assert.equal(run.described, 0);
   });
 });

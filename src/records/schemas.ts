@@ -63,9 +63,11 @@ export const EXPERIMENT_TRANSITIONS: Readonly<
   archived: [],
 };
 
+const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u;
+
 const tag = lazy(() =>
   z.string().min(1).max(64).regex(
-    /^[\p{L}\p{N}][\p{L}\p{N}._:-]*$/u,
+    TAG_PATTERN,
     'must hold only letters, digits, ".", "_", ":" and "-", starting with a letter or digit',
   )
 );
@@ -153,7 +155,7 @@ const experimentObject = lazy(() =>
     title: z.string().trim().min(1).max(200),
     purpose: z.string().max(5000),
     owner: z.string().min(1).max(200),
-    sharedWith: z.array(z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, "must be a username")).max(
+    sharedWith: z.array(z.string().regex(USERNAME_PATTERN, "must be a username")).max(
       200,
     ).optional(),
     status: z.enum(EXPERIMENT_STATUSES),
@@ -165,6 +167,94 @@ const experimentObject = lazy(() =>
     source: experimentSourceObject().optional(),
   })
 );
+
+// What zod's z.iso.datetime({ offset: false, precision: 3 }) accepts, as zod writes it.
+const TIMESTAMP_PATTERN = new RegExp(
+  "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|" +
+    "\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|" +
+    "(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}(?:Z))$",
+);
+
+// The fields of experimentObject in its order, which is the order zod writes them in;
+// an experiment with "legacy" or "source" is left to zod.
+const EXPERIMENT_FIELDS: ReadonlySet<string> = new Set([
+  "schemaVersion",
+  "createdAt",
+  "updatedAt",
+  "createdBy",
+  "legacyId",
+  "id",
+  "title",
+  "purpose",
+  "owner",
+  "sharedWith",
+  "status",
+  "tags",
+  "template",
+  "jobIds",
+  "datasetIds",
+  "attachmentIds",
+]);
+
+function text(value: unknown, min: number, max: number): boolean {
+  return typeof value === "string" && value.length >= min && value.length <= max;
+}
+
+function idOfKind(value: unknown, prefix: string): boolean {
+  return typeof value === "string" && value.startsWith(prefix) && ID_PATTERN.test(value);
+}
+
+function listOf(value: unknown, max: number, item: (value: unknown) => boolean): boolean {
+  if (!Array.isArray(value) || value.length > max) return false;
+  for (let i = 0; i < value.length; i++) if (!item(value[i])) return false;
+  return true;
+}
+
+/**
+ * The experiment that experimentObject's safeParse returns for `value`,
+ * without building that schema (which costs a short command more than
+ * reading its records): undefined unless `value` is a plain, well-formed
+ * experiment whose title needs no trimming, and then zod decides (and words
+ * any error). It must accept nothing zod rejects; a test compares the two.
+ */
+function fastExperiment(value: unknown): Experiment | undefined {
+  if (
+    typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype
+  ) {
+    return undefined;
+  }
+  const v = value as Record<string, unknown>;
+  for (const key of Object.keys(v)) {
+    if (!EXPERIMENT_FIELDS.has(key) || v[key] === undefined) return undefined;
+  }
+  const ok = v.schemaVersion === RECORD_SCHEMA_VERSION &&
+    typeof v.createdAt === "string" && TIMESTAMP_PATTERN.test(v.createdAt) &&
+    typeof v.updatedAt === "string" && TIMESTAMP_PATTERN.test(v.updatedAt) &&
+    text(v.createdBy, 1, 200) &&
+    (!("legacyId" in v) || text(v.legacyId, 1, 200)) &&
+    idOfKind(v.id, "exp_") &&
+    text(v.title, 1, 200) && (v.title as string).trim() === v.title &&
+    text(v.purpose, 0, 5000) &&
+    text(v.owner, 1, 200) &&
+    (!("sharedWith" in v) ||
+      listOf(
+        v.sharedWith,
+        200,
+        (name) => typeof name === "string" && USERNAME_PATTERN.test(name),
+      )) &&
+    (EXPERIMENT_STATUSES as readonly unknown[]).includes(v.status) &&
+    listOf(v.tags, 50, (tag) => text(tag, 1, 64) && TAG_PATTERN.test(tag as string)) &&
+    (!("template" in v) || text(v.template, 1, 200)) &&
+    listOf(v.jobIds, Infinity, (id) => idOfKind(id, "job_")) &&
+    listOf(v.datasetIds, Infinity, (id) => idOfKind(id, "ds_")) &&
+    (!("attachmentIds" in v) || listOf(v.attachmentIds, Infinity, (id) => idOfKind(id, "att_")));
+  if (!ok) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of EXPERIMENT_FIELDS) {
+    if (key in v) out[key] = Array.isArray(v[key]) ? (v[key] as unknown[]).slice() : v[key];
+  }
+  return out as unknown as Experiment;
+}
 
 /** Where an imported dataset came from. */
 const SourceFileSchema = lazy(() =>
@@ -975,6 +1065,10 @@ export function safeParseRecord<K extends RecordType>(
   value: unknown,
   options: { jitless?: boolean; summary?: boolean } = {},
 ): { success: true; data: RecordOf[K] } | { success: false; error: z.ZodError } {
+  if (type === "experiment") {
+    const experiment = fastExperiment(value);
+    if (experiment) return { success: true, data: experiment as RecordOf[K] };
+  }
   const schema: z.ZodType = options.summary && type === "dataset"
     ? datasetSummaryObject()
     : RECORD_SCHEMAS[type] as z.ZodType;
