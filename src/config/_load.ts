@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc-parser";
 import * as z from "zod";
-import { readAsset } from "../../assets/mod.ts";
+import { REGISTRY_DEFAULTS_JSON } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
 import { formatIssues, lazy, toFieldIssues } from "../validation.ts";
@@ -488,11 +488,8 @@ let cachedDefaults: RegistryDefaults | undefined;
  * ```
  */
 export function registryDefaults(): RegistryDefaults {
-  if (!cachedDefaults) {
-    const value = parseJsoncText(readAsset("defaults/registry.jsonc"), REGISTRY_DEFAULTS_FILE);
-    const { $schema: _, ...defaults } = value as RegistryDefaults & { $schema?: string };
-    cachedDefaults = defaults;
-  }
+  // Parsed from JSONC when embedded (`deno task embed`): no start-up parses it.
+  cachedDefaults ??= JSON.parse(REGISTRY_DEFAULTS_JSON) as RegistryDefaults;
   return structuredClone(cachedDefaults);
 }
 
