@@ -213,3 +213,23 @@ Deno.test("safeParseRecord: experiments near and far from valid read as zod read
     { numRuns: 500 },
   );
 });
+
+Deno.test("safeParseRecord: an experiment's timestamps are the dates zod accepts", () => {
+  const stamps: string[] = [];
+  for (let year = 0; year <= 9999; year++) {
+    stamps.push(`${String(year).padStart(4, "0")}-02-29T00:00:00.000Z`);
+  }
+  for (const year of ["1900", "2000", "2023", "2024"]) {
+    for (let month = 0; month <= 13; month++) {
+      for (const day of [0, 1, 28, 29, 30, 31, 32]) {
+        const date = `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+        stamps.push(`${date}T23:59:59.999Z`, `${date}T24:00:00.000Z`, `${date}T12:60:00.000Z`);
+      }
+    }
+  }
+  stamps.push("2024-01-01T00:00:60.000Z", "2024-01-01T00:00:00.000z", "٢٠٢٤-01-01T00:00:00.000Z");
+  for (const createdAt of stamps) {
+    const value = { ...VALID, createdAt };
+    assert.equal(readResult(value), zodResult(value), createdAt);
+  }
+});
