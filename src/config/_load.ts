@@ -470,8 +470,6 @@ function resolvePath(baseDir: string, spec: string): string {
   return spec.startsWith("file:") ? fileURLToPath(spec) : path.resolve(baseDir, spec);
 }
 
-let cachedDefaults: RegistryDefaults | undefined;
-
 /**
  * The built-in registry defaults: the modules left out by default, the
  * limits for executable plugins and the display settings, from the embedded
@@ -488,9 +486,8 @@ let cachedDefaults: RegistryDefaults | undefined;
  * ```
  */
 export function registryDefaults(): RegistryDefaults {
-  // Parsed from JSONC when embedded (`deno task embed`): no start-up parses it.
-  cachedDefaults ??= JSON.parse(REGISTRY_DEFAULTS_JSON) as RegistryDefaults;
-  return structuredClone(cachedDefaults);
+  // Parsed from JSONC when embedded (`deno task embed`); a fresh copy each call.
+  return JSON.parse(REGISTRY_DEFAULTS_JSON) as RegistryDefaults;
 }
 
 const REGISTRY_DEFAULTS_FILE = "assets/defaults/registry.jsonc";

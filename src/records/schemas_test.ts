@@ -233,3 +233,24 @@ Deno.test("safeParseRecord: an experiment's timestamps are the dates zod accepts
     assert.equal(readResult(value), zodResult(value), createdAt);
   }
 });
+
+Deno.test("safeParseRecord: an experiment's tags are the tags zod accepts (property)", () => {
+  const unit = fc.oneof(
+    fc.integer({ min: 0, max: 127 }).map((code) => String.fromCharCode(code)),
+    fc.constantFrom("é", "٣", "中", "ß", "\u00a0", "😀", "Ⅻ", "_"),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ unit, minLength: 0, maxLength: 66 }), { maxLength: 2 }),
+      (tags) => {
+        const value = { ...VALID, tags };
+        return readResult(value) === zodResult(value);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  for (const tag of ["a", "A-1", "x".repeat(64), "x".repeat(65), "-a", ".a", "a/b", "a b", "é1"]) {
+    const value = { ...VALID, tags: [tag] };
+    assert.equal(readResult(value), zodResult(value), tag);
+  }
+});
