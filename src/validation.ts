@@ -476,22 +476,3 @@ export function lazy<T>(build: () => T): () => T {
   let value: { built: T } | undefined;
   return () => (value ??= { built: build() }).built;
 }
-
-/**
- * Whether `name` is a valid actor: 1 to 200 characters, no line break, not
- * blank at either end; what `/^\S(.{0,198}\S)?$/` accepts, without that
- * pattern, which costs a command's start-up half a millisecond to compile.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isActorName } from "./validation.ts";
- * assert.equal(isActorName("Ada Lovelace"), true);
- * assert.equal(isActorName(" ada"), false);
- * assert.equal(isActorName("a\nb"), false);
- * ```
- */
-export function isActorName(name: string): boolean {
-  return name.length >= 1 && name.length <= 200 && !/[\n\r\u2028\u2029]/.test(name) &&
-    !/^\s|\s$/.test(name);
-}

@@ -1,13 +1,6 @@
 import { z } from "zod";
 import { assertEquals } from "../test/_assert.ts";
-import fc from "fast-check";
-import {
-  formatIssues,
-  isActorName,
-  nearestName,
-  toFieldIssues,
-  unknownFields,
-} from "./validation.ts";
+import { formatIssues, nearestName, toFieldIssues, unknownFields } from "./validation.ts";
 
 Deno.test("issues name the field, the expectation and the current value", () => {
   const schema = z.strictObject({
@@ -65,31 +58,4 @@ Deno.test("nearestName prefers a case-only difference, counts a swap as one edit
   assertEquals(nearestName("MASSG", ["massG", "mass"]), "massG");
   assertEquals(nearestName("dletaTK", ["deltaTK", "massG"]), "deltaTK");
   assertEquals(nearestName("temperature", ["massG", "deltaTK"]), undefined);
-});
-
-Deno.test("isActorName accepts what /^\\S(.{0,198}\\S)?$/ accepts (property)", () => {
-  const pattern = /^\S(.{0,198}\S)?$/;
-  const odd = fc.constantFrom(
-    " ",
-    "\t",
-    "\n",
-    "\r",
-    "\u2028",
-    "\u2029",
-    "\u00a0",
-    "\ufeff",
-    "\u3000",
-    "a",
-  );
-  const names = fc.oneof(
-    fc.string({ unit: fc.oneof(odd, fc.constantFrom("a", "é", "😀")), maxLength: 6 }),
-    fc.string({ unit: "binary", maxLength: 8 }),
-    fc.integer({ min: 195, max: 205 }).chain((n) =>
-      fc.tuple(fc.constant("a".repeat(n - 2)), odd, odd).map(([mid, a, b]) => `x${mid}${a}${b}`)
-    ),
-    fc.integer({ min: 0, max: 203 }).map((n) => "b".repeat(n)),
-  );
-  fc.assert(fc.property(names, (name) => isActorName(name) === pattern.test(name)), {
-    numRuns: 2000,
-  });
 });

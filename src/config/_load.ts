@@ -7,7 +7,7 @@ import * as z from "zod";
 import { REGISTRY_DEFAULTS_JSON } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
-import { formatIssues, isActorName, lazy, toFieldIssues } from "../validation.ts";
+import { formatIssues, lazy, toFieldIssues } from "../validation.ts";
 import { isConfigTrusted } from "./_trust.ts";
 
 /** The name of the project configuration file, looked up in the working directory. */
@@ -316,7 +316,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
   let actorSource: ConfigSource = "default";
   if (options.actor !== undefined) [actor, actorSource] = [options.actor, "flag"];
   else if (env.LABOS_ACTOR) [actor, actorSource] = [env.LABOS_ACTOR, "env"];
-  if (!isActorName(actor)) {
+  if (!/^\S(.{0,198}\S)?$/.test(actor)) {
     throw new LabosError(
       "invalid",
       `Invalid actor ${

@@ -2,7 +2,6 @@ import type { AuditEventInput } from "../audit/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { type Role, ROLES } from "../records/mod.ts";
 import type { LabStorage, StorageTransaction } from "../storage/mod.ts";
-import { isActorName } from "../validation.ts";
 
 /** How the acting identity was established. */
 export type AuthMethod = "session" | "token" | "local";
@@ -52,7 +51,7 @@ const AUTH_METHODS: readonly AuthMethod[] = ["session", "token", "local"];
  */
 export function checkPrincipal(principal: Principal): Principal {
   const { actor, role, auth } = principal ?? {};
-  if (typeof actor !== "string" || !isActorName(actor)) {
+  if (typeof actor !== "string" || !/^\S(.{0,198}\S)?$/.test(actor)) {
     throw new LabosError(
       "invalid",
       `Invalid principal: "actor" must be 1 to 200 characters, not blank at either end: current value is ${
