@@ -232,22 +232,6 @@ function idOfKind(value: unknown, prefix: string): boolean {
   return typeof value === "string" && value.startsWith(prefix) && ID_PATTERN.test(value);
 }
 
-// TAG_PATTERN without compiling it for an ASCII tag (its Unicode classes cost a listing more).
-function isTag(value: unknown): boolean {
-  if (typeof value !== "string" || value.length < 1 || value.length > 64) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code > 127) return TAG_PATTERN.test(value);
-    const alnum = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) ||
-      (code >= 97 && code <= 122);
-    // After the first character: ".", "_", ":" and "-" too.
-    if (!alnum && (i === 0 || (code !== 46 && code !== 95 && code !== 58 && code !== 45))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 function listOf(value: unknown, max: number, item: (value: unknown) => boolean): boolean {
   if (!Array.isArray(value) || value.length > max) return false;
   for (let i = 0; i < value.length; i++) if (!item(value[i])) return false;
@@ -286,7 +270,7 @@ function fastExperiment(value: unknown): Experiment | undefined {
         (name) => typeof name === "string" && USERNAME_PATTERN.test(name),
       )) &&
     (EXPERIMENT_STATUSES as readonly unknown[]).includes(v.status) &&
-    listOf(v.tags, 50, isTag) &&
+    listOf(v.tags, 50, (tag) => text(tag, 1, 64) && TAG_PATTERN.test(tag as string)) &&
     (!("template" in v) || text(v.template, 1, 200)) &&
     listOf(v.jobIds, Infinity, (id) => idOfKind(id, "job_")) &&
     listOf(v.datasetIds, Infinity, (id) => idOfKind(id, "ds_")) &&
