@@ -5,3 +5,4 @@
  * @module
  */
 export { listAssets, readAsset } from "./_read.ts";
+export { REGISTRY_DEFAULTS_JSON } from "./embedded.ts";

@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkRegistryDefaults } from "../src/config/mod.ts";
+import { checkRegistryDefaults, parseJsoncText } from "../src/config/mod.ts";
 
 const ROOT = fileURLToPath(new URL("../assets/", import.meta.url));
 const FOLDERS = ["demo", "templates", "defaults", "scaffold"];
@@ -56,13 +56,31 @@ export function renderEmbedded(files: Array<[string, string]>): string {
 export const EMBEDDED_ASSETS: Readonly<Record<string, string>> = {
 ${body}
 };
+
+/**
+ * \`defaults/registry.jsonc\` as JSON without its \`$schema\`, parsed here
+ * so that no start-up parses the JSONC.
+ */
+export const REGISTRY_DEFAULTS_JSON: string =
+  ${JSON.stringify(registryDefaultsJson(files))};
 `;
 }
+
+function registryDefaultsJson(files: Array<[string, string]>): string {
+  const text = files.find(([path]) => path === REGISTRY_DEFAULTS)?.[1];
+  if (text === undefined) return "null";
+  const { $schema: _, ...defaults } = parseJsoncText(text, `assets/${REGISTRY_DEFAULTS}`) as {
+    $schema?: string;
+  };
+  return JSON.stringify(defaults);
+}
+
+const REGISTRY_DEFAULTS = "defaults/registry.jsonc";
 
 if (import.meta.main) {
   const files = collectAssets();
   // LabOS reads the embedded registry defaults without checking them again.
-  const defaults = files.find(([path]) => path === "defaults/registry.jsonc");
+  const defaults = files.find(([path]) => path === REGISTRY_DEFAULTS);
   if (defaults) checkRegistryDefaults(defaults[1]);
   const text = renderEmbedded(files);
   if (Deno.args.includes("--check")) {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import * as crypto from "node:crypto";
+import { createSha256, sha256Hex as hashHex } from "../_crypto.ts";
 import * as fs from "node:fs/promises";
 import { LabosError } from "../errors.ts";
 import type { AuditEvent, AuditHead } from "./_types.ts";
@@ -169,8 +169,6 @@ export function latin1(b: Uint8Array, range: { from: number; to: number }): stri
   return out;
 }
 
-const oneShot = (crypto as { hash?: unknown }).hash;
-
 /**
  * Lowercase hex SHA-256 of the bytes: the hash of an event.
  *
@@ -181,13 +179,7 @@ const oneShot = (crypto as { hash?: unknown }).hash;
  * assert.ok(sha256Hex(new Uint8Array()).startsWith("e3b0c442"));
  * ```
  */
-export const sha256Hex: (bytes: Uint8Array) => string = typeof oneShot === "function"
-  ? function hashOnce(bytes: Uint8Array): string {
-    return (oneShot as (algorithm: string, data: Uint8Array) => string)("sha256", bytes);
-  }
-  : function hashByObject(bytes: Uint8Array): string {
-    return crypto.createHash("sha256").update(bytes).digest("hex");
-  };
+export const sha256Hex: (bytes: Uint8Array) => string = hashHex;
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -220,7 +212,7 @@ export function encodeEvent(event: AuditEvent): { line: string; hash: string } {
     details: event.details,
     prev: event.prev,
   });
-  const hash = crypto.createHash("sha256").update(text).digest("hex");
+  const hash = createSha256().update(text).digest("hex");
   return { line: `{"event":${text},"hash":"${hash}"}\n`, hash };
 }
 

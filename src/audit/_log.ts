@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../_crypto.ts";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import {
@@ -314,7 +314,7 @@ export class AuditLog {
       await readFully(handle, { buffer: torn, length: torn.length, position: end });
       await ensureDirectory(quarantineDir);
       const stamp = this.#now().toISOString().replace(/[:.]/g, "-");
-      const file = path.join(quarantineDir, `log-${stamp}-${randomBytes(3).toString("hex")}.part`);
+      const file = path.join(quarantineDir, `log-${stamp}-${randomHex(3)}.part`);
       await atomicWriteFile(file, torn, { root: this.#root });
       await handle.truncate(end);
       await handle.sync();
@@ -444,7 +444,7 @@ export class AuditLog {
     if (!(await fs.stat(dir).then((stat) => stat.isDirectory(), () => false))) {
       throw new LabosError("not_found", `${context}: folder ${quote(dir)} does not exist`);
     }
-    const temp = path.join(dir, `.${path.basename(outFile)}.${randomBytes(6).toString("hex")}.tmp`);
+    const temp = path.join(dir, `.${path.basename(outFile)}.${randomHex(6)}.tmp`);
     try {
       if (tail.size > 0) {
         await fs.copyFile(this.logFile, temp);

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from "jsonc-parser";
 import * as z from "zod";
-import { readAsset } from "../../assets/mod.ts";
+import { REGISTRY_DEFAULTS_JSON } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
 import { formatIssues, lazy, toFieldIssues } from "../validation.ts";
@@ -470,8 +470,6 @@ function resolvePath(baseDir: string, spec: string): string {
   return spec.startsWith("file:") ? fileURLToPath(spec) : path.resolve(baseDir, spec);
 }
 
-let cachedDefaults: RegistryDefaults | undefined;
-
 /**
  * The built-in registry defaults: the modules left out by default, the
  * limits for executable plugins and the display settings, from the embedded
@@ -488,12 +486,8 @@ let cachedDefaults: RegistryDefaults | undefined;
  * ```
  */
 export function registryDefaults(): RegistryDefaults {
-  if (!cachedDefaults) {
-    const value = parseJsoncText(readAsset("defaults/registry.jsonc"), REGISTRY_DEFAULTS_FILE);
-    const { $schema: _, ...defaults } = value as RegistryDefaults & { $schema?: string };
-    cachedDefaults = defaults;
-  }
-  return structuredClone(cachedDefaults);
+  // Parsed from JSONC when embedded (`deno task embed`); a fresh copy each call.
+  return JSON.parse(REGISTRY_DEFAULTS_JSON) as RegistryDefaults;
 }
 
 const REGISTRY_DEFAULTS_FILE = "assets/defaults/registry.jsonc";

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../_crypto.ts";
 import * as fs from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
@@ -48,7 +48,7 @@ export function userConfigHome(env: Record<string, string | undefined>): string 
  * ```
  */
 export function configDigest(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return sha256Hex(bytes);
 }
 
 function canonicalPath(file: string): string {

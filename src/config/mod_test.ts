@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { assert, assertEquals, assertRejects } from "../../test/_assert.ts";
 import { LabosError } from "../errors.ts";
 import { readAsset } from "../../assets/mod.ts";
-import { checkRegistryDefaults, loadConfig, readConfigFile, registryDefaults } from "./mod.ts";
+import {
+  checkRegistryDefaults,
+  loadConfig,
+  parseJsoncText,
+  readConfigFile,
+  registryDefaults,
+} from "./mod.ts";
 
 Deno.test("flags beat the environment, which beats the file, which beats the default", async () => {
   const dir = await Deno.makeTempDir();
@@ -63,6 +69,15 @@ Deno.test("any labos.jsonc text either parses or gives a one-line LabosError", a
 
 Deno.test("the embedded registry defaults match their schema, as registryDefaults reads them", () => {
   assertEquals(checkRegistryDefaults(readAsset("defaults/registry.jsonc")), registryDefaults());
+});
+
+Deno.test("registryDefaults is the embedded registry.jsonc, parsed ahead of time", () => {
+  const text = readAsset("defaults/registry.jsonc");
+  const { $schema: _, ...parsed } = parseJsoncText(text, "registry.jsonc") as { $schema?: string };
+  assertEquals(registryDefaults(), parsed);
+  // A copy each time: a caller may change what it gets.
+  registryDefaults().modules.disabled.push("x");
+  assertEquals(registryDefaults(), parsed);
 });
 
 Deno.test("store: --store beats LABOS_STORE, which beats the file; none means the data folder", async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../_crypto.ts";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { openNoFollow, refuseLinks } from "./_links.ts";
@@ -107,7 +107,7 @@ export async function writeTempWith(
 ): Promise<string> {
   const temp = path.join(
     path.dirname(file),
-    `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`,
+    `.${path.basename(file)}.${randomHex(6)}.tmp`,
   );
   const handle = await fs.open(temp, "wx");
   try {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../_crypto.ts";
 import * as fs from "node:fs/promises";
 import { hostname } from "node:os";
 import * as path from "node:path";
@@ -52,7 +52,7 @@ export async function withLock<T>(
   const owner: LockOwner = {
     pid: process.pid,
     host: hostname(),
-    token: randomBytes(8).toString("hex"),
+    token: randomHex(8),
     acquiredAt: new Date().toISOString(),
   };
   await acquire(lockPath, owner, timeoutMs, staleMs);

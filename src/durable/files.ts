@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createSha256 } from "../_crypto.ts";
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
@@ -60,7 +60,7 @@ export async function sha256File(file: string): Promise<string> {
 
 /** The size and lowercase hex SHA-256 of a file, from one streamed read; never follows a symbolic link. */
 export async function fileDigest(file: string): Promise<{ size: number; sha256: string }> {
-  const hash = createHash("sha256");
+  const hash = createSha256();
   const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   let size = 0;
   try {

@@ -1,4 +1,5 @@
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { createSha256, sha256Hex as hashHex } from "../_crypto.ts";
 
 /**
  * Serialises a JSON value with object keys sorted at every level and no
@@ -427,7 +428,7 @@ function flatArray(values: unknown[]): boolean {
 export function sha256Hex(data: string | Uint8Array): string {
   // Encoding first is several times faster than handing node:crypto a long string.
   const bytes = typeof data === "string" ? ENCODER.encode(data) : data;
-  return createHash("sha256").update(bytes).digest("hex");
+  return hashHex(bytes);
 }
 
 /**
@@ -442,7 +443,7 @@ export function sha256Hex(data: string | Uint8Array): string {
  * ```
  */
 export function sha256Chunks(chunks: readonly Uint8Array[]): string {
-  const hash = createHash("sha256");
+  const hash = createSha256();
   for (const chunk of chunks) hash.update(chunk);
   return hash.digest("hex");
 }
@@ -463,7 +464,7 @@ export function hashJson(value: unknown): string {
   const shared = sharedPrefixHash(parts);
   if (shared !== undefined) return shared;
   // Hashed part by part: the kept bytes of a large input are never copied.
-  const hash = createHash("sha256");
+  const hash = createSha256();
   for (const chunk of encodeParts(parts)) hash.update(chunk);
   return hash.digest("hex");
 }
@@ -499,7 +500,7 @@ function sharedPrefixHash(parts: Part[]): string | undefined {
   ) {
     state = saved.state.copy();
   } else {
-    state = createHash("sha256").update(ENCODER.encode(prefix));
+    state = createSha256().update(ENCODER.encode(prefix));
     for (const chunk of chunks) state.update(chunk);
     PREFIX_STATES.set(chunks[0], { prefix, chunks, state: state.copy() });
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createSha256, randomBytes } from "../_crypto.ts";
 
 /** A kind of id: a record type, or an audit event. */
 export type IdKind =
@@ -77,7 +77,7 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
  * ```
  */
 export function keyedId(kind: "user" | "session", key: string): string {
-  const digest = createHash("sha256").update(`labos:${kind}:${key}`).digest();
+  const digest = createSha256().update(`labos:${kind}:${key}`).digest();
   let text = "";
   for (let i = 0; i < 26; i++) text += CROCKFORD[digest[i] % 32];
   return `${ID_PREFIXES[kind]}_${text}`;

@@ -16,8 +16,7 @@ import {
   CreateExperimentInputSchema,
   CreateExperimentRequest,
   EditExperimentRequest,
-  ExperimentFilterSchema,
-  parseFilter,
+  parseExperimentFilter,
   parseStatus,
   requireReason,
   RunPlanRequest,
@@ -147,7 +146,7 @@ export async function listExperiments(
   filter: ExperimentFilter,
 ): Promise<Page<Experiment>> {
   await requireReady(lab);
-  const { status, tag, limit, offset } = parseFilter(ExperimentFilterSchema(), filter);
+  const { status, tag, limit, offset } = parseExperimentFilter(filter);
   return await lab.storage.list("experiment", {
     limit: limit as number | undefined,
     offset: offset as number | undefined,

@@ -190,6 +190,43 @@ export const ExperimentFilterSchema = lazy(() =>
   })
 );
 
+/** An experiment filter's fields, as {@linkcode parseExperimentFilter} returns them. */
+export interface ExperimentFilterFields {
+  /** Only experiments in this state. */
+  status?: ExperimentStatus;
+  /** Only experiments with this tag, as given. */
+  tag?: unknown;
+  /** Page size, as given (the storage checks it). */
+  limit?: unknown;
+  /** Matching experiments to skip, as given (the storage checks it). */
+  offset?: unknown;
+}
+
+/**
+ * Parses an experiment filter as {@linkcode ExperimentFilterSchema} does,
+ * building that schema only for a filter it may refuse: a listing's start-up
+ * pays for no schema.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseExperimentFilter } from "./_requests.ts";
+ * assert.equal(parseExperimentFilter({ status: "draft", limit: 5 }).limit, 5);
+ * assert.throws(() => parseExperimentFilter({ status: "lost" }), /Unknown status "lost"/);
+ * ```
+ */
+export function parseExperimentFilter(value: unknown): ExperimentFilterFields {
+  if (
+    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    const { status, tag, limit, offset } = value as Record<string, unknown>;
+    if (status === undefined || (EXPERIMENT_STATUSES as readonly unknown[]).includes(status)) {
+      return { status: status as ExperimentStatus | undefined, tag, limit, offset };
+    }
+  }
+  return parseFilter(ExperimentFilterSchema(), value);
+}
+
 /** The shape of a job filter. */
 export const JobFilterSchema = lazy(() =>
   z.object({

@@ -1,14 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  scrypt,
-  timingSafeEqual,
-} from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { nodeCrypto } from "../_crypto.ts";
 import { LabosError, quote } from "../errors.ts";
 import {
   type EncryptedKey,
@@ -86,19 +77,19 @@ const BAD_SESSION = "Session expired or ended: log in again";
 const ED25519_SPKI_LENGTH = 44;
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return nodeCrypto().createHash("sha256").update(text).digest("hex");
 }
 
 function sameHex(a: string, b: string): boolean {
   const left = Buffer.from(a, "hex");
   const right = Buffer.from(b, "hex");
-  return left.length === right.length && timingSafeEqual(left, right);
+  return left.length === right.length && nodeCrypto().timingSafeEqual(left, right);
 }
 
 /** scrypt on the libuv thread pool: password checks never block the event loop. */
 function derive(password: string, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(
+    nodeCrypto().scrypt(
       password.normalize("NFC"),
       Buffer.from(params.salt, "base64"),
       KEY_LENGTH,
@@ -109,7 +100,7 @@ function derive(password: string, params: ScryptParams): Promise<Buffer> {
 }
 
 function newParams(cost: ScryptCost): ScryptParams {
-  return { N: cost.N, r: cost.r, p: cost.p, salt: randomBytes(16).toString("base64") };
+  return { N: cost.N, r: cost.r, p: cost.p, salt: nodeCrypto().randomBytes(16).toString("base64") };
 }
 
 /**
@@ -147,7 +138,7 @@ export async function verifyPassword(
 ): Promise<boolean> {
   const expected = Buffer.from(verifier.hash, "base64");
   const actual = await derive(password, verifier);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return expected.length === actual.length && nodeCrypto().timingSafeEqual(expected, actual);
 }
 
 function aad(username: string, publicKey: string): Buffer {
@@ -161,8 +152,8 @@ async function encryptKey(
 ): Promise<EncryptedKey> {
   const kdf = newParams(options.cost);
   const key = await derive(password, kdf);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const iv = nodeCrypto().randomBytes(12);
+  const cipher = nodeCrypto().createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(aad(options.username, options.publicKey));
   const data = Buffer.concat([cipher.update(der), cipher.final()]);
   return {
@@ -177,7 +168,11 @@ async function encryptKey(
 async function decryptKey(user: User, password: string): Promise<Buffer> {
   const { privateKey } = user;
   const key = await derive(password, privateKey.kdf);
-  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(privateKey.iv, "base64"));
+  const decipher = nodeCrypto().createDecipheriv(
+    "aes-256-gcm",
+    key,
+    Buffer.from(privateKey.iv, "base64"),
+  );
   decipher.setAAD(aad(user.username, user.publicKey));
   decipher.setAuthTag(Buffer.from(privateKey.tag, "base64"));
   try {
@@ -197,7 +192,7 @@ async function decryptKey(user: User, password: string): Promise<Buffer> {
 
 /** A new Ed25519 key pair: the private key as PKCS #8 DER, the public key as base64 of its raw 32 bytes. */
 function newKeyPair(): { der: Buffer; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const { privateKey, publicKey } = nodeCrypto().generateKeyPairSync("ed25519");
   const spki = publicKey.export({ format: "der", type: "spki" });
   return {
     der: privateKey.export({ format: "der", type: "pkcs8" }),
@@ -489,8 +484,8 @@ export async function createToken(
       `Cannot make a token for user ${quote(username)}: the user is disabled`,
     );
   }
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
-  const tokenId = randomBytes(8).toString("hex");
+  const token = `${TOKEN_PREFIX}${nodeCrypto().randomBytes(32).toString("base64url")}`;
+  const tokenId = nodeCrypto().randomBytes(8).toString("hex");
   await context.storage.transaction(async (tx) => {
     const current = await readUser(tx, username);
     const now = timestamp(context);
@@ -655,7 +650,7 @@ export async function unlockSigningKey(
   const info = await authenticatePassword(context, username, password);
   const user = await requireUser(context, info.username);
   const der = await decryptKey(user, password);
-  const privateKey = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  const privateKey = nodeCrypto().createPrivateKey({ key: der, format: "der", type: "pkcs8" });
   return { privateKey, publicKey: user.publicKey };
 }
 
@@ -675,7 +670,7 @@ export async function createSession(
 ): Promise<{ token: string; expiresAt: string }> {
   const user = await requireUser(context, username);
   if (user.disabled) throw new LabosError("unauthorized", WRONG_LOGIN);
-  const token = randomBytes(32).toString("base64url");
+  const token = nodeCrypto().randomBytes(32).toString("base64url");
   const { id, hash } = sessionId(token);
   const now = context.now();
   const expiresAt = new Date(now.getTime() + context.accounts.sessionHours * 3_600_000)

@@ -1,4 +1,5 @@
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { createSha256 } from "../_crypto.ts";
 import { LabosError, quote } from "../errors.ts";
 import { mib } from "../records/mod.ts";
 
@@ -23,7 +24,7 @@ import { mib } from "../records/mod.ts";
  */
 export class BlobMeter {
   readonly #maxBytes: number | undefined;
-  readonly #hash: Hash = createHash("sha256");
+  readonly #hash: Hash = createSha256();
   #size = 0;
 
   /** A meter for one blob; `invalid` unless `maxBytes` is a whole number of bytes. */

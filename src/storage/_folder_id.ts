@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../_crypto.ts";
 
 /**
  * A new store id for the manifest's `folderId`: `lab_` and 26 random

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createSha256, randomHex } from "../../_crypto.ts";
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
@@ -145,7 +145,7 @@ export async function restoreFolder<T>(
   await ensureDirectory(path.dirname(target));
   const staging = path.join(
     path.dirname(target),
-    `.${path.basename(target)}.import-${randomBytes(6).toString("hex")}`,
+    `.${path.basename(target)}.import-${randomHex(6)}`,
   );
   await fs.mkdir(staging);
   const staged = options.open(staging);
@@ -208,7 +208,7 @@ async function missingFolders(dir: string): Promise<string[]> {
 
 /** Whether nothing can be created in `dir` (a read-only mount, or no write permission). */
 async function isReadOnly(dir: string): Promise<boolean> {
-  const probe = path.join(dir, `.write-probe-${randomBytes(6).toString("hex")}.tmp`);
+  const probe = path.join(dir, `.write-probe-${randomHex(6)}.tmp`);
   try {
     await (await fs.open(probe, "wx")).close();
   } catch (error) {
@@ -265,7 +265,7 @@ async function* readChecked(
 ): AsyncIterable<Uint8Array> {
   const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   try {
-    const hash = createHash("sha256");
+    const hash = createSha256();
     let size = 0;
     for await (const chunk of chunksOf(handle)) {
       hash.update(chunk);
