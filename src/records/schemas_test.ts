@@ -184,6 +184,22 @@ Deno.test("safeParseRecord: an experiment reads as its zod schema reads it", () 
   );
 });
 
+Deno.test("safeParseRecord: the fast read follows the schema's fields, so a schema change cannot slip past it", () => {
+  const shape = (RECORD_ZOD_SCHEMAS.experiment as unknown as {
+    shape: Record<string, { safeParse(value: unknown): { success: boolean } }>;
+  }).shape;
+  for (const [key, field] of Object.entries(shape)) {
+    const required = !field.safeParse(undefined).success;
+    // A new required field fails here first: VALID lacks it.
+    assert.ok(!required || key in VALID, `"${key}" is required but not in VALID`);
+    if (!(key in VALID)) continue;
+    const without: Record<string, unknown> = { ...VALID };
+    delete without[key];
+    assert.equal(readResult(without), zodResult(without), `without "${key}"`);
+    if (required) assert.equal(readResult(without), "rejected", `without "${key}"`);
+  }
+});
+
 Deno.test("safeParseRecord: an experiment gets zod's error", () => {
   for (const bad of [{ ...VALID, status: "done" }, { ...VALID, extra: 1 }, { ...VALID, id: "x" }]) {
     const result = safeParseRecord("experiment", bad);
