@@ -4,7 +4,15 @@ import { buildLog, concat, eventText, input, lineOf, T0, writeLog } from "./_fix
 import { CODES, encodeEvent, GENESIS_HASH } from "./_format.ts";
 import { scanRanges } from "./_parallel.ts";
 import { eventsAt } from "./_read.ts";
-import { checkLine, newState, type ScanState, scanSteps, type Scratch } from "./_scanner.ts";
+import {
+  checkEvent,
+  checkEventSlow,
+  checkLine,
+  newState,
+  type ScanState,
+  scanSteps,
+  type Scratch,
+} from "./_scanner.ts";
 import type { AuditEvent } from "./_types.ts";
 import { verifyLogFile, verifyLogSelecting } from "./_verify.ts";
 
@@ -302,4 +310,111 @@ Deno.test("verifyLogSelecting finds the lines of the selected actions on every p
   assert(!result.ok);
   assertEquals(lines, []);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("property: the fast path of the event check agrees with the full parse", () => {
+  const scalar = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom(0, -0.5, 1.5, 1e21, 1e-7, -12, 10),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const base = fc.record({
+    seq: fc.oneof(fc.integer({ min: 1, max: 999 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+    actor: fc.string({ maxLength: 12 }),
+    reason: fc.option(fc.string({ maxLength: 12 })),
+    details: fc.dictionary(fc.string({ maxLength: 6 }), scalar, { maxKeys: 4 }),
+  });
+  // Bytes that matter to the grammar, and any byte.
+  const byte = fc.oneof(
+    fc.constantFrom(...Array.from('{}[]":,\\0123456789-.eE+ntfaluers_ZT', (c) => c.charCodeAt(0))),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  // Edits mostly at the grammar's bytes: quotes, colons, commas, braces, digits.
+  const edit = fc.record({
+    kind: fc.constantFrom("set", "insert", "delete"),
+    at: fc.nat(),
+    near: fc.boolean(),
+    byte,
+  });
+  fc.assert(
+    fc.property(base, fc.array(edit, { maxLength: 3 }), (value, edits) => {
+      const { line } = encodeEvent(event({
+        seq: value.seq,
+        actor: value.actor,
+        reason: value.reason,
+        details: value.details,
+      }));
+      let bytes = Array.from(encoder.encode(eventText(line)));
+      for (const { kind, at, near, byte } of edits) {
+        // In the details mostly, where the fast path parses JSON of its own.
+        const from = near && at % 4 !== 0 ? String.fromCharCode(...bytes).indexOf('"details"') : 0;
+        const marks = bytes.flatMap((c, i) =>
+          i >= from && /[{}\[\]":,0-9.]/.test(String.fromCharCode(c)) ? [i] : []
+        );
+        const k = near ? marks[at % marks.length] + (at % 3) - 1 : at % (bytes.length + 1);
+        if (kind === "insert") bytes.splice(Math.max(0, k), 0, byte);
+        else if (k >= 0 && k < bytes.length) bytes.splice(k, 1, ...(kind === "set" ? [byte] : []));
+      }
+      // The event alone, then inside a larger buffer (reads must stop at its end).
+      for (const tail of [[], [34, 125, 44, 34]]) {
+        const b = Uint8Array.from([...bytes, ...tail]);
+        const fast = new Float64Array(12);
+        const slow = new Float64Array(12);
+        const code = checkEvent(b, 0, bytes.length, fast);
+        assertEquals(code, checkEventSlow(b, 0, bytes.length, slow), String.fromCharCode(...bytes));
+        if (code === 0) assertEquals(fast, slow);
+      }
+    }),
+    { numRuns: 10000 },
+  );
+});
+
+Deno.test("the fast path and the full parse agree on every spelling of a details scalar", () => {
+  const spellings = [
+    ...[
+      "0",
+      "-0",
+      "01",
+      "-01",
+      "1",
+      "-",
+      "-a",
+      "10",
+      "1.",
+      "1.5",
+      "1.5.",
+      ".5",
+      "0.0",
+      "1e",
+      "1e5",
+      "1E5",
+    ],
+    ...["1e+", "1e-5", "1e+5x", "-0.0E+2", "00", "2a", "1-", "+1", "9007199254740993", "1ee5"],
+    ...["null", "nul", "nulll", "true", "tru", "truee", "false", "fals", "f", "t", "n"],
+    ...['"a"', '"', '"a', '""', '"\\"', '"\\n"', '"é"', "{}", "[]", '{"x":1}', "[1]", ""],
+  ];
+  const line = eventText(encodeEvent(event()).line);
+  for (const x of spellings) {
+    const shapes = [
+      `{"k":${x}}`,
+      `{"k":${x},"j":1}`,
+      `{"j":1,"k":${x}}`,
+      `{"k":${x}`,
+      `{"k":${x};"j":1}`,
+    ];
+    for (const details of shapes) {
+      const e = encoder.encode(
+        line.replace(/"details":\{.*\},"prev"/, () => `"details":${details},"prev"`),
+      );
+      const fast = new Float64Array(12);
+      const slow = new Float64Array(12);
+      const code = checkEvent(e, 0, e.length, fast);
+      assertEquals(code, checkEventSlow(e, 0, e.length, slow), details);
+      if (code === 0) assertEquals(fast, slow);
+      assertEquals(code === 0, compactObject(details), details);
+    }
+  }
 });
