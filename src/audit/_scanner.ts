@@ -176,9 +176,7 @@ for (let i = 0; i < 32; i++) CLS[i] = 3;
 for (let i = 128; i < 256; i++) CLS[i] = 4;
 CLS[34] = 1;
 CLS[92] = 2;
-const HEX_DIGITS = "0123456789abcdef";
-// Two bytes a lookup, at [(x << 8) | y]: both lowercase hex; both plain string bytes (CLS 0).
-const HEX_PAIR = pairTable(HEX_DIGITS);
+// Two bytes a lookup, at [(x << 8) | y]: both plain string bytes (CLS 0).
 const PLAIN_PAIR = pairTable(
   Array.from({ length: 128 - 32 }, (_, k) => String.fromCharCode(32 + k)).join("").replace(
     /["\\]/g,
@@ -219,11 +217,52 @@ function pairTable(chars: string): Uint8Array {
   return out;
 }
 
-// Whether the 64 bytes at b[at] are lowercase hex.
+// A DataView of the last buffer checked, to read 4 bytes at once.
+let lastView: DataView = new DataView(new ArrayBuffer(0));
+let lastViewOf: Uint8Array | null = null;
+
+function viewFor(b: Uint8Array): DataView {
+  if (b !== lastViewOf) {
+    lastView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    lastViewOf = b;
+  }
+  return lastView;
+}
+
+// FIXED_SHAPE 4 bytes at a time (the last word overlaps): the literal bytes'
+// mask and values, and the digits' top bits; the Crockford digits go through CROCKFORD.
+const WORD_AT = [...Array.from({ length: 19 }, (_, j) => 4 * j), 75];
+const WORD_MASKS = WORD_AT.map((k) => {
+  let literal = 0;
+  let value = 0;
+  let digit = 0;
+  for (let t = 0; t < 4; t++) {
+    const want = FIXED_SHAPE.charCodeAt(k + t);
+    if (want === 68) digit |= 0x80 << (8 * t);
+    else if (want !== 67 || k + t <= 10) {
+      literal |= 0xff << (8 * t);
+      value |= want << (8 * t);
+    }
+  }
+  return { literal, value, digit };
+});
+const LITERAL_MASK = Int32Array.from(WORD_MASKS, (m) => m.literal);
+const LITERAL_VALUE = Int32Array.from(WORD_MASKS, (m) => m.value);
+const DIGIT_BITS = Int32Array.from(WORD_MASKS, (m) => m.digit);
+const CROCKFORD = table(CROCKFORD_DIGITS);
+
+// Whether the 64 bytes at b[at] are lowercase hex: 4 bytes at a time, each
+// byte's top bit set by adding a constant when it is at least '0', ':', 'a', 'g'.
 function hex64(b: Uint8Array, at: number): boolean {
-  let ok = 1;
-  for (let k = at; k < at + HASH_HEX; k += 2) ok &= HEX_PAIR[(b[k] << 8) | b[k + 1]];
-  return ok === 1;
+  const view = viewFor(b);
+  let ok = -1;
+  for (let k = at; k < at + HASH_HEX; k += 4) {
+    const w = view.getInt32(k, true);
+    const digit = ((w + 0x50505050) | 0) & ~((w + 0x46464646) | 0);
+    const letter = ((w + 0x1f1f1f1f) | 0) & ~((w + 0x19191919) | 0);
+    ok &= (digit | letter) & ~w;
+  }
+  return (ok & 0x80808080) === (0x80808080 | 0);
 }
 
 function fixedTable(): Uint8Array {
@@ -510,9 +549,17 @@ function fastEvent(
   }
   if (i === seqAt || b[seqAt] === 48 || i - seqAt > 16 || seq > Number.MAX_SAFE_INTEGER) return -1;
   if (i + FIXED_LENGTH > e || b[i] !== 44) return -1;
+  // The fixed-width run: literals and digits 4 bytes at a time, then the id's Crockford digits.
+  const view = viewFor(b);
+  let bad = 0;
+  for (let j = 0; j < WORD_AT.length; j++) {
+    const w = view.getInt32(i + WORD_AT[j], true);
+    const digit = ((w + 0x50505050) | 0) & ~((w + 0x46464646) | 0) & ~w;
+    bad |= ((w ^ LITERAL_VALUE[j]) & LITERAL_MASK[j]) | (~digit & DIGIT_BITS[j]);
+  }
   let ok = 1;
-  for (let k = 0; k < FIXED_LENGTH; k++) ok &= FIXED[(k << 8) | b[i + k]];
-  if (ok === 0) return -1;
+  for (let k = 11; k < 37; k++) ok &= CROCKFORD[b[i + k]];
+  if (bad !== 0 || ok === 0) return -1;
   out[O_SEQ] = seq;
   out[O_TS] = i + 45;
   i += FIXED_LENGTH;
@@ -543,8 +590,27 @@ function fastEvent(
   if (i + L_DETAILS.length + 2 > e) return -1;
   for (let k = 0; k < L_DETAILS.length; k++) if (b[i + k] !== L_DETAILS[k]) return -1;
   i += L_DETAILS.length;
-  // details: `{}` or `{"key":scalar,…}`.
+  // details: flat here, any object through `value`.
   if (b[i] !== 123) return -1;
+  let end = flatDetails(b, i, e);
+  if (end < 0) {
+    nonAscii = false;
+    end = value(b, i, e);
+    if (end < 0 || nonAscii) return -1;
+  }
+  i = end;
+  if (i + L_PREV.length > e) return -1;
+  for (let k = 0; k < L_PREV.length; k++) if (b[i + k] !== L_PREV[k]) return -1;
+  out[O_PREV] = i += L_PREV.length;
+  if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -1;
+  if (options.prevHex && !hex64(b, i)) return -1;
+  return i + HASH_TAIL;
+}
+
+// Details `{}` or `{"key":scalar,…}` with plain strings at b[i] (a brace):
+// where they end, or -1 for anything else.
+function flatDetails(b: Uint8Array, i: number, e: number): number {
+  let c = 0;
   i++;
   if (b[i] === 125) {
     i++;
@@ -601,12 +667,7 @@ function fastEvent(
       if (c !== 44) return -1;
     }
   }
-  if (i + L_PREV.length > e) return -1;
-  for (let k = 0; k < L_PREV.length; k++) if (b[i + k] !== L_PREV[k]) return -1;
-  out[O_PREV] = i += L_PREV.length;
-  if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -1;
-  if (options.prevHex && !hex64(b, i)) return -1;
-  return i + HASH_TAIL;
+  return i;
 }
 
 // The slow path of `parseEvent`: any valid event, and the failure code of an invalid one.

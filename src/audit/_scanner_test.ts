@@ -7,6 +7,7 @@ import { eventsAt } from "./_read.ts";
 import {
   checkEvent,
   checkEventSlow,
+  checkFrame,
   checkLine,
   newState,
   type ScanState,
@@ -325,7 +326,14 @@ Deno.test("property: the fast path of the event check agrees with the full parse
     seq: fc.oneof(fc.integer({ min: 1, max: 999 }), fc.constant(Number.MAX_SAFE_INTEGER)),
     actor: fc.string({ maxLength: 12 }),
     reason: fc.option(fc.string({ maxLength: 12 })),
-    details: fc.dictionary(fc.string({ maxLength: 6 }), scalar, { maxKeys: 4 }),
+    details: fc.dictionary(
+      fc.string({ maxLength: 6 }),
+      fc.oneof({ arbitrary: scalar, weight: 4 }, {
+        arbitrary: fc.jsonValue({ maxDepth: 2 }),
+        weight: 1,
+      }),
+      { maxKeys: 4 },
+    ),
   });
   // Bytes that matter to the grammar, and any byte.
   const byte = fc.oneof(
@@ -347,7 +355,7 @@ Deno.test("property: the fast path of the event check agrees with the full parse
         reason: value.reason,
         details: value.details,
       }));
-      let bytes = Array.from(encoder.encode(eventText(line)));
+      const bytes = Array.from(encoder.encode(eventText(line)));
       for (const { kind, at, near, byte } of edits) {
         // In the details mostly, where the fast path parses JSON of its own.
         const from = near && at % 4 !== 0 ? String.fromCharCode(...bytes).indexOf('"details"') : 0;
@@ -415,6 +423,47 @@ Deno.test("the fast path and the full parse agree on every spelling of a details
       assertEquals(code, checkEventSlow(e, 0, e.length, slow), details);
       if (code === 0) assertEquals(fast, slow);
       assertEquals(code === 0, compactObject(details), details);
+    }
+  }
+});
+
+Deno.test("the fast path and the full parse agree on every byte at every place of the id, ts and prev", () => {
+  // Flat details, and nested ones (read by the fast path's call to the full details parse).
+  for (const details of [{ field: "mass", to: 0.5 }, input(0).details]) {
+    everyByte(encoder.encode(eventText(encodeEvent(event({ seq: 12, details })).line)));
+  }
+});
+
+function everyByte(line: Uint8Array): void {
+  const text = new TextDecoder().decode(line);
+  const fixed = text.indexOf(',"id":');
+  const prev = text.indexOf('"prev":"') + 8;
+  const places = [
+    ...Array.from({ length: 79 + 2 }, (_, k) => fixed - 1 + k),
+    ...Array.from({ length: 64 + 2 }, (_, k) => prev - 1 + k),
+  ];
+  const fast = new Float64Array(12);
+  const slow = new Float64Array(12);
+  for (const at of places) {
+    for (let byte = 0; byte < 256; byte++) {
+      const b = line.slice();
+      b[at] = byte;
+      const code = checkEvent(b, 0, b.length, fast);
+      assertEquals(code, checkEventSlow(b, 0, b.length, slow), `${at}: ${byte}`);
+      if (code === 0) assertEquals(fast, slow);
+    }
+  }
+}
+
+Deno.test("the frame check takes exactly the lowercase hex digits at every place of the hash", () => {
+  const line = encoder.encode(encodeEvent(event()).line.trimEnd());
+  const at = line.length - 66;
+  for (let k = 0; k < 64; k++) {
+    for (let byte = 0; byte < 256; byte++) {
+      const b = line.slice();
+      b[at + k] = byte;
+      const hex = /^[0-9a-f]$/.test(String.fromCharCode(byte));
+      assertEquals(checkFrame(b, 0, b.length), hex, `${k}: ${byte}`);
     }
   }
 });
