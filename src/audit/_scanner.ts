@@ -208,6 +208,29 @@ const L_PREV = ascii(',"prev":"');
 const FIELD_SLOTS = [O_ACTOR, O_ACTION, O_TYPE, O_TARGET_ID];
 const FIELD_AFTER = [L_ACTION, L_TARGET, L_TARGET_ID, ascii('},"reason":')];
 
+// A literal of at least 4 bytes as little-endian 4-byte words at offsets
+// 0, 4, … and its last 4 bytes (overlapping): compared a word at a time.
+interface Words {
+  at: Int32Array;
+  value: Int32Array;
+}
+
+function words(lit: Uint8Array): Words {
+  const at = Array.from(
+    { length: Math.ceil(lit.length / 4) },
+    (_, k) => Math.min(4 * k, lit.length - 4),
+  );
+  const value = at.map((k) => lit[k] | (lit[k + 1] << 8) | (lit[k + 2] << 16) | (lit[k + 3] << 24));
+  return { at: Int32Array.from(at), value: Int32Array.from(value) };
+}
+
+const W_HEAD = words(L_HEAD);
+const W_FIELD_AFTER = FIELD_AFTER.map(words);
+const W_DETAILS = words(L_DETAILS);
+const W_PREV = words(L_PREV);
+const W_PREFIX = words(PREFIX);
+const W_SUFFIX = words(SUFFIX);
+
 function pairTable(chars: string): Uint8Array {
   const out = new Uint8Array(65536);
   for (let x = 0; x < chars.length; x++) {
@@ -430,9 +453,14 @@ function value(b: Uint8Array, i: number, e: number): number {
 // The fixed bytes around the event of the line b[s, e); the hex digits are checked separately.
 function checkShell(b: Uint8Array, s: number, e: number): boolean {
   if (e - s < MIN_LINE) return false;
-  for (let k = 0; k < EVENT_OFFSET; k++) if (b[s + k] !== PREFIX[k]) return false;
+  const view = viewFor(b);
+  for (let k = 0; k < W_PREFIX.at.length; k++) {
+    if (view.getInt32(s + W_PREFIX.at[k], true) !== W_PREFIX.value[k]) return false;
+  }
   const t = e - FRAME_TAIL;
-  for (let k = 0; k < SUFFIX.length; k++) if (b[t + k] !== SUFFIX[k]) return false;
+  for (let k = 0; k < W_SUFFIX.at.length; k++) {
+    if (view.getInt32(t + W_SUFFIX.at[k], true) !== W_SUFFIX.value[k]) return false;
+  }
   return b[e - 2] === 34 && b[e - 1] === 125;
 }
 
@@ -539,7 +567,10 @@ function fastEvent(
   let i = s;
   let c = 0;
   if (e - s < L_HEAD.length + 1 + FIXED_LENGTH) return -1;
-  for (let k = 0; k < L_HEAD.length; k++) if (b[i + k] !== L_HEAD[k]) return -1;
+  const view = viewFor(b);
+  for (let k = 0; k < W_HEAD.at.length; k++) {
+    if (view.getInt32(i + W_HEAD.at[k], true) !== W_HEAD.value[k]) return -1;
+  }
   i += L_HEAD.length;
   const seqAt = i;
   let seq = 0;
@@ -550,7 +581,6 @@ function fastEvent(
   if (i === seqAt || b[seqAt] === 48 || i - seqAt > 16 || seq > Number.MAX_SAFE_INTEGER) return -1;
   if (i + FIXED_LENGTH > e || b[i] !== 44) return -1;
   // The fixed-width run: literals and digits 4 bytes at a time, then the id's Crockford digits.
-  const view = viewFor(b);
   let bad = 0;
   for (let j = 0; j < WORD_AT.length; j++) {
     const w = view.getInt32(i + WORD_AT[j], true);
@@ -572,7 +602,10 @@ function fastEvent(
     out[FIELD_SLOTS[field] + 1] = ++i;
     const lit = FIELD_AFTER[field];
     if (i + lit.length > e) return -1;
-    for (let k = 0; k < lit.length; k++) if (b[i + k] !== lit[k]) return -1;
+    const word = W_FIELD_AFTER[field];
+    for (let k = 0; k < word.at.length; k++) {
+      if (view.getInt32(i + word.at[k], true) !== word.value[k]) return -1;
+    }
     i += lit.length;
   }
   // reason: null or a plain string.
@@ -588,7 +621,9 @@ function fastEvent(
     i++;
   }
   if (i + L_DETAILS.length + 2 > e) return -1;
-  for (let k = 0; k < L_DETAILS.length; k++) if (b[i + k] !== L_DETAILS[k]) return -1;
+  for (let k = 0; k < W_DETAILS.at.length; k++) {
+    if (view.getInt32(i + W_DETAILS.at[k], true) !== W_DETAILS.value[k]) return -1;
+  }
   i += L_DETAILS.length;
   // details: flat here, any object through `value`.
   if (b[i] !== 123) return -1;
@@ -600,7 +635,9 @@ function fastEvent(
   }
   i = end;
   if (i + L_PREV.length > e) return -1;
-  for (let k = 0; k < L_PREV.length; k++) if (b[i + k] !== L_PREV[k]) return -1;
+  for (let k = 0; k < W_PREV.at.length; k++) {
+    if (view.getInt32(i + W_PREV.at[k], true) !== W_PREV.value[k]) return -1;
+  }
   out[O_PREV] = i += L_PREV.length;
   if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -1;
   if (options.prevHex && !hex64(b, i)) return -1;

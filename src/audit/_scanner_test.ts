@@ -455,7 +455,7 @@ function everyByte(line: Uint8Array): void {
   }
 }
 
-Deno.test("the frame check takes exactly the lowercase hex digits at every place of the hash", () => {
+Deno.test("the frame check takes exactly its fixed bytes and lowercase hex digits at every place of the hash", () => {
   const line = encoder.encode(encodeEvent(event()).line.trimEnd());
   const at = line.length - 66;
   for (let k = 0; k < 64; k++) {
@@ -464,6 +464,18 @@ Deno.test("the frame check takes exactly the lowercase hex digits at every place
       b[at + k] = byte;
       const hex = /^[0-9a-f]$/.test(String.fromCharCode(byte));
       assertEquals(checkFrame(b, 0, b.length), hex, `${k}: ${byte}`);
+    }
+  }
+  // The fixed bytes of the frame: only their own value passes.
+  const fixed = [
+    ...Array.from({ length: 9 }, (_, k) => k),
+    ...Array.from({ length: 9 }, (_, k) => at - 9 + k),
+  ];
+  for (const k of [...fixed, line.length - 2, line.length - 1]) {
+    for (let byte = 0; byte < 256; byte++) {
+      const b = line.slice();
+      b[k] = byte;
+      assertEquals(checkFrame(b, 0, b.length), byte === line[k], `${k}: ${byte}`);
     }
   }
 });
