@@ -6,7 +6,11 @@
  * Hot path: a good line is parsed from its first byte to the end of its
  * event without `indexOf` or decoding; its newline is then at a fixed offset
  * (`FRAME_TAIL`) past the event, its hash is compared in place, and the
- * previous line's hash is compared with `prev` in the buffer.
+ * previous line's hash is compared with `prev` in the buffer. The common
+ * event is read by one function without calls (`fastEvent`), its fixed
+ * bytes 4 at a time; whatever it does not take goes through the full parse
+ * (`slowEvent`), which alone decides failure codes, so both must agree
+ * (`_scanner_test.ts` compares them).
  *
  * @module
  */
