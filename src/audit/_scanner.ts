@@ -278,6 +278,17 @@ const LITERAL_VALUE = Int32Array.from(WORD_MASKS, (m) => m.value);
 const DIGIT_BITS = Int32Array.from(WORD_MASKS, (m) => m.digit);
 const CROCKFORD = table(CROCKFORD_DIGITS);
 
+// Whether the 4 bytes of w are plain string bytes: none below 0x20, from
+// 0x80, a quote or a backslash (the borrows of the subtractions only ever
+// flag bytes above one that is flagged anyway).
+function plain4(w: number): boolean {
+  const quote = w ^ 0x22222222;
+  const backslash = w ^ 0x5c5c5c5c;
+  const flags = (((w - 0x20202020) | 0) & ~w) | w | (((quote - 0x01010101) | 0) & ~quote) |
+    (((backslash - 0x01010101) | 0) & ~backslash);
+  return (flags & 0x80808080) === 0;
+}
+
 // Whether the 64 bytes at b[at] are lowercase hex: 4 bytes at a time, each
 // byte's top bit set by adding a constant when it is at least '0', ':', 'a', 'g'.
 function hex64(b: Uint8Array, at: number): boolean {
@@ -601,6 +612,7 @@ function fastEvent(
   for (let field = 0; field < 4; field++) {
     if (i >= e || b[i] !== 34) return -1;
     out[FIELD_SLOTS[field]] = i++;
+    while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
     while (i < e && CLS[b[i]] === 0) i++;
     if (i >= e || b[i] !== 34) return -1;
     out[FIELD_SLOTS[field] + 1] = ++i;
@@ -620,6 +632,7 @@ function fastEvent(
   } else {
     if (b[i] !== 34) return -1;
     i++;
+    while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
     while (i < e && CLS[b[i]] === 0) i++;
     if (i >= e || b[i] !== 34) return -1;
     i++;
@@ -651,6 +664,7 @@ function fastEvent(
 // Details `{}` or `{"key":scalar,…}` with plain strings at b[i] (a brace):
 // where they end, or -1 for anything else.
 function flatDetails(b: Uint8Array, i: number, e: number): number {
+  const view = viewFor(b);
   let c = 0;
   i++;
   if (b[i] === 125) {
@@ -659,6 +673,7 @@ function flatDetails(b: Uint8Array, i: number, e: number): number {
     for (;;) {
       if (i >= e || b[i] !== 34) return -1;
       i++;
+      while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
       while (i < e && CLS[b[i]] === 0) i++;
       if (i + 1 >= e || b[i] !== 34 || b[i + 1] !== 58) return -1;
       i += 2;
@@ -666,6 +681,7 @@ function flatDetails(b: Uint8Array, i: number, e: number): number {
       c = b[i];
       if (c === 34) {
         i++;
+        while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
         while (i < e && CLS[b[i]] === 0) i++;
         if (i >= e || b[i] !== 34) return -1;
         i++;

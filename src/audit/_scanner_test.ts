@@ -427,10 +427,11 @@ Deno.test("the fast path and the full parse agree on every spelling of a details
   }
 });
 
-Deno.test("the fast path and the full parse agree on every byte at every place of the id, ts and prev", () => {
+Deno.test("the fast path and the full parse agree on every byte at every place of the id, ts, prev and two strings", () => {
   // Flat details, and nested ones (read by the fast path's call to the full details parse).
-  for (const details of [{ field: "mass", to: 0.5 }, input(0).details]) {
-    everyByte(encoder.encode(eventText(encodeEvent(event({ seq: 12, details })).line)));
+  for (const details of [{ field: "mass", to: 0.5, note: "From the notebook" }, input(0).details]) {
+    const actor = "rosalind.franklin";
+    everyByte(encoder.encode(eventText(encodeEvent(event({ seq: 12, actor, details })).line)));
   }
 });
 
@@ -438,9 +439,14 @@ function everyByte(line: Uint8Array): void {
   const text = new TextDecoder().decode(line);
   const fixed = text.indexOf(',"id":');
   const prev = text.indexOf('"prev":"') + 8;
+  // Strings are read 4 bytes at a time: every byte of a long one, at each place in a word.
+  const actor = text.indexOf('"actor":"') + 8;
+  const note = text.indexOf('"note":"');
   const places = [
     ...Array.from({ length: 79 + 2 }, (_, k) => fixed - 1 + k),
     ...Array.from({ length: 64 + 2 }, (_, k) => prev - 1 + k),
+    ...Array.from({ length: 20 }, (_, k) => actor + k),
+    ...(note < 0 ? [] : Array.from({ length: 26 }, (_, k) => note + k)),
   ];
   const fast = new Float64Array(12);
   const slow = new Float64Array(12);
