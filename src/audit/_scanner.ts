@@ -6,7 +6,11 @@
  * Hot path: a good line is parsed from its first byte to the end of its
  * event without `indexOf` or decoding; its newline is then at a fixed offset
  * (`FRAME_TAIL`) past the event, its hash is compared in place, and the
- * previous line's hash is compared with `prev` in the buffer.
+ * previous line's hash is compared with `prev` in the buffer. The common
+ * event is read by one function without calls (`fastEvent`), its fixed
+ * bytes 4 at a time; whatever it does not take goes through the full parse
+ * (`slowEvent`), which alone decides failure codes, so both must agree
+ * (`_scanner_test.ts` compares them).
  *
  * @module
  */
@@ -176,7 +180,13 @@ for (let i = 0; i < 32; i++) CLS[i] = 3;
 for (let i = 128; i < 256; i++) CLS[i] = 4;
 CLS[34] = 1;
 CLS[92] = 2;
-const HEX = table("0123456789abcdef");
+// Two bytes a lookup, at [(x << 8) | y]: both plain string bytes (CLS 0).
+const PLAIN_PAIR = pairTable(
+  Array.from({ length: 128 - 32 }, (_, k) => String.fromCharCode(32 + k)).join("").replace(
+    /["\\]/g,
+    "",
+  ),
+);
 const ANY_HEX = table("0123456789abcdefABCDEF");
 const ESCAPE = table('"\\/bfnrt');
 const CROCKFORD_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -198,6 +208,100 @@ const L_TRUE = ascii("true");
 const L_FALSE = ascii("false");
 const L_DETAILS = ascii(',"details":');
 const L_PREV = ascii(',"prev":"');
+// The fast path's plain string fields, their `out` slots and the fixed bytes after each.
+const FIELD_SLOTS = [O_ACTOR, O_ACTION, O_TYPE, O_TARGET_ID];
+const FIELD_AFTER = [L_ACTION, L_TARGET, L_TARGET_ID, ascii('},"reason":')];
+
+// A literal of at least 4 bytes as little-endian 4-byte words at offsets
+// 0, 4, … and its last 4 bytes (overlapping): compared a word at a time.
+interface Words {
+  at: Int32Array;
+  value: Int32Array;
+}
+
+function words(lit: Uint8Array): Words {
+  const at = Array.from(
+    { length: Math.ceil(lit.length / 4) },
+    (_, k) => Math.min(4 * k, lit.length - 4),
+  );
+  const value = at.map((k) => lit[k] | (lit[k + 1] << 8) | (lit[k + 2] << 16) | (lit[k + 3] << 24));
+  return { at: Int32Array.from(at), value: Int32Array.from(value) };
+}
+
+const W_HEAD = words(L_HEAD);
+const W_FIELD_AFTER = FIELD_AFTER.map(words);
+const W_DETAILS = words(L_DETAILS);
+const W_PREV = words(L_PREV);
+const W_PREFIX = words(PREFIX);
+const W_SUFFIX = words(SUFFIX);
+
+function pairTable(chars: string): Uint8Array {
+  const out = new Uint8Array(65536);
+  for (let x = 0; x < chars.length; x++) {
+    const row = chars.charCodeAt(x) << 8;
+    for (let y = 0; y < chars.length; y++) out[row | chars.charCodeAt(y)] = 1;
+  }
+  return out;
+}
+
+// A DataView of the last buffer checked, to read 4 bytes at once.
+let lastView: DataView = new DataView(new ArrayBuffer(0));
+let lastViewOf: Uint8Array | null = null;
+
+function viewFor(b: Uint8Array): DataView {
+  if (b !== lastViewOf) {
+    lastView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    lastViewOf = b;
+  }
+  return lastView;
+}
+
+// FIXED_SHAPE 4 bytes at a time (the last word overlaps): the literal bytes'
+// mask and values, and the digits' top bits; the Crockford digits go through CROCKFORD.
+const WORD_AT = [...Array.from({ length: 19 }, (_, j) => 4 * j), 75];
+const WORD_MASKS = WORD_AT.map((k) => {
+  let literal = 0;
+  let value = 0;
+  let digit = 0;
+  for (let t = 0; t < 4; t++) {
+    const want = FIXED_SHAPE.charCodeAt(k + t);
+    if (want === 68) digit |= 0x80 << (8 * t);
+    else if (want !== 67 || k + t <= 10) {
+      literal |= 0xff << (8 * t);
+      value |= want << (8 * t);
+    }
+  }
+  return { literal, value, digit };
+});
+const LITERAL_MASK = Int32Array.from(WORD_MASKS, (m) => m.literal);
+const LITERAL_VALUE = Int32Array.from(WORD_MASKS, (m) => m.value);
+const DIGIT_BITS = Int32Array.from(WORD_MASKS, (m) => m.digit);
+const CROCKFORD = table(CROCKFORD_DIGITS);
+
+// Whether the 4 bytes of w are plain string bytes: none below 0x20, from
+// 0x80, a quote or a backslash (the borrows of the subtractions only ever
+// flag bytes above one that is flagged anyway).
+function plain4(w: number): boolean {
+  const quote = w ^ 0x22222222;
+  const backslash = w ^ 0x5c5c5c5c;
+  const flags = (((w - 0x20202020) | 0) & ~w) | w | (((quote - 0x01010101) | 0) & ~quote) |
+    (((backslash - 0x01010101) | 0) & ~backslash);
+  return (flags & 0x80808080) === 0;
+}
+
+// Whether the 64 bytes at b[at] are lowercase hex: 4 bytes at a time, each
+// byte's top bit set by adding a constant when it is at least '0', ':', 'a', 'g'.
+function hex64(b: Uint8Array, at: number): boolean {
+  const view = viewFor(b);
+  let ok = -1;
+  for (let k = at; k < at + HASH_HEX; k += 4) {
+    const w = view.getInt32(k, true);
+    const digit = ((w + 0x50505050) | 0) & ~((w + 0x46464646) | 0);
+    const letter = ((w + 0x1f1f1f1f) | 0) & ~((w + 0x19191919) | 0);
+    ok &= (digit | letter) & ~w;
+  }
+  return (ok & 0x80808080) === (0x80808080 | 0);
+}
 
 function fixedTable(): Uint8Array {
   // Sets only the allowed bytes of each position: a few hundred steps where
@@ -227,6 +331,8 @@ let stack = new Uint8Array(64);
 const OUT = new Float64Array(O_SIZE);
 // The options of the hot path's parse: `prev` is compared with a real hash, so its hex is not checked.
 const HOT = { out: OUT, prevHex: false };
+// The options of `checkEvent`, set before each use: no object per line.
+const CHECKED: { out: Float64Array; prevHex: boolean } = { out: OUT, prevHex: true };
 
 function literal(lit: Uint8Array, b: Uint8Array, i: number, e: number): boolean {
   const n = lit.length;
@@ -240,6 +346,7 @@ function string(b: Uint8Array, i: number, e: number): number {
   if (i >= e || b[i] !== 34) return -1;
   i++;
   while (i < e) {
+    while (i + 1 < e && PLAIN_PAIR[(b[i] << 8) | b[i + 1]] === 1) i += 2;
     const k = CLS[b[i]];
     if (k === 0) {
       i++;
@@ -361,9 +468,14 @@ function value(b: Uint8Array, i: number, e: number): number {
 // The fixed bytes around the event of the line b[s, e); the hex digits are checked separately.
 function checkShell(b: Uint8Array, s: number, e: number): boolean {
   if (e - s < MIN_LINE) return false;
-  for (let k = 0; k < EVENT_OFFSET; k++) if (b[s + k] !== PREFIX[k]) return false;
+  const view = viewFor(b);
+  for (let k = 0; k < W_PREFIX.at.length; k++) {
+    if (view.getInt32(s + W_PREFIX.at[k], true) !== W_PREFIX.value[k]) return false;
+  }
   const t = e - FRAME_TAIL;
-  for (let k = 0; k < SUFFIX.length; k++) if (b[t + k] !== SUFFIX[k]) return false;
+  for (let k = 0; k < W_SUFFIX.at.length; k++) {
+    if (view.getInt32(t + W_SUFFIX.at[k], true) !== W_SUFFIX.value[k]) return false;
+  }
   return b[e - 2] === 34 && b[e - 1] === 125;
 }
 
@@ -380,8 +492,7 @@ function checkShell(b: Uint8Array, s: number, e: number): boolean {
  */
 export function checkFrame(b: Uint8Array, s: number, e: number): boolean {
   if (!checkShell(b, s, e)) return false;
-  for (let k = e - HASH_TAIL; k < e - 2; k++) if (HEX[b[k]] === 0) return false;
-  return true;
+  return hex64(b, e - HASH_TAIL);
 }
 
 /**
@@ -399,7 +510,28 @@ export function checkFrame(b: Uint8Array, s: number, e: number): boolean {
  * ```
  */
 export function checkEvent(b: Uint8Array, s: number, e: number, out: Float64Array): number {
-  const end = parseEvent(b, s, e, { out, prevHex: true });
+  CHECKED.out = out;
+  const end = parseEvent(b, s, e, CHECKED);
+  if (end < 0) return -end;
+  return end === e ? 0 : F_PREV;
+}
+
+/**
+ * {@linkcode checkEvent} without its fast path for the common event: the
+ * reference the fast path must agree with (tests compare them).
+ *
+ * @example
+ * ```ts
+ * import { checkEventSlow } from "./_scanner.ts";
+ * import { CODES } from "./_format.ts";
+ * import assert from "node:assert/strict";
+ * const bytes = new TextEncoder().encode('{"v":2}');
+ * assert.equal(checkEventSlow(bytes, 0, bytes.length, new Float64Array(12)), CODES.F_V);
+ * ```
+ */
+export function checkEventSlow(b: Uint8Array, s: number, e: number, out: Float64Array): number {
+  CHECKED.out = out;
+  const end = slowEvent(b, s, e, CHECKED);
   if (end < 0) return -end;
   return end === e ? 0 : F_PREV;
 }
@@ -432,6 +564,176 @@ function parseEvent(
   e: number,
   options: { out: Float64Array; prevHex: boolean },
 ): number {
+  const end = fastEvent(b, s, e, options);
+  return end >= 0 ? end : slowEvent(b, s, e, options);
+}
+
+// The common event in one function without calls, as `slowEvent` would
+// read it: ASCII, strings without escapes, details a flat object of
+// scalars. Returns where it ends, or -1 for anything else (`slowEvent`
+// then decides). Every read is before `e`.
+function fastEvent(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  options: { out: Float64Array; prevHex: boolean },
+): number {
+  const out = options.out;
+  let i = s;
+  let c = 0;
+  if (e - s < L_HEAD.length + 1 + FIXED_LENGTH) return -1;
+  const view = viewFor(b);
+  for (let k = 0; k < W_HEAD.at.length; k++) {
+    if (view.getInt32(i + W_HEAD.at[k], true) !== W_HEAD.value[k]) return -1;
+  }
+  i += L_HEAD.length;
+  const seqAt = i;
+  let seq = 0;
+  while (i < e && (c = b[i]) >= 48 && c <= 57) {
+    seq = seq * 10 + (c - 48);
+    i++;
+  }
+  if (i === seqAt || b[seqAt] === 48 || i - seqAt > 16 || seq > Number.MAX_SAFE_INTEGER) return -1;
+  if (i + FIXED_LENGTH > e || b[i] !== 44) return -1;
+  // The fixed-width run: literals and digits 4 bytes at a time, then the id's Crockford digits.
+  let bad = 0;
+  for (let j = 0; j < WORD_AT.length; j++) {
+    const w = view.getInt32(i + WORD_AT[j], true);
+    const digit = ((w + 0x50505050) | 0) & ~((w + 0x46464646) | 0) & ~w;
+    bad |= ((w ^ LITERAL_VALUE[j]) & LITERAL_MASK[j]) | (~digit & DIGIT_BITS[j]);
+  }
+  let ok = 1;
+  for (let k = 11; k < 37; k++) ok &= CROCKFORD[b[i + k]];
+  if (bad !== 0 || ok === 0) return -1;
+  out[O_SEQ] = seq;
+  out[O_TS] = i + 45;
+  i += FIXED_LENGTH;
+  // actor, action, target type and id: plain strings between fixed keys.
+  for (let field = 0; field < 4; field++) {
+    if (i >= e || b[i] !== 34) return -1;
+    out[FIELD_SLOTS[field]] = i++;
+    while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
+    while (i < e && CLS[b[i]] === 0) i++;
+    if (i >= e || b[i] !== 34) return -1;
+    out[FIELD_SLOTS[field] + 1] = ++i;
+    const lit = FIELD_AFTER[field];
+    if (i + lit.length > e) return -1;
+    const word = W_FIELD_AFTER[field];
+    for (let k = 0; k < word.at.length; k++) {
+      if (view.getInt32(i + word.at[k], true) !== word.value[k]) return -1;
+    }
+    i += lit.length;
+  }
+  // reason: null or a plain string.
+  if (i + 4 > e) return -1;
+  if (b[i] === 110) {
+    if (b[i + 1] !== 117 || b[i + 2] !== 108 || b[i + 3] !== 108) return -1;
+    i += 4;
+  } else {
+    if (b[i] !== 34) return -1;
+    i++;
+    while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
+    while (i < e && CLS[b[i]] === 0) i++;
+    if (i >= e || b[i] !== 34) return -1;
+    i++;
+  }
+  if (i + L_DETAILS.length + 2 > e) return -1;
+  for (let k = 0; k < W_DETAILS.at.length; k++) {
+    if (view.getInt32(i + W_DETAILS.at[k], true) !== W_DETAILS.value[k]) return -1;
+  }
+  i += L_DETAILS.length;
+  // details: flat here, any object through `value`.
+  if (b[i] !== 123) return -1;
+  let end = flatDetails(b, i, e);
+  if (end < 0) {
+    nonAscii = false;
+    end = value(b, i, e);
+    if (end < 0 || nonAscii) return -1;
+  }
+  i = end;
+  if (i + L_PREV.length > e) return -1;
+  for (let k = 0; k < W_PREV.at.length; k++) {
+    if (view.getInt32(i + W_PREV.at[k], true) !== W_PREV.value[k]) return -1;
+  }
+  out[O_PREV] = i += L_PREV.length;
+  if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -1;
+  if (options.prevHex && !hex64(b, i)) return -1;
+  return i + HASH_TAIL;
+}
+
+// Details `{}` or `{"key":scalar,…}` with plain strings at b[i] (a brace):
+// where they end, or -1 for anything else.
+function flatDetails(b: Uint8Array, i: number, e: number): number {
+  const view = viewFor(b);
+  let c = 0;
+  i++;
+  if (b[i] === 125) {
+    i++;
+  } else {
+    for (;;) {
+      if (i >= e || b[i] !== 34) return -1;
+      i++;
+      while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
+      while (i < e && CLS[b[i]] === 0) i++;
+      if (i + 1 >= e || b[i] !== 34 || b[i + 1] !== 58) return -1;
+      i += 2;
+      if (i >= e) return -1;
+      c = b[i];
+      if (c === 34) {
+        i++;
+        while (i + 4 <= e && plain4(view.getInt32(i, true))) i += 4;
+        while (i < e && CLS[b[i]] === 0) i++;
+        if (i >= e || b[i] !== 34) return -1;
+        i++;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        if (c === 45 && ++i >= e) return -1;
+        c = b[i];
+        if (c === 48) i++;
+        else if (c >= 49 && c <= 57) { while (++i < e && (c = b[i]) >= 48 && c <= 57); }
+        else return -1;
+        if (i < e && b[i] === 46) {
+          const from = ++i;
+          while (i < e && (c = b[i]) >= 48 && c <= 57) i++;
+          if (i === from) return -1;
+        }
+        if (i < e && (b[i] === 101 || b[i] === 69)) {
+          if (++i < e && (b[i] === 43 || b[i] === 45)) i++;
+          const from = i;
+          while (i < e && (c = b[i]) >= 48 && c <= 57) i++;
+          if (i === from) return -1;
+        }
+      } else if (c === 110 || c === 116) {
+        // null, true
+        if (i + 4 > e) return -1;
+        const word = c === 110 ? L_NULL : L_TRUE;
+        if (b[i + 1] !== word[1] || b[i + 2] !== word[2] || b[i + 3] !== word[3]) return -1;
+        i += 4;
+      } else if (c === 102) {
+        if (
+          i + 5 > e || b[i + 1] !== 97 || b[i + 2] !== 108 || b[i + 3] !== 115 || b[i + 4] !== 101
+        ) {
+          return -1;
+        }
+        i += 5;
+      } else {
+        return -1;
+      }
+      if (i >= e) return -1;
+      c = b[i++];
+      if (c === 125) break;
+      if (c !== 44) return -1;
+    }
+  }
+  return i;
+}
+
+// The slow path of `parseEvent`: any valid event, and the failure code of an invalid one.
+function slowEvent(
+  b: Uint8Array,
+  s: number,
+  e: number,
+  options: { out: Float64Array; prevHex: boolean },
+): number {
   const { out } = options;
   nonAscii = false;
   let i = parseIdentity(b, s, e, out);
@@ -447,7 +749,7 @@ function parseEvent(
   out[O_PREV] = i += L_PREV.length;
   if (i + HASH_TAIL > e || b[i + HASH_HEX] !== 34 || b[i + HASH_HEX + 1] !== 125) return -F_PREV;
   if (options.prevHex) {
-    for (let k = i; k < i + HASH_HEX; k++) if (HEX[b[k]] === 0) return -F_PREV;
+    if (!hex64(b, i)) return -F_PREV;
   }
   if (nonAscii && !isUtf8(b.subarray(s, i + HASH_TAIL))) return -F_UTF8;
   return i + HASH_TAIL;
@@ -468,8 +770,12 @@ function parseIdentity(b: Uint8Array, s: number, e: number, out: Float64Array): 
   if (b[i] !== 44) return -F_SEQ;
   // The fixed-width run from `,"id":` to `,"actor":`, one table lookup a byte.
   if (i + FIXED_LENGTH > e) return -F_ID;
-  for (let k = 0; k < FIXED_LENGTH; k++) {
-    if (FIXED[(k << 8) | b[i + k]] === 0) return k < 37 ? -F_ID : k < 70 ? -F_TS : -F_ACTOR;
+  let ok = 1;
+  for (let k = 0; k < FIXED_LENGTH; k++) ok &= FIXED[(k << 8) | b[i + k]];
+  if (ok === 0) {
+    let k = 0;
+    while (FIXED[(k << 8) | b[i + k]] === 1) k++;
+    return k < 37 ? -F_ID : k < 70 ? -F_TS : -F_ACTOR;
   }
   out[O_TS] = i + 45;
   return i + FIXED_LENGTH;

@@ -4,7 +4,16 @@ import { buildLog, concat, eventText, input, lineOf, T0, writeLog } from "./_fix
 import { CODES, encodeEvent, GENESIS_HASH } from "./_format.ts";
 import { scanRanges } from "./_parallel.ts";
 import { eventsAt } from "./_read.ts";
-import { checkLine, newState, type ScanState, scanSteps, type Scratch } from "./_scanner.ts";
+import {
+  checkEvent,
+  checkEventSlow,
+  checkFrame,
+  checkLine,
+  newState,
+  type ScanState,
+  scanSteps,
+  type Scratch,
+} from "./_scanner.ts";
 import type { AuditEvent } from "./_types.ts";
 import { verifyLogFile, verifyLogSelecting } from "./_verify.ts";
 
@@ -302,4 +311,177 @@ Deno.test("verifyLogSelecting finds the lines of the selected actions on every p
   assert(!result.ok);
   assertEquals(lines, []);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("property: the fast path of the event check agrees with the full parse", () => {
+  const scalar = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom(0, -0.5, 1.5, 1e21, 1e-7, -12, 10),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const base = fc.record({
+    seq: fc.oneof(fc.integer({ min: 1, max: 999 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+    actor: fc.string({ maxLength: 12 }),
+    reason: fc.option(fc.string({ maxLength: 12 })),
+    details: fc.dictionary(
+      fc.string({ maxLength: 6 }),
+      fc.oneof({ arbitrary: scalar, weight: 4 }, {
+        arbitrary: fc.jsonValue({ maxDepth: 2 }),
+        weight: 1,
+      }),
+      { maxKeys: 4 },
+    ),
+  });
+  // Bytes that matter to the grammar, and any byte.
+  const byte = fc.oneof(
+    fc.constantFrom(...Array.from('{}[]":,\\0123456789-.eE+ntfaluers_ZT', (c) => c.charCodeAt(0))),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  // Edits mostly at the grammar's bytes: quotes, colons, commas, braces, digits.
+  const edit = fc.record({
+    kind: fc.constantFrom("set", "insert", "delete"),
+    at: fc.nat(),
+    near: fc.boolean(),
+    byte,
+  });
+  fc.assert(
+    fc.property(base, fc.array(edit, { maxLength: 3 }), (value, edits) => {
+      const { line } = encodeEvent(event({
+        seq: value.seq,
+        actor: value.actor,
+        reason: value.reason,
+        details: value.details,
+      }));
+      const bytes = Array.from(encoder.encode(eventText(line)));
+      for (const { kind, at, near, byte } of edits) {
+        // In the details mostly, where the fast path parses JSON of its own.
+        const from = near && at % 4 !== 0 ? String.fromCharCode(...bytes).indexOf('"details"') : 0;
+        const marks = bytes.flatMap((c, i) =>
+          i >= from && /[{}\[\]":,0-9.]/.test(String.fromCharCode(c)) ? [i] : []
+        );
+        const k = near ? marks[at % marks.length] + (at % 3) - 1 : at % (bytes.length + 1);
+        if (kind === "insert") bytes.splice(Math.max(0, k), 0, byte);
+        else if (k >= 0 && k < bytes.length) bytes.splice(k, 1, ...(kind === "set" ? [byte] : []));
+      }
+      // The event alone, then inside a larger buffer (reads must stop at its end).
+      for (const tail of [[], [34, 125, 44, 34]]) {
+        const b = Uint8Array.from([...bytes, ...tail]);
+        const fast = new Float64Array(12);
+        const slow = new Float64Array(12);
+        const code = checkEvent(b, 0, bytes.length, fast);
+        assertEquals(code, checkEventSlow(b, 0, bytes.length, slow), String.fromCharCode(...bytes));
+        if (code === 0) assertEquals(fast, slow);
+      }
+    }),
+    { numRuns: 10000 },
+  );
+});
+
+Deno.test("the fast path and the full parse agree on every spelling of a details scalar", () => {
+  const spellings = [
+    ...[
+      "0",
+      "-0",
+      "01",
+      "-01",
+      "1",
+      "-",
+      "-a",
+      "10",
+      "1.",
+      "1.5",
+      "1.5.",
+      ".5",
+      "0.0",
+      "1e",
+      "1e5",
+      "1E5",
+    ],
+    ...["1e+", "1e-5", "1e+5x", "-0.0E+2", "00", "2a", "1-", "+1", "9007199254740993", "1ee5"],
+    ...["null", "nul", "nulll", "true", "tru", "truee", "false", "fals", "f", "t", "n"],
+    ...['"a"', '"', '"a', '""', '"\\"', '"\\n"', '"é"', "{}", "[]", '{"x":1}', "[1]", ""],
+  ];
+  const line = eventText(encodeEvent(event()).line);
+  for (const x of spellings) {
+    const shapes = [
+      `{"k":${x}}`,
+      `{"k":${x},"j":1}`,
+      `{"j":1,"k":${x}}`,
+      `{"k":${x}`,
+      `{"k":${x};"j":1}`,
+    ];
+    for (const details of shapes) {
+      const e = encoder.encode(
+        line.replace(/"details":\{.*\},"prev"/, () => `"details":${details},"prev"`),
+      );
+      const fast = new Float64Array(12);
+      const slow = new Float64Array(12);
+      const code = checkEvent(e, 0, e.length, fast);
+      assertEquals(code, checkEventSlow(e, 0, e.length, slow), details);
+      if (code === 0) assertEquals(fast, slow);
+      assertEquals(code === 0, compactObject(details), details);
+    }
+  }
+});
+
+Deno.test("the fast path and the full parse agree on every byte at every place of the id, ts, prev and two strings", () => {
+  // Flat details, and nested ones (read by the fast path's call to the full details parse).
+  for (const details of [{ field: "mass", to: 0.5, note: "From the notebook" }, input(0).details]) {
+    const actor = "rosalind.franklin";
+    everyByte(encoder.encode(eventText(encodeEvent(event({ seq: 12, actor, details })).line)));
+  }
+});
+
+function everyByte(line: Uint8Array): void {
+  const text = new TextDecoder().decode(line);
+  const fixed = text.indexOf(',"id":');
+  const prev = text.indexOf('"prev":"') + 8;
+  // Strings are read 4 bytes at a time: every byte of a long one, at each place in a word.
+  const actor = text.indexOf('"actor":"') + 8;
+  const note = text.indexOf('"note":"');
+  const places = [
+    ...Array.from({ length: 79 + 2 }, (_, k) => fixed - 1 + k),
+    ...Array.from({ length: 64 + 2 }, (_, k) => prev - 1 + k),
+    ...Array.from({ length: 20 }, (_, k) => actor + k),
+    ...(note < 0 ? [] : Array.from({ length: 26 }, (_, k) => note + k)),
+  ];
+  const fast = new Float64Array(12);
+  const slow = new Float64Array(12);
+  for (const at of places) {
+    for (let byte = 0; byte < 256; byte++) {
+      const b = line.slice();
+      b[at] = byte;
+      const code = checkEvent(b, 0, b.length, fast);
+      assertEquals(code, checkEventSlow(b, 0, b.length, slow), `${at}: ${byte}`);
+      if (code === 0) assertEquals(fast, slow);
+    }
+  }
+}
+
+Deno.test("the frame check takes exactly its fixed bytes and lowercase hex digits at every place of the hash", () => {
+  const line = encoder.encode(encodeEvent(event()).line.trimEnd());
+  const at = line.length - 66;
+  for (let k = 0; k < 64; k++) {
+    for (let byte = 0; byte < 256; byte++) {
+      const b = line.slice();
+      b[at + k] = byte;
+      const hex = /^[0-9a-f]$/.test(String.fromCharCode(byte));
+      assertEquals(checkFrame(b, 0, b.length), hex, `${k}: ${byte}`);
+    }
+  }
+  // The fixed bytes of the frame: only their own value passes.
+  const fixed = [
+    ...Array.from({ length: 9 }, (_, k) => k),
+    ...Array.from({ length: 9 }, (_, k) => at - 9 + k),
+  ];
+  for (const k of [...fixed, line.length - 2, line.length - 1]) {
+    for (let byte = 0; byte < 256; byte++) {
+      const b = line.slice();
+      b[k] = byte;
+      assertEquals(checkFrame(b, 0, b.length), byte === line[k], `${k}: ${byte}`);
+    }
+  }
 });

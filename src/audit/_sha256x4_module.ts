@@ -4,12 +4,26 @@
  * compared with lowercase hex in memory. Only `scripts/embed_wasm.ts` and
  * the tests run it; the hasher loads the embedded bytes.
  *
+ * Where the time goes: the rounds, about 60 x64 instructions each, 22 of
+ * them shifts (no SIMD rotate below AVX-512, which WebAssembly lacks).
+ * Everything else stays in SIMD registers and off the rounds' way: the
+ * message schedule in a ring of 16, `Maj` reusing the previous round's
+ * `b ^ c`, the round constants loaded from a data segment, the padding
+ * built with byte masks instead of `memory.copy` (a call out of the
+ * module), and the digest turned into hex and compared without leaving the
+ * registers. Tried and slower here: left shifts as multiplies, the state
+ * in memory, the schedule computed 16 words at a time.
+ *
  * @module
  */
-import { JOB_BYTES, PAD_BYTES } from "./_sha256x4.ts";
+import { HEAD_BYTES, JOB_BYTES } from "./_sha256x4.ts";
 
 // log2 of the job size.
 const JOB_SHIFT = Math.log2(JOB_BYTES);
+// The head of memory: 128 bytes of padding blocks per lane, then K[t] as v128 splats.
+const PAD_LANE = 128;
+const K_AT = 4 * PAD_LANE;
+if (K_AT + 64 * 16 > HEAD_BYTES) throw new Error("HEAD_BYTES is too small");
 
 const K = [
   0x428a2f98,
@@ -174,6 +188,13 @@ class Code {
   shuffle(lanes: number[]): this {
     return this.simd(0x0d, ...lanes);
   }
+  vconst(bytes: number[]): this {
+    return this.simd(0x0c, ...bytes);
+  }
+  // A v128 round constant: K[t] in every lane, from the data segment.
+  k(t: number): this {
+    return this.i32(0).vload(K_AT + 16 * t);
+  }
   splat(value: number): this {
     return this.i32(value).simd(0x11);
   }
@@ -194,7 +215,6 @@ const OP = {
   brIf: 0x0d,
   void: 0x40,
   eqz: 0x45,
-  eq: 0x46,
   ne: 0x47,
   ltS: 0x48,
   ltU: 0x49,
@@ -203,28 +223,49 @@ const OP = {
   sub: 0x6b,
   and: 0x71,
   or: 0x72,
+  xor: 0x73,
   shl: 0x74,
   shrU: 0x76,
   select: 0x1b,
 } as const;
 
 const V = {
-  extract: 0x1b,
+  swizzle: 0x0e,
+  splat8: 0x0f,
   replace: 0x1c,
+  eq8: 0x23,
+  gtS8: 0x27,
   and: 0x4e,
   or: 0x50,
   xor: 0x51,
   bitselect: 0x52,
+  allTrue8: 0x63,
+  shrU8: 0x6d,
   shl: 0xab,
   shrU: 0xad,
   add: 0xae,
 } as const;
 
+// Shuffle lanes: 32-bit and 64-bit interleaves (one instruction each on x64), and a byte swap of each word.
+const LO32 = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const HI32 = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+const LO64 = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const HI64 = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+const LO8 = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
+const HI8 = [8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31];
+const BSWAP = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
+const HEX_DIGITS = Array.from("0123456789abcdef", (ch) => ch.charCodeAt(0));
+
+function splat8(value: number): number[] {
+  return new Array(16).fill(value);
+}
+
 /**
  * The module's bytes. It exports its memory and `check(jobs, count)`: jobs
  * are {@linkcode JOB_BYTES}-byte records at `jobs`, and `check` returns the
  * index of the first whose SHA-256 is not the lowercase hex at its third
- * field, or `count`.
+ * field, or `count`. The first {@linkcode HEAD_BYTES} bytes of memory are
+ * the module's own.
  *
  * @example
  * ```ts
@@ -234,35 +275,31 @@ const V = {
  * ```
  */
 export function sha256x4Module(): Uint8Array<ArrayBuffer> {
-  const hexEq = hexEqualBody();
-  const check = checkBody();
+  const constants = K.flatMap((k) => new Array(4).fill([k, k >>> 8, k >>> 16, k >>> 24]).flat())
+    .map((byte) => byte & 255);
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector([[0x60, 2, I32, I32, 1, I32]])),
-    ...section(3, vector([[0], [0]])),
+    ...section(3, vector([[0]])),
     ...section(5, vector([[0x00, 1]])),
-    ...section(7, vector([[...name("memory"), 2, 0], [...name("check"), 0, 1]])),
-    ...section(10, vector([hexEq, check])),
+    ...section(7, vector([[...name("memory"), 2, 0], [...name("check"), 0, 0]])),
+    ...section(10, vector([checkBody()])),
+    ...section(
+      11,
+      vector([[0x00, 0x41, ...sleb(K_AT), 0x0b, ...uleb(constants.length), ...constants]]),
+    ),
   ];
   return new Uint8Array(bytes);
 }
 
-// hexEqual(word, at): whether the 8 bytes at `at` are the lowercase hex of `word`.
-function hexEqualBody(): number[] {
-  const c = new Code(2);
-  const [word, at] = [0, 1];
-  const nibble = c.local(I32);
-  for (let k = 0; k < 8; k++) {
-    // nibble + 48, plus 39 when it is over 9: '0'-'9', then 'a'-'f'.
-    c.get(word).i32(28 - 4 * k).op(OP.shrU).i32(15).op(OP.and).set(nibble);
-    c.get(nibble).i32(48).op(OP.add);
-    c.i32(9).get(nibble).op(OP.sub).i32(31).op(OP.shrU).i32(39).op(0x6c); // i32.mul
-    c.op(OP.add);
-    c.get(at).load8(k).op(OP.ne, OP.if, OP.void).i32(0).op(0x0f, OP.end);
-  }
-  c.i32(1);
-  return c.body();
-}
+type Lane = {
+  job: number;
+  ptr: number;
+  full: number;
+  tail: number;
+  tailLeft: number;
+  addr: number;
+};
 
 function checkBody(): number[] {
   const c = new Code(2);
@@ -271,6 +308,7 @@ function checkBody(): number[] {
   const bad = c.local(I32);
   const tmp = c.local(I32);
   const len = c.local(I32);
+  const src = c.local(I32);
   const lane = Array.from({ length: 4 }, () => ({
     job: c.local(I32),
     ptr: c.local(I32),
@@ -284,6 +322,9 @@ function checkBody(): number[] {
   const w = Array.from({ length: 16 }, () => c.local(V128));
   const t1 = c.local(V128);
   const rows = Array.from({ length: 4 }, () => c.local(V128));
+  const pairs = Array.from({ length: 4 }, () => c.local(V128));
+  const maj = [c.local(V128), c.local(V128)];
+  const v = c.local(V128);
 
   c.get(count).set(bad);
   for (const l of lane) c.i32(-1).set(l.job);
@@ -293,59 +334,72 @@ function checkBody(): number[] {
     c.get(l.job).i32(0).op(OP.ltS);
     c.get(l.full).get(l.tailLeft).op(OP.or, OP.eqz, OP.or);
     c.op(OP.if, OP.void);
-    finishLane(c, { l, index, jobs, bad, state, tmp });
+    finishLane(c, { l, index, jobs, bad, state, tmp, v: [v, rows[0], rows[1]] });
     c.get(next).get(bad).op(OP.ltS, OP.if, OP.void);
-    startLane(c, { l, index, jobs, next, len, tmp, state });
+    startLane(c, { l, index, jobs, next, len, tmp, src, state, v });
     c.op(OP.else).i32(-1).set(l.job).op(OP.end);
     c.op(OP.end);
   });
   // All lanes idle: done.
   for (const l of lane) c.get(l.job);
   c.op(OP.and, OP.and, OP.and).i32(0).op(OP.ltS, OP.brIf, 1);
-  // Each lane's next block: a full block of its message, then its padding blocks.
+  // Each lane's next block: a full block of its message, then its padding blocks; no branches.
   for (const l of lane) {
-    c.get(l.full).op(OP.if, OP.void);
-    c.get(l.ptr).tee(l.addr).i32(64).op(OP.add).set(l.ptr);
-    c.get(l.full).i32(1).op(OP.sub).set(l.full);
-    c.op(OP.else);
-    c.get(l.tail).tee(l.addr).i32(64).op(OP.add).set(l.tail);
-    c.get(l.tailLeft).i32(1).op(OP.sub).set(l.tailLeft);
-    c.op(OP.end);
+    c.get(l.full).i32(0).op(OP.ne).set(tmp);
+    c.get(l.ptr).get(l.tail).get(tmp).op(OP.select).set(l.addr);
+    c.get(l.ptr).get(tmp).i32(6).op(OP.shl, OP.add).set(l.ptr);
+    c.get(l.full).get(tmp).op(OP.sub).set(l.full);
+    c.get(tmp).i32(1).op(OP.xor).set(tmp);
+    c.get(l.tail).get(tmp).i32(6).op(OP.shl, OP.add).set(l.tail);
+    c.get(l.tailLeft).get(tmp).op(OP.sub).set(l.tailLeft);
   }
-  compressBlock(c, { lane, state, work, w, t1, rows });
+  compressBlock(c, { lane, state, work, w, t1, rows, pairs, maj });
   c.op(OP.br, 0, OP.end, OP.end);
   c.get(bad);
   return c.body();
 }
 
-type Lane = {
-  job: number;
-  ptr: number;
-  full: number;
-  tail: number;
-  tailLeft: number;
-  addr: number;
-};
-
+// Compares the digest of lane `index` with the expected hex in SIMD registers; `v` are 3 spare v128 locals.
 function finishLane(
   c: Code,
-  at: { l: Lane; index: number; jobs: number; bad: number; state: number[]; tmp: number },
+  at: {
+    l: Lane;
+    index: number;
+    jobs: number;
+    bad: number;
+    state: number[];
+    tmp: number;
+    v: number[];
+  },
 ): void {
-  const { l, index, jobs, bad, state, tmp } = at;
+  const { l, index, jobs, bad, state, tmp, v } = at;
+  const [digest, high, low] = v;
   c.get(l.job).i32(0).op(OP.geS, OP.if, OP.void);
   // tmp = where the expected hex is.
   c.get(jobs).get(l.job).i32(JOB_SHIFT).op(OP.shl, OP.add).load(8).set(tmp);
-  c.op(OP.block, OP.void);
-  for (let k = 0; k < 8; k++) {
-    c.get(state[k]).simd(V.extract, index).get(tmp).i32(8 * k).op(OP.add).op(0x10, 0);
-    c.op(OP.eqz, OP.brIf, 0);
+  // The lane's word of two states, byte-swapped (big-endian), in the low 8 bytes.
+  const pick = Array.from(
+    { length: 16 },
+    (_, i) => (i < 8 ? (i >> 2) * 16 + 4 * index + 3 - (i & 3) : 4 * index),
+  );
+  for (let half = 0; half < 2; half++) {
+    c.get(state[4 * half]).get(state[4 * half + 1]).shuffle(pick);
+    c.get(state[4 * half + 2]).get(state[4 * half + 3]).shuffle(pick);
+    c.shuffle(LO64).set(digest);
+    // Nibbles to lowercase hex through a table, then interleaved high nibble first.
+    c.vconst(HEX_DIGITS).get(digest).i32(4).simd(V.shrU8).simd(V.swizzle).set(high);
+    c.vconst(HEX_DIGITS).get(digest).vconst(splat8(15)).simd(V.and).simd(V.swizzle).set(low);
+    c.get(high).get(low).shuffle(LO8).get(tmp).vload(32 * half).simd(V.eq8);
+    c.get(high).get(low).shuffle(HI8).get(tmp).vload(32 * half + 16).simd(V.eq8);
+    c.simd(V.and);
   }
-  c.op(OP.br, 1, OP.end);
+  c.simd(V.and).simd(V.allTrue8).op(OP.eqz, OP.if, OP.void);
   // A mismatch: remember the lowest, and take no message after it.
   c.get(l.job).get(bad).get(l.job).get(bad).op(OP.ltS, OP.select).set(bad);
-  c.op(OP.end);
+  c.op(OP.end, OP.end);
 }
 
+// Takes message `next` into lane `index`: its state, and its padding blocks built in SIMD registers.
 function startLane(
   c: Code,
   at: {
@@ -355,24 +409,29 @@ function startLane(
     next: number;
     len: number;
     tmp: number;
+    src: number;
     state: number[];
+    v: number;
   },
 ): void {
-  const { l, index, jobs, next, len, tmp, state } = at;
-  const pad = index * (PAD_BYTES / 4);
+  const { l, index, jobs, next, len, tmp, src, state, v } = at;
+  const pad = index * PAD_LANE;
   c.get(next).tee(l.job).i32(1).op(OP.add).set(next);
   c.get(jobs).get(l.job).i32(JOB_SHIFT).op(OP.shl, OP.add).set(tmp);
   c.get(tmp).load(0).set(l.ptr);
   c.get(tmp).load(4).set(len);
   c.get(len).i32(6).op(OP.shrU).set(l.full);
-  // The padding: the message's last partial block, 0x80, zeros, the bit length.
-  c.i32(pad).splat(0).vstore(0);
-  for (let k = 1; k < 8; k++) c.i32(pad).splat(0).vstore(16 * k);
-  c.i32(pad);
-  c.get(l.ptr).get(l.full).i32(6).op(OP.shl, OP.add);
-  c.get(len).i32(63).op(OP.and).tee(tmp);
-  c.op(0xfc, 10, 0, 0); // memory.copy
-  c.i32(pad).get(tmp).op(OP.add).i32(0x80).store8(0);
+  // The message's last partial block (read whole: memory has slack past the buffer), 0x80, zeros.
+  c.get(l.ptr).get(l.full).i32(6).op(OP.shl, OP.add).set(src);
+  c.get(len).i32(63).op(OP.and).tee(tmp).simd(V.splat8).set(v);
+  for (let q = 0; q < 4; q++) {
+    const index16 = Array.from({ length: 16 }, (_, i) => 16 * q + i);
+    c.i32(pad);
+    c.get(src).vload(16 * q).get(v).vconst(index16).simd(V.gtS8).simd(V.and);
+    c.get(v).vconst(index16).simd(V.eq8).vconst(splat8(0x80)).simd(V.and);
+    c.simd(V.or).vstore(16 * q);
+  }
+  for (let q = 4; q < 8; q++) c.i32(pad).vconst(splat8(0)).vstore(16 * q);
   c.i32(1).i32(2).get(tmp).i32(56).op(OP.ltU, OP.select).set(l.tailLeft);
   // Big-endian bit length in the last 4 bytes of the last padding block (messages < 512 MiB).
   c.i32(pad - 4).get(l.tailLeft).i32(6).op(OP.shl, OP.add).set(tmp);
@@ -401,32 +460,39 @@ function mix(c: Code, x: number, a: number, b: number, s: { rot?: number; shr?: 
 
 function compressBlock(
   c: Code,
-  at: { lane: Lane[]; state: number[]; work: number[]; w: number[]; t1: number; rows: number[] },
+  at: {
+    lane: Lane[];
+    state: number[];
+    work: number[];
+    w: number[];
+    t1: number;
+    rows: number[];
+    pairs: number[];
+    maj: number[];
+  },
 ): void {
-  const { lane, state, work, w, t1, rows } = at;
+  const { lane, state, work, w, t1, rows, pairs, maj } = at;
   // Load 16 words of each lane's block, byte-swapped and transposed: w[i] holds word i of every lane.
   for (let q = 0; q < 4; q++) {
-    lane.forEach((l, index) => c.get(l.addr).vload(16 * q).set(rows[index]));
-    const swapLo = [3, 2, 1, 0, 19, 18, 17, 16, 7, 6, 5, 4, 23, 22, 21, 20];
-    const swapHi = [11, 10, 9, 8, 27, 26, 25, 24, 15, 14, 13, 12, 31, 30, 29, 28];
-    // t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2 = c0 d0 c1 d1, t3 = c2 d2 c3 d3.
-    c.get(rows[0]).get(rows[1]).shuffle(swapLo);
-    c.get(rows[2]).get(rows[3]).shuffle(swapLo);
-    c.get(rows[0]).get(rows[1]).shuffle(swapHi);
-    c.get(rows[2]).get(rows[3]).shuffle(swapHi);
-    c.set(rows[3]).set(rows[1]).set(rows[2]).set(rows[0]);
-    // rows = t0, t1(lo of c,d), t2, t3 -> now rows[0]=t0 (a,b lo), rows[2]=t1... see below.
-    const lo64 = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-    const hi64 = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
-    // rows[0] = ab lo pairs, rows[2] = cd lo pairs, rows[1] = ab hi pairs, rows[3] = cd hi pairs.
-    c.get(rows[0]).get(rows[2]).shuffle(lo64).set(w[4 * q]);
-    c.get(rows[0]).get(rows[2]).shuffle(hi64).set(w[4 * q + 1]);
-    c.get(rows[1]).get(rows[3]).shuffle(lo64).set(w[4 * q + 2]);
-    c.get(rows[1]).get(rows[3]).shuffle(hi64).set(w[4 * q + 3]);
+    lane.forEach((l, index) => {
+      c.get(l.addr).vload(16 * q).set(rows[index]);
+      c.get(rows[index]).get(rows[index]).shuffle(BSWAP).set(rows[index]);
+    });
+    // pairs: a0 b0 a1 b1, a2 b2 a3 b3, c0 d0 c1 d1, c2 d2 c3 d3.
+    c.get(rows[0]).get(rows[1]).shuffle(LO32).set(pairs[0]);
+    c.get(rows[0]).get(rows[1]).shuffle(HI32).set(pairs[1]);
+    c.get(rows[2]).get(rows[3]).shuffle(LO32).set(pairs[2]);
+    c.get(rows[2]).get(rows[3]).shuffle(HI32).set(pairs[3]);
+    c.get(pairs[0]).get(pairs[2]).shuffle(LO64).set(w[4 * q]);
+    c.get(pairs[0]).get(pairs[2]).shuffle(HI64).set(w[4 * q + 1]);
+    c.get(pairs[1]).get(pairs[3]).shuffle(LO64).set(w[4 * q + 2]);
+    c.get(pairs[1]).get(pairs[3]).shuffle(HI64).set(w[4 * q + 3]);
   }
   for (let k = 0; k < 8; k++) c.get(state[k]).set(work[k]);
-  // Registers for a..h rotate instead of moving values.
+  // Registers for a..h rotate instead of moving values; b ^ c of a round is a ^ b of the one before.
   let [a, b, cc, d, e, f, g, h] = work;
+  let [ab, bc] = maj;
+  c.get(b).get(cc).simd(V.xor).set(bc);
   for (let t = 0; t < 64; t++) {
     const wt = w[t & 15];
     if (t >= 16) {
@@ -436,19 +502,20 @@ function compressBlock(
       mix(c, w[(t - 15) & 15], 7, 18, { shr: 3 });
       c.simd(V.add).get(wt).simd(V.add).set(wt);
     }
-    // t1 = h + Σ1(e) + Ch(e, f, g) + K[t] + w[t]
-    c.get(h);
+    // t1 = h + K[t] + w[t] + Σ1(e) + Ch(e, f, g)
+    c.get(h).k(t).get(wt).simd(V.add).simd(V.add);
     mix(c, e, 6, 11, { rot: 25 });
     c.simd(V.add);
-    c.get(f).get(g).get(e).simd(V.bitselect).simd(V.add);
-    c.splat(K[t]).simd(V.add).get(wt).simd(V.add).set(t1);
-    // d += t1; h = t1 + Σ0(a) + Maj(a, b, c)
+    c.get(f).get(g).get(e).simd(V.bitselect).simd(V.add).set(t1);
+    // d += t1; h = t1 + Σ0(a) + Maj(a, b, c), Maj = b ^ ((a ^ b) & (b ^ c))
     c.get(d).get(t1).simd(V.add).set(d);
     c.get(t1);
     mix(c, a, 2, 13, { rot: 22 });
     c.simd(V.add);
-    c.get(cc).get(a).get(a).get(b).simd(V.xor).simd(V.bitselect).simd(V.add).set(h);
+    c.get(b).get(a).get(b).simd(V.xor).tee(ab).get(bc).simd(V.and).simd(V.xor);
+    c.simd(V.add).set(h);
     [a, b, cc, d, e, f, g, h] = [h, a, b, cc, d, e, f, g];
+    [ab, bc] = [bc, ab];
   }
   for (let k = 0; k < 8; k++) {
     c.get(state[k]).get(work[k]).simd(V.add).set(state[k]);
