@@ -14,7 +14,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { withTempDir } from "../_cli.ts";
 import { startServe } from "../e2e/_serve.ts";
 import { LOCK_FILE, withLock } from "../../src/durable/mod.ts";
-import { folderInternals } from "../../src/storage/folder/mod.ts";
+import { folderInternals } from "../../src/storage/folder/internals.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import { count, parseWriterOutput, WRITER, type WriterLine } from "./_common.ts";

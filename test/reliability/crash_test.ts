@@ -15,7 +15,7 @@
  */
 import * as fs from "node:fs/promises";
 import { assert, assertEquals } from "../_assert.ts";
-import { folderInternals } from "../../src/storage/folder/mod.ts";
+import { folderInternals } from "../../src/storage/folder/internals.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 import type { DoctorReport } from "../../src/service/mod.ts";

@@ -16,7 +16,7 @@ import { loadConfig } from "../../src/config/mod.ts";
 import { LabosError } from "../../src/errors.ts";
 import { newId } from "../../src/records/mod.ts";
 import { createApp } from "../../src/server/mod.ts";
-import { folderInternals } from "../../src/storage/folder/mod.ts";
+import { folderInternals } from "../../src/storage/folder/internals.ts";
 import { type Lab, openLab } from "../../src/service/mod.ts";
 import { folderOnlyTest, openTestLab } from "../_store.ts";
 import { count, STACK_LINE } from "./_common.ts";

@@ -12,7 +12,7 @@ import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { runCli, snapshotTree, withTempDir } from "../_cli.ts";
 import { sha256Hex } from "../../src/records/mod.ts";
 import type { Dataset, Experiment, Job } from "../../src/records/mod.ts";
-import { folderInternals } from "../../src/storage/folder/mod.ts";
+import { folderInternals } from "../../src/storage/folder/internals.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab, LegacyImportReport } from "../../src/service/mod.ts";
 

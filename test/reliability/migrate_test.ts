@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_assert.ts";
 import { cliJson, runCli, snapshotTree, withTempDir } from "../_cli.ts";
 import { hashJson, RECORD_SCHEMAS } from "../../src/records/mod.ts";
-import { folderInternals } from "../../src/storage/folder/mod.ts";
+import { folderInternals } from "../../src/storage/folder/internals.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { MigrateReport } from "../../src/service/mod.ts";
 

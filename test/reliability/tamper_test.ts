@@ -9,7 +9,7 @@ import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { runCli, withTempDir } from "../_cli.ts";
 import { encodeEvent } from "../../src/audit/mod.ts";
 import type { AuditEvent } from "../../src/audit/mod.ts";
-import { folderInternals } from "../../src/storage/folder/mod.ts";
+import { folderInternals } from "../../src/storage/folder/internals.ts";
 import { openLab } from "../../src/service/mod.ts";
 import type { Lab } from "../../src/service/mod.ts";
 

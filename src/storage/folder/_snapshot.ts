@@ -9,7 +9,6 @@ import { createSha256, randomHex } from "../../_crypto.ts";
 import { constants } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { AuditLog } from "../../audit/mod.ts";
 import { ensureDirectory, fsyncDirectory, LOCK_FILE, withLock } from "../../durable/mod.ts";
 import { fileDigest } from "../../durable/files.ts";
 import { LabosError, quote } from "../../errors.ts";
@@ -32,8 +31,7 @@ export interface SnapshotParts extends Pick<FolderParts, "location" | "store" | 
  * ```ts
  * import assert from "node:assert/strict";
  * import { join } from "node:path";
- * import { AuditLog } from "../../audit/mod.ts";
- * import { RecordStore } from "./_records.ts";
+ *  * import { RecordStore } from "./_records.ts";
  * import { snapshotFolder } from "./_snapshot.ts";
  * const location = await Deno.makeTempDir();
  * const files = await snapshotFolder({
@@ -166,6 +164,7 @@ export async function restoreFolder<T>(
     },
     async verify() {
       const manifest = await exists(path.join(staging, MANIFEST_FILE));
+      const { AuditLog } = await import("../../audit/mod.ts");
       const audit = await AuditLog.verifyFiles(
         path.join(staging, "audit", "log.jsonl"),
         path.join(staging, "audit", "head.json"),

@@ -1,15 +1,15 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import {
-  type AuditEvent,
-  type AuditEventInput,
-  type AuditExport,
-  type AuditFilter,
-  type AuditHead,
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditExport,
+  AuditFilter,
+  AuditHead,
   AuditLog,
-  type ScanOptions,
-  type VerifiedSelection,
-  type VerifyResult,
+  ScanOptions,
+  VerifiedSelection,
+  VerifyResult,
 } from "../../audit/mod.ts";
 import { ensureDirectory, readNoFollow, refuseLinks, withLock } from "../../durable/mod.ts";
 import { copyFile, copyFiles, sha256File, walkFiles } from "../../durable/files.ts";
@@ -80,8 +80,9 @@ export class FolderStorage implements LabStorage {
   /** The manifest file, `labos.json`. */
   readonly manifestLocation: string;
   readonly #store: RecordStore;
-  readonly #audit: AuditLog;
   readonly #blobs: BlobStore;
+  readonly #now?: () => Date;
+  #audit: Promise<AuditLog> | undefined;
 
   /** Opens a data folder. */
   constructor(dataDir: string, options: FolderStorageOptions = {}) {
@@ -89,10 +90,14 @@ export class FolderStorage implements LabStorage {
     this.manifestLocation = path.join(this.location, MANIFEST_FILE);
     this.#store = new RecordStore(this.location);
     this.#blobs = new BlobStore(this.location);
-    this.#audit = new AuditLog(path.join(this.location, "audit"), {
-      now: options.now,
-      root: this.location,
-    });
+    this.#now = options.now;
+  }
+
+  // The audit log, loaded on first use: reading records needs none of it.
+  #log(): Promise<AuditLog> {
+    return this.#audit ??= import("../../audit/mod.ts").then(({ AuditLog }) =>
+      new AuditLog(path.join(this.location, "audit"), { now: this.#now, root: this.location })
+    );
   }
 
   /** The checked manifest, or undefined when the folder is not initialised. */
@@ -162,7 +167,7 @@ export class FolderStorage implements LabStorage {
       tx.audit(event);
       // The manifest is written last: its presence means the layout is complete.
       tx.setManifest(manifest as unknown as Record<string, unknown>);
-      await tx.commit(this.#audit);
+      await tx.commit(await this.#log());
       return { created: true, manifest };
     });
   }
@@ -232,44 +237,44 @@ export class FolderStorage implements LabStorage {
   }
 
   /** The audit head. */
-  auditHead(): Promise<AuditHead> {
-    return this.#audit.head();
+  async auditHead(): Promise<AuditHead> {
+    return await (await this.#log()).head();
   }
 
   /** Audit events, newest first. */
   async auditList(filter: AuditFilter = {}): Promise<Page<AuditEvent>> {
     checkPage(filter, { max: 1000 });
-    const { events, hasMore } = await this.#audit.list(filter);
+    const { events, hasMore } = await (await this.#log()).list(filter);
     return { items: events, hasMore };
   }
 
   /** Every audit event, oldest first. */
-  auditScan(options: ScanOptions = {}): AsyncIterable<AuditEvent> {
-    return this.#audit.scan(options);
+  async *auditScan(options: ScanOptions = {}): AsyncIterable<AuditEvent> {
+    yield* (await this.#log()).scan(options);
   }
 
   /** Verifies the audit chain. */
-  verifyAudit(): Promise<VerifyResult> {
-    return this.#audit.verify();
+  async verifyAudit(): Promise<VerifyResult> {
+    return await (await this.#log()).verify();
   }
 
   /** Verifies the audit chain and selects the events of `actions` in the same pass. */
-  verifyAuditSelecting(actions: readonly string[]): Promise<VerifiedSelection> {
-    return this.#audit.verifySelecting(actions);
+  async verifyAuditSelecting(actions: readonly string[]): Promise<VerifiedSelection> {
+    return await (await this.#log()).verifySelecting(actions);
   }
 
   /** Writes a verifiable copy of the audit log. */
-  exportAudit(outFile: string): Promise<AuditExport> {
-    return this.#audit.exportTo(path.resolve(outFile));
+  async exportAudit(outFile: string): Promise<AuditExport> {
+    return await (await this.#log()).exportTo(path.resolve(outFile));
   }
 
   /** Runs `fn` under the lock, after replaying any interrupted transaction, and commits. */
   async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     return await withLock(this.location, async () => {
-      await recoverJournal(this.#store, this.#audit);
+      await recoverJournal(this.#store, await this.#log());
       const tx = new FolderTransaction(this.#store);
       const result = await fn(tx);
-      await tx.commit(this.#audit);
+      await tx.commit(await this.#log());
       return result;
     });
   }
@@ -416,12 +421,14 @@ export class FolderStorage implements LabStorage {
 
   /** The folder's own checks; with `repair`, under the lock. */
   async check(options: { repair: boolean; actor: string; auth?: string }): Promise<StorageCheck> {
-    if (!options.repair) return await checkFolder(this.#parts(), options);
-    return await withLock(this.location, () => checkFolder(this.#parts(), options));
+    const parts = await this.#parts();
+    if (!options.repair) return await checkFolder(parts, options);
+    return await withLock(this.location, () => checkFolder(parts, options));
   }
 
-  #parts(): FolderParts {
-    return { location: this.location, store: this.#store, audit: this.#audit, blobs: this.#blobs };
+  async #parts(): Promise<FolderParts> {
+    const audit = await this.#log();
+    return { location: this.location, store: this.#store, audit, blobs: this.#blobs };
   }
 
   /**
@@ -429,8 +436,9 @@ export class FolderStorage implements LabStorage {
    * read-only folder, where no lock can be written, cannot change either:
    * it is read without one, unless an interrupted write left a journal.
    */
-  snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
-    return snapshotFolder({ ...this.#parts(), rawManifest: () => this.rawManifest() }, fn);
+  async snapshot<T>(fn: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const parts = await this.#parts();
+    return await snapshotFolder({ ...parts, rawManifest: () => this.rawManifest() }, fn);
   }
 
   /** Restores into this (empty or missing) folder through a staging sibling folder. */
@@ -449,25 +457,4 @@ export class FolderStorage implements LabStorage {
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-/**
- * The record store and audit log of a data folder, for tests and tools
- * that inspect or damage the files on purpose. Writing through them
- * bypasses the lock and the journal.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { folderInternals } from "./_storage.ts";
- * const { audit } = folderInternals(await Deno.makeTempDir());
- * assert.deepEqual(await audit.lastSeq(), 0);
- * ```
- */
-export function folderInternals(dataDir: string): { store: RecordStore; audit: AuditLog } {
-  const location = path.resolve(dataDir);
-  return {
-    store: new RecordStore(location),
-    audit: new AuditLog(path.join(location, "audit"), { root: location }),
-  };
 }

@@ -5,6 +5,6 @@
  *
  * @module
  */
-export { folderInternals, FolderStorage, type FolderStorageOptions } from "./_storage.ts";
+export { FolderStorage, type FolderStorageOptions } from "./_storage.ts";
 export { INDEX_FOLDER, type ListOptions, type RecordPage, RecordStore } from "./_records.ts";
 export { JOURNAL_FILE, MANIFEST_FILE } from "./_transaction.ts";

@@ -4,7 +4,8 @@ import { AuditLog } from "../../audit/mod.ts";
 import type { Dataset, Experiment } from "../../records/mod.ts";
 import { newId } from "../../records/mod.ts";
 import { DATA_FORMAT, DATA_SCHEMA_VERSION, type DataManifest, recordEvent } from "../mod.ts";
-import { folderInternals, FolderStorage } from "./mod.ts";
+import { FolderStorage } from "./mod.ts";
+import { folderInternals } from "./internals.ts";
 
 function experiment(title: string): Experiment {
   const now = new Date().toISOString();
