@@ -31,7 +31,8 @@ export interface SnapshotParts extends Pick<FolderParts, "location" | "store" | 
  * ```ts
  * import assert from "node:assert/strict";
  * import { join } from "node:path";
- *  * import { RecordStore } from "./_records.ts";
+ * import { AuditLog } from "../../audit/mod.ts";
+ * import { RecordStore } from "./_records.ts";
  * import { snapshotFolder } from "./_snapshot.ts";
  * const location = await Deno.makeTempDir();
  * const files = await snapshotFolder({
