@@ -24,7 +24,7 @@ import { createHash, hash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { CODES, EVENT_OFFSET, FRAME_TAIL, HASH_TAIL } from "../src/audit/_format.ts";
-import { checkLine } from "../src/audit/_scanner.ts";
+import { checkLine } from "../src/audit/_line_check.ts";
 import { createBatchHasher } from "../src/audit/_sha256x4.ts";
 import { buildLab } from "./audit_verify_vs_sha256sum.ts";
 import { median } from "./_scale.ts";

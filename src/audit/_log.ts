@@ -38,7 +38,7 @@ import type {
   VerifyResult,
 } from "./_types.ts";
 import { verifyLogFile, verifyLogSelecting } from "./_verify.ts";
-import { checkLine } from "./_scanner.ts";
+import { checkLine } from "./_line_check.ts";
 
 /** Events encoded after the log's last event, not yet written: see {@linkcode AuditLog.stage}. */
 export interface StagedAppend {

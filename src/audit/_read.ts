@@ -8,7 +8,7 @@
 import * as fs from "node:fs/promises";
 import { LabosError, quote } from "../errors.ts";
 import { backwardLines, CODES, decodeEvent, forwardLines } from "./_format.ts";
-import { checkLine } from "./_scanner.ts";
+import { checkLine } from "./_line_check.ts";
 import type { AuditEvent, AuditFilter, AuditPage } from "./_types.ts";
 
 const encoder = new TextEncoder();

@@ -4,16 +4,8 @@ import { buildLog, concat, eventText, input, lineOf, T0, writeLog } from "./_fix
 import { CODES, encodeEvent, GENESIS_HASH } from "./_format.ts";
 import { scanRanges } from "./_parallel.ts";
 import { eventsAt } from "./_read.ts";
-import {
-  checkEvent,
-  checkEventSlow,
-  checkFrame,
-  checkLine,
-  newState,
-  type ScanState,
-  scanSteps,
-  type Scratch,
-} from "./_scanner.ts";
+import { checkEvent, checkEventSlow, checkFrame, checkLine } from "./_line_check.ts";
+import { newState, type ScanState, scanSteps, type Scratch } from "./_scanner.ts";
 import type { AuditEvent } from "./_types.ts";
 import { verifyLogFile, verifyLogSelecting } from "./_verify.ts";
 

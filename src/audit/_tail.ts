@@ -19,7 +19,7 @@ import {
   sha256Hex,
   storedHash,
 } from "./_format.ts";
-import { checkLine } from "./_scanner.ts";
+import { checkLine } from "./_line_check.ts";
 import type { AuditHead } from "./_types.ts";
 
 /** The last event of the log, or seq 0 for an empty log. */

@@ -21,14 +21,8 @@ import {
   storedHash,
 } from "./_format.ts";
 import type { RangeResult } from "./_parallel.ts";
-import {
-  checkLine,
-  newState,
-  type ScanFailure,
-  type ScanJob,
-  type ScanState,
-  scanSteps,
-} from "./_scanner.ts";
+import { checkLine } from "./_line_check.ts";
+import { newState, type ScanFailure, type ScanJob, type ScanState, scanSteps } from "./_scanner.ts";
 import type { AuditDamageKind, AuditHead, VerifyResult } from "./_types.ts";
 
 /** Options for {@linkcode verifyLogFile}. */
