@@ -9,17 +9,9 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { isActorName, osUser } from "../config/_actor.ts";
+import { isActorName, osUser, SETTING_VARIABLES } from "../config/_env.ts";
 import { type CliIo, json, makeStyle, verifyText } from "./_format.ts";
 import { reportError } from "./_report.ts";
-
-// Settings the configuration loader reads or checks for every command.
-const SETTINGS_ENV = [
-  "LABOS_STORE",
-  "LABOS_STORE_POOL_MAX",
-  "LABOS_ACTOR",
-  "LABOS_ATTACHMENT_MAX_BYTES",
-];
 
 /**
  * Runs `labos [--data-dir DIR] [--json] audit verify [--json]` and resolves
@@ -43,7 +35,10 @@ export async function quickAuditVerify(
 ): Promise<number | undefined> {
   const parsed = parseArgs(args);
   if (parsed === undefined || !defaultSettings(io)) return undefined;
-  const dataDir = path.resolve(io.cwd, parsed.dataDir ?? (io.env.LABOS_DATA_DIR || "data"));
+  const dataDir = path.resolve(
+    io.cwd,
+    parsed.dataDir ?? (io.env[SETTING_VARIABLES.dataDir] || "data"),
+  );
   const [{ openStorage }, { verifyStorageAudit }] = await Promise.all([
     import("../service/_open_storage.ts"),
     import("../service/_verify_audit.ts"),
@@ -88,9 +83,12 @@ function parseArgs(args: readonly string[]): { dataDir?: string; json: boolean }
   return { dataDir, json };
 }
 
-// Whether the configuration loader would take every setting from its defaults.
+// Whether the configuration loader would take every setting but the data
+// folder from its defaults.
 function defaultSettings(io: CliIo): boolean {
-  if (SETTINGS_ENV.some((name) => io.env[name] !== undefined)) return false;
+  for (const [setting, name] of Object.entries(SETTING_VARIABLES)) {
+    if (setting !== "dataDir" && io.env[name] !== undefined) return false;
+  }
   if (!isActorName(osUser())) return false;
   return !existsSync(path.join(io.cwd, "labos.jsonc"));
 }

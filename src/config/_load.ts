@@ -7,7 +7,7 @@ import { REGISTRY_DEFAULTS_JSON } from "../../assets/mod.ts";
 import { LabosError, quote } from "../errors.ts";
 import { isPostgresUrl, redactPassword } from "../storage/store_url.ts";
 import { formatIssues, lazy, toFieldIssues } from "../validation.ts";
-import { isActorName, osUser } from "./_actor.ts";
+import { isActorName, osUser, SETTING_VARIABLES as ENV } from "./_env.ts";
 import { isConfigTrusted } from "./_trust.ts";
 
 /** The name of the project configuration file, looked up in the working directory. */
@@ -299,23 +299,25 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
   const trusted = bytes === undefined || explicit || isConfigTrusted(configPath, { bytes, env });
   const baseDir = explicit ? path.dirname(configPath) : cwd;
 
+  const envDataDir = env[ENV.dataDir];
+  const envActor = env[ENV.actor];
   let dataDir = path.resolve(cwd, "data");
   let dataDirSource: ConfigSource = "default";
   if (options.dataDir) {
     [dataDir, dataDirSource] = [path.resolve(cwd, options.dataDir), "flag"];
-  } else if (env.LABOS_DATA_DIR) {
-    [dataDir, dataDirSource] = [path.resolve(cwd, env.LABOS_DATA_DIR), "env"];
+  } else if (envDataDir) {
+    [dataDir, dataDirSource] = [path.resolve(cwd, envDataDir), "env"];
   } else if (file?.dataDir) {
     [dataDir, dataDirSource] = [path.resolve(baseDir, file.dataDir), "file"];
   }
 
-  const store = storeSetting(options.store, env.LABOS_STORE, file?.store, configPath);
-  const poolMax = poolSetting(env.LABOS_STORE_POOL_MAX, file?.storePoolMax);
+  const store = storeSetting(options.store, env[ENV.store], file?.store, configPath);
+  const poolMax = poolSetting(env[ENV.storePoolMax], file?.storePoolMax);
 
   let actor = osUser();
   let actorSource: ConfigSource = "default";
   if (options.actor !== undefined) [actor, actorSource] = [options.actor, "flag"];
-  else if (env.LABOS_ACTOR) [actor, actorSource] = [env.LABOS_ACTOR, "env"];
+  else if (envActor) [actor, actorSource] = [envActor, "env"];
   if (!isActorName(actor)) {
     throw new LabosError(
       "invalid",
@@ -331,7 +333,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LabosConfig {
     store: store?.source ?? "default",
   });
   settings.sources.storePoolMax = poolMax?.source ?? "default";
-  const envMax = env.LABOS_ATTACHMENT_MAX_BYTES;
+  const envMax = env[ENV.attachmentMaxBytes];
   if (envMax !== undefined && envMax !== "") {
     if (!/^[1-9][0-9]{0,15}$/.test(envMax) || !Number.isSafeInteger(Number(envMax))) {
       throw new LabosError(
