@@ -315,9 +315,20 @@ function feedBatches(
 // `accept` for batch line i, whose stored hash is known to be right; the
 // hash strings of the state are brought up to date by `settle`.
 function acceptStored(state: ScanState, b: Uint8Array, i: number): boolean {
-  const p = prevs[i];
   const seq = seqs[i];
-  const hashAt = lineEnds[i] - HASH_TAIL;
+  if (!chain(state, b, { p: prevs[i], seq })) return false;
+  if (seq === state.watchSeq) {
+    const hashAt = lineEnds[i] - HASH_TAIL;
+    state.watchHash = latin1(b, { from: hashAt, to: hashAt + HASH_HEX });
+  }
+  return true;
+}
+
+// Takes the line of `seq`, whose "prev" is at b[p], into the chain: false
+// when it does not continue it. The first line of a range without a seed is
+// taken on trust.
+function chain(state: ScanState, b: Uint8Array, line: { p: number; seq: number }): boolean {
+  const { p, seq } = line;
   if (state.expected === 0) {
     state.firstPrev = latin1(b, { from: p, to: p + HASH_HEX });
     state.firstSeq = seq;
@@ -328,7 +339,6 @@ function acceptStored(state: ScanState, b: Uint8Array, i: number): boolean {
       state.firstPrev = state.prevHash;
     }
   }
-  if (seq === state.watchSeq) state.watchHash = latin1(b, { from: hashAt, to: hashAt + HASH_HEX });
   state.lastSeq = seq;
   state.expected = seq + 1;
   state.count++;
@@ -386,24 +396,12 @@ function feedLines(
 // Chains the line just parsed (its seq and `prev` offset in OUT) whose hash
 // matched; false when its seq or `prev` does not follow.
 function accept(state: ScanState, b: Uint8Array, hash: string): boolean {
-  const p = OUT[O_PREV];
-  const seq = OUT[O_SEQ];
-  if (state.expected === 0) {
-    state.firstPrev = state.lastPrev = latin1(b, { from: p, to: p + HASH_HEX });
-    state.firstSeq = seq;
-  } else {
-    if (seq !== state.expected || !linksBack(state, b, p)) return false;
-    if (state.count === 0) {
-      state.firstSeq = seq;
-      state.firstPrev = state.prevHash;
-    }
-    state.lastPrev = state.prevHash;
-  }
-  if (seq === state.watchSeq) state.watchHash = hash;
+  const first = state.expected === 0;
+  const previous = state.prevHash;
+  if (!chain(state, b, { p: OUT[O_PREV], seq: OUT[O_SEQ] })) return false;
+  state.lastPrev = first ? state.firstPrev : previous;
+  if (state.lastSeq === state.watchSeq) state.watchHash = hash;
   state.prevHash = state.lastHash = hash;
-  state.lastSeq = seq;
-  state.expected = seq + 1;
-  state.count++;
   return true;
 }
 
